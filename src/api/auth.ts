@@ -1,0 +1,43 @@
+/** Signing in and out with a local account; the session lives in an HttpOnly cookie. */
+import { Type } from '@sinclair/typebox';
+import { SESSION_COOKIE } from '../auth/authenticator.js';
+import { ErrorResponse, LoginRequest, User } from '../contract/api.js';
+import { ShivaError } from '../contract/errors.js';
+import type { App, RouteOptions } from './types.js';
+import { toUser } from './users.js';
+
+export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void> {
+  const secure = hub.publicUrl.startsWith('https://');
+
+  app.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a local account; sets the session cookie',
+        body: LoginRequest,
+        response: { 200: Type.Object({ user: User }), 401: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const identity = await hub.auth.fromPassword(request.body.username, request.body.password);
+      if (!identity) throw new ShivaError('INVALID_CREDENTIALS');
+      const { cookie, expiresAt } = await hub.auth.openSession(identity.userId);
+      reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
+      const user = await hub.users.byId(identity.userId);
+      return { user: toUser(user!) };
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: ['auth'], summary: 'Sign out: ends this session', response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      if (request.identity?.via === 'session' && request.identity.credentialId) {
+        await hub.auth.closeSession(request.identity.credentialId);
+      }
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Turning every failure into `{error:{code,message}}`: our own errors as they are, the
+ * framework's validation and body errors into stable codes, anything else into INTERNAL with
+ * the details in the log only.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ShivaError, type ErrorCode } from '../contract/errors.js';
+
+const NAME_FIELDS = new Set(['/name', '/username']);
+const RESOURCE_FIELDS = new Set(['/cpus', '/memoryGiB', '/gpus']);
+
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+};
+
+export function toShivaError(err: FastifyError): ShivaError | null {
+  if (err instanceof ShivaError) return err;
+  if (err.validation) {
+    const first = err.validation[0];
+    const field = first?.instancePath ?? '';
+    const where = field ? field.slice(1).replaceAll('/', '.') : err.validationContext ?? 'request';
+    const message = `${where}: ${first?.message ?? 'is invalid'}`;
+    if (err.validationContext === 'body' && NAME_FIELDS.has(field)) {
+      return new ShivaError('INVALID_NAME', `${where}: a name must be 1-32 lowercase letters, digits or dashes, starting with a letter and not ending with a dash.`);
+    }
+    if (err.validationContext === 'body' && RESOURCE_FIELDS.has(field)) return new ShivaError('INVALID_RESOURCES', message);
+    return new ShivaError('VALIDATION_FAILED', message);
+  }
+  const mapped = err.code ? FRAMEWORK_CODES[err.code] : undefined;
+  if (mapped === 'BAD_REQUEST' && err.code !== 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ShivaError(mapped, 'The body is not valid JSON.');
+  if (mapped) return new ShivaError(mapped);
+  if (err instanceof SyntaxError) return new ShivaError('BAD_REQUEST', 'The body is not valid JSON.');
+  if (err.statusCode === 405) return new ShivaError('METHOD_NOT_ALLOWED');
+  return null;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toShivaError(err);
+    if (known) {
+      if (known.status >= 500) request.log.warn({ code: known.code, msg: known.message }, 'request failed');
+      return reply.code(known.status).type('application/json').send(known.toBody());
+    }
+    request.log.error({ err }, 'unexpected error');
+    const internal = new ShivaError('INTERNAL');
+    return reply.code(internal.status).type('application/json').send(internal.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new ShivaError('NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]}.`);
+    return reply.code(404).type('application/json').send(err.toBody());
+  });
+}

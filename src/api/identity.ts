@@ -1,0 +1,45 @@
+/**
+ * Who a request is from, resolved once per API request and kept on it, plus the guards routes use.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { parseBasic, type Authenticator, type Identity } from '../auth/authenticator.js';
+import { ShivaError } from '../contract/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity: Identity | null;
+  }
+}
+
+export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Authenticator }) => {
+  app.decorateRequest('identity', null);
+  app.addHook('onRequest', async (request) => {
+    request.identity = await opts.auth.fromRequest(request.raw);
+  });
+});
+
+/** The signed-in user, or 401. */
+export function requireUser(request: FastifyRequest): Identity {
+  if (!request.identity) throw new ShivaError('UNAUTHENTICATED');
+  return request.identity;
+}
+
+/** An admin, or 403 (401 when anonymous). */
+export function requireAdmin(request: FastifyRequest): Identity {
+  const identity = requireUser(request);
+  if (!identity.admin) throw new ShivaError('FORBIDDEN', 'Only admins may do this.');
+  return identity;
+}
+
+/** The user, from a cookie, a token, or HTTP Basic credentials (so scripts get a token in one call). */
+export async function requireUserOrBasic(request: FastifyRequest, auth: Authenticator): Promise<Identity> {
+  if (request.identity) return request.identity;
+  const basic = parseBasic(request.headers.authorization);
+  if (basic) {
+    const identity = await auth.fromPassword(basic.username, basic.password);
+    if (!identity) throw new ShivaError('INVALID_CREDENTIALS');
+    return identity;
+  }
+  throw new ShivaError('UNAUTHENTICATED');
+}

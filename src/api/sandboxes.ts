@@ -1,0 +1,109 @@
+/** Sandboxes: launch, list, look at, follow the events of, and stop. */
+import { Type } from '@sinclair/typebox';
+import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
+import { TERMINAL_STATES } from '../store/sandboxes.js';
+import { requireUser } from './identity.js';
+import type { App, RouteOptions } from './types.js';
+
+const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+const HEARTBEAT_MS = 15_000;
+
+export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<void> {
+  app.post(
+    '/api/sandboxes',
+    {
+      schema: {
+        tags: ['sandboxes'],
+        summary: 'Launch a sandbox; answers at once, follow /events to see it come up',
+        body: LaunchRequest,
+        response: { 202: Sandbox, 400: ErrorResponse, 401: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const sandbox = await hub.sandboxes.launch(requireUser(request), request.body);
+      return reply.code(202).header('location', `/api/sandboxes/${sandbox.id}`).send(sandbox);
+    },
+  );
+
+  app.get(
+    '/api/sandboxes',
+    {
+      schema: {
+        tags: ['sandboxes'],
+        summary: 'Your live sandboxes; `ended=true` adds recent stopped and failed ones; `all=true` shows everyone\'s to admins',
+        querystring: Type.Object({ all: Type.Optional(Flag), ended: Type.Optional(Flag) }, { additionalProperties: false }),
+        response: { 200: Type.Array(Sandbox), 401: ErrorResponse },
+      },
+    },
+    async (request) =>
+      hub.sandboxes.list(requireUser(request), { all: request.query.all === 'true', includeEnded: request.query.ended === 'true' }),
+  );
+
+  app.get(
+    '/api/sandboxes/:id',
+    { schema: { tags: ['sandboxes'], summary: 'One sandbox', params: Id, response: { 200: Sandbox, 401: ErrorResponse, 404: ErrorResponse } } },
+    async (request) => hub.sandboxes.get(requireUser(request), request.params.id),
+  );
+
+  app.delete(
+    '/api/sandboxes/:id',
+    {
+      schema: {
+        tags: ['sandboxes'],
+        summary: 'Stop a sandbox: its container is removed, the home stays',
+        params: Id,
+        response: { 200: Sandbox, 401: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request) => hub.sandboxes.stop(requireUser(request), request.params.id),
+  );
+
+  app.get(
+    '/api/sandboxes/:id/events',
+    {
+      schema: {
+        tags: ['sandboxes'],
+        summary: 'Server-sent events of the sandbox: its history, then each new event; ends when it stops or fails',
+        params: Id,
+        response: { 401: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const row = await hub.sandboxes.visible(requireUser(request), request.params.id);
+      const afterId = Number(request.headers['last-event-id'] ?? 0) || 0;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      let lastSent = afterId;
+      let ended = false;
+      const send = (event: { id: number; state: string }) => {
+        if (ended || event.id <= lastSent) return;
+        lastSent = event.id;
+        res.write(`id: ${event.id}\nevent: ${event.state}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (TERMINAL_STATES.includes(event.state as never)) finish();
+      };
+      const queued: Parameters<typeof send>[0][] = [];
+      let replaying = true;
+      const unsubscribe = hub.events.subscribe(row.id, (e) => (replaying ? queued.push(e) : send(e)));
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const finish = () => {
+        if (ended) return;
+        ended = true;
+        unsubscribe();
+        clearInterval(heartbeat);
+        res.end();
+      };
+      request.raw.on('close', finish);
+      // Subscribe first, then replay: nothing that happens in between is lost or sent twice.
+      for (const e of await hub.events.history(row.id, afterId)) send(e);
+      replaying = false;
+      for (const e of queued) send(e);
+    },
+  );
+}

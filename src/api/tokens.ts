@@ -1,0 +1,78 @@
+/** API tokens: created with a cookie, a token or HTTP Basic; the secret is shown only once. */
+import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import { TOKEN_PREFIX } from '../auth/authenticator.js';
+import { randomSecret, sha256 } from '../auth/secrets.js';
+import { CreatedToken, CreateTokenRequest, ErrorResponse, Token } from '../contract/api.js';
+import { ShivaError } from '../contract/errors.js';
+import type { TokenRow } from '../store/tokens.js';
+import { requireUser, requireUserOrBasic } from './identity.js';
+import type { App, RouteOptions } from './types.js';
+
+const toToken = (row: TokenRow): Token => ({
+  id: row.id,
+  name: row.name,
+  scopes: JSON.parse(row.scopes) as string[],
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+});
+
+export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void> {
+  app.post(
+    '/api/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Create an API token for yourself (also with HTTP Basic username:password)',
+        body: CreateTokenRequest,
+        response: { 201: CreatedToken, 400: ErrorResponse, 401: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const identity = await requireUserOrBasic(request, hub.auth);
+      const secret = `${TOKEN_PREFIX}${randomSecret()}`;
+      const created = new Date();
+      const row: TokenRow = {
+        id: `tok_${randomBytes(6).toString('hex')}`,
+        user_id: identity.userId,
+        name: request.body.name,
+        hash: sha256(secret),
+        // Scopes are recorded now and enforced once scoped tokens arrive; until then a token has its owner's rights.
+        scopes: JSON.stringify(request.body.scopes ?? ['all']),
+        created_at: created.toISOString(),
+        expires_at: request.body.expiresInDays
+          ? new Date(created.getTime() + request.body.expiresInDays * 86_400_000).toISOString()
+          : null,
+        last_used_at: null,
+      };
+      await hub.tokens.create(row);
+      return reply.code(201).send({ ...toToken(row), token: secret });
+    },
+  );
+
+  app.get(
+    '/api/tokens',
+    { schema: { tags: ['tokens'], summary: 'Your API tokens (never their secrets)', response: { 200: Type.Array(Token), 401: ErrorResponse } } },
+    async (request) => (await hub.tokens.listByUser(requireUser(request).userId)).map(toToken),
+  );
+
+  app.delete(
+    '/api/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke one of your API tokens',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 204: Type.Null(), 401: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const identity = requireUser(request);
+      const removed = await hub.tokens.delete(request.params.id, identity.userId);
+      if (!removed) throw new ShivaError('TOKEN_NOT_FOUND');
+      hub.auth.forget((i) => i.credentialId === removed.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

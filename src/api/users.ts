@@ -1,0 +1,70 @@
+/** Users: who am I, and for admins the list and creation of accounts. */
+import { Type } from '@sinclair/typebox';
+import { hashPassword, randomPassword } from '../auth/passwords.js';
+import { CreatedUser, CreateUserRequest, ErrorResponse, Me, User } from '../contract/api.js';
+import { ShivaError } from '../contract/errors.js';
+import type { UserRow } from '../store/users.js';
+import { requireAdmin, requireUser } from './identity.js';
+import type { App, RouteOptions } from './types.js';
+
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  admin: row.role === 'admin',
+  disabled: row.disabled === 1,
+  createdAt: row.created_at,
+});
+
+export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void> {
+  const { sandboxes } = hub.config;
+
+  app.get(
+    '/api/me',
+    { schema: { tags: ['users'], summary: 'The signed-in user and what they may ask for', response: { 200: Me, 401: ErrorResponse } } },
+    async (request) => {
+      const identity = requireUser(request);
+      const user = await hub.users.byId(identity.userId);
+      if (!user) throw new ShivaError('UNAUTHENTICATED');
+      return {
+        user: toUser(user),
+        limits: {
+          defaults: sandboxes.defaults,
+          max: { cpus: sandboxes.limits.cpus, memoryGiB: sandboxes.limits.memoryGiB, gpus: sandboxes.limits.gpus, sandboxes: sandboxes.maxPerUser },
+        },
+      };
+    },
+  );
+
+  app.get(
+    '/api/users',
+    { schema: { tags: ['users'], summary: 'Every user (admins only)', response: { 200: Type.Array(User), 401: ErrorResponse, 403: ErrorResponse } } },
+    async (request) => {
+      requireAdmin(request);
+      return (await hub.users.list()).map(toUser);
+    },
+  );
+
+  app.post(
+    '/api/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admins only); without a password, one is generated and shown once',
+        body: CreateUserRequest,
+        response: { 201: CreatedUser, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const generated = request.body.password ? undefined : randomPassword();
+      const row = await hub.users.create({
+        username: request.body.username,
+        passwordHash: await hashPassword(request.body.password ?? generated!),
+        role: request.body.admin ? 'admin' : 'user',
+      });
+      if (!row) throw new ShivaError('USER_EXISTS', `The user ${request.body.username} already exists.`);
+      request.log.info({ user: row.username, by: request.identity?.username }, 'user created');
+      return reply.code(201).send({ ...toUser(row), ...(generated ? { password: generated } : {}) });
+    },
+  );
+}

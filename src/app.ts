@@ -1,0 +1,83 @@
+/**
+ * buildApp(hub): the hub's HTTP surface without listening. `/user/…` requests and upgrades go
+ * straight from Node's server to the proxy (no framework work on that hot path); everything
+ * else is the API, served by Fastify. Tests call `app.inject()` or listen on port 0.
+ */
+import http from 'node:http';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
+import { authRoutes } from './api/auth.js';
+import { catalogueRoutes } from './api/catalogue.js';
+import { registerErrorHandling } from './api/errors.js';
+import { healthRoutes } from './api/health.js';
+import { identityPlugin } from './api/identity.js';
+import { loginPage } from './api/login-page.js';
+import { sandboxRoutes } from './api/sandboxes.js';
+import { tokenRoutes } from './api/tokens.js';
+import type { App } from './api/types.js';
+import { userRoutes } from './api/users.js';
+import type { Hub } from './hub.js';
+import { VERSION } from './version.js';
+
+/** Largest API body; launch requests are a few hundred bytes. */
+const BODY_LIMIT = 64 * 1024;
+
+export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
+  const serverFactory: FastifyServerFactory = (handler) => {
+    const server = http.createServer((req, res) => {
+      if (req.url?.startsWith('/user/')) hub.proxy.handleRequest(req, res);
+      else handler(req, res);
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url?.startsWith('/user/')) hub.proxy.handleUpgrade(req, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+    // Jupyter's kernels keep connections open for long; only idle sockets time out.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0;
+    return server;
+  };
+
+  const app = Fastify({
+    serverFactory,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: hub.config.hub.trustProxy,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    disableRequestLogging: true,
+    ajv: {
+      // Bad input is refused, never quietly mended.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Shiva API', version: VERSION, description: 'Personal GPU sandboxes for machine-learning teams.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'shiva_session' },
+          token: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  await app.register(identityPlugin, { auth: hub.auth });
+  const opts = { hub };
+  await app.register(healthRoutes);
+  await app.register(authRoutes, opts);
+  await app.register(userRoutes, opts);
+  await app.register(tokenRoutes, opts);
+  await app.register(sandboxRoutes, opts);
+  await app.register(catalogueRoutes, opts);
+  await app.register(loginPage);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,179 @@
+/**
+ * Who is asking: resolves a session cookie, a bearer token or HTTP Basic credentials to an
+ * identity. Sessions and tokens are cached in memory for a few seconds so the proxy makes no
+ * database query per request; sign-out and revocation drop their entries at once.
+ */
+import type { IncomingMessage } from 'node:http';
+import { now } from '../store/database.js';
+import type { SessionRepository } from '../store/sessions.js';
+import type { TokenRepository } from '../store/tokens.js';
+import type { UserRepository, UserRow } from '../store/users.js';
+import { verifyPassword } from './passwords.js';
+import { randomSecret, sha256 } from './secrets.js';
+
+export const SESSION_COOKIE = 'shiva_session';
+export const TOKEN_PREFIX = 'shiva_';
+
+export interface Identity {
+  userId: number;
+  username: string;
+  admin: boolean;
+  /** How the request proved who it is. */
+  via: 'session' | 'token' | 'password';
+  /** The session's or token's stored id, to sign out or revoke. */
+  credentialId: string | null;
+}
+
+interface CacheEntry {
+  identity: Identity;
+  until: number;
+}
+
+export interface AuthenticatorOptions {
+  users: UserRepository;
+  sessions: SessionRepository;
+  tokens: TokenRepository;
+  sessionHours: number;
+  cacheSeconds: number;
+}
+
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly tokenUse = new Map<string, string>();
+
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  /** The identity behind a request's cookie or bearer token, or null. Basic auth is not read here. */
+  async fromRequest(req: IncomingMessage): Promise<Identity | null> {
+    const authorization = req.headers.authorization;
+    if (authorization?.startsWith('Bearer ')) return this.fromToken(authorization.slice(7).trim());
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return cookie ? this.fromSession(cookie) : null;
+  }
+
+  /** Synchronous fast path for the proxy: answers from the cache, or undefined when it must ask the database. */
+  cached(req: IncomingMessage): Identity | null | undefined {
+    const authorization = req.headers.authorization;
+    let key: string | undefined;
+    if (authorization?.startsWith('Bearer ')) key = `t:${sha256(authorization.slice(7).trim())}`;
+    else {
+      const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+      if (!cookie) return authorization ? undefined : null;
+      key = `s:${sha256(cookie)}`;
+    }
+    const hit = this.cache.get(key);
+    if (!hit || hit.until < Date.now()) return undefined;
+    if (hit.identity.via === 'token' && hit.identity.credentialId) this.tokenUse.set(hit.identity.credentialId, now());
+    return hit.identity;
+  }
+
+  async fromSession(cookie: string): Promise<Identity | null> {
+    const id = sha256(cookie);
+    const hit = this.fromCache(`s:${id}`);
+    if (hit) return hit;
+    const session = await this.options.sessions.find(id);
+    if (!session || session.expires_at <= now()) return null;
+    const user = await this.options.users.byId(session.user_id);
+    return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id)) : null;
+  }
+
+  async fromToken(secret: string): Promise<Identity | null> {
+    if (!secret.startsWith(TOKEN_PREFIX)) return null;
+    const hash = sha256(secret);
+    const hit = this.fromCache(`t:${hash}`);
+    if (hit) {
+      this.tokenUse.set(hit.credentialId!, now());
+      return hit;
+    }
+    const token = await this.options.tokens.byHash(hash);
+    if (!token || (token.expires_at && token.expires_at <= now())) return null;
+    const user = await this.options.users.byId(token.user_id);
+    if (!user) return null;
+    this.tokenUse.set(token.id, now());
+    return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id));
+  }
+
+  /** Checks a username and password (login and HTTP Basic). Always takes the time of a real check. */
+  async fromPassword(username: string, password: string): Promise<Identity | null> {
+    const user = await this.options.users.byName(username);
+    const ok = await verifyPassword(password, user?.password_hash ?? null);
+    if (!ok || !user || user.disabled) return null;
+    return toIdentity(user, 'password', null);
+  }
+
+  /** Opens a session; returns the cookie value (shown to the browser only) and its expiry. */
+  async openSession(userId: number): Promise<{ cookie: string; expiresAt: Date }> {
+    const cookie = randomSecret();
+    const createdAt = new Date();
+    const expiresAt = new Date(createdAt.getTime() + this.options.sessionHours * 3600_000);
+    await this.options.sessions.create({
+      id: sha256(cookie),
+      userId,
+      createdAt: createdAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    });
+    return { cookie, expiresAt };
+  }
+
+  async closeSession(sessionId: string): Promise<void> {
+    this.cache.delete(`s:${sessionId}`);
+    await this.options.sessions.delete(sessionId);
+  }
+
+  /** Forgets every cached identity (after a revocation or a change of role). */
+  forget(predicate: (identity: Identity) => boolean = () => true): void {
+    for (const [key, entry] of this.cache) if (predicate(entry.identity)) this.cache.delete(key);
+  }
+
+  /** Token last-use times gathered since the last call; the caller writes them in one batch. */
+  drainTokenUse(): Map<string, string> {
+    const drained = new Map(this.tokenUse);
+    this.tokenUse.clear();
+    return drained;
+  }
+
+  private fromCache(key: string): Identity | null {
+    const hit = this.cache.get(key);
+    if (!hit) return null;
+    if (hit.until >= Date.now()) return hit.identity;
+    this.cache.delete(key);
+    return null;
+  }
+
+  private remember(key: string, identity: Identity | null): Identity | null {
+    if (!identity) return null;
+    if (this.options.cacheSeconds > 0) this.cache.set(key, { identity, until: Date.now() + this.options.cacheSeconds * 1000 });
+    return identity;
+  }
+}
+
+function toIdentity(user: UserRow, via: Identity['via'], credentialId: string | null): Identity | null {
+  if (user.disabled) return null;
+  return { userId: user.id, username: user.username, admin: user.role === 'admin', via, credentialId };
+}
+
+/** Reads one cookie without parsing the whole header into an object (this runs per proxied request). */
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = header.length;
+    while (header.charCodeAt(start) === 32) start++;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end && eq - start === name.length && header.startsWith(name, start)) {
+      return header.slice(eq + 1, end).trim() || null;
+    }
+    start = end + 1;
+  }
+  return null;
+}
+
+/** Parses `Authorization: Basic …` into username and password. */
+export function parseBasic(header: string | undefined): { username: string; password: string } | null {
+  if (!header?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}

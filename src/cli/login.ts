@@ -1,0 +1,77 @@
+/** `shiva login`: trade a username and password for an API token, saved for later verbs. */
+import type { Command } from 'commander';
+import os from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import type { CreatedToken } from '../contract/api.js';
+import { HubClient, loadCredentials, saveCredentials } from './client.js';
+import { printJson } from './output.js';
+
+export function registerLogin(program: Command): void {
+  program
+    .command('login')
+    .description('sign in to a hub and save an API token for the other commands')
+    .option('--url <url>', 'the hub, e.g. http://127.0.0.1:8000 (or SHIVA_URL)')
+    .option('-u, --username <name>', 'your username')
+    .option('--password-stdin', 'read the password from standard input (for scripts)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { url?: string; username?: string; passwordStdin?: boolean; json?: boolean }) => {
+      const { url } = await loadCredentials(opts);
+      const username = opts.username ?? (await ask('Username: '));
+      const password = opts.passwordStdin ? (await readAll(process.stdin)).trim() : await ask('Password: ', true);
+      const client = new HubClient({ url });
+      const basic = Buffer.from(`${username}:${password}`).toString('base64');
+      const created = await client.request<CreatedToken>(
+        'POST',
+        '/api/tokens',
+        { name: `cli on ${os.hostname()}`, expiresInDays: 90 },
+        { authorization: `Basic ${basic}` },
+      );
+      const file = await saveCredentials({ url, token: created.token, username });
+      if (opts.json) printJson({ url, username, tokenId: created.id, expiresAt: created.expiresAt, saved: file });
+      else process.stdout.write(`Signed in to ${url} as ${username}; token saved in ${file}.\n`);
+    });
+}
+
+async function ask(question: string, secret = false): Promise<string> {
+  if (secret && process.stdin.isTTY) return askHidden(question);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+/** Reads a line from the terminal without echoing it. */
+function askHidden(question: string): Promise<string> {
+  process.stdout.write(question);
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const onData = (data: Buffer) => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u007f') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    const done = (err: Error | null) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}

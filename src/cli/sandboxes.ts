@@ -1,0 +1,80 @@
+/** `shiva launch`, `shiva ls`, `shiva stop`: sandboxes from the terminal. */
+import type { Command } from 'commander';
+import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
+import { HubClient, loadCredentials } from './client.js';
+import { ago, printJson, printTable } from './output.js';
+
+const client = async (opts: { url?: string }) => new HubClient(await loadCredentials(opts));
+
+export function registerSandboxes(program: Command): void {
+  program
+    .command('launch [name]')
+    .description('launch a sandbox, print its progress, and print its URL when it is ready')
+    .option('--image <image>', 'an image from the catalogue (see GET /api/images)')
+    .option('--cpus <n>', 'CPUs', Number)
+    .option('--memory <GiB>', 'memory in GiB', Number)
+    .option('--machine <name>', 'run it on this machine')
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print the sandbox as JSON when it is ready')
+    .action(async (name: string | undefined, opts: { image?: string; cpus?: number; memory?: number; machine?: string; url?: string; json?: boolean }) => {
+      const hub = await client(opts);
+      const request: LaunchRequest = {
+        ...(name ? { name } : {}),
+        ...(opts.image ? { image: opts.image } : {}),
+        ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+        ...(opts.memory !== undefined ? { memoryGiB: opts.memory } : {}),
+        ...(opts.machine ? { machine: opts.machine } : {}),
+      };
+      const sandbox = await hub.request<Sandbox>('POST', '/api/sandboxes', request);
+      const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+      say(`Launching ${sandbox.user}/${sandbox.name} on ${sandbox.machine} (${sandbox.cpus} CPUs, ${sandbox.memoryGiB} GiB)`);
+      let last: SandboxEvent | undefined;
+      for await (const event of hub.events<SandboxEvent>(`/api/sandboxes/${sandbox.id}/events`)) {
+        last = event;
+        say(`  ${event.state.padEnd(8)} ${event.percent !== null ? `${Math.round(event.percent)}% ` : ''}${event.message}`);
+        if (event.state === 'running' || event.state === 'failed' || event.state === 'stopped') break;
+      }
+      const final = await hub.request<Sandbox>('GET', `/api/sandboxes/${sandbox.id}`);
+      if (opts.json) printJson(final);
+      if (final.state !== 'running') {
+        if (!opts.json) process.stderr.write(`The launch did not succeed: ${final.reason ?? last?.message ?? final.state}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (!opts.json) process.stdout.write(`Ready: ${final.url}\n`);
+    });
+
+  program
+    .command('ls')
+    .description('list your sandboxes')
+    .option('-a, --all', "everyone's (admins)")
+    .option('--ended', 'include recently stopped and failed ones')
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { all?: boolean; ended?: boolean; url?: string; json?: boolean }) => {
+      const hub = await client(opts);
+      const query = new URLSearchParams({ ...(opts.all ? { all: 'true' } : {}), ...(opts.ended ? { ended: 'true' } : {}) });
+      const list = await hub.request<Sandbox[]>('GET', `/api/sandboxes${query.size ? `?${query}` : ''}`);
+      if (opts.json) return printJson(list);
+      if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
+      printTable(
+        ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'URL'],
+        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), `${s.memoryGiB}G`, ago(s.startedAt), s.url]),
+      );
+    });
+
+  program
+    .command('stop <sandbox>')
+    .description('stop a sandbox (by name or id); its home stays')
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (which: string, opts: { url?: string; json?: boolean }) => {
+      const hub = await client(opts);
+      const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes');
+      const target = list.find((s) => s.id === which) ?? list.find((s) => s.name === which);
+      const id = target?.id ?? which;
+      const stopped = await hub.request<Sandbox>('DELETE', `/api/sandboxes/${encodeURIComponent(id)}`);
+      if (opts.json) printJson(stopped);
+      else process.stdout.write(`Stopped ${stopped.user}/${stopped.name}.\n`);
+    });
+}

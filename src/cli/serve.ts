@@ -1,0 +1,45 @@
+/** `shiva serve`: run the hub in the foreground until SIGINT or SIGTERM. */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { startServer } from '../server.js';
+import { DataDirLockedError } from '../store/data-dir-lock.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the hub (API, proxy and reconciler) in the foreground')
+    .option('-c, --config <file>', 'YAML configuration file (or SHIVA_CONFIG)')
+    .option('--host <host>', 'address to listen on')
+    .option('--port <port>', 'port to listen on', (v) => Number(v))
+    .action(async (opts: { config?: string; host?: string; port?: number }) => {
+      try {
+        const base = loadConfig({ file: opts.config });
+        const config =
+          opts.host || opts.port !== undefined
+            ? loadConfig({
+                file: opts.config,
+                overrides: { hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } },
+              })
+            : base;
+        const server = await startServer(config);
+        const stop = (signal: string) => {
+          server.hub.log.info({ signal }, 'shutting down');
+          void server.close().then(() => process.exit(0));
+          setTimeout(() => process.exit(1), 15_000).unref();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+          process.stderr.write(`shiva: ${err.message}\n`);
+          process.exit(2);
+        }
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') {
+          process.stderr.write(`shiva: the address is in use: ${(err as Error).message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,111 @@
+/**
+ * Loading the configuration: YAML from --config or SHIVA_CONFIG, embedded defaults for the rest,
+ * validated once against the schema, then frozen. Errors name the bad key path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigSchema, DEFAULT_IMAGES, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Path of a YAML file; when absent, SHIVA_CONFIG is used, and when that is absent, defaults only. */
+  file?: string;
+  /** Values laid over the file (tests use this). */
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(options: LoadOptions = {}): Readonly<Config> {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SHIVA_CONFIG;
+  let raw: unknown = {};
+  if (file) raw = readYaml(file);
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: the top level must be a mapping`);
+  return parseConfig({ ...(raw as Record<string, unknown>), ...options.overrides }, env);
+}
+
+/** Validates a configuration object and fills the defaults. */
+export function parseConfig(input: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const withDefaults: Record<string, unknown> = {
+    machines: [{ name: 'local', docker: env.DOCKER_HOST || 'unix:///var/run/docker.sock' }],
+    images: DEFAULT_IMAGES,
+    ...input,
+  };
+  // A catalogue without a named default starts from its first entry.
+  const images = withDefaults.images as { default?: unknown; catalogue?: Array<{ name?: unknown }> } | undefined;
+  if (images && typeof images === 'object' && images.default === undefined && Array.isArray(images.catalogue)) {
+    withDefaults.images = { ...images, default: images.catalogue[0]?.name };
+  }
+  const candidate = Value.Default(ConfigSchema, structuredClone(withDefaults));
+  const first = Value.Errors(ConfigSchema, candidate).First();
+  if (first) {
+    const where = first.path ? first.path.slice(1).replaceAll('/', '.') : '(top level)';
+    throw new ConfigError(`configuration key ${where}: ${first.message.toLowerCase()}`);
+  }
+  const config = candidate as Config;
+  if (env.SHIVA_DATA_DIR) config.dataDir = env.SHIVA_DATA_DIR;
+  config.dataDir = path.resolve(config.dataDir);
+  config.homes.root = path.resolve(config.homes.root ?? path.join(config.dataDir, 'homes'));
+  checkConsistency(config);
+  return deepFreeze(config);
+}
+
+function checkConsistency(config: Config): void {
+  const names = new Set<string>();
+  for (const entry of config.images.catalogue) {
+    if (names.has(entry.name)) throw new ConfigError(`configuration key images.catalogue has the name ${entry.name} twice`);
+    names.add(entry.name);
+  }
+  if (!names.has(config.images.default)) {
+    throw new ConfigError(`configuration key images.default names ${config.images.default}, which is not in images.catalogue`);
+  }
+  const machines = new Set<string>();
+  for (const m of config.machines) {
+    if (machines.has(m.name)) throw new ConfigError(`configuration key machines has the name ${m.name} twice`);
+    machines.add(m.name);
+  }
+  const { defaults, limits } = config.sandboxes;
+  if (defaults.cpus > limits.cpus) throw new ConfigError('configuration key sandboxes.defaults.cpus is above sandboxes.limits.cpus');
+  if (defaults.memoryGiB > limits.memoryGiB) {
+    throw new ConfigError('configuration key sandboxes.defaults.memoryGiB is above sandboxes.limits.memoryGiB');
+  }
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    if (err instanceof YAMLParseError) throw new ConfigError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The URL users reach the hub at. */
+export function publicUrl(config: Config): string {
+  if (config.hub.publicUrl) return config.hub.publicUrl.replace(/\/+$/, '');
+  const host = config.hub.host === '0.0.0.0' || config.hub.host === '::' ? '127.0.0.1' : config.hub.host;
+  return `http://${host}:${config.hub.port}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The configuration schema: every key, its type and its default. Unknown keys are rejected so a
+ * typo never silently does nothing. docs/configuration.md documents the same keys.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { NAME_PATTERN } from '../contract/names.js';
+
+const Name = Type.String({ pattern: NAME_PATTERN });
+const strict = { additionalProperties: false } as const;
+
+export const ImageEntry = Type.Object(
+  {
+    name: Name,
+    image: Type.String({ minLength: 1, description: 'Image reference on the engine, e.g. shiva/notebook:latest' }),
+    description: Type.String({ default: '' }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides the image label org.shiva.port' })),
+    home: Type.Optional(Type.String({ pattern: '^/', description: 'Overrides the image label org.shiva.home' })),
+    uid: Type.Optional(Type.Integer({ minimum: 0, description: 'Overrides the image label org.shiva.uid' })),
+    env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+  },
+  strict,
+);
+
+export const MachineEntry = Type.Object(
+  {
+    name: Name,
+    docker: Type.String({ minLength: 1, description: 'Engine URL as DOCKER_HOST takes it' }),
+    address: Type.String({ default: '127.0.0.1', description: 'Address sandbox ports are published on and reached at' }),
+  },
+  strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    hub: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+        publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Defaults to http://<host>:<port>' })),
+        trustProxy: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* from a load balancer in front' }),
+      },
+      { ...strict, default: {} },
+    ),
+    dataDir: Type.String({ default: './data', description: 'SHIVA_DATA_DIR overrides it' }),
+    homes: Type.Object(
+      {
+        root: Type.Optional(Type.String({ description: 'Defaults to <dataDir>/homes' })),
+      },
+      { ...strict, default: {} },
+    ),
+    machines: Type.Array(MachineEntry, {
+      minItems: 1,
+      description: 'Defaults to one machine, "local", on DOCKER_HOST or /var/run/docker.sock',
+    }),
+    images: Type.Object(
+      {
+        default: Name,
+        catalogue: Type.Array(ImageEntry, { minItems: 1 }),
+      },
+      { ...strict, default: {} },
+    ),
+    sandboxes: Type.Object(
+      {
+        defaults: Type.Object(
+          {
+            cpus: Type.Number({ exclusiveMinimum: 0, default: 2 }),
+            memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 4 }),
+          },
+          { ...strict, default: {} },
+        ),
+        limits: Type.Object(
+          {
+            cpus: Type.Number({ exclusiveMinimum: 0, default: 8 }),
+            memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 32 }),
+            gpus: Type.Integer({ minimum: 0, default: 0 }),
+          },
+          { ...strict, default: {} },
+        ),
+        pidsLimit: Type.Integer({ minimum: 16, default: 2048 }),
+        maxPerUser: Type.Integer({ minimum: 1, default: 3 }),
+        readinessTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        stopTimeoutSeconds: Type.Integer({ minimum: 0, default: 10 }),
+        reconcileIntervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+        activityFlushSeconds: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+      },
+      { ...strict, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        sessionHours: Type.Number({ exclusiveMinimum: 0, default: 168 }),
+        tokenCacheSeconds: Type.Number({ minimum: 0, default: 5, description: 'How long a checked session or token is trusted without the database' }),
+      },
+      { ...strict, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ImageEntry = Static<typeof ImageEntry>;
+export type MachineEntry = Static<typeof MachineEntry>;
+
+/** The embedded catalogue: what `npm start` offers with no configuration at all. */
+export const DEFAULT_IMAGES = {
+  default: 'notebook',
+  catalogue: [
+    { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter Notebook with Python 3 (Debian)', env: {} },
+  ],
+};

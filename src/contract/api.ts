@@ -1,0 +1,183 @@
+/**
+ * The API's request and response shapes, as JSON Schemas with their TypeScript types. The server
+ * validates with them, /api/openapi.json is generated from them, and the CLI and web use the types.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
+
+export const Name = Type.String({ pattern: NAME_PATTERN, maxLength: NAME_MAX_LENGTH, examples: ['main'] });
+const Time = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable error code; see docs/errors.md' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+
+);
+
+export const SandboxStateSchema = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('pulling'),
+  Type.Literal('creating'),
+  Type.Literal('starting'),
+  Type.Literal('waiting'),
+  Type.Literal('running'),
+  Type.Literal('stopping'),
+  Type.Literal('stopped'),
+  Type.Literal('failed'),
+]);
+
+export const LaunchRequest = Type.Object(
+  {
+    name: Type.Optional(Name),
+    image: Type.Optional(Type.String({ maxLength: 64, description: 'A name from GET /api/images' })),
+    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'At most the limit in GET /api/me' })),
+    memoryGiB: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'At most the limit in GET /api/me' })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+    machine: Type.Optional(Name),
+  },
+  { additionalProperties: false },
+);
+export type LaunchRequest = Static<typeof LaunchRequest>;
+
+export const Sandbox = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    user: Type.String(),
+    state: SandboxStateSchema,
+    reason: Nullable(Type.String({ description: 'Why it failed or stopped, in words a user understands' })),
+    image: Type.String(),
+    machine: Type.String(),
+    cpus: Type.Number(),
+    memoryGiB: Type.Number(),
+    gpus: Type.Array(Type.String()),
+    url: Type.String({ description: 'Where the sandbox is served through the hub' }),
+    createdAt: Time,
+    startedAt: Nullable(Time),
+    stoppedAt: Nullable(Time),
+    lastActivityAt: Nullable(Time),
+  },
+
+);
+export type Sandbox = Static<typeof Sandbox>;
+export type SandboxState = Static<typeof SandboxStateSchema>;
+
+export const SandboxEvent = Type.Object(
+  {
+    id: Type.Integer(),
+    sandboxId: Type.String(),
+    at: Time,
+    state: SandboxStateSchema,
+    message: Type.String(),
+    percent: Nullable(Type.Number()),
+  },
+
+);
+export type SandboxEvent = Static<typeof SandboxEvent>;
+
+export const User = Type.Object(
+  {
+    id: Type.Integer(),
+    username: Type.String(),
+    admin: Type.Boolean(),
+    disabled: Type.Boolean(),
+    createdAt: Time,
+  },
+
+);
+export type User = Static<typeof User>;
+
+export const CreateUserRequest = Type.Object(
+  {
+    username: Name,
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
+    admin: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserRequest = Static<typeof CreateUserRequest>;
+
+export const CreatedUser = Type.Composite([
+  User,
+  Type.Object({ password: Type.Optional(Type.String({ description: 'The generated password, shown only now' })) }),
+]);
+export type CreatedUser = Static<typeof CreatedUser>;
+
+export const LoginRequest = Type.Object(
+  { username: Type.String({ maxLength: 256 }), password: Type.String({ maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const Token = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scopes: Type.Array(Type.String()),
+    createdAt: Time,
+    expiresAt: Nullable(Time),
+    lastUsedAt: Nullable(Time),
+  },
+
+);
+export type Token = Static<typeof Token>;
+
+export const CreateTokenRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 })),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateTokenRequest = Static<typeof CreateTokenRequest>;
+
+export const CreatedToken = Type.Composite([
+  Token,
+  Type.Object({ token: Type.String({ description: 'The secret, shown only now' }) }),
+]);
+export type CreatedToken = Static<typeof CreatedToken>;
+
+export const Image = Type.Object(
+  {
+    name: Type.String(),
+    image: Type.String(),
+    description: Type.String(),
+    default: Type.Boolean(),
+  },
+
+);
+export type Image = Static<typeof Image>;
+
+export const Machine = Type.Object(
+  {
+    name: Type.String(),
+    status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    lastSeenAt: Nullable(Time),
+    error: Nullable(Type.String()),
+    engine: Nullable(Type.Object({ version: Type.String(), os: Type.String() })),
+    cpus: Type.Number(),
+    memoryBytes: Type.Number(),
+    sandboxes: Type.Array(
+      Type.Object({ id: Type.String(), user: Type.String(), name: Type.String(), cpus: Type.Number(), memoryGiB: Type.Number(), since: Time }),
+    ),
+  },
+
+);
+export type Machine = Static<typeof Machine>;
+
+export const Limits = Type.Object({
+  defaults: Type.Object({ cpus: Type.Number(), memoryGiB: Type.Number() }),
+  max: Type.Object({ cpus: Type.Number(), memoryGiB: Type.Number(), gpus: Type.Integer(), sandboxes: Type.Integer() }),
+});
+
+export const Me = Type.Object({ user: User, limits: Limits });
+export type Me = Static<typeof Me>;
+
+export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String() });

@@ -1,0 +1,62 @@
+/**
+ * Every error the API can answer, with its stable code and HTTP status. Clients (CLI, web)
+ * match on `code`, never on `message`. docs/errors.md lists each one; a test keeps the two equal.
+ */
+export const errorCodes = {
+  BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  VALIDATION_FAILED: { status: 400, message: 'A field of the request is missing or invalid.' },
+  INVALID_NAME: { status: 400, message: 'A name must be 1-32 lowercase letters, digits or dashes, starting with a letter.' },
+  INVALID_RESOURCES: { status: 400, message: 'The requested CPUs, memory or GPUs are outside what this hub allows.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  UNAUTHENTICATED: { status: 401, message: 'Sign in or send a valid API token.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'The username or password is wrong.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
+  USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  USER_EXISTS: { status: 409, message: 'A user with this name already exists.' },
+  TOKEN_NOT_FOUND: { status: 404, message: 'No such API token.' },
+  SANDBOX_NOT_FOUND: { status: 404, message: 'No such sandbox.' },
+  SANDBOX_NAME_TAKEN: { status: 409, message: 'You already have a sandbox with this name.' },
+  SANDBOX_LIMIT_REACHED: { status: 409, message: 'You have reached the number of sandboxes you may run at once.' },
+  SANDBOX_NOT_RUNNING: { status: 503, message: 'The sandbox is not running.' },
+  IMAGE_NOT_FOUND: { status: 400, message: 'This image is not in the catalogue.' },
+  MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
+  NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
+  RUNTIME_UNAVAILABLE: { status: 503, message: 'The container engine does not answer.' },
+  SANDBOX_UNREACHABLE: { status: 502, message: 'The sandbox does not answer.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
+  INTERNAL: { status: 500, message: 'Something went wrong in the hub; the error is logged.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error meant for the user: its message is shown as is, its code is stable. */
+export class ShivaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? errorCodes[code].message);
+    this.name = 'ShivaError';
+    this.code = code;
+    this.status = errorCodes[code].status;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details !== undefined) body.error.details = this.details;
+    return body;
+  }
+}
+
+export function isShivaError(err: unknown): err is ShivaError {
+  return err instanceof ShivaError;
+}

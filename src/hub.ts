@@ -1,0 +1,191 @@
+/**
+ * The hub's parts, made and wired once: data directory lock, database, accounts, machines,
+ * sandboxes core, proxy and the periodic jobs. Whoever opens a resource registers its close here.
+ */
+import path from 'node:path';
+import type { Config, MachineEntry } from './config/schema.js';
+import { publicUrl } from './config/load.js';
+import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
+import { ensureAdmin } from './bootstrap.js';
+import { MachineRegistry } from './machines/registry.js';
+import { createProxy } from './proxy/proxy.js';
+import { RouteTable } from './proxy/route-table.js';
+import type { Proxy } from './proxy/types.js';
+import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import type { Runtime } from './runtime/types.js';
+import { ActivityRecorder } from './sandboxes/activity.js';
+import { SandboxEvents } from './sandboxes/events.js';
+import { reconcile } from './sandboxes/reconcile.js';
+import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
+import type { Logger } from './sandboxes/types.js';
+import { lockDataDir } from './store/data-dir-lock.js';
+import { openDatabase, type Db } from './store/database.js';
+import { deploymentId } from './store/meta.js';
+import { SandboxRepository } from './store/sandboxes.js';
+import { SessionRepository } from './store/sessions.js';
+import { TokenRepository } from './store/tokens.js';
+import { UserRepository } from './store/users.js';
+
+export interface HubOptions {
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Builds the runtime of a machine; Docker by default. */
+  makeRuntime?: (entry: MachineEntry) => Runtime;
+  /** Printed once: the generated admin password, and similar. */
+  announce?: (message: string) => void;
+  /** Start the periodic reconcile and flush jobs (off in some tests, which call them by hand). */
+  timers?: boolean;
+}
+
+export interface Hub {
+  config: Readonly<Config>;
+  publicUrl: string;
+  deploymentId: string;
+  db: Db;
+  users: UserRepository;
+  tokens: TokenRepository;
+  sandboxesRepo: SandboxRepository;
+  auth: Authenticator;
+  machines: MachineRegistry;
+  routes: RouteTable;
+  activity: ActivityRecorder;
+  events: SandboxEvents;
+  sandboxes: SandboxService;
+  proxy: Proxy;
+  log: Logger;
+  reconcile(): ReturnType<typeof reconcile>;
+  /** Writes what is only in memory (activity, token use) to the database. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createHub(config: Readonly<Config>, options: HubOptions): Promise<Hub> {
+  const { log } = options;
+  const lock = lockDataDir(config.dataDir);
+  const closers: Array<() => Promise<void> | void> = [() => lock.release()];
+  try {
+    const db = await openDatabase(path.join(config.dataDir, 'shiva.db'));
+    closers.unshift(() => db.destroy());
+    const users = new UserRepository(db);
+    const tokens = new TokenRepository(db);
+    const sandboxesRepo = new SandboxRepository(db);
+    await ensureAdmin(users, options.env ?? process.env, options.announce ?? ((m) => log.info({}, m)));
+    const auth = new Authenticator({
+      users,
+      sessions: new SessionRepository(db),
+      tokens,
+      sessionHours: config.auth.sessionHours,
+      cacheSeconds: config.auth.tokenCacheSeconds,
+    });
+    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
+    const machines = new MachineRegistry(config.machines, makeRuntime);
+    await machines.refresh();
+    for (const m of machines.list()) {
+      if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
+    }
+    const routes = new RouteTable();
+    const activity = new ActivityRecorder();
+    const events = new SandboxEvents(sandboxesRepo);
+    const depId = await deploymentId(db);
+    const url = publicUrl(config);
+    const deps: SandboxServiceDeps = {
+      config,
+      repo: sandboxesRepo,
+      machines,
+      routes,
+      events,
+      activity,
+      deploymentId: depId,
+      publicUrl: url,
+      log,
+    };
+    const sandboxes = new SandboxService(deps);
+    closers.unshift(() => sandboxes.settle());
+    // What the proxy's 503 page says about a sandbox without a route: kept in memory, because
+    // the proxy never waits on the database. Events are rare, so one lookup per event is cheap.
+    const lastKnown = new Map<string, { state: string; reason: string | null }>();
+    for (const row of await sandboxesRepo.recent({ limit: 1000 })) {
+      const key = `${row.username}/${row.name}`;
+      if (!lastKnown.has(key)) lastKnown.set(key, { state: row.state, reason: row.reason });
+    }
+    closers.unshift(
+      events.subscribe('*', (e) => {
+        void sandboxesRepo.byId(e.sandboxId).then((row) => {
+          if (row) lastKnown.set(`${row.username}/${row.name}`, { state: row.state, reason: row.reason });
+        });
+      }),
+    );
+    const proxy = createProxy({
+      routes,
+      authenticate: (req) => {
+        const hit = auth.cached(req);
+        return hit !== undefined ? hit : auth.fromRequest(req);
+      },
+      activity,
+      describe: (user, name) => lastKnown.get(`${user}/${name}`),
+      sessionCookieName: SESSION_COOKIE,
+      loginPath: '/login',
+      log,
+    });
+    closers.unshift(() => proxy.close());
+
+    const flush = async (): Promise<void> => {
+      await sandboxesRepo.recordActivity(activity.drain());
+      await tokens.touch(auth.drainTokenUse());
+    };
+    const runReconcile = () => reconcile(deps, sandboxes);
+    const report = await runReconcile();
+    log.info({ ...report, deployment: depId }, 'reconciled sandboxes with the engines');
+
+    if (options.timers !== false) {
+      const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
+        let running = false;
+        const timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          job()
+            .catch((err: Error) => log.warn({ err: err.message }, `${what} failed`))
+            .finally(() => (running = false));
+        }, seconds * 1000);
+        timer.unref();
+        closers.unshift(() => clearInterval(timer));
+      };
+      every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
+      every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
+      every(15, () => machines.refresh(), 'machine refresh');
+    }
+    closers.unshift(flush);
+
+    return {
+      config,
+      publicUrl: url,
+      deploymentId: depId,
+      db,
+      users,
+      tokens,
+      sandboxesRepo,
+      auth,
+      machines,
+      routes,
+      activity,
+      events,
+      sandboxes,
+      proxy,
+      log,
+      reconcile: runReconcile,
+      flush,
+      async close() {
+        for (const close of closers.splice(0)) {
+          try {
+            await close();
+          } catch (err) {
+            log.warn({ err: (err as Error).message }, 'error while closing the hub');
+          }
+        }
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
+    throw err;
+  }
+}

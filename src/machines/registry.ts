@@ -1,0 +1,59 @@
+/**
+ * The machines a hub runs sandboxes on, each with its runtime, and what was last heard of each.
+ */
+import type { MachineEntry } from '../config/schema.js';
+import type { EngineInfo, Runtime } from '../runtime/types.js';
+
+export interface Machine {
+  name: string;
+  /** The address sandbox ports on this machine are published on and reached at. */
+  address: string;
+  runtime: Runtime;
+  status: 'up' | 'down';
+  info: EngineInfo | null;
+  lastSeenAt: string | null;
+  error: string | null;
+}
+
+export class MachineRegistry {
+  private readonly machines = new Map<string, Machine>();
+
+  constructor(entries: readonly MachineEntry[], makeRuntime: (entry: MachineEntry) => Runtime) {
+    for (const entry of entries) {
+      this.machines.set(entry.name, {
+        name: entry.name,
+        address: entry.address,
+        runtime: makeRuntime(entry),
+        status: 'down',
+        info: null,
+        lastSeenAt: null,
+        error: 'not checked yet',
+      });
+    }
+  }
+
+  get(name: string): Machine | undefined {
+    return this.machines.get(name);
+  }
+
+  list(): Machine[] {
+    return [...this.machines.values()];
+  }
+
+  /** Asks every engine for its facts; a machine that does not answer is marked down with the reason. */
+  async refresh(): Promise<void> {
+    await Promise.all(
+      this.list().map(async (machine) => {
+        try {
+          machine.info = await machine.runtime.info();
+          machine.status = 'up';
+          machine.lastSeenAt = new Date().toISOString();
+          machine.error = null;
+        } catch (err) {
+          machine.status = 'down';
+          machine.error = (err as Error).message;
+        }
+      }),
+    );
+  }
+}

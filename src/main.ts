@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `shiva` command: the hub (`serve`) and a client for it (every other verb). */
+import { Command } from 'commander';
+import { ApiError } from './cli/client.js';
+import { registerLogin } from './cli/login.js';
+import { registerSandboxes } from './cli/sandboxes.js';
+import { registerServe } from './cli/serve.js';
+import { registerUsers } from './cli/users.js';
+import { VERSION } from './version.js';
+
+const program = new Command('shiva').version(VERSION).description('Personal GPU sandboxes for machine-learning teams.');
+registerServe(program);
+registerLogin(program);
+registerSandboxes(program);
+registerUsers(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ApiError) {
+    process.stderr.write(`shiva: ${err.message} (${err.code})\n`);
+    if (err.code === 'UNAUTHENTICATED') process.stderr.write('Sign in first: shiva login\n');
+    process.exit(1);
+  }
+  process.stderr.write(`shiva: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+/**
+ * What the proxy answers when it does not forward: small HTML pages for browsers and the API's
+ * JSON error bodies for everything else. Every interpolated string is escaped; these pages show
+ * names and reasons that came from users and containers.
+ */
+import { errorCodes, type ErrorBody, type ErrorCode } from '../contract/errors.js';
+
+const htmlEscapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+const htmlSpecial = /[&<>"']/g;
+
+export function escapeHtml(text: string): string {
+  return text.replace(htmlSpecial, (c) => htmlEscapes[c] ?? c);
+}
+
+/** The API's error body, serialised. */
+export function errorJson(code: ErrorCode, message?: string, details?: unknown): string {
+  const body: ErrorBody = { error: { code, message: message ?? errorCodes[code].message } };
+  if (details !== undefined) body.error.details = details;
+  return JSON.stringify(body);
+}
+
+export interface PageOptions {
+  title: string;
+  message: string;
+  /** Reload the page after this many seconds (while a sandbox is starting). */
+  refreshSeconds?: number;
+  /** Extra links under the message: [href, text]. */
+  links?: ReadonlyArray<readonly [string, string]>;
+}
+
+export function errorPage(options: PageOptions): string {
+  const refresh =
+    options.refreshSeconds !== undefined
+      ? `<meta http-equiv="refresh" content="${Math.max(1, Math.floor(options.refreshSeconds))}">`
+      : '';
+  const links = [...(options.links ?? []), ['/', 'Back to the dashboard'] as const]
+    .map(([href, text]) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`)
+    .join(' · ');
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    refresh +
+    `<title>${escapeHtml(options.title)} · Shiva</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}' +
+    'h1{font-size:1.4em}p.links{margin-top:2em}</style></head><body>' +
+    `<h1>${escapeHtml(options.title)}</h1><p>${escapeHtml(options.message)}</p>` +
+    `<p class="links">${links}</p></body></html>`
+  );
+}
+
+/** States in which a missing route is expected to appear soon, so the page reloads itself. */
+const transientStates = new Set(['queued', 'pending', 'pulling', 'creating', 'starting', 'launching', 'ready', 'running']);
+
+export interface Absence {
+  /** e.g. `The sandbox alice/main failed: image not found.` */
+  message: string;
+  state: string;
+  reason: string | null;
+  transient: boolean;
+}
+
+/** Why `/user/<user>/<name>/` has no route, from what the hub knows of the sandbox. */
+export function describeAbsence(
+  user: string,
+  name: string,
+  info: { state: string; reason?: string | null } | undefined,
+): Absence {
+  const sandbox = `${user}/${name}`;
+  if (!info) {
+    return { message: `The sandbox ${sandbox} does not exist.`, state: 'absent', reason: null, transient: false };
+  }
+  const reason = info.reason ?? null;
+  const transient = transientStates.has(info.state);
+  let message: string;
+  if (info.state === 'failed') {
+    message = reason ? `The sandbox ${sandbox} failed: ${reason}` : `The sandbox ${sandbox} failed.`;
+  } else if (transient) {
+    message = `The sandbox ${sandbox} is not ready yet (${info.state}); this page reloads by itself.`;
+  } else {
+    message = `The sandbox ${sandbox} is ${info.state}${reason ? `: ${reason}` : '.'}`;
+  }
+  return { message, state: info.state, reason, transient };
+}
+
+/** How a connection to a sandbox failed, in words a user can act on. */
+export type UpstreamFailure = 'refused' | 'reset' | 'timeout' | 'unreachable' | 'other';
+
+export function classifyUpstreamError(err: NodeJS.ErrnoException): UpstreamFailure {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'reset';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unreachable';
+    default:
+      return err.message === 'socket hang up' ? 'reset' : 'other';
+  }
+}
+
+export function unreachableMessage(user: string, name: string, failure: UpstreamFailure): string {
+  const sandbox = `${user}/${name}`;
+  switch (failure) {
+    case 'refused':
+      return `The sandbox ${sandbox} is not accepting connections; it may still be starting, or it has stopped.`;
+    case 'reset':
+      return `The sandbox ${sandbox} closed the connection before answering.`;
+    case 'timeout':
+      return `The sandbox ${sandbox} did not answer in time.`;
+    case 'unreachable':
+      return `The machine of the sandbox ${sandbox} cannot be reached.`;
+    case 'other':
+      return `The sandbox ${sandbox} does not answer.`;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The proxy's contract with the hub: what it is given (routes, an authenticator, an activity
+ * sink) and what it records. Everything here is in memory: the proxy never waits on a database.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { RouteTable } from './route-table.js';
+
+/** Who sent a request, as far as the proxy needs to know. */
+export interface ProxyIdentity {
+  userId: number;
+  username: string;
+  admin: boolean;
+}
+
+/** Where `/user/<user>/<name>/` goes, and the token its Jupyter server demands. */
+export interface ProxyRoute {
+  sandboxId: string;
+  user: string;
+  name: string;
+  target: { host: string; port: number };
+  token: string;
+}
+
+export interface ProxyLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ProxyMetrics {
+  /** One answer to a plain request: the upstream's status or the proxy's own. */
+  request(status: number): void;
+  upgrade(result: 'ok' | 'refused' | 'error'): void;
+}
+
+export const noopProxyMetrics: ProxyMetrics = Object.freeze({
+  request(): void {},
+  upgrade(): void {},
+});
+
+export interface ProxyDeps {
+  routes: RouteTable;
+  /** Who sent the request, from its session cookie or bearer token; served from the hub's in-memory cache, so usually synchronous. */
+  authenticate(req: IncomingMessage): ProxyIdentity | null | Promise<ProxyIdentity | null>;
+  /** Called on real traffic (each proxied request and each WebSocket data chunk either way). Must stay cheap. */
+  activity: { touch(sandboxId: string): void };
+  /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */
+  describe(user: string, name: string): { state: string; reason?: string | null } | undefined;
+  /** The hub's own cookie, never forwarded to a sandbox. */
+  sessionCookieName: string;
+  /** Where anonymous browsers are sent, e.g. '/login'; `?next=` is appended. */
+  loginPath: string;
+  log: ProxyLogger;
+  /** Optional; a no-op object stands in when absent. */
+  metrics?: ProxyMetrics;
+  /** How long to wait for a TCP connection to a sandbox; 10 s when absent. Answers may take as long as they like. */
+  connectTimeoutMs?: number;
+}
+
+/** What the hub's `http.Server` calls for `/user/…` requests and upgrades. */
+export interface Proxy {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Destroys the upstream connection pool and every open WebSocket tunnel. */
+  close(): Promise<void>;
+}

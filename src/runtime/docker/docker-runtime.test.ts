@@ -1,0 +1,225 @@
+/**
+ * DockerRuntime on the real Docker Engine with the tiny test image. Every container carries
+ * this run's own deployment label and is removed by that label afterwards, so runs (and a hub)
+ * sharing the engine never touch each other's containers.
+ */
+import { randomBytes } from 'node:crypto';
+import { chownSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TINY_IMAGE, describeDocker } from '../../../test/support/docker.js';
+import { LABELS, RuntimeError, type ContainerInfo, type ContainerSpec } from '../types.js';
+import { DockerRuntime } from './docker-runtime.js';
+
+const run = randomBytes(4).toString('hex');
+const deployment = `test-${run}`;
+const token = randomBytes(16).toString('hex');
+const base = '/user/t/x/';
+let counter = 0;
+
+describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
+  const runtime = new DockerRuntime();
+  const docker = new Docker();
+  const homes: string[] = [];
+  let sandbox: ContainerInfo;
+
+  function home(): string {
+    const dir = mkdtempSync(join(tmpdir(), `shiva-home-${run}-`));
+    homes.push(dir);
+    try {
+      chownSync(dir, 1000, 1000);
+    } catch {
+      chmodSync(dir, 0o777); // not root here: let uid 1000 write anyway
+    }
+    return dir;
+  }
+
+  function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
+    const name = `shiva-test-${run}-${++counter}`;
+    return {
+      name,
+      image: TINY_IMAGE,
+      env: { JUPYTER_TOKEN: token, SHIVA_BASE_URL: base },
+      labels: { [LABELS.deployment]: deployment, [LABELS.name]: name },
+      port: 8888,
+      publishAddress: '127.0.0.1',
+      cpus: 0.5,
+      memoryBytes: 256 * 1024 * 1024,
+      pidsLimit: 128,
+      home: { hostPath: home(), containerPath: '/home/shiva' },
+      user: '1000:1000',
+      ...over,
+    };
+  }
+
+  async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
+    try {
+      await promise;
+    } catch (err) {
+      expect(err).toBeInstanceOf(RuntimeError);
+      return err as RuntimeError;
+    }
+    throw new Error('expected a RuntimeError');
+  }
+
+  /** Polls with a short, growing delay: readiness, not a fixed sleep. */
+  async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  const url = (info: ContainerInfo, path: string): string => {
+    if (!info.endpoint) throw new Error(`${info.name} has no endpoint`);
+    return `http://${info.endpoint.host}:${info.endpoint.port}${base}${path}`;
+  };
+
+  beforeAll(async () => {
+    const id = await runtime.create(spec());
+    sandbox = await runtime.start(id);
+    await eventually(async () => ((await fetch(url(sandbox, 'api'))).status === 200 ? true : undefined), 'the sandbox');
+  });
+
+  afterAll(async () => {
+    const mine = await docker.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deployment}`] } });
+    await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+    for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts a sandbox on a loopback endpoint where it answers HTTP', async () => {
+    expect(sandbox.state).toBe('running');
+    expect(sandbox.endpoint?.host).toBe('127.0.0.1');
+    expect(sandbox.endpoint?.port).toBeGreaterThan(0);
+    expect(sandbox.startedAt).not.toBeNull();
+    const answer = await fetch(url(sandbox, 'api'));
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ version: 'tiny' });
+  });
+
+  it('runs the sandbox as the given user with its home mounted read-write', async () => {
+    const headers = { Authorization: `token ${token}` };
+    const status = (await (await fetch(url(sandbox, 'api/status'), { headers })).json()) as { user: number; gid: number };
+    expect(status).toMatchObject({ user: 1000, gid: 1000 });
+    const put = await fetch(url(sandbox, 'files/hello.txt'), { method: 'PUT', headers, body: 'hi from the sandbox' });
+    expect(put.ok).toBe(true);
+    const hostFile = join((await docker.getContainer(sandbox.id).inspect()).HostConfig.Binds?.[0]?.split(':')[0] ?? '', 'hello.txt');
+    expect(readFileSync(hostFile, 'utf8')).toBe('hi from the sandbox');
+    expect(statSync(hostFile).uid).toBe(1000);
+  });
+
+  it('creates the container with its limits and without privileges', async () => {
+    const data = await docker.getContainer(sandbox.id).inspect();
+    expect(data.Config.User).toBe('1000:1000');
+    expect(data.Config.Labels[LABELS.deployment]).toBe(deployment);
+    expect(data.HostConfig).toMatchObject({
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      NanoCpus: 500_000_000,
+      Memory: 256 * 1024 * 1024,
+      MemorySwap: 256 * 1024 * 1024,
+      PidsLimit: 128,
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+    });
+    expect(data.HostConfig.Binds?.[0]).toMatch(/:\/home\/shiva:rw$/);
+    expect(JSON.stringify(data.Mounts)).not.toContain('docker.sock');
+  });
+
+  it('starting a running sandbox again is fine and gives the same endpoint', async () => {
+    expect((await runtime.start(sandbox.id)).endpoint).toEqual(sandbox.endpoint);
+    expect((await runtime.inspect(sandbox.id))?.endpoint).toEqual(sandbox.endpoint);
+  });
+
+  it("lists the run's containers by label, with the endpoint of the running ones", async () => {
+    const found = await runtime.list({ [LABELS.deployment]: deployment, [LABELS.name]: sandbox.name });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ id: sandbox.id, name: sandbox.name, state: 'running', endpoint: sandbox.endpoint });
+    expect(await runtime.list({ [LABELS.deployment]: `test-${run}-nobody` })).toEqual([]);
+  });
+
+  it('reads why a sandbox failed at start from its logs', async () => {
+    const failing = spec({ env: { JUPYTER_TOKEN: token, SHIVA_BASE_URL: base, TINY_FAIL_AT_START: 'on purpose' } });
+    const id = await runtime.create(failing);
+    await runtime.start(id);
+    const exited = await eventually(async () => {
+      const info = await runtime.inspect(id);
+      return info?.state === 'exited' ? info : undefined;
+    }, 'the failing sandbox to exit');
+    expect(exited).toMatchObject({ exitCode: 3, endpoint: null });
+    expect(await runtime.logs(id, 50)).toContain('tiny: failing at start as asked: on purpose');
+    const [listed] = await runtime.list({ [LABELS.deployment]: deployment, [LABELS.name]: failing.name });
+    expect(listed).toMatchObject({ state: 'exited', exitCode: 3, endpoint: null });
+  });
+
+  it('refuses a second container with the same name as a conflict', async () => {
+    const first = spec();
+    await runtime.create(first);
+    const err = await failure(runtime.create({ ...first, home: { ...first.home } }));
+    expect(err.kind).toBe('conflict');
+    expect(err.message).toContain(first.name);
+  });
+
+  it('says image_not_found when creating from an image the engine does not have', async () => {
+    const err = await failure(runtime.create(spec({ image: `shiva-test/does-not-exist-${run}:never` })));
+    expect(err.kind).toBe('image_not_found');
+  });
+
+  it('refuses to mount the Docker socket and creates nothing', async () => {
+    const bad = spec({ home: { hostPath: '/var/run/docker.sock', containerPath: '/home/shiva' } });
+    await expect(runtime.create(bad)).rejects.toThrow(/Docker socket/);
+    expect(await runtime.list({ [LABELS.deployment]: deployment, [LABELS.name]: bad.name })).toEqual([]);
+  });
+
+  it('fails a pull of an image no registry has quickly, as image_not_found', async () => {
+    const started = Date.now();
+    const err = await failure(runtime.pullImage('shiva-test/does-not-exist:never', () => {}));
+    expect(err.kind).toBe('image_not_found');
+    expect(err.message).toContain('shiva-test/does-not-exist:never');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('stops and removes a sandbox, and again without complaint once it is gone', async () => {
+    const id = await runtime.create(spec());
+    await runtime.start(id);
+    await runtime.stop(id, 2);
+    expect((await runtime.inspect(id))?.state).toBe('exited');
+    await runtime.stop(id, 2);
+    await runtime.remove(id);
+    expect(await runtime.inspect(id)).toBeNull();
+    await runtime.remove(id);
+    await runtime.stop(id, 2);
+  });
+
+  it('treats containers that never existed as gone', async () => {
+    const missing = `shiva-test-${run}-missing`;
+    await expect(runtime.stop(missing, 1)).resolves.toBeUndefined();
+    await expect(runtime.remove(missing)).resolves.toBeUndefined();
+    expect(await runtime.inspect(missing)).toBeNull();
+    expect((await failure(runtime.logs(missing, 10))).kind).toBe('not_found');
+    expect((await failure(runtime.start(missing))).kind).toBe('not_found');
+  });
+
+  it("reads the engine's facts", async () => {
+    const info = await runtime.info();
+    const raw = (await docker.info()) as { ServerVersion: string; NCPU: number };
+    expect(info.version).toBe(raw.ServerVersion);
+    expect(info.cpus).toBe(raw.NCPU);
+    expect(info.memoryBytes).toBeGreaterThan(0);
+    expect(info.runtimes).toContain('runc');
+    expect(info.name).not.toBe('');
+  });
+
+  it("reads an image's labels, and null for an image that is not there", async () => {
+    const image = await runtime.inspectImage(TINY_IMAGE);
+    expect(image?.id).toMatch(/^sha256:/);
+    expect(image?.labels['org.shiva.port']).toBe('8888');
+    expect(await runtime.inspectImage('shiva-test/does-not-exist:never')).toBeNull();
+  });
+});

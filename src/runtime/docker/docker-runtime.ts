@@ -1,0 +1,290 @@
+/**
+ * The Runtime contract on a Docker Engine, through dockerode. Every call but a pull has a
+ * deadline, so a hung engine fails a launch with "does not answer" instead of hanging it, and
+ * every error leaves as a classified RuntimeError (see errors.ts).
+ */
+import Docker from 'dockerode';
+import type {
+  ContainerInfo,
+  ContainerSpec,
+  EngineInfo,
+  ImageInfo,
+  PullProgress,
+  Runtime,
+} from '../types.js';
+import { RuntimeError } from '../types.js';
+import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
+import { parseEngineUrl, type EngineTls } from './engine-url.js';
+import {
+  classifyEngineError,
+  classifyPullError,
+  engineMessage,
+  engineStatus,
+  unavailableError,
+  type ErrorContext,
+} from './errors.js';
+import { PullProgressTracker, throttledReporter, type PullEvent } from './pull-progress.js';
+
+export const DEFAULT_ENGINE_TIMEOUT_MS = 30_000;
+
+export interface DockerRuntimeOptions {
+  /** Engine address as DOCKER_HOST takes it; default DOCKER_HOST, then the local socket. */
+  url?: string;
+  /** PEM files for a `tcp://` engine behind TLS. */
+  tls?: EngineTls;
+  /** Deadline of each engine call except pulls (default 30 s). */
+  timeoutMs?: number;
+  /** A ready client instead of `url`/`tls` (tests, or a caller that builds its own). */
+  docker?: Docker;
+  /** How messages name the engine when `docker` is given. */
+  address?: string;
+}
+
+type Call<T> = (signal: AbortSignal) => Promise<T>;
+
+export class DockerRuntime implements Runtime {
+  readonly address: string;
+  private readonly docker: Docker;
+  private readonly timeoutMs: number;
+  /** The engine's socket on this host, never to be mounted into a sandbox. */
+  private readonly engineSockets: string[];
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+    if (options.docker) {
+      this.docker = options.docker;
+      this.address = options.address ?? 'the injected engine';
+      this.engineSockets = [];
+    } else {
+      const endpoint = parseEngineUrl(options.url, options.tls);
+      this.docker = new Docker(endpoint.options);
+      this.address = endpoint.address;
+      this.engineSockets = endpoint.socketPath ? [endpoint.socketPath] : [];
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    // dockerode's info() honours abortSignal; its type definitions do not declare the option.
+    const info = this.docker.info.bind(this.docker) as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    const data = (await this.call('read its facts', (abortSignal) => info({ abortSignal }), {})) as {
+      Name?: string;
+      ServerVersion?: string;
+      NCPU?: number;
+      MemTotal?: number;
+      OperatingSystem?: string;
+      Runtimes?: Record<string, unknown>;
+    };
+    return {
+      name: data.Name ?? '',
+      version: data.ServerVersion ?? '',
+      cpus: data.NCPU ?? 0,
+      memoryBytes: data.MemTotal ?? 0,
+      operatingSystem: data.OperatingSystem ?? '',
+      runtimes: Object.keys(data.Runtimes ?? {}),
+    };
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | null> {
+    try {
+      const data = await this.call(
+        `inspect the image ${ref}`,
+        // dockerode cannot abort an image inspect; the deadline's race still returns in time.
+        () => this.docker.getImage(ref).inspect(),
+        { notFound: 'image_not_found', subject: ref },
+      );
+      return { id: data.Id, labels: { ...(data.Config?.Labels ?? {}) } };
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'image_not_found') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Pulls `ref` with progress. No deadline (a large image on a slow link takes what it takes);
+   * `signal` is the way to give up, and rejects with the signal's reason.
+   */
+  async pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const fail = (err: unknown): RuntimeError => classifyPullError(err, ref, this.address);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(ref, signal ? { abortSignal: signal } : {});
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw fail(err);
+    }
+    const reporter = throttledReporter(new PullProgressTracker(), onProgress);
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onAbort = (): void => {
+        // Closing our side of the stream makes the engine cancel the pull.
+        destroy(stream);
+        settle(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (err) => {
+          // An aborted request can end as a plain 'close'; that is not a finished pull.
+          if (signal?.aborted) settle(signal.reason);
+          else if (err) settle(fail(err));
+          else settle();
+        },
+        (event: PullEvent) => {
+          if (settled) return;
+          // The engine reports registry failures inside a 200 stream, as an event with `error`.
+          if (event.error || event.errorDetail?.message) {
+            destroy(stream);
+            settle(fail({ message: event.errorDetail?.message ?? event.error }));
+            return;
+          }
+          try {
+            reporter.event(event);
+          } catch (err) {
+            destroy(stream);
+            settle(err);
+          }
+        },
+      );
+    });
+    reporter.flush();
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    assertNoEngineSocket(spec, this.engineSockets);
+    try {
+      const container = await this.call(
+        `create ${spec.name}`,
+        (abortSignal) => this.docker.createContainer({ ...createOptions(spec), abortSignal }),
+        { notFound: 'image_not_found', subject: spec.image },
+      );
+      return container.id;
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'conflict') {
+        throw new RuntimeError('conflict', `a container named ${spec.name} exists already`, { cause: err.cause });
+      }
+      throw err;
+    }
+  }
+
+  async start(id: string): Promise<ContainerInfo> {
+    try {
+      await this.call(`start ${id}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), {
+        subject: id,
+      });
+    } catch (err) {
+      // 304: started already, which is what the caller wants.
+      if (engineStatus((err as RuntimeError).cause) !== 304) throw err;
+    }
+    const info = await this.inspect(id);
+    if (!info) throw new RuntimeError('not_found', `the container ${id} vanished as it started`);
+    return info;
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | null> {
+    try {
+      const data = await this.call(
+        `inspect ${id}`,
+        (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }),
+        { subject: id },
+      );
+      return infoFromInspect(data);
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  async stop(id: string, timeoutSeconds: number): Promise<void> {
+    const t = Math.max(0, Math.ceil(timeoutSeconds));
+    try {
+      // The engine waits up to `t` seconds before it kills, so our deadline waits for it too.
+      await this.call(`stop ${id}`, (abortSignal) => this.docker.getContainer(id).stop({ t, abortSignal }), {
+        subject: id,
+      }, t * 1000);
+    } catch (err) {
+      const status = engineStatus((err as RuntimeError).cause);
+      // 304: not running; 404: gone. Either way it is stopped.
+      if (status !== 304 && status !== 404) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.call(
+        `remove ${id}`,
+        (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: false, abortSignal }),
+        { subject: id },
+      );
+    } catch (err) {
+      const cause = (err as RuntimeError).cause;
+      const status = engineStatus(cause);
+      if (status === 404) return;
+      // Two removers racing (reconciler and a user's stop): the other one is doing our job.
+      if (status === 409 && /already in progress/i.test(engineMessage(cause))) return;
+      throw err;
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+    const entries = await this.call(
+      'list containers',
+      (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }),
+      {},
+    );
+    return entries.map(infoFromListEntry);
+  }
+
+  async logs(id: string, lines: number): Promise<string> {
+    const tail = Math.max(0, Math.floor(lines));
+    const raw: unknown = await this.call(
+      `read the logs of ${id}`,
+      (abortSignal) =>
+        this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail, abortSignal }),
+      { subject: id },
+    );
+    // dockerode hands back a Buffer, unless the text happened to parse as JSON (possible only
+    // for a TTY container, whose logs are not framed).
+    if (Buffer.isBuffer(raw)) return demuxLogs(raw);
+    return typeof raw === 'string' ? raw : JSON.stringify(raw);
+  }
+
+  /**
+   * Runs one engine call under the deadline; classifies what it throws. The abort stops the
+   * HTTP request; the race makes sure we return even if a call ignores the signal.
+   */
+  private async call<T>(what: string, run: Call<T>, context: Omit<ErrorContext, 'address'>, extraMs = 0): Promise<T> {
+    const controller = new AbortController();
+    const limitMs = this.timeoutMs + extraMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(unavailableError(this.address, `no answer within ${formatSeconds(limitMs)} to "${what}"`));
+      }, limitMs);
+    });
+    try {
+      return await Promise.race([run(controller.signal), deadline]);
+    } catch (err) {
+      throw classifyEngineError(err, { ...context, address: this.address });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function destroy(stream: NodeJS.ReadableStream): void {
+  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

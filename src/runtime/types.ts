@@ -1,0 +1,118 @@
+/**
+ * The Runtime contract: what the sandboxes service needs from a kind of machine. `docker/`
+ * implements it on a Docker Engine; `fake/` implements it in memory for unit tests of the core.
+ * A runtime knows containers and images, nothing of users, HTTP routes or the database.
+ */
+
+/** Labels every container of Shiva carries; a hub only touches containers with its own deployment. */
+export const LABELS = {
+  deployment: 'org.shiva.deployment',
+  sandbox: 'org.shiva.sandbox',
+  user: 'org.shiva.user',
+  name: 'org.shiva.name',
+} as const;
+
+/** Image labels by which an image tells the hub how to run it (see images/). */
+export const IMAGE_LABELS = {
+  port: 'org.shiva.port',
+  home: 'org.shiva.home',
+  uid: 'org.shiva.uid',
+} as const;
+
+export interface ContainerSpec {
+  /** The container's name on the engine; unique, so a retried create cannot make a twin. */
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** The port the sandbox's server listens on inside the container. */
+  port: number;
+  /** The host address the port is published on (loopback for the hub's own machine). */
+  publishAddress: string;
+  cpus: number;
+  memoryBytes: number;
+  pidsLimit: number;
+  /** Host directory mounted read-write at `containerPath`. */
+  home: { hostPath: string; containerPath: string };
+  /** Numeric uid:gid the sandbox runs as. */
+  user: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Where the sandbox's port is reachable from the hub, once running. */
+  endpoint: { host: string; port: number } | null;
+  startedAt: string | null;
+  exitCode: number | null;
+}
+
+export interface ImageInfo {
+  id: string;
+  labels: Record<string, string>;
+}
+
+export interface PullProgress {
+  /** 0-100 when the engine reports sizes, else null. */
+  percent: number | null;
+  status: string;
+}
+
+export interface EngineInfo {
+  name: string;
+  version: string;
+  cpus: number;
+  memoryBytes: number;
+  operatingSystem: string;
+  runtimes: string[];
+}
+
+export type RuntimeErrorKind =
+  /** The engine cannot be reached or is not answering. */
+  | 'unavailable'
+  /** The image is neither present nor pullable. */
+  | 'image_not_found'
+  /** The container does not exist (any more). */
+  | 'not_found'
+  /** A container with that name exists already. */
+  | 'conflict'
+  /** The engine refused or failed the operation. */
+  | 'failed';
+
+/** An engine error, classified so the core can tell the user what happened without a stack. */
+export class RuntimeError extends Error {
+  readonly kind: RuntimeErrorKind;
+  constructor(kind: RuntimeErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RuntimeError';
+    this.kind = kind;
+  }
+}
+
+export interface Runtime {
+  /** Engine facts; throws RuntimeError('unavailable') when the engine does not answer. */
+  info(): Promise<EngineInfo>;
+  /** The local image, or null when it is not present. */
+  inspectImage(ref: string): Promise<ImageInfo | null>;
+  /** Pulls an image, reporting progress; throws RuntimeError('image_not_found') when no registry has it. */
+  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
+  /** Creates the container; throws RuntimeError('conflict') when the name is taken. Returns its id. */
+  create(spec: ContainerSpec): Promise<string>;
+  /** Starts a created container and returns its state with the published endpoint. */
+  start(id: string): Promise<ContainerInfo>;
+  /** The container, or null when it does not exist. */
+  inspect(id: string): Promise<ContainerInfo | null>;
+  /** Stops gracefully within `timeoutSeconds`, then kills; a missing container is not an error. */
+  stop(id: string, timeoutSeconds: number): Promise<void>;
+  /** Removes the container (forcefully); a missing container is not an error. */
+  remove(id: string): Promise<void>;
+  /** Every container, running or not, that carries all of these labels. */
+  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** The last `lines` lines of the container's stdout and stderr, as text. */
+  logs(id: string, lines: number): Promise<string>;
+}

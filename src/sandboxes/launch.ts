@@ -1,0 +1,171 @@
+/**
+ * One launch, step by step: image (pulled with progress when missing), home, container, start,
+ * readiness, route. Each step is an event; any failure ends in `failed` with a reason a user can
+ * act on and the last lines of the container's log, and leaves no container behind.
+ */
+import type { ImageEntry } from '../config/schema.js';
+import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type Runtime } from '../runtime/types.js';
+import { now } from '../store/database.js';
+import { LAUNCHING_STATES, type SandboxRow } from '../store/sandboxes.js';
+import type { SandboxState } from '../store/schema.js';
+import { ensureHome } from './homes.js';
+import { NotReadyError, waitForServer } from './readiness.js';
+import type { SandboxServiceDeps } from './service.js';
+import { sandboxPath } from './view.js';
+
+const LOG_TAIL_LINES = 20;
+const PROGRESS_EVERY_MS = 500;
+
+export interface LaunchContext extends SandboxServiceDeps {
+  row: SandboxRow;
+  image: ImageEntry;
+  signal: AbortSignal;
+}
+
+/** The container name on the engine: unique per sandbox, and readable in `docker ps`. */
+export const containerName = (deploymentId: string, row: Pick<SandboxRow, 'id' | 'username' | 'name'>): string =>
+  `shiva-${deploymentId}-${row.username}-${row.name}-${row.id.slice(0, 6)}`;
+
+class Cancelled extends Error {}
+
+export async function runLaunch(ctx: LaunchContext): Promise<void> {
+  const { row, signal } = ctx;
+  const machine = ctx.machines.get(row.machine);
+  if (!machine) throw new Error(`machine ${row.machine} vanished from the configuration`);
+  const runtime = machine.runtime;
+  let containerId: string | null = null;
+
+  /** Moves to the next state unless a stop got there first. */
+  const step = async (state: SandboxState, message: string, changes: Partial<SandboxRow> = {}): Promise<void> => {
+    if (signal.aborted || !(await ctx.repo.update(row.id, { state, ...changes }, LAUNCHING_STATES))) throw new Cancelled();
+    await ctx.events.record(row.id, state, message);
+  };
+
+  try {
+    const started = Date.now();
+    let image = await runtime.inspectImage(row.image_ref);
+    if (!image) {
+      await step('pulling', `Pulling ${row.image_ref}`);
+      let lastReport = 0;
+      await runtime.pullImage(
+        row.image_ref,
+        (p) => {
+          const t = Date.now();
+          if (p.percent === null || (t - lastReport < PROGRESS_EVERY_MS && p.percent < 100)) return;
+          lastReport = t;
+          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${p.status}`, p.percent);
+        },
+        signal,
+      );
+      image = await runtime.inspectImage(row.image_ref);
+      if (!image) throw new RuntimeError('image_not_found', `the image ${row.image_ref} is still missing after the pull`);
+    }
+    const port = ctx.image.port ?? numberLabel(image.labels[IMAGE_LABELS.port]) ?? 8888;
+    const homeInside = ctx.image.home ?? image.labels[IMAGE_LABELS.home] ?? '/home/shiva';
+    const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
+
+    await step('creating', 'Creating the container');
+    const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
+    const spec: ContainerSpec = {
+      name: containerName(ctx.deploymentId, row),
+      image: row.image_ref,
+      env: {
+        ...ctx.image.env,
+        JUPYTER_TOKEN: row.token,
+        SHIVA_BASE_URL: sandboxPath(row.username, row.name),
+        SHIVA_USER: row.username,
+        SHIVA_SANDBOX: row.name,
+      },
+      labels: {
+        [LABELS.deployment]: ctx.deploymentId,
+        [LABELS.sandbox]: row.id,
+        [LABELS.user]: row.username,
+        [LABELS.name]: row.name,
+      },
+      port,
+      publishAddress: machine.address,
+      cpus: row.cpus,
+      memoryBytes: row.memory_bytes,
+      pidsLimit: ctx.config.sandboxes.pidsLimit,
+      home: { hostPath: home, containerPath: homeInside },
+      user: `${uid}:${uid}`,
+    };
+    containerId = await createFresh(runtime, spec);
+    await step('starting', 'Starting the container', { container_id: containerId });
+    const container = await runtime.start(containerId);
+    if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port');
+    const { host, port: hostPort } = container.endpoint;
+
+    await step('waiting', 'Waiting for the server to answer', { host, port: hostPort });
+    const id = containerId;
+    await waitForServer({
+      host,
+      port: hostPort,
+      path: `${sandboxPath(row.username, row.name)}api`,
+      token: row.token,
+      timeoutMs: ctx.config.sandboxes.readinessTimeoutSeconds * 1000,
+      signal,
+      checkAlive: async () => {
+        const c = await runtime.inspect(id);
+        if (!c) return 'the container vanished';
+        return c.state === 'running' ? null : `the container exited with code ${c.exitCode ?? '?'}`;
+      },
+    });
+    // Route first, then announce: whoever sees `running` can open the URL at once.
+    ctx.routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    await step('running', `Ready in ${seconds} s`, { started_at: now() });
+  } catch (err) {
+    if (err instanceof Cancelled || signal.aborted) {
+      // A stop got here first: it ends the record; the container may not be on it yet.
+      if (containerId) await runtime.remove(containerId).catch(() => undefined);
+      return;
+    }
+    const reason = describeFailure(err);
+    let message = reason;
+    if (containerId) {
+      const tail = await runtime.logs(containerId, LOG_TAIL_LINES).catch(() => '');
+      if (tail.trim()) message = `${reason}\n--- last lines of the container's log ---\n${tail.trimEnd()}`;
+      await runtime.remove(containerId).catch((e: Error) =>
+        ctx.log.warn({ sandbox: row.id, err: e.message }, 'could not remove the container of a failed launch'),
+      );
+    }
+    ctx.routes.delete(row.username, row.name);
+    if (await ctx.repo.update(row.id, { state: 'failed', reason, stopped_at: now() }, LAUNCHING_STATES)) {
+      await ctx.events.record(row.id, 'failed', message);
+    }
+    ctx.log.warn({ sandbox: row.id, user: row.username, reason }, 'launch failed');
+  }
+}
+
+/** Creates the container; a leftover of the same name (from a hub killed mid-launch) is replaced. */
+async function createFresh(runtime: Runtime, spec: ContainerSpec): Promise<string> {
+  try {
+    return await runtime.create(spec);
+  } catch (err) {
+    if (!(err instanceof RuntimeError && err.kind === 'conflict')) throw err;
+    await runtime.remove(spec.name);
+    return runtime.create(spec);
+  }
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof NotReadyError) return `The sandbox's server did not come up: ${err.message}.`;
+  if (err instanceof RuntimeError) {
+    switch (err.kind) {
+      case 'image_not_found':
+        return `The image could not be found: ${err.message}.`;
+      case 'unavailable':
+        return `The machine's container engine does not answer: ${err.message}.`;
+      default:
+        return `The container engine refused: ${err.message}.`;
+    }
+  }
+  return `The launch failed: ${(err as Error).message}.`;
+}
+
+function numberLabel(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}

@@ -1,0 +1,50 @@
+/**
+ * Running the hub for real: load the config, open the hub, build the app, listen, and close
+ * everything in order on SIGINT/SIGTERM.
+ */
+import pino from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config/schema.js';
+import { createHub, type Hub } from './hub.js';
+import type { App } from './api/types.js';
+
+export interface RunningServer {
+  hub: Hub;
+  app: App;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Readonly<Config>, options: { quiet?: boolean } = {}): Promise<RunningServer> {
+  const log = pino({ level: options.quiet ? 'warn' : config.log.level, base: undefined });
+  const hub = await createHub(config, {
+    log,
+    // The one-time admin password must reach whoever started the hub, whatever the log level.
+    announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
+  });
+  let app: App;
+  try {
+    app = await buildApp(hub, { logger: log });
+    await app.listen({ host: config.hub.host, port: config.hub.port });
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.hub.port;
+  const url = `http://${config.hub.host.includes(':') ? `[${config.hub.host}]` : config.hub.host}:${port}`;
+  log.info({ url, publicUrl: hub.publicUrl, dataDir: config.dataDir }, 'Shiva hub is listening');
+  let closing: Promise<void> | undefined;
+  return {
+    hub,
+    app,
+    url,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await hub.close();
+      })();
+      return closing;
+    },
+  };
+}

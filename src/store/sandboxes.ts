@@ -1,0 +1,91 @@
+/** The sandboxes table and its events. */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import { now, type Db } from './database.js';
+import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.js';
+
+export type SandboxRow = Selectable<SandboxesTable>;
+export type SandboxEventRow = Selectable<SandboxEventsTable>;
+
+/** States a sandbox passes through on its way up; a hub that dies leaves nothing in them. */
+export const LAUNCHING_STATES: readonly SandboxState[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
+export const TERMINAL_STATES: readonly SandboxState[] = ['stopped', 'failed'];
+export const LIVE_STATES: readonly SandboxState[] = [...LAUNCHING_STATES, 'running', 'stopping'];
+
+export class SandboxRepository {
+  constructor(private readonly db: Db) {}
+
+  byId(id: string): Promise<SandboxRow | undefined> {
+    return this.db.selectFrom('sandboxes').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Live sandboxes, optionally of one user, oldest first. */
+  live(userId?: number): Promise<SandboxRow[]> {
+    let q = this.db.selectFrom('sandboxes').selectAll().where('state', 'in', LIVE_STATES);
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    return q.orderBy('created_at').execute();
+  }
+
+  /** Recent sandboxes, live and ended, newest first. */
+  recent(options: { userId?: number; limit: number }): Promise<SandboxRow[]> {
+    let q = this.db.selectFrom('sandboxes').selectAll();
+    if (options.userId !== undefined) q = q.where('user_id', '=', options.userId);
+    return q.orderBy('created_at', 'desc').limit(options.limit).execute();
+  }
+
+  /**
+   * Inserts a launch if the user is under `maxLive` live sandboxes and the name is free, in one
+   * transaction so concurrent launches cannot both pass the checks.
+   */
+  async insertLaunch(row: Insertable<SandboxesTable>, maxLive: number): Promise<'ok' | 'name_taken' | 'limit'> {
+    return this.db.transaction().execute(async (tx) => {
+      const live = await tx
+        .selectFrom('sandboxes')
+        .select(['name'])
+        .where('user_id', '=', row.user_id)
+        .where('state', 'in', LIVE_STATES)
+        .execute();
+      if (live.some((s) => s.name === row.name)) return 'name_taken';
+      if (live.length >= maxLive) return 'limit';
+      await tx.insertInto('sandboxes').values(row).execute();
+      return 'ok';
+    });
+  }
+
+  /**
+   * Updates a sandbox only while it is in one of `from` (when given), so a stop and a launch step
+   * racing each other cannot overwrite one another. Returns whether it changed.
+   */
+  async update(id: string, changes: Updateable<SandboxesTable>, from?: readonly SandboxState[]): Promise<boolean> {
+    let q = this.db.updateTable('sandboxes').set(changes).where('id', '=', id);
+    if (from) q = q.where('state', 'in', from);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async recordActivity(lastActivity: Map<string, string>): Promise<void> {
+    if (lastActivity.size === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [id, at] of lastActivity) {
+        await tx.updateTable('sandboxes').set({ last_activity_at: at }).where('id', '=', id).execute();
+      }
+    });
+  }
+
+  async addEvent(event: { sandboxId: string; state: SandboxState; message: string; percent?: number | null }): Promise<SandboxEventRow> {
+    return this.db
+      .insertInto('sandbox_events')
+      .values({ sandbox_id: event.sandboxId, at: now(), state: event.state, message: event.message, percent: event.percent ?? null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  events(sandboxId: string, afterId = 0): Promise<SandboxEventRow[]> {
+    return this.db
+      .selectFrom('sandbox_events')
+      .selectAll()
+      .where('sandbox_id', '=', sandboxId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+  }
+}

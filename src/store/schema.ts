@@ -1,0 +1,92 @@
+/** Table types of the database, as Kysely sees them. Times are ISO-8601 strings in UTC. */
+import type { Generated } from 'kysely';
+
+export type Role = 'admin' | 'user';
+
+export type SandboxState =
+  | 'queued'
+  | 'pulling'
+  | 'creating'
+  | 'starting'
+  | 'waiting'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string | null;
+  role: Role;
+  disabled: number;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie value: the cookie itself is never stored. */
+  id: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: number;
+  name: string;
+  /** sha256 of the secret. */
+  hash: string;
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface SandboxesTable {
+  id: string;
+  user_id: number;
+  /** Kept beside user_id because user names never change and every view and label needs it. */
+  username: string;
+  name: string;
+  image: string;
+  image_ref: string;
+  machine: string;
+  cpus: number;
+  memory_bytes: number;
+  gpus: string;
+  state: SandboxState;
+  reason: string | null;
+  container_id: string | null;
+  host: string | null;
+  port: number | null;
+  /** The Jupyter token: a credential for the container, given to the proxy and nobody else. */
+  token: string;
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+  last_activity_at: string | null;
+}
+
+export interface SandboxEventsTable {
+  id: Generated<number>;
+  sandbox_id: string;
+  at: string;
+  state: SandboxState;
+  message: string;
+  percent: number | null;
+}
+
+export interface Database {
+  meta: MetaTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  tokens: TokensTable;
+  sandboxes: SandboxesTable;
+  sandbox_events: SandboxEventsTable;
+}

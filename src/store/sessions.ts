@@ -1,0 +1,25 @@
+/** The sessions table: one row per signed-in browser, keyed by the hash of its cookie. */
+import type { Db } from './database.js';
+
+export class SessionRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(session: { id: string; userId: number; createdAt: string; expiresAt: string }): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({ id: session.id, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
+      .execute();
+  }
+
+  find(id: string) {
+    return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  async deleteExpired(at: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('expires_at', '<=', at).execute();
+  }
+}

@@ -1,0 +1,36 @@
+/** The tokens table: API tokens, stored as hashes of their secrets. */
+import type { Selectable } from 'kysely';
+import type { Db } from './database.js';
+import type { TokensTable } from './schema.js';
+
+export type TokenRow = Selectable<TokensTable>;
+
+export class TokenRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(row: TokenRow): Promise<void> {
+    await this.db.insertInto('tokens').values(row).execute();
+  }
+
+  byHash(hash: string): Promise<TokenRow | undefined> {
+    return this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+  }
+
+  listByUser(userId: number): Promise<TokenRow[]> {
+    return this.db.selectFrom('tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+  }
+
+  async delete(id: string, userId: number): Promise<TokenRow | undefined> {
+    return this.db.deleteFrom('tokens').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst();
+  }
+
+  /** Records use in one statement per flush, not one per request. */
+  async touch(lastUsed: Map<string, string>): Promise<void> {
+    if (lastUsed.size === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [id, at] of lastUsed) {
+        await tx.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/** The users table. */
+import type { Selectable } from 'kysely';
+import { now, type Db } from './database.js';
+import type { Role, UsersTable } from './schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+export class UserRepository {
+  constructor(private readonly db: Db) {}
+
+  byId(id: number): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  byName(username: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  }
+
+  list(): Promise<UserRow[]> {
+    return this.db.selectFrom('users').selectAll().orderBy('username').execute();
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Inserts a user; returns undefined when the name is taken. */
+  async create(user: { username: string; passwordHash: string | null; role: Role }): Promise<UserRow | undefined> {
+    return this.db
+      .insertInto('users')
+      .values({ username: user.username, password_hash: user.passwordHash, role: user.role, disabled: 0, created_at: now() })
+      .onConflict((c) => c.column('username').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async setPassword(id: number, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  }
+}
