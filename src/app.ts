@@ -46,14 +46,18 @@ export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger }
     bodyLimit: BODY_LIMIT,
     trustProxy: hub.config.hub.trustProxy,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
     ajv: {
       // Bad input is refused, never quietly mended.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Open WebSocket tunnels would keep the server from closing: end them first.
+  app.addHook('preClose', async () => hub.proxy.close());
   registerErrorHandling(app);
+  // JSON only. A cross-site form can send text/plain without a preflight; refusing it (415)
+  // is part of what keeps cookie-authenticated requests from being forged.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

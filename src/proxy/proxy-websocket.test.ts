@@ -1,5 +1,5 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createProxy } from './proxy.js';
@@ -66,12 +66,14 @@ describe('proxy (WebSocket)', () => {
   const touched: string[] = [];
   const upgradeHeaders: IncomingHttpHeaders[] = [];
   const serverSockets: WebSocket[] = [];
+  const rawSockets: Socket[] = [];
 
   beforeAll(async () => {
     upstream = http.createServer((_req, res) => res.end('plain'));
     wss = new WebSocketServer({ noServer: true });
     upstream.on('upgrade', (req, socket, head) => {
       upgradeHeaders.push(req.headers);
+      if (socket instanceof Socket) rawSockets.push(socket);
       if (req.url?.endsWith('/refuse')) {
         socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 6\r\n\r\norigin');
         return;
@@ -110,6 +112,7 @@ describe('proxy (WebSocket)', () => {
     touched.length = 0;
     upgradeHeaders.length = 0;
     serverSockets.length = 0;
+    rawSockets.length = 0;
   });
 
   async function open(): Promise<{ ws: WebSocket; welcome: string }> {
@@ -165,6 +168,14 @@ describe('proxy (WebSocket)', () => {
     const serverClosed = new Promise((resolve) => serverSockets[0]?.once('close', resolve));
     ws.terminate();
     await serverClosed;
+    await waitFor(async () => (await connections(upstream)) === 0 && (await connections(front)) === 0);
+  });
+
+  it('tears down both sides when the sandbox connection is reset', async () => {
+    const { ws } = await open();
+    const done = closed(ws);
+    rawSockets[0]?.resetAndDestroy();
+    expect(await done).toBe(1006);
     await waitFor(async () => (await connections(upstream)) === 0 && (await connections(front)) === 0);
   });
 

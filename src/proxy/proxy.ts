@@ -23,6 +23,7 @@ import {
   unreachableMessage,
   type PageOptions,
 } from './pages.js';
+import { SandboxPool } from './pool.js';
 import { parseUserPath, type UserPath } from './route-table.js';
 import { openTunnel, type Tunnel } from './tunnel.js';
 import { noopProxyMetrics, type Proxy, type ProxyDeps, type ProxyIdentity, type ProxyRoute } from './types.js';
@@ -45,13 +46,6 @@ function isPromise(value: Identity | Promise<Identity>): value is Promise<Identi
   return value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** An error that says a connection to a sandbox took longer than the connect timeout. */
-function connectTimeoutError(ms: number): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`connect timed out after ${ms} ms`);
-  err.code = 'ETIMEDOUT';
-  return err;
-}
-
 /** What the proxy answers instead of forwarding: a status, a code and words for people. */
 interface Refusal {
   code: ErrorCode;
@@ -63,24 +57,11 @@ interface Refusal {
 export function createProxy(deps: ProxyDeps): Proxy {
   const { routes, activity, log, sessionCookieName: cookieName, loginPath } = deps;
   const metrics = deps.metrics ?? noopProxyMetrics;
-  const connectTimeoutMs = deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const loginPrefix = loginPath + (loginPath.includes('?') ? '&next=' : '?next=');
-  // One pool for every sandbox; LIFO keeps the busiest connections warm and lets idle ones age out.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
+  const agent = new SandboxPool(deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   /** Upgrades in progress and open tunnels, so that close() can end them. */
   const upgrades = new Set<Tunnel>();
   let closed = false;
-
-  /** Aborts a connection attempt that takes too long; a reused connection is not timed at all. */
-  function armConnectTimeout(upReq: http.ClientRequest): void {
-    upReq.once('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => upReq.destroy(connectTimeoutError(connectTimeoutMs)), connectTimeoutMs);
-      const clear = (): void => clearTimeout(timer);
-      socket.once('connect', clear);
-      socket.once('close', clear);
-    });
-  }
 
   /** Owner or admin passes; the rest are refused before the route table is read. */
   function check(path: UserPath, identity: Identity): Refusal | ProxyRoute {
@@ -220,12 +201,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
       metrics.request(status);
-      upRes.once('close', () => {
-        if (!upRes.complete) res.destroy();
-      });
       // A stream (no length) may hold its first chunk back for long: send the head now.
       if (!sized) setImmediate(flushHead, res);
-      upRes.pipe(res);
+      relayBody(upRes, res);
     };
 
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -265,7 +243,6 @@ export function createProxy(deps: ProxyDeps): Proxy {
         reply(req, res, { code: 'BAD_REQUEST', message: errorCodes.BAD_REQUEST.message });
         return;
       }
-      armConnectTimeout(upReq);
       upReq.on('response', onResponse);
       upReq.on('error', onError);
       if (hasBody) req.pipe(upReq);
@@ -358,7 +335,6 @@ export function createProxy(deps: ProxyDeps): Proxy {
       refuseUpgrade(socket, 'BAD_REQUEST', errorCodes.BAD_REQUEST.message);
       return;
     }
-    armConnectTimeout(upReq);
     let tunnelled = false;
     const pending: Tunnel = {
       destroy() {
@@ -449,6 +425,24 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   return { handleRequest, handleUpgrade, close };
+}
+
+/**
+ * Streams the sandbox's answer to the client with backpressure. Lighter than `pipe()`, which
+ * sets up more listeners than one response needs; a sandbox that breaks off mid-answer breaks
+ * off the client's answer too, so that it is not taken as complete.
+ */
+function relayBody(upRes: IncomingMessage, res: ServerResponse): void {
+  upRes.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      upRes.pause();
+      res.once('drain', () => upRes.resume());
+    }
+  });
+  upRes.on('end', () => res.end());
+  upRes.on('close', () => {
+    if (!upRes.complete) res.destroy();
+  });
 }
 
 function flushHead(res: ServerResponse): void {

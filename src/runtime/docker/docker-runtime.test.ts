@@ -24,6 +24,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
   const docker = new Docker();
   const homes: string[] = [];
   let sandbox: ContainerInfo;
+  let sandboxSpec: ContainerSpec;
 
   function home(): string {
     const dir = mkdtempSync(join(tmpdir(), `shiva-home-${run}-`));
@@ -81,9 +82,14 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
   };
 
   beforeAll(async () => {
-    const id = await runtime.create(spec());
+    sandboxSpec = spec();
+    const id = await runtime.create(sandboxSpec);
     sandbox = await runtime.start(id);
-    await eventually(async () => ((await fetch(url(sandbox, 'api'))).status === 200 ? true : undefined), 'the sandbox');
+    // Each probe has its own timeout: a connection made in the first milliseconds after start can
+    // be accepted by the engine's port forwarder and then never answered.
+    const ready = async (): Promise<true | undefined> =>
+      (await fetch(url(sandbox, 'api'), { signal: AbortSignal.timeout(1000) })).status === 200 ? true : undefined;
+    await eventually(ready, 'the sandbox to answer');
   });
 
   afterAll(async () => {
@@ -108,7 +114,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(status).toMatchObject({ user: 1000, gid: 1000 });
     const put = await fetch(url(sandbox, 'files/hello.txt'), { method: 'PUT', headers, body: 'hi from the sandbox' });
     expect(put.ok).toBe(true);
-    const hostFile = join((await docker.getContainer(sandbox.id).inspect()).HostConfig.Binds?.[0]?.split(':')[0] ?? '', 'hello.txt');
+    const hostFile = join(sandboxSpec.home.hostPath, 'hello.txt');
     expect(readFileSync(hostFile, 'utf8')).toBe('hi from the sandbox');
     expect(statSync(hostFile).uid).toBe(1000);
   });
@@ -128,7 +134,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     });
-    expect(data.HostConfig.Binds?.[0]).toMatch(/:\/home\/shiva:rw$/);
+    expect(data.HostConfig.Binds).toEqual([`${sandboxSpec.home.hostPath}:/home/shiva:rw`]);
     expect(JSON.stringify(data.Mounts)).not.toContain('docker.sock');
   });
 
@@ -186,7 +192,8 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
   });
 
   it('stops and removes a sandbox, and again without complaint once it is gone', async () => {
-    const id = await runtime.create(spec());
+    sandboxSpec = spec();
+    const id = await runtime.create(sandboxSpec);
     await runtime.start(id);
     await runtime.stop(id, 2);
     expect((await runtime.inspect(id))?.state).toBe('exited');

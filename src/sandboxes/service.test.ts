@@ -1,0 +1,295 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import type { ShivaError } from '../contract/errors.js';
+import { MachineRegistry } from '../machines/registry.js';
+import { RouteTable } from '../proxy/route-table.js';
+import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
+import { LABELS } from '../runtime/types.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { SandboxRepository } from '../store/sandboxes.js';
+import { UserRepository } from '../store/users.js';
+import { ActivityRecorder } from './activity.js';
+import { SandboxEvents } from './events.js';
+import { reconcile } from './reconcile.js';
+import { SandboxService, type SandboxServiceDeps } from './service.js';
+import type { Actor } from './types.js';
+
+const DEPLOYMENT = 'unit0000test';
+
+interface World {
+  db: Db;
+  runtime: FakeRuntime;
+  deps: SandboxServiceDeps;
+  service: SandboxService;
+  routes: RouteTable;
+  alice: Actor;
+  bob: Actor;
+  admin: Actor;
+  homes: string;
+}
+
+async function world(overrides: Record<string, unknown> = {}): Promise<World> {
+  const homes = mkdtempSync(path.join(os.tmpdir(), 'shiva-homes-'));
+  const config = parseConfig({
+    dataDir: homes,
+    homes: { root: homes },
+    images: {
+      default: 'tiny',
+      catalogue: [
+        { name: 'tiny', image: 'shiva/tiny:latest' },
+        { name: 'remote', image: 'registry.example/remote:1' },
+        { name: 'gone', image: 'registry.example/gone:1' },
+        { name: 'broken', image: 'shiva/tiny:latest', env: { TINY_FAIL_AT_START: 'on purpose' } },
+      ],
+    },
+    sandboxes: { maxPerUser: 2, readinessTimeoutSeconds: 2 },
+    ...overrides,
+  });
+  const db = await openDatabase(':memory:');
+  const users = new UserRepository(db);
+  const ids: number[] = [];
+  for (const name of ['alice', 'bob', 'root']) {
+    ids.push((await users.create({ username: name, passwordHash: null, role: name === 'root' ? 'admin' : 'user' }))!.id);
+  }
+  const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } }, pullable: ['registry.example/remote:1'] });
+  const repo = new SandboxRepository(db);
+  const routes = new RouteTable();
+  const deps: SandboxServiceDeps = {
+    config,
+    repo,
+    machines: new MachineRegistry(config.machines, () => runtime),
+    routes,
+    events: new SandboxEvents(repo),
+    activity: new ActivityRecorder(),
+    deploymentId: DEPLOYMENT,
+    publicUrl: 'http://hub.test',
+    log: pino({ level: 'silent' }),
+  };
+  await deps.machines.refresh();
+  return {
+    db,
+    runtime,
+    deps,
+    routes,
+    homes,
+    service: new SandboxService(deps),
+    alice: { userId: ids[0]!, username: 'alice', admin: false },
+    bob: { userId: ids[1]!, username: 'bob', admin: false },
+    admin: { userId: ids[2]!, username: 'root', admin: true },
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ShivaError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as ShivaError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('the sandboxes core', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+  afterEach(async () => {
+    await w.service.settle();
+    await w.runtime.closeAll();
+    await w.db.destroy();
+    rmSync(w.homes, { recursive: true, force: true });
+  });
+
+  it('answers a launch at once as queued, then brings the sandbox to running with a route', async () => {
+    const sandbox = await w.service.launch(w.alice, { name: 'main' });
+    expect(sandbox.state).toBe('queued');
+    expect(sandbox.url).toBe('http://hub.test/user/alice/main/');
+    await w.service.settle();
+    const after = await w.service.get(w.alice, sandbox.id);
+    expect(after.state).toBe('running');
+    expect(after.startedAt).not.toBeNull();
+    const route = w.routes.get('alice', 'main');
+    expect(route?.sandboxId).toBe(sandbox.id);
+    const states = (await w.deps.events.history(sandbox.id)).map((e) => e.state);
+    expect(states).toEqual(['queued', 'creating', 'starting', 'waiting', 'running']);
+  });
+
+  it('gives the container the limits, labels, token and base URL, and the user a home', async () => {
+    const sandbox = await w.service.launch(w.alice, { name: 'lab', cpus: 1.5, memoryGiB: 2 });
+    await w.service.settle();
+    const [container] = [...w.runtime.containers.values()];
+    expect(container!.spec.cpus).toBe(1.5);
+    expect(container!.spec.memoryBytes).toBe(2 * 1024 ** 3);
+    expect(container!.spec.pidsLimit).toBe(2048);
+    expect(container!.spec.publishAddress).toBe('127.0.0.1');
+    expect(container!.spec.labels).toMatchObject({ [LABELS.deployment]: DEPLOYMENT, [LABELS.sandbox]: sandbox.id, [LABELS.user]: 'alice' });
+    expect(container!.spec.env.SHIVA_BASE_URL).toBe('/user/alice/lab/');
+    expect(container!.spec.env.JUPYTER_TOKEN).toHaveLength(32);
+    expect(container!.spec.home.hostPath).toBe(path.join(w.homes, 'alice'));
+    expect(statSync(path.join(w.homes, 'alice')).isDirectory()).toBe(true);
+    expect(JSON.stringify(sandbox)).not.toContain(container!.spec.env.JUPYTER_TOKEN);
+  });
+
+  it('picks main, then main-2, when no name is given', async () => {
+    const first = await w.service.launch(w.alice, {});
+    const second = await w.service.launch(w.alice, {});
+    expect([first.name, second.name]).toEqual(['main', 'main-2']);
+  });
+
+  it('refuses a taken name, a third sandbox, unknown images and machines, and resources over the limits', async () => {
+    await w.service.launch(w.alice, { name: 'one' });
+    expect((await rejection(w.service.launch(w.alice, { name: 'one' }))).code).toBe('SANDBOX_NAME_TAKEN');
+    await w.service.launch(w.alice, { name: 'two' });
+    expect((await rejection(w.service.launch(w.alice, { name: 'three' }))).code).toBe('SANDBOX_LIMIT_REACHED');
+    expect((await rejection(w.service.launch(w.bob, { image: 'nope' }))).code).toBe('IMAGE_NOT_FOUND');
+    expect((await rejection(w.service.launch(w.bob, { machine: 'elsewhere' }))).code).toBe('MACHINE_NOT_FOUND');
+    expect((await rejection(w.service.launch(w.bob, { cpus: 9 }))).code).toBe('INVALID_RESOURCES');
+    expect((await rejection(w.service.launch(w.bob, { memoryGiB: 1000 }))).code).toBe('INVALID_RESOURCES');
+    expect((await rejection(w.service.launch(w.bob, { gpus: 1 }))).message).toContain('no GPUs');
+    // Nothing was made for the refused requests.
+    expect(await w.service.list(w.bob)).toEqual([]);
+  });
+
+  it('lets two concurrent launches with one name produce exactly one sandbox', async () => {
+    const results = await Promise.allSettled([w.service.launch(w.alice, { name: 'x' }), w.service.launch(w.alice, { name: 'x' })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await w.service.list(w.alice)).toHaveLength(1);
+  });
+
+  it('pulls a missing image with progress, and fails clearly when no registry has it', async () => {
+    const pulled = await w.service.launch(w.alice, { image: 'remote' });
+    const missing = await w.service.launch(w.bob, { image: 'gone' });
+    await w.service.settle();
+    const events = await w.deps.events.history(pulled.id);
+    expect(events.some((e) => e.state === 'pulling' && e.percent === 100)).toBe(true);
+    expect((await w.service.get(w.alice, pulled.id)).state).toBe('running');
+    const failed = await w.service.get(w.bob, missing.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toContain('could not be found');
+    expect(w.runtime.containers.size).toBe(1);
+  });
+
+  it('fails a sandbox whose server exits, with the log tail, and leaves no container', async () => {
+    const sandbox = await w.service.launch(w.alice, { image: 'broken' });
+    await w.service.settle();
+    const after = await w.service.get(w.alice, sandbox.id);
+    expect(after.state).toBe('failed');
+    expect(after.reason).toContain('exited with code 3');
+    const last = (await w.deps.events.history(sandbox.id)).at(-1)!;
+    expect(last.message).toContain('tiny: failing at start as asked: on purpose');
+    expect(w.runtime.containers.size).toBe(0);
+    expect(w.routes.size).toBe(0);
+    // A failed sandbox frees its name.
+    expect((await w.service.launch(w.alice, { name: sandbox.name })).state).toBe('queued');
+  });
+
+  it('fails a sandbox whose server never answers within the readiness timeout', async () => {
+    w.runtime.readyAfterMs = 60_000;
+    const sandbox = await w.service.launch(w.alice, {});
+    await w.service.settle();
+    const after = await w.service.get(w.alice, sandbox.id);
+    expect(after.state).toBe('failed');
+    expect(after.reason).toContain('did not answer within 2 s');
+    expect(w.runtime.containers.size).toBe(0);
+  });
+
+  it('stops a running sandbox: route and container go, the record stays as stopped', async () => {
+    const sandbox = await w.service.launch(w.alice, {});
+    await w.service.settle();
+    const stopped = await w.service.stop(w.alice, sandbox.id);
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.reason).toBe('stopped by its owner');
+    expect(w.routes.size).toBe(0);
+    expect(w.runtime.containers.size).toBe(0);
+    expect((await w.service.stop(w.alice, sandbox.id)).state).toBe('stopped');
+  });
+
+  it('cancels a launch that is still coming up when it is stopped', async () => {
+    w.runtime.readyAfterMs = 60_000;
+    const sandbox = await w.service.launch(w.alice, {});
+    while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
+    const stopped = await w.service.stop(w.alice, sandbox.id);
+    expect(stopped.state).toBe('stopped');
+    expect(w.runtime.containers.size).toBe(0);
+    expect(w.service.isLaunching(sandbox.id)).toBe(false);
+  });
+
+  it("hides other users' sandboxes, but lets an admin see and stop them", async () => {
+    const sandbox = await w.service.launch(w.alice, {});
+    expect((await rejection(w.service.get(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
+    expect((await rejection(w.service.stop(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
+    expect(await w.service.list(w.bob)).toEqual([]);
+    expect(await w.service.list(w.admin, { all: true })).toHaveLength(1);
+    await w.service.settle();
+    expect((await w.service.stop(w.admin, sandbox.id)).reason).toBe('stopped by root');
+  });
+
+  describe('reconcile', () => {
+    it('adopts running containers into a fresh route table and ends sandboxes whose container died', async () => {
+      const kept = await w.service.launch(w.alice, { name: 'kept' });
+      const dies = await w.service.launch(w.alice, { name: 'dies' });
+      await w.service.settle();
+      const dying = [...w.runtime.containers.values()].find((c) => c.spec.labels[LABELS.sandbox] === dies.id)!;
+      await w.runtime.crash(dying.info.id, 137);
+      w.routes.clear();
+      const report = await reconcile(w.deps, w.service);
+      expect(report).toMatchObject({ adopted: 1, ended: 1 });
+      expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
+      expect(w.routes.get('alice', 'dies')).toBeUndefined();
+      const ended = await w.service.get(w.alice, dies.id);
+      expect(ended.state).toBe('stopped');
+      expect(ended.reason).toContain('exited with code 137');
+    });
+
+    it('ends a launch that a dead hub left halfway and removes its container', async () => {
+      const sandbox = await w.service.launch(w.alice, {});
+      await w.service.settle();
+      // As a hub killed mid-launch leaves it: a transitional state nobody is working on.
+      await w.deps.repo.update(sandbox.id, { state: 'starting' });
+      const report = await reconcile(w.deps, new SandboxService(w.deps));
+      expect(report.ended).toBe(1);
+      expect(w.runtime.containers.size).toBe(0);
+      const after = await w.service.get(w.alice, sandbox.id);
+      expect(after.state).toBe('failed');
+      expect(after.reason).toContain('restarted while this sandbox was launching');
+    });
+
+    it('removes containers of its deployment that no sandbox owns, and leaves other deployments alone', async () => {
+      await w.runtime.create({ ...specFor('orphan'), labels: { [LABELS.deployment]: DEPLOYMENT, [LABELS.sandbox]: 'nobody' } });
+      await w.runtime.create({ ...specFor('foreign'), labels: { [LABELS.deployment]: 'another-hub', [LABELS.sandbox]: 'x' } });
+      const report = await reconcile(w.deps, w.service);
+      expect(report.removedOrphans).toBe(1);
+      expect([...w.runtime.containers.values()].map((c) => c.info.name)).toEqual(['foreign']);
+    });
+
+    it('decides nothing about a machine whose engine does not answer', async () => {
+      const sandbox = await w.service.launch(w.alice, {});
+      await w.service.settle();
+      w.runtime.down = true;
+      const report = await reconcile(w.deps, w.service);
+      expect(report.unreachableMachines).toEqual(['local']);
+      w.runtime.down = false;
+      expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
+    });
+  });
+});
+
+function specFor(name: string) {
+  return {
+    name,
+    image: 'shiva/tiny:latest',
+    env: {},
+    labels: {},
+    port: 8888,
+    publishAddress: '127.0.0.1',
+    cpus: 1,
+    memoryBytes: 1 << 30,
+    pidsLimit: 100,
+    home: { hostPath: '/tmp', containerPath: '/home/shiva' },
+    user: '1000:1000',
+  };
+}
