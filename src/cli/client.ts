@@ -24,8 +24,8 @@ export async function loadCredentials(flags: { url?: string }, env: NodeJS.Proce
   } catch {
     // No saved login yet.
   }
-  const url = (flags.url ?? env.SHIVA_URL ?? saved.url ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
-  const token = env.SHIVA_TOKEN ?? (saved.url === undefined || saved.url === url ? saved.token : undefined);
+  const url = (flags.url || env.SHIVA_URL || saved.url || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  const token = env.SHIVA_TOKEN || (saved.url === undefined || saved.url === url ? saved.token : undefined);
   return { url, token, username: saved.username };
 }
 

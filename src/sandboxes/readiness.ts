@@ -64,7 +64,7 @@ function probe(options: ReadinessOptions): Promise<number> {
         port: options.port,
         path: options.path,
         headers: { authorization: `token ${options.token}` },
-        timeout: 2000,
+        timeout: 1000,
         agent: false,
       },
       (res) => {

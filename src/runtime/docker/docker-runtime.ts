@@ -18,6 +18,7 @@ import { parseEngineUrl, type EngineTls } from './engine-url.js';
 import {
   classifyEngineError,
   classifyPullError,
+  classifyRegistryFailure,
   engineMessage,
   engineStatus,
   unavailableError,
@@ -142,7 +143,7 @@ export class DockerRuntime implements Runtime {
           // The engine reports registry failures inside a 200 stream, as an event with `error`.
           if (event.error || event.errorDetail?.message) {
             destroy(stream);
-            settle(fail({ message: event.errorDetail?.message ?? event.error }));
+            settle(classifyRegistryFailure(event.errorDetail?.message ?? event.error ?? '', null, ref, event));
             return;
           }
           try {

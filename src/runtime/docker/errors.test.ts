@@ -4,6 +4,7 @@ import {
   NO_NVIDIA_RUNTIME_MESSAGE,
   classifyEngineError,
   classifyPullError,
+  classifyRegistryFailure,
   engineMessage,
   isMissingNvidiaRuntime,
 } from './errors.js';
@@ -123,6 +124,12 @@ describe('classifyPullError', () => {
     const err = classifyPullError(engineError(500, message, 'server error'), ref, address);
     expect(err.kind).toBe('image_not_found');
     expect(err.message).toBe(`the image ${ref} could not be pulled: ${message}`);
+  });
+
+  it('reads a timeout reported inside the pull stream as the registry, not the engine, timing out', () => {
+    const err = classifyRegistryFailure('net/http: TLS handshake timeout', null, ref);
+    expect(err.kind).toBe('image_not_found');
+    expect(err.message).toBe(`the image ${ref} could not be pulled: net/http: TLS handshake timeout`);
   });
 
   it('keeps an engine-side failure as failed', () => {

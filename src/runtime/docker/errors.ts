@@ -134,24 +134,32 @@ const IMAGE_MISSING = /pull access denied|manifest unknown|manifest for .* not f
 const REGISTRY_UNREACHABLE = /no route to host|dial tcp|lookup .*(no such host|server misbehaving)|i\/o timeout|timeout|timed out|connection refused|network is unreachable|tls: |x509: |EOF$/i;
 
 /**
- * The RuntimeError for a failed pull. The engine answered, so these are about the image or
- * the way to its registry: both are image_not_found for the core (it cannot launch that image
- * here), with the reason in the message when it is the network. Engine-side failures (a full
- * disk) stay `failed`; an engine that cannot be reached stays `unavailable`.
+ * The RuntimeError for a failed pull request. An engine that cannot be reached stays
+ * `unavailable`; anything the engine answered is about the image or its registry.
  */
 export function classifyPullError(err: unknown, ref: string, address: string): RuntimeError {
   if (err instanceof RuntimeError) return err;
   const reason = unreachableReason(err);
   if (reason !== null) return unavailableError(address, reason, err);
-  const message = engineMessage(err);
+  return classifyRegistryFailure(engineMessage(err), engineStatus(err), ref, err);
+}
+
+/**
+ * The RuntimeError for a pull the engine reported as failed, in its answer or inside its
+ * progress stream. A missing image and an unreachable registry are both image_not_found for
+ * the core (it cannot launch that image here), the latter with the reason in the message;
+ * engine-side failures (a full disk) stay `failed`.
+ */
+export function classifyRegistryFailure(message: string, status: number | null, ref: string, cause?: unknown): RuntimeError {
+  const text = oneLine(message);
   // The network test comes first so that "lookup registry: no such host" keeps its reason.
-  if (engineStatus(err) !== 404 && REGISTRY_UNREACHABLE.test(message)) {
-    return new RuntimeError('image_not_found', `the image ${ref} could not be pulled: ${message}`, { cause: err });
+  if (status !== 404 && REGISTRY_UNREACHABLE.test(text)) {
+    return new RuntimeError('image_not_found', `the image ${ref} could not be pulled: ${text}`, { cause });
   }
-  if (engineStatus(err) === 404 || IMAGE_MISSING.test(message)) {
-    return new RuntimeError('image_not_found', `the image ${ref} is not in any registry this engine can reach`, { cause: err });
+  if (status === 404 || IMAGE_MISSING.test(text)) {
+    return new RuntimeError('image_not_found', `the image ${ref} is not in any registry this engine can reach`, { cause });
   }
-  return new RuntimeError('failed', `pulling ${ref} failed: ${message}`, { cause: err });
+  return new RuntimeError('failed', `pulling ${ref} failed: ${text}`, { cause });
 }
 
 function oneLine(text: string): string {

@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, publicUrl } from './load.js';
+
+const env = {} as NodeJS.ProcessEnv;
+
+describe('configuration', () => {
+  it('works with nothing at all: loopback port 8000, ./data, the local engine, the notebook image', () => {
+    const config = parseConfig({}, env);
+    expect(config.hub).toMatchObject({ host: '127.0.0.1', port: 8000 });
+    expect(config.dataDir).toBe(path.resolve('data'));
+    expect(config.homes.root).toBe(path.resolve('data/homes'));
+    expect(config.machines).toEqual([{ name: 'local', docker: 'unix:///var/run/docker.sock', address: '127.0.0.1' }]);
+    expect(config.images.default).toBe('notebook');
+    expect(publicUrl(config)).toBe('http://127.0.0.1:8000');
+    expect(Object.isFrozen(config.sandboxes.limits)).toBe(true);
+  });
+
+  it('takes DOCKER_HOST and SHIVA_DATA_DIR from the environment', () => {
+    const config = parseConfig({}, { DOCKER_HOST: 'tcp://10.0.0.5:2376', SHIVA_DATA_DIR: '/srv/shiva' });
+    expect(config.machines[0]!.docker).toBe('tcp://10.0.0.5:2376');
+    expect(config.dataDir).toBe('/srv/shiva');
+    expect(config.homes.root).toBe('/srv/shiva/homes');
+  });
+
+  it('rejects unknown keys and bad values, naming the key path', () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ hub: { prot: 80 } }, /hub\.prot/],
+      [{ hub: { port: 'eighty' } }, /hub\.port/],
+      [{ sandboxes: { limits: { cpus: -1 } } }, /sandboxes\.limits\.cpus/],
+      [{ typo: true }, /typo/],
+      [{ machines: [{ name: 'Bad Name', docker: 'unix:///x' }] }, /machines\.0\.name/],
+      [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],
+      [{ images: { catalogue: [{ name: 'a', image: 'a:1' }, { name: 'a', image: 'b:1' }] } }, /the name a twice/],
+      [{ sandboxes: { defaults: { cpus: 16 } } }, /defaults\.cpus is above/],
+    ];
+    for (const [input, message] of bad) {
+      expect(() => parseConfig(input, env), JSON.stringify(input)).toThrow(ConfigError);
+      expect(() => parseConfig(input, env)).toThrow(message);
+    }
+  });
+
+  it('reads YAML from the file named by SHIVA_CONFIG, defaulting the image to the first of the catalogue', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-config-'));
+    const file = path.join(dir, 'shiva.yaml');
+    writeFileSync(file, 'hub:\n  port: 9000\n  publicUrl: https://shiva.example.org/\nimages:\n  catalogue:\n    - {name: torch, image: "corp/torch:2"}\n');
+    const config = loadConfig({ env: { SHIVA_CONFIG: file } });
+    expect(config.hub.port).toBe(9000);
+    expect(config.images.default).toBe('torch');
+    expect(publicUrl(config)).toBe('https://shiva.example.org');
+    writeFileSync(file, 'hub: [unclosed');
+    expect(() => loadConfig({ env: { SHIVA_CONFIG: file } })).toThrow(ConfigError);
+    expect(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env })).toThrow(/cannot read .*ENOENT/);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The `shiva` command against a real hub and Docker Engine: sign in, add a user, launch with
+ * progress and a URL that opens the sandbox, list, stop, and --json for scripts.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDocker, TINY_IMAGE } from './support/docker.js';
+import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
+
+const run = promisify(execFile);
+const main = path.resolve(import.meta.dirname, '../src/main.ts');
+
+describeDocker('the shiva command', [TINY_IMAGE], () => {
+  let t: TestHub;
+  let home: string;
+
+  const shiva = async (args: string[], input?: string) => {
+    const child = run(process.execPath, ['--import', 'tsx', main, ...args], {
+      env: { ...process.env, SHIVA_URL: t.url, SHIVA_CREDENTIALS: path.join(home, 'credentials.json'), SHIVA_TOKEN: '' },
+    });
+    if (input !== undefined) {
+      child.child.stdin!.end(input);
+    }
+    try {
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    t = await startTestHub();
+    home = mkdtempSync(path.join(os.tmpdir(), 'shiva-cli-'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('signs in with a password from stdin and keeps the token in a private file', async () => {
+    const login = await shiva(['login', '--username', 'admin', '--password-stdin'], ADMIN_PASSWORD);
+    expect(login.stderr).toBe('');
+    expect(login.stdout).toContain('Signed in');
+    const file = path.join(home, 'credentials.json');
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ url: t.url, username: 'admin' });
+    const wrong = await shiva(['login', '--username', 'admin', '--password-stdin'], 'nope');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('INVALID_CREDENTIALS');
+  });
+
+  it('adds a user as admin and prints the generated password once', async () => {
+    const added = await shiva(['users', 'add', 'dana']);
+    expect(added.stdout).toMatch(/Created user dana\.\nPassword \(shown only now\): \S{16,}/);
+    const json = await shiva(['users', 'add', 'erin', '--admin', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ username: 'erin', admin: true });
+  });
+
+  it('launches with progress and prints a URL that opens the sandbox, lists it, and stops it', async () => {
+    const launch = await shiva(['launch', 'cli-box', '--cpus', '0.5', '--memory', '0.5']);
+    expect(launch.code).toBe(0);
+    expect(launch.stdout).toContain('Launching admin/cli-box');
+    expect(launch.stdout).toMatch(/running\s+Ready in/);
+    const url = /Ready: (\S+)/.exec(launch.stdout)![1]!;
+    expect(url).toBe(`${t.url}/user/admin/cli-box/`);
+    const token = JSON.parse(readFileSync(path.join(home, 'credentials.json'), 'utf8')).token as string;
+    const opened = await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(opened.status).toBe(200);
+
+    const ls = await shiva(['ls']);
+    expect(ls.stdout).toMatch(/cli-box\s+running/);
+    const lsJson = JSON.parse((await shiva(['ls', '--json'])).stdout) as Array<{ name: string; state: string }>;
+    expect(lsJson).toEqual([expect.objectContaining({ name: 'cli-box', state: 'running' })]);
+
+    const stop = await shiva(['stop', 'cli-box']);
+    expect(stop.stdout).toContain('Stopped admin/cli-box');
+    expect((await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
+  });
+
+  it('prints the reason and exits 1 when a launch fails, and a clear error for bad input', async () => {
+    const failed = await shiva(['launch', 'bad', '--image', 'broken']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('tiny: failing at start as asked');
+    const invalid = await shiva(['launch', 'Bad Name']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('INVALID_NAME');
+    expect(invalid.stderr).not.toMatch(/\n\s+at /);
+  });
+});
