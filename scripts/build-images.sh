@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Build the Shiva sandbox images without any container registry.
+#
+#   scripts/build-images.sh [notebook|tiny|all]     (default: all)
+#
+# 1. Ensures the base image debian:bookworm-slim exists locally. When it is
+#    missing it is created offline from Debian packages with debootstrap
+#    (needs root) and imported with `docker import`.
+# 2. Builds images/<name> as shiva/<name>:latest, labelled with
+#    org.shiva.context-hash=<sha256 of the build context>. A build is skipped
+#    when the image exists and carries the same hash.
+#
+# Environment:
+#   SHIVA_DEBIAN_MIRROR           Debian mirror (default http://deb.debian.org/debian)
+#   SHIVA_DEBIAN_SECURITY_MIRROR  security mirror written into the base image's
+#                                 apt sources (default http://deb.debian.org/debian-security;
+#                                 set to "none" to leave it out)
+#   SHIVA_REBUILD=1               rebuild images from scratch (no layer cache)
+#                                 even when up to date
+#   SHIVA_REBUILD_BASE=1          re-create the base image as well
+#
+# The legacy builder (DOCKER_BUILDKIT=0) is used on purpose: it resolves
+# FROM against local images only, needs no buildx plugin and never contacts
+# a registry when the base image is present.
+set -euo pipefail
+
+BASE_IMAGE="debian:bookworm-slim"
+SUITE="bookworm"
+MIRROR="${SHIVA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SECURITY_MIRROR="${SHIVA_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ALL_IMAGES=(notebook tiny)
+
+log() { printf '[build-images] %s\n' "$*" >&2; }
+die() { printf '[build-images] error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  echo "usage: $0 [notebook|tiny|all]" >&2
+  exit 64
+}
+
+target="${1:-all}"
+case "$target" in
+  all) images=("${ALL_IMAGES[@]}") ;;
+  notebook|tiny) images=("$target") ;;
+  -h|--help) usage ;;
+  *) echo "unknown image: $target" >&2; usage ;;
+esac
+[ $# -le 1 ] || usage
+
+command -v docker >/dev/null 2>&1 || die "docker is not installed"
+docker info >/dev/null 2>&1 || die "cannot talk to the Docker daemon (is dockerd running, and may this user use it?)"
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# --------------------------------------------------------------------------
+# Base image
+# --------------------------------------------------------------------------
+tmpdir=""
+cleanup() {
+  if [ -n "$tmpdir" ] && [ -d "$tmpdir" ]; then
+    # an interrupted debootstrap can leave proc/sys mounted inside the target
+    awk -v d="$tmpdir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r \
+      | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf --one-file-system "$tmpdir"
+  fi
+  [ -z "$tmpdir" ] || rm -f "$tmpdir.log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+create_base_image() {
+  [ "$(id -u)" -eq 0 ] || die "$BASE_IMAGE is missing and creating it with debootstrap requires root; re-run as root (e.g. sudo $0 $target)"
+  command -v debootstrap >/dev/null 2>&1 || die "$BASE_IMAGE is missing and debootstrap is not installed (apt-get install debootstrap)"
+
+  local started=$SECONDS
+  tmpdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-rootfs.XXXXXX")"
+  chmod 755 "$tmpdir"
+  log "creating $BASE_IMAGE with debootstrap ($SUITE, minbase, $MIRROR); this takes a minute or more"
+  if ! debootstrap --variant=minbase "$SUITE" "$tmpdir" "$MIRROR" >"$tmpdir.log" 2>&1; then
+    tail -n 30 "$tmpdir.log" >&2 || true
+    rm -f "$tmpdir.log"
+    die "debootstrap failed"
+  fi
+  rm -f "$tmpdir.log"
+
+  log "trimming the root filesystem"
+  # apt sources in the same style as the official image
+  rm -f "$tmpdir/etc/apt/sources.list"
+  {
+    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$MIRROR" "$SUITE" "$SUITE"
+    if [ "$SECURITY_MIRROR" != "none" ]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "$SECURITY_MIRROR" "$SUITE"
+    fi
+  } >"$tmpdir/etc/apt/sources.list.d/debian.sources"
+
+  # keep later package installs small, like the official slim image
+  cat >"$tmpdir/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
+# drop documentation, man pages and translations from installed packages
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+CFG
+  cat >"$tmpdir/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CFG
+  cat >"$tmpdir/etc/apt/apt.conf.d/docker-no-languages" <<'CFG'
+Acquire::Languages "none";
+CFG
+  cat >"$tmpdir/etc/apt/apt.conf.d/docker-gzip-indexes" <<'CFG'
+Acquire::GzipIndexes "true";
+CFG
+  cat >"$tmpdir/etc/apt/apt.conf.d/docker-autoremove-suggests" <<'CFG'
+Apt::AutoRemove::SuggestsImportant "false";
+CFG
+
+  rm -rf "$tmpdir"/var/lib/apt/lists/* \
+         "$tmpdir"/var/cache/apt/*.bin \
+         "$tmpdir"/var/cache/apt/archives/*.deb \
+         "$tmpdir"/var/cache/apt/archives/partial/* \
+         "$tmpdir"/var/cache/debconf/*-old \
+         "$tmpdir"/var/lib/dpkg/*-old \
+         "$tmpdir"/var/log/* \
+         "$tmpdir"/tmp/* "$tmpdir"/var/tmp/* \
+         "$tmpdir"/root/.cache
+  find "$tmpdir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+  find "$tmpdir/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+  rm -rf "$tmpdir"/usr/share/man/* "$tmpdir"/usr/share/info/* \
+         "$tmpdir"/usr/share/groff/* "$tmpdir"/usr/share/lintian/* "$tmpdir"/usr/share/linda/*
+  find "$tmpdir/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+  # the container runtime provides these
+  rm -f "$tmpdir/etc/resolv.conf" "$tmpdir/etc/hostname"
+  : >"$tmpdir/etc/machine-id" 2>/dev/null || true
+  mkdir -p "$tmpdir/var/lib/apt/lists/partial"
+
+  log "importing the root filesystem as $BASE_IMAGE"
+  tar --numeric-owner --xattrs -C "$tmpdir" \
+      --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' \
+      -c . \
+    | docker import \
+        --change 'CMD ["bash"]' \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --message "debootstrap --variant=minbase $SUITE $MIRROR" \
+        - "$BASE_IMAGE" >/dev/null
+  cleanup
+  tmpdir=""
+  log "created $BASE_IMAGE ($(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1000000}')) in $((SECONDS - started))s"
+}
+
+if [ "${SHIVA_REBUILD_BASE:-0}" = 1 ] || ! image_exists "$BASE_IMAGE"; then
+  create_base_image
+else
+  log "base image $BASE_IMAGE present"
+fi
+
+# --------------------------------------------------------------------------
+# Sandbox images
+# --------------------------------------------------------------------------
+# sha256 over the relative path, mode and content of every file in the context
+context_hash() {
+  local dir="$1"
+  (
+    cd "$dir"
+    find . -type f -print0 | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
+      printf '%s %s %s\n' "$(stat -c '%a' "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"
+    done
+  ) | sha256sum | cut -d' ' -f1
+}
+
+build_image() {
+  local name="$1"
+  local dir="$ROOT/images/$name"
+  local tag="shiva/$name:latest"
+  [ -f "$dir/Dockerfile" ] || die "missing $dir/Dockerfile"
+
+  local hash current
+  hash="$(context_hash "$dir")"
+  current="$(docker image inspect -f '{{ index .Config.Labels "org.shiva.context-hash" }}' "$tag" 2>/dev/null || true)"
+  if [ "${SHIVA_REBUILD:-0}" != 1 ] && [ "$current" = "$hash" ]; then
+    log "$tag is up to date (context ${hash:0:12})"
+    return 0
+  fi
+
+  local started=$SECONDS buildlog
+  log "building $tag (context ${hash:0:12})"
+  buildlog="$(mktemp "${TMPDIR:-/tmp}/shiva-build-$name.XXXXXX")"
+  local extra=()
+  [ "${SHIVA_REBUILD:-0}" = 1 ] && extra+=(--no-cache)
+  if ! DOCKER_BUILDKIT=0 docker build "${extra[@]}" \
+        --build-arg "BASE=$BASE_IMAGE" \
+        --label "org.shiva.context-hash=$hash" \
+        -t "$tag" \
+        "$dir" >"$buildlog" 2>&1; then
+    tail -n 40 "$buildlog" >&2 || true
+    rm -f "$buildlog"
+    die "building $tag failed"
+  fi
+  rm -f "$buildlog"
+  log "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1000000}')) in $((SECONDS - started))s"
+}
+
+for name in "${images[@]}"; do
+  build_image "$name"
+done
+
+# drop the intermediate images left behind by replaced builds
+docker image prune -f --filter "label=org.shiva.context-hash" >/dev/null 2>&1 || true
+log "done"
