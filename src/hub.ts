@@ -83,6 +83,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
+    await warnAboutMissingImages(config, machines, log);
     const routes = new RouteTable();
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
@@ -187,5 +188,20 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
   } catch (err) {
     for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
     throw err;
+  }
+}
+
+/** A missing catalogue image is pulled at first launch; say so early, since offline engines cannot. */
+async function warnAboutMissingImages(config: Readonly<Config>, machines: MachineRegistry, log: Logger): Promise<void> {
+  for (const machine of machines.list().filter((m) => m.status === 'up')) {
+    for (const image of config.images.catalogue) {
+      const present = await machine.runtime.inspectImage(image.image).catch(() => null);
+      if (!present) {
+        log.warn(
+          { machine: machine.name, image: image.image },
+          'image not on this machine yet: it will be pulled at first launch (build the bundled ones with scripts/build-images.sh)',
+        );
+      }
+    }
   }
 }
