@@ -13,6 +13,7 @@ import { catalogueRoutes } from './api/catalogue.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
+import { homePage } from './api/home-page.js';
 import { loginPage } from './api/login-page.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { tokenRoutes } from './api/tokens.js';
@@ -82,6 +83,7 @@ export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger }
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
   await app.register(loginPage);
+  await app.register(homePage);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
