@@ -55,7 +55,11 @@ describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TI
   it('serves Jupyter pages to the owner and records their activity', async () => {
     const tree = await proxied('tree', { token: alice });
     expect(tree.status).toBe(200);
-    expect(await tree.text()).toContain('Jupyter');
+    const html = await tree.text();
+    expect(html).toContain('Jupyter');
+    // The sandbox's secret never reaches the browser, not even in Jupyter's own pages.
+    const row = await t.hub.sandboxesRepo.byId(sandbox.id);
+    expect(html).not.toContain(row!.token);
     const seen = await t.api<Sandbox & { lastActivityAt: string | null }>(alice, 'GET', `/api/sandboxes/${sandbox.id}`);
     expect(seen.body.lastActivityAt).not.toBeNull();
   });
