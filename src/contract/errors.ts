@@ -24,7 +24,7 @@ export const errorCodes = {
   MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
   RUNTIME_UNAVAILABLE: { status: 503, message: 'The container engine does not answer.' },
-  SANDBOX_UNREACHABLE: { status: 502, message: 'The sandbox does not answer.' },
+  SANDBOX_UNREACHABLE: { status: 503, message: 'The sandbox does not answer, or answers something that is not HTTP.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
   INTERNAL: { status: 500, message: 'Something went wrong in the hub; the error is logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

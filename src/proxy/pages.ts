@@ -3,6 +3,7 @@
  * JSON error bodies for everything else. Every interpolated string is escaped; these pages show
  * names and reasons that came from users and containers.
  */
+import type { SandboxState } from '../contract/api.js';
 import { errorCodes, type ErrorBody, type ErrorCode } from '../contract/errors.js';
 
 const htmlEscapes: Record<string, string> = {
@@ -55,7 +56,7 @@ export function errorPage(options: PageOptions): string {
 }
 
 /** States in which a missing route is expected to appear soon, so the page reloads itself. */
-const transientStates = new Set(['queued', 'pending', 'pulling', 'creating', 'starting', 'launching', 'ready', 'running']);
+const transientStates: ReadonlySet<string> = new Set<SandboxState>(['queued', 'pulling', 'creating', 'starting', 'waiting', 'running']);
 
 export interface Absence {
   /** e.g. `The sandbox alice/main failed: image not found.` */

@@ -33,9 +33,16 @@ export interface PoolOptions {
   maxIdle?: number;
   /** How long an idle connection is kept (less if the sandbox announces a shorter Keep-Alive). */
   idleTimeoutMs?: number;
+  /** Opens a TCP connection; `net.connect` unless a test needs otherwise. */
+  connect?: (host: string, port: number) => Socket;
 }
 
-const DEFAULTS = { maxConnections: 256, maxIdle: 64, idleTimeoutMs: 60_000 };
+const DEFAULTS = {
+  maxConnections: 256,
+  maxIdle: 64,
+  idleTimeoutMs: 60_000,
+  connect: (host: string, port: number): Socket => net.connect({ host, port }),
+};
 /** Keep-Alive timeouts announced by a sandbox are shortened by this much, against the race with its close. */
 const KEEP_ALIVE_MARGIN_MS = 1_000;
 const SWEEP_INTERVAL_MS = 10_000;
@@ -83,8 +90,14 @@ export class UpstreamConnection {
   /** Ends the current request: back to the pool when `reusable`, else closed. */
   done(reusable: boolean): void {
     this.user = null;
-    if (reusable && !this.socket.destroyed) this.#target.release(this);
-    else this.socket.destroy();
+    if (reusable && !this.socket.destroyed) {
+      // A pooled connection is always read: an idle one so that its closing (or a sandbox
+      // talking out of turn) is noticed, a reused one so that the next answer arrives at all.
+      if (this.socket.isPaused()) this.socket.resume();
+      this.#target.release(this);
+    } else {
+      this.socket.destroy();
+    }
   }
 
   #onData(chunk: Buffer): void {
@@ -139,7 +152,7 @@ class Target {
     }
     const options = this.#pool.options;
     const hint = conn.parser.keepAliveMs;
-    if (this.idle.length >= options.maxIdle || (hint > 0 && hint <= KEEP_ALIVE_MARGIN_MS) || this.#pool.closed) {
+    if (this.idle.length >= options.maxIdle || (hint >= 0 && hint <= KEEP_ALIVE_MARGIN_MS) || this.#pool.closed) {
       conn.socket.destroy();
       return;
     }
@@ -175,7 +188,7 @@ class Target {
 
 function idleLimit(conn: UpstreamConnection, idleTimeoutMs: number): number {
   const hint = conn.parser.keepAliveMs;
-  return hint > 0 ? Math.min(idleTimeoutMs, hint - KEEP_ALIVE_MARGIN_MS) : idleTimeoutMs;
+  return hint >= 0 ? Math.min(idleTimeoutMs, hint - KEEP_ALIVE_MARGIN_MS) : idleTimeoutMs;
 }
 
 export class SandboxPool {
@@ -226,7 +239,7 @@ export class SandboxPool {
 
   /** A socket to `host:port` outside the pool (for WebSocket tunnels), with the connect timeout. */
   openSocket(host: string, port: number): Socket {
-    const socket = net.connect({ host, port });
+    const socket = this.options.connect(host, port);
     socket.setNoDelay(true);
     if (this.closed) {
       socket.destroy(Object.assign(new Error('the proxy is closed'), { code: 'ECONNABORTED' }));

@@ -313,7 +313,7 @@ describe('proxy (HTTP)', () => {
 
   it('answers a clear error, without a stack, when the sandbox does not accept connections', async () => {
     const res = await request('/user/alice/down/', { headers: alice });
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(503);
     const body = JSON.parse(res.body);
     expect(body.error.code).toBe('SANDBOX_UNREACHABLE');
     expect(body.error.message).toContain('alice/down is not accepting connections');
@@ -323,7 +323,7 @@ describe('proxy (HTTP)', () => {
     ]);
   });
 
-  it('cancels the upstream request when the client goes away', async () => {
+  it('stops waiting for the sandbox shortly after the client goes away', async () => {
     await new Promise<void>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: proxyPort, path: '/user/alice/main/hang', headers: alice, agent: false });
       req.on('error', () => {});

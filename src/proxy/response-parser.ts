@@ -61,8 +61,8 @@ export class ResponseParser {
   #trailerBytes = 0;
   #reusable = false;
   #stopped = false;
-  /** The idle time after which the sandbox said it closes the connection, or 0 if it did not say. */
-  keepAliveMs = 0;
+  /** The idle time after which the sandbox said it closes the connection, or -1 if it did not say. */
+  keepAliveMs = -1;
 
   /** Prepares for the response to the next request; `noBody` for a HEAD request. */
   reset(noBody: boolean): void {
@@ -232,7 +232,7 @@ export class ResponseParser {
     let chunked = false;
     let transferEncoding = false;
     let connectionClose = minor === 0;
-    this.keepAliveMs = 0;
+    this.keepAliveMs = -1;
     for (let i = 1; i < lines.length; i++) {
       const line = stripCR(lines[i] as string);
       const first = line.charCodeAt(0);
@@ -393,10 +393,10 @@ function hasToken(list: string, token: string): boolean {
   return false;
 }
 
-/** `timeout=N` of a Keep-Alive header, in ms, or 0. */
+/** `timeout=N` of a Keep-Alive header, in ms, or -1. */
 function keepAliveTimeout(value: string): number {
   const at = value.toLowerCase().indexOf('timeout=');
-  if (at === -1) return 0;
+  if (at === -1) return -1;
   let n = 0;
   let digits = 0;
   for (let i = at + 8; i < value.length; i++) {
@@ -405,5 +405,5 @@ function keepAliveTimeout(value: string): number {
     n = n * 10 + d;
     digits++;
   }
-  return digits === 0 ? 0 : n * 1000;
+  return digits === 0 ? -1 : n * 1000;
 }

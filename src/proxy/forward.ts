@@ -1,0 +1,301 @@
+/**
+ * One proxied request: its head written to a pooled sandbox connection, its body streamed up,
+ * the answer parsed and streamed down, with backpressure both ways and nothing buffered whole.
+ * A request that finds its keep-alive connection closed by the sandbox before any answer is
+ * tried once more on a new connection when it has no body (it cannot have been acted upon
+ * twice in a way that matters); any other failure before the answer is a clear 503, and one
+ * during the answer cuts the client's answer short so that it is not taken as complete.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { downstreamResponseHeaders, hasRequestBody, upstreamRequestHeaders } from './headers.js';
+import { classifyUpstreamError, unreachableMessage } from './pages.js';
+import type { ConnectionUser, ConnectionWaiter, SandboxPool, UpstreamConnection } from './pool.js';
+import type { Refusal } from './respond.js';
+import type { ResponseHead } from './response-parser.js';
+import type { ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
+
+export interface ForwardContext {
+  pool: SandboxPool;
+  cookieName: string;
+  metrics: ProxyMetrics;
+  log: ProxyLogger;
+  reply(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void;
+}
+
+/**
+ * When a client leaves before its answer is complete, the rest of the answer is read and dropped
+ * to keep the connection, if it comes within this time and size; past either, the connection is
+ * closed instead (a long download or an event stream must not be read to nowhere).
+ */
+const DRAIN_GRACE_MS = 2_000;
+const DRAIN_MAX_BYTES = 256 * 1024;
+
+/** Thrown for a header value that would break the request head (a CR or LF in it). */
+class UnsafeHeaderError extends Error {}
+
+/** The request line and headers as sent to the sandbox. */
+function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cookieName: string): string {
+  const headers = upstreamRequestHeaders(req, 'token ' + route.token, cookieName, false);
+  let head = `${req.method ?? 'GET'} ${url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) {
+    const value = headers[i + 1] as string;
+    if (value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1) throw new UnsafeHeaderError();
+    head += `${headers[i] as string}: ${value}\r\n`;
+  }
+  // HTTP/1.0 clients may send no Host; the sandbox speaks HTTP/1.1, which requires one.
+  if (req.headers.host === undefined) head += `host: ${route.target.host}:${route.target.port}\r\n`;
+  return head + '\r\n';
+}
+
+/** Forwards `req` to the route's sandbox and streams the answer to `res`. */
+export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute): void {
+  let head: string;
+  try {
+    head = requestHead(req, url, route, ctx.cookieName);
+  } catch (err) {
+    if (!(err instanceof UnsafeHeaderError)) throw err;
+    ctx.reply(req, res, { code: 'BAD_REQUEST', message: 'A header of the request cannot be forwarded.' });
+    return;
+  }
+  new Exchange(ctx, req, res, route, head).start(false);
+}
+
+class Exchange implements ConnectionUser, ConnectionWaiter {
+  readonly #ctx: ForwardContext;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #route: ProxyRoute;
+  readonly #head: string;
+  readonly #hasBody: boolean;
+  readonly #chunked: boolean;
+  readonly #noBody: boolean;
+  #conn: UpstreamConnection | null = null;
+  /** The request body has been written up in full. */
+  #sent = false;
+  /** The answer's head has been written down. */
+  #responded = false;
+  /** Over: answered, failed, or the client left. */
+  #over = false;
+  #retried = false;
+  #waiting = false;
+  /** Set while the rest of an answer nobody waits for any more is read and dropped. */
+  #draining: NodeJS.Timeout | null = null;
+  #drained = 0;
+  /**
+   * Set while reading from the sandbox is paused because the client is not keeping up. The
+   * connection must not go back to the pool paused: nothing would read the next answer on it.
+   */
+  #upstreamPaused = false;
+
+  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string) {
+    this.#ctx = ctx;
+    this.#req = req;
+    this.#res = res;
+    this.#route = route;
+    this.#head = head;
+    this.#hasBody = hasRequestBody(req);
+    this.#chunked = this.#hasBody && req.headers['transfer-encoding'] !== undefined;
+    this.#noBody = req.method === 'HEAD';
+    res.once('close', () => this.#onClientClose());
+  }
+
+  start(fresh: boolean): void {
+    const target = this.#route.target;
+    const conn = this.#ctx.pool.acquire(target.host, target.port, this, fresh);
+    if (conn === null) this.#waiting = true;
+    else this.onConnection(conn);
+  }
+
+  onConnection(conn: UpstreamConnection): void {
+    this.#waiting = false;
+    if (this.#over) {
+      conn.done(true);
+      return;
+    }
+    this.#conn = conn;
+    conn.attach(this, this.#noBody);
+    conn.socket.write(this.#head, 'latin1');
+    if (!this.#hasBody) {
+      this.#sent = true;
+      return;
+    }
+    // Only requests with a body get here, and only once: retries are for requests without one.
+    const req = this.#req;
+    req.on('data', (chunk: Buffer) => this.#sendBody(chunk));
+    req.on('end', () => this.#endBody());
+  }
+
+  #sendBody(chunk: Buffer): void {
+    const socket = this.#conn?.socket;
+    if (socket === undefined) return;
+    let more: boolean;
+    if (this.#chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      more = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else {
+      more = socket.write(chunk);
+    }
+    if (!more) this.#req.pause();
+  }
+
+  #endBody(): void {
+    const conn = this.#conn;
+    if (conn === null) return;
+    if (this.#chunked) conn.socket.write('0\r\n\r\n', 'latin1');
+    this.#sent = true;
+  }
+
+  onUpstreamDrain(): void {
+    if (this.#hasBody && !this.#sent) this.#req.resume();
+  }
+
+  onHead(head: ResponseHead): void {
+    if (this.#draining !== null) return;
+    const res = this.#res;
+    const { headers, sized } = downstreamResponseHeaders(head.rawHeaders, this.#ctx.cookieName);
+    try {
+      res.writeHead(head.status, head.reason, headers);
+    } catch {
+      // A name or value node refuses to send: the sandbox's answer is malformed.
+      this.#abandon();
+      this.#fail(Object.assign(new Error('invalid response header'), { code: 'HPE_INVALID_HEADER' }));
+      return;
+    }
+    this.#responded = true;
+    this.#ctx.metrics.request(head.status);
+    // A stream (no length) may hold its first chunk back for long: send the head now.
+    if (!sized && !this.#noBody) setImmediate(flushHead, res);
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.#draining !== null) {
+      this.#drained += chunk.length;
+      if (this.#drained > DRAIN_MAX_BYTES) this.#abandon();
+      return;
+    }
+    if (!this.#res.write(chunk) && !this.#upstreamPaused && this.#conn !== null) {
+      // The client is slower than the sandbox: stop reading until it has taken what it has.
+      this.#upstreamPaused = true;
+      this.#conn.socket.pause();
+      this.#res.once('drain', this.#onClientDrain);
+    }
+  }
+
+  /** The client took what was written: read from the sandbox again, if still on this exchange. */
+  readonly #onClientDrain = (): void => {
+    this.#resumeUpstream();
+  };
+
+  #resumeUpstream(): void {
+    if (!this.#upstreamPaused) return;
+    this.#upstreamPaused = false;
+    this.#res.removeListener('drain', this.#onClientDrain);
+    this.#conn?.socket.resume();
+  }
+
+  onComplete(reusable: boolean): void {
+    // The last chunk of the answer may have filled the client's buffer and paused the
+    // connection; the answer is over, so reading resumes before the pool gets it back.
+    this.#resumeUpstream();
+    const conn = this.#conn;
+    this.#conn = null;
+    if (this.#draining !== null) {
+      clearTimeout(this.#draining);
+      this.#draining = null;
+      conn?.done(reusable && this.#sent);
+      return;
+    }
+    this.#over = true;
+    this.#res.end();
+    // A request body still on its way means the connection is mid-request: it cannot be reused.
+    conn?.done(reusable && this.#sent);
+    this.#discardBody();
+  }
+
+  onUpstreamFailure(err: NodeJS.ErrnoException, responseStarted: boolean): void {
+    this.#resumeUpstream();
+    const conn = this.#conn;
+    this.#conn = null;
+    if (this.#draining !== null) {
+      clearTimeout(this.#draining);
+      this.#draining = null;
+    }
+    if (this.#over) return;
+    if (conn !== null && conn.reused && !responseStarted && !this.#responded && !this.#hasBody && !this.#retried) {
+      // The sandbox closed this keep-alive connection while it was idle; try a new one.
+      this.#retried = true;
+      this.start(true);
+      return;
+    }
+    this.#fail(err);
+  }
+
+  #fail(err: NodeJS.ErrnoException): void {
+    this.#over = true;
+    this.#discardBody();
+    const route = this.#route;
+    const failure = classifyUpstreamError(err);
+    this.#ctx.log.warn(
+      {
+        code: err.code ?? failure,
+        sandboxId: route.sandboxId,
+        route: `${route.user}/${route.name}`,
+        target: `${route.target.host}:${route.target.port}`,
+        method: this.#req.method,
+      },
+      'proxy: sandbox unreachable',
+    );
+    if (this.#responded || this.#res.headersSent) this.#res.destroy();
+    else this.#ctx.reply(this.#req, this.#res, { code: 'SANDBOX_UNREACHABLE', message: unreachableMessage(route.user, route.name, failure) });
+  }
+
+  /** Drops the connection mid-request. */
+  #abandon(): void {
+    if (this.#draining !== null) {
+      clearTimeout(this.#draining);
+      this.#draining = null;
+    }
+    this.#upstreamPaused = false;
+    this.#res.removeListener('drain', this.#onClientDrain);
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn !== null) {
+      conn.parser.stop();
+      conn.done(false);
+    }
+    this.#discardBody();
+  }
+
+  /** Lets the rest of an unsent request body flow to nowhere, so the client's connection is not stuck. */
+  #discardBody(): void {
+    if (this.#hasBody && !this.#sent) this.#req.resume();
+  }
+
+  #onClientClose(): void {
+    if (this.#res.writableFinished || this.#over) return;
+    // The client went away before its answer was complete.
+    this.#over = true;
+    if (this.#waiting) {
+      const target = this.#route.target;
+      this.#ctx.pool.cancel(target.host, target.port, this);
+      return;
+    }
+    const conn = this.#conn;
+    if (conn === null || !this.#sent) {
+      this.#abandon();
+      return;
+    }
+    // Reading the rest of a short answer costs less than opening a new connection.
+    this.#resumeUpstream();
+    conn.socket.resume();
+    this.#draining = setTimeout(() => this.#abandon(), DRAIN_GRACE_MS);
+    this.#draining.unref();
+  }
+}
+
+function flushHead(res: ServerResponse): void {
+  if (!res.writableEnded && !res.destroyed) res.flushHeaders();
+}

@@ -1,0 +1,139 @@
+/**
+ * A WebSocket request, once admitted: sent to the sandbox on a fresh connection (a tunnel keeps
+ * its connection, so it never comes from the pool), and on `101` turned into a tunnel between
+ * the two sockets. If the sandbox answers without upgrading (a 403 for a bad Origin, say), that
+ * answer is passed on and both sockets are closed.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { errorCodes } from '../contract/errors.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { classifyUpstreamError, unreachableMessage } from './pages.js';
+import type { SandboxPool } from './pool.js';
+import { refuseUpgrade, responseHead } from './respond.js';
+import { openTunnel, type Tunnel } from './tunnel.js';
+import type { ProxyDeps, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
+
+const TCP_KEEPALIVE_MS = 30_000;
+
+export interface UpgradeContext {
+  pool: SandboxPool;
+  cookieName: string;
+  metrics: ProxyMetrics;
+  log: ProxyLogger;
+  activity: ProxyDeps['activity'];
+  /** Upgrades in progress and open tunnels, so that the proxy can end them when it closes. */
+  open: Set<Tunnel>;
+}
+
+function destroyThis(this: Duplex): void {
+  this.destroy();
+}
+
+export function forwardUpgrade(
+  ctx: UpgradeContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  url: string,
+  route: ProxyRoute,
+): void {
+  const { pool, cookieName, metrics, open } = ctx;
+  const sandboxId = route.sandboxId;
+  const { host, port } = route.target;
+  let upReq: http.ClientRequest;
+  try {
+    upReq = http.request({
+      host,
+      port,
+      method: req.method,
+      path: url,
+      headers: upstreamRequestHeaders(req, 'token ' + route.token, cookieName, true),
+      setHost: false,
+      createConnection: () => pool.openSocket(host, port),
+    });
+  } catch {
+    metrics.upgrade('refused');
+    refuseUpgrade(socket, 'BAD_REQUEST', errorCodes.BAD_REQUEST.message);
+    return;
+  }
+  let tunnelled = false;
+  const pending: Tunnel = {
+    destroy() {
+      upReq.destroy();
+      socket.destroy();
+    },
+  };
+  open.add(pending);
+  socket.once('close', () => {
+    open.delete(pending);
+    if (!tunnelled) upReq.destroy();
+  });
+
+  upReq.on('upgrade', (upRes: IncomingMessage, upSocket: Socket, upHead: Buffer) => {
+    open.delete(pending);
+    if (socket.destroyed || pool.closed) {
+      upSocket.destroy();
+      return;
+    }
+    tunnelled = true;
+    upSocket.setKeepAlive(true, TCP_KEEPALIVE_MS);
+    upSocket.setTimeout(0);
+    if (socket instanceof Socket) {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
+      socket.setTimeout(0);
+    }
+    const { headers } = downstreamResponseHeaders(upRes.rawHeaders, cookieName, true);
+    socket.write(responseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? '', headers));
+    if (upHead.length > 0) socket.write(upHead);
+    if (head.length > 0) upSocket.write(head);
+    const tunnel = openTunnel(
+      socket,
+      upSocket,
+      () => ctx.activity.touch(sandboxId),
+      () => open.delete(tunnel),
+    );
+    open.add(tunnel);
+    metrics.upgrade('ok');
+  });
+
+  upReq.on('response', (upRes: IncomingMessage) => {
+    metrics.upgrade('refused');
+    if (socket.destroyed) {
+      upRes.destroy();
+      return;
+    }
+    const { headers } = downstreamResponseHeaders(upRes.rawHeaders, cookieName);
+    headers.push('connection', 'close');
+    socket.write(responseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', headers));
+    socket.once('finish', destroyThis);
+    upRes.once('close', () => {
+      if (!upRes.complete) socket.destroy();
+    });
+    upRes.pipe(socket);
+  });
+
+  upReq.on('error', (err: NodeJS.ErrnoException) => {
+    if (socket.destroyed || tunnelled) {
+      socket.destroy();
+      return;
+    }
+    const failure = classifyUpstreamError(err);
+    ctx.log.warn(
+      {
+        code: err.code ?? failure,
+        sandboxId,
+        route: `${route.user}/${route.name}`,
+        target: `${host}:${port}`,
+        upgrade: true,
+      },
+      'proxy: sandbox unreachable',
+    );
+    metrics.upgrade('error');
+    refuseUpgrade(socket, 'SANDBOX_UNREACHABLE', unreachableMessage(route.user, route.name, failure));
+  });
+
+  upReq.end();
+}
