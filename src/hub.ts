@@ -70,9 +70,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const tokens = new TokenRepository(db);
     const sandboxesRepo = new SandboxRepository(db);
     await ensureAdmin(users, options.env ?? process.env, options.announce ?? ((m) => log.info({}, m)));
+    const sessions = new SessionRepository(db);
     const auth = new Authenticator({
       users,
-      sessions: new SessionRepository(db),
+      sessions,
       tokens,
       sessionHours: config.auth.sessionHours,
       cacheSeconds: config.auth.tokenCacheSeconds,
@@ -133,6 +134,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const flush = async (): Promise<void> => {
       await sandboxesRepo.recordActivity(activity.drain());
       await tokens.touch(auth.drainTokenUse());
+      await sessions.deleteExpired(new Date().toISOString());
     };
     const runReconcile = () => reconcile(deps, sandboxes);
     const report = await runReconcile();

@@ -54,15 +54,13 @@ describeDocker('the browser flow', [NOTEBOOK_IMAGE], () => {
     await jupyter.screenshot({ path: path.join(shots, 'jupyter-tree.png') });
 
     // A new notebook: its kernel talks over the proxied WebSocket.
-    const nb = await jupyter.evaluate(async () => {
-      const xsrf = document.cookie.split('; ').find((c) => c.startsWith('_xsrf='))?.slice(6) ?? '';
-      const r = await fetch('/user/alice/main/api/contents', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-XSRFToken': xsrf },
-        body: JSON.stringify({ type: 'notebook' }),
-      });
-      return ((await r.json()) as { path: string }).path;
+    const xsrf = (await context.cookies(t.url)).find((c) => c.name === '_xsrf')?.value ?? '';
+    const created = await context.request.post(`${t.url}/user/alice/main/api/contents`, {
+      headers: { 'X-XSRFToken': xsrf },
+      data: { type: 'notebook' },
     });
+    expect(created.status()).toBe(201);
+    const nb = ((await created.json()) as { path: string }).path;
     await jupyter.goto(`${t.url}/user/alice/main/notebooks/${nb}`);
     await jupyter.locator('.kernel_idle_icon').waitFor({ timeout: 30_000 });
     await jupyter.locator('.CodeMirror').first().click();
