@@ -54,6 +54,8 @@ export interface Hub {
   proxy: Proxy;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
+  /** Ends a user's sessions (all, or all but one) here and in every cache. */
+  endSessions(userId: number, except?: string): Promise<void>;
   /** Writes what is only in memory (activity, token use) to the database. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -79,7 +81,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       cacheSeconds: config.auth.tokenCacheSeconds,
     });
     const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
-    const machines = new MachineRegistry(config.machines, makeRuntime);
+    const machines = new MachineRegistry(config.machines, makeRuntime, config.dataDir);
     await machines.refresh();
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
@@ -176,6 +178,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       proxy,
       log,
       reconcile: runReconcile,
+      async endSessions(userId, except) {
+        await sessions.deleteForUser(userId, except);
+        auth.forget((i) => i.userId === userId && i.via === 'session' && i.credentialId !== except);
+      },
       flush,
       async close() {
         for (const close of closers.splice(0)) {

@@ -160,6 +160,78 @@ describe('the API', () => {
     expect(stopped.body.state).toBe('stopped');
   });
 
+  describe('administering users', () => {
+    type U = { id: number; username: string; admin: boolean; disabled: boolean };
+    const find = async (name: string) => (await t.api<U[]>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.username === name)!;
+
+    it('disables a user: their token and sessions stop working at once and their sandboxes stop; enabling lets them back', async () => {
+      const frank = await t.user('frank');
+      const launched = await t.api<{ id: string }>(frank, 'POST', '/api/sandboxes', { name: 'busy' });
+      await t.hub.sandboxes.settle();
+      expect((await t.api(frank, 'GET', '/api/me')).status).toBe(200);
+      const id = (await find('frank')).id;
+      const res = await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { disabled: true });
+      expect(res.body.disabled).toBe(true);
+      expect((await t.api(frank, 'GET', '/api/me')).status).toBe(401);
+      expect((await t.api<{ state: string }>(t.adminToken, 'GET', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('stopped');
+      const login = await fetch(`${t.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'frank', password: 'frank-password-123' }),
+      });
+      expect(login.status).toBe(401);
+      await t.api(t.adminToken, 'PATCH', `/api/users/${id}`, { disabled: false });
+      expect((await t.api(frank, 'GET', '/api/me')).status).toBe(200);
+    });
+
+    it('makes a user admin and back, resets a password, and never drops the last admin', async () => {
+      const gina = await t.user('gina');
+      const id = (await find('gina')).id;
+      expect((await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: true })).body.admin).toBe(true);
+      expect((await t.api(gina, 'GET', '/api/users')).status).toBe(200);
+      expect((await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: false })).body.admin).toBe(false);
+      expect((await t.api(gina, 'GET', '/api/users')).status).toBe(403);
+      await t.api(t.adminToken, 'PATCH', `/api/users/${id}`, { password: 'brand-new-password' });
+      expect((await t.api(`Basic ${Buffer.from('gina:brand-new-password').toString('base64')}`, 'POST', '/api/tokens', { name: 'x' })).status).toBe(201);
+      const admin = (await find('admin')).id;
+      const last = await t.api<ErrorBody>(t.adminToken, 'PATCH', `/api/users/${admin}`, { disabled: true });
+      expect(last.status).toBe(409);
+      expect(last.body.error.code).toBe('LAST_ADMIN');
+      expect((await t.api<ErrorBody>(t.adminToken, 'PATCH', '/api/users/99999', { admin: true })).body.error.code).toBe('USER_NOT_FOUND');
+      expect((await t.api<ErrorBody>(t.adminToken, 'PATCH', `/api/users/${id}`, {})).body.error.code).toBe('VALIDATION_FAILED');
+      expect((await t.api<ErrorBody>(gina, 'PATCH', `/api/users/${id}`, { admin: true })).body.error.code).toBe('FORBIDDEN');
+    });
+  });
+
+  it('changes your own password only with the current one', async () => {
+    const hank = await t.user('hank');
+    const wrong = await t.api<ErrorBody>(hank, 'PUT', '/api/me/password', { currentPassword: 'nope', newPassword: 'another-password' });
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+    expect((await t.api(hank, 'PUT', '/api/me/password', { currentPassword: 'hank-password-123', newPassword: 'another-password' })).status).toBe(204);
+    expect((await t.api(`Basic ${Buffer.from('hank:another-password').toString('base64')}`, 'POST', '/api/tokens', { name: 'x' })).status).toBe(201);
+  });
+
+  it('shows admins the recent events of every sandbox, newest first, and nobody else', async () => {
+    const events = await t.api<Array<{ id: number; user: string; name: string; state: string }>>(t.adminToken, 'GET', '/api/events?limit=5');
+    expect(events.status).toBe(200);
+    expect(events.body.length).toBeGreaterThan(0);
+    expect(events.body.length).toBeLessThanOrEqual(5);
+    expect(events.body[0]!.id).toBeGreaterThan(events.body.at(-1)!.id);
+    expect(events.body[0]).toHaveProperty('user');
+    expect((await t.api(alice, 'GET', '/api/events')).status).toBe(403);
+  });
+
+  it("reports each machine's capacity, what sandboxes were given, and who is on it", async () => {
+    const sandbox = await t.api<{ id: string }>(alice, 'POST', '/api/sandboxes', { name: 'onmachine', cpus: 1.5, memoryGiB: 1 });
+    const machines = await t.api<Array<{ name: string; status: string; cpus: number; allocated: { cpus: number; memoryBytes: number }; sandboxes: Array<{ user: string; name: string }> }>>(alice, 'GET', '/api/machines');
+    expect(machines.body[0]).toMatchObject({ name: 'local', status: 'up', cpus: 8 });
+    expect(machines.body[0]!.allocated.cpus).toBe(1.5);
+    expect(machines.body[0]!.allocated.memoryBytes).toBe(1024 ** 3);
+    expect(machines.body[0]!.sandboxes).toEqual([expect.objectContaining({ user: 'alice', name: 'onmachine' })]);
+    await t.hub.sandboxes.settle();
+    await t.api(alice, 'DELETE', `/api/sandboxes/${sandbox.body.id}`);
+  });
+
   it('answers unknown API paths with NOT_FOUND as JSON', async () => {
     const res = await t.api<ErrorBody>(alice, 'GET', '/api/nothing-here');
     expect(res.status).toBe(404);

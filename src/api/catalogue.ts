@@ -23,17 +23,23 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     async (request) => {
       requireUser(request);
       const live = await hub.sandboxesRepo.live();
-      return hub.machines.list().map((m) => ({
-        name: m.name,
-        status: m.status,
-        lastSeenAt: m.lastSeenAt,
-        error: m.error,
-        engine: m.info ? { version: m.info.version, os: m.info.operatingSystem } : null,
-        cpus: m.info?.cpus ?? 0,
-        memoryBytes: m.info?.memoryBytes ?? 0,
-        sandboxes: live
-          .filter((s) => s.machine === m.name)
-          .map((s) => ({
+      return hub.machines.list().map((m) => {
+        const here = live.filter((s) => s.machine === m.name);
+        return {
+          name: m.name,
+          status: m.status,
+          lastSeenAt: m.lastSeenAt,
+          error: m.error,
+          engine: m.info ? { version: m.info.version, os: m.info.operatingSystem } : null,
+          cpus: m.info?.cpus ?? 0,
+          memoryBytes: m.info?.memoryBytes ?? 0,
+          allocated: {
+            cpus: here.reduce((sum, s) => sum + s.cpus, 0),
+            memoryBytes: here.reduce((sum, s) => sum + s.memory_bytes, 0),
+          },
+          usage: m.usage,
+          gpus: [],
+          sandboxes: here.map((s) => ({
             id: s.id,
             user: s.username,
             name: s.name,
@@ -41,7 +47,8 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
             memoryGiB: s.memory_bytes / GiB,
             since: s.started_at ?? s.created_at,
           })),
-      }));
+        };
+      });
     },
   );
 }

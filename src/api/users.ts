@@ -1,7 +1,7 @@
 /** Users: who am I, and for admins the list and creation of accounts. */
 import { Type } from '@sinclair/typebox';
 import { hashPassword, randomPassword } from '../auth/passwords.js';
-import { CreatedUser, CreateUserRequest, ErrorResponse, Me, User } from '../contract/api.js';
+import { CreatedUser, CreateUserRequest, ErrorResponse, Me, UpdateUserRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { UserRow } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
@@ -65,6 +65,39 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       if (!row) throw new ShivaError('USER_EXISTS', `The user ${request.body.username} already exists.`);
       request.log.info({ user: row.username, by: request.identity?.username }, 'user created');
       return reply.code(201).send({ ...toUser(row), ...(generated ? { password: generated } : {}) });
+    },
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Make admin or not, disable or enable, or reset the password of a user (admins only)',
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
+        body: UpdateUserRequest,
+        response: { 200: User, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const actor = requireAdmin(request);
+      const id = Number(request.params.id);
+      const user = await hub.users.byId(id);
+      if (!user) throw new ShivaError('USER_NOT_FOUND');
+      const { admin, disabled, password } = request.body;
+      const losesAdmin = user.role === 'admin' && !user.disabled && (admin === false || disabled === true);
+      if (losesAdmin && (await hub.users.activeAdmins()) <= 1) throw new ShivaError('LAST_ADMIN');
+      const updated = await hub.users.update(id, {
+        ...(admin !== undefined ? { role: admin ? ('admin' as const) : ('user' as const) } : {}),
+        ...(disabled !== undefined ? { disabled } : {}),
+        ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      });
+      // Whatever changed, what the hub remembers of this user's identity is stale now.
+      hub.auth.forget((i) => i.userId === id);
+      if (disabled || password) await hub.endSessions(id);
+      if (disabled) await hub.sandboxes.stopAllOf(actor, id);
+      request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password) }, 'user changed');
+      return toUser(updated!);
     },
   );
 }

@@ -81,6 +81,12 @@ export const SandboxEvent = Type.Object(
 );
 export type SandboxEvent = Static<typeof SandboxEvent>;
 
+export const RecentEvent = Type.Composite([
+  SandboxEvent,
+  Type.Object({ user: Type.String(), name: Type.String() }),
+]);
+export type RecentEvent = Static<typeof RecentEvent>;
+
 export const User = Type.Object(
   {
     id: Type.Integer(),
@@ -108,6 +114,22 @@ export const CreatedUser = Type.Composite([
   Type.Object({ password: Type.Optional(Type.String({ description: 'The generated password, shown only now' })) }),
 ]);
 export type CreatedUser = Static<typeof CreatedUser>;
+
+export const UpdateUserRequest = Type.Object(
+  {
+    admin: Type.Optional(Type.Boolean()),
+    disabled: Type.Optional(Type.Boolean({ description: 'A disabled user cannot sign in; their sessions end and their sandboxes stop' })),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 256, description: 'A new password; their sessions end' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
+
+export const ChangePasswordRequest = Type.Object(
+  { currentPassword: Type.String({ maxLength: 256 }), newPassword: Type.String({ minLength: 8, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type ChangePasswordRequest = Static<typeof ChangePasswordRequest>;
 
 export const LoginRequest = Type.Object(
   { username: Type.String({ maxLength: 256 }), password: Type.String({ maxLength: 256 }) },
@@ -155,21 +177,41 @@ export const Image = Type.Object(
 );
 export type Image = Static<typeof Image>;
 
-export const Machine = Type.Object(
-  {
-    name: Type.String(),
-    status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-    lastSeenAt: Nullable(Time),
-    error: Nullable(Type.String()),
-    engine: Nullable(Type.Object({ version: Type.String(), os: Type.String() })),
-    cpus: Type.Number(),
-    memoryBytes: Type.Number(),
-    sandboxes: Type.Array(
-      Type.Object({ id: Type.String(), user: Type.String(), name: Type.String(), cpus: Type.Number(), memoryGiB: Type.Number(), since: Time }),
-    ),
-  },
+export const MachineGpu = Type.Object({
+  index: Type.Integer(),
+  uuid: Type.String(),
+  name: Type.String(),
+  memoryTotalBytes: Type.Number(),
+  memoryUsedBytes: Nullable(Type.Number()),
+  utilizationPercent: Nullable(Type.Number()),
+  temperatureC: Nullable(Type.Number()),
+  sandboxId: Nullable(Type.String()),
+  user: Nullable(Type.String()),
+});
 
-);
+export const Machine = Type.Object({
+  name: Type.String(),
+  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  lastSeenAt: Nullable(Time),
+  error: Nullable(Type.String()),
+  engine: Nullable(Type.Object({ version: Type.String(), os: Type.String() })),
+  cpus: Type.Number(),
+  memoryBytes: Type.Number(),
+  allocated: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Number() }, { description: 'What live sandboxes were given' }),
+  usage: Nullable(
+    Type.Object({
+      cpuPercent: Type.Number(),
+      memoryUsedBytes: Type.Number(),
+      diskUsedBytes: Type.Number(),
+      diskTotalBytes: Type.Number(),
+      at: Time,
+    }),
+  ),
+  gpus: Type.Array(MachineGpu),
+  sandboxes: Type.Array(
+    Type.Object({ id: Type.String(), user: Type.String(), name: Type.String(), cpus: Type.Number(), memoryGiB: Type.Number(), since: Time }),
+  ),
+});
 export type Machine = Static<typeof Machine>;
 
 export const Limits = Type.Object({

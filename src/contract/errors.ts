@@ -15,6 +15,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   USER_EXISTS: { status: 409, message: 'A user with this name already exists.' },
+  LAST_ADMIN: { status: 409, message: 'This is the last admin who can sign in; make another admin first.' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No such API token.' },
   SANDBOX_NOT_FOUND: { status: 404, message: 'No such sandbox.' },
   SANDBOX_NAME_TAKEN: { status: 409, message: 'You already have a sandbox with this name.' },

@@ -3,6 +3,7 @@
  */
 import type { MachineEntry } from '../config/schema.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
+import { HostUsageReader, type HostUsage } from './host-usage.js';
 
 export interface Machine {
   name: string;
@@ -13,12 +14,16 @@ export interface Machine {
   info: EngineInfo | null;
   lastSeenAt: string | null;
   error: string | null;
+  /** What the machine uses, where the hub can read it (its own machine); else null. */
+  usage: HostUsage | null;
+  /** Reads usage; set for an engine on the hub's own host (a unix socket). */
+  usageReader: HostUsageReader | null;
 }
 
 export class MachineRegistry {
   private readonly machines = new Map<string, Machine>();
 
-  constructor(entries: readonly MachineEntry[], makeRuntime: (entry: MachineEntry) => Runtime) {
+  constructor(entries: readonly MachineEntry[], makeRuntime: (entry: MachineEntry) => Runtime, diskPath = '/') {
     for (const entry of entries) {
       this.machines.set(entry.name, {
         name: entry.name,
@@ -28,6 +33,8 @@ export class MachineRegistry {
         info: null,
         lastSeenAt: null,
         error: 'not checked yet',
+        usage: null,
+        usageReader: entry.docker.startsWith('unix://') ? new HostUsageReader(diskPath) : null,
       });
     }
   }
@@ -49,6 +56,7 @@ export class MachineRegistry {
           machine.status = 'up';
           machine.lastSeenAt = new Date().toISOString();
           machine.error = null;
+          machine.usage = machine.usageReader ? await machine.usageReader.read().catch(() => null) : null;
         } catch (err) {
           machine.status = 'down';
           machine.error = (err as Error).message;

@@ -93,6 +93,13 @@ export class SandboxService {
     return this.view((await this.deps.repo.byId(id))!);
   }
 
+  /** Stops every live sandbox of a user (when an admin disables them). */
+  async stopAllOf(actor: Actor, userId: number): Promise<number> {
+    const live = await this.deps.repo.live(userId);
+    await Promise.all(live.map((row) => this.stop(actor, row.id)));
+    return live.length;
+  }
+
   async get(actor: Actor, id: string): Promise<Sandbox> {
     return this.view(await this.visible(actor, id));
   }

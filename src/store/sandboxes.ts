@@ -79,6 +79,26 @@ export class SandboxRepository {
       .executeTakeFirstOrThrow();
   }
 
+  /** The newest events of every sandbox, with whose sandbox each is. */
+  recentEvents(limit: number) {
+    return this.db
+      .selectFrom('sandbox_events')
+      .innerJoin('sandboxes', 'sandboxes.id', 'sandbox_events.sandbox_id')
+      .select([
+        'sandbox_events.id',
+        'sandbox_events.sandbox_id',
+        'sandbox_events.at',
+        'sandbox_events.state',
+        'sandbox_events.message',
+        'sandbox_events.percent',
+        'sandboxes.username',
+        'sandboxes.name',
+      ])
+      .orderBy('sandbox_events.id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
   events(sandboxId: string, afterId = 0): Promise<SandboxEventRow[]> {
     return this.db
       .selectFrom('sandbox_events')

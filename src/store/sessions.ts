@@ -19,6 +19,13 @@ export class SessionRepository {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 
+  /** Ends every session of a user (password change, disabling); returns their ids. */
+  async deleteForUser(userId: number, except?: string): Promise<string[]> {
+    let q = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (except) q = q.where('id', '!=', except);
+    return (await q.returning('id').execute()).map((r) => r.id);
+  }
+
   async deleteExpired(at: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('expires_at', '<=', at).execute();
   }

@@ -38,4 +38,28 @@ export class UserRepository {
   async setPassword(id: number, passwordHash: string): Promise<void> {
     await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
   }
+
+  async update(id: number, changes: { role?: Role; disabled?: boolean; passwordHash?: string }): Promise<UserRow | undefined> {
+    return this.db
+      .updateTable('users')
+      .set({
+        ...(changes.role ? { role: changes.role } : {}),
+        ...(changes.disabled !== undefined ? { disabled: changes.disabled ? 1 : 0 } : {}),
+        ...(changes.passwordHash ? { password_hash: changes.passwordHash } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Admins that can still sign in; the last one may not be demoted or disabled. */
+  async activeAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin')
+      .where('disabled', '=', 0)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
 }

@@ -1,0 +1,32 @@
+/** Changing one's own password. */
+import { Type } from '@sinclair/typebox';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { ChangePasswordRequest, ErrorResponse } from '../contract/api.js';
+import { ShivaError } from '../contract/errors.js';
+import { requireUser } from './identity.js';
+import type { App, RouteOptions } from './types.js';
+
+export async function accountRoutes(app: App, { hub }: RouteOptions): Promise<void> {
+  app.put(
+    '/api/me/password',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Change your password; your other sessions end',
+        body: ChangePasswordRequest,
+        response: { 204: Type.Null(), 400: ErrorResponse, 401: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const identity = requireUser(request);
+      const user = await hub.users.byId(identity.userId);
+      if (!user || !(await verifyPassword(request.body.currentPassword, user.password_hash))) {
+        throw new ShivaError('INVALID_CREDENTIALS', 'The current password is wrong.');
+      }
+      await hub.users.setPassword(user.id, await hashPassword(request.body.newPassword));
+      const keep = identity.via === 'session' ? (identity.credentialId ?? undefined) : undefined;
+      await hub.endSessions(user.id, keep);
+      return reply.code(204).send(null);
+    },
+  );
+}
