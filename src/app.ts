@@ -21,13 +21,20 @@ import { sandboxRoutes } from './api/sandboxes.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { userRoutes } from './api/users.js';
+import { isAppPage, WEB_ROOT, webApp, webAppBuilt } from './api/web.js';
 import type { Hub } from './hub.js';
 import { VERSION } from './version.js';
 
 /** Largest API body; launch requests are a few hundred bytes. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger } = {}): Promise<App> {
+export interface AppOptions {
+  logger?: FastifyBaseLogger;
+  /** The built web app; dist/web by default. */
+  webRoot?: string;
+}
+
+export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App> {
   const serverFactory: FastifyServerFactory = (handler) => {
     const server = http.createServer((req, res) => {
       if (req.url?.startsWith('/user/')) hub.proxy.handleRequest(req, res);
@@ -57,7 +64,11 @@ export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger }
 
   // Open WebSocket tunnels would keep the server from closing: end them first.
   app.addHook('preClose', async () => hub.proxy.close());
-  registerErrorHandling(app);
+  const web = options.webRoot ?? WEB_ROOT;
+  const withWeb = webAppBuilt(web);
+  registerErrorHandling(app, (request, reply) =>
+    withWeb && isAppPage(request.method, request.url) ? reply.header('cache-control', 'no-cache').sendFile('index.html') : null,
+  );
   // JSON only. A cross-site form can send text/plain without a preflight; refusing it (415)
   // is part of what keeps cookie-authenticated requests from being forged.
   app.removeContentTypeParser('text/plain');
@@ -86,8 +97,13 @@ export async function buildApp(hub: Hub, options: { logger?: FastifyBaseLogger }
   await app.register(tokenRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
-  await app.register(loginPage);
-  await app.register(homePage);
+  if (withWeb) {
+    await app.register(webApp, { root: web });
+  } else {
+    // Without a built dashboard, plain pages keep sign-in and launching usable.
+    await app.register(loginPage);
+    await app.register(homePage);
+  }
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

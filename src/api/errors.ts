@@ -38,7 +38,11 @@ export function toShivaError(err: FastifyError): ShivaError | null {
   return null;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/** `appPage` answers GETs of paths that are pages of the web app (its router decides what they show). */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  appPage?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null,
+): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toShivaError(err);
     if (known) {
@@ -50,6 +54,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(internal.status).type('application/json').send(internal.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
+    const page = appPage?.(request, reply);
+    if (page) return page;
     const err = new ShivaError('NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]}.`);
     return reply.code(404).type('application/json').send(err.toBody());
   });
