@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import { accountRoutes } from './api/account.js';
+import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
 import { catalogueRoutes } from './api/catalogue.js';
 import { eventRoutes } from './api/events.js';
@@ -94,6 +95,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(userRoutes, opts);
   await app.register(accountRoutes, opts);
   await app.register(eventRoutes, opts);
+  await app.register(auditRoutes, opts);
   await app.register(tokenRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);

@@ -21,6 +21,7 @@ import type { Logger } from './sandboxes/types.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { deploymentId } from './store/meta.js';
+import { AuditRepository } from './store/audit.js';
 import { SandboxRepository } from './store/sandboxes.js';
 import { SessionRepository } from './store/sessions.js';
 import { TokenRepository } from './store/tokens.js';
@@ -44,6 +45,7 @@ export interface Hub {
   db: Db;
   users: UserRepository;
   tokens: TokenRepository;
+  audit: AuditRepository;
   sandboxesRepo: SandboxRepository;
   auth: Authenticator;
   machines: MachineRegistry;
@@ -71,6 +73,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const users = new UserRepository(db);
     const tokens = new TokenRepository(db);
     const sandboxesRepo = new SandboxRepository(db);
+    const audit = new AuditRepository(db);
     await ensureAdmin(users, options.env ?? process.env, options.announce ?? ((m) => log.info({}, m)));
     const sessions = new SessionRepository(db);
     const auth = new Authenticator({
@@ -137,6 +140,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       await sandboxesRepo.recordActivity(activity.drain());
       await tokens.touch(auth.drainTokenUse());
       await sessions.deleteExpired(new Date().toISOString());
+      await audit.deleteOlderThan(new Date(Date.now() - config.audit.retentionDays * 86_400_000).toISOString());
     };
     const runReconcile = () => reconcile(deps, sandboxes);
     const report = await runReconcile();
@@ -168,6 +172,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       db,
       users,
       tokens,
+      audit,
       sandboxesRepo,
       auth,
       machines,

@@ -5,6 +5,7 @@ import { ChangePasswordRequest, ErrorResponse } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import { requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
+import { audited } from './audit.js';
 
 export async function accountRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   app.put(
@@ -19,11 +20,14 @@ export async function accountRoutes(app: App, { hub }: RouteOptions): Promise<vo
     },
     async (request, reply) => {
       const identity = requireUser(request);
-      const user = await hub.users.byId(identity.userId);
-      if (!user || !(await verifyPassword(request.body.currentPassword, user.password_hash))) {
-        throw new ShivaError('INVALID_CREDENTIALS', 'The current password is wrong.');
-      }
-      await hub.users.setPassword(user.id, await hashPassword(request.body.newPassword));
+      const user = await audited(hub, request, { action: 'user.password', target: identity.username }, async () => {
+        const row = await hub.users.byId(identity.userId);
+        if (!row || !(await verifyPassword(request.body.currentPassword, row.password_hash))) {
+          throw new ShivaError('INVALID_CREDENTIALS', 'The current password is wrong.');
+        }
+        await hub.users.setPassword(row.id, await hashPassword(request.body.newPassword));
+        return row;
+      });
       const keep = identity.via === 'session' ? (identity.credentialId ?? undefined) : undefined;
       await hub.endSessions(user.id, keep);
       return reply.code(204).send(null);

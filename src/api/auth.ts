@@ -4,6 +4,7 @@ import { SESSION_COOKIE } from '../auth/authenticator.js';
 import { ErrorResponse, LoginRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { App, RouteOptions } from './types.js';
+import { audited } from './audit.js';
 import { toUser } from './users.js';
 
 export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void> {
@@ -20,8 +21,11 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
       },
     },
     async (request, reply) => {
-      const identity = await hub.auth.fromPassword(request.body.username, request.body.password);
-      if (!identity) throw new ShivaError('INVALID_CREDENTIALS');
+      const identity = await audited(hub, request, { actor: request.body.username, action: 'auth.login', details: { method: 'password' } }, async () => {
+        const found = await hub.auth.fromPassword(request.body.username, request.body.password);
+        if (!found) throw new ShivaError('INVALID_CREDENTIALS');
+        return found;
+      });
       const { cookie, expiresAt } = await hub.auth.openSession(identity.userId);
       reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
       const user = await hub.users.byId(identity.userId);
@@ -34,7 +38,8 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
     { schema: { tags: ['auth'], summary: 'Sign out: ends this session', response: { 204: Type.Null() } } },
     async (request, reply) => {
       if (request.identity?.via === 'session' && request.identity.credentialId) {
-        await hub.auth.closeSession(request.identity.credentialId);
+        const sessionId = request.identity.credentialId;
+        await audited(hub, request, { action: 'auth.logout' }, () => hub.auth.closeSession(sessionId));
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);

@@ -4,6 +4,7 @@ import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
 import { TERMINAL_STATES } from '../store/sandboxes.js';
 import { requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
+import { audited } from './audit.js';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
@@ -21,7 +22,12 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       },
     },
     async (request, reply) => {
-      const sandbox = await hub.sandboxes.launch(requireUser(request), request.body);
+      const actor = requireUser(request);
+      const target = `${actor.username}/${request.body.name ?? '(next free name)'}`;
+      const { name: _name, ...resources } = request.body;
+      const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, details: resources }, () =>
+        hub.sandboxes.launch(actor, request.body),
+      );
       return reply.code(202).header('location', `/api/sandboxes/${sandbox.id}`).send(sandbox);
     },
   );
@@ -56,7 +62,10 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
         response: { 200: Sandbox, 401: ErrorResponse, 404: ErrorResponse },
       },
     },
-    async (request) => hub.sandboxes.stop(requireUser(request), request.params.id),
+    async (request) => {
+      const actor = requireUser(request);
+      return audited(hub, request, { action: 'sandbox.stop', target: request.params.id }, () => hub.sandboxes.stop(actor, request.params.id));
+    },
   );
 
   app.get(

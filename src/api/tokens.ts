@@ -1,13 +1,14 @@
 /** API tokens: created with a cookie, a token or HTTP Basic; the secret is shown only once. */
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { TOKEN_PREFIX } from '../auth/authenticator.js';
+import { parseBasic, TOKEN_PREFIX } from '../auth/authenticator.js';
 import { randomSecret, sha256 } from '../auth/secrets.js';
 import { CreatedToken, CreateTokenRequest, ErrorResponse, Token } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { TokenRow } from '../store/tokens.js';
 import { requireUser, requireUserOrBasic } from './identity.js';
 import type { App, RouteOptions } from './types.js';
+import { audited } from './audit.js';
 
 const toToken = (row: TokenRow): Token => ({
   id: row.id,
@@ -30,7 +31,10 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
       },
     },
     async (request, reply) => {
-      const identity = await requireUserOrBasic(request, hub.auth);
+      const actor = request.identity?.username ?? parseBasic(request.headers.authorization)?.username ?? null;
+      const identity = await audited(hub, request, { actor, action: 'token.create', target: request.body.name }, () =>
+        requireUserOrBasic(request, hub.auth),
+      );
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
       const created = new Date();
       const row: TokenRow = {
@@ -69,8 +73,11 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
     },
     async (request, reply) => {
       const identity = requireUser(request);
-      const removed = await hub.tokens.delete(request.params.id, identity.userId);
-      if (!removed) throw new ShivaError('TOKEN_NOT_FOUND');
+      const removed = await audited(hub, request, { action: 'token.revoke', target: request.params.id }, async () => {
+        const row = await hub.tokens.delete(request.params.id, identity.userId);
+        if (!row) throw new ShivaError('TOKEN_NOT_FOUND');
+        return row;
+      });
       hub.auth.forget((i) => i.credentialId === removed.id);
       return reply.code(204).send(null);
     },

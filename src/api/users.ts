@@ -6,6 +6,7 @@ import { ShivaError } from '../contract/errors.js';
 import type { UserRow } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
+import { audited } from './audit.js';
 
 export const toUser = (row: UserRow): User => ({
   id: row.id,
@@ -57,12 +58,16 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
     async (request, reply) => {
       requireAdmin(request);
       const generated = request.body.password ? undefined : randomPassword();
-      const row = await hub.users.create({
-        username: request.body.username,
-        passwordHash: await hashPassword(request.body.password ?? generated!),
-        role: request.body.admin ? 'admin' : 'user',
+      const details = { admin: Boolean(request.body.admin) };
+      const row = await audited(hub, request, { action: 'user.create', target: request.body.username, details }, async () => {
+        const created = await hub.users.create({
+          username: request.body.username,
+          passwordHash: await hashPassword(request.body.password ?? generated!),
+          role: request.body.admin ? 'admin' : 'user',
+        });
+        if (!created) throw new ShivaError('USER_EXISTS', `The user ${request.body.username} already exists.`);
+        return created;
       });
-      if (!row) throw new ShivaError('USER_EXISTS', `The user ${request.body.username} already exists.`);
       request.log.info({ user: row.username, by: request.identity?.username }, 'user created');
       return reply.code(201).send({ ...toUser(row), ...(generated ? { password: generated } : {}) });
     },
@@ -82,16 +87,20 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
     async (request) => {
       const actor = requireAdmin(request);
       const id = Number(request.params.id);
-      const user = await hub.users.byId(id);
-      if (!user) throw new ShivaError('USER_NOT_FOUND');
       const { admin, disabled, password } = request.body;
-      const losesAdmin = user.role === 'admin' && !user.disabled && (admin === false || disabled === true);
-      if (losesAdmin && (await hub.users.activeAdmins()) <= 1) throw new ShivaError('LAST_ADMIN');
-      const updated = await hub.users.update(id, {
-        ...(admin !== undefined ? { role: admin ? ('admin' as const) : ('user' as const) } : {}),
-        ...(disabled !== undefined ? { disabled } : {}),
-        ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      const user = await hub.users.byId(id);
+      const details = { admin, disabled, passwordReset: password ? true : undefined };
+      const updated = await audited(hub, request, { action: 'user.update', target: user?.username ?? String(id), details }, async () => {
+        if (!user) throw new ShivaError('USER_NOT_FOUND');
+        const losesAdmin = user.role === 'admin' && !user.disabled && (admin === false || disabled === true);
+        if (losesAdmin && (await hub.users.activeAdmins()) <= 1) throw new ShivaError('LAST_ADMIN');
+        return hub.users.update(id, {
+          ...(admin !== undefined ? { role: admin ? ('admin' as const) : ('user' as const) } : {}),
+          ...(disabled !== undefined ? { disabled } : {}),
+          ...(password ? { passwordHash: await hashPassword(password) } : {}),
+        });
       });
+      if (!user || !updated) throw new ShivaError('USER_NOT_FOUND');
       // Whatever changed, what the hub remembers of this user's identity is stale now.
       hub.auth.forget((i) => i.userId === id);
       if (disabled || password) await hub.endSessions(id);

@@ -92,6 +92,12 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    audit: Type.Object(
+      {
+        retentionDays: Type.Integer({ minimum: 1, default: 365, description: 'Audit entries older than this are deleted' }),
+      },
+      { ...strict, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -223,3 +223,15 @@ export const Me = Type.Object({ user: User, limits: Limits });
 export type Me = Static<typeof Me>;
 
 export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String() });
+
+export const AuditEntryView = Type.Object({
+  id: Type.Integer(),
+  at: Time,
+  actor: Nullable(Type.String()),
+  action: Type.String({ description: 'e.g. auth.login, sandbox.launch, user.update, token.create' }),
+  target: Nullable(Type.String()),
+  result: Type.Union([Type.Literal('ok'), Type.Literal('refused'), Type.Literal('failed')]),
+  address: Nullable(Type.String()),
+  details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+export type AuditEntryView = Static<typeof AuditEntryView>;

@@ -77,6 +77,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sandbox_events_sandbox').on('sandbox_events').columns(['sandbox_id', 'id']).execute();
     },
   },
+  '0002_audit': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('result', 'text', (c) => c.notNull().check(sql`result in ('ok', 'refused', 'failed')`))
+        .addColumn('address', 'text')
+        .addColumn('details', 'text')
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+      await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -82,6 +82,18 @@ export interface SandboxEventsTable {
   percent: number | null;
 }
 
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  result: 'ok' | 'refused' | 'failed';
+  address: string | null;
+  /** JSON object with what else is worth knowing (the changes an admin made, the reason of a refusal). */
+  details: string | null;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -89,4 +101,5 @@ export interface Database {
   tokens: TokensTable;
   sandboxes: SandboxesTable;
   sandbox_events: SandboxEventsTable;
+  audit_events: AuditTable;
 }
