@@ -82,6 +82,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       tokens,
       sessionHours: config.auth.sessionHours,
       cacheSeconds: config.auth.tokenCacheSeconds,
+      signInLimits: config.auth.signInAttempts,
     });
     const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
     const machines = new MachineRegistry(config.machines, makeRuntime, config.dataDir);

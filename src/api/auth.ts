@@ -22,7 +22,7 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
     },
     async (request, reply) => {
       const identity = await audited(hub, request, { actor: request.body.username, action: 'auth.login', details: { method: 'password' } }, async () => {
-        const found = await hub.auth.fromPassword(request.body.username, request.body.password);
+        const found = await hub.auth.fromPassword(request.body.username, request.body.password, request.ip);
         if (!found) throw new ShivaError('INVALID_CREDENTIALS');
         return found;
       });

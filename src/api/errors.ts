@@ -46,6 +46,8 @@ export function registerErrorHandling(
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toShivaError(err);
     if (known) {
+      const retry = (known.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      if (retry) void reply.header('retry-after', String(retry));
       if (known.status >= 500) request.log.warn({ code: known.code, msg: known.message }, 'request failed');
       return reply.code(known.status).type('application/json').send(known.toBody());
     }

@@ -37,7 +37,7 @@ export async function requireUserOrBasic(request: FastifyRequest, auth: Authenti
   if (request.identity) return request.identity;
   const basic = parseBasic(request.headers.authorization);
   if (basic) {
-    const identity = await auth.fromPassword(basic.username, basic.password);
+    const identity = await auth.fromPassword(basic.username, basic.password, request.ip);
     if (!identity) throw new ShivaError('INVALID_CREDENTIALS');
     return identity;
   }

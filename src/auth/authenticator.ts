@@ -10,6 +10,7 @@ import type { TokenRepository } from '../store/tokens.js';
 import type { UserRepository, UserRow } from '../store/users.js';
 import { verifyPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
+import { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
 
 export const SESSION_COOKIE = 'shiva_session';
 export const TOKEN_PREFIX = 'shiva_';
@@ -35,13 +36,17 @@ export interface AuthenticatorOptions {
   tokens: TokenRepository;
   sessionHours: number;
   cacheSeconds: number;
+  signInLimits: SignInLimits;
 }
 
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly tokenUse = new Map<string, string>();
+  private readonly limiter: SignInLimiter;
 
-  constructor(private readonly options: AuthenticatorOptions) {}
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.limiter = new SignInLimiter(options.signInLimits);
+  }
 
   /** The identity behind a request's cookie or bearer token, or null. Basic auth is not read here. */
   async fromRequest(req: IncomingMessage): Promise<Identity | null> {
@@ -93,11 +98,19 @@ export class Authenticator {
     return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id));
   }
 
-  /** Checks a username and password (login and HTTP Basic). Always takes the time of a real check. */
-  async fromPassword(username: string, password: string): Promise<Identity | null> {
+  /**
+   * Checks a username and password (login and HTTP Basic). Always takes the time of a real
+   * check; throws RATE_LIMITED after too many failures for the account or the address.
+   */
+  async fromPassword(username: string, password: string, address: string): Promise<Identity | null> {
+    this.limiter.check(username, address);
     const user = await this.options.users.byName(username);
     const ok = await verifyPassword(password, user?.password_hash ?? null);
-    if (!ok || !user || user.disabled) return null;
+    if (!ok || !user || user.disabled) {
+      this.limiter.failed(username, address);
+      return null;
+    }
+    this.limiter.succeeded(username);
     return toIdentity(user, 'password', null);
   }
 

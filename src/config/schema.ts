@@ -88,6 +88,14 @@ export const ConfigSchema = Type.Object(
     auth: Type.Object(
       {
         sessionHours: Type.Number({ exclusiveMinimum: 0, default: 168 }),
+        signInAttempts: Type.Object(
+          {
+            perAccount: Type.Integer({ minimum: 1, default: 10 }),
+            perAddress: Type.Integer({ minimum: 1, default: 50 }),
+            windowMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+          },
+          { ...strict, default: {} },
+        ),
         tokenCacheSeconds: Type.Number({ minimum: 0, default: 5, description: 'How long a checked session or token is trusted without the database' }),
       },
       { ...strict, default: {} },
