@@ -1,7 +1,7 @@
 /** What can be launched and where: the image catalogue and the machines. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, Image, Machine } from '../contract/api.js';
-import { requireUser } from './identity.js';
+import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
 const GiB = 1024 ** 3;
@@ -11,7 +11,7 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     '/api/images',
     { schema: { tags: ['catalogue'], summary: 'Images users may launch', response: { 200: Type.Array(Image), 401: ErrorResponse } } },
     async (request) => {
-      requireUser(request);
+      requireScope(request, 'machines:read');
       const { catalogue, default: fallback } = hub.config.images;
       return catalogue.map((i) => ({ name: i.name, image: i.image, description: i.description, default: i.name === fallback }));
     },
@@ -21,7 +21,7 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     '/api/machines',
     { schema: { tags: ['catalogue'], summary: 'Machines, their capacity and who is on them since when', response: { 200: Type.Array(Machine), 401: ErrorResponse } } },
     async (request) => {
-      requireUser(request);
+      requireScope(request, 'machines:read');
       const live = await hub.sandboxesRepo.live();
       return hub.machines.list().map((m) => {
         const here = live.filter((s) => s.machine === m.name);

@@ -3,7 +3,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { parseBasic, type Authenticator, type Identity } from '../auth/authenticator.js';
+import { hasScope, parseBasic, type Authenticator, type Identity } from '../auth/authenticator.js';
+import type { Scope } from '../contract/scopes.js';
 import { ShivaError } from '../contract/errors.js';
 
 declare module 'fastify' {
@@ -23,6 +24,13 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
 export function requireUser(request: FastifyRequest): Identity {
   if (!request.identity) throw new ShivaError('UNAUTHENTICATED');
   return request.identity;
+}
+
+/** The user, if their credential covers `scope`; else 403 naming the missing scope. */
+export function requireScope(request: FastifyRequest, scope: Scope): Identity {
+  const identity = requireUser(request);
+  if (!hasScope(identity, scope)) throw new ShivaError('FORBIDDEN', `This token lacks the scope ${scope}.`);
+  return identity;
 }
 
 /** An admin, or 403 (401 when anonymous). */

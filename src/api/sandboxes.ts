@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
 import { TERMINAL_STATES } from '../store/sandboxes.js';
-import { requireUser } from './identity.js';
+import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
 
@@ -22,7 +22,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       },
     },
     async (request, reply) => {
-      const actor = requireUser(request);
+      const actor = requireScope(request, 'sandboxes:launch');
       const target = `${actor.username}/${request.body.name ?? '(next free name)'}`;
       const { name: _name, ...resources } = request.body;
       const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, details: resources }, () =>
@@ -43,13 +43,13 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       },
     },
     async (request) =>
-      hub.sandboxes.list(requireUser(request), { all: request.query.all === 'true', includeEnded: request.query.ended === 'true' }),
+      hub.sandboxes.list(requireScope(request, 'sandboxes:read'), { all: request.query.all === 'true', includeEnded: request.query.ended === 'true' }),
   );
 
   app.get(
     '/api/sandboxes/:id',
     { schema: { tags: ['sandboxes'], summary: 'One sandbox', params: Id, response: { 200: Sandbox, 401: ErrorResponse, 404: ErrorResponse } } },
-    async (request) => hub.sandboxes.get(requireUser(request), request.params.id),
+    async (request) => hub.sandboxes.get(requireScope(request, 'sandboxes:read'), request.params.id),
   );
 
   app.delete(
@@ -63,7 +63,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       },
     },
     async (request) => {
-      const actor = requireUser(request);
+      const actor = requireScope(request, 'sandboxes:launch');
       return audited(hub, request, { action: 'sandbox.stop', target: request.params.id }, () => hub.sandboxes.stop(actor, request.params.id));
     },
   );
@@ -79,7 +79,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       },
     },
     async (request, reply) => {
-      const row = await hub.sandboxes.visible(requireUser(request), request.params.id);
+      const row = await hub.sandboxes.visible(requireScope(request, 'sandboxes:read'), request.params.id);
       const afterId = Number(request.headers['last-event-id'] ?? 0) || 0;
       reply.hijack();
       const res = reply.raw;

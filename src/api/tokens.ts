@@ -1,7 +1,8 @@
 /** API tokens: created with a cookie, a token or HTTP Basic; the secret is shown only once. */
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { parseBasic, TOKEN_PREFIX } from '../auth/authenticator.js';
+import { hasScope, parseBasic, TOKEN_PREFIX, type Identity } from '../auth/authenticator.js';
+import { SCOPES, type Scope } from '../contract/scopes.js';
 import { randomSecret, sha256 } from '../auth/secrets.js';
 import { CreatedToken, CreateTokenRequest, ErrorResponse, Token } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
@@ -19,6 +20,15 @@ const toToken = (row: TokenRow): Token => ({
   lastUsedAt: row.last_used_at,
 });
 
+/** The scopes a new token gets: those asked for (all its owner may by default), never more than its maker. */
+function scopesFor(maker: Identity, asked: readonly Scope[] | undefined): Scope[] {
+  const allowed = SCOPES.filter((s) => (s !== 'admin' || maker.admin) && hasScope(maker, s));
+  const wanted = asked ?? allowed;
+  const beyond = wanted.filter((s) => !allowed.includes(s));
+  if (beyond.length > 0) throw new ShivaError('FORBIDDEN', `You may not give a token the scope ${beyond.join(', ')}.`);
+  return [...wanted];
+}
+
 export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   app.post(
     '/api/tokens',
@@ -32,9 +42,10 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
     },
     async (request, reply) => {
       const actor = request.identity?.username ?? parseBasic(request.headers.authorization)?.username ?? null;
-      const identity = await audited(hub, request, { actor, action: 'token.create', target: request.body.name }, () =>
-        requireUserOrBasic(request, hub.auth),
-      );
+      const { identity, scopes } = await audited(hub, request, { actor, action: 'token.create', target: request.body.name }, async () => {
+        const maker = await requireUserOrBasic(request, hub.auth);
+        return { identity: maker, scopes: scopesFor(maker, request.body.scopes) };
+      });
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
       const created = new Date();
       const row: TokenRow = {
@@ -43,7 +54,7 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
         name: request.body.name,
         hash: sha256(secret),
         // Scopes are recorded now and enforced once scoped tokens arrive; until then a token has its owner's rights.
-        scopes: JSON.stringify(request.body.scopes ?? ['all']),
+        scopes: JSON.stringify(scopes),
         created_at: created.toISOString(),
         expires_at: request.body.expiresInDays
           ? new Date(created.getTime() + request.body.expiresInDays * 86_400_000).toISOString()

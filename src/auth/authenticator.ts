@@ -4,6 +4,7 @@
  * database query per request; sign-out and revocation drop their entries at once.
  */
 import type { IncomingMessage } from 'node:http';
+import { isScope, SCOPES, type Scope } from '../contract/scopes.js';
 import { now } from '../store/database.js';
 import type { SessionRepository } from '../store/sessions.js';
 import type { TokenRepository } from '../store/tokens.js';
@@ -23,6 +24,13 @@ export interface Identity {
   via: 'session' | 'token' | 'password';
   /** The session's or token's stored id, to sign out or revoke. */
   credentialId: string | null;
+  /** What a token may do; null for sessions and passwords, which may do all their user may. */
+  scopes: ReadonlySet<Scope> | null;
+}
+
+/** Whether the identity may do what `scope` covers (admin rights are checked separately). */
+export function hasScope(identity: Identity, scope: Scope): boolean {
+  return identity.scopes === null || identity.scopes.has(scope);
 }
 
 interface CacheEntry {
@@ -79,7 +87,7 @@ export class Authenticator {
     const session = await this.options.sessions.find(id);
     if (!session || session.expires_at <= now()) return null;
     const user = await this.options.users.byId(session.user_id);
-    return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id)) : null;
+    return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id, null)) : null;
   }
 
   async fromToken(secret: string): Promise<Identity | null> {
@@ -95,7 +103,7 @@ export class Authenticator {
     const user = await this.options.users.byId(token.user_id);
     if (!user) return null;
     this.tokenUse.set(token.id, now());
-    return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id));
+    return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id, parseScopes(token.scopes)));
   }
 
   /**
@@ -111,7 +119,7 @@ export class Authenticator {
       return null;
     }
     this.limiter.succeeded(username);
-    return toIdentity(user, 'password', null);
+    return toIdentity(user, 'password', null, null);
   }
 
   /** Opens a session; returns the cookie value (shown to the browser only) and its expiry. */
@@ -160,9 +168,16 @@ export class Authenticator {
   }
 }
 
-function toIdentity(user: UserRow, via: Identity['via'], credentialId: string | null): Identity | null {
+function toIdentity(user: UserRow, via: Identity['via'], credentialId: string | null, scopes: ReadonlySet<Scope> | null): Identity | null {
   if (user.disabled) return null;
-  return { userId: user.id, username: user.username, admin: user.role === 'admin', via, credentialId };
+  // A token is an admin's only while its owner is one and it carries the admin scope.
+  const admin = user.role === 'admin' && (scopes === null || scopes.has('admin'));
+  return { userId: user.id, username: user.username, admin, via, credentialId, scopes };
+}
+
+function parseScopes(stored: string): ReadonlySet<Scope> {
+  const list = JSON.parse(stored) as string[];
+  return new Set(list.includes('all') ? SCOPES : list.filter(isScope));
 }
 
 /** Reads one cookie without parsing the whole header into an object (this runs per proxied request). */

@@ -4,6 +4,9 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
+import { SCOPES } from './scopes.js';
+
+const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 
 export const Name = Type.String({ pattern: NAME_PATTERN, maxLength: NAME_MAX_LENGTH, examples: ['main'] });
 const Time = Type.String({ format: 'date-time' });
@@ -153,7 +156,12 @@ export type Token = Static<typeof Token>;
 export const CreateTokenRequest = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
-    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 })),
+    scopes: Type.Optional(
+      Type.Array(ScopeSchema, {
+        uniqueItems: true,
+        description: 'What the token may do; by default everything its owner may. See docs/api.md',
+      }),
+    ),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   },
   { additionalProperties: false },

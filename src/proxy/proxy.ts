@@ -50,6 +50,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
   function check(path: UserPath, identity: Identity): Refusal | ProxyRoute {
     if (identity === null) return { code: 'UNAUTHENTICATED', message: errorCodes.UNAUTHENTICATED.message };
     const sandbox = `${path.user}/${path.name}`;
+    if (identity.scopes && !identity.scopes.has('sandboxes:access')) {
+      return { code: 'FORBIDDEN', message: 'This token lacks the scope sandboxes:access, which opening a sandbox needs.' };
+    }
     if (identity.username !== path.user && !identity.admin) {
       return {
         code: 'FORBIDDEN',

@@ -11,6 +11,8 @@ export interface ProxyIdentity {
   userId: number;
   username: string;
   admin: boolean;
+  /** A token's scopes; it opens sandboxes only with `sandboxes:access`. Null or absent: a session, which may. */
+  scopes?: ReadonlySet<string> | null;
 }
 
 /** Where `/user/<user>/<name>/` goes, and the token its Jupyter server demands. */

@@ -1,0 +1,19 @@
+/**
+ * What an API token may do. A session (a signed-in browser) may do everything its user may; a
+ * token only what its scopes name, and never more than its owner: the `admin` scope counts
+ * only while the owner is an admin.
+ */
+export const SCOPES = ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
+  'sandboxes:read': 'see your sandboxes and follow their events',
+  'sandboxes:launch': 'launch and stop your sandboxes',
+  'sandboxes:access': 'open your sandboxes through the proxy (Jupyter, its API and kernels)',
+  'machines:read': 'see machines and the image catalogue',
+  admin: 'everything an admin may do (only for admins)',
+};
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
