@@ -188,9 +188,12 @@ describe('the API', () => {
       const gina = await t.user('gina');
       const id = (await find('gina')).id;
       expect((await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: true })).body.admin).toBe(true);
-      expect((await t.api(gina, 'GET', '/api/users')).status).toBe(200);
-      expect((await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: false })).body.admin).toBe(false);
+      // Her old token was made without the admin scope; a new one gets it.
       expect((await t.api(gina, 'GET', '/api/users')).status).toBe(403);
+      const asAdmin = await t.user('gina');
+      expect((await t.api(asAdmin, 'GET', '/api/users')).status).toBe(200);
+      expect((await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: false })).body.admin).toBe(false);
+      expect((await t.api(asAdmin, 'GET', '/api/users')).status).toBe(403);
       await t.api(t.adminToken, 'PATCH', `/api/users/${id}`, { password: 'brand-new-password' });
       expect((await t.api(`Basic ${Buffer.from('gina:brand-new-password').toString('base64')}`, 'POST', '/api/tokens', { name: 'x' })).status).toBe(201);
       const admin = (await find('admin')).id;
