@@ -81,6 +81,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       sessions,
       tokens,
       sessionHours: config.auth.sessionHours,
+      sessionIdleHours: config.auth.sessionIdleHours,
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
@@ -140,7 +141,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const flush = async (): Promise<void> => {
       await sandboxesRepo.recordActivity(activity.drain());
       await tokens.touch(auth.drainTokenUse());
-      await sessions.deleteExpired(new Date().toISOString());
+      await sessions.touch(auth.drainSessionUse());
+      await sessions.deleteExpired(new Date().toISOString(), auth.idleSince());
       await audit.deleteOlderThan(new Date(Date.now() - config.audit.retentionDays * 86_400_000).toISOString());
     };
     const runReconcile = () => reconcile(deps, sandboxes);

@@ -35,11 +35,22 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
 
   app.post(
     '/api/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out: ends this session', response: { 204: Type.Null() } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: ends this session, or with everywhere=true every session of yours',
+        querystring: Type.Object({ everywhere: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false }),
+        response: { 204: Type.Null() },
+      },
+    },
     async (request, reply) => {
-      if (request.identity?.via === 'session' && request.identity.credentialId) {
-        const sessionId = request.identity.credentialId;
-        await audited(hub, request, { action: 'auth.logout' }, () => hub.auth.closeSession(sessionId));
+      const identity = request.identity;
+      if (identity?.via === 'session' && identity.credentialId) {
+        const sessionId = identity.credentialId;
+        const everywhere = request.query.everywhere === 'true';
+        await audited(hub, request, { action: 'auth.logout', details: { everywhere } }, () =>
+          everywhere ? hub.endSessions(identity.userId) : hub.auth.closeSession(sessionId),
+        );
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);

@@ -109,4 +109,26 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       return toUser(updated!);
     },
   );
+
+  app.delete(
+    '/api/users/:id/sessions',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "End every session of a user, in every browser (admins only); their tokens stay",
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
+        response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const id = Number(request.params.id);
+      const user = await hub.users.byId(id);
+      await audited(hub, request, { action: 'user.sessions.end', target: user?.username ?? String(id) }, async () => {
+        if (!user) throw new ShivaError('USER_NOT_FOUND');
+        await hub.endSessions(id);
+      });
+      return reply.code(204).send(null);
+    },
+  );
 }

@@ -43,6 +43,7 @@ export interface AuthenticatorOptions {
   sessions: SessionRepository;
   tokens: TokenRepository;
   sessionHours: number;
+  sessionIdleHours: number;
   cacheSeconds: number;
   signInLimits: SignInLimits;
 }
@@ -50,6 +51,7 @@ export interface AuthenticatorOptions {
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly tokenUse = new Map<string, string>();
+  private readonly sessionUse = new Map<string, string>();
   private readonly limiter: SignInLimiter;
 
   constructor(private readonly options: AuthenticatorOptions) {
@@ -76,16 +78,23 @@ export class Authenticator {
     }
     const hit = this.cache.get(key);
     if (!hit || hit.until < Date.now()) return undefined;
-    if (hit.identity.via === 'token' && hit.identity.credentialId) this.tokenUse.set(hit.identity.credentialId, now());
+    this.noteUse(hit.identity);
     return hit.identity;
   }
 
   async fromSession(cookie: string): Promise<Identity | null> {
     const id = sha256(cookie);
     const hit = this.fromCache(`s:${id}`);
-    if (hit) return hit;
+    if (hit) {
+      this.noteUse(hit);
+      return hit;
+    }
     const session = await this.options.sessions.find(id);
-    if (!session || session.expires_at <= now()) return null;
+    const at = now();
+    const lastSeen = this.sessionUse.get(id) ?? session?.last_seen_at ?? session?.created_at ?? at;
+    const idleSince = new Date(Date.now() - this.options.sessionIdleHours * 3600_000).toISOString();
+    if (!session || session.expires_at <= at || lastSeen <= idleSince) return null;
+    this.sessionUse.set(id, at);
     const user = await this.options.users.byId(session.user_id);
     return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id, null)) : null;
   }
@@ -95,7 +104,7 @@ export class Authenticator {
     const hash = sha256(secret);
     const hit = this.fromCache(`t:${hash}`);
     if (hit) {
-      this.tokenUse.set(hit.credentialId!, now());
+      this.noteUse(hit);
       return hit;
     }
     const token = await this.options.tokens.byHash(hash);
@@ -151,6 +160,23 @@ export class Authenticator {
     const drained = new Map(this.tokenUse);
     this.tokenUse.clear();
     return drained;
+  }
+
+  /** Session last-use times gathered since the last call, likewise. */
+  drainSessionUse(): Map<string, string> {
+    const drained = new Map(this.sessionUse);
+    this.sessionUse.clear();
+    return drained;
+  }
+
+  /** The time before which an unused session has ended. */
+  idleSince(): string {
+    return new Date(Date.now() - this.options.sessionIdleHours * 3600_000).toISOString();
+  }
+
+  private noteUse(identity: Identity): void {
+    if (!identity.credentialId) return;
+    (identity.via === 'token' ? this.tokenUse : this.sessionUse).set(identity.credentialId, now());
   }
 
   private fromCache(key: string): Identity | null {

@@ -87,7 +87,8 @@ export const ConfigSchema = Type.Object(
     ),
     auth: Type.Object(
       {
-        sessionHours: Type.Number({ exclusiveMinimum: 0, default: 168 }),
+        sessionHours: Type.Number({ exclusiveMinimum: 0, default: 168, description: 'Absolute lifetime of a sign-in' }),
+        sessionIdleHours: Type.Number({ exclusiveMinimum: 0, default: 24, description: 'A sign-in unused this long ends' }),
         signInAttempts: Type.Object(
           {
             perAccount: Type.Integer({ minimum: 1, default: 10 }),

@@ -94,6 +94,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'id']).execute();
     },
   },
+  '0003_session_idle': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'text').execute();
+      await sql`update sessions set last_seen_at = created_at`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

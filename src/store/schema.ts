@@ -34,6 +34,8 @@ export interface SessionsTable {
   user_id: number;
   created_at: string;
   expires_at: string;
+  /** Last use, written in batches; a session unused for the idle lifetime ends. */
+  last_seen_at: string | null;
 }
 
 export interface TokensTable {

@@ -7,7 +7,13 @@ export class SessionRepository {
   async create(session: { id: string; userId: number; createdAt: string; expiresAt: string }): Promise<void> {
     await this.db
       .insertInto('sessions')
-      .values({ id: session.id, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        last_seen_at: session.createdAt,
+      })
       .execute();
   }
 
@@ -26,7 +32,19 @@ export class SessionRepository {
     return (await q.returning('id').execute()).map((r) => r.id);
   }
 
-  async deleteExpired(at: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires_at', '<=', at).execute();
+  /** Records use in one transaction per flush, not one write per request. */
+  async touch(lastSeen: Map<string, string>): Promise<void> {
+    if (lastSeen.size === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [id, at] of lastSeen) await tx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+    });
+  }
+
+  /** Ends sessions past their absolute lifetime or unused since `idleSince`. */
+  async deleteExpired(at: string, idleSince: string): Promise<void> {
+    await this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<=', at), eb('last_seen_at', '<=', idleSince)]))
+      .execute();
   }
 }
