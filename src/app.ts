@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from 'fast
 import { accountRoutes } from './api/account.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
+import { oidcRoutes } from './api/oidc.js';
 import { catalogueRoutes } from './api/catalogue.js';
 import { eventRoutes } from './api/events.js';
 import { registerErrorHandling } from './api/errors.js';
@@ -92,6 +93,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   const opts = { hub };
   await app.register(healthRoutes);
   await app.register(authRoutes, opts);
+  await app.register(oidcRoutes, opts);
   await app.register(userRoutes, opts);
   await app.register(accountRoutes, opts);
   await app.register(eventRoutes, opts);

@@ -7,6 +7,7 @@ import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
 import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
 import { ensureAdmin } from './bootstrap.js';
+import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
@@ -34,6 +35,8 @@ export interface HubOptions {
   makeRuntime?: (entry: MachineEntry) => Runtime;
   /** Printed once: the generated admin password, and similar. */
   announce?: (message: string) => void;
+  /** Seconds the hub's clock is behind the identity provider's (tests use it to age tokens). */
+  oidcClockSkewSeconds?: number;
   /** Start the periodic reconcile and flush jobs (off in some tests, which call them by hand). */
   timers?: boolean;
 }
@@ -48,6 +51,8 @@ export interface Hub {
   audit: AuditRepository;
   sandboxesRepo: SandboxRepository;
   auth: Authenticator;
+  /** Company sign-in, when configured. */
+  oidc: OidcSignIn | null;
   machines: MachineRegistry;
   routes: RouteTable;
   activity: ActivityRecorder;
@@ -82,6 +87,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       tokens,
       sessionHours: config.auth.sessionHours,
       sessionIdleHours: config.auth.sessionIdleHours,
+      localSignIn: config.auth.local.enabled ? 'all' : config.auth.local.breakGlassAdmin ? 'admin-only' : 'none',
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
@@ -97,6 +103,16 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const events = new SandboxEvents(sandboxesRepo);
     const depId = await deploymentId(db);
     const url = publicUrl(config);
+    const oidcSettings = config.auth.oidc;
+    const oidc = oidcSettings
+      ? new OidcSignIn({
+          settings: oidcSettings,
+          clientSecret: (options.env ?? process.env).SHIVA_OIDC_CLIENT_SECRET,
+          callbackUrl: `${url}/api/auth/oidc/callback`,
+          users,
+          clockSkewSeconds: options.oidcClockSkewSeconds,
+        })
+      : null;
     const deps: SandboxServiceDeps = {
       config,
       repo: sandboxesRepo,
@@ -178,6 +194,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       audit,
       sandboxesRepo,
       auth,
+      oidc,
       machines,
       routes,
       activity,

@@ -4,6 +4,7 @@
  * database query per request; sign-out and revocation drop their entries at once.
  */
 import type { IncomingMessage } from 'node:http';
+import { ShivaError } from '../contract/errors.js';
 import { isScope, SCOPES, type Scope } from '../contract/scopes.js';
 import { now } from '../store/database.js';
 import type { SessionRepository } from '../store/sessions.js';
@@ -44,6 +45,8 @@ export interface AuthenticatorOptions {
   tokens: TokenRepository;
   sessionHours: number;
   sessionIdleHours: number;
+  /** Local passwords: everyone, nobody, or only the local user admin (break-glass). */
+  localSignIn: 'all' | 'none' | 'admin-only';
   cacheSeconds: number;
   signInLimits: SignInLimits;
 }
@@ -120,6 +123,10 @@ export class Authenticator {
    * check; throws RATE_LIMITED after too many failures for the account or the address.
    */
   async fromPassword(username: string, password: string, address: string): Promise<Identity | null> {
+    const local = this.options.localSignIn;
+    if (local === 'none' || (local === 'admin-only' && username !== 'admin')) {
+      throw new ShivaError('LOCAL_SIGN_IN_DISABLED');
+    }
     this.limiter.check(username, address);
     const user = await this.options.users.byName(username);
     const ok = await verifyPassword(password, user?.password_hash ?? null);

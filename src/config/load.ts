@@ -68,6 +68,11 @@ function checkConsistency(config: Config): void {
   if (!names.has(config.images.default)) {
     throw new ConfigError(`configuration key images.default names ${config.images.default}, which is not in images.catalogue`);
   }
+  const oidc = config.auth.oidc;
+  if (oidc && !oidc.issuer && !oidc.preset) throw new ConfigError('configuration key auth.oidc needs an issuer or a preset');
+  if (!config.auth.local.enabled && !oidc) {
+    throw new ConfigError('configuration key auth.local.enabled is false but auth.oidc is not set: nobody could sign in');
+  }
   const machines = new Set<string>();
   for (const m of config.machines) {
     if (machines.has(m.name)) throw new ConfigError(`configuration key machines has the name ${m.name} twice`);

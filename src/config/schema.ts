@@ -97,6 +97,33 @@ export const ConfigSchema = Type.Object(
           },
           { ...strict, default: {} },
         ),
+        local: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true, description: 'Sign-in with a local username and password' }),
+            breakGlassAdmin: Type.Boolean({
+              default: false,
+              description: 'With local sign-in off, still let the local user admin sign in (for when the provider is down)',
+            }),
+          },
+          { ...strict, default: {} },
+        ),
+        oidc: Type.Optional(
+          Type.Object(
+            {
+              preset: Type.Optional(Type.Literal('google')),
+              issuer: Type.Optional(Type.String({ pattern: '^https?://', description: 'Required without a preset; overrides the preset' })),
+              clientId: Type.String({ minLength: 1 }),
+              displayName: Type.Optional(Type.String({ description: 'Shown on the button: "Sign in with <displayName>"' })),
+              scopes: Type.Array(Type.String(), { default: ['openid', 'email', 'profile'] }),
+              allowedDomains: Type.Array(Type.String(), { default: [], description: 'Google: the hd claim; others: the email domain' }),
+              allowedEmails: Type.Array(Type.String(), { default: [] }),
+              admins: Type.Array(Type.String(), { default: [], description: 'Emails that sign in as admins' }),
+              adminGroups: Type.Array(Type.String(), { default: [], description: 'Groups (from groupsClaim) whose members sign in as admins' }),
+              groupsClaim: Type.String({ default: 'groups' }),
+            },
+            strict,
+          ),
+        ),
         tokenCacheSeconds: Type.Number({ minimum: 0, default: 5, description: 'How long a checked session or token is trusted without the database' }),
       },
       { ...strict, default: {} },

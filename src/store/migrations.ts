@@ -100,6 +100,14 @@ const migrations: Record<string, Migration> = {
       await sql`update sessions set last_seen_at = created_at`.execute(db);
     },
   },
+  '0004_oidc_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('email', 'text').execute();
+      await db.schema.alterTable('users').addColumn('oidc_issuer', 'text').execute();
+      await db.schema.alterTable('users').addColumn('oidc_subject', 'text').execute();
+      await sql`create unique index users_oidc on users (oidc_issuer, oidc_subject) where oidc_subject is not null`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

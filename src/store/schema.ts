@@ -26,6 +26,10 @@ export interface UsersTable {
   role: Role;
   disabled: number;
   created_at: string;
+  email: string | null;
+  /** The OpenID Connect issuer and subject an account signs in as; null for local accounts. */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
 }
 
 export interface SessionsTable {

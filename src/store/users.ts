@@ -16,6 +16,34 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   }
 
+  byOidcSubject(issuer: string, subject: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('oidc_issuer', '=', issuer)
+      .where('oidc_subject', '=', subject)
+      .executeTakeFirst();
+  }
+
+  /** Creates an account for an OpenID Connect identity; undefined when the name is taken. */
+  createFromOidc(user: { username: string; email: string; issuer: string; subject: string; role: Role }): Promise<UserRow | undefined> {
+    return this.db
+      .insertInto('users')
+      .values({
+        username: user.username,
+        password_hash: null,
+        role: user.role,
+        disabled: 0,
+        created_at: now(),
+        email: user.email,
+        oidc_issuer: user.issuer,
+        oidc_subject: user.subject,
+      })
+      .onConflict((c) => c.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   list(): Promise<UserRow[]> {
     return this.db.selectFrom('users').selectAll().orderBy('username').execute();
   }

@@ -34,6 +34,9 @@ export interface TestHubOptions {
   config?: Record<string, unknown>;
   dataDir?: string;
   timers?: boolean;
+  port?: number;
+  env?: Record<string, string>;
+  oidcClockSkewSeconds?: number;
 }
 
 export const testCatalogue = {
@@ -60,7 +63,7 @@ export function freePort(): Promise<number> {
 
 export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'shiva-test-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = parseConfig(
     {
       hub: { host: '127.0.0.1', port },
@@ -75,7 +78,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const log = pino({ level: process.env.SHIVA_TEST_LOG ?? 'silent' });
   const hub = await createHub(config, {
     log,
-    env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env },
+    oidcClockSkewSeconds: options.oidcClockSkewSeconds,
     makeRuntime: options.makeRuntime,
     announce: () => undefined,
     timers: options.timers ?? false,
