@@ -5,6 +5,7 @@ import { ApiError } from './cli/client.js';
 import { registerLogin } from './cli/login.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
+import { registerTokens } from './cli/tokens.js';
 import { registerUsers } from './cli/users.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +14,7 @@ registerServe(program);
 registerLogin(program);
 registerSandboxes(program);
 registerUsers(program);
+registerTokens(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {

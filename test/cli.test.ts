@@ -83,6 +83,19 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect((await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
   });
 
+  it('creates a scoped token, lists it with its last use, and revokes it', async () => {
+    const created = await shiva(['tokens', 'create', 'ci', '--scope', 'sandboxes:read', '--json']);
+    const token = JSON.parse(created.stdout) as { id: string; token: string; scopes: string[] };
+    expect(token.scopes).toEqual(['sandboxes:read']);
+    expect((await fetch(`${t.url}/api/sandboxes`, { headers: { authorization: `Bearer ${token.token}` } })).status).toBe(200);
+    await t.hub.flush();
+    const ls = await shiva(['tokens', 'ls']);
+    expect(ls.stdout).toMatch(new RegExp(`${token.id}\\s+ci\\s+sandboxes:read\\s+never\\s+\\d+s ago\\s+127\\.0\\.0\\.1`));
+    expect(ls.stdout).not.toContain(token.token);
+    expect((await shiva(['tokens', 'revoke', token.id])).stdout).toContain(`Revoked ${token.id}`);
+    expect((await fetch(`${t.url}/api/sandboxes`, { headers: { authorization: `Bearer ${token.token}` } })).status).toBe(401);
+  });
+
   it('prints the reason and exits 1 when a launch fails, and a clear error for bad input', async () => {
     const failed = await shiva(['launch', 'bad', '--image', 'broken']);
     expect(failed.code).toBe(1);

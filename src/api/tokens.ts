@@ -18,6 +18,7 @@ const toToken = (row: TokenRow): Token => ({
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   lastUsedAt: row.last_used_at,
+  lastUsedFrom: row.last_used_address,
 });
 
 /** The scopes a new token gets: those asked for (all its owner may by default), never more than its maker. */
@@ -60,6 +61,7 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
           ? new Date(created.getTime() + request.body.expiresInDays * 86_400_000).toISOString()
           : null,
         last_used_at: null,
+        last_used_address: null,
       };
       await hub.tokens.create(row);
       return reply.code(201).send({ ...toToken(row), token: secret });

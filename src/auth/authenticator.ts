@@ -34,6 +34,12 @@ export function hasScope(identity: Identity, scope: Scope): boolean {
   return identity.scopes === null || identity.scopes.has(scope);
 }
 
+/** When and from where a token was last used. */
+export interface TokenUse {
+  at: string;
+  address: string | null;
+}
+
 interface CacheEntry {
   identity: Identity;
   until: number;
@@ -53,7 +59,7 @@ export interface AuthenticatorOptions {
 
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
-  private readonly tokenUse = new Map<string, string>();
+  private readonly tokenUse = new Map<string, TokenUse>();
   private readonly sessionUse = new Map<string, string>();
   private readonly limiter: SignInLimiter;
 
@@ -64,7 +70,7 @@ export class Authenticator {
   /** The identity behind a request's cookie or bearer token, or null. Basic auth is not read here. */
   async fromRequest(req: IncomingMessage): Promise<Identity | null> {
     const authorization = req.headers.authorization;
-    if (authorization?.startsWith('Bearer ')) return this.fromToken(authorization.slice(7).trim());
+    if (authorization?.startsWith('Bearer ')) return this.fromToken(authorization.slice(7).trim(), req.socket.remoteAddress ?? null);
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
     return cookie ? this.fromSession(cookie) : null;
   }
@@ -81,7 +87,7 @@ export class Authenticator {
     }
     const hit = this.cache.get(key);
     if (!hit || hit.until < Date.now()) return undefined;
-    this.noteUse(hit.identity);
+    this.noteUse(hit.identity, req.socket.remoteAddress ?? null);
     return hit.identity;
   }
 
@@ -89,7 +95,7 @@ export class Authenticator {
     const id = sha256(cookie);
     const hit = this.fromCache(`s:${id}`);
     if (hit) {
-      this.noteUse(hit);
+      this.noteUse(hit, null);
       return hit;
     }
     const session = await this.options.sessions.find(id);
@@ -102,19 +108,19 @@ export class Authenticator {
     return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id, null)) : null;
   }
 
-  async fromToken(secret: string): Promise<Identity | null> {
+  async fromToken(secret: string, address: string | null = null): Promise<Identity | null> {
     if (!secret.startsWith(TOKEN_PREFIX)) return null;
     const hash = sha256(secret);
     const hit = this.fromCache(`t:${hash}`);
     if (hit) {
-      this.noteUse(hit);
+      this.noteUse(hit, address);
       return hit;
     }
     const token = await this.options.tokens.byHash(hash);
     if (!token || (token.expires_at && token.expires_at <= now())) return null;
     const user = await this.options.users.byId(token.user_id);
     if (!user) return null;
-    this.tokenUse.set(token.id, now());
+    this.tokenUse.set(token.id, { at: now(), address });
     return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id, parseScopes(token.scopes)));
   }
 
@@ -163,7 +169,7 @@ export class Authenticator {
   }
 
   /** Token last-use times gathered since the last call; the caller writes them in one batch. */
-  drainTokenUse(): Map<string, string> {
+  drainTokenUse(): Map<string, TokenUse> {
     const drained = new Map(this.tokenUse);
     this.tokenUse.clear();
     return drained;
@@ -181,9 +187,10 @@ export class Authenticator {
     return new Date(Date.now() - this.options.sessionIdleHours * 3600_000).toISOString();
   }
 
-  private noteUse(identity: Identity): void {
+  private noteUse(identity: Identity, address: string | null): void {
     if (!identity.credentialId) return;
-    (identity.via === 'token' ? this.tokenUse : this.sessionUse).set(identity.credentialId, now());
+    if (identity.via === 'token') this.tokenUse.set(identity.credentialId, { at: now(), address });
+    else this.sessionUse.set(identity.credentialId, now());
   }
 
   private fromCache(key: string): Identity | null {

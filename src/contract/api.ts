@@ -148,6 +148,7 @@ export const Token = Type.Object(
     createdAt: Time,
     expiresAt: Nullable(Time),
     lastUsedAt: Nullable(Time),
+    lastUsedFrom: Nullable(Type.String({ description: 'The address it was last used from' })),
   },
 
 );

@@ -108,6 +108,11 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index users_oidc on users (oidc_issuer, oidc_subject) where oidc_subject is not null`.execute(db);
     },
   },
+  '0005_token_address': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tokens').addColumn('last_used_address', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

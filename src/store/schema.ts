@@ -52,6 +52,7 @@ export interface TokensTable {
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;
+  last_used_address: string | null;
 }
 
 export interface SandboxesTable {

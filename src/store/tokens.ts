@@ -25,11 +25,11 @@ export class TokenRepository {
   }
 
   /** Records use in one statement per flush, not one per request. */
-  async touch(lastUsed: Map<string, string>): Promise<void> {
+  async touch(lastUsed: Map<string, { at: string; address: string | null }>): Promise<void> {
     if (lastUsed.size === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      for (const [id, at] of lastUsed) {
-        await tx.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+      for (const [id, use] of lastUsed) {
+        await tx.updateTable('tokens').set({ last_used_at: use.at, last_used_address: use.address }).where('id', '=', id).execute();
       }
     });
   }
