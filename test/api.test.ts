@@ -173,6 +173,7 @@ describe('the API', () => {
       const res = await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { disabled: true });
       expect(res.body.disabled).toBe(true);
       expect((await t.api(frank, 'GET', '/api/me')).status).toBe(401);
+      expect((await fetch(`${t.url}/user/frank/busy/`, { headers: { authorization: `Bearer ${frank}` } })).status).toBe(401);
       expect((await t.api<{ state: string }>(t.adminToken, 'GET', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('stopped');
       const login = await fetch(`${t.url}/api/auth/login`, {
         method: 'POST',
