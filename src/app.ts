@@ -17,8 +17,6 @@ import { eventRoutes } from './api/events.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
-import { homePage } from './api/home-page.js';
-import { loginPage } from './api/login-page.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
@@ -101,13 +99,8 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(tokenRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
-  if (withWeb) {
-    await app.register(webApp, { root: web });
-  } else {
-    // Without a built dashboard, plain pages keep sign-in and launching usable.
-    await app.register(loginPage);
-    await app.register(homePage);
-  }
+  if (withWeb) await app.register(webApp, { root: web });
+  else hub.log.warn({ webRoot: web }, 'the dashboard is not built (npm run build): serving the API and sandboxes only');
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -41,14 +41,22 @@ describe('the API', () => {
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const setCookie = login.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^shiva_session=/);
+    const setCookie = login.headers.getSetCookie().find((c) => c.startsWith('shiva_session='))!;
+    expect(login.headers.getSetCookie().find((c) => c.startsWith('shiva_csrf='))).not.toContain('HttpOnly');
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Lax');
     const cookie = setCookie.split(';')[0]!;
     const me = await fetch(`${t.url}/api/me`, { headers: { cookie } });
     expect(((await me.json()) as { user: { username: string } }).user.username).toBe('admin');
-    await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    const csrf = /shiva_csrf=([^;]+)/.exec(login.headers.getSetCookie().join('\n'))![1]!;
+    // Without the CSRF token a cookie cannot change anything; with a bearer token none is needed.
+    const forged = await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as ErrorBody).error.code).toBe('CSRF_FAILED');
+    const launch = await fetch(`${t.url}/api/sandboxes`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{"name":"forged"}' });
+    expect(launch.status).toBe(403);
+    expect((await fetch(`${t.url}/api/me`, { headers: { cookie } })).status).toBe(200);
+    await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
     expect((await fetch(`${t.url}/api/me`, { headers: { cookie } })).status).toBe(401);
   });
 

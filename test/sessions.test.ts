@@ -17,7 +17,11 @@ describe('sessions', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'max', password: 'max-password-123' }),
     });
-    return res.headers.get('set-cookie')!.split(';')[0]!;
+    // Both cookies, as a browser would send them: the session and its CSRF token.
+    return res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
   };
   const me = (cookie: string) => fetch(`${t.url}/api/me`, { headers: { cookie } }).then((r) => r.status);
   const proxied = (cookie: string) => fetch(`${t.url}/user/max/none/`, { headers: { cookie } }).then((r) => r.status);
@@ -26,7 +30,8 @@ describe('sessions', () => {
     const a = await signIn();
     const b = await signIn();
     expect([await me(a), await me(b), await proxied(b)]).toEqual([200, 200, 503]);
-    await fetch(`${t.url}/api/auth/logout?everywhere=true`, { method: 'POST', headers: { cookie: a } });
+    const csrf = /shiva_csrf=([^;]+)/.exec(a)![1]!;
+    await fetch(`${t.url}/api/auth/logout?everywhere=true`, { method: 'POST', headers: { cookie: a, 'x-csrf-token': csrf } });
     expect([await me(a), await me(b), await proxied(b)]).toEqual([401, 401, 401]);
   });
 

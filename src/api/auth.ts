@@ -1,10 +1,10 @@
 /** Signing in and out with a local account; the session lives in an HttpOnly cookie. */
 import { Type } from '@sinclair/typebox';
-import { SESSION_COOKIE } from '../auth/authenticator.js';
 import { ErrorResponse, LoginRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
+import { clearSessionCookies, setSessionCookies } from './session-cookies.js';
 import { toUser } from './users.js';
 
 export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void> {
@@ -26,8 +26,7 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
         if (!found) throw new ShivaError('INVALID_CREDENTIALS');
         return found;
       });
-      const { cookie, expiresAt } = await hub.auth.openSession(identity.userId);
-      reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
+      setSessionCookies(reply, await hub.auth.openSession(identity.userId), secure);
       const user = await hub.users.byId(identity.userId);
       return { user: toUser(user!) };
     },
@@ -52,7 +51,7 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
           everywhere ? hub.endSessions(identity.userId) : hub.auth.closeSession(sessionId),
         );
       }
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookies(reply);
       return reply.code(204).send(null);
     },
   );

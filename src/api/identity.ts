@@ -3,7 +3,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasScope, parseBasic, type Authenticator, type Identity } from '../auth/authenticator.js';
+import { hasScope, parseBasic, readCookie, SESSION_COOKIE, type Authenticator, type Identity } from '../auth/authenticator.js';
+import { changesState, csrfMatches, CSRF_HEADER } from '../auth/csrf.js';
 import type { Scope } from '../contract/scopes.js';
 import { ShivaError } from '../contract/errors.js';
 
@@ -17,6 +18,11 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
   app.decorateRequest('identity', null);
   app.addHook('onRequest', async (request) => {
     request.identity = await opts.auth.fromRequest(request.raw);
+    // A browser's cookie goes along with any site's request; only our pages can read the token.
+    if (request.identity?.via === 'session' && changesState(request.method)) {
+      const cookie = readCookie(request.headers.cookie, SESSION_COOKIE)!;
+      if (!csrfMatches(cookie, request.headers[CSRF_HEADER])) throw new ShivaError('CSRF_FAILED');
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { SESSION_COOKIE } from '../auth/authenticator.js';
+import { setSessionCookies } from './session-cookies.js';
 import { OidcRefusal } from '../auth/oidc.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -75,8 +75,7 @@ export async function oidcRoutes(app: App, { hub }: RouteOptions): Promise<void>
         hub.audit.record({ actor, action: 'auth.login', result, address: request.ip, details: { method: 'oidc', ...details } });
       try {
         const { user, next } = await oidc.finish(request.cookies[FLOW_COOKIE] ?? null, current);
-        const { cookie, expiresAt } = await hub.auth.openSession(user.id);
-        reply.setCookie(SESSION_COOKIE, cookie, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: expiresAt });
+        setSessionCookies(reply, await hub.auth.openSession(user.id), secure);
         await record(user.username, 'ok', { email: user.email });
         return reply.redirect(next, 302);
       } catch (err) {

@@ -13,6 +13,7 @@ export const errorCodes = {
   INVALID_CREDENTIALS: { status: 401, message: 'The username or password is wrong.' },
   RATE_LIMITED: { status: 429, message: 'Too many failed sign-ins; wait a while before trying again.' },
   LOCAL_SIGN_IN_DISABLED: { status: 403, message: 'Sign-in with a local password is turned off here; use the company sign-in.' },
+  CSRF_FAILED: { status: 403, message: 'The request lacks the X-CSRF-Token header that goes with your sign-in; reload the page.' },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
   NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },

@@ -1,0 +1,13 @@
+/** The recent events of every sandbox, newest first (admins). */
+import { queryOptions } from '@tanstack/react-query';
+import { request } from '../client';
+import type { RecentEvent } from '../types';
+
+export const RECENT_EVENTS_LIMIT = 100;
+
+export const recentEvents = (limit = RECENT_EVENTS_LIMIT) =>
+  queryOptions({
+    queryKey: ['events', limit] as const,
+    queryFn: ({ signal }) => request<RecentEvent[]>(`/api/events?limit=${limit}`, { signal }),
+    refetchInterval: 10_000,
+  });

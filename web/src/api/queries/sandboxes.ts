@@ -1,0 +1,47 @@
+/** Sandboxes: mine (with the recently ended, so they can be relaunched), everyone's for admins, launch and stop. */
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import { request } from '../client';
+import type { LaunchRequest, Sandbox } from '../types';
+import { machinesKey } from './machines';
+
+export const sandboxesKey = ['sandboxes'] as const;
+
+/** Sandboxes change state on their own (culled, failed): refresh now and then. */
+const SANDBOXES_POLL_MS = 10_000;
+
+export const mySandboxes = () =>
+  queryOptions({
+    queryKey: [...sandboxesKey, 'mine'] as const,
+    queryFn: ({ signal }) => request<Sandbox[]>('/api/sandboxes?ended=true', { signal }),
+    refetchInterval: SANDBOXES_POLL_MS,
+  });
+
+export const allSandboxes = () =>
+  queryOptions({
+    queryKey: [...sandboxesKey, 'all'] as const,
+    queryFn: ({ signal }) => request<Sandbox[]>('/api/sandboxes?all=true', { signal }),
+    refetchInterval: SANDBOXES_POLL_MS,
+  });
+
+/** After a launch, stop or state change, the lists and the machines' room are out of date. */
+export function invalidateSandboxes(queryClient: QueryClient): Promise<void> {
+  return Promise.all([
+    queryClient.invalidateQueries({ queryKey: sandboxesKey }),
+    queryClient.invalidateQueries({ queryKey: machinesKey }),
+  ]).then(() => undefined);
+}
+
+export const launchSandbox = (queryClient: QueryClient) => ({
+  mutationFn: (body: LaunchRequest) => request<Sandbox>('/api/sandboxes', { method: 'POST', body }),
+  onSuccess: () => invalidateSandboxes(queryClient),
+});
+
+export const stopSandbox = (queryClient: QueryClient) => ({
+  mutationFn: (sandbox: Pick<Sandbox, 'id'>) => request<Sandbox>(`/api/sandboxes/${encodeURIComponent(sandbox.id)}`, { method: 'DELETE' }),
+  onSettled: () => invalidateSandboxes(queryClient),
+});
+
+/** The same sandbox again: its name, image and resources. */
+export function relaunchRequest(sandbox: Sandbox): LaunchRequest {
+  return { name: sandbox.name, image: sandbox.image, cpus: sandbox.cpus, memoryGiB: sandbox.memoryGiB, gpus: sandbox.gpus.length };
+}

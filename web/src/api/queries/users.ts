@@ -1,0 +1,24 @@
+/** Accounts, for admins: the list, creation, and changes (admin, disabled, password). */
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import { request } from '../client';
+import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../types';
+import { meKey } from './me';
+
+export const usersKey = ['users'] as const;
+
+export const users = () => queryOptions({ queryKey: usersKey, queryFn: ({ signal }) => request<User[]>('/api/users', { signal }) });
+
+export const createUser = (queryClient: QueryClient) => ({
+  mutationFn: (body: CreateUserRequest) => request<CreatedUser>('/api/users', { method: 'POST', body }),
+  onSuccess: () => queryClient.invalidateQueries({ queryKey: usersKey }),
+});
+
+export interface UpdateUserVariables {
+  id: number;
+  changes: UpdateUserRequest;
+}
+
+export const updateUser = (queryClient: QueryClient) => ({
+  mutationFn: ({ id, changes }: UpdateUserVariables) => request<User>(`/api/users/${id}`, { method: 'PATCH', body: changes }),
+  onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: usersKey }), queryClient.invalidateQueries({ queryKey: meKey })]),
+});

@@ -1,0 +1,61 @@
+/** Loads users, every sandbox and recent events for admins; others see that the page is not for them. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { recentEvents } from '../../api/queries/events';
+import { me as meQuery } from '../../api/queries/me';
+import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
+import { createUser, updateUser, users as usersQuery } from '../../api/queries/users';
+import { LoadingState } from '../../components/States';
+import { AdminForbiddenView, AdminPageView } from './AdminPageView';
+
+export function AdminPage() {
+  const me = useQuery(meQuery());
+  if (!me.data) return <LoadingState />;
+  if (!me.data.user.admin) return <AdminForbiddenView />;
+  return <AdminPageLoaded />;
+}
+
+function AdminPageLoaded() {
+  const queryClient = useQueryClient();
+  const me = useQuery(meQuery());
+  const users = useQuery(usersQuery());
+  const sandboxes = useQuery(allSandboxes());
+  const events = useQuery(recentEvents());
+  const create = useMutation(createUser(queryClient));
+  const update = useMutation(updateUser(queryClient));
+  const stop = useMutation(stopSandbox(queryClient));
+  const [stopping, setStopping] = useState<ReadonlySet<string>>(new Set());
+
+  if (!me.data) return <LoadingState />;
+  return (
+    <AdminPageView
+      me={me.data.user}
+      users={{
+        users: users.data,
+        error: users.error,
+        onRetry: () => void users.refetch(),
+        onCreate: (request) => create.mutateAsync(request),
+        onUpdate: (user, changes) => update.mutateAsync({ id: user.id, changes }),
+      }}
+      sandboxes={{
+        sandboxes: sandboxes.data,
+        error: sandboxes.error,
+        onRetry: () => void sandboxes.refetch(),
+        busyIds: stopping,
+        stopError: stop.error,
+        onStop: (sandbox) => {
+          setStopping((previous) => new Set(previous).add(sandbox.id));
+          stop.mutate(sandbox, {
+            onSettled: () =>
+              setStopping((previous) => {
+                const next = new Set(previous);
+                next.delete(sandbox.id);
+                return next;
+              }),
+          });
+        },
+      }}
+      events={{ events: events.data, error: events.error, onRetry: () => void events.refetch() }}
+    />
+  );
+}

@@ -1,0 +1,55 @@
+/** Admin: users, every sandbox, and what happened lately. Only admins get here. */
+import Alert from '@mui/material/Alert';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Typography from '@mui/material/Typography';
+import type { User } from '../../api/types';
+import { useI18n } from '../../i18n/I18nProvider';
+import { EventsSection, type EventsSectionProps } from './EventsSection';
+import { SandboxesSection, type SandboxesSectionProps } from './SandboxesSection';
+import { UsersSection, type UsersSectionProps } from './UsersSection';
+
+export interface AdminPageViewProps {
+  me: User;
+  users: Omit<UsersSectionProps, 'me'>;
+  sandboxes: SandboxesSectionProps;
+  events: EventsSectionProps;
+}
+
+export function AdminPageView({ me, users, sandboxes, events }: AdminPageViewProps) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Typography variant="h1" sx={{ mb: 2 }}>
+        {t.admin.title}
+      </Typography>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <UsersSection me={me} {...users} />
+        </CardContent>
+      </Card>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <SandboxesSection {...sandboxes} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardContent>
+          <EventsSection {...events} />
+        </CardContent>
+      </Card>
+    </>
+  );
+}
+
+export function AdminForbiddenView() {
+  const { t } = useI18n();
+  return (
+    <>
+      <Typography variant="h1" sx={{ mb: 3 }}>
+        {t.admin.title}
+      </Typography>
+      <Alert severity="warning">{t.admin.forbidden}</Alert>
+    </>
+  );
+}

@@ -1,0 +1,77 @@
+/** The recent events of all sandboxes, newest first. */
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { isApiError } from '../../api/client';
+import type { RecentEvent } from '../../api/types';
+import { RelativeTime } from '../../components/RelativeTime';
+import { StateChip } from '../../components/StateChip';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+
+export interface EventsSectionProps {
+  events: RecentEvent[] | undefined;
+  error: unknown;
+  onRetry(): void;
+}
+
+/** The first line: a failure's message goes on with the container's log. */
+const firstLine = (message: string) => message.split('\n')[0] ?? '';
+
+export function EventsSection({ events, error, onRetry }: EventsSectionProps) {
+  const { t } = useI18n();
+  return (
+    <Box component="section" aria-labelledby="events-title">
+      <Typography variant="h2" id="events-title" sx={{ mb: 1 }}>
+        {t.admin.events}
+      </Typography>
+      {events === undefined && isApiError(error, 'NOT_FOUND') ? (
+        <Alert severity="info">{t.admin.eventsUnavailable}</Alert>
+      ) : events === undefined && error ? (
+        <ErrorState error={error} onRetry={onRetry} />
+      ) : events === undefined ? (
+        <LoadingState />
+      ) : events.length === 0 ? (
+        <EmptyState title={t.admin.noEvents} />
+      ) : (
+        <TableContainer sx={{ maxHeight: 480 }}>
+          <Table size="small" stickyHeader aria-labelledby="events-title">
+            <TableHead>
+              <TableRow>
+                <TableCell>{t.admin.when}</TableCell>
+                <TableCell>{t.admin.sandbox}</TableCell>
+                <TableCell>{t.home.state}</TableCell>
+                <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' } }}>{t.admin.message}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {events.map((e) => (
+                <TableRow key={e.id}>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                    <RelativeTime at={e.at} />
+                  </TableCell>
+                  <TableCell sx={{ fontWeight: 500 }}>
+                    {e.user}/{e.name}
+                  </TableCell>
+                  <TableCell>
+                    <StateChip state={e.state} />
+                  </TableCell>
+                  <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' }, maxWidth: 480, overflowWrap: 'anywhere' }}>
+                    {firstLine(e.message)}
+                    {e.percent !== null && ` (${Math.round(e.percent)}%)`}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,109 @@
+/** Every live sandbox on the hub, with a Stop for each (after a confirmation). */
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { useState } from 'react';
+import type { Sandbox } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { RelativeTime } from '../../components/RelativeTime';
+import { StateChip } from '../../components/StateChip';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { describeResources } from '../../utils/resources';
+import { canStop } from '../Home/sandboxList';
+
+const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
+
+export interface SandboxesSectionProps {
+  sandboxes: Sandbox[] | undefined;
+  error: unknown;
+  onRetry(): void;
+  busyIds: ReadonlySet<string>;
+  stopError: unknown;
+  onStop(sandbox: Sandbox): void;
+}
+
+export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError, onStop }: SandboxesSectionProps) {
+  const { t, locale } = useI18n();
+  const [confirming, setConfirming] = useState<Sandbox | null>(null);
+  return (
+    <Box component="section" aria-labelledby="all-sandboxes-title">
+      <Typography variant="h2" id="all-sandboxes-title" sx={{ mb: 1 }}>
+        {t.admin.allSandboxes}
+      </Typography>
+      {stopError !== null && stopError !== undefined && (
+        <Box sx={{ mb: 1 }}>
+          <ErrorState error={stopError} />
+        </Box>
+      )}
+      {sandboxes === undefined && error ? (
+        <ErrorState error={error} onRetry={onRetry} />
+      ) : sandboxes === undefined ? (
+        <LoadingState />
+      ) : sandboxes.length === 0 ? (
+        <EmptyState title={t.admin.noSandboxes} />
+      ) : (
+        <TableContainer>
+          <Table size="small" aria-labelledby="all-sandboxes-title">
+            <TableHead>
+              <TableRow>
+                <TableCell>{t.admin.sandbox}</TableCell>
+                <TableCell>{t.home.state}</TableCell>
+                <TableCell sx={wide}>{t.home.machine}</TableCell>
+                <TableCell sx={wide}>{t.home.resources}</TableCell>
+                <TableCell sx={wide}>{t.home.since}</TableCell>
+                <TableCell align="right">{t.home.actions}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {sandboxes.map((s) => (
+                <TableRow key={s.id} hover>
+                  <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+                    {s.user}/{s.name}
+                  </TableCell>
+                  <TableCell>
+                    <StateChip state={s.state} />
+                  </TableCell>
+                  <TableCell sx={wide}>{s.machine}</TableCell>
+                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}</TableCell>
+                  <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
+                  <TableCell align="right">
+                    {canStop(s) && (
+                      <Button
+                        size="small"
+                        color="error"
+                        variant="outlined"
+                        disabled={busyIds.has(s.id)}
+                        aria-label={t.home.stopLabel(`${s.user}/${s.name}`)}
+                        onClick={() => setConfirming(s)}
+                      >
+                        {t.home.stop}
+                      </Button>
+                    )}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <ConfirmDialog
+        open={confirming !== null}
+        title={t.admin.stopTitle(confirming?.user ?? '', confirming?.name ?? '')}
+        body={t.admin.stopBody}
+        confirmLabel={t.home.stop}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => {
+          if (confirming) onStop(confirming);
+          setConfirming(null);
+        }}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,311 @@
+/** Users for admins: create, make or remove admin, disable or enable, reset a password. */
+import PersonAddIcon from '@mui/icons-material/PersonAdd';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Chip from '@mui/material/Chip';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Stack from '@mui/material/Stack';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useState, type FormEvent } from 'react';
+import { isValidName } from '../../../../src/contract/names';
+import { isApiError } from '../../api/client';
+import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
+import { RelativeTime } from '../../components/RelativeTime';
+import { SecretOnce } from '../../components/SecretOnce';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { errorMessage } from '../../i18n/errorMessage';
+import { useI18n } from '../../i18n/I18nProvider';
+import { generatePassword } from './password';
+
+const MIN_PASSWORD = 8;
+
+export interface UsersSectionProps {
+  me: User;
+  users: User[] | undefined;
+  error: unknown;
+  onRetry(): void;
+  onCreate(request: CreateUserRequest): Promise<CreatedUser>;
+  onUpdate(user: User, changes: UpdateUserRequest): Promise<unknown>;
+}
+
+function CreateUserDialog({ open, onClose, onCreate }: { open: boolean; onClose(): void; onCreate: UsersSectionProps['onCreate'] }) {
+  const { t } = useI18n();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [admin, setAdmin] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<CreatedUser | null>(null);
+
+  const close = () => {
+    setUsername('');
+    setPassword('');
+    setAdmin(false);
+    setError(null);
+    setCreated(null);
+    onClose();
+  };
+  const nameInvalid = username !== '' && !isValidName(username);
+  const passwordShort = password !== '' && password.length < MIN_PASSWORD;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!isValidName(username) || passwordShort) return;
+    setPending(true);
+    setError(null);
+    try {
+      setCreated(await onCreate({ username, ...(password ? { password } : {}), ...(admin ? { admin } : {}) }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <Dialog open={open} onClose={close} fullWidth maxWidth="xs" aria-labelledby="create-user-title">
+      <DialogTitle id="create-user-title">{t.admin.createUser}</DialogTitle>
+      {created ? (
+        <>
+          <DialogContent>
+            {created.password ? (
+              <SecretOnce message={t.admin.passwordShownOnce(created.username)} secret={created.password} label={t.admin.password} />
+            ) : (
+              <Alert severity="success">{t.admin.userCreated(created.username)}</Alert>
+            )}
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close} variant="contained">
+              {t.common.close}
+            </Button>
+          </DialogActions>
+        </>
+      ) : (
+        <Box component="form" onSubmit={submit} noValidate>
+          <DialogContent>
+            <Stack spacing={2} sx={{ pt: 1 }}>
+              <TextField
+                label={t.admin.username}
+                value={username}
+                onChange={(e) => setUsername(e.target.value.toLowerCase())}
+                required
+                autoFocus
+                error={nameInvalid || isApiError(error, 'USER_EXISTS')}
+                helperText={nameInvalid ? t.launch.nameInvalid : isApiError(error, 'USER_EXISTS') ? t.admin.userExists : ' '}
+                slotProps={{ htmlInput: { maxLength: 32, autoCapitalize: 'none', spellCheck: false } }}
+              />
+              <TextField
+                label={t.admin.passwordOptional}
+                type="password"
+                autoComplete="new-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                error={passwordShort}
+                helperText={t.admin.passwordHelp}
+              />
+              <FormControlLabel control={<Checkbox checked={admin} onChange={(e) => setAdmin(e.target.checked)} />} label={t.admin.makeAdminOnCreate} />
+              {error !== null && !isApiError(error, 'USER_EXISTS') && <Alert severity="error">{errorMessage(error, t)}</Alert>}
+            </Stack>
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close}>{t.common.cancel}</Button>
+            <Button type="submit" variant="contained" disabled={pending || !isValidName(username) || passwordShort}>
+              {t.admin.createUser}
+            </Button>
+          </DialogActions>
+        </Box>
+      )}
+    </Dialog>
+  );
+}
+
+function ResetPasswordDialog({ user, onClose, onUpdate }: { user: User | null; onClose(): void; onUpdate: UsersSectionProps['onUpdate'] }) {
+  const { t } = useI18n();
+  const [password, setPassword] = useState('');
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const close = () => {
+    setPassword('');
+    setError(null);
+    setDone(false);
+    onClose();
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!user || password.length < MIN_PASSWORD) return;
+    setPending(true);
+    setError(null);
+    try {
+      await onUpdate(user, { password });
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setPending(false);
+    }
+  };
+  return (
+    <Dialog open={user !== null} onClose={close} fullWidth maxWidth="xs" aria-labelledby="reset-password-title">
+      <DialogTitle id="reset-password-title">{t.admin.resetTitle(user?.username ?? '')}</DialogTitle>
+      {done ? (
+        <>
+          <DialogContent>
+            <SecretOnce message={t.admin.passwordShownOnce(user?.username ?? '')} secret={password} label={t.admin.newPassword} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close} variant="contained">
+              {t.common.close}
+            </Button>
+          </DialogActions>
+        </>
+      ) : (
+        <Box component="form" onSubmit={submit} noValidate>
+          <DialogContent>
+            <Stack direction="row" spacing={1} sx={{ pt: 1, alignItems: 'flex-start' }}>
+              <TextField
+                label={t.admin.newPassword}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete="new-password"
+                autoFocus
+                fullWidth
+                error={password !== '' && password.length < MIN_PASSWORD}
+                helperText={t.settings.tooShort}
+                slotProps={{ htmlInput: { spellCheck: false } }}
+              />
+              <Button onClick={() => setPassword(generatePassword())} sx={{ mt: 1 }}>
+                {t.admin.generate}
+              </Button>
+            </Stack>
+            {error !== null && (
+              <Alert severity="error" sx={{ mt: 1 }}>
+                {errorMessage(error, t)}
+              </Alert>
+            )}
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close}>{t.common.cancel}</Button>
+            <Button type="submit" variant="contained" disabled={pending || password.length < MIN_PASSWORD}>
+              {t.admin.save}
+            </Button>
+          </DialogActions>
+        </Box>
+      )}
+    </Dialog>
+  );
+}
+
+export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate }: UsersSectionProps) {
+  const { t } = useI18n();
+  const [creating, setCreating] = useState(false);
+  const [resetting, setResetting] = useState<User | null>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+  const [updateError, setUpdateError] = useState<unknown>(null);
+
+  const update = async (user: User, changes: UpdateUserRequest) => {
+    setBusy(user.id);
+    setUpdateError(null);
+    try {
+      await onUpdate(user, changes);
+    } catch (err) {
+      setUpdateError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <Box component="section" aria-labelledby="users-title">
+      <Box sx={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', mb: 1, gap: 1 }}>
+        <Typography variant="h2" id="users-title">
+          {t.admin.users}
+        </Typography>
+        <Button variant="contained" startIcon={<PersonAddIcon />} onClick={() => setCreating(true)}>
+          {t.admin.createUser}
+        </Button>
+      </Box>
+      {updateError !== null && (
+        <Alert severity="error" sx={{ mb: 1 }} onClose={() => setUpdateError(null)}>
+          {errorMessage(updateError, t)}
+        </Alert>
+      )}
+      {users === undefined && error ? (
+        <ErrorState error={error} onRetry={onRetry} />
+      ) : users === undefined ? (
+        <LoadingState />
+      ) : users.length === 0 ? (
+        <EmptyState title={t.common.none} />
+      ) : (
+        <TableContainer>
+          <Table size="small" aria-labelledby="users-title">
+            <TableHead>
+              <TableRow>
+                <TableCell>{t.admin.username}</TableCell>
+                <TableCell>{t.admin.role}</TableCell>
+                <TableCell>{t.admin.status}</TableCell>
+                <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{t.admin.created}</TableCell>
+                <TableCell align="right">{t.home.actions}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {users.map((user) => {
+                const self = user.id === me.id;
+                return (
+                  <TableRow key={user.id} hover>
+                    <TableCell component="th" scope="row">
+                      <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
+                        {user.username}
+                      </Typography>
+                      {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
+                    </TableCell>
+                    <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
+                    <TableCell>
+                      <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
+                    </TableCell>
+                    <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
+                      <RelativeTime at={user.createdAt} />
+                    </TableCell>
+                    <TableCell align="right">
+                      <Box role="group" aria-label={t.admin.actionsFor(user.username)} sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                        <Button size="small" variant="outlined" disabled={self || busy === user.id} onClick={() => void update(user, { admin: !user.admin })}>
+                          {user.admin ? t.admin.removeAdmin : t.admin.makeAdmin}
+                        </Button>
+                        <Button
+                          size="small"
+                          variant="outlined"
+                          color={user.disabled ? 'primary' : 'error'}
+                          disabled={self || busy === user.id}
+                          onClick={() => void update(user, { disabled: !user.disabled })}
+                        >
+                          {user.disabled ? t.admin.enable : t.admin.disable}
+                        </Button>
+                        <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
+                          {t.admin.resetPassword}
+                        </Button>
+                      </Box>
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
+      <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
+    </Box>
+  );
+}

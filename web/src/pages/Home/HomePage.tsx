@@ -1,0 +1,65 @@
+/** Loads what home shows, launches, stops and relaunches, and follows the launch under way. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { images as imagesQuery } from '../../api/queries/images';
+import { machines as machinesQuery } from '../../api/queries/machines';
+import { me as meQuery } from '../../api/queries/me';
+import { launchSandbox, mySandboxes, relaunchRequest, stopSandbox } from '../../api/queries/sandboxes';
+import { useSandboxEvents } from '../../api/sandboxEvents';
+import type { LaunchRequest, Sandbox } from '../../api/types';
+import { LoadingState } from '../../components/States';
+import { HomePageView } from './HomePageView';
+
+export function HomePage() {
+  const queryClient = useQueryClient();
+  const me = useQuery(meQuery());
+  const sandboxes = useQuery(mySandboxes());
+  const images = useQuery(imagesQuery());
+  const machines = useQuery(machinesQuery());
+  const launch = useMutation(launchSandbox(queryClient));
+  const stop = useMutation(stopSandbox(queryClient));
+  const [launched, setLaunched] = useState<Sandbox | null>(null);
+  const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
+  const stream = useSandboxEvents(launched?.id ?? null);
+
+  const withBusy = (id: string, work: Promise<unknown>) => {
+    setBusy((previous) => new Set(previous).add(id));
+    void work.finally(() =>
+      setBusy((previous) => {
+        const next = new Set(previous);
+        next.delete(id);
+        return next;
+      }),
+    );
+  };
+
+  const startLaunch = (request: LaunchRequest, from?: Sandbox) => {
+    const work = launch.mutateAsync(request).then(setLaunched, () => undefined);
+    if (from) withBusy(from.id, work);
+  };
+
+  if (!me.data) return <LoadingState />;
+  return (
+    <HomePageView
+      me={me.data}
+      sandboxes={sandboxes.data}
+      sandboxesError={sandboxes.error}
+      onRetrySandboxes={() => void sandboxes.refetch()}
+      images={images.data}
+      imagesError={images.error}
+      machines={machines.data}
+      launchPending={launch.isPending}
+      launchError={launch.error}
+      onLaunch={(request) => startLaunch(request)}
+      busyIds={busy}
+      stopError={stop.error}
+      onStop={(sandbox) => withBusy(sandbox.id, stop.mutateAsync(sandbox).catch(() => undefined))}
+      onRelaunch={(sandbox) => startLaunch(relaunchRequest(sandbox), sandbox)}
+      launch={launched ? { sandbox: launched, events: stream.events, lost: stream.lost } : null}
+      onDismissLaunch={() => {
+        setLaunched(null);
+        launch.reset();
+      }}
+    />
+  );
+}

@@ -1,0 +1,110 @@
+// @vitest-environment happy-dom
+import { cleanup, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/client';
+import { MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { renderView } from '../../testing/render';
+import { HomePageView, type HomePageViewProps } from './HomePageView';
+
+afterEach(cleanup);
+
+const props = (overrides: Partial<HomePageViewProps> = {}): HomePageViewProps => ({
+  me: MockMe,
+  sandboxes: MockSandboxes,
+  sandboxesError: null,
+  onRetrySandboxes: vi.fn(),
+  images: MockImages,
+  imagesError: null,
+  machines: MockMachines,
+  launchPending: false,
+  launchError: null,
+  onLaunch: vi.fn(),
+  busyIds: new Set(),
+  onStop: vi.fn(),
+  stopError: null,
+  onRelaunch: vi.fn(),
+  launch: null,
+  onDismissLaunch: vi.fn(),
+  ...overrides,
+});
+
+describe('HomePageView', () => {
+  it('lists my sandboxes with state, image, machine, resources and times, live ones first', () => {
+    renderView(<HomePageView {...props()} />);
+    const table = screen.getByRole('table', { name: 'My sandboxes' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual(['exp', 'main', 'old' + MockSandboxFailed.reason, 'train']);
+    const main = rows[1]!;
+    expect(main.textContent).toContain('Running');
+    expect(main.textContent).toContain('notebook');
+    expect(main.textContent).toContain('gpu-1');
+    expect(main.textContent).toContain('4 CPUs · 16 GiB · 1 GPU');
+    expect(main.textContent).toContain('3 hours ago');
+    expect(main.textContent).toContain('4 minutes ago');
+  });
+
+  it('opens a running sandbox in a new tab', () => {
+    renderView(<HomePageView {...props()} />);
+    const open = screen.getByRole('link', { name: 'Open main in a new tab' });
+    expect(open.getAttribute('href')).toBe(MockSandboxRunning.url);
+    expect(open.getAttribute('target')).toBe('_blank');
+    expect(open.getAttribute('rel')).toContain('noopener');
+    expect(screen.queryByRole('link', { name: 'Open exp in a new tab' })).toBeNull();
+  });
+
+  it('stops a sandbox only after the person confirms', async () => {
+    const onStop = vi.fn();
+    renderView(<HomePageView {...props({ onStop })} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Stop main' }));
+    const dialog = screen.getByRole('dialog', { name: 'Stop main?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(onStop).not.toHaveBeenCalled();
+    await userEvent.click(await screen.findByRole('button', { name: 'Stop main' }));
+    await userEvent.click(within(screen.getByRole('dialog', { name: 'Stop main?' })).getByRole('button', { name: 'Stop' }));
+    expect(onStop).toHaveBeenCalledWith(MockSandboxRunning);
+  });
+
+  it('relaunches stopped and failed sandboxes, and offers no Stop for them', async () => {
+    const onRelaunch = vi.fn();
+    renderView(<HomePageView {...props({ onRelaunch })} />);
+    expect(screen.queryByRole('button', { name: 'Stop train' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Relaunch main' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Relaunch train' }));
+    expect(onRelaunch).toHaveBeenCalledWith(MockSandboxStopped);
+    expect(screen.getByRole('button', { name: 'Relaunch old' })).toBeTruthy();
+  });
+
+  it('hides an ended sandbox whose name a live one has taken again', () => {
+    const relaunched = { ...MockSandboxStopped, id: 'sbx_new', state: 'running' as const, createdAt: new Date().toISOString() };
+    renderView(<HomePageView {...props({ sandboxes: [MockSandboxStopped, relaunched] })} />);
+    expect(screen.getAllByRole('row')).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: 'Relaunch train' })).toBeNull();
+  });
+
+  it('says when there are no sandboxes yet', () => {
+    renderView(<HomePageView {...props({ sandboxes: [] })} />);
+    expect(screen.getByText('No sandboxes yet.')).toBeTruthy();
+  });
+
+  it('shows loading, then an error with a retry', async () => {
+    const { unmount } = renderView(<HomePageView {...props({ sandboxes: undefined })} />);
+    expect(screen.getAllByRole('status')[0]!.getAttribute('aria-busy')).toBe('true');
+    unmount();
+    const onRetrySandboxes = vi.fn();
+    renderView(<HomePageView {...props({ sandboxes: undefined, sandboxesError: new ApiError(0, 'UNREACHABLE', 'offline'), onRetrySandboxes })} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(onRetrySandboxes).toHaveBeenCalled();
+  });
+
+  it('shows why a stop failed', () => {
+    renderView(<HomePageView {...props({ stopError: new ApiError(503, 'RUNTIME_UNAVAILABLE', 'The container engine does not answer.') })} />);
+    expect(screen.getByText('The container engine does not answer.')).toBeTruthy();
+  });
+
+  it('is in Japanese when Japanese is chosen', () => {
+    renderView(<HomePageView {...props()} />, { language: 'ja' });
+    expect(screen.getByRole('heading', { name: 'マイ サンドボックス' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'コンテナを起動' })).toBeTruthy();
+  });
+});

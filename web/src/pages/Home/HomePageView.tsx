@@ -1,0 +1,94 @@
+/** Home: my sandboxes, the launch form, and the progress of the launch under way. */
+import Box from '@mui/material/Box';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Typography from '@mui/material/Typography';
+import type { Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { LaunchForm } from './LaunchForm';
+import { LaunchProgress } from './LaunchProgress';
+import { sandboxesToList } from './sandboxList';
+import { SandboxTable } from './SandboxTable';
+
+export interface LaunchUnderWay {
+  sandbox: Sandbox;
+  events: SandboxEvent[];
+  lost: boolean;
+}
+
+export interface HomePageViewProps {
+  me: Me;
+  sandboxes: Sandbox[] | undefined;
+  sandboxesError: unknown;
+  onRetrySandboxes(): void;
+  images: Image[] | undefined;
+  imagesError: unknown;
+  machines: Machine[] | undefined;
+  launchPending: boolean;
+  launchError: unknown;
+  onLaunch(request: LaunchRequest): void;
+  busyIds: ReadonlySet<string>;
+  onStop(sandbox: Sandbox): void;
+  /** Why the last stop did not happen. */
+  stopError: unknown;
+  onRelaunch(sandbox: Sandbox): void;
+  launch: LaunchUnderWay | null;
+  onDismissLaunch(): void;
+}
+
+export function HomePageView(props: HomePageViewProps) {
+  const { t } = useI18n();
+  const { me, sandboxes, sandboxesError, images, imagesError, machines, launch } = props;
+  const listed = sandboxes ? sandboxesToList(sandboxes) : undefined;
+
+  return (
+    <>
+      <Typography variant="h1" sx={{ mb: 2 }}>
+        {t.home.title}
+      </Typography>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          {props.stopError !== null && props.stopError !== undefined && (
+            <Box sx={{ mb: 2 }}>
+              <ErrorState error={props.stopError} />
+            </Box>
+          )}
+          {listed === undefined && sandboxesError ? (
+            <ErrorState error={sandboxesError} onRetry={props.onRetrySandboxes} />
+          ) : listed === undefined ? (
+            <LoadingState rows={2} />
+          ) : listed.length === 0 ? (
+            <EmptyState title={t.home.empty} hint={t.home.emptyHint} />
+          ) : (
+            <SandboxTable sandboxes={listed} busyIds={props.busyIds} onStop={props.onStop} onRelaunch={props.onRelaunch} />
+          )}
+        </CardContent>
+      </Card>
+
+      <Card sx={{ mb: 3 }} component="section" aria-labelledby="launch-title">
+        <CardContent>
+          <Typography variant="h2" id="launch-title" sx={{ mb: 2 }}>
+            {t.launch.title}
+          </Typography>
+          {images === undefined && imagesError ? (
+            <ErrorState error={imagesError} />
+          ) : images === undefined ? (
+            <LoadingState rows={3} />
+          ) : (
+            <LaunchForm
+              limits={me.limits}
+              images={images}
+              machines={machines}
+              pending={props.launchPending}
+              error={props.launchError}
+              onLaunch={props.onLaunch}
+            />
+          )}
+        </CardContent>
+      </Card>
+
+      {launch && <LaunchProgress sandbox={launch.sandbox} events={launch.events} lost={launch.lost} onDismiss={props.onDismissLaunch} />}
+    </>
+  );
+}

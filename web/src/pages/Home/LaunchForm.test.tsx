@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+import { cleanup, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/client';
+import type { Machine } from '../../api/types';
+import { MockImages, MockLimits, MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines } from '../../testing/mocks';
+import { renderView } from '../../testing/render';
+import { choose } from '../../testing/select';
+import { LaunchForm, type LaunchFormProps } from './LaunchForm';
+
+afterEach(cleanup);
+
+const props = (overrides: Partial<LaunchFormProps> = {}): LaunchFormProps => ({
+  limits: MockLimits,
+  images: MockImages,
+  machines: MockMachines,
+  pending: false,
+  error: null,
+  onLaunch: vi.fn(),
+  ...overrides,
+});
+
+const noGpus = (m: Machine): Machine => ({ ...m, gpus: [] });
+
+describe('LaunchForm', () => {
+  it('launches the default image at the standard size on any machine with one click', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ onLaunch })} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 2, memoryGiB: 8 });
+  });
+
+  it('offers sizes from the default up to the limits', () => {
+    renderView(<LaunchForm {...props()} />);
+    const sizes = within(screen.getByRole('radiogroup', { name: 'Size' })).getAllByRole('radio');
+    expect(sizes.map((r) => r.closest('label')?.textContent)).toEqual([
+      'Standard2 CPUs · 8 GiB',
+      'Large4 CPUs · 16 GiB',
+      'Extra large8 CPUs · 32 GiB',
+      'Largest allowed16 CPUs · 64 GiB',
+    ]);
+  });
+
+  it('sends the chosen image, size, GPUs, machine and name', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ onLaunch })} />);
+    await choose('Image', /pytorch/);
+    await userEvent.click(screen.getByRole('radio', { name: /^Large\s*4 CPUs/ }));
+    await choose('GPUs', '1');
+    await choose('Machine', 'gpu-1');
+    await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), 'exp-2');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'pytorch', cpus: 4, memoryGiB: 16, gpus: 1, machine: 'gpu-1', name: 'exp-2' });
+  });
+
+  it('disables machines without room and says why', async () => {
+    renderView(<LaunchForm {...props()} />);
+    await userEvent.click(screen.getByRole('radio', { name: /Extra large/ }));
+    await userEvent.click(screen.getByRole('combobox', { name: 'Machine' }));
+    const down = screen.getByRole('option', { name: /gpu-2/ });
+    expect(down.getAttribute('aria-disabled')).toBe('true');
+    expect(down.textContent).toContain('not answering');
+    // cpu-1 has 16 CPUs, 14 given away: 8 do not fit.
+    const full = screen.getByRole('option', { name: /cpu-1/ });
+    expect(full.getAttribute('aria-disabled')).toBe('true');
+    expect(full.textContent).toContain('only 2 CPUs free');
+    expect(screen.getByRole('option', { name: 'gpu-1' }).getAttribute('aria-disabled')).toBeNull();
+  });
+
+  it('warns when no machine has room for the size', async () => {
+    renderView(<LaunchForm {...props({ machines: [MockMachineAllocationOnly, MockMachineDown] })} />);
+    await userEvent.click(screen.getByRole('radio', { name: /Largest allowed/ }));
+    expect(screen.getByText(/No machine has room for this size right now/)).toBeTruthy();
+  });
+
+  it('keeps GPUs at 0 and disabled until a machine reports GPUs', () => {
+    renderView(<LaunchForm {...props({ machines: MockMachines.map(noGpus) })} />);
+    const gpus = screen.getByRole('combobox', { name: 'GPUs' });
+    expect(gpus.getAttribute('aria-disabled')).toBe('true');
+    expect(gpus.textContent).toBe('0');
+    expect(screen.getByText('No machine reports GPUs yet.')).toBeTruthy();
+  });
+
+  it('offers no more GPUs than one machine has free', async () => {
+    renderView(<LaunchForm {...props({ machines: [MockMachine] })} />);
+    await userEvent.click(screen.getByRole('combobox', { name: 'GPUs' }));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['0', '1']);
+  });
+
+  it('refuses a name the hub would refuse, before sending it', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ onLaunch })} />);
+    await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), '-bad');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).not.toHaveBeenCalled();
+    expect(screen.getByText(/Use 1–32 lowercase letters/)).toBeTruthy();
+  });
+
+  it('points at the name when it is taken, and explains the sandbox limit', () => {
+    const { unmount } = renderView(<LaunchForm {...props({ error: new ApiError(409, 'SANDBOX_NAME_TAKEN', 'taken') })} />);
+    expect(screen.getByText('You already have a sandbox with this name.')).toBeTruthy();
+    unmount();
+    renderView(<LaunchForm {...props({ error: new ApiError(409, 'SANDBOX_LIMIT_REACHED', 'limit') })} />);
+    expect(screen.getByRole('alert').textContent).toContain('Stop one to launch another');
+  });
+});

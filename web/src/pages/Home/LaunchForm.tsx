@@ -1,0 +1,225 @@
+/**
+ * Launch my container: an image from the catalogue, a size within the limits, GPUs once machines
+ * report them, and a machine — any with room, or one chosen (those without room say why).
+ */
+import RocketLaunchIcon from '@mui/icons-material/RocketLaunch';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormHelperText from '@mui/material/FormHelperText';
+import FormLabel from '@mui/material/FormLabel';
+import InputLabel from '@mui/material/InputLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Radio from '@mui/material/Radio';
+import RadioGroup from '@mui/material/RadioGroup';
+import Select from '@mui/material/Select';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { isValidName } from '../../../../src/contract/names';
+import { isApiError } from '../../api/client';
+import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
+import { errorMessage } from '../../i18n/errorMessage';
+import type { Messages } from '../../i18n/en';
+import { useI18n } from '../../i18n/I18nProvider';
+import { formatNumber } from '../../utils/format';
+import { sizePresets, type PresetId } from '../../utils/presets';
+import { describeResources } from '../../utils/resources';
+import { mostFreeGpus, totalGpus, whyNoRoom, type NoRoom } from '../../utils/room';
+
+/** Not a valid machine name, so it cannot clash with one. */
+const ANY = '*';
+
+export interface LaunchFormProps {
+  limits: Me['limits'];
+  images: Image[];
+  /** Undefined while loading or when the hub cannot list them: only "any machine" is offered. */
+  machines: Machine[] | undefined;
+  pending: boolean;
+  error: unknown;
+  onLaunch(request: LaunchRequest): void;
+}
+
+function reasonText(t: Messages, locale: string, reason: NoRoom): string {
+  switch (reason.kind) {
+    case 'down':
+      return t.launch.machineDown;
+    case 'cpus':
+      return t.launch.needsCpus(formatNumber(reason.free, locale, 2));
+    case 'memory':
+      return t.launch.needsMemory(formatNumber(reason.free, locale, 1));
+    case 'gpus':
+      return t.launch.needsGpus(reason.free);
+  }
+}
+
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch }: LaunchFormProps) {
+  const { t, locale } = useI18n();
+  const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
+  const presets = useMemo(() => sizePresets(limits), [limits]);
+  const defaultImage = images.find((i) => i.default)?.name ?? images[0]?.name ?? '';
+  const [image, setImage] = useState<string | null>(null);
+  const [presetId, setPresetId] = useState<PresetId>('standard');
+  const [gpus, setGpus] = useState(0);
+  const [machine, setMachine] = useState(ANY);
+  const [name, setName] = useState('');
+  const [touched, setTouched] = useState(false);
+
+  const chosenImage = image ?? defaultImage;
+  const preset = presets.find((p) => p.id === presetId) ?? presets[0]!;
+  const need = { cpus: preset.cpus, memoryGiB: preset.memoryGiB, gpus };
+  const gpuChoices = Math.min(limits.max.gpus, machines ? mostFreeGpus(machines) : 0);
+  const anyGpus = machines !== undefined && totalGpus(machines) > 0 && limits.max.gpus > 0;
+  const reasons = new Map((machines ?? []).map((m) => [m.name, whyNoRoom(m, need)]));
+  const noRoomAnywhere = machines !== undefined && machines.length > 0 && [...reasons.values()].every((r) => r !== null);
+  const chosenNoRoom = machine !== ANY ? reasons.get(machine) : null;
+  const nameError = touched && name !== '' && !isValidName(name);
+  const nameTaken = isApiError(error, 'SANDBOX_NAME_TAKEN');
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (name !== '' && !isValidName(name)) return;
+    onLaunch({
+      image: chosenImage,
+      cpus: preset.cpus,
+      memoryGiB: preset.memoryGiB,
+      ...(gpus > 0 ? { gpus } : {}),
+      ...(machine !== ANY ? { machine } : {}),
+      ...(name !== '' ? { name } : {}),
+    });
+  };
+
+  return (
+    <Box component="form" onSubmit={submit} noValidate aria-label={t.launch.title}>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr' } }}>
+        <FormControl fullWidth>
+          <InputLabel id={ids.image}>{t.launch.image}</InputLabel>
+          <Select
+            labelId={ids.image}
+            label={t.launch.image}
+            value={chosenImage}
+            onChange={(e) => setImage(e.target.value)}
+            renderValue={(value) => {
+              const chosen = images.find((i) => i.name === value);
+              return chosen?.description ? `${chosen.name} — ${chosen.description}` : value;
+            }}
+          >
+            {images.map((i) => (
+              <MenuItem key={i.name} value={i.name}>
+                <Box>
+                  <Typography variant="body2" sx={{ fontWeight: 500 }}>
+                    {i.name}
+                  </Typography>
+                  {i.description && (
+                    <Typography variant="caption" color="text.secondary">
+                      {i.description}
+                    </Typography>
+                  )}
+                </Box>
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        <TextField
+          label={t.launch.name}
+          value={name}
+          onChange={(e) => setName(e.target.value.toLowerCase())}
+          onBlur={() => setTouched(true)}
+          placeholder="main"
+          error={nameError || nameTaken}
+          helperText={nameError ? t.launch.nameInvalid : nameTaken ? t.launch.nameTaken : t.launch.nameHelp}
+          slotProps={{ htmlInput: { maxLength: 32, autoCapitalize: 'none', spellCheck: false } }}
+        />
+      </Box>
+
+      <FormControl component="fieldset" sx={{ mt: 2, width: '100%' }}>
+        <FormLabel component="legend" id={ids.size}>
+          {t.launch.size}
+        </FormLabel>
+        <RadioGroup
+          aria-labelledby={ids.size}
+          value={preset.id}
+          onChange={(e) => setPresetId(presets.find((p) => p.id === e.target.value)?.id ?? 'standard')}
+          sx={{ display: 'grid', gap: 1, gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, 1fr)', md: `repeat(${presets.length}, 1fr)` }, mt: 1 }}
+        >
+          {presets.map((p) => (
+            <FormControlLabel
+              key={p.id}
+              value={p.id}
+              control={<Radio />}
+              sx={{
+                m: 0,
+                pr: 1,
+                border: 1,
+                borderRadius: 2,
+                borderColor: p.id === preset.id ? 'primary.main' : 'divider',
+                bgcolor: p.id === preset.id ? 'action.selected' : 'transparent',
+              }}
+              label={
+                <Box sx={{ py: 0.75 }}>
+                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                    {t.launch.presets[p.id]}
+                  </Typography>
+                  <Typography variant="caption" color="text.secondary">
+                    {describeResources(t, locale, p)}
+                  </Typography>
+                </Box>
+              }
+            />
+          ))}
+        </RadioGroup>
+      </FormControl>
+
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 2fr' }, mt: 2 }}>
+        <FormControl fullWidth disabled={!anyGpus}>
+          <InputLabel id={ids.gpus}>{t.launch.gpus}</InputLabel>
+          <Select labelId={ids.gpus} label={t.launch.gpus} value={anyGpus ? gpus : 0} onChange={(e) => setGpus(Number(e.target.value))}>
+            {Array.from({ length: Math.max(gpuChoices, gpus) + 1 }, (_, n) => (
+              <MenuItem key={n} value={n}>
+                {n}
+              </MenuItem>
+            ))}
+          </Select>
+          <FormHelperText>{anyGpus ? t.launch.gpusHelp(limits.max.gpus) : t.launch.noGpus}</FormHelperText>
+        </FormControl>
+        <FormControl fullWidth error={chosenNoRoom !== null && chosenNoRoom !== undefined}>
+          <InputLabel id={ids.machine}>{t.launch.machine}</InputLabel>
+          <Select labelId={ids.machine} label={t.launch.machine} value={machine} onChange={(e) => setMachine(e.target.value)}>
+            <MenuItem value={ANY}>{t.launch.anyMachine}</MenuItem>
+            {(machines ?? []).map((m) => {
+              const reason = reasons.get(m.name);
+              return (
+                <MenuItem key={m.name} value={m.name} disabled={reason !== null && reason !== undefined}>
+                  {m.name}
+                  {reason && (
+                    <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
+                      — {reasonText(t, locale, reason)}
+                    </Typography>
+                  )}
+                </MenuItem>
+              );
+            })}
+          </Select>
+          {chosenNoRoom && <FormHelperText>{reasonText(t, locale, chosenNoRoom)}</FormHelperText>}
+        </FormControl>
+      </Box>
+
+      {noRoomAnywhere && machine === ANY && (
+        <Alert severity="warning" sx={{ mt: 2 }}>
+          {t.launch.noRoomAnywhere}
+        </Alert>
+      )}
+      {error !== null && error !== undefined && !nameTaken && (
+        <Alert severity="error" role="alert" sx={{ mt: 2 }}>
+          {isApiError(error, 'SANDBOX_LIMIT_REACHED') ? t.launch.limitReached : errorMessage(error, t)}
+        </Alert>
+      )}
+      <Button type="submit" variant="contained" size="large" startIcon={<RocketLaunchIcon />} disabled={pending || images.length === 0} sx={{ mt: 2 }}>
+        {pending ? t.launch.submitting : t.launch.submit}
+      </Button>
+    </Box>
+  );
+}

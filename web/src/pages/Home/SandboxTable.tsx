@@ -1,0 +1,120 @@
+/** My sandboxes with Open, Stop (after a confirmation) and Relaunch. */
+import OpenInNewIcon from '@mui/icons-material/OpenInNew';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { useState } from 'react';
+import type { Sandbox } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { RelativeTime } from '../../components/RelativeTime';
+import { StateChip } from '../../components/StateChip';
+import { useI18n } from '../../i18n/I18nProvider';
+import { describeResources } from '../../utils/resources';
+import { canOpen, canRelaunch, canStop } from './sandboxList';
+
+/** Columns that give way on a phone: the name, state and actions matter most. */
+const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
+
+export interface SandboxTableProps {
+  sandboxes: Sandbox[];
+  /** Sandboxes with a stop or relaunch on the way: their buttons wait. */
+  busyIds: ReadonlySet<string>;
+  onStop(sandbox: Sandbox): void;
+  onRelaunch(sandbox: Sandbox): void;
+}
+
+export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch }: SandboxTableProps) {
+  const { t, locale } = useI18n();
+  const [confirming, setConfirming] = useState<Sandbox | null>(null);
+
+  return (
+    <>
+      <TableContainer>
+        <Table size="small" aria-label={t.home.title}>
+          <TableHead>
+            <TableRow>
+              <TableCell>{t.home.name}</TableCell>
+              <TableCell>{t.home.state}</TableCell>
+              <TableCell sx={wide}>{t.home.image}</TableCell>
+              <TableCell sx={wide}>{t.home.machine}</TableCell>
+              <TableCell sx={wide}>{t.home.resources}</TableCell>
+              <TableCell sx={wide}>{t.home.since}</TableCell>
+              <TableCell sx={wide}>{t.home.lastActivity}</TableCell>
+              <TableCell align="right">{t.home.actions}</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {sandboxes.map((s) => (
+              <TableRow key={s.id} hover>
+                <TableCell component="th" scope="row">
+                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                    {s.name}
+                  </Typography>
+                  {s.reason && s.state === 'failed' && (
+                    <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
+                      {s.reason.split('\n')[0]}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>
+                  <StateChip state={s.state} />
+                </TableCell>
+                <TableCell sx={wide}>{s.image}</TableCell>
+                <TableCell sx={wide}>{s.machine}</TableCell>
+                <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+                  {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
+                </TableCell>
+                <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
+                <TableCell sx={wide}>{s.lastActivityAt ? <RelativeTime at={s.lastActivityAt} /> : t.common.none}</TableCell>
+                <TableCell align="right">
+                  <Box sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                    {canOpen(s) && (
+                      <Button
+                        size="small"
+                        variant="contained"
+                        href={s.url}
+                        target="_blank"
+                        rel="noopener noreferrer"
+                        endIcon={<OpenInNewIcon fontSize="small" />}
+                        aria-label={t.home.openLabel(s.name)}
+                      >
+                        {t.home.open}
+                      </Button>
+                    )}
+                    {canStop(s) && (
+                      <Button size="small" color="error" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.stopLabel(s.name)} onClick={() => setConfirming(s)}>
+                        {t.home.stop}
+                      </Button>
+                    )}
+                    {canRelaunch(s) && (
+                      <Button size="small" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.relaunchLabel(s.name)} onClick={() => onRelaunch(s)}>
+                        {t.home.relaunch}
+                      </Button>
+                    )}
+                  </Box>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
+      <ConfirmDialog
+        open={confirming !== null}
+        title={t.home.stopTitle(confirming?.name ?? '')}
+        body={t.home.stopBody}
+        confirmLabel={t.home.stop}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => {
+          if (confirming) onStop(confirming);
+          setConfirming(null);
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,25 @@
+/** Which of my sandboxes the home page lists, in what order. */
+import type { Sandbox } from '../../api/types';
+
+const ended = (s: Sandbox) => s.state === 'stopped' || s.state === 'failed';
+
+/**
+ * Live sandboxes first (newest first), then ended ones that can be relaunched: only the latest
+ * per name, and none whose name a live sandbox has taken again.
+ */
+export function sandboxesToList(sandboxes: readonly Sandbox[]): Sandbox[] {
+  const newestFirst = [...sandboxes].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const live = newestFirst.filter((s) => !ended(s));
+  const seen = new Set(live.map((s) => s.name));
+  const relaunchable: Sandbox[] = [];
+  for (const s of newestFirst.filter(ended)) {
+    if (seen.has(s.name)) continue;
+    seen.add(s.name);
+    relaunchable.push(s);
+  }
+  return [...live, ...relaunchable];
+}
+
+export const canStop = (s: Sandbox) => !ended(s) && s.state !== 'stopping';
+export const canRelaunch = ended;
+export const canOpen = (s: Sandbox) => s.state === 'running';

@@ -1,0 +1,67 @@
+/**
+ * The grid of machine cards and, once for all of them, the styles of what is inside a card.
+ * Inside a card are plain elements with class names rather than a styled component each: a
+ * page of 100 machines holds some 10,000 elements, and per-element styling would cost more
+ * than the rest of a render (see bench/render.ts).
+ */
+import { styled } from '@mui/material/styles';
+
+export const MachineGrid = styled('div')(({ theme }) => {
+  const { palette } = theme.vars ?? theme;
+  return {
+  display: 'grid',
+  gap: theme.spacing(2),
+  gridTemplateColumns: '1fr',
+  [theme.breakpoints.up('sm')]: { gridTemplateColumns: 'repeat(2, minmax(0, 1fr))' },
+  [theme.breakpoints.up('lg')]: { gridTemplateColumns: 'repeat(3, minmax(0, 1fr))' },
+
+  // Cards off screen are neither laid out nor painted until scrolled to.
+  '& .machine': {
+    height: '100%',
+    contentVisibility: 'auto',
+    containIntrinsicSize: 'auto 640px',
+    padding: theme.spacing(2),
+    backgroundColor: palette.background.paper,
+    border: `1px solid ${palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    color: palette.text.primary,
+  },
+  '& .machine-status': {
+    ...theme.typography.caption,
+    fontWeight: 500,
+    lineHeight: '24px',
+    padding: '0 10px',
+    borderRadius: 12,
+    whiteSpace: 'nowrap',
+  },
+  '& .machine-status.up': { backgroundColor: palette.success.main, color: palette.success.contrastText },
+  '& .machine-status.down': { backgroundColor: palette.error.main, color: palette.error.contrastText },
+  '& .machine-down': { borderColor: palette.error.main },
+  '& .machine-head': { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: theme.spacing(1), marginBottom: theme.spacing(0.5) },
+  '& .machine-name': { ...theme.typography.h2, margin: 0, overflowWrap: 'anywhere' },
+  '& .machine-engine': { ...theme.typography.caption, color: palette.text.secondary, margin: `0 0 ${theme.spacing(1.5)}` },
+  '& .machine-divider': { border: 0, borderTop: `1px solid ${palette.divider}`, margin: `${theme.spacing(1.5)} 0` },
+  '& .machine-section': { ...theme.typography.h3, margin: 0 },
+  '& .machine-list': { listStyle: 'none', padding: 0, margin: 0 },
+  '& .machine-empty': { ...theme.typography.body2, color: palette.text.secondary, margin: `${theme.spacing(0.5)} 0 0` },
+  '& .machine-sandbox': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1), padding: `${theme.spacing(0.5)} 0` },
+  '& .machine-sandbox-name': { fontWeight: 500, overflowWrap: 'anywhere' },
+  '& .secondary': { color: palette.text.secondary },
+
+  '& .meter': { marginBottom: theme.spacing(1) },
+  '& .meter-head': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1), marginBottom: 2 },
+  '& .meter-label': { fontWeight: 500 },
+  '& .meter-detail': { color: palette.text.secondary, textAlign: 'right' },
+  '& .meter-track': { height: 8, borderRadius: 4, overflow: 'hidden', backgroundColor: palette.action.selected },
+  '& .meter-track.thin': { height: 6, margin: `${theme.spacing(0.5)} 0` },
+  '& .meter-fill': { height: '100%', borderRadius: 4, backgroundColor: palette.primary.main },
+  '& .meter-fill.warning': { backgroundColor: palette.warning.main },
+  '& .meter-fill.error': { backgroundColor: palette.error.main },
+
+  '& .gpu': { padding: `${theme.spacing(0.75)} 0` },
+  '& .gpu-head': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) },
+  '& .gpu-name': { fontWeight: 500 },
+  '& .gpu-free': { color: palette.success.main },
+  '& .gpu-figures': { ...theme.typography.caption, color: palette.text.secondary },
+  };
+});

@@ -1,0 +1,55 @@
+/** Every machine as a card, with a one-line summary of what is up and which GPUs are free. */
+import Box from '@mui/material/Box';
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Typography from '@mui/material/Typography';
+import type { Machine } from '../../api/types';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+import { MachineCard } from './MachineCard';
+import { MachineGrid } from './MachineGrid';
+
+export interface MachinesPageViewProps {
+  machines: Machine[] | undefined;
+  /** A failed poll while the last answer is still shown is not an error on the page. */
+  error: unknown;
+  onRetry(): void;
+}
+
+export function MachinesPageView({ machines, error, onRetry }: MachinesPageViewProps) {
+  const { t } = useI18n();
+  const up = machines?.filter((m) => m.status === 'up').length ?? 0;
+  const gpus = machines?.flatMap((m) => m.gpus) ?? [];
+  const freeGpus = gpus.filter((g) => g.sandboxId === null).length;
+
+  return (
+    <>
+      <Box sx={{ display: 'flex', alignItems: 'baseline', justifyContent: 'space-between', flexWrap: 'wrap', gap: 1, mb: 2 }}>
+        <Typography variant="h1">{t.machines.title}</Typography>
+        {machines && machines.length > 0 && (
+          <Typography variant="body2" color="text.secondary" role="status">
+            {t.machines.summary(up, machines.length)}
+            {gpus.length > 0 && ` · ${t.machines.gpuSummary(freeGpus, gpus.length)}`}
+          </Typography>
+        )}
+      </Box>
+      {machines === undefined && error ? (
+        <ErrorState error={error} onRetry={onRetry} />
+      ) : machines === undefined ? (
+        <LoadingState rows={4} />
+      ) : machines.length === 0 ? (
+        <Card>
+          <CardContent>
+            <EmptyState title={t.machines.empty} />
+          </CardContent>
+        </Card>
+      ) : (
+        <MachineGrid>
+          {machines.map((machine) => (
+            <MachineCard key={machine.name} machine={machine} />
+          ))}
+        </MachineGrid>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+/** Settings: my password, my API tokens, my sessions. */
+import Card from '@mui/material/Card';
+import CardContent from '@mui/material/CardContent';
+import Typography from '@mui/material/Typography';
+import { useI18n } from '../../i18n/I18nProvider';
+import { PasswordSection, type PasswordSectionProps } from './PasswordSection';
+import { SessionsSection, type SessionsSectionProps } from './SessionsSection';
+import { TokensSection, type TokensSectionProps } from './TokensSection';
+
+export interface SettingsPageViewProps {
+  password: PasswordSectionProps;
+  tokens: TokensSectionProps;
+  sessions: SessionsSectionProps;
+}
+
+export function SettingsPageView({ password, tokens, sessions }: SettingsPageViewProps) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Typography variant="h1" sx={{ mb: 2 }}>
+        {t.settings.title}
+      </Typography>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <PasswordSection {...password} />
+        </CardContent>
+      </Card>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <TokensSection {...tokens} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardContent>
+          <SessionsSection {...sessions} />
+        </CardContent>
+      </Card>
+    </>
+  );
+}

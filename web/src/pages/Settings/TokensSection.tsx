@@ -1,0 +1,177 @@
+/** My API tokens: create one with a name and an expiry (its secret shown once), list, revoke. */
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import FormControl from '@mui/material/FormControl';
+import InputLabel from '@mui/material/InputLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Select from '@mui/material/Select';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useId, useState, type FormEvent } from 'react';
+import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { RelativeTime } from '../../components/RelativeTime';
+import { SecretOnce } from '../../components/SecretOnce';
+import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { useI18n } from '../../i18n/I18nProvider';
+
+/** Expiry choices in days; 0 is "never". */
+export const EXPIRY_DAYS = [7, 30, 90, 365, 0] as const;
+
+const wide = { display: { xs: 'none', sm: 'table-cell' } } as const;
+
+export interface TokensSectionProps {
+  tokens: Token[] | undefined;
+  error: unknown;
+  onRetry(): void;
+  onCreate(request: CreateTokenRequest): Promise<CreatedToken>;
+  onRevoke(token: Token): Promise<unknown>;
+}
+
+export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: TokensSectionProps) {
+  const { t } = useI18n();
+  const expiryId = useId();
+  const [name, setName] = useState('');
+  const [days, setDays] = useState<number>(30);
+  const [pending, setPending] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [created, setCreated] = useState<CreatedToken | null>(null);
+  const [revoking, setRevoking] = useState<Token | null>(null);
+  const [submitted, setSubmitted] = useState(false);
+  const missingName = submitted && !name.trim();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (!name.trim()) return;
+    setPending(true);
+    setActionError(null);
+    try {
+      setCreated(await onCreate({ name: name.trim(), ...(days > 0 ? { expiresInDays: days } : {}) }));
+      setName('');
+      setSubmitted(false);
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setPending(false);
+    }
+  };
+  const revoke = async (token: Token) => {
+    setRevoking(null);
+    setActionError(null);
+    try {
+      await onRevoke(token);
+      if (created?.id === token.id) setCreated(null);
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
+  return (
+    <Box component="section" aria-labelledby="tokens-title">
+      <Typography variant="h2" id="tokens-title">
+        {t.settings.tokens}
+      </Typography>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+        {t.settings.tokensHelp}
+      </Typography>
+      <Box component="form" onSubmit={submit} noValidate sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', alignItems: 'flex-start', mb: 2 }}>
+        <TextField
+          label={t.settings.tokenName}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          error={missingName}
+          helperText={missingName ? t.login.required : undefined}
+          slotProps={{ htmlInput: { maxLength: 64 } }}
+          sx={{ minWidth: 220, flex: '1 1 220px', maxWidth: 360 }}
+        />
+        <FormControl sx={{ minWidth: 160 }}>
+          <InputLabel id={expiryId}>{t.settings.expiry}</InputLabel>
+          <Select labelId={expiryId} label={t.settings.expiry} value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {EXPIRY_DAYS.map((d) => (
+              <MenuItem key={d} value={d}>
+                {d === 0 ? t.settings.neverExpires : t.settings.expiresIn(d)}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        <Button type="submit" variant="contained" size="large" disabled={pending} sx={{ mt: 0.5 }}>
+          {t.settings.createToken}
+        </Button>
+      </Box>
+      {created && (
+        <Box sx={{ mb: 2 }}>
+          <SecretOnce message={t.settings.tokenShownOnce} secret={created.token} label={t.settings.newToken} onClose={() => setCreated(null)} />
+        </Box>
+      )}
+      {actionError !== null && (
+        <Box sx={{ mb: 2 }}>
+          <ErrorState error={actionError} />
+        </Box>
+      )}
+      {tokens === undefined && error ? (
+        <ErrorState error={error} onRetry={onRetry} />
+      ) : tokens === undefined ? (
+        <LoadingState />
+      ) : tokens.length === 0 ? (
+        <EmptyState title={t.settings.noTokens} />
+      ) : (
+        <TableContainer>
+          <Table size="small" aria-labelledby="tokens-title">
+            <TableHead>
+              <TableRow>
+                <TableCell>{t.settings.name}</TableCell>
+                <TableCell sx={wide}>{t.settings.created}</TableCell>
+                <TableCell>{t.settings.expires}</TableCell>
+                <TableCell sx={wide}>{t.settings.lastUsed}</TableCell>
+                <TableCell align="right">{t.home.actions}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {tokens.map((token) => (
+                <TableRow key={token.id} hover>
+                  <TableCell component="th" scope="row" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                    {token.name}
+                  </TableCell>
+                  <TableCell sx={wide}>
+                    <RelativeTime at={token.createdAt} />
+                  </TableCell>
+                  <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} /> : t.settings.neverExpires}</TableCell>
+                  <TableCell sx={wide}>
+                    {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
+                    {token.lastUsedAt && token.lastUsedFrom && (
+                      <Typography variant="caption" color="text.secondary" component="span">
+                        {' '}
+                        {t.settings.from(token.lastUsedFrom)}
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell align="right">
+                    <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
+                      {t.settings.revoke}
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <ConfirmDialog
+        open={revoking !== null}
+        title={t.settings.revokeTitle(revoking?.name ?? '')}
+        body={t.settings.revokeBody}
+        confirmLabel={t.settings.revoke}
+        onCancel={() => setRevoking(null)}
+        onConfirm={() => revoking && void revoke(revoking)}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,227 @@
+/**
+ * Shared fixtures for the dashboard's tests, screenshots and benchmark: one small team with
+ * its machines, sandboxes and tokens, all at times relative to MOCK_NOW.
+ */
+import type {
+  CreatedToken,
+  Image,
+  Machine,
+  Me,
+  RecentEvent,
+  Sandbox,
+  SandboxEvent,
+  Token,
+  User,
+} from '../api/types';
+
+export const MOCK_NOW = Date.parse('2026-03-02T10:00:00.000Z');
+const GiB = 1024 ** 3;
+const ago = (ms: number) => new Date(MOCK_NOW - ms).toISOString();
+const minutes = (n: number) => n * 60_000;
+const hours = (n: number) => n * 3_600_000;
+
+export const MockUser: User = { id: 2, username: 'alice', admin: false, disabled: false, createdAt: ago(hours(24 * 30)) };
+export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)) };
+export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)) };
+export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
+
+export const MockLimits: Me['limits'] = {
+  defaults: { cpus: 2, memoryGiB: 8 },
+  max: { cpus: 16, memoryGiB: 64, gpus: 2, sandboxes: 3 },
+};
+export const MockMe: Me = { user: MockUser, limits: MockLimits };
+export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
+
+export const MockImages: Image[] = [
+  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true },
+  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false },
+];
+
+export const MockSandboxRunning: Sandbox = {
+  id: 'sbx_a1',
+  name: 'main',
+  user: 'alice',
+  state: 'running',
+  reason: null,
+  image: 'notebook',
+  machine: 'gpu-1',
+  cpus: 4,
+  memoryGiB: 16,
+  gpus: ['GPU-0b1c'],
+  url: 'http://127.0.0.1:8000/user/alice/main/',
+  createdAt: ago(hours(3) + minutes(1)),
+  startedAt: ago(hours(3)),
+  stoppedAt: null,
+  lastActivityAt: ago(minutes(4)),
+};
+
+export const MockSandboxStarting: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a2',
+  name: 'exp',
+  state: 'pulling',
+  gpus: [],
+  cpus: 2,
+  memoryGiB: 8,
+  url: 'http://127.0.0.1:8000/user/alice/exp/',
+  createdAt: ago(minutes(1)),
+  startedAt: null,
+  lastActivityAt: null,
+};
+
+export const MockSandboxFailed: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a3',
+  name: 'old',
+  state: 'failed',
+  reason: 'The container exited with code 1 before answering.',
+  gpus: [],
+  cpus: 2,
+  memoryGiB: 8,
+  url: 'http://127.0.0.1:8000/user/alice/old/',
+  createdAt: ago(hours(30)),
+  startedAt: null,
+  stoppedAt: ago(hours(30)),
+  lastActivityAt: null,
+};
+
+export const MockSandboxStopped: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a4',
+  name: 'train',
+  state: 'stopped',
+  reason: 'stopped by its owner',
+  gpus: [],
+  url: 'http://127.0.0.1:8000/user/alice/train/',
+  createdAt: ago(hours(50)),
+  startedAt: ago(hours(50)),
+  stoppedAt: ago(hours(26)),
+  lastActivityAt: ago(hours(27)),
+};
+
+export const MockSandboxes: Sandbox[] = [MockSandboxRunning, MockSandboxStarting, MockSandboxFailed, MockSandboxStopped];
+
+export const MockOthersSandbox: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_b1',
+  user: 'carol',
+  name: 'thesis',
+  machine: 'gpu-2',
+  url: 'http://127.0.0.1:8000/user/carol/thesis/',
+};
+
+const gpu = (index: number, sandboxId: string | null, user: string | null, utilizationPercent: number) => ({
+  index,
+  uuid: `GPU-${index}-0b1c`,
+  name: 'NVIDIA A100 80GB PCIe',
+  memoryTotalBytes: 80 * GiB,
+  memoryUsedBytes: sandboxId ? 31.5 * GiB : 0.4 * GiB,
+  utilizationPercent,
+  temperatureC: sandboxId ? 64 : 33,
+  sandboxId,
+  user,
+});
+
+export const MockMachine: Machine = {
+  name: 'gpu-1',
+  status: 'up',
+  lastSeenAt: ago(5_000),
+  error: null,
+  engine: { version: '26.1.5', os: 'Debian GNU/Linux 12 (bookworm)' },
+  cpus: 32,
+  memoryBytes: 256 * GiB,
+  allocated: { cpus: 6, memoryBytes: 24 * GiB },
+  usage: { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, diskUsedBytes: 1.1 * 1024 * GiB, diskTotalBytes: 1.8 * 1024 * GiB, at: ago(5_000) },
+  gpus: [gpu(0, 'sbx_a1', 'alice', 87), gpu(1, null, null, 0)],
+  sandboxes: [
+    { id: 'sbx_a1', user: 'alice', name: 'main', cpus: 4, memoryGiB: 16, since: ago(hours(3)) },
+    { id: 'sbx_c1', user: 'carol', name: 'eval', cpus: 2, memoryGiB: 8, since: ago(minutes(25)) },
+  ],
+};
+
+/** A machine the hub cannot measure: its bars show what sandboxes were given. */
+export const MockMachineAllocationOnly: Machine = {
+  ...MockMachine,
+  name: 'cpu-1',
+  cpus: 16,
+  memoryBytes: 64 * GiB,
+  allocated: { cpus: 14, memoryBytes: 40 * GiB },
+  usage: null,
+  gpus: [],
+  sandboxes: [
+    { id: 'sbx_d1', user: 'dave', name: 'etl', cpus: 8, memoryGiB: 24, since: ago(hours(7)) },
+    { id: 'sbx_e1', user: 'erin', name: 'main', cpus: 6, memoryGiB: 16, since: ago(hours(2)) },
+  ],
+};
+
+export const MockMachineDown: Machine = {
+  ...MockMachine,
+  name: 'gpu-2',
+  status: 'down',
+  lastSeenAt: ago(minutes(12)),
+  error: 'connect ECONNREFUSED 10.0.0.12:2376',
+  engine: null,
+  allocated: { cpus: 0, memoryBytes: 0 },
+  usage: null,
+  gpus: [],
+  sandboxes: [],
+};
+
+export const MockMachines: Machine[] = [MockMachine, MockMachineAllocationOnly, MockMachineDown];
+
+const event = (id: number, state: SandboxEvent['state'], message: string, percent: number | null = null, sandboxId = MockSandboxRunning.id): SandboxEvent => ({
+  id,
+  sandboxId,
+  at: ago(minutes(1) - id * 1_000),
+  state,
+  message,
+  percent,
+});
+
+export const MockLaunchEventsPulling: SandboxEvent[] = [
+  event(1, 'queued', 'Placed on gpu-1'),
+  event(2, 'pulling', 'Pulling shiva/notebook:latest', 12),
+  event(3, 'pulling', 'Pulling shiva/notebook:latest', 64),
+];
+
+export const MockLaunchEventsRunning: SandboxEvent[] = [
+  event(1, 'queued', 'Placed on gpu-1'),
+  event(2, 'creating', 'Creating the container'),
+  event(3, 'starting', 'Starting'),
+  event(4, 'waiting', 'Waiting for Jupyter to answer'),
+  event(5, 'running', 'Ready'),
+];
+
+export const MockLaunchEventsFailed: SandboxEvent[] = [
+  event(1, 'queued', 'Placed on gpu-1'),
+  event(2, 'creating', 'Creating the container'),
+  event(3, 'starting', 'Starting'),
+  event(
+    4,
+    'failed',
+    "The container exited with code 1 before answering.\n--- last lines of the container's log ---\nTraceback (most recent call last):\n  File \"/opt/start.py\", line 3, in <module>\nModuleNotFoundError: No module named 'jupyter_server'",
+  ),
+];
+
+export const MockRecentEvents: RecentEvent[] = [
+  { ...event(12, 'running', 'Ready', null, 'sbx_a1'), user: 'alice', name: 'main' },
+  { ...event(11, 'failed', 'The container exited with code 1 before answering.', null, 'sbx_a3'), user: 'alice', name: 'old' },
+  { ...event(10, 'pulling', 'Pulling shiva/pytorch:2.6', 48, 'sbx_c1'), user: 'carol', name: 'eval' },
+  { ...event(9, 'stopped', 'stopped by its owner', null, 'sbx_a4'), user: 'alice', name: 'train' },
+];
+
+export const MockTokens: Token[] = [
+  { id: 'tok_1', name: 'laptop', scopes: ['sandboxes:read', 'sandboxes:launch'], createdAt: ago(hours(24 * 12)), expiresAt: new Date(MOCK_NOW + hours(24 * 18)).toISOString(), lastUsedAt: ago(hours(2)), lastUsedFrom: '10.0.4.17' },
+  { id: 'tok_2', name: 'ci', scopes: ['sandboxes:read'], createdAt: ago(hours(24 * 40)), expiresAt: null, lastUsedAt: null, lastUsedFrom: null },
+];
+
+export const MockCreatedToken: CreatedToken = {
+  id: 'tok_3',
+  name: 'scripts',
+  scopes: ['sandboxes:read'],
+  createdAt: new Date(MOCK_NOW).toISOString(),
+  expiresAt: new Date(MOCK_NOW + hours(24 * 30)).toISOString(),
+  lastUsedAt: null,
+  lastUsedFrom: null,
+  token: 'shiva_7Hc2pQ9vXkR4mN8sT1wZ5yB3',
+};

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatRelative, percentOf } from './format';
+
+const GiB = 1024 ** 3;
+
+describe('formatting', () => {
+  it('writes sizes in GiB, and TiB from 1024 GiB', () => {
+    expect(formatBytes(2.5 * GiB, 'en-GB')).toBe('2.5 GiB');
+    expect(formatBytes(61.2 * GiB, 'en-GB')).toBe('61 GiB');
+    expect(formatBytes(1536 * GiB, 'en-GB')).toBe('1.5 TiB');
+  });
+
+  it('writes times relative to now in the chosen language', () => {
+    const now = Date.parse('2026-03-02T10:00:00Z');
+    expect(formatRelative('2026-03-02T07:00:00Z', now, 'en-GB')).toBe('3 hours ago');
+    expect(formatRelative('2026-03-02T07:00:00Z', now, 'ja-JP')).toBe('3 時間前');
+    expect(formatRelative('2026-03-20T10:00:00Z', now, 'en-GB')).toBe('in 18 days');
+  });
+
+  it('keeps percentages between 0 and 100', () => {
+    expect(percentOf(5, 0)).toBe(0);
+    expect(percentOf(150, 100)).toBe(100);
+    expect(percentOf(1, 4)).toBe(25);
+  });
+});

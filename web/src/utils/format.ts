@@ -1,0 +1,72 @@
+/** Numbers, sizes and times as a person reads them, in the chosen language. */
+export const GiB = 1024 ** 3;
+
+const round = (value: number, digits: number): number => {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+};
+
+/** Intl formatters are slow to make and quick to use: the machines page formats thousands of values. */
+const cache = new Map<string, Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
+
+function cached<T extends Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat>(
+  key: string,
+  make: () => T,
+  is: (f: Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat) => f is T,
+): T {
+  const found = cache.get(key);
+  if (found && is(found)) return found;
+  const made = make();
+  cache.set(key, made);
+  return made;
+}
+
+const numberFormat = (locale: string, digits: number) =>
+  cached(`n:${locale}:${digits}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }), (f) => f instanceof Intl.NumberFormat);
+const relativeFormat = (locale: string) =>
+  cached(`r:${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }), (f) => f instanceof Intl.RelativeTimeFormat);
+const dateTimeFormat = (locale: string) =>
+  cached(`d:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }), (f) => f instanceof Intl.DateTimeFormat);
+
+export function formatNumber(value: number, locale: string, maximumFractionDigits = 1): string {
+  return numberFormat(locale, maximumFractionDigits).format(round(value, maximumFractionDigits));
+}
+
+/** Bytes in GiB (or TiB from 1024 GiB), the units the limits are given in. */
+export function formatBytes(bytes: number, locale: string): string {
+  const gib = bytes / GiB;
+  if (gib >= 1024) return `${formatNumber(gib / 1024, locale)} TiB`;
+  return `${formatNumber(gib, locale, gib < 10 ? 1 : 0)} GiB`;
+}
+
+export function formatGiB(gib: number, locale: string): string {
+  return `${formatNumber(gib, locale, 2)} GiB`;
+}
+
+export function percentOf(used: number, total: number): number {
+  if (!(total > 0)) return 0;
+  return Math.min(100, Math.max(0, (used / total) * 100));
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
+/** "3 minutes ago", "in 2 days", "now". */
+export function formatRelative(iso: string, now: number, locale: string): string {
+  const diff = new Date(iso).getTime() - now;
+  const format = relativeFormat(locale);
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms) return format.format(Math.trunc(diff / ms), unit);
+  }
+  return format.format(0, 'second');
+}
+
+export function formatDateTime(iso: string, locale: string): string {
+  return dateTimeFormat(locale).format(new Date(iso));
+}
