@@ -177,11 +177,20 @@ describe('the API', () => {
       const launched = await t.api<{ id: string }>(frank, 'POST', '/api/sandboxes', { name: 'busy' });
       await t.hub.sandboxes.settle();
       expect((await t.api(frank, 'GET', '/api/me')).status).toBe(200);
+      const signedIn = await fetch(`${t.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'frank', password: 'frank-password-123' }),
+      });
+      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      expect((await fetch(`${t.url}/api/me`, { headers: { cookie } })).status).toBe(200);
       const id = (await find('frank')).id;
       const res = await t.api<U>(t.adminToken, 'PATCH', `/api/users/${id}`, { disabled: true });
       expect(res.body.disabled).toBe(true);
       expect((await t.api(frank, 'GET', '/api/me')).status).toBe(401);
       expect((await fetch(`${t.url}/user/frank/busy/`, { headers: { authorization: `Bearer ${frank}` } })).status).toBe(401);
+      expect((await fetch(`${t.url}/api/me`, { headers: { cookie } })).status).toBe(401);
+      expect((await fetch(`${t.url}/user/frank/busy/`, { headers: { cookie } })).status).toBe(401);
       expect((await t.api<{ state: string }>(t.adminToken, 'GET', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('stopped');
       const login = await fetch(`${t.url}/api/auth/login`, {
         method: 'POST',
