@@ -55,6 +55,15 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect(wrong.stderr).toContain('INVALID_CREDENTIALS');
   });
 
+  it('signs in with a token from the dashboard, for company sign-in', async () => {
+    const saved = await shiva(['login', '--token-stdin'], t.adminToken);
+    expect(saved.stdout).toContain('as admin with your token');
+    const bad = await shiva(['login', '--token-stdin'], 'shiva_not-a-token');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('UNAUTHENTICATED');
+    await shiva(['login', '--username', 'admin', '--password-stdin'], ADMIN_PASSWORD);
+  });
+
   it('adds a user as admin and prints the generated password once', async () => {
     const added = await shiva(['users', 'add', 'dana']);
     expect(added.stdout).toMatch(/Created user dana\.\nPassword \(shown only now\): \S{16,}/);

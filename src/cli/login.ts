@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import type { CreatedToken } from '../contract/api.js';
+import type { CreatedToken, Me } from '../contract/api.js';
 import { HubClient, loadCredentials, saveCredentials } from './client.js';
 import { printJson } from './output.js';
 
@@ -13,9 +13,18 @@ export function registerLogin(program: Command): void {
     .option('--url <url>', 'the hub, e.g. http://127.0.0.1:8000 (or SHIVA_URL)')
     .option('-u, --username <name>', 'your username')
     .option('--password-stdin', 'read the password from standard input (for scripts)')
+    .option('--token-stdin', 'save an API token made in the dashboard (read from standard input) instead; for company sign-in')
     .option('--json', 'print JSON')
-    .action(async (opts: { url?: string; username?: string; passwordStdin?: boolean; json?: boolean }) => {
+    .action(async (opts: { url?: string; username?: string; passwordStdin?: boolean; tokenStdin?: boolean; json?: boolean }) => {
       const { url } = await loadCredentials(opts);
+      if (opts.tokenStdin) {
+        const token = (await readAll(process.stdin)).trim();
+        const me = await new HubClient({ url, token }).request<Me>('GET', '/api/me');
+        const file = await saveCredentials({ url, token, username: me.user.username });
+        if (opts.json) printJson({ url, username: me.user.username, saved: file });
+        else process.stdout.write(`Signed in to ${url} as ${me.user.username} with your token; saved in ${file}.\n`);
+        return;
+      }
       const username = opts.username ?? (await ask('Username: '));
       const password = opts.passwordStdin ? (await readAll(process.stdin)).trim() : await ask('Password: ', true);
       const client = new HubClient({ url });
