@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { Ledger } from './ledger.js';
+import { place, type MachineCapacity } from './place.js';
+
+const GiB = 1024 ** 3;
+const gpus = (machine: string, n: number) => Array.from({ length: n }, (_, i) => `${machine}-gpu${i}`);
+const machines: MachineCapacity[] = [
+  { name: 'a', up: true, cpus: 32, memoryBytes: 256 * GiB, gpus: gpus('a', 8) },
+  { name: 'b', up: true, cpus: 32, memoryBytes: 256 * GiB, gpus: gpus('b', 8) },
+  { name: 'c', up: false, cpus: 64, memoryBytes: 512 * GiB, gpus: gpus('c', 8) },
+];
+
+describe('placement', () => {
+  it('packs onto the fullest machine that fits, and spreads onto the emptiest', () => {
+    const holdings = [{ machine: 'b', cpus: 4, memoryBytes: 16 * GiB, gpus: ['b-gpu0', 'b-gpu1'] }];
+    const request = { cpus: 4, memoryBytes: 16 * GiB, gpus: 2 };
+    expect(place(machines, holdings, request, 'pack')).toEqual({ ok: true, machine: 'b', gpus: ['b-gpu2', 'b-gpu3'] });
+    expect(place(machines, holdings, request, 'spread')).toEqual({ ok: true, machine: 'a', gpus: ['a-gpu0', 'a-gpu1'] });
+  });
+
+  it('never places on a machine that is down, honours a pinned machine, and names what is short', () => {
+    const big = { cpus: 48, memoryBytes: 8 * GiB, gpus: 0 };
+    const result = place(machines, [], big, 'pack');
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toBe('a: 32 of 48 CPUs free; b: 32 of 48 CPUs free');
+      expect(result.mostRoom?.machine).toBe('b');
+    }
+    expect(place(machines, [], { cpus: 1, memoryBytes: GiB, gpus: 0, machine: 'a' }, 'spread')).toMatchObject({ ok: true, machine: 'a' });
+    expect(place(machines, [], { cpus: 1, memoryBytes: GiB, gpus: 0, machine: 'c' }, 'pack')).toMatchObject({ ok: false, reason: 'c does not answer' });
+  });
+
+  it('lets sandboxes share GPUs only where an admin allowed it', () => {
+    const shared: MachineCapacity[] = [{ name: 's', up: true, cpus: 8, memoryBytes: 64 * GiB, gpus: ['s0'], shareGpus: true }];
+    const holdings = [{ machine: 's', cpus: 1, memoryBytes: GiB, gpus: ['s0'] }];
+    expect(place(shared, holdings, { cpus: 1, memoryBytes: GiB, gpus: 1 }, 'pack')).toEqual({ ok: true, machine: 's', gpus: ['s0'] });
+    const exclusive = [{ ...shared[0]!, shareGpus: false }];
+    expect(place(exclusive, holdings, { cpus: 1, memoryBytes: GiB, gpus: 1 }, 'pack').ok).toBe(false);
+  });
+
+  it('never gives a GPU twice or overcommits, however many reserve at once', () => {
+    const ledger = new Ledger(() => machines, 'spread');
+    const results = Array.from({ length: 50 }, (_, i) => ledger.reserve(`s${i}`, { cpus: 1, memoryBytes: 4 * GiB, gpus: 1 }));
+    const given = results.flatMap((r) => (r.ok ? r.gpus : []));
+    expect(given).toHaveLength(16);
+    expect(new Set(given).size).toBe(16);
+    expect(results.filter((r) => !r.ok)).toHaveLength(34);
+    for (const m of ['a', 'b']) {
+      const held = ledger.held().filter((h) => h.machine === m);
+      expect(held.reduce((s, h) => s + h.memoryBytes, 0)).toBeLessThanOrEqual(256 * GiB);
+    }
+    ledger.release('s0');
+    expect(ledger.reserve('again', { cpus: 1, memoryBytes: 4 * GiB, gpus: 1 }).ok).toBe(true);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Placement: which machine, and which GPUs on it, a launch gets. Pure functions over what each
+ * machine has and what live sandboxes hold; the Ledger (ledger.ts) makes it atomic.
+ *
+ * `pack` fills the fullest machine that fits, keeping whole machines free for big jobs;
+ * `spread` takes the emptiest. GPUs are chosen by id (never "any N"), lowest index first.
+ */
+
+export type Policy = 'pack' | 'spread';
+
+export interface MachineCapacity {
+  name: string;
+  up: boolean;
+  /** What sandboxes may use in all (the machine less what is reserved for the system). */
+  cpus: number;
+  memoryBytes: number;
+  /** GPU ids in index order. */
+  gpus: readonly string[];
+  /** An admin may let sandboxes share this machine's GPUs. */
+  shareGpus?: boolean;
+}
+
+export interface Holding {
+  machine: string;
+  cpus: number;
+  memoryBytes: number;
+  gpus: readonly string[];
+}
+
+export interface PlacementRequest {
+  cpus: number;
+  memoryBytes: number;
+  gpus: number;
+  /** Only this machine. */
+  machine?: string;
+}
+
+export interface Free {
+  machine: string;
+  cpus: number;
+  memoryBytes: number;
+  gpus: string[];
+}
+
+export type Placement = { ok: true; machine: string; gpus: string[] } | { ok: false; reason: string; mostRoom: Free | null };
+
+/** What is left on each machine that is up. */
+export function freeRoom(machines: readonly MachineCapacity[], holdings: readonly Holding[]): Free[] {
+  const byMachine = new Map<string, Free>();
+  for (const m of machines) {
+    if (!m.up) continue;
+    byMachine.set(m.name, { machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: [...m.gpus] });
+  }
+  const sharing = new Set(machines.filter((m) => m.shareGpus).map((m) => m.name));
+  for (const h of holdings) {
+    const free = byMachine.get(h.machine);
+    if (!free) continue;
+    free.cpus -= h.cpus;
+    free.memoryBytes -= h.memoryBytes;
+    if (!sharing.has(h.machine)) free.gpus = free.gpus.filter((g) => !h.gpus.includes(g));
+  }
+  return [...byMachine.values()];
+}
+
+export function place(
+  machines: readonly MachineCapacity[],
+  holdings: readonly Holding[],
+  request: PlacementRequest,
+  policy: Policy,
+): Placement {
+  return placeIn(freeRoom(machines, holdings), machines, request, policy);
+}
+
+/** Placement over room already worked out (the ledger keeps it up to date as it goes). */
+export function placeIn(room: Free[], machines: readonly MachineCapacity[], request: PlacementRequest, policy: Policy): Placement {
+  const candidates = request.machine ? room.filter((f) => f.machine === request.machine) : room;
+  const fits = candidates.filter((f) => f.cpus >= request.cpus - 1e-9 && f.memoryBytes >= request.memoryBytes && f.gpus.length >= request.gpus);
+  if (fits.length === 0) {
+    const mostRoom = [...room].sort(byRoom)[room.length - 1] ?? null;
+    return { ok: false, reason: shortage(machines, candidates, request), mostRoom };
+  }
+  let chosen = fits[0]!;
+  for (const f of fits) {
+    const order = byRoom(f, chosen);
+    if (policy === 'pack' ? order < 0 : order > 0) chosen = f;
+  }
+  return { ok: true, machine: chosen.machine, gpus: chosen.gpus.slice(0, request.gpus) };
+}
+
+/** Least room first: GPUs matter most (they are the scarce thing), then memory, then CPUs. */
+function byRoom(a: Free, b: Free): number {
+  return a.gpus.length - b.gpus.length || a.memoryBytes - b.memoryBytes || a.cpus - b.cpus || a.machine.localeCompare(b.machine);
+}
+
+function shortage(machines: readonly MachineCapacity[], candidates: Free[], request: PlacementRequest): string {
+  if (request.machine) {
+    const m = machines.find((x) => x.name === request.machine);
+    if (!m) return `there is no machine ${request.machine}`;
+    if (!m.up) return `${request.machine} does not answer`;
+  }
+  if (candidates.length === 0) return 'no machine answers';
+  const GiB = 1024 ** 3;
+  const short = (f: Free) => {
+    const lacks: string[] = [];
+    if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
+    if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} of ${round(request.memoryBytes / GiB)} GiB free`);
+    if (f.gpus.length < request.gpus) lacks.push(`${f.gpus.length} of ${request.gpus} GPUs free`);
+    return `${f.machine}: ${lacks.join(', ')}`;
+  };
+  return candidates.map(short).join('; ');
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
