@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { AuthProviders } from '../contract/api.js';
 import { setSessionCookies } from './session-cookies.js';
 import { OidcRefusal } from '../auth/oidc.js';
 import type { App, RouteOptions } from './types.js';
@@ -27,12 +28,7 @@ export async function oidcRoutes(app: App, { hub }: RouteOptions): Promise<void>
       schema: {
         tags: ['auth'],
         summary: 'The ways to sign in to this hub (no auth)',
-        response: {
-          200: Type.Object({
-            local: Type.Boolean(),
-            oidc: Type.Union([Type.Object({ name: Type.String(), loginUrl: Type.String() }), Type.Null()]),
-          }),
-        },
+        response: { 200: AuthProviders },
       },
     },
     async () => ({

@@ -231,6 +231,13 @@ export const Limits = Type.Object({
 export const Me = Type.Object({ user: User, limits: Limits });
 export type Me = Static<typeof Me>;
 
+/** GET /api/auth/providers: the ways to sign in to this hub. */
+export const AuthProviders = Type.Object({
+  local: Type.Boolean(),
+  oidc: Nullable(Type.Object({ name: Type.String(), loginUrl: Type.String() })),
+});
+export type AuthProviders = Static<typeof AuthProviders>;
+
 export const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String() });
 
 export const AuditEntryView = Type.Object({

@@ -5,6 +5,8 @@
 import type { Machine } from '../../../src/contract/api';
 
 export type {
+  AuditEntryView,
+  AuthProviders,
   ChangePasswordRequest,
   CreatedToken,
   CreatedUser,
@@ -27,9 +29,3 @@ export type { ErrorCode } from '../../../src/contract/errors';
 export type MachineGpu = Machine['gpus'][number];
 export type MachineUsage = NonNullable<Machine['usage']>;
 export type MachineSandbox = Machine['sandboxes'][number];
-
-/** GET /api/auth/providers: how one may sign in to this hub (its schema is declared with the route). */
-export interface SignInProviders {
-  local: boolean;
-  oidc: { name: string; loginUrl: string } | null;
-}

@@ -1,6 +1,7 @@
 /** English text of the dashboard; the shape every other language must match. */
 import type { ClientErrorCode } from '../api/client';
-import type { ErrorCode, SandboxState } from '../api/types';
+import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
+import { SCOPE_DESCRIPTIONS, type Scope } from '../../../src/contract/scopes';
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
@@ -21,6 +22,14 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   UNREACHABLE: 'The hub does not answer. Check your connection; it retries by itself.',
   BAD_RESPONSE: 'The hub answered something unexpected. Try again.',
 };
+
+const auditResults: Record<AuditEntryView['result'], string> = {
+  ok: 'ok',
+  refused: 'refused',
+  failed: 'failed',
+};
+
+const scopeDescriptions: Record<Scope, string> = SCOPE_DESCRIPTIONS;
 
 export const en = {
   app: {
@@ -203,6 +212,29 @@ export const en = {
     noEvents: 'No events yet.',
     eventsUnavailable: 'This hub does not report recent events yet.',
     actionsFor: (user: string) => `Actions for ${user}`,
+    endSessions: 'End sessions',
+    endSessionsLabel: (user: string) => `End the sessions of ${user}`,
+    endSessionsTitle: (user: string) => `End every session of ${user}?`,
+    endSessionsBody: 'They are signed out in every browser and sign in again. Their API tokens keep working.',
+    sessionsEnded: (user: string) => `Every session of ${user} has ended.`,
+    audit: 'Audit log',
+    auditHelp: 'Who did what, from where, newest first.',
+    auditFilters: 'Filter the audit log',
+    actor: 'Actor',
+    action: 'Action',
+    target: 'Target',
+    result: 'Result',
+    address: 'Address',
+    details: 'Details',
+    time: 'Time',
+    anyAction: 'Any action',
+    anyResult: 'Any result',
+    results: auditResults,
+    filter: 'Filter',
+    clearFilters: 'Clear',
+    older: 'Older',
+    noAudit: 'Nothing recorded yet.',
+    noAuditMatches: 'Nothing matches these filters.',
   },
   settings: {
     title: 'Settings',
@@ -238,6 +270,9 @@ export const en = {
     revokeLabel: (name: string) => `Revoke ${name}`,
     revokeTitle: (name: string) => `Revoke ${name}?`,
     revokeBody: 'Anything using it stops working at once.',
+    scopes: 'What it may do',
+    scopeDescriptions,
+    noScope: 'Choose at least one.',
   },
   notFound: {
     title: 'Nothing here',

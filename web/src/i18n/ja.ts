@@ -1,6 +1,7 @@
 /** 日本語の文言。形は en.ts と同じでなければならない（型で確かめる）。 */
 import type { ClientErrorCode } from '../api/client';
-import type { ErrorCode, SandboxState } from '../api/types';
+import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
+import type { Scope } from '../../../src/contract/scopes';
 import type { Messages } from './en';
 
 const states: Record<SandboxState, string> = {
@@ -37,6 +38,20 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   NO_CAPACITY: '空きのあるマシンがありません。',
   RUNTIME_UNAVAILABLE: 'コンテナエンジンが応答しません。',
   INTERNAL: 'ハブ内部でエラーが起きました（ログに記録されています）。',
+};
+
+const auditResults: Record<AuditEntryView['result'], string> = {
+  ok: '成功',
+  refused: '拒否',
+  failed: '失敗',
+};
+
+const scopeDescriptions: Record<Scope, string> = {
+  'sandboxes:read': '自分のサンドボックスとそのイベントを見る',
+  'sandboxes:launch': '自分のサンドボックスを起動・停止する',
+  'sandboxes:access': 'プロキシ経由で自分のサンドボックスを開く（Jupyter、その API とカーネル）',
+  'machines:read': 'マシンとイメージカタログを見る',
+  admin: '管理者ができることすべて（管理者のみ）',
 };
 
 export const ja: Messages = {
@@ -220,6 +235,29 @@ export const ja: Messages = {
     noEvents: 'イベントはまだありません。',
     eventsUnavailable: 'このハブはまだ最近のイベントを提供していません。',
     actionsFor: (user) => `${user} の操作`,
+    endSessions: 'セッションを終了',
+    endSessionsLabel: (user) => `${user} のセッションを終了`,
+    endSessionsTitle: (user) => `${user} のすべてのセッションを終了しますか？`,
+    endSessionsBody: 'すべてのブラウザでサインアウトされ、もう一度サインインが必要になります。API トークンは引き続き使えます。',
+    sessionsEnded: (user) => `${user} のすべてのセッションを終了しました。`,
+    audit: '監査ログ',
+    auditHelp: '誰が、何を、どこから行ったか。新しい順です。',
+    auditFilters: '監査ログの絞り込み',
+    actor: '実行者',
+    action: '操作',
+    target: '対象',
+    result: '結果',
+    address: 'アドレス',
+    details: '詳細',
+    time: '日時',
+    anyAction: 'すべての操作',
+    anyResult: 'すべての結果',
+    results: auditResults,
+    filter: '絞り込む',
+    clearFilters: 'クリア',
+    older: 'さらに古いもの',
+    noAudit: 'まだ何も記録されていません。',
+    noAuditMatches: '条件に合うものはありません。',
   },
   settings: {
     title: '設定',
@@ -255,6 +293,9 @@ export const ja: Messages = {
     revokeLabel: (name) => `${name} を無効化`,
     revokeTitle: (name) => `${name} を無効化しますか？`,
     revokeBody: 'これを使っているものはすぐに動かなくなります。',
+    scopes: '許可する操作',
+    scopeDescriptions,
+    noScope: '少なくとも 1 つ選んでください。',
   },
   notFound: {
     title: 'ページがありません',

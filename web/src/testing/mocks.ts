@@ -3,6 +3,7 @@
  * its machines, sandboxes and tokens, all at times relative to MOCK_NOW.
  */
 import type {
+  AuditEntryView,
   CreatedToken,
   Image,
   Machine,
@@ -225,3 +226,21 @@ export const MockCreatedToken: CreatedToken = {
   lastUsedFrom: null,
   token: 'shiva_7Hc2pQ9vXkR4mN8sT1wZ5yB3',
 };
+
+const audit = (id: number, at: string, entry: Omit<AuditEntryView, 'id' | 'at'>): AuditEntryView => ({ id, at, ...entry });
+
+/** A page of the audit log, newest first: sign-ins (one refused), a launch, a stop, an admin's changes. */
+export const MockAuditEntries: AuditEntryView[] = [
+  audit(108, ago(minutes(2)), { actor: 'admin', action: 'user.sessions.end', target: 'bob', result: 'ok', address: '10.0.4.2', details: null }),
+  audit(107, ago(minutes(9)), { actor: 'alice', action: 'sandbox.launch', target: 'alice/main', result: 'ok', address: '10.0.4.17', details: { image: 'notebook', cpus: 4, memoryGiB: 16, gpus: 1 } }),
+  audit(106, ago(minutes(10)), { actor: 'alice', action: 'auth.login', target: null, result: 'ok', address: '10.0.4.17', details: { method: 'password' } }),
+  audit(105, ago(minutes(11)), { actor: 'alice', action: 'auth.login', target: null, result: 'refused', address: '10.0.4.17', details: { method: 'password', error: 'INVALID_CREDENTIALS' } }),
+  audit(104, ago(hours(2)), { actor: 'carol', action: 'sandbox.stop', target: 'sbx_b1', result: 'failed', address: '10.0.4.33', details: { error: 'INTERNAL' } }),
+  audit(103, ago(hours(5)), { actor: 'admin', action: 'user.update', target: 'bob', result: 'ok', address: '10.0.4.2', details: { disabled: true } }),
+];
+
+/** The page before MockAuditEntries. */
+export const MockAuditEntriesOlder: AuditEntryView[] = [
+  audit(102, ago(hours(24)), { actor: 'admin', action: 'user.create', target: 'carol', result: 'ok', address: '10.0.4.2', details: { admin: false } }),
+  audit(101, ago(hours(25)), { actor: 'alice', action: 'token.create', target: 'laptop', result: 'ok', address: '10.0.4.17', details: null }),
+];

@@ -1,7 +1,7 @@
 /** Signing in with a local account; the hub answers with the session cookie. */
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { request } from '../client';
-import type { SignInProviders, User } from '../types';
+import type { AuthProviders, User } from '../types';
 import { meKey } from './me';
 
 export interface SignInRequest {
@@ -23,6 +23,6 @@ export const signInProviders = () =>
   queryOptions({
     queryKey: ['auth', 'providers'] as const,
     queryFn: ({ signal }) =>
-      request<SignInProviders>('/api/auth/providers', { signal }).catch((): SignInProviders => ({ local: true, oidc: null })),
+      request<AuthProviders>('/api/auth/providers', { signal }).catch((): AuthProviders => ({ local: true, oidc: null })),
     staleTime: Infinity,
   });

@@ -1,7 +1,8 @@
-/** Accounts, for admins: the list, creation, and changes (admin, disabled, password). */
+/** Accounts, for admins: the list, creation, changes (admin, disabled, password), ending sessions. */
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { request } from '../client';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../types';
+import { auditKey } from './audit';
 import { meKey } from './me';
 
 export const usersKey = ['users'] as const;
@@ -21,4 +22,10 @@ export interface UpdateUserVariables {
 export const updateUser = (queryClient: QueryClient) => ({
   mutationFn: ({ id, changes }: UpdateUserVariables) => request<User>(`/api/users/${id}`, { method: 'PATCH', body: changes }),
   onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: usersKey }), queryClient.invalidateQueries({ queryKey: meKey })]),
+});
+
+/** Ends every session of the user, in every browser; their API tokens keep working. */
+export const endSessions = (queryClient: QueryClient) => ({
+  mutationFn: (user: Pick<User, 'id'>) => request<null>(`/api/users/${user.id}/sessions`, { method: 'DELETE' }),
+  onSettled: () => queryClient.invalidateQueries({ queryKey: auditKey }),
 });

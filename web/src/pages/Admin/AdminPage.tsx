@@ -1,10 +1,11 @@
-/** Loads users, every sandbox and recent events for admins; others see that the page is not for them. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+/** Loads users, every sandbox, recent events and the audit log for admins; others see that the page is not for them. */
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { auditLog, type AuditFilters } from '../../api/queries/audit';
 import { recentEvents } from '../../api/queries/events';
 import { me as meQuery } from '../../api/queries/me';
 import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
-import { createUser, updateUser, users as usersQuery } from '../../api/queries/users';
+import { createUser, endSessions, updateUser, users as usersQuery } from '../../api/queries/users';
 import { LoadingState } from '../../components/States';
 import { AdminForbiddenView, AdminPageView } from './AdminPageView';
 
@@ -24,6 +25,9 @@ function AdminPageLoaded() {
   const create = useMutation(createUser(queryClient));
   const update = useMutation(updateUser(queryClient));
   const stop = useMutation(stopSandbox(queryClient));
+  const end = useMutation(endSessions(queryClient));
+  const [auditFilters, setAuditFilters] = useState<AuditFilters>({});
+  const audit = useInfiniteQuery(auditLog(auditFilters));
   const [stopping, setStopping] = useState<ReadonlySet<string>>(new Set());
 
   if (!me.data) return <LoadingState />;
@@ -36,6 +40,7 @@ function AdminPageLoaded() {
         onRetry: () => void users.refetch(),
         onCreate: (request) => create.mutateAsync(request),
         onUpdate: (user, changes) => update.mutateAsync({ id: user.id, changes }),
+        onEndSessions: (user) => end.mutateAsync(user),
       }}
       sandboxes={{
         sandboxes: sandboxes.data,
@@ -56,6 +61,16 @@ function AdminPageLoaded() {
         },
       }}
       events={{ events: events.data, error: events.error, onRetry: () => void events.refetch() }}
+      audit={{
+        filters: auditFilters,
+        onFilter: setAuditFilters,
+        entries: audit.data?.pages.flatMap((page) => page.entries),
+        error: audit.error,
+        onRetry: () => void audit.refetch(),
+        hasOlder: audit.hasNextPage,
+        loadingOlder: audit.isFetchingNextPage,
+        onOlder: () => void audit.fetchNextPage(),
+      }}
     />
   );
 }

@@ -3,8 +3,19 @@ import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MockAdminUser, MockOthersSandbox, MockRecentEvents, MockSandboxRunning, MockUser, MockUsers } from '../../testing/mocks';
+import {
+  MockAdminUser,
+  MockAuditEntries,
+  MockAuditEntriesOlder,
+  MockDisabledUser,
+  MockOthersSandbox,
+  MockRecentEvents,
+  MockSandboxRunning,
+  MockUser,
+  MockUsers,
+} from '../../testing/mocks';
 import { renderView } from '../../testing/render';
+import { choose } from '../../testing/select';
 import { AdminForbiddenView, AdminPageView, type AdminPageViewProps } from './AdminPageView';
 
 afterEach(cleanup);
@@ -17,9 +28,11 @@ const props = (overrides: Partial<AdminPageViewProps> = {}): AdminPageViewProps 
     onRetry: vi.fn(),
     onCreate: vi.fn(async (request) => ({ ...MockUser, id: 9, username: request.username, password: 'generated-pass-123' })),
     onUpdate: vi.fn(async () => MockUser),
+    onEndSessions: vi.fn(async () => null),
   },
   sandboxes: { sandboxes: [MockSandboxRunning, MockOthersSandbox], error: null, onRetry: vi.fn(), busyIds: new Set(), stopError: null, onStop: vi.fn() },
   events: { events: MockRecentEvents, error: null, onRetry: vi.fn() },
+  audit: { filters: {}, onFilter: vi.fn(), entries: MockAuditEntries, error: null, onRetry: vi.fn(), hasOlder: true, loadingOlder: false, onOlder: vi.fn() },
   ...overrides,
 });
 
@@ -116,6 +129,116 @@ describe('AdminPageView', () => {
   it('says when the hub has no recent events to give', () => {
     renderView(<AdminPageView {...props({ events: { events: undefined, error: new ApiError(404, 'NOT_FOUND', 'x'), onRetry: vi.fn() } })} />);
     expect(screen.getByText('This hub does not report recent events yet.')).toBeTruthy();
+  });
+
+  it("ends a user's sessions after confirming, and says so", async () => {
+    const p = props();
+    renderView(<AdminPageView {...p} />);
+    await userEvent.click(within(actionsFor('bob')).getByRole('button', { name: 'End the sessions of bob' }));
+    const dialog = screen.getByRole('dialog', { name: 'End every session of bob?' });
+    expect(dialog.textContent).toContain('Their API tokens keep working.');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'End sessions' }));
+    expect(p.users.onEndSessions).toHaveBeenCalledWith(MockDisabledUser);
+    expect(await screen.findByText('Every session of bob has ended.')).toBeTruthy();
+  });
+
+  it('ends no sessions when the confirmation is cancelled', async () => {
+    const p = props();
+    renderView(<AdminPageView {...p} />);
+    await userEvent.click(within(actionsFor('alice')).getByRole('button', { name: 'End the sessions of alice' }));
+    await userEvent.click(within(screen.getByRole('dialog', { name: 'End every session of alice?' })).getByRole('button', { name: 'Cancel' }));
+    expect(p.users.onEndSessions).not.toHaveBeenCalled();
+  });
+
+  it('shows the audit log: who, what, on what, with which result, from where and the details', () => {
+    renderView(<AdminPageView {...props()} />);
+    const rows = within(screen.getByRole('table', { name: 'Audit log' })).getAllByRole('row');
+    expect(rows[0]!.textContent).toBe('TimeActorActionTargetResultAddressDetails');
+    expect(rows.slice(1)).toHaveLength(MockAuditEntries.length);
+    const launch = rows[2]!;
+    expect([...launch.children].map((c) => c.textContent)).toEqual([
+      expect.stringMatching(/2 Mar 2026|Mar 2, 2026/),
+      'alice',
+      'sandbox.launch',
+      'alice/main',
+      'ok',
+      '10.0.4.17',
+      'image=notebook cpus=4 memoryGiB=16 gpus=1',
+    ]);
+    expect(rows[4]!.textContent).toContain('refused');
+    expect(rows[4]!.textContent).toContain('method=password error=INVALID_CREDENTIALS');
+    expect(rows[5]!.textContent).toContain('failed');
+  });
+
+  it('filters the audit log by actor, action and result', async () => {
+    const p = props();
+    renderView(<AdminPageView {...p} />);
+    const filters = screen.getByRole('search', { name: 'Filter the audit log' });
+    await userEvent.type(within(filters).getByRole('textbox', { name: 'Actor' }), 'alice{Enter}');
+    expect(p.audit.onFilter).toHaveBeenLastCalledWith({ actor: 'alice' });
+    await choose('Action', 'auth.login');
+    expect(p.audit.onFilter).toHaveBeenLastCalledWith({ actor: 'alice', action: 'auth.login' });
+    await choose('Result', 'refused');
+    expect(p.audit.onFilter).toHaveBeenLastCalledWith({ actor: 'alice', result: 'refused' });
+  });
+
+  it('offers every recorded action as a filter', async () => {
+    renderView(<AdminPageView {...props()} />);
+    await userEvent.click(screen.getByRole('combobox', { name: 'Action' }));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Any action',
+      'auth.login',
+      'auth.logout',
+      'sandbox.launch',
+      'sandbox.stop',
+      'user.create',
+      'user.update',
+      'user.password',
+      'user.sessions.end',
+      'token.create',
+      'token.revoke',
+    ]);
+  });
+
+  it('clears the filters', async () => {
+    const p = props({ audit: { ...props().audit, filters: { actor: 'alice', result: 'failed' } } });
+    renderView(<AdminPageView {...p} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    expect(p.audit.onFilter).toHaveBeenLastCalledWith({});
+  });
+
+  it('loads older entries below the newer ones, and offers no more after the oldest', async () => {
+    const p = props();
+    const { unmount } = renderView(<AdminPageView {...p} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Older' }));
+    expect(p.audit.onOlder).toHaveBeenCalled();
+    unmount();
+    renderView(<AdminPageView {...props({ audit: { ...p.audit, entries: [...MockAuditEntries, ...MockAuditEntriesOlder], hasOlder: false } })} />);
+    const rows = within(screen.getByRole('table', { name: 'Audit log' })).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.children[2]!.textContent).slice(-2)).toEqual(['user.create', 'token.create']);
+    expect(screen.queryByRole('button', { name: 'Older' })).toBeNull();
+  });
+
+  it('says when the audit log is empty, or nothing matches the filters', () => {
+    const empty = { ...props().audit, entries: [], hasOlder: false };
+    const { unmount } = renderView(<AdminPageView {...props({ audit: empty })} />);
+    expect(screen.getByText('Nothing recorded yet.')).toBeTruthy();
+    unmount();
+    renderView(<AdminPageView {...props({ audit: { ...empty, filters: { action: 'token.revoke' } } })} />);
+    expect(screen.getByText('Nothing matches these filters.')).toBeTruthy();
+  });
+
+  it('shows the audit log loading, and failing with a way to try again', async () => {
+    const loading = { ...props().audit, entries: undefined };
+    const { unmount } = renderView(<AdminPageView {...props({ audit: loading })} />);
+    const section = screen.getByRole('region', { name: 'Audit log' });
+    expect(within(section).getByRole('status').getAttribute('aria-busy')).toBe('true');
+    unmount();
+    const p = props({ audit: { ...loading, error: new ApiError(403, 'FORBIDDEN', 'Only admins may do this.') } });
+    renderView(<AdminPageView {...p} />);
+    expect(screen.getByText('Only admins may do this.')).toBeTruthy();
+    await userEvent.click(within(screen.getByRole('region', { name: 'Audit log' })).getByRole('button', { name: 'Try again' }));
+    expect(p.audit.onRetry).toHaveBeenCalled();
   });
 
   it('tells a non-admin the page is not for them', () => {

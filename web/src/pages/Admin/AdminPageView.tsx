@@ -1,10 +1,11 @@
-/** Admin: users, every sandbox, and what happened lately. Only admins get here. */
+/** Admin: users, every sandbox, what happened lately, and the audit log. Only admins get here. */
 import Alert from '@mui/material/Alert';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
 import type { User } from '../../api/types';
 import { useI18n } from '../../i18n/I18nProvider';
+import { AuditSection, type AuditSectionProps } from './AuditSection';
 import { EventsSection, type EventsSectionProps } from './EventsSection';
 import { SandboxesSection, type SandboxesSectionProps } from './SandboxesSection';
 import { UsersSection, type UsersSectionProps } from './UsersSection';
@@ -14,9 +15,10 @@ export interface AdminPageViewProps {
   users: Omit<UsersSectionProps, 'me'>;
   sandboxes: SandboxesSectionProps;
   events: EventsSectionProps;
+  audit: AuditSectionProps;
 }
 
-export function AdminPageView({ me, users, sandboxes, events }: AdminPageViewProps) {
+export function AdminPageView({ me, users, sandboxes, events, audit }: AdminPageViewProps) {
   const { t } = useI18n();
   return (
     <>
@@ -33,9 +35,14 @@ export function AdminPageView({ me, users, sandboxes, events }: AdminPageViewPro
           <SandboxesSection {...sandboxes} />
         </CardContent>
       </Card>
-      <Card>
+      <Card sx={{ mb: 3 }}>
         <CardContent>
           <EventsSection {...events} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardContent>
+          <AuditSection {...audit} />
         </CardContent>
       </Card>
     </>

@@ -1,4 +1,4 @@
-/** Users for admins: create, make or remove admin, disable or enable, reset a password. */
+/** Users for admins: create, make or remove admin, disable or enable, reset a password, end their sessions. */
 import PersonAddIcon from '@mui/icons-material/PersonAdd';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -23,6 +23,7 @@ import { useState, type FormEvent } from 'react';
 import { isValidName } from '../../../../src/contract/names';
 import { isApiError } from '../../api/client';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
@@ -39,6 +40,7 @@ export interface UsersSectionProps {
   onRetry(): void;
   onCreate(request: CreateUserRequest): Promise<CreatedUser>;
   onUpdate(user: User, changes: UpdateUserRequest): Promise<unknown>;
+  onEndSessions(user: User): Promise<unknown>;
 }
 
 function CreateUserDialog({ open, onClose, onCreate }: { open: boolean; onClose(): void; onCreate: UsersSectionProps['onCreate'] }) {
@@ -208,18 +210,34 @@ function ResetPasswordDialog({ user, onClose, onUpdate }: { user: User | null; o
   );
 }
 
-export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate }: UsersSectionProps) {
+export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, onEndSessions }: UsersSectionProps) {
   const { t } = useI18n();
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
   const [updateError, setUpdateError] = useState<unknown>(null);
+  const [endingSessions, setEndingSessions] = useState<User | null>(null);
+  const [sessionsEnded, setSessionsEnded] = useState<string | null>(null);
 
   const update = async (user: User, changes: UpdateUserRequest) => {
     setBusy(user.id);
     setUpdateError(null);
     try {
       await onUpdate(user, changes);
+    } catch (err) {
+      setUpdateError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const endSessions = async (user: User) => {
+    setEndingSessions(null);
+    setBusy(user.id);
+    setUpdateError(null);
+    setSessionsEnded(null);
+    try {
+      await onEndSessions(user);
+      setSessionsEnded(user.username);
     } catch (err) {
       setUpdateError(err);
     } finally {
@@ -240,6 +258,11 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate }: 
       {updateError !== null && (
         <Alert severity="error" sx={{ mb: 1 }} onClose={() => setUpdateError(null)}>
           {errorMessage(updateError, t)}
+        </Alert>
+      )}
+      {sessionsEnded !== null && (
+        <Alert severity="success" sx={{ mb: 1 }} onClose={() => setSessionsEnded(null)}>
+          {t.admin.sessionsEnded(sessionsEnded)}
         </Alert>
       )}
       {users === undefined && error ? (
@@ -295,6 +318,16 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate }: 
                         <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
                           {t.admin.resetPassword}
                         </Button>
+                        <Button
+                          size="small"
+                          variant="outlined"
+                          color="error"
+                          disabled={busy === user.id}
+                          aria-label={t.admin.endSessionsLabel(user.username)}
+                          onClick={() => setEndingSessions(user)}
+                        >
+                          {t.admin.endSessions}
+                        </Button>
                       </Box>
                     </TableCell>
                   </TableRow>
@@ -306,6 +339,14 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate }: 
       )}
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
+      <ConfirmDialog
+        open={endingSessions !== null}
+        title={t.admin.endSessionsTitle(endingSessions?.username ?? '')}
+        body={t.admin.endSessionsBody}
+        confirmLabel={t.admin.endSessions}
+        onCancel={() => setEndingSessions(null)}
+        onConfirm={() => endingSessions && void endSessions(endingSessions)}
+      />
     </Box>
   );
 }

@@ -12,7 +12,7 @@ afterEach(cleanup);
 
 const props = (overrides: Partial<SettingsPageViewProps> = {}): SettingsPageViewProps => ({
   password: { onChange: vi.fn(async () => null) },
-  tokens: { tokens: MockTokens, error: null, onRetry: vi.fn(), onCreate: vi.fn(async () => MockCreatedToken), onRevoke: vi.fn(async () => null) },
+  tokens: { admin: false, tokens: MockTokens, error: null, onRetry: vi.fn(), onCreate: vi.fn(async () => MockCreatedToken), onRevoke: vi.fn(async () => null) },
   sessions: { onSignOutEverywhere: vi.fn(async () => null) },
   ...overrides,
 });
@@ -48,10 +48,13 @@ describe('SettingsPageView', () => {
     expect(await screen.findByText('The current password is wrong.')).toBeTruthy();
   });
 
-  it('lists tokens with when they expire and were last used', () => {
+  it('lists tokens with their scopes, when they expire, and when and from where they were last used', () => {
     renderView(<SettingsPageView {...props()} />);
     const rows = within(screen.getByRole('table', { name: 'API tokens' })).getAllByRole('row').slice(1);
     expect(rows[0]!.textContent).toContain('laptop');
+    expect(rows[0]!.textContent).toContain('sandboxes:readsandboxes:launch');
+    expect(rows[1]!.textContent).toContain('ci');
+    expect(rows[1]!.textContent).toContain('sandboxes:read');
     expect(rows[0]!.textContent).toContain('in 18 days');
     expect(rows[0]!.textContent).toContain('2 hours ago from 10.0.4.17');
     expect(rows[1]!.textContent).toContain('Never');
@@ -65,7 +68,7 @@ describe('SettingsPageView', () => {
     await userEvent.type(screen.getByRole('textbox', { name: /Token name/ }), 'scripts');
     await choose('Expires', '90 days');
     await userEvent.click(screen.getByRole('button', { name: 'Create token' }));
-    expect(p.tokens.onCreate).toHaveBeenCalledWith({ name: 'scripts', expiresInDays: 90 });
+    expect(p.tokens.onCreate).toHaveBeenCalledWith({ name: 'scripts', scopes: ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read'], expiresInDays: 90 });
     expect((await screen.findByLabelText('New token')).textContent).toBe(MockCreatedToken.token);
     expect(screen.getByText('Copy your new token now: it is shown only once.')).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Copy' }));
@@ -79,7 +82,50 @@ describe('SettingsPageView', () => {
     await userEvent.type(screen.getByRole('textbox', { name: /Token name/ }), 'forever');
     await choose('Expires', 'Never');
     await userEvent.click(screen.getByRole('button', { name: 'Create token' }));
-    expect(p.tokens.onCreate).toHaveBeenCalledWith({ name: 'forever' });
+    expect(p.tokens.onCreate).toHaveBeenCalledWith({ name: 'forever', scopes: ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read'] });
+  });
+
+  it('offers every scope but admin to a non-admin, each with what it allows, all ticked', () => {
+    renderView(<SettingsPageView {...props()} />);
+    const group = screen.getByRole('group', { name: 'What it may do' });
+    const boxes = within(group).getAllByRole('checkbox');
+    expect(boxes.map((b) => b.closest('label')?.textContent)).toEqual([
+      'sandboxes:read — see your sandboxes and follow their events',
+      'sandboxes:launch — launch and stop your sandboxes',
+      'sandboxes:access — open your sandboxes through the proxy (Jupyter, its API and kernels)',
+      'machines:read — see machines and the image catalogue',
+    ]);
+    expect(boxes.every((b) => b instanceof HTMLInputElement && b.checked)).toBe(true);
+  });
+
+  it('lets an admin give the admin scope too', async () => {
+    const p = props();
+    p.tokens.admin = true;
+    renderView(<SettingsPageView {...p} />);
+    const admin = within(screen.getByRole('group', { name: 'What it may do' })).getByRole('checkbox', { name: /^admin — / });
+    expect(admin instanceof HTMLInputElement && admin.checked).toBe(true);
+    await userEvent.type(screen.getByRole('textbox', { name: /Token name/ }), 'ops');
+    await userEvent.click(screen.getByRole('button', { name: 'Create token' }));
+    expect(p.tokens.onCreate).toHaveBeenCalledWith({
+      name: 'ops',
+      scopes: ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'admin'],
+      expiresInDays: 30,
+    });
+  });
+
+  it('creates a token with only the scopes left ticked, and none without any', async () => {
+    const p = props();
+    renderView(<SettingsPageView {...p} />);
+    const group = screen.getByRole('group', { name: 'What it may do' });
+    const box = (scope: string) => within(group).getByRole('checkbox', { name: new RegExp(`^${scope} — `) });
+    await userEvent.type(screen.getByRole('textbox', { name: /Token name/ }), 'reader');
+    for (const scope of ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read']) await userEvent.click(box(scope));
+    expect(screen.getByText('Choose at least one.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Create token' }).hasAttribute('disabled')).toBe(true);
+
+    await userEvent.click(box('sandboxes:read'));
+    await userEvent.click(screen.getByRole('button', { name: 'Create token' }));
+    expect(p.tokens.onCreate).toHaveBeenCalledWith({ name: 'reader', scopes: ['sandboxes:read'], expiresInDays: 30 });
   });
 
   it('revokes a token after confirming', async () => {

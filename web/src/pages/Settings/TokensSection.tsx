@@ -1,7 +1,13 @@
-/** My API tokens: create one with a name and an expiry (its secret shown once), list, revoke. */
+/** My API tokens: create one with a name, an expiry and scopes (its secret shown once), list, revoke. */
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Chip from '@mui/material/Chip';
 import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormGroup from '@mui/material/FormGroup';
+import FormHelperText from '@mui/material/FormHelperText';
+import FormLabel from '@mui/material/FormLabel';
 import InputLabel from '@mui/material/InputLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Select from '@mui/material/Select';
@@ -14,6 +20,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useState, type FormEvent } from 'react';
+import { SCOPES, type Scope } from '../../../../src/contract/scopes';
 import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -26,7 +33,12 @@ export const EXPIRY_DAYS = [7, 30, 90, 365, 0] as const;
 
 const wide = { display: { xs: 'none', sm: 'table-cell' } } as const;
 
+/** The scopes a person may give a token: `admin` only when they are one. */
+export const grantableScopes = (admin: boolean): Scope[] => SCOPES.filter((scope) => admin || scope !== 'admin');
+
 export interface TokensSectionProps {
+  /** Whether the signed-in user is an admin, who alone may give a token the `admin` scope. */
+  admin: boolean;
   tokens: Token[] | undefined;
   error: unknown;
   onRetry(): void;
@@ -34,11 +46,23 @@ export interface TokensSectionProps {
   onRevoke(token: Token): Promise<unknown>;
 }
 
-export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: TokensSectionProps) {
+export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevoke }: TokensSectionProps) {
   const { t } = useI18n();
   const expiryId = useId();
   const [name, setName] = useState('');
   const [days, setDays] = useState<number>(30);
+  // What was unticked rather than what is ticked: every scope one may give starts ticked, also
+  // `admin` once it is known that the person is one.
+  const [unticked, setUnticked] = useState<ReadonlySet<Scope>>(new Set());
+  const grantable = grantableScopes(admin);
+  const scopes = grantable.filter((scope) => !unticked.has(scope));
+  const toggle = (scope: Scope, on: boolean) =>
+    setUnticked((previous) => {
+      const next = new Set(previous);
+      if (on) next.delete(scope);
+      else next.add(scope);
+      return next;
+    });
   const [pending, setPending] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [created, setCreated] = useState<CreatedToken | null>(null);
@@ -46,15 +70,17 @@ export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: To
   const [submitted, setSubmitted] = useState(false);
   const missingName = submitted && !name.trim();
 
+  const noScope = scopes.length === 0;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
-    if (!name.trim()) return;
+    if (!name.trim() || scopes.length === 0) return;
     setPending(true);
     setActionError(null);
     try {
-      setCreated(await onCreate({ name: name.trim(), ...(days > 0 ? { expiresInDays: days } : {}) }));
+      setCreated(await onCreate({ name: name.trim(), scopes, ...(days > 0 ? { expiresInDays: days } : {}) }));
       setName('');
+      setUnticked(new Set());
       setSubmitted(false);
     } catch (err) {
       setActionError(err);
@@ -102,7 +128,30 @@ export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: To
             ))}
           </Select>
         </FormControl>
-        <Button type="submit" variant="contained" size="large" disabled={pending} sx={{ mt: 0.5 }}>
+        <FormControl component="fieldset" error={noScope} sx={{ flexBasis: '100%' }}>
+          <FormLabel component="legend">{t.settings.scopes}</FormLabel>
+          <FormGroup>
+            {grantable.map((scope) => (
+              <FormControlLabel
+                key={scope}
+                control={<Checkbox size="small" checked={!unticked.has(scope)} onChange={(e) => toggle(scope, e.target.checked)} />}
+                label={
+                  <>
+                    <Box component="code" sx={{ fontWeight: 600 }}>
+                      {scope}
+                    </Box>
+                    <Typography component="span" variant="body2" color="text.secondary">
+                      {' — '}
+                      {t.settings.scopeDescriptions[scope]}
+                    </Typography>
+                  </>
+                }
+              />
+            ))}
+          </FormGroup>
+          {noScope && <FormHelperText>{t.settings.noScope}</FormHelperText>}
+        </FormControl>
+        <Button type="submit" variant="contained" size="large" disabled={pending || scopes.length === 0}>
           {t.settings.createToken}
         </Button>
       </Box>
@@ -128,6 +177,7 @@ export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: To
             <TableHead>
               <TableRow>
                 <TableCell>{t.settings.name}</TableCell>
+                <TableCell sx={wide}>{t.settings.scopes}</TableCell>
                 <TableCell sx={wide}>{t.settings.created}</TableCell>
                 <TableCell>{t.settings.expires}</TableCell>
                 <TableCell sx={wide}>{t.settings.lastUsed}</TableCell>
@@ -139,6 +189,13 @@ export function TokensSection({ tokens, error, onRetry, onCreate, onRevoke }: To
                 <TableRow key={token.id} hover>
                   <TableCell component="th" scope="row" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
                     {token.name}
+                  </TableCell>
+                  <TableCell sx={wide}>
+                    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+                      {token.scopes.map((scope) => (
+                        <Chip key={scope} size="small" variant="outlined" label={scope} sx={{ fontFamily: 'monospace' }} />
+                      ))}
+                    </Box>
                   </TableCell>
                   <TableCell sx={wide}>
                     <RelativeTime at={token.createdAt} />
