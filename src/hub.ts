@@ -35,6 +35,8 @@ export interface HubOptions {
   makeRuntime?: (entry: MachineEntry) => Runtime;
   /** Printed once: the generated admin password, and similar. */
   announce?: (message: string) => void;
+  /** The nvidia-smi to run for the hub's own machine's GPUs. */
+  nvidiaSmi?: string;
   /** Seconds the hub's clock is behind the identity provider's (tests use it to age tokens). */
   oidcClockSkewSeconds?: number;
   /** Start the periodic reconcile and flush jobs (off in some tests, which call them by hand). */
@@ -92,7 +94,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       signInLimits: config.auth.signInAttempts,
     });
     const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
-    const machines = new MachineRegistry(config.machines, makeRuntime, config.dataDir);
+    const machines = new MachineRegistry(config.machines, makeRuntime, config.dataDir, options.nvidiaSmi);
     await machines.refresh();
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');

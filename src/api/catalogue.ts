@@ -38,7 +38,8 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
             memoryBytes: here.reduce((sum, s) => sum + s.memory_bytes, 0),
           },
           usage: m.usage,
-          gpus: [],
+          // Who holds which GPU comes with GPU launches; until then none is held.
+          gpus: m.gpus.map((g) => ({ ...g, sandboxId: null, user: null })),
           sandboxes: here.map((s) => ({
             id: s.id,
             user: s.username,

@@ -194,6 +194,7 @@ export const MachineGpu = Type.Object({
   memoryUsedBytes: Nullable(Type.Number()),
   utilizationPercent: Nullable(Type.Number()),
   temperatureC: Nullable(Type.Number()),
+  powerDrawW: Nullable(Type.Number()),
   sandboxId: Nullable(Type.String()),
   user: Nullable(Type.String()),
 });

@@ -3,6 +3,8 @@
  */
 import type { MachineEntry } from '../config/schema.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
+import { readLocalGpus } from './gpu/local-gpus.js';
+import type { GpuReading } from './gpu/nvidia-smi.js';
 import { HostUsageReader, type HostUsage } from './host-usage.js';
 
 export interface Machine {
@@ -18,12 +20,21 @@ export interface Machine {
   usage: HostUsage | null;
   /** Reads usage; set for an engine on the hub's own host (a unix socket). */
   usageReader: HostUsageReader | null;
+  /** The GPUs last read (the hub's own machine, from nvidia-smi); empty when it has none. */
+  gpus: GpuReading[];
+  /** Why the GPUs could not be read, if they could not. */
+  gpuError: string | null;
 }
 
 export class MachineRegistry {
   private readonly machines = new Map<string, Machine>();
 
-  constructor(entries: readonly MachineEntry[], makeRuntime: (entry: MachineEntry) => Runtime, diskPath = '/') {
+  constructor(
+    entries: readonly MachineEntry[],
+    makeRuntime: (entry: MachineEntry) => Runtime,
+    diskPath = '/',
+    private readonly nvidiaSmi = 'nvidia-smi',
+  ) {
     for (const entry of entries) {
       this.machines.set(entry.name, {
         name: entry.name,
@@ -35,6 +46,8 @@ export class MachineRegistry {
         error: 'not checked yet',
         usage: null,
         usageReader: entry.docker.startsWith('unix://') ? new HostUsageReader(diskPath) : null,
+        gpus: [],
+        gpuError: null,
       });
     }
   }
@@ -57,6 +70,15 @@ export class MachineRegistry {
           machine.lastSeenAt = new Date().toISOString();
           machine.error = null;
           machine.usage = machine.usageReader ? await machine.usageReader.read().catch(() => null) : null;
+          if (machine.usageReader) {
+            try {
+              machine.gpus = await readLocalGpus(this.nvidiaSmi);
+              machine.gpuError = null;
+            } catch (err) {
+              // Keep the last good list: a GPU does not vanish because one reading failed.
+              machine.gpuError = (err as Error).message;
+            }
+          }
         } catch (err) {
           machine.status = 'down';
           machine.error = (err as Error).message;

@@ -37,6 +37,7 @@ export interface TestHubOptions {
   port?: number;
   env?: Record<string, string>;
   oidcClockSkewSeconds?: number;
+  nvidiaSmi?: string;
 }
 
 export const testCatalogue = {
@@ -80,6 +81,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     log,
     env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env },
     oidcClockSkewSeconds: options.oidcClockSkewSeconds,
+    nvidiaSmi: options.nvidiaSmi,
     makeRuntime: options.makeRuntime,
     announce: () => undefined,
     timers: options.timers ?? false,

@@ -45,6 +45,7 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
         memoryUsedBytes: (((m + g * 13 + tick * 3) % 100) / 100) * 80 * GiB,
         utilizationPercent: (m * 7 + g * 19 + tick * 5) % 100,
         temperatureC: 30 + ((m + g + tick) % 50),
+        powerDrawW: 100 + ((m + g) % 300),
         sandboxId: null,
         user: null,
       })),

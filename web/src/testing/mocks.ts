@@ -119,6 +119,7 @@ const gpu = (index: number, sandboxId: string | null, user: string | null, utili
   memoryUsedBytes: sandboxId ? 31.5 * GiB : 0.4 * GiB,
   utilizationPercent,
   temperatureC: sandboxId ? 64 : 33,
+  powerDrawW: sandboxId ? 251.3 : 41.2,
   sandboxId,
   user,
 });
