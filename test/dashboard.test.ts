@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { App } from '../src/api/types.js';
 import { parseConfig } from '../src/config/load.js';
+import { removeDeploymentContainers } from './support/cleanup.js';
 import { createHub, type Hub } from '../src/hub.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
@@ -113,6 +114,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     await browser?.close();
     if (t) {
       await t.hub.sandboxes.settle();
+      await removeDeploymentContainers(t.hub);
       await t.app.close();
       await t.hub.close();
       rmSync(t.dataDir, { recursive: true, force: true });

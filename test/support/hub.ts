@@ -13,6 +13,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { MachineEntry } from '../../src/config/schema.js';
 import { createHub, type Hub } from '../../src/hub.js';
 import type { Runtime } from '../../src/runtime/types.js';
+import { removeDeploymentContainers } from './cleanup.js';
 import { NOTEBOOK_IMAGE, TINY_IMAGE } from './docker.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -125,6 +126,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     },
     async close(closeOptions = {}) {
       await hub.sandboxes.settle();
+      if (!closeOptions.keepData) await removeDeploymentContainers(hub);
       await app.close();
       await hub.close();
       if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
