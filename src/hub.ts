@@ -16,6 +16,7 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { SandboxEvents } from './sandboxes/events.js';
+import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import type { Logger } from './sandboxes/types.js';
@@ -128,20 +129,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     };
     const sandboxes = new SandboxService(deps);
     closers.unshift(() => sandboxes.settle());
-    // What the proxy's 503 page says about a sandbox without a route: kept in memory, because
-    // the proxy never waits on the database. Events are rare, so one lookup per event is cheap.
-    const lastKnown = new Map<string, { state: string; reason: string | null }>();
-    for (const row of await sandboxesRepo.recent({ limit: 1000 })) {
-      const key = `${row.username}/${row.name}`;
-      if (!lastKnown.has(key)) lastKnown.set(key, { state: row.state, reason: row.reason });
-    }
-    closers.unshift(
-      events.subscribe('*', (e) => {
-        void sandboxesRepo.byId(e.sandboxId).then((row) => {
-          if (row) lastKnown.set(`${row.username}/${row.name}`, { state: row.state, reason: row.reason });
-        });
-      }),
-    );
+    const lastKnown = await LastKnownStates.load(sandboxesRepo, events);
+    closers.unshift(() => lastKnown.close());
     const proxy = createProxy({
       routes,
       authenticate: (req) => {
@@ -149,7 +138,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         return hit !== undefined ? hit : auth.fromRequest(req);
       },
       activity,
-      describe: (user, name) => lastKnown.get(`${user}/${name}`),
+      describe: (user, name) => lastKnown.get(user, name),
       sessionCookieName: SESSION_COOKIE,
       loginPath: '/login',
       log,

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ShivaError } from '../contract/errors.js';
-import { isScope, SCOPES, type Scope } from '../contract/scopes.js';
+import { isScope, type Scope } from '../contract/scopes.js';
 import { now } from '../store/database.js';
 import type { SessionRepository } from '../store/sessions.js';
 import type { TokenRepository } from '../store/tokens.js';
@@ -101,8 +101,7 @@ export class Authenticator {
     const session = await this.options.sessions.find(id);
     const at = now();
     const lastSeen = this.sessionUse.get(id) ?? session?.last_seen_at ?? session?.created_at ?? at;
-    const idleSince = new Date(Date.now() - this.options.sessionIdleHours * 3600_000).toISOString();
-    if (!session || session.expires_at <= at || lastSeen <= idleSince) return null;
+    if (!session || session.expires_at <= at || lastSeen <= this.idleSince()) return null;
     this.sessionUse.set(id, at);
     const user = await this.options.users.byId(session.user_id);
     return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id, null)) : null;
@@ -216,8 +215,7 @@ function toIdentity(user: UserRow, via: Identity['via'], credentialId: string | 
 }
 
 function parseScopes(stored: string): ReadonlySet<Scope> {
-  const list = JSON.parse(stored) as string[];
-  return new Set(list.includes('all') ? SCOPES : list.filter(isScope));
+  return new Set((JSON.parse(stored) as string[]).filter(isScope));
 }
 
 /** Reads one cookie without parsing the whole header into an object (this runs per proxied request). */
