@@ -30,6 +30,7 @@ export const SandboxStateSchema = Type.Union([
   Type.Literal('starting'),
   Type.Literal('waiting'),
   Type.Literal('running'),
+  Type.Literal('unknown'),
   Type.Literal('stopping'),
   Type.Literal('stopped'),
   Type.Literal('failed'),
@@ -188,16 +189,44 @@ export type Image = Static<typeof Image>;
 
 export const MachineGpu = Type.Object({
   index: Type.Integer(),
-  uuid: Type.String(),
+  uuid: Type.String({ description: 'The id sandboxes are given this GPU by' }),
   name: Type.String(),
   memoryTotalBytes: Type.Number(),
   memoryUsedBytes: Nullable(Type.Number()),
   utilizationPercent: Nullable(Type.Number()),
   temperatureC: Nullable(Type.Number()),
   powerDrawW: Nullable(Type.Number()),
-  sandboxId: Nullable(Type.String()),
-  user: Nullable(Type.String()),
+  holders: Type.Array(Type.Object({ sandboxId: Type.String(), user: Type.String(), name: Type.String() }), {
+    description: 'The live sandboxes given this GPU (more than one only where the machine shares GPUs)',
+  }),
 });
+export type MachineGpu = Static<typeof MachineGpu>;
+
+const Resources = Type.Object({ cpus: Type.Number(), memoryBytes: Type.Number(), gpus: Type.Integer() });
+
+/** One point of a machine's short history (in memory, every 15 s, the last hour at least). */
+export const MachineSample = Type.Object({
+  at: Time,
+  cpuPercent: Nullable(Type.Number()),
+  memoryUsedBytes: Nullable(Type.Number()),
+  /** Mean utilisation over the machine's GPUs; null without GPUs or readings. */
+  gpuUtilizationPercent: Nullable(Type.Number()),
+  gpuMemoryUsedBytes: Nullable(Type.Number()),
+});
+export type MachineSample = Static<typeof MachineSample>;
+
+export const MachineUsage = Type.Object({
+  cpuPercent: Type.Number(),
+  memoryUsedBytes: Type.Number(),
+  diskUsedBytes: Type.Number(),
+  diskTotalBytes: Type.Number(),
+  networkReceiveBytesPerSecond: Nullable(Type.Number()),
+  networkTransmitBytesPerSecond: Nullable(Type.Number()),
+  temperaturesC: Type.Array(Type.Object({ sensor: Type.String(), celsius: Type.Number() })),
+  source: Type.Union([Type.Literal('host'), Type.Literal('prometheus')], { description: 'Read from /proc and /sys, or through PromQL' }),
+  at: Time,
+});
+export type MachineUsage = Static<typeof MachineUsage>;
 
 export const Machine = Type.Object({
   name: Type.String(),
@@ -207,19 +236,27 @@ export const Machine = Type.Object({
   engine: Nullable(Type.Object({ version: Type.String(), os: Type.String() })),
   cpus: Type.Number(),
   memoryBytes: Type.Number(),
-  allocated: Type.Object({ cpus: Type.Number(), memoryBytes: Type.Number() }, { description: 'What live sandboxes were given' }),
-  usage: Nullable(
-    Type.Object({
-      cpuPercent: Type.Number(),
-      memoryUsedBytes: Type.Number(),
-      diskUsedBytes: Type.Number(),
-      diskTotalBytes: Type.Number(),
-      at: Time,
-    }),
-  ),
+  capacity: Type.Composite([Resources], { description: 'What sandboxes may use in all: the machine less what is reserved for the system, within the caps' }),
+  allocated: Type.Composite([Resources], { description: 'What live sandboxes hold' }),
+  free: Type.Composite([Resources], { description: 'What a new launch could still get here (zero when down)' }),
+  gpuMode: Nullable(Type.Union([Type.Literal('deviceRequests'), Type.Literal('cdi'), Type.Literal('devices')])),
+  usage: Nullable(MachineUsage),
   gpus: Type.Array(MachineGpu),
+  gpusAt: Nullable(Time),
+  history: Type.Array(MachineSample),
   sandboxes: Type.Array(
-    Type.Object({ id: Type.String(), user: Type.String(), name: Type.String(), cpus: Type.Number(), memoryGiB: Type.Number(), since: Time }),
+    Type.Object({
+      id: Type.String(),
+      user: Type.String(),
+      name: Type.String(),
+      state: SandboxStateSchema,
+      cpus: Type.Number(),
+      memoryGiB: Type.Number(),
+      gpus: Type.Array(Type.String()),
+      since: Time,
+      cpuPercent: Nullable(Type.Number({ description: 'From the engine\'s stats; 100 is one CPU' })),
+      memoryUsedBytes: Nullable(Type.Number()),
+    }),
   ),
 });
 export type Machine = Static<typeof Machine>;

@@ -9,7 +9,7 @@ export type SandboxEventRow = Selectable<SandboxEventsTable>;
 /** States a sandbox passes through on its way up; a hub that dies leaves nothing in them. */
 export const LAUNCHING_STATES: readonly SandboxState[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
 export const TERMINAL_STATES: readonly SandboxState[] = ['stopped', 'failed'];
-export const LIVE_STATES: readonly SandboxState[] = [...LAUNCHING_STATES, 'running', 'stopping'];
+export const LIVE_STATES: readonly SandboxState[] = [...LAUNCHING_STATES, 'running', 'unknown', 'stopping'];
 
 export class SandboxRepository {
   constructor(private readonly db: Db) {}

@@ -10,6 +10,7 @@ export type SandboxState =
   | 'starting'
   | 'waiting'
   | 'running'
+  | 'unknown'
   | 'stopping'
   | 'stopped'
   | 'failed';
