@@ -21,11 +21,76 @@ export const ImageEntry = Type.Object(
   strict,
 );
 
+const StaticGpu = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0, description: 'The GPU\'s index on its machine (the N of /dev/nvidiaN)' }),
+    uuid: Type.String({ minLength: 1, description: 'The id sandboxes are given this GPU by, e.g. GPU-… or MIG-…' }),
+    name: Type.String({ default: 'GPU' }),
+    memoryGiB: Type.Number({ minimum: 0, default: 0 }),
+  },
+  strict,
+);
+
 export const MachineEntry = Type.Object(
   {
     name: Name,
-    docker: Type.String({ minLength: 1, description: 'Engine URL as DOCKER_HOST takes it' }),
+    docker: Type.String({ minLength: 1, description: 'Engine URL as DOCKER_HOST takes it: unix://, tcp:// or ssh://' }),
     address: Type.String({ default: '127.0.0.1', description: 'Address sandbox ports are published on and reached at' }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(Type.String({ description: 'PEM file of the CA that signed the engine\'s certificate' })),
+          cert: Type.Optional(Type.String({ description: 'PEM file of the hub\'s client certificate' })),
+          key: Type.Optional(Type.String({ description: 'PEM file of the client certificate\'s key' })),
+        },
+        strict,
+      ),
+    ),
+    reserved: Type.Object(
+      {
+        cpus: Type.Number({ minimum: 0, default: 0, description: 'CPUs kept for the system, never given to sandboxes' }),
+        memoryGiB: Type.Number({ minimum: 0, default: 0, description: 'Memory kept for the system' }),
+      },
+      { ...strict, default: {} },
+    ),
+    max: Type.Object(
+      {
+        cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'The most CPUs all sandboxes here may hold together' })),
+        memoryGiB: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'The most memory all sandboxes here may hold together' })),
+        sandboxes: Type.Optional(Type.Integer({ minimum: 0, description: 'The most live sandboxes on this machine' })),
+      },
+      { ...strict, default: {} },
+    ),
+    gpus: Type.Object(
+      {
+        source: Type.Union([Type.Literal('auto'), Type.Literal('nvidia-smi'), Type.Literal('prometheus'), Type.Literal('static'), Type.Literal('none')], {
+          default: 'auto',
+          description: 'auto: nvidia-smi on the hub\'s own machine or in a short-lived container where the engine has the NVIDIA runtime, else Prometheus when configured, else the static list',
+        }),
+        mode: Type.Union([Type.Literal('deviceRequests'), Type.Literal('cdi'), Type.Literal('devices')], {
+          default: 'deviceRequests',
+          description: 'How a sandbox is given its GPUs: Docker DeviceRequests (NVIDIA Container Toolkit), CDI device names, or /dev/nvidiaN passthrough',
+        }),
+        static: Type.Array(StaticGpu, { default: [], description: 'GPUs listed by hand, for machines whose GPUs cannot be read' }),
+        share: Type.Boolean({ default: false, description: 'Let several sandboxes hold the same GPU' }),
+        devicesDir: Type.String({ default: '/dev', pattern: '^/', description: 'devices mode: where /dev/nvidiaN, nvidiactl and nvidia-uvm are' }),
+        driverLibraries: Type.Array(Type.String({ pattern: '^/' }), {
+          default: [],
+          description: 'devices mode: host paths mounted read-only at the same path (the driver\'s libraries and binaries)',
+        }),
+        cdiPrefix: Type.String({ default: 'nvidia.com/gpu', description: 'cdi mode: the device kind; a GPU is named <prefix>=<uuid>' }),
+      },
+      { ...strict, default: {} },
+    ),
+    prometheus: Type.Optional(
+      Type.Object(
+        {
+          instance: Type.String({ minLength: 1, description: 'The value of the instance label of this machine\'s node_exporter series' }),
+          gpuHostname: Type.Optional(Type.String({ description: 'The Hostname label of this machine\'s DCGM exporter series' })),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -52,6 +117,43 @@ export const ConfigSchema = Type.Object(
       minItems: 1,
       description: 'Defaults to one machine, "local", on DOCKER_HOST or /var/run/docker.sock',
     }),
+    scheduler: Type.Object(
+      {
+        policy: Type.Union([Type.Literal('pack'), Type.Literal('spread')], {
+          default: 'pack',
+          description: 'pack fills the fullest machine that fits, keeping whole machines free; spread takes the emptiest',
+        }),
+        cpuOvercommit: Type.Number({
+          minimum: 1,
+          default: 1,
+          description: 'How many times its CPUs a machine may hand out (CPU limits are shares of time; memory is never overcommitted)',
+        }),
+      },
+      { ...strict, default: {} },
+    ),
+    health: Type.Object(
+      {
+        intervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'How often each machine is asked for its state' }),
+        timeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'A machine that takes longer to answer is down' }),
+        historyMinutes: Type.Number({ minimum: 1, default: 60, description: 'How much of each machine\'s usage is kept in memory for the charts' }),
+      },
+      { ...strict, default: {} },
+    ),
+    prometheus: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://', description: 'A Prometheus server to read node_exporter and DCGM exporter series from' }),
+          timeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+        },
+        strict,
+      ),
+    ),
+    metrics: Type.Object(
+      {
+        public: Type.Boolean({ default: false, description: '/metrics without a token (only behind a firewall); otherwise a token with the metrics:read scope' }),
+      },
+      { ...strict, default: {} },
+    ),
     images: Type.Object(
       {
         default: Name,
