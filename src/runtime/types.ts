@@ -36,7 +36,24 @@ export interface ContainerSpec {
   home: { hostPath: string; containerPath: string };
   /** Numeric uid:gid the sandbox runs as. */
   user: string;
+  /** The GPUs the scheduler gave this sandbox, by id; none when absent. */
+  gpus?: GpuAssignment;
 }
+
+/**
+ * How a container is given its GPUs, always by id so that two sandboxes never get the same one
+ * by accident of counting:
+ * - `deviceRequests`: Docker's DeviceRequests with the nvidia driver and DeviceIDs (what the
+ *   NVIDIA Container Toolkit serves; ids are UUIDs or indexes);
+ * - `cdi`: fully qualified CDI device names such as nvidia.com/gpu=GPU-…;
+ * - `devices`: plain passthrough of device nodes (/dev/nvidiaN, nvidiactl, nvidia-uvm) with the
+ *   driver's user-space files mounted read-only, as nvidia-docker 1.0 did, for engines without
+ *   the toolkit.
+ */
+export type GpuAssignment =
+  | { mode: 'deviceRequests'; ids: string[] }
+  | { mode: 'cdi'; devices: string[] }
+  | { mode: 'devices'; devices: Array<{ hostPath: string; containerPath: string }>; readOnlyMounts: string[] };
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 

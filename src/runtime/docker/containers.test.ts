@@ -192,3 +192,51 @@ describe('demuxLogs', () => {
     expect(demuxLogs(Buffer.alloc(0))).toBe('');
   });
 });
+
+describe('GPU assignment', () => {
+  it('asks the nvidia driver for exactly the given ids', () => {
+    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: ['GPU-aaa', 'GPU-bbb'] } });
+    expect(body.HostConfig?.DeviceRequests).toEqual([{ Driver: 'nvidia', DeviceIDs: ['GPU-aaa', 'GPU-bbb'], Capabilities: [['gpu']] }]);
+    expect(body.HostConfig?.Devices).toBeUndefined();
+  });
+
+  it('names CDI devices for the cdi driver', () => {
+    const body = createOptions({ ...spec, gpus: { mode: 'cdi', devices: ['nvidia.com/gpu=GPU-aaa'] } });
+    expect(body.HostConfig?.DeviceRequests).toEqual([{ Driver: 'cdi', DeviceIDs: ['nvidia.com/gpu=GPU-aaa'] }]);
+  });
+
+  it('passes device nodes through and mounts the driver read-only', () => {
+    const body = createOptions({
+      ...spec,
+      gpus: {
+        mode: 'devices',
+        devices: [
+          { hostPath: '/dev/nvidia3', containerPath: '/dev/nvidia3' },
+          { hostPath: '/dev/nvidiactl', containerPath: '/dev/nvidiactl' },
+        ],
+        readOnlyMounts: ['/usr/lib/x86_64-linux-gnu/libcuda.so.1'],
+      },
+    });
+    expect(body.HostConfig?.Devices).toEqual([
+      { PathOnHost: '/dev/nvidia3', PathInContainer: '/dev/nvidia3', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/nvidiactl', PathInContainer: '/dev/nvidiactl', CgroupPermissions: 'rwm' },
+    ]);
+    expect(body.HostConfig?.Binds).toContain('/usr/lib/x86_64-linux-gnu/libcuda.so.1:/usr/lib/x86_64-linux-gnu/libcuda.so.1:ro');
+    expect(body.HostConfig?.DeviceRequests).toBeUndefined();
+    expect(body.HostConfig?.Privileged).toBe(false);
+  });
+
+  it('asks for nothing when no GPU was given', () => {
+    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: [] } });
+    expect(body.HostConfig?.DeviceRequests).toBeUndefined();
+    expect(body.HostConfig?.Devices).toBeUndefined();
+  });
+
+  it('refuses driver mounts that would expose the engine socket or break the bind syntax', () => {
+    const withMount = (path: string): ContainerSpec => ({ ...spec, gpus: { mode: 'devices', devices: [], readOnlyMounts: [path] } });
+    expect(() => assertNoEngineSocket(withMount('/var/run'))).toThrow(/driver mount \/var\/run would expose/);
+    expect(() => assertNoEngineSocket(withMount('/usr/lib/a:b'))).toThrow(/must not contain ":"/);
+    expect(() => assertNoEngineSocket(withMount('lib/relative'))).toThrow(/must be absolute/);
+    expect(() => assertNoEngineSocket(withMount('/usr/lib/x86_64-linux-gnu/libcuda.so.1'))).not.toThrow();
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
-import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState } from '../types.js';
+import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment } from '../types.js';
 
 /** Where Docker Engines put their socket; never mounted into a sandbox, nor any folder above it. */
 export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
@@ -16,20 +16,28 @@ export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock']
  * holding it) could start a privileged container and own the machine.
  */
 export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonly string[] = []): void {
-  const { hostPath, containerPath } = spec.home;
   const refuse = (why: string): never => {
     throw new RuntimeError('failed', `refusing to create ${spec.name}: ${why}`);
   };
-  for (const path of [hostPath, containerPath]) {
-    if (/docker\.sock/i.test(path)) refuse(`the home mount ${path} names the Docker socket`);
-  }
+  const { hostPath, containerPath } = spec.home;
   if (!posix.isAbsolute(hostPath) || !posix.isAbsolute(containerPath)) refuse('home paths must be absolute');
-  // A colon would be read by the engine as the separator of the bind's own fields.
-  if (hostPath.includes(':') || containerPath.includes(':')) refuse('home paths must not contain ":"');
-  const host = posix.normalize(hostPath).replace(/\/+$/, '') || '/';
-  for (const socket of [...KNOWN_ENGINE_SOCKETS, ...engineSockets]) {
-    if (socket === host || socket.startsWith(host === '/' ? '/' : `${host}/`)) {
-      refuse(`the home mount ${hostPath} would expose the engine's socket ${socket}`);
+  const mounts = [
+    { what: 'the home mount', hostPath, containerPath },
+    // The driver's files for GPU passthrough are host paths too, and an admin's typo could name /run.
+    ...(spec.gpus?.mode === 'devices' ? spec.gpus.readOnlyMounts.map((p) => ({ what: 'the driver mount', hostPath: p, containerPath: p })) : []),
+  ];
+  for (const mount of mounts) {
+    for (const path of [mount.hostPath, mount.containerPath]) {
+      if (/docker\.sock/i.test(path)) refuse(`${mount.what} ${path} names the Docker socket`);
+      // A colon would be read by the engine as the separator of the bind's own fields.
+      if (path.includes(':')) refuse(`${mount.what} ${path} must not contain ":"`);
+    }
+    if (!posix.isAbsolute(mount.hostPath)) refuse(`${mount.what} ${mount.hostPath} must be absolute`);
+    const host = posix.normalize(mount.hostPath).replace(/\/+$/, '') || '/';
+    for (const socket of [...KNOWN_ENGINE_SOCKETS, ...engineSockets]) {
+      if (socket === host || socket.startsWith(host === '/' ? '/' : `${host}/`)) {
+        refuse(`${mount.what} ${mount.hostPath} would expose the engine's socket ${socket}`);
+      }
     }
   }
 }
@@ -55,7 +63,8 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       PidsLimit: spec.pidsLimit,
-      Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`],
+      Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`, ...readOnlyMounts(spec.gpus)],
+      ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
@@ -68,6 +77,27 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
   };
+}
+
+/** The HostConfig fields that hand a container its GPUs (see GpuAssignment). */
+export function gpuOptions(gpus: GpuAssignment | undefined): Pick<Docker.HostConfig, 'DeviceRequests' | 'Devices'> {
+  if (!gpus) return {};
+  switch (gpus.mode) {
+    case 'deviceRequests':
+      return gpus.ids.length === 0 ? {} : { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: gpus.ids, Capabilities: [['gpu']] }] };
+    case 'cdi':
+      // The engine (25 and later, with CDI enabled) resolves each name from the host's CDI specs.
+      return gpus.devices.length === 0 ? {} : { DeviceRequests: [{ Driver: 'cdi', DeviceIDs: gpus.devices }] };
+    case 'devices':
+      return {
+        Devices: gpus.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: 'rwm' })),
+      };
+  }
+}
+
+/** Checked by assertNoEngineSocket before any create. */
+function readOnlyMounts(gpus: GpuAssignment | undefined): string[] {
+  return gpus?.mode === 'devices' ? gpus.readOnlyMounts.map((path) => `${path}:${path}:ro`) : [];
 }
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);

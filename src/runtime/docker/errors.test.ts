@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../types.js';
 import {
+  NO_CDI_MESSAGE,
   NO_NVIDIA_RUNTIME_MESSAGE,
   classifyEngineError,
   classifyPullError,
@@ -68,6 +69,14 @@ describe('classifyEngineError', () => {
     expect(err.kind).toBe('failed');
     expect(err.message).toBe('driver failed programming external connectivity');
     expect(err.message).not.toMatch(/HTTP code|\n\s+at /);
+  });
+
+  it('explains a CDI request on an engine that cannot resolve CDI devices', () => {
+    for (const text of ['could not select device driver "cdi" with capabilities: []', 'unresolvable CDI devices nvidia.com/gpu=GPU-1']) {
+      const err = classifyEngineError(engineError(500, text, 'server error'), { address: 'unix:///var/run/docker.sock' });
+      expect(err.message).toBe(NO_CDI_MESSAGE);
+      expect(err.kind).toBe('failed');
+    }
   });
 
   it('explains a GPU request on an engine without the NVIDIA runtime', () => {

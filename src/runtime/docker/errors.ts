@@ -18,6 +18,9 @@ export interface ErrorContext {
 export const NO_NVIDIA_RUNTIME_MESSAGE =
   "this machine's Docker Engine has no NVIDIA runtime: install the NVIDIA Container Toolkit there and restart the engine, or launch without GPUs";
 
+export const NO_CDI_MESSAGE =
+  "this machine's Docker Engine cannot give CDI devices: it needs Docker 25 or later with the cdi feature and the NVIDIA Container Toolkit's CDI specs (nvidia-ctk cdi generate); or set the machine's gpus.mode to deviceRequests or devices";
+
 /** Socket-level failures: the engine is not there, not listening, not ours to talk to, or not answering. */
 const UNREACHABLE: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -104,6 +107,9 @@ export function classifyEngineError(err: unknown, context: ErrorContext): Runtim
   if (reason !== null) return unavailableError(context.address, reason, err);
 
   if (isMissingNvidiaRuntime(err)) return noNvidiaRuntimeError(err);
+  if (/could not select device driver "?cdi"?|unresolvable CDI devices/i.test(engineMessage(err))) {
+    return new RuntimeError('failed', NO_CDI_MESSAGE, options);
+  }
 
   const status = engineStatus(err);
   const message = engineMessage(err);
