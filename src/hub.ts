@@ -95,7 +95,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       signInLimits: config.auth.signInAttempts,
     });
     const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
-    const machines = new MachineRegistry(config.machines, makeRuntime, config.dataDir, options.nvidiaSmi);
+    const machines = MachineRegistry.fromConfig(config, makeRuntime, { nvidiaSmi: options.nvidiaSmi });
     await machines.refresh();
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
@@ -128,7 +128,11 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
     };
     const sandboxes = new SandboxService(deps);
+    closers.unshift(() => sandboxes.close());
     closers.unshift(() => sandboxes.settle());
+    await sandboxes.restoreHoldings();
+    // A machine already down at start-up: its sandboxes are unknown, as if it went down now.
+    for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);
     const lastKnown = await LastKnownStates.load(sandboxesRepo, events);
     closers.unshift(() => lastKnown.close());
     const proxy = createProxy({
@@ -153,6 +157,15 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       await audit.deleteOlderThan(new Date(Date.now() - config.audit.retentionDays * 86_400_000).toISOString());
     };
     const runReconcile = () => reconcile(deps, sandboxes);
+    machines.onStatusChange((machine) => {
+      if (machine.status === 'down') {
+        log.warn({ machine: machine.name, err: machine.error }, 'machine stopped answering: its sandboxes are unknown until it is back');
+        void sandboxes.markUnknown(machine.name).catch((err: Error) => log.warn({ err: err.message }, 'marking sandboxes unknown failed'));
+      } else {
+        log.info({ machine: machine.name }, 'machine answers again: reconciling its sandboxes');
+        void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
+      }
+    });
     const report = await runReconcile();
     log.info({ ...report, deployment: depId }, 'reconciled sandboxes with the engines');
 
@@ -171,7 +184,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       };
       every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
-      every(15, () => machines.refresh(), 'machine refresh');
+      every(config.health.intervalSeconds, () => machines.refresh(), 'machine health check');
     }
     closers.unshift(flush);
 

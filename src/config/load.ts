@@ -77,6 +77,24 @@ function checkConsistency(config: Config): void {
   for (const m of config.machines) {
     if (machines.has(m.name)) throw new ConfigError(`configuration key machines has the name ${m.name} twice`);
     machines.add(m.name);
+    const indexes = new Set<number>();
+    const uuids = new Set<string>();
+    for (const gpu of m.gpus.static) {
+      if (indexes.has(gpu.index) || uuids.has(gpu.uuid)) {
+        throw new ConfigError(`configuration key machines.${m.name}.gpus.static lists GPU ${gpu.uuid} (index ${gpu.index}) twice`);
+      }
+      indexes.add(gpu.index);
+      uuids.add(gpu.uuid);
+    }
+    if (m.gpus.source === 'static' && m.gpus.static.length === 0) {
+      throw new ConfigError(`configuration key machines.${m.name}.gpus.source is static but gpus.static lists no GPU`);
+    }
+    if (m.gpus.source === 'prometheus' && (!config.prometheus || !m.prometheus?.gpuHostname)) {
+      throw new ConfigError(`configuration key machines.${m.name}.gpus.source is prometheus but prometheus.url or the machine's prometheus.gpuHostname is not set`);
+    }
+    if (m.prometheus && !config.prometheus) {
+      throw new ConfigError(`configuration key machines.${m.name}.prometheus needs the top-level prometheus.url`);
+    }
   }
   const { defaults, limits } = config.sandboxes;
   if (defaults.cpus > limits.cpus) throw new ConfigError('configuration key sandboxes.defaults.cpus is above sandboxes.limits.cpus');

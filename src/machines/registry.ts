@@ -1,53 +1,118 @@
 /**
- * The machines a hub runs sandboxes on, each with its runtime, and what was last heard of each.
+ * The machines a hub runs sandboxes on, each with its runtime, and what was last heard of each:
+ * health, engine facts, usage, GPUs and a short history. `refresh()` is the health check; a
+ * machine that does not answer within the timeout is down from then on, and listeners hear of
+ * every change between up and down (the hub marks sandboxes unknown, then reconciles them).
  */
-import type { MachineEntry } from '../config/schema.js';
+import type { MachineUsage } from '../contract/api.js';
+import type { Config, MachineEntry } from '../config/schema.js';
+import type { MachineCapacity } from '../scheduler/place.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
+import { gpuSources, staticGpus, type GpuSource } from './gpu/inventory.js';
 import { readLocalGpus } from './gpu/local-gpus.js';
-import type { GpuReading } from './gpu/nvidia-smi.js';
-import { HostUsageReader, type HostUsage } from './host-usage.js';
+import { NVIDIA_SMI_ARGS, parseNvidiaSmi, type GpuReading } from './gpu/nvidia-smi.js';
+import { MachineHistory, sampleOf } from './history.js';
+import { HostUsageReader } from './host-usage.js';
+
+const GiB = 1024 ** 3;
+/** nvidia-smi in a container costs a container start: read remote GPUs less often than health. */
+const CONTAINER_GPU_READ_EVERY_MS = 60_000;
 
 export interface Machine {
   name: string;
+  entry: MachineEntry;
   /** The address sandbox ports on this machine are published on and reached at. */
   address: string;
   runtime: Runtime;
+  /** The engine is on the hub's own machine: /proc, /sys and nvidia-smi here describe it. */
+  local: boolean;
   status: 'up' | 'down';
   info: EngineInfo | null;
   lastSeenAt: string | null;
+  /** When it stopped answering; null while up. */
+  downSince: string | null;
   error: string | null;
-  /** What the machine uses, where the hub can read it (its own machine); else null. */
-  usage: HostUsage | null;
-  /** Reads usage; set for an engine on the hub's own host (a unix socket). */
-  usageReader: HostUsageReader | null;
-  /** The GPUs last read (the hub's own machine, from nvidia-smi); empty when it has none. */
+  /** What the machine uses, where the hub can read it (its own machine, or Prometheus); else null. */
+  usage: MachineUsage | null;
+  /** The GPUs last read; a failed reading keeps the last good list (a GPU does not vanish). */
   gpus: GpuReading[];
+  gpusAt: string | null;
+  gpuSource: GpuSource | null;
   /** Why the GPUs could not be read, if they could not. */
   gpuError: string | null;
+  history: MachineHistory;
 }
+
+/** What a Prometheus server knows of a machine (see sources/prometheus.ts). */
+export interface PrometheusReader {
+  usage(entry: MachineEntry): Promise<MachineUsage>;
+  gpus(entry: MachineEntry): Promise<GpuReading[]>;
+}
+
+export interface MachineRegistryOptions {
+  entries: readonly MachineEntry[];
+  makeRuntime: (entry: MachineEntry) => Runtime;
+  /** Where the hub's own disk usage is read (its data directory). */
+  diskPath: string;
+  timeoutSeconds: number;
+  /** How many samples each machine's history keeps. */
+  historySamples: number;
+  /** CPUs each machine may hand out per CPU it has (limits are time shares; see docs). */
+  cpuOvercommit: number;
+  /** The image nvidia-smi runs in on machines with the NVIDIA runtime (the toolkit injects it). */
+  jobImage: string;
+  nvidiaSmi?: string;
+  prometheus?: PrometheusReader | null;
+}
+
+type StatusListener = (machine: Machine) => void;
 
 export class MachineRegistry {
   private readonly machines = new Map<string, Machine>();
+  private readonly hostUsage: HostUsageReader;
+  private readonly listeners: StatusListener[] = [];
+  private readonly containerGpuReadAt = new Map<string, number>();
+  private readonly checked = new Set<string>();
 
-  constructor(
-    entries: readonly MachineEntry[],
+  /** The registry a configuration describes. */
+  static fromConfig(
+    config: Readonly<Config>,
     makeRuntime: (entry: MachineEntry) => Runtime,
-    diskPath = '/',
-    private readonly nvidiaSmi = 'nvidia-smi',
-  ) {
-    for (const entry of entries) {
+    extras: { nvidiaSmi?: string; prometheus?: PrometheusReader | null } = {},
+  ): MachineRegistry {
+    const { health, scheduler, images } = config;
+    return new MachineRegistry({
+      entries: config.machines,
+      makeRuntime,
+      diskPath: config.dataDir,
+      timeoutSeconds: health.timeoutSeconds,
+      historySamples: Math.ceil((health.historyMinutes * 60) / health.intervalSeconds),
+      cpuOvercommit: scheduler.cpuOvercommit,
+      jobImage: images.catalogue.find((i) => i.name === images.default)?.image ?? images.catalogue[0]!.image,
+      ...extras,
+    });
+  }
+
+  constructor(private readonly options: MachineRegistryOptions) {
+    this.hostUsage = new HostUsageReader(options.diskPath);
+    for (const entry of options.entries) {
       this.machines.set(entry.name, {
         name: entry.name,
+        entry,
         address: entry.address,
-        runtime: makeRuntime(entry),
+        runtime: options.makeRuntime(entry),
+        local: entry.docker.startsWith('unix://'),
         status: 'down',
         info: null,
         lastSeenAt: null,
+        downSince: null,
         error: 'not checked yet',
         usage: null,
-        usageReader: entry.docker.startsWith('unix://') ? new HostUsageReader(diskPath) : null,
-        gpus: [],
+        gpus: entry.gpus.source === 'static' ? staticGpus(entry) : [],
+        gpusAt: null,
+        gpuSource: null,
         gpuError: null,
+        history: new MachineHistory(options.historySamples),
       });
     }
   }
@@ -60,30 +125,126 @@ export class MachineRegistry {
     return [...this.machines.values()];
   }
 
-  /** Asks every engine for its facts; a machine that does not answer is marked down with the reason. */
-  async refresh(): Promise<void> {
-    await Promise.all(
-      this.list().map(async (machine) => {
-        try {
-          machine.info = await machine.runtime.info();
-          machine.status = 'up';
-          machine.lastSeenAt = new Date().toISOString();
-          machine.error = null;
-          machine.usage = machine.usageReader ? await machine.usageReader.read().catch(() => null) : null;
-          if (machine.usageReader) {
-            try {
-              machine.gpus = await readLocalGpus(this.nvidiaSmi);
-              machine.gpuError = null;
-            } catch (err) {
-              // Keep the last good list: a GPU does not vanish because one reading failed.
-              machine.gpuError = (err as Error).message;
-            }
-          }
-        } catch (err) {
-          machine.status = 'down';
-          machine.error = (err as Error).message;
-        }
-      }),
-    );
+  /** Calls `listener` whenever a machine goes from up to down or back. */
+  onStatusChange(listener: StatusListener): void {
+    this.listeners.push(listener);
   }
+
+  /** What each machine may give sandboxes in all, for the scheduler. */
+  capacities(): MachineCapacity[] {
+    return this.list().map((m) => capacityOf(m, this.options.cpuOvercommit));
+  }
+
+  /** Checks every machine at once: engine facts within the timeout, then usage and GPUs. */
+  async refresh(): Promise<void> {
+    await Promise.all(this.list().map((m) => this.check(m)));
+  }
+
+  private async check(machine: Machine): Promise<void> {
+    const before = machine.status;
+    const at = new Date().toISOString();
+    try {
+      machine.info = await withTimeout(machine.runtime.info(), this.options.timeoutSeconds * 1000, `no answer within ${this.options.timeoutSeconds} s`);
+      machine.status = 'up';
+      machine.lastSeenAt = at;
+      machine.downSince = null;
+      machine.error = null;
+    } catch (err) {
+      machine.status = 'down';
+      machine.downSince ??= at;
+      machine.error = (err as Error).message;
+    }
+    if (machine.status === 'up') {
+      machine.usage = await this.readUsage(machine).catch(() => null);
+      await this.readGpus(machine);
+      machine.history.add(sampleOf(at, machine.usage, machine.gpus));
+    }
+    // The first check only learns the state; changes after it are news (down, or back up).
+    const first = !this.checked.has(machine.name);
+    this.checked.add(machine.name);
+    if (!first && machine.status !== before) for (const listener of this.listeners) listener(machine);
+  }
+
+  private async readUsage(machine: Machine): Promise<MachineUsage | null> {
+    if (machine.local) {
+      const { memoryTotalBytes: _total, ...usage } = await this.hostUsage.read();
+      return { ...usage, source: 'host' };
+    }
+    if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.usage(machine.entry);
+    return null;
+  }
+
+  private async readGpus(machine: Machine): Promise<void> {
+    const sources = gpuSources(machine.entry, {
+      local: machine.local,
+      nvidiaRuntime: machine.info?.runtimes.includes('nvidia') ?? false,
+      prometheus: Boolean(this.options.prometheus && machine.entry.prometheus?.gpuHostname),
+    });
+    const errors: string[] = [];
+    for (const source of sources) {
+      try {
+        const gpus = await this.readGpusFrom(machine, source);
+        if (gpus === null) return; // not due yet: keep the last reading
+        if (gpus.length === 0 && source !== sources[sources.length - 1]) continue;
+        machine.gpus = gpus;
+        machine.gpusAt = new Date().toISOString();
+        machine.gpuSource = source;
+        machine.gpuError = null;
+        return;
+      } catch (err) {
+        errors.push(`${source}: ${(err as Error).message}`);
+      }
+    }
+    // Keep the last good list: a GPU does not vanish because one reading failed.
+    machine.gpuError = errors.length > 0 ? errors.join('; ') : null;
+  }
+
+  /** The GPUs from one source; null when a costly source was read recently enough. */
+  private async readGpusFrom(machine: Machine, source: GpuSource): Promise<GpuReading[] | null> {
+    switch (source) {
+      case 'static':
+        return staticGpus(machine.entry);
+      case 'nvidia-smi':
+        return readLocalGpus(this.options.nvidiaSmi);
+      case 'prometheus':
+        return this.options.prometheus!.gpus(machine.entry);
+      case 'nvidia-smi-container': {
+        const last = this.containerGpuReadAt.get(machine.name) ?? 0;
+        if (Date.now() - last < CONTAINER_GPU_READ_EVERY_MS && machine.gpuSource === source) return null;
+        this.containerGpuReadAt.set(machine.name, Date.now());
+        const result = await machine.runtime.runJob({
+          image: this.options.jobImage,
+          command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
+          allGpus: true,
+          timeoutMs: 30_000,
+        });
+        if (result.exitCode !== 0) throw new Error(`nvidia-smi exited with ${result.exitCode}: ${result.output.trim().slice(0, 300)}`);
+        return parseNvidiaSmi(result.output);
+      }
+    }
+  }
+}
+
+/** What a machine may give sandboxes: its engine's figures less the reserve, within the caps. */
+export function capacityOf(machine: Pick<Machine, 'name' | 'entry' | 'status' | 'info' | 'gpus'>, cpuOvercommit: number): MachineCapacity {
+  const { reserved, max, gpus } = machine.entry;
+  const cpus = Math.max(0, (machine.info?.cpus ?? 0) - reserved.cpus) * cpuOvercommit;
+  const memoryBytes = Math.max(0, (machine.info?.memoryBytes ?? 0) - reserved.memoryGiB * GiB);
+  return {
+    name: machine.name,
+    up: machine.status === 'up' && machine.info !== null,
+    cpus: max.cpus === undefined ? cpus : Math.min(cpus, max.cpus),
+    memoryBytes: max.memoryGiB === undefined ? memoryBytes : Math.min(memoryBytes, max.memoryGiB * GiB),
+    gpus: machine.gpus.map((g) => g.uuid),
+    shareGpus: gpus.share,
+    ...(max.sandboxes === undefined ? {} : { sandboxes: max.sandboxes }),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

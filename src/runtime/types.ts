@@ -55,6 +55,22 @@ export type GpuAssignment =
   | { mode: 'cdi'; devices: string[] }
   | { mode: 'devices'; devices: Array<{ hostPath: string; containerPath: string }>; readOnlyMounts: string[] };
 
+/** A short command run to completion in a throwaway container (reading a machine's GPUs, say). */
+export interface Job {
+  image: string;
+  command: string[];
+  env?: Record<string, string>;
+  /** Every GPU of the machine with the driver's utilities, as `docker run --gpus all` gives them. */
+  allGpus?: boolean;
+  timeoutMs: number;
+}
+
+export interface JobResult {
+  exitCode: number;
+  /** stdout and stderr, interleaved. */
+  output: string;
+}
+
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface ContainerInfo {
@@ -132,4 +148,6 @@ export interface Runtime {
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   /** The last `lines` lines of the container's stdout and stderr, as text. */
   logs(id: string, lines: number): Promise<string>;
+  /** Runs a job in a container without network and removes the container, whatever happens. */
+  runJob(job: Job): Promise<JobResult>;
 }

@@ -4,7 +4,8 @@
  * act on and the last lines of the container's log, and leaves no container behind.
  */
 import type { ImageEntry } from '../config/schema.js';
-import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type Runtime } from '../runtime/types.js';
+import type { Machine } from '../machines/registry.js';
+import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
 import { now } from '../store/database.js';
 import { LAUNCHING_STATES, type SandboxRow } from '../store/sandboxes.js';
 import type { SandboxState } from '../store/schema.js';
@@ -89,6 +90,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       pidsLimit: ctx.config.sandboxes.pidsLimit,
       home: { hostPath: home, containerPath: homeInside },
       user: `${uid}:${uid}`,
+      gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
     };
     containerId = await createFresh(runtime, spec);
     await step('starting', 'Starting the container', { container_id: containerId });
@@ -135,6 +137,32 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       await ctx.events.record(row.id, 'failed', message);
     }
     ctx.log.warn({ sandbox: row.id, user: row.username, reason }, 'launch failed');
+  }
+}
+
+/** How this machine hands the scheduler's GPUs to a container (see GpuAssignment). */
+export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>, ids: string[]): GpuAssignment | undefined {
+  if (ids.length === 0) return undefined;
+  const { mode, cdiPrefix, devicesDir, driverLibraries } = machine.entry.gpus;
+  switch (mode) {
+    case 'deviceRequests':
+      return { mode, ids };
+    case 'cdi':
+      return { mode, devices: ids.map((id) => `${cdiPrefix}=${id}`) };
+    case 'devices': {
+      const node = (name: string) => ({ hostPath: `${devicesDir}/${name}`, containerPath: `/dev/${name}` });
+      const indexes = ids.map((id) => {
+        const gpu = machine.gpus.find((g) => g.uuid === id);
+        if (!gpu) throw new RuntimeError('failed', `the GPU ${id} is no longer listed on ${machine.name}`);
+        return gpu.index;
+      });
+      // nvidiactl and nvidia-uvm are the driver's shared control nodes every CUDA process opens.
+      return {
+        mode,
+        devices: [...indexes.map((i) => node(`nvidia${i}`)), node('nvidiactl'), node('nvidia-uvm')],
+        readOnlyMounts: driverLibraries,
+      };
+    }
   }
 }
 

@@ -2,7 +2,8 @@
  * The reconciler joins the record of what should exist (the database) with what does (the
  * engines), at start-up and periodically: it adopts running containers of running sandboxes,
  * ends sandboxes whose container is gone, finishes launches and stops a dead hub left halfway,
- * removes containers nobody knows, and rebuilds the route table. It only ever touches containers
+ * removes containers nobody knows, and rebuilds the route table. A sandbox marked unknown while
+ * its machine was down is running again if its container still is, and ended if not. It only ever touches containers
  * that carry this hub's deployment id.
  */
 import { LABELS, type ContainerInfo } from '../runtime/types.js';
@@ -37,9 +38,12 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
       liveIds.add(row.id);
       if (service.isLaunching(row.id)) continue;
       const container = byId.get(row.id);
-      if (row.state === 'running') {
+      if (row.state === 'running' || row.state === 'unknown') {
         if (container?.state === 'running' && container.endpoint) {
           await adopt(deps, row, container);
+          if (row.state === 'unknown' && (await deps.repo.update(row.id, { state: 'running' }, ['unknown']))) {
+            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`);
+          }
           report.adopted++;
         } else {
           const why = container ? `its container exited with code ${container.exitCode ?? '?'}` : 'its container vanished';

@@ -61,7 +61,7 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
   const deps: SandboxServiceDeps = {
     config,
     repo,
-    machines: new MachineRegistry(config.machines, () => runtime),
+    machines: MachineRegistry.fromConfig(config, () => runtime),
     routes,
     events: new SandboxEvents(repo),
     activity: new ActivityRecorder(),

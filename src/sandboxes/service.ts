@@ -10,6 +10,8 @@ import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
 import { LIVE_STATES, TERMINAL_STATES, type SandboxRepository, type SandboxRow } from '../store/sandboxes.js';
 import { randomSecret } from '../auth/secrets.js';
+import { Ledger } from '../scheduler/ledger.js';
+import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
 import { runLaunch } from './launch.js';
@@ -33,26 +35,52 @@ export interface SandboxServiceDeps {
 export class SandboxService {
   /** Launches running in this process, so a stop can cancel one and the reconciler leaves them be. */
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** What every live sandbox holds; placing and reserving are one synchronous step there. */
+  readonly ledger: Ledger;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly deps: SandboxServiceDeps) {}
+  constructor(private readonly deps: SandboxServiceDeps) {
+    this.ledger = new Ledger(() => deps.machines.capacities(), deps.config.scheduler.policy);
+    // Every way a sandbox ends (stop, failed launch, reconciler) records a terminal event.
+    this.unsubscribe = deps.events.subscribe('*', (event) => {
+      if (TERMINAL_STATES.includes(event.state)) this.ledger.release(event.sandboxId);
+    });
+  }
+
+  /** Holds again what the live sandboxes in the database hold (at start-up, before any launch). */
+  async restoreHoldings(): Promise<void> {
+    for (const row of await this.deps.repo.live()) {
+      this.ledger.hold(row.id, { machine: row.machine, cpus: row.cpus, memoryBytes: row.memory_bytes, gpus: JSON.parse(row.gpus) as string[] });
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
 
   async launch(actor: Actor, request: LaunchRequest): Promise<Sandbox> {
     const { config, repo } = this.deps;
     const image = this.imageFor(request.image);
-    const { cpus, memoryGiB } = this.resourcesFor(request);
-    const machine = this.machineFor(request.machine);
+    const { cpus, memoryGiB, gpus } = this.resourcesFor(request);
+    if (request.machine && !this.deps.machines.get(request.machine)) {
+      throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
+    }
     const name = request.name ?? (await this.freeName(actor.userId));
+    const id = randomBytes(8).toString('hex');
+    const wanted: PlacementRequest = { cpus, memoryBytes: Math.round(memoryGiB * GiB), gpus, ...(request.machine ? { machine: request.machine } : {}) };
+    const placement = this.ledger.reserve(id, wanted);
+    if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom);
     const row: SandboxRow = {
-      id: randomBytes(8).toString('hex'),
+      id,
       user_id: actor.userId,
       username: actor.username,
       name,
       image: image.name,
       image_ref: image.image,
-      machine,
+      machine: placement.machine,
       cpus,
-      memory_bytes: Math.round(memoryGiB * GiB),
-      gpus: '[]',
+      memory_bytes: wanted.memoryBytes,
+      gpus: JSON.stringify(placement.gpus),
       state: 'queued',
       reason: null,
       container_id: null,
@@ -64,7 +92,11 @@ export class SandboxService {
       stopped_at: null,
       last_activity_at: null,
     };
-    const outcome = await repo.insertLaunch(row, config.sandboxes.maxPerUser);
+    const outcome = await repo.insertLaunch(row, config.sandboxes.maxPerUser).catch((err: unknown) => {
+      this.ledger.release(id);
+      throw err;
+    });
+    if (outcome !== 'ok') this.ledger.release(id);
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (outcome === 'limit') {
       throw new ShivaError(
@@ -72,9 +104,28 @@ export class SandboxService {
         `You already run ${config.sandboxes.maxPerUser} sandboxes, the most this hub allows; stop one first.`,
       );
     }
-    await this.deps.events.record(row.id, 'queued', `Queued on ${machine}`);
+    const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
+    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
     this.startLaunch(row, image);
     return this.view(row);
+  }
+
+  /**
+   * A machine stopped answering: its running sandboxes become `unknown`. They are not ended (the
+   * machine may only have lost its network) and keep their room; the reconciler settles them
+   * when the machine answers again. Their routes go, so the proxy answers at once with why.
+   */
+  async markUnknown(machine: string): Promise<number> {
+    let marked = 0;
+    for (const row of await this.deps.repo.live()) {
+      if (row.machine !== machine || row.state !== 'running') continue;
+      this.deps.routes.delete(row.username, row.name);
+      if (await this.deps.repo.update(row.id, { state: 'unknown' }, ['running'])) {
+        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`);
+        marked++;
+      }
+    }
+    return marked;
   }
 
   /** Stops a sandbox: cancels its launch if it is still coming up, removes its container, keeps its home. */
@@ -171,30 +222,17 @@ export class SandboxService {
     return image;
   }
 
-  private resourcesFor(request: LaunchRequest): { cpus: number; memoryGiB: number } {
+  private resourcesFor(request: LaunchRequest): { cpus: number; memoryGiB: number; gpus: number } {
     const { defaults, limits } = this.deps.config.sandboxes;
     const cpus = request.cpus ?? defaults.cpus;
     const memoryGiB = request.memoryGiB ?? defaults.memoryGiB;
     const problems: string[] = [];
     if (!(cpus > 0) || cpus > limits.cpus) problems.push(`cpus must be above 0 and at most ${limits.cpus}`);
     if (!(memoryGiB >= 0.125) || memoryGiB > limits.memoryGiB) problems.push(`memoryGiB must be from 0.125 to ${limits.memoryGiB}`);
-    if ((request.gpus ?? 0) > limits.gpus) {
-      problems.push(limits.gpus === 0 ? 'this hub has no GPUs to give' : `gpus must be at most ${limits.gpus}`);
-    }
+    const gpus = request.gpus ?? 0;
+    if (gpus > limits.gpus) problems.push(limits.gpus === 0 ? 'this hub gives no GPUs' : `gpus must be at most ${limits.gpus}`);
     if (problems.length > 0) throw new ShivaError('INVALID_RESOURCES', `Invalid resources: ${problems.join('; ')}.`);
-    return { cpus, memoryGiB };
-  }
-
-  private machineFor(pinned: string | undefined): string {
-    const { machines } = this.deps;
-    if (pinned) {
-      const machine = machines.get(pinned);
-      if (!machine) throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${pinned}.`);
-      return machine.name;
-    }
-    // Placement by room comes with the scheduler; until then, the first machine that answers.
-    const up = machines.list().find((m) => m.status === 'up') ?? machines.list()[0];
-    return up!.name;
+    return { cpus, memoryGiB, gpus };
   }
 
   private async freeName(userId: number): Promise<string> {
@@ -204,3 +242,22 @@ export class SandboxService {
   }
 }
 
+
+/** The 409 for a launch nothing can take: what is short where, and where the most room is. */
+function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null): ShivaError {
+  const asked = `${wanted.cpus} CPUs, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${wanted.gpus} GPUs` : ''}`;
+  const room = mostRoom
+    ? ` The most room is on ${mostRoom.machine}: ${round(Math.max(0, mostRoom.cpus))} CPUs, ${round(Math.max(0, mostRoom.memoryBytes) / GiB)} GiB, ${mostRoom.gpus.length} GPUs.`
+    : '';
+  return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}`, {
+    short: reason,
+    mostRoom: mostRoom && {
+      machine: mostRoom.machine,
+      cpus: round(Math.max(0, mostRoom.cpus)),
+      memoryBytes: Math.max(0, mostRoom.memoryBytes),
+      gpus: mostRoom.gpus.length,
+    },
+  });
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

@@ -7,6 +7,7 @@
 import { placeIn, type Free, type Holding, type MachineCapacity, type Placement, type PlacementRequest, type Policy } from './place.js';
 
 interface Used {
+  sandboxes: number;
   cpus: number;
   memoryBytes: number;
   /** GPU id → how many sandboxes hold it (more than one only where sharing is allowed). */
@@ -26,7 +27,7 @@ export class Ledger {
   /** Places the request and, if it fits, holds its room under `id` at once. */
   reserve(id: string, request: PlacementRequest): Placement {
     const machines = this.machines();
-    const placement = placeIn(this.room(machines), machines, request, this.policy);
+    const placement = placeIn(this.roomOf(machines), machines, request, this.policy);
     if (placement.ok) {
       this.hold(id, { machine: placement.machine, cpus: request.cpus, memoryBytes: request.memoryBytes, gpus: placement.gpus });
     }
@@ -38,6 +39,7 @@ export class Ledger {
     this.release(id);
     this.holdings.set(id, holding);
     const used = this.usedOn(holding.machine);
+    used.sandboxes += 1;
     used.cpus += holding.cpus;
     used.memoryBytes += holding.memoryBytes;
     for (const g of holding.gpus) used.gpus.set(g, (used.gpus.get(g) ?? 0) + 1);
@@ -48,6 +50,7 @@ export class Ledger {
     if (!holding) return;
     this.holdings.delete(id);
     const used = this.usedOn(holding.machine);
+    used.sandboxes -= 1;
     used.cpus -= holding.cpus;
     used.memoryBytes -= holding.memoryBytes;
     for (const g of holding.gpus) {
@@ -57,13 +60,18 @@ export class Ledger {
     }
   }
 
-  private room(machines: readonly MachineCapacity[]): Free[] {
+  /** What is left on each machine that is up, as the next launch would see it. */
+  room(machines: readonly MachineCapacity[] = this.machines()): Free[] {
+    return this.roomOf(machines);
+  }
+
+  private roomOf(machines: readonly MachineCapacity[]): Free[] {
     const room: Free[] = [];
     for (const m of machines) {
       if (!m.up) continue;
       const used = this.used.get(m.name);
       if (!used) {
-        room.push({ machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: m.gpus as string[] });
+        room.push({ machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: m.gpus as string[], sandboxes: m.sandboxes ?? Infinity });
         continue;
       }
       room.push({
@@ -71,6 +79,7 @@ export class Ledger {
         cpus: m.cpus - used.cpus,
         memoryBytes: m.memoryBytes - used.memoryBytes,
         gpus: m.shareGpus || used.gpus.size === 0 ? (m.gpus as string[]) : m.gpus.filter((g) => !used.gpus.has(g)),
+        sandboxes: (m.sandboxes ?? Infinity) - used.sandboxes,
       });
     }
     return room;
@@ -79,7 +88,7 @@ export class Ledger {
   private usedOn(machine: string): Used {
     let used = this.used.get(machine);
     if (!used) {
-      used = { cpus: 0, memoryBytes: 0, gpus: new Map() };
+      used = { sandboxes: 0, cpus: 0, memoryBytes: 0, gpus: new Map() };
       this.used.set(machine, used);
     }
     return used;

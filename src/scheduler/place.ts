@@ -18,6 +18,8 @@ export interface MachineCapacity {
   gpus: readonly string[];
   /** An admin may let sandboxes share this machine's GPUs. */
   shareGpus?: boolean;
+  /** The most live sandboxes this machine may hold; no cap when absent. */
+  sandboxes?: number;
 }
 
 export interface Holding {
@@ -40,6 +42,8 @@ export interface Free {
   cpus: number;
   memoryBytes: number;
   gpus: string[];
+  /** How many more sandboxes the machine may hold (Infinity without a cap). */
+  sandboxes: number;
 }
 
 export type Placement = { ok: true; machine: string; gpus: string[] } | { ok: false; reason: string; mostRoom: Free | null };
@@ -49,7 +53,7 @@ export function freeRoom(machines: readonly MachineCapacity[], holdings: readonl
   const byMachine = new Map<string, Free>();
   for (const m of machines) {
     if (!m.up) continue;
-    byMachine.set(m.name, { machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: [...m.gpus] });
+    byMachine.set(m.name, { machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: [...m.gpus], sandboxes: m.sandboxes ?? Infinity });
   }
   const sharing = new Set(machines.filter((m) => m.shareGpus).map((m) => m.name));
   for (const h of holdings) {
@@ -57,6 +61,7 @@ export function freeRoom(machines: readonly MachineCapacity[], holdings: readonl
     if (!free) continue;
     free.cpus -= h.cpus;
     free.memoryBytes -= h.memoryBytes;
+    free.sandboxes -= 1;
     if (!sharing.has(h.machine)) free.gpus = free.gpus.filter((g) => !h.gpus.includes(g));
   }
   return [...byMachine.values()];
@@ -74,7 +79,9 @@ export function place(
 /** Placement over room already worked out (the ledger keeps it up to date as it goes). */
 export function placeIn(room: Free[], machines: readonly MachineCapacity[], request: PlacementRequest, policy: Policy): Placement {
   const candidates = request.machine ? room.filter((f) => f.machine === request.machine) : room;
-  const fits = candidates.filter((f) => f.cpus >= request.cpus - 1e-9 && f.memoryBytes >= request.memoryBytes && f.gpus.length >= request.gpus);
+  const fits = candidates.filter(
+    (f) => f.cpus >= request.cpus - 1e-9 && f.memoryBytes >= request.memoryBytes && f.gpus.length >= request.gpus && f.sandboxes >= 1,
+  );
   if (fits.length === 0) {
     const mostRoom = [...room].sort(byRoom)[room.length - 1] ?? null;
     return { ok: false, reason: shortage(machines, candidates, request), mostRoom };
@@ -99,12 +106,14 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
     if (!m.up) return `${request.machine} does not answer`;
   }
   if (candidates.length === 0) return 'no machine answers';
+  if (request.gpus > 0 && machines.every((m) => m.gpus.length === 0)) return 'no machine of this hub has GPUs';
   const GiB = 1024 ** 3;
   const short = (f: Free) => {
     const lacks: string[] = [];
     if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
     if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} of ${round(request.memoryBytes / GiB)} GiB free`);
     if (f.gpus.length < request.gpus) lacks.push(`${f.gpus.length} of ${request.gpus} GPUs free`);
+    if (f.sandboxes < 1) lacks.push('at its most sandboxes');
     return `${f.machine}: ${lacks.join(', ')}`;
   };
   return candidates.map(short).join('; ');

@@ -72,6 +72,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       dataDir,
       images: testCatalogue,
       sandboxes: { defaults: { cpus: 0.5, memoryGiB: 0.5 }, readinessTimeoutSeconds: 30, stopTimeoutSeconds: 2 },
+      // This machine has 2 CPUs; tests run more sandboxes than strict fitting would allow.
+      scheduler: { cpuOvercommit: 16 },
       log: { level: 'warn' },
       ...options.config,
     },

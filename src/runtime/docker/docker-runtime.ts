@@ -9,6 +9,8 @@ import type {
   ContainerSpec,
   EngineInfo,
   ImageInfo,
+  Job,
+  JobResult,
   PullProgress,
   Runtime,
 } from '../types.js';
@@ -256,6 +258,42 @@ export class DockerRuntime implements Runtime {
     // for a TTY container, whose logs are not framed).
     if (Buffer.isBuffer(raw)) return demuxLogs(raw);
     return typeof raw === 'string' ? raw : JSON.stringify(raw);
+  }
+
+  async runJob(job: Job): Promise<JobResult> {
+    const created = await this.call(
+      `create a job from ${job.image}`,
+      (abortSignal) =>
+        this.docker.createContainer({
+          Image: job.image,
+          Cmd: job.command,
+          Env: Object.entries(job.env ?? {}).map(([key, value]) => `${key}=${value}`),
+          NetworkDisabled: true,
+          HostConfig: {
+            NetworkMode: 'none',
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges'],
+            Memory: 256 * 1024 * 1024,
+            PidsLimit: 64,
+            LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } },
+            ...(job.allGpus ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu', 'utility']] }] } : {}),
+          },
+          abortSignal,
+        }),
+      { notFound: 'image_not_found', subject: job.image },
+    );
+    try {
+      await this.call(`start the job ${created.id}`, (abortSignal) => this.docker.getContainer(created.id).start({ abortSignal }), {});
+      const waited = (await this.call(
+        `wait for the job ${created.id}`,
+        (abortSignal) => this.docker.getContainer(created.id).wait({ abortSignal }),
+        {},
+        job.timeoutMs,
+      )) as { StatusCode?: number };
+      return { exitCode: waited.StatusCode ?? -1, output: await this.logs(created.id, 10_000) };
+    } finally {
+      await this.remove(created.id).catch(() => undefined);
+    }
   }
 
   /**

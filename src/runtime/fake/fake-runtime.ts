@@ -10,6 +10,8 @@ import {
   type ContainerSpec,
   type EngineInfo,
   type ImageInfo,
+  type Job,
+  type JobResult,
   type PullProgress,
   type Runtime,
 } from '../types.js';
@@ -133,6 +135,16 @@ export class FakeRuntime implements Runtime {
   }
 
   /** Simulates a container dying on its own (OOM, crash). */
+  /** What runJob answers; by default a job fails as it would on an engine without the image. */
+  jobResult: (job: Job) => JobResult = (job) => {
+    throw new RuntimeError('image_not_found', `the image ${job.image} is not on this machine`);
+  };
+
+  async runJob(job: Job): Promise<JobResult> {
+    this.check();
+    return this.jobResult(job);
+  }
+
   async crash(id: string, exitCode = 137): Promise<void> {
     await this.halt(this.mustGet(id), exitCode);
   }
