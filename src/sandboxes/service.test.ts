@@ -22,7 +22,9 @@ const DEPLOYMENT = 'unit0000test';
 
 interface World {
   db: Db;
+  /** The first machine's runtime. */
   runtime: FakeRuntime;
+  runtimes: Map<string, FakeRuntime>;
   deps: SandboxServiceDeps;
   service: SandboxService;
   routes: RouteTable;
@@ -56,12 +58,18 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
     ids.push((await users.create({ username: name, passwordHash: null, role: name === 'root' ? 'admin' : 'user' }))!.id);
   }
   const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } }, pullable: ['registry.example/remote:1'] });
+  const runtimes = new Map<string, FakeRuntime>([[config.machines[0]!.name, runtime]]);
   const repo = new SandboxRepository(db);
   const routes = new RouteTable();
   const deps: SandboxServiceDeps = {
     config,
     repo,
-    machines: MachineRegistry.fromConfig(config, () => runtime),
+    machines: MachineRegistry.fromConfig(config, (entry) => {
+      if (entry.name === config.machines[0]!.name) return runtime;
+      const other = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } } });
+      runtimes.set(entry.name, other);
+      return other;
+    }),
     routes,
     events: new SandboxEvents(repo),
     activity: new ActivityRecorder(),
@@ -73,6 +81,7 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
   return {
     db,
     runtime,
+    runtimes,
     deps,
     routes,
     homes,
@@ -99,7 +108,7 @@ describe('the sandboxes core', () => {
   });
   afterEach(async () => {
     await w.service.settle();
-    await w.runtime.closeAll();
+    for (const runtime of w.runtimes.values()) await runtime.closeAll();
     await w.db.destroy();
     rmSync(w.homes, { recursive: true, force: true });
   });
@@ -275,6 +284,138 @@ describe('the sandboxes core', () => {
       w.runtime.down = false;
       expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
     });
+  });
+});
+
+describe('placement', () => {
+  const worlds: World[] = [];
+  const make = async (overrides: Record<string, unknown>) => {
+    const w = await world(overrides);
+    worlds.push(w);
+    await w.deps.machines.refresh();
+    return w;
+  };
+  afterEach(async () => {
+    for (const w of worlds.splice(0)) {
+      await w.service.settle();
+      for (const runtime of w.runtimes.values()) await runtime.closeAll();
+      await w.db.destroy();
+      rmSync(w.homes, { recursive: true, force: true });
+    }
+  });
+  const gpuMachine = (name: string, n: number, gpus: Record<string, unknown> = {}) => ({
+    name,
+    docker: `tcp://${name}:2375`,
+    gpus: { source: 'static', mode: 'devices', devicesDir: '/srv/dev', static: Array.from({ length: n }, (_, i) => ({ index: i, uuid: `GPU-${name}-${i}` })), ...gpus },
+  });
+
+  it('answers 409 NO_CAPACITY naming what is short and where the most room is, and frees the room when a sandbox ends', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
+    const big = await w.service.launch(w.alice, { name: 'big', cpus: 7, memoryGiB: 1 });
+    const err = await rejection(w.service.launch(w.bob, { name: 'more', cpus: 2, memoryGiB: 1 }));
+    expect(err.code).toBe('NO_CAPACITY');
+    expect(err.message).toBe('No machine has room for 2 CPUs, 1 GiB: local: 1 of 2 CPUs free. The most room is on local: 1 CPUs, 15 GiB, 0 GPUs.');
+    expect(err.details).toEqual({ short: 'local: 1 of 2 CPUs free', mostRoom: { machine: 'local', cpus: 1, memoryBytes: 15 * 1024 ** 3, gpus: 0 } });
+    expect(await w.deps.repo.live(w.bob.userId)).toEqual([]);
+    await w.service.settle();
+    await w.service.stop(w.alice, big.id);
+    expect((await w.service.launch(w.bob, { name: 'more', cpus: 2, memoryGiB: 1 })).machine).toBe('local');
+  });
+
+  it('frees the room of a failed launch and of a refused name', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
+    await w.service.launch(w.alice, { name: 'x', image: 'broken', cpus: 8 });
+    await w.service.settle();
+    expect((await w.service.launch(w.alice, { name: 'y', cpus: 8 })).state).toBe('queued');
+    expect((await rejection(w.service.launch(w.alice, { name: 'y', cpus: 0.5 }))).code).toBe('SANDBOX_NAME_TAKEN');
+    expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([8]);
+  });
+
+  it('gives GPUs by id, never the same one twice, and passes their device nodes through', async () => {
+    const w = await make({ machines: [gpuMachine('g1', 4), gpuMachine('g2', 4)], sandboxes: { maxPerUser: 5, limits: { gpus: 4 } } });
+    const a = await w.service.launch(w.alice, { name: 'a', gpus: 2, cpus: 1, memoryGiB: 1 });
+    const b = await w.service.launch(w.bob, { name: 'b', gpus: 1, cpus: 1, memoryGiB: 1 });
+    const c = await w.service.launch(w.bob, { name: 'c', gpus: 2, cpus: 1, memoryGiB: 1 });
+    await w.service.settle();
+    // pack: the fullest machine that fits first
+    expect([a, b, c].map((x) => [x.machine, x.gpus])).toEqual([
+      ['g1', ['GPU-g1-0', 'GPU-g1-1']],
+      ['g1', ['GPU-g1-2']],
+      ['g2', ['GPU-g2-0', 'GPU-g2-1']],
+    ]);
+    const spec = [...w.runtimes.get('g1')!.containers.values()].find((x) => x.spec.labels[LABELS.name] === 'a')!.spec;
+    expect(spec.gpus).toEqual({
+      mode: 'devices',
+      devices: [
+        { hostPath: '/srv/dev/nvidia0', containerPath: '/dev/nvidia0' },
+        { hostPath: '/srv/dev/nvidia1', containerPath: '/dev/nvidia1' },
+        { hostPath: '/srv/dev/nvidiactl', containerPath: '/dev/nvidiactl' },
+        { hostPath: '/srv/dev/nvidia-uvm', containerPath: '/dev/nvidia-uvm' },
+      ],
+      readOnlyMounts: [],
+    });
+    const err = await rejection(w.service.launch(w.alice, { name: 'd', gpus: 4, cpus: 1, memoryGiB: 1 }));
+    expect(err.code).toBe('NO_CAPACITY');
+    expect(err.message).toContain('g1: 1 of 4 GPUs free; g2: 2 of 4 GPUs free');
+    expect(err.message).toContain('The most room is on g2');
+  });
+
+  it('spreads when asked, honours a pinned machine, and shares GPUs only where allowed', async () => {
+    const w = await make({
+      machines: [gpuMachine('g1', 1, { share: true, mode: 'deviceRequests' }), gpuMachine('g2', 1, { mode: 'cdi' })],
+      scheduler: { policy: 'spread' },
+      sandboxes: { maxPerUser: 5, limits: { gpus: 1 } },
+    });
+    const a = await w.service.launch(w.alice, { name: 'a', gpus: 1, cpus: 1, memoryGiB: 1 });
+    const b = await w.service.launch(w.alice, { name: 'b', gpus: 1, cpus: 1, memoryGiB: 1 });
+    const c = await w.service.launch(w.alice, { name: 'c', gpus: 1, cpus: 1, memoryGiB: 1, machine: 'g1' });
+    expect([a.machine, b.machine, c.machine]).toEqual(['g1', 'g2', 'g1']);
+    expect(c.gpus).toEqual(a.gpus);
+    const pinned = await rejection(w.service.launch(w.bob, { name: 'd', gpus: 1, cpus: 1, memoryGiB: 1, machine: 'g2' }));
+    expect(pinned.message).toContain('g2: 0 of 1 GPUs free');
+    expect((await rejection(w.service.launch(w.bob, { machine: 'nowhere' }))).code).toBe('MACHINE_NOT_FOUND');
+    await w.service.settle();
+    const specOf = (machine: string, name: string) =>
+      [...w.runtimes.get(machine)!.containers.values()].find((x) => x.spec.labels[LABELS.name] === name)!.spec;
+    expect(specOf('g1', 'a').gpus).toEqual({ mode: 'deviceRequests', ids: ['GPU-g1-0'] });
+    expect(specOf('g2', 'b').gpus).toEqual({ mode: 'cdi', devices: ['nvidia.com/gpu=GPU-g2-0'] });
+  });
+
+  it('says when no machine has GPUs at all', async () => {
+    const w = await make({ sandboxes: { limits: { gpus: 2 } } });
+    const err = await rejection(w.service.launch(w.alice, { gpus: 1 }));
+    expect(err.code).toBe('NO_CAPACITY');
+    expect(err.message).toContain('no machine of this hub has GPUs');
+  });
+
+  it('holds what live sandboxes held before a restart', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
+    await w.service.launch(w.alice, { name: 'big', cpus: 6, memoryGiB: 1 });
+    await w.service.settle();
+    const again = new SandboxService(w.deps);
+    await again.restoreHoldings();
+    expect((await rejection(again.launch(w.bob, { cpus: 4, memoryGiB: 1 }))).code).toBe('NO_CAPACITY');
+    again.close();
+  });
+
+  it('marks the sandboxes of a machine that stops answering unknown, and running again when it is back', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 5 } });
+    const kept = await w.service.launch(w.alice, { name: 'kept', cpus: 1, memoryGiB: 1 });
+    const lost = await w.service.launch(w.alice, { name: 'lost', cpus: 1, memoryGiB: 1 });
+    await w.service.settle();
+    expect(await w.service.markUnknown('local')).toBe(2);
+    expect((await w.service.get(w.alice, kept.id)).state).toBe('unknown');
+    expect(w.routes.get('alice', 'kept')).toBeUndefined();
+    const lostContainer = [...w.runtime.containers.values()].find((c) => c.spec.labels[LABELS.name] === 'lost')!;
+    await w.runtime.remove(lostContainer.info.id);
+    await reconcile(w.deps, w.service);
+    expect((await w.service.get(w.alice, kept.id)).state).toBe('running');
+    expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
+    const ended = await w.service.get(w.alice, lost.id);
+    expect(ended.state).toBe('stopped');
+    expect(ended.reason).toBe('its container vanished');
+    expect((await w.deps.events.history(kept.id)).map((e) => e.state)).toEqual(['queued', 'creating', 'starting', 'waiting', 'running', 'unknown', 'running']);
+    expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([1]);
   });
 });
 

@@ -65,7 +65,10 @@ export class SandboxService {
     if (request.machine && !this.deps.machines.get(request.machine)) {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
     }
-    const name = request.name ?? (await this.freeName(actor.userId));
+    const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
+    const name = request.name ?? freeName(taken);
+    // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
+    if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     const id = randomBytes(8).toString('hex');
     const wanted: PlacementRequest = { cpus, memoryBytes: Math.round(memoryGiB * GiB), gpus, ...(request.machine ? { machine: request.machine } : {}) };
     const placement = this.ledger.reserve(id, wanted);
@@ -234,14 +237,13 @@ export class SandboxService {
     if (problems.length > 0) throw new ShivaError('INVALID_RESOURCES', `Invalid resources: ${problems.join('; ')}.`);
     return { cpus, memoryGiB, gpus };
   }
-
-  private async freeName(userId: number): Promise<string> {
-    const taken = new Set((await this.deps.repo.live(userId)).map((s) => s.name));
-    if (!taken.has('main')) return 'main';
-    for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
-  }
 }
 
+
+function freeName(taken: Set<string>): string {
+  if (!taken.has('main')) return 'main';
+  for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
+}
 
 /** The 409 for a launch nothing can take: what is short where, and where the most room is. */
 function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null): ShivaError {

@@ -86,17 +86,22 @@ export function placeIn(room: Free[], machines: readonly MachineCapacity[], requ
     const mostRoom = [...room].sort(byRoom)[room.length - 1] ?? null;
     return { ok: false, reason: shortage(machines, candidates, request), mostRoom };
   }
+  // Ties keep the machine listed first in the config, under either policy.
   let chosen = fits[0]!;
   for (const f of fits) {
-    const order = byRoom(f, chosen);
+    const order = compareRoom(f, chosen);
     if (policy === 'pack' ? order < 0 : order > 0) chosen = f;
   }
   return { ok: true, machine: chosen.machine, gpus: chosen.gpus.slice(0, request.gpus) };
 }
 
 /** Least room first: GPUs matter most (they are the scarce thing), then memory, then CPUs. */
+function compareRoom(a: Free, b: Free): number {
+  return a.gpus.length - b.gpus.length || a.memoryBytes - b.memoryBytes || a.cpus - b.cpus;
+}
+
 function byRoom(a: Free, b: Free): number {
-  return a.gpus.length - b.gpus.length || a.memoryBytes - b.memoryBytes || a.cpus - b.cpus || a.machine.localeCompare(b.machine);
+  return compareRoom(a, b) || a.machine.localeCompare(b.machine);
 }
 
 function shortage(machines: readonly MachineCapacity[], candidates: Free[], request: PlacementRequest): string {
