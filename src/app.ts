@@ -20,6 +20,7 @@ import { identityPlugin } from './api/identity.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
+import { usageRoutes } from './api/usage.js';
 import { userRoutes } from './api/users.js';
 import { isAppPage, WEB_ROOT, webApp, webAppBuilt } from './api/web.js';
 import type { Hub } from './hub.js';
@@ -99,6 +100,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(tokenRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
+  await app.register(usageRoutes, opts);
   if (withWeb) await app.register(webApp, { root: web });
   else hub.log.warn({ webRoot: web }, 'the dashboard is not built (npm run build): serving the API and sandboxes only');
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -6,6 +6,7 @@ import { registerLogin } from './cli/login.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
 import { registerTokens } from './cli/tokens.js';
+import { registerUsage } from './cli/usage.js';
 import { registerUsers } from './cli/users.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +16,7 @@ registerLogin(program);
 registerSandboxes(program);
 registerUsers(program);
 registerTokens(program);
+registerUsage(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {

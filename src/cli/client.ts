@@ -47,6 +47,17 @@ export class ApiError extends Error {
   }
 }
 
+/** The hub's error answer as an ApiError with its code. */
+function failure(status: number, text: string): ApiError {
+  let parsed: ErrorBody | undefined;
+  try {
+    parsed = JSON.parse(text) as ErrorBody;
+  } catch {
+    // Not one of ours (a proxy in between?): report the status.
+  }
+  return new ApiError(status, parsed?.error.code ?? `HTTP_${status}`, parsed?.error.message ?? `The hub answered ${status}.`);
+}
+
 export class HubClient {
   constructor(readonly credentials: Credentials) {}
 
@@ -57,16 +68,16 @@ export class HubClient {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    if (!res.ok) {
-      let parsed: ErrorBody | undefined;
-      try {
-        parsed = JSON.parse(text) as ErrorBody;
-      } catch {
-        // Not one of ours (a proxy in between?): report the status.
-      }
-      throw new ApiError(res.status, parsed?.error.code ?? `HTTP_${res.status}`, parsed?.error.message ?? `The hub answered ${res.status}.`);
-    }
+    if (!res.ok) throw failure(res.status, text);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A GET answered with text rather than JSON (a CSV download), as it comes. */
+  async text(path: string): Promise<string> {
+    const res = await this.fetch(path, {});
+    const text = await res.text();
+    if (!res.ok) throw failure(res.status, text);
+    return text;
   }
 
   /** Server-sent events of a path, one parsed `data` object at a time, until the stream ends. */

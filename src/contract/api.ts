@@ -289,3 +289,30 @@ export const AuditEntryView = Type.Object({
   details: Nullable(Type.Record(Type.String(), Type.Unknown())),
 });
 export type AuditEntryView = Static<typeof AuditEntryView>;
+
+/** Usage accounting: hours of sandboxes, CPUs, GPUs and memory, from sandbox lifetimes. */
+export const UsageFigures = Type.Object({
+  sandboxes: Type.Integer({ description: 'Sandboxes that were alive for some of the time' }),
+  sandboxHours: Type.Number({ description: 'Hours sandboxes were alive' }),
+  cpuHours: Type.Number({ description: 'CPUs given × hours' }),
+  gpuHours: Type.Number({ description: 'GPUs given × hours' }),
+  memoryGiBHours: Type.Number({ description: 'GiB of memory given × hours' }),
+});
+export type UsageFigures = Static<typeof UsageFigures>;
+
+export const UsageDay = Type.Composite([Type.Object({ user: Type.String(), day: Type.String({ description: 'A UTC day, YYYY-MM-DD' }) }), UsageFigures]);
+export type UsageDay = Static<typeof UsageDay>;
+
+export const UsageUser = Type.Composite([Type.Object({ user: Type.String() }), UsageFigures]);
+export type UsageUser = Static<typeof UsageUser>;
+
+/** GET /api/usage: one row per user and day with any use, the totals of each user, and the grand total. */
+export const UsageReport = Type.Object({
+  from: Type.String({ description: 'First UTC day, YYYY-MM-DD' }),
+  to: Type.String({ description: 'Last UTC day, included' }),
+  at: Time,
+  days: Type.Array(UsageDay, { description: 'By user, then day; days without use are left out' }),
+  users: Type.Array(UsageUser, { description: 'By user name' }),
+  total: UsageFigures,
+});
+export type UsageReport = Static<typeof UsageReport>;

@@ -5,6 +5,8 @@ import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.
 
 export type SandboxRow = Selectable<SandboxesTable>;
 export type SandboxEventRow = Selectable<SandboxEventsTable>;
+/** What usage accounting reads of a sandbox: its lifetime and what it was given. */
+export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'memory_bytes' | 'gpus' | 'state' | 'started_at' | 'stopped_at'>;
 
 /** States a sandbox passes through on its way up; a hub that dies leaves nothing in them. */
 export const LAUNCHING_STATES: readonly SandboxState[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
@@ -107,5 +109,20 @@ export class SandboxRepository {
       .where('id', '>', afterId)
       .orderBy('id')
       .execute();
+  }
+
+  /**
+   * Sandboxes that were running at some moment between `since` and `until` (ISO times), or may
+   * have been: started before `until` and not stopped by `since`. Optionally of one user.
+   */
+  lifetimesBetween(since: string, until: string, username?: string): Promise<SandboxLifetime[]> {
+    let q = this.db
+      .selectFrom('sandboxes')
+      .select(['id', 'username', 'cpus', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'])
+      .where('started_at', 'is not', null)
+      .where('started_at', '<', until)
+      .where((eb) => eb.or([eb('stopped_at', 'is', null), eb('stopped_at', '>', since)]));
+    if (username !== undefined) q = q.where('username', '=', username);
+    return q.execute();
   }
 }

@@ -22,6 +22,10 @@ export type {
   SandboxState,
   Token,
   UpdateUserRequest,
+  UsageDay,
+  UsageFigures,
+  UsageReport,
+  UsageUser,
   User,
 } from '../../../src/contract/api';
 export type { ErrorCode } from '../../../src/contract/errors';

@@ -1,11 +1,13 @@
-/** Loads users, every sandbox, recent events and the audit log for admins; others see that the page is not for them. */
+/** Loads users, every sandbox, recent events, usage and the audit log for admins; others see that the page is not for them. */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { auditLog, type AuditFilters } from '../../api/queries/audit';
 import { recentEvents } from '../../api/queries/events';
 import { me as meQuery } from '../../api/queries/me';
 import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
+import { lastDays, usage as usageQuery, type UsageRange } from '../../api/queries/usage';
 import { createUser, endSessions, updateUser, users as usersQuery } from '../../api/queries/users';
+import { useNow } from '../../components/now';
 import { LoadingState } from '../../components/States';
 import { AdminForbiddenView, AdminPageView } from './AdminPageView';
 
@@ -29,6 +31,9 @@ function AdminPageLoaded() {
   const [auditFilters, setAuditFilters] = useState<AuditFilters>({});
   const audit = useInfiniteQuery(auditLog(auditFilters));
   const [stopping, setStopping] = useState<ReadonlySet<string>>(new Set());
+  const now = useNow();
+  const [usageRange, setUsageRange] = useState<UsageRange>(() => lastDays(now));
+  const usage = useQuery(usageQuery(usageRange));
 
   if (!me.data) return <LoadingState />;
   return (
@@ -71,6 +76,7 @@ function AdminPageLoaded() {
         loadingOlder: audit.isFetchingNextPage,
         onOlder: () => void audit.fetchNextPage(),
       }}
+      usage={{ range: usageRange, onRange: setUsageRange, report: usage.data, error: usage.error, onRetry: () => void usage.refetch() }}
     />
   );
 }

@@ -16,6 +16,7 @@ import {
 } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { choose } from '../../testing/select';
+import { MockUsageReport } from '../../testing/usageMocks';
 import { AdminForbiddenView, AdminPageView, type AdminPageViewProps } from './AdminPageView';
 
 afterEach(cleanup);
@@ -33,6 +34,7 @@ const props = (overrides: Partial<AdminPageViewProps> = {}): AdminPageViewProps 
   sandboxes: { sandboxes: [MockSandboxRunning, MockOthersSandbox], error: null, onRetry: vi.fn(), busyIds: new Set(), stopError: null, onStop: vi.fn() },
   events: { events: MockRecentEvents, error: null, onRetry: vi.fn() },
   audit: { filters: {}, onFilter: vi.fn(), entries: MockAuditEntries, error: null, onRetry: vi.fn(), hasOlder: true, loadingOlder: false, onOlder: vi.fn() },
+  usage: { range: { from: '2026-02-01', to: '2026-03-02' }, onRange: vi.fn(), report: MockUsageReport, error: null, onRetry: vi.fn() },
   ...overrides,
 });
 
@@ -239,6 +241,14 @@ describe('AdminPageView', () => {
     expect(screen.getByText('Only admins may do this.')).toBeTruthy();
     await userEvent.click(within(screen.getByRole('region', { name: 'Audit log' })).getByRole('button', { name: 'Try again' }));
     expect(p.audit.onRetry).toHaveBeenCalled();
+  });
+
+  it('shows usage per user between the events and the audit log', () => {
+    renderView(<AdminPageView {...props()} />);
+    const titles = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent);
+    expect(titles.slice(-3)).toEqual(['Recent events', 'Usage', 'Audit log']);
+    const rows = within(screen.getByRole('table', { name: 'Usage' })).getAllByRole('row');
+    expect(rows.map((r) => r.children[0]!.textContent)).toEqual(['User', 'alice', 'carol', 'Total']);
   });
 
   it('tells a non-admin the page is not for them', () => {

@@ -1,4 +1,4 @@
-/** Admin: users, every sandbox, what happened lately, and the audit log. Only admins get here. */
+/** Admin: users, every sandbox, what happened lately, usage, and the audit log. Only admins get here. */
 import Alert from '@mui/material/Alert';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/I18nProvider';
 import { AuditSection, type AuditSectionProps } from './AuditSection';
 import { EventsSection, type EventsSectionProps } from './EventsSection';
 import { SandboxesSection, type SandboxesSectionProps } from './SandboxesSection';
+import { UsageSection, type UsageSectionProps } from './UsageSection';
 import { UsersSection, type UsersSectionProps } from './UsersSection';
 
 export interface AdminPageViewProps {
@@ -16,9 +17,10 @@ export interface AdminPageViewProps {
   sandboxes: SandboxesSectionProps;
   events: EventsSectionProps;
   audit: AuditSectionProps;
+  usage: UsageSectionProps;
 }
 
-export function AdminPageView({ me, users, sandboxes, events, audit }: AdminPageViewProps) {
+export function AdminPageView({ me, users, sandboxes, events, audit, usage }: AdminPageViewProps) {
   const { t } = useI18n();
   return (
     <>
@@ -38,6 +40,11 @@ export function AdminPageView({ me, users, sandboxes, events, audit }: AdminPage
       <Card sx={{ mb: 3 }}>
         <CardContent>
           <EventsSection {...events} />
+        </CardContent>
+      </Card>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <UsageSection {...usage} />
         </CardContent>
       </Card>
       <Card>
