@@ -25,3 +25,16 @@ export async function waitForState<T extends { state: string; reason: string | n
   }
   return sandbox.body;
 }
+
+/** Polls `check` until it answers true; fails naming `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  options: { timeoutMs: number; what: string; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}

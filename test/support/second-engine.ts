@@ -1,0 +1,170 @@
+/**
+ * A second, real Docker Engine on this machine, for tests of a hub with several machines. It has
+ * its own socket, data root, exec root and pid file, and its own bridge made beforehand with
+ * `ip link add … type bridge` (`--bridge none` would make the engine delete the first engine's
+ * docker0). It leaves iptables alone, so it cannot disturb the first engine's rules: published
+ * ports are served by the engine's userland proxy. `--live-restore` keeps its containers running
+ * while it is killed and restarted, as a production engine's would be across an upgrade.
+ * Needs root, like the engine itself.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { waitFor } from './wait.js';
+
+export interface SecondEngine {
+  /** The engine URL, as a machine's `docker` key takes it. */
+  url: string;
+  /** The bridge's address: where its published ports are reached. */
+  address: string;
+  docker: Docker;
+  /** SIGKILL: the engine stops answering at once, its containers keep running. */
+  kill(): Promise<void>;
+  /** Starts the engine again on the same state. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Why a second engine cannot be started here, or null when it can. */
+export function secondEngineUnavailableReason(): string | null {
+  if (process.getuid?.() !== 0) return 'a second Docker Engine needs root';
+  for (const tool of ['dockerd', 'ip', 'docker']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return null;
+}
+
+export async function startSecondEngine(images: readonly string[]): Promise<SecondEngine> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-e2-'));
+  const socket = path.join(dir, 'docker.sock');
+  const pidFile = path.join(dir, 'docker.pid');
+  const dataRoot = path.join(dir, 'data');
+  const bridge = `shivae2${randomBytes(3).toString('hex')}`;
+  const address = freeSubnetAddress();
+  execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  execFileSync('ip', ['addr', 'add', `${address}/24`, 'dev', bridge]);
+  execFileSync('ip', ['link', 'set', bridge, 'up']);
+
+  let child: ChildProcess | null = null;
+  const docker = new Docker({ socketPath: socket });
+  const launch = async (): Promise<void> => {
+    // A killed engine leaves its pid file behind, and refuses to start while it is there; its
+    // containerd died with it but may linger as a zombie nobody reaps, which the engine would
+    // take for a live containerd and wait on forever.
+    rmSync(pidFile, { force: true });
+    removeStalePidFile(path.join(dir, 'exec', 'containerd', 'containerd.pid'));
+    const logFd = openSync(path.join(dir, 'dockerd.log'), 'a');
+    child = spawn(
+      'dockerd',
+      [
+        '--host', `unix://${socket}`,
+        '--data-root', dataRoot,
+        '--exec-root', path.join(dir, 'exec'),
+        '--pidfile', pidFile,
+        '--bridge', bridge,
+        '--iptables=false',
+        '--ip-masq=false',
+        '--live-restore',
+      ],
+      { stdio: ['ignore', logFd, logFd] },
+    );
+    closeSync(logFd);
+    const started = child;
+    await waitFor(async () => {
+      if (started.exitCode !== null) throw new Error(`the second engine exited: ${tail(path.join(dir, 'dockerd.log'))}`);
+      return docker.ping().then(() => true, () => false);
+    }, { timeoutMs: 30_000, what: 'the second Docker Engine to answer' });
+  };
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(signal);
+    await exited;
+  };
+
+  try {
+    await launch();
+    for (const image of images) {
+      execFileSync('sh', ['-c', `docker save '${image}' | docker -H 'unix://${socket}' load -q`], { stdio: 'pipe', timeout: 120_000 });
+    }
+  } catch (err) {
+    await stopChild('SIGKILL');
+    cleanUp(dir, bridge);
+    throw err;
+  }
+
+  return {
+    url: `unix://${socket}`,
+    address,
+    docker,
+    kill: () => stopChild('SIGKILL'),
+    start: launch,
+    async close() {
+      if (!child) await launch().catch(() => undefined);
+      const containers = await docker.listContainers({ all: true }).catch(() => []);
+      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+      await stopChild('SIGTERM');
+      cleanUp(dir, bridge);
+    },
+  };
+}
+
+function removeStalePidFile(file: string): void {
+  if (!existsSync(file)) return;
+  const pid = readFileSync(file, 'utf8').trim();
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // No such process.
+  }
+  if (!/^Name:\s*containerd$/m.test(status) || /^State:\s*Z/m.test(status)) rmSync(file, { force: true });
+}
+
+/** An address 172.31.N.1 whose /24 no interface here uses yet. */
+function freeSubnetAddress(): string {
+  const used = execFileSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' });
+  for (let n = 200; n < 255; n++) {
+    if (!used.includes(`172.31.${n}.`)) return `172.31.${n}.1`;
+  }
+  throw new Error('no free 172.31.N.0/24 subnet for the second engine');
+}
+
+/** The engine bind-mounts its data root onto itself; unmount what it left, deepest first, then delete. */
+function cleanUp(dir: string, bridge: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const mountPoint of mounts) {
+    try {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+    } catch {
+      // Gone already.
+    }
+  }
+  try {
+    execFileSync('ip', ['link', 'del', bridge], { stdio: 'pipe' });
+  } catch {
+    // Gone already.
+  }
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-5).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
