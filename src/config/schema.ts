@@ -174,7 +174,7 @@ export const ConfigSchema = Type.Object(
           {
             cpus: Type.Number({ exclusiveMinimum: 0, default: 8 }),
             memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 32 }),
-            gpus: Type.Integer({ minimum: 0, default: 0 }),
+            gpus: Type.Integer({ minimum: 0, default: 8, description: 'The most GPUs one sandbox may ask for' }),
           },
           { ...strict, default: {} },
         ),
