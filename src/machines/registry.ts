@@ -63,6 +63,8 @@ export interface MachineRegistryOptions {
   jobImage: string;
   nvidiaSmi?: string;
   prometheus?: PrometheusReader | null;
+  /** How long a GPU list read through a container is good for (default a minute). */
+  containerGpuReadEveryMs?: number;
 }
 
 type StatusListener = (machine: Machine) => void;
@@ -78,7 +80,7 @@ export class MachineRegistry {
   static fromConfig(
     config: Readonly<Config>,
     makeRuntime: (entry: MachineEntry) => Runtime,
-    extras: { nvidiaSmi?: string; prometheus?: PrometheusReader | null } = {},
+    extras: Pick<MachineRegistryOptions, 'nvidiaSmi' | 'prometheus' | 'containerGpuReadEveryMs'> = {},
   ): MachineRegistry {
     const { health, scheduler, images } = config;
     return new MachineRegistry({
@@ -210,7 +212,7 @@ export class MachineRegistry {
         return this.options.prometheus!.gpus(machine.entry);
       case 'nvidia-smi-container': {
         const last = this.containerGpuReadAt.get(machine.name) ?? 0;
-        if (Date.now() - last < CONTAINER_GPU_READ_EVERY_MS && machine.gpuSource === source) return null;
+        if (Date.now() - last < (this.options.containerGpuReadEveryMs ?? CONTAINER_GPU_READ_EVERY_MS) && machine.gpuSource === source) return null;
         this.containerGpuReadAt.set(machine.name, Date.now());
         const result = await machine.runtime.runJob({
           image: this.options.jobImage,

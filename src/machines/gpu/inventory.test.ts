@@ -17,7 +17,7 @@ describe('GPU inventory sources', () => {
   });
 
   it('uses only the source an admin names', () => {
-    expect(gpuSources(machine({ source: 'static' }), { ...none, local: true })).toEqual(['static']);
+    expect(gpuSources(machine({ source: 'static', static: [{ index: 0, uuid: 'GPU-a' }] }), { ...none, local: true })).toEqual(['static']);
     expect(gpuSources(machine({ source: 'nvidia-smi' }), none)).toEqual(['nvidia-smi-container']);
     expect(gpuSources(machine({ source: 'none', static: [{ index: 0, uuid: 'GPU-a' }] }), { ...none, local: true })).toEqual([]);
   });
