@@ -55,4 +55,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { SHIVA_CONFIG: file } })).toThrow(ConfigError);
     expect(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env })).toThrow(/cannot read .*ENOENT/);
   });
+
+  it('refuses machine settings that cannot work, naming the machine', () => {
+    const gpu = (gpus: Record<string, unknown>, extra: Record<string, unknown> = {}) => () =>
+      parseConfig({ machines: [{ name: 'gpu1', docker: 'tcp://gpu1:2376', gpus, ...extra }] }, env);
+    expect(gpu({ static: [{ index: 0, uuid: 'GPU-a' }, { index: 0, uuid: 'GPU-b' }] })).toThrow('machines.gpu1.gpus.static lists GPU GPU-b (index 0) twice');
+    expect(gpu({ source: 'static' })).toThrow('gpus.source is static but gpus.static lists no GPU');
+    expect(gpu({ source: 'prometheus' })).toThrow('gpus.source is prometheus but prometheus.url');
+    expect(gpu({}, { prometheus: { instance: 'gpu1:9100' } })).toThrow('machines.gpu1.prometheus needs the top-level prometheus.url');
+    expect(gpu({ mode: 'mig' })).toThrow(/machines\.0\.gpus\.mode/);
+    expect(() => parseConfig({ scheduler: { policy: 'random' } }, env)).toThrow(/scheduler\.policy/);
+    expect(() => parseConfig({ scheduler: { cpuOvercommit: 0.5 } }, env)).toThrow(/scheduler\.cpuOvercommit/);
+  });
 });
