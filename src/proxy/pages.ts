@@ -56,7 +56,7 @@ export function errorPage(options: PageOptions): string {
 }
 
 /** States in which a missing route is expected to appear soon, so the page reloads itself. */
-const transientStates: ReadonlySet<string> = new Set<SandboxState>(['queued', 'pulling', 'creating', 'starting', 'waiting', 'running']);
+const transientStates: ReadonlySet<string> = new Set<SandboxState>(['queued', 'pulling', 'creating', 'starting', 'waiting', 'running', 'unknown']);
 
 export interface Absence {
   /** e.g. `The sandbox alice/main failed: image not found.` */
@@ -81,6 +81,8 @@ export function describeAbsence(
   let message: string;
   if (info.state === 'failed') {
     message = reason ? `The sandbox ${sandbox} failed: ${reason}` : `The sandbox ${sandbox} failed.`;
+  } else if (info.state === 'unknown') {
+    message = `The machine of the sandbox ${sandbox} does not answer. The sandbox is kept and comes back when its machine does; this page reloads by itself.`;
   } else if (transient) {
     message = `The sandbox ${sandbox} is not ready yet (${info.state}); this page reloads by itself.`;
   } else {
