@@ -94,7 +94,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
-    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker }));
+    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls }));
     const machines = MachineRegistry.fromConfig(config, makeRuntime, { nvidiaSmi: options.nvidiaSmi });
     await machines.refresh();
     for (const m of machines.list()) {

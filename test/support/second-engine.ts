@@ -10,6 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -18,6 +19,8 @@ import { waitFor } from './wait.js';
 export interface SecondEngine {
   /** The engine URL, as a machine's `docker` key takes it. */
   url: string;
+  /** With `tls`: the engine's TLS address and the files a client needs (a machine's `tls` key). */
+  tls: { url: string; ca: string; cert: string; key: string; otherCa: string } | null;
   /** The bridge's address: where its published ports are reached. */
   address: string;
   docker: Docker;
@@ -41,8 +44,9 @@ export function secondEngineUnavailableReason(): string | null {
   return null;
 }
 
-export async function startSecondEngine(images: readonly string[]): Promise<SecondEngine> {
+export async function startSecondEngine(images: readonly string[], options: { tls?: boolean } = {}): Promise<SecondEngine> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-e2-'));
+  const tls = options.tls ? makeCertificates(path.join(dir, 'tls'), await freeTcpPort()) : null;
   const socket = path.join(dir, 'docker.sock');
   const pidFile = path.join(dir, 'docker.pid');
   const dataRoot = path.join(dir, 'data');
@@ -72,6 +76,9 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
         '--iptables=false',
         '--ip-masq=false',
         '--live-restore',
+        ...(tls
+          ? ['--host', tls.url, '--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.serverCert, '--tlskey', tls.serverKey]
+          : []),
       ],
       { stdio: ['ignore', logFd, logFd] },
     );
@@ -104,6 +111,7 @@ export async function startSecondEngine(images: readonly string[]): Promise<Seco
 
   return {
     url: `unix://${socket}`,
+    tls: tls && { url: tls.url, ca: tls.ca, cert: tls.cert, key: tls.key, otherCa: tls.otherCa },
     address,
     docker,
     kill: () => stopChild('SIGKILL'),
@@ -128,6 +136,46 @@ function removeStalePidFile(file: string): void {
     // No such process.
   }
   if (!/^Name:\s*containerd$/m.test(status) || /^State:\s*Z/m.test(status)) rmSync(file, { force: true });
+}
+
+/**
+ * A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, as `docker
+ * --tlsverify` uses them; and a second CA that signed nothing, to check that a wrong one fails.
+ */
+function makeCertificates(dir: string, port: number) {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  execFileSync('mkdir', ['-p', dir]);
+  const ca = (name: string) => openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=shiva test ${name}`);
+  ca('ca');
+  ca('other-ca');
+  const sign = (name: string, extensions: string) => {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    execFileSync('sh', ['-c', `printf '${extensions}' > ${name}.ext`], { cwd: dir });
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
+  };
+  sign('server', 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n');
+  sign('client', 'extendedKeyUsage=clientAuth\\n');
+  const file = (name: string) => path.join(dir, name);
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    ca: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server-key.pem'),
+    cert: file('client.pem'),
+    key: file('client-key.pem'),
+    otherCa: file('other-ca.pem'),
+  };
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** An address 172.31.N.1 whose /24 no interface here uses yet. */
