@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type {
   ContainerInfo,
   ContainerSpec,
+  ContainerStats,
   EngineInfo,
   ImageInfo,
   PullProgress,
@@ -15,6 +16,7 @@ import type {
 import { RuntimeError } from '../types.js';
 import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineTls } from './engine-url.js';
+import { statsFromEngine, type EngineStats } from './stats.js';
 import {
   classifyEngineError,
   classifyPullError,
@@ -256,6 +258,21 @@ export class DockerRuntime implements Runtime {
     // for a TTY container, whose logs are not framed).
     if (Buffer.isBuffer(raw)) return demuxLogs(raw);
     return typeof raw === 'string' ? raw : JSON.stringify(raw);
+  }
+
+  async stats(id: string): Promise<ContainerStats | null> {
+    try {
+      const data = await this.call(
+        `read the stats of ${id}`,
+        // dockerode passes abortSignal on; its type definitions do not declare the option.
+        (abortSignal) => this.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal } as { stream: false }),
+        { subject: id },
+      );
+      return statsFromEngine(data as EngineStats);
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'not_found') return null;
+      throw err;
+    }
   }
 
   /**
