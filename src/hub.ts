@@ -9,6 +9,7 @@ import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
@@ -19,6 +20,7 @@ import { SandboxEvents } from './sandboxes/events.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
+import { SandboxUsage } from './sandboxes/usage.js';
 import type { Logger } from './sandboxes/types.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -62,6 +64,10 @@ export interface Hub {
   events: SandboxEvents;
   sandboxes: SandboxService;
   proxy: Proxy;
+  /** Prometheus series, served at /metrics. */
+  metrics: HubMetrics;
+  /** Each running sandbox's CPU and memory, refreshed with the machines. */
+  sandboxUsage: SandboxUsage;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /** Ends a user's sessions (all, or all but one) here and in every cache. */
@@ -104,6 +110,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const routes = new RouteTable();
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
+    const sandboxUsage = new SandboxUsage({ repo: sandboxesRepo, machines });
+    const metrics = new HubMetrics({ config, repo: sandboxesRepo, machines, routes, events, activity, usage: sandboxUsage });
+    closers.unshift(() => metrics.close());
     const depId = await deploymentId(db);
     const url = publicUrl(config);
     const oidcSettings = config.auth.oidc;
@@ -142,6 +151,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       sessionCookieName: SESSION_COOKIE,
       loginPath: '/login',
       log,
+      metrics: metrics.proxy,
     });
     closers.unshift(() => proxy.close());
 
@@ -172,6 +182,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
       every(15, () => machines.refresh(), 'machine refresh');
+      every(config.health.intervalSeconds, () => sandboxUsage.refresh(), 'sandbox usage refresh');
     }
     closers.unshift(flush);
 
@@ -192,6 +203,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       sandboxes,
       proxy,
+      metrics,
+      sandboxUsage,
       log,
       reconcile: runReconcile,
       async endSessions(userId, except) {
