@@ -8,6 +8,7 @@ import { HostUsageReader } from '../src/machines/host-usage.js';
 import { PromQL } from '../src/machines/sources/promql.js';
 import { PrometheusSource, readMachineFromPrometheus, type PrometheusMachineReading } from '../src/machines/sources/prometheus.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
+import { panelExpressions, readDashboard } from './support/grafana.js';
 import { freePort, startTestHub, type TestHub } from './support/hub.js';
 import { describePrometheus, startNodeExporter, startPrometheus, type Daemon } from './support/prometheus.js';
 
@@ -112,5 +113,22 @@ describePrometheus('a real Prometheus', () => {
     const cpus = await promql.query('shiva_sandbox_cpus{job="shiva"}');
     expect(cpus).toHaveLength(1);
     expect(cpus[0]!.labels).toMatchObject({ user: 'lee', sandbox: 'lab', machine: 'local' });
+  });
+
+  it("runs every query of the Grafana dashboard without error, and fills its sandbox and hub panels", async () => {
+    await eventually(async () => (await promql.query('shiva_sandbox_cpus{job="shiva"}'))[0], 'the sandbox series in Prometheus');
+    const results = new Map<string, number>();
+    for (const { panel, expr } of panelExpressions(readDashboard(), { rateInterval: '1m', machine: '.*' })) {
+      const samples = await promql.query(expr).catch((err: Error) => {
+        throw new Error(`panel "${panel}": ${err.message}`);
+      });
+      results.set(expr, samples.length);
+    }
+    const filled = (fragment: string) => [...results].filter(([expr]) => expr.includes(fragment)).every(([, n]) => n > 0);
+    expect(filled('shiva_sandbox_cpus')).toBe(true);
+    expect(filled('shiva_sandbox_memory_limit_bytes')).toBe(true);
+    expect(filled('shiva_active_users')).toBe(true);
+    expect(filled('shiva_running_servers')).toBe(true);
+    expect(filled('shiva_machine_allocated_cpus')).toBe(true);
   });
 });
