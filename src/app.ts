@@ -17,6 +17,7 @@ import { eventRoutes } from './api/events.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
+import { metricsPlugin } from './api/metrics.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
@@ -90,6 +91,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   });
   await app.register(identityPlugin, { auth: hub.auth });
   const opts = { hub };
+  await app.register(metricsPlugin, opts);
   await app.register(healthRoutes);
   await app.register(authRoutes, opts);
   await app.register(oidcRoutes, opts);

@@ -9,6 +9,8 @@ import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
+import { PrometheusSource } from './machines/sources/prometheus.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
@@ -19,6 +21,7 @@ import { SandboxEvents } from './sandboxes/events.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
+import { SandboxUsage } from './sandboxes/usage.js';
 import type { Logger } from './sandboxes/types.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -62,6 +65,10 @@ export interface Hub {
   events: SandboxEvents;
   sandboxes: SandboxService;
   proxy: Proxy;
+  /** Prometheus series, served at /metrics. */
+  metrics: HubMetrics;
+  /** Each running sandbox's CPU and memory, refreshed with the machines. */
+  sandboxUsage: SandboxUsage;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /** Ends a user's sessions (all, or all but one) here and in every cache. */
@@ -95,7 +102,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       signInLimits: config.auth.signInAttempts,
     });
     const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls }));
-    const machines = MachineRegistry.fromConfig(config, makeRuntime, { nvidiaSmi: options.nvidiaSmi });
+    const machines = MachineRegistry.fromConfig(config, makeRuntime, {
+      nvidiaSmi: options.nvidiaSmi,
+      prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
+    });
     await machines.refresh();
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
@@ -104,6 +114,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const routes = new RouteTable();
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
+    const sandboxUsage = new SandboxUsage({ repo: sandboxesRepo, machines });
+    const metrics = new HubMetrics({ config, repo: sandboxesRepo, machines, routes, events, activity, usage: sandboxUsage });
+    closers.unshift(() => metrics.close());
     const depId = await deploymentId(db);
     const url = publicUrl(config);
     const oidcSettings = config.auth.oidc;
@@ -146,6 +159,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       sessionCookieName: SESSION_COOKIE,
       loginPath: '/login',
       log,
+      metrics: metrics.proxy,
     });
     closers.unshift(() => proxy.close());
 
@@ -184,7 +198,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       };
       every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
-      every(config.health.intervalSeconds, () => machines.refresh(), 'machine health check');
+      every(config.health.intervalSeconds, async () => {
+        await machines.refresh();
+        await sandboxUsage.refresh();
+      }, 'machine health check');
     }
     closers.unshift(flush);
 
@@ -205,6 +222,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       sandboxes,
       proxy,
+      metrics,
+      sandboxUsage,
       log,
       reconcile: runReconcile,
       async endSessions(userId, except) {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { hasScope, parseBasic, TOKEN_PREFIX, type Identity } from '../auth/authenticator.js';
-import { SCOPES, type Scope } from '../contract/scopes.js';
+import { ADMIN_ONLY_SCOPES, SCOPES, type Scope } from '../contract/scopes.js';
 import { randomSecret, sha256 } from '../auth/secrets.js';
 import { CreatedToken, CreateTokenRequest, ErrorResponse, Token } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
@@ -23,7 +23,7 @@ const toToken = (row: TokenRow): Token => ({
 
 /** The scopes a new token gets: those asked for (all its owner may by default), never more than its maker. */
 function scopesFor(maker: Identity, asked: readonly Scope[] | undefined): Scope[] {
-  const allowed = SCOPES.filter((s) => (s !== 'admin' || maker.admin) && hasScope(maker, s));
+  const allowed = SCOPES.filter((s) => (!ADMIN_ONLY_SCOPES.includes(s) || maker.admin) && hasScope(maker, s));
   const wanted = asked ?? allowed;
   const beyond = wanted.filter((s) => !allowed.includes(s));
   if (beyond.length > 0) throw new ShivaError('FORBIDDEN', `You may not give a token the scope ${beyond.join(', ')}.`);

@@ -89,8 +89,8 @@ function checkConsistency(config: Config): void {
     if (m.gpus.source === 'static' && m.gpus.static.length === 0) {
       throw new ConfigError(`configuration key machines.${m.name}.gpus.source is static but gpus.static lists no GPU`);
     }
-    if (m.gpus.source === 'prometheus' && (!config.prometheus || !m.prometheus?.gpuHostname)) {
-      throw new ConfigError(`configuration key machines.${m.name}.gpus.source is prometheus but prometheus.url or the machine's prometheus.gpuHostname is not set`);
+    if (m.gpus.source === 'prometheus' && (!config.prometheus || !m.prometheus)) {
+      throw new ConfigError(`configuration key machines.${m.name}.gpus.source is prometheus but prometheus.url or the machine's prometheus.instance is not set`);
     }
     if (m.prometheus && !config.prometheus) {
       throw new ConfigError(`configuration key machines.${m.name}.prometheus needs the top-level prometheus.url`);

@@ -3,14 +3,18 @@
  * token only what its scopes name, and never more than its owner: the `admin` scope counts
  * only while the owner is an admin.
  */
-export const SCOPES = ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'admin'] as const;
+export const SCOPES = ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'metrics:read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** Scopes only admins may give a token: they reach every user's sandboxes or data. */
+export const ADMIN_ONLY_SCOPES: readonly Scope[] = ['metrics:read', 'admin'];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'sandboxes:read': 'see your sandboxes and follow their events',
   'sandboxes:launch': 'launch and stop your sandboxes',
   'sandboxes:access': 'open your sandboxes through the proxy (Jupyter, its API and kernels)',
   'machines:read': 'see machines and the image catalogue',
+  'metrics:read': "read the hub's Prometheus metrics at /metrics, every user's included (only for admins)",
   admin: 'everything an admin may do (only for admins)',
 };
 

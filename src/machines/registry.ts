@@ -13,6 +13,7 @@ import { readLocalGpus } from './gpu/local-gpus.js';
 import { NVIDIA_SMI_ARGS, parseNvidiaSmi, type GpuReading } from './gpu/nvidia-smi.js';
 import { MachineHistory, sampleOf } from './history.js';
 import { HostUsageReader } from './host-usage.js';
+import { hostOf } from './sources/prometheus.js';
 
 const GiB = 1024 ** 3;
 /** nvidia-smi in a container costs a container start: read remote GPUs less often than health. */
@@ -43,10 +44,12 @@ export interface Machine {
   history: MachineHistory;
 }
 
-/** What a Prometheus server knows of a machine (see sources/prometheus.ts). */
+/** What a Prometheus server knows of machines (sources/prometheus.ts reads it through PromQL). */
 export interface PrometheusReader {
-  usage(entry: MachineEntry): Promise<MachineUsage>;
-  gpus(entry: MachineEntry): Promise<GpuReading[]>;
+  /** From the node_exporter series whose instance label is `instance`. */
+  readUsage(instance: string): Promise<MachineUsage>;
+  /** From the DCGM exporter series whose Hostname label is `hostname`. */
+  readGpus(hostname: string): Promise<GpuReading[]>;
 }
 
 export interface MachineRegistryOptions {
@@ -172,7 +175,7 @@ export class MachineRegistry {
       const { memoryTotalBytes: _total, ...usage } = await this.hostUsage.read();
       return { ...usage, source: 'host' };
     }
-    if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.usage(machine.entry);
+    if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.readUsage(machine.entry.prometheus.instance);
     return null;
   }
 
@@ -180,7 +183,7 @@ export class MachineRegistry {
     const sources = gpuSources(machine.entry, {
       local: machine.local,
       nvidiaRuntime: machine.info?.runtimes.includes('nvidia') ?? false,
-      prometheus: Boolean(this.options.prometheus && machine.entry.prometheus?.gpuHostname),
+      prometheus: Boolean(this.options.prometheus && machine.entry.prometheus),
     });
     const errors: string[] = [];
     for (const source of sources) {
@@ -208,8 +211,10 @@ export class MachineRegistry {
         return staticGpus(machine.entry);
       case 'nvidia-smi':
         return readLocalGpus(this.options.nvidiaSmi);
-      case 'prometheus':
-        return this.options.prometheus!.gpus(machine.entry);
+      case 'prometheus': {
+        const settings = machine.entry.prometheus!;
+        return this.options.prometheus!.readGpus(settings.gpuHostname ?? hostOf(settings.instance));
+      }
       case 'nvidia-smi-container': {
         const last = this.containerGpuReadAt.get(machine.name) ?? 0;
         if (Date.now() - last < (this.options.containerGpuReadEveryMs ?? CONTAINER_GPU_READ_EVERY_MS) && machine.gpuSource === source) return null;

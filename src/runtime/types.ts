@@ -105,6 +105,16 @@ export interface EngineInfo {
   runtimes: string[];
 }
 
+/** One reading of what a container uses; the caller makes rates from successive readings. */
+export interface ContainerStats {
+  /** CPU time the container has used since it started, in seconds; null when the engine does not say. */
+  cpuSeconds: number | null;
+  /** Memory in use less the file cache the kernel can drop, as `docker stats` counts it; null when unknown. */
+  memoryUsedBytes: number | null;
+  /** When the engine took the reading. */
+  at: string;
+}
+
 export type RuntimeErrorKind =
   /** The engine cannot be reached or is not answering. */
   | 'unavailable'
@@ -150,4 +160,6 @@ export interface Runtime {
   logs(id: string, lines: number): Promise<string>;
   /** Runs a job in a container without network and removes the container, whatever happens. */
   runJob(job: Job): Promise<JobResult>;
+  /** What the container uses now; null when it does not exist or does not run. */
+  stats(id: string): Promise<ContainerStats | null>;
 }

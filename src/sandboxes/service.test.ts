@@ -158,7 +158,7 @@ describe('the sandboxes core', () => {
     expect((await rejection(w.service.launch(w.bob, { machine: 'elsewhere' }))).code).toBe('MACHINE_NOT_FOUND');
     expect((await rejection(w.service.launch(w.bob, { cpus: 9 }))).code).toBe('INVALID_RESOURCES');
     expect((await rejection(w.service.launch(w.bob, { memoryGiB: 1000 }))).code).toBe('INVALID_RESOURCES');
-    expect((await rejection(w.service.launch(w.bob, { gpus: 1 }))).message).toContain('no GPUs');
+    expect((await rejection(w.service.launch(w.bob, { gpus: 1 }))).message).toContain('no machine of this hub has GPUs');
     // Nothing was made for the refused requests.
     expect(await w.service.list(w.bob)).toEqual([]);
   });

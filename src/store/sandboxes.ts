@@ -64,6 +64,16 @@ export class SandboxRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Each user's latest sandbox activity at or after `since` (an ISO time); users without any are left out. */
+  lastActivityByUser(since: string): Promise<Array<{ user_id: number; last: string | null }>> {
+    return this.db
+      .selectFrom('sandboxes')
+      .select((eb) => ['user_id', eb.fn.max('last_activity_at').as('last')])
+      .where('last_activity_at', '>=', since)
+      .groupBy('user_id')
+      .execute();
+  }
+
   async recordActivity(lastActivity: Map<string, string>): Promise<void> {
     if (lastActivity.size === 0) return;
     await this.db.transaction().execute(async (tx) => {

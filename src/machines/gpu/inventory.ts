@@ -16,7 +16,7 @@ export interface MachineFacts {
   local: boolean;
   /** The engine lists an `nvidia` runtime (the NVIDIA Container Toolkit is installed there). */
   nvidiaRuntime: boolean;
-  /** A Prometheus server is configured and this machine names its DCGM exporter's Hostname. */
+  /** A Prometheus server is configured and this machine has its prometheus settings. */
   prometheus: boolean;
 }
 

@@ -223,6 +223,19 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(info.name).not.toBe('');
   });
 
+  it('reads what a running sandbox uses, and null for one that does not run or does not exist', async () => {
+    const first = await runtime.stats(sandbox.id);
+    // The sandbox's server has started, so it has used some CPU time and memory within its limit.
+    expect(first?.cpuSeconds).toBeGreaterThan(0);
+    expect(first?.memoryUsedBytes).toBeGreaterThan(0);
+    expect(first!.memoryUsedBytes!).toBeLessThanOrEqual(256 * 1024 * 1024);
+    const second = await runtime.stats(sandbox.id);
+    expect(second!.cpuSeconds!).toBeGreaterThanOrEqual(first!.cpuSeconds!);
+    const created = await runtime.create(spec());
+    expect(await runtime.stats(created)).toBeNull();
+    expect(await runtime.stats(`shiva-test-${run}-missing`)).toBeNull();
+  });
+
   it("reads an image's labels, and null for an image that is not there", async () => {
     const image = await runtime.inspectImage(TINY_IMAGE);
     expect(image?.id).toMatch(/^sha256:/);

@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type {
   ContainerInfo,
   ContainerSpec,
+  ContainerStats,
   EngineInfo,
   ImageInfo,
   Job,
@@ -17,6 +18,7 @@ import type {
 import { RuntimeError } from '../types.js';
 import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineTls } from './engine-url.js';
+import { statsFromEngine, type EngineStats } from './stats.js';
 import {
   classifyEngineError,
   classifyPullError,
@@ -293,6 +295,21 @@ export class DockerRuntime implements Runtime {
       return { exitCode: waited.StatusCode ?? -1, output: await this.logs(created.id, 10_000) };
     } finally {
       await this.remove(created.id).catch(() => undefined);
+    }
+  }
+
+  async stats(id: string): Promise<ContainerStats | null> {
+    try {
+      const data = await this.call(
+        `read the stats of ${id}`,
+        // dockerode passes abortSignal on; its type definitions do not declare the option.
+        (abortSignal) => this.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal } as { stream: false }),
+        { subject: id },
+      );
+      return statsFromEngine(data as EngineStats);
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'not_found') return null;
+      throw err;
     }
   }
 

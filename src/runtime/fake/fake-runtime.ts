@@ -8,6 +8,7 @@ import {
   RuntimeError,
   type ContainerInfo,
   type ContainerSpec,
+  type ContainerStats,
   type EngineInfo,
   type ImageInfo,
   type Job,
@@ -21,6 +22,8 @@ interface FakeContainer {
   spec: ContainerSpec;
   server: http.Server | null;
   logs: string;
+  /** What stats() reports while it runs; tests set it with setUsage(). */
+  usage: { cpuSeconds: number; memoryUsedBytes: number };
 }
 
 export interface FakeRuntimeOptions {
@@ -75,6 +78,7 @@ export class FakeRuntime implements Runtime {
       spec,
       server: null,
       logs: '',
+      usage: { cpuSeconds: 0, memoryUsedBytes: 0 },
       info: { id, name: spec.name, image: spec.image, labels: { ...spec.labels }, state: 'created', endpoint: null, startedAt: null, exitCode: null },
     });
     return id;
@@ -132,6 +136,18 @@ export class FakeRuntime implements Runtime {
   async logs(id: string): Promise<string> {
     this.check();
     return this.containers.get(id)?.logs ?? '';
+  }
+
+  async stats(id: string): Promise<ContainerStats | null> {
+    this.check();
+    const c = this.containers.get(id);
+    if (!c || c.info.state !== 'running') return null;
+    return { ...c.usage, at: new Date().toISOString() };
+  }
+
+  /** Sets what a container uses from now on (CPU time is cumulative, as an engine reports it). */
+  setUsage(id: string, usage: { cpuSeconds: number; memoryUsedBytes: number }): void {
+    this.mustGet(id).usage = { ...usage };
   }
 
   /** Simulates a container dying on its own (OOM, crash). */

@@ -51,6 +51,7 @@ const scopeDescriptions: Record<Scope, string> = {
   'sandboxes:launch': '自分のサンドボックスを起動・停止する',
   'sandboxes:access': 'プロキシ経由で自分のサンドボックスを開く（Jupyter、その API とカーネル）',
   'machines:read': 'マシンとイメージカタログを見る',
+  'metrics:read': 'ハブの Prometheus メトリクス（/metrics、全ユーザー分）を読む（管理者のみ）',
   admin: '管理者ができることすべて（管理者のみ）',
 };
 

@@ -108,7 +108,7 @@ describe('SettingsPageView', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Create token' }));
     expect(p.tokens.onCreate).toHaveBeenCalledWith({
       name: 'ops',
-      scopes: ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'admin'],
+      scopes: ['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'metrics:read', 'admin'],
       expiresInDays: 30,
     });
   });

@@ -20,7 +20,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useState, type FormEvent } from 'react';
-import { SCOPES, type Scope } from '../../../../src/contract/scopes';
+import { ADMIN_ONLY_SCOPES, SCOPES, type Scope } from '../../../../src/contract/scopes';
 import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -33,8 +33,8 @@ export const EXPIRY_DAYS = [7, 30, 90, 365, 0] as const;
 
 const wide = { display: { xs: 'none', sm: 'table-cell' } } as const;
 
-/** The scopes a person may give a token: `admin` only when they are one. */
-export const grantableScopes = (admin: boolean): Scope[] => SCOPES.filter((scope) => admin || scope !== 'admin');
+/** The scopes a person may give a token: `admin` and `metrics:read` only when they are one. */
+export const grantableScopes = (admin: boolean): Scope[] => SCOPES.filter((scope) => admin || !ADMIN_ONLY_SCOPES.includes(scope));
 
 export interface TokensSectionProps {
   /** Whether the signed-in user is an admin, who alone may give a token the `admin` scope. */

@@ -1,0 +1,74 @@
+/**
+ * The hub's Prometheus series, in a registry of its own (several hubs may live in one process,
+ * as in tests, and must not mix their series). Nothing here runs on a timer: counters are bumped
+ * where things happen, and everything else is read from the hub's state when /metrics is scraped.
+ */
+import { Histogram, Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import type { MachineRegistry } from '../machines/registry.js';
+import type { RouteTable } from '../proxy/route-table.js';
+import type { ActivityRecorder } from '../sandboxes/activity.js';
+import type { SandboxEvents } from '../sandboxes/events.js';
+import type { SandboxUsage } from '../sandboxes/usage.js';
+import type { SandboxRepository } from '../store/sandboxes.js';
+import { registerMachineSeries } from './machine-series.js';
+import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
+import { registerSandboxSeries } from './sandbox-series.js';
+import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
+import { watchSpawnDurations } from './spawn-durations.js';
+
+export interface HubMetricsDeps {
+  config: Readonly<Config>;
+  repo: SandboxRepository;
+  machines: MachineRegistry;
+  routes: RouteTable;
+  events: SandboxEvents;
+  activity: ActivityRecorder;
+  usage: SandboxUsage;
+}
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  /** Hand this to the proxy: it counts answers in plain memory. */
+  readonly proxy = new ProxyCounts();
+  private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
+  private readonly stopWatching: () => void;
+  private state: ScrapeState = EMPTY_STATE;
+
+  constructor(private readonly deps: HubMetricsDeps) {
+    this.requestDuration = new Histogram({
+      name: 'shiva_request_duration_seconds',
+      help: 'API requests by method, route pattern (handler) and status code',
+      labelNames: ['method', 'handler', 'code'],
+      registers: [this.registry],
+    });
+    this.stopWatching = watchSpawnDurations(this.registry, deps.events);
+    registerProxySeries(this.registry, this.proxy, deps.routes);
+    registerSandboxSeries(this.registry, () => this.state, deps.usage);
+    registerMachineSeries(this.registry, () => this.state, deps.machines);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** One answered API request; `handler` is its route pattern, so ids in paths do not make new series. */
+  observeRequest(method: string, handler: string, code: number, seconds: number): void {
+    this.requestDuration.observe({ method, handler, code: String(code) }, seconds);
+  }
+
+  /** The text exposition, from the hub's state as it is now. */
+  async exposition(): Promise<string> {
+    this.state = await readScrapeState(this.deps.repo, this.deps.activity);
+    return this.registry.metrics();
+  }
+
+  /** Every series name this hub exposes (histograms under their base name). */
+  names(): string[] {
+    return this.registry.getMetricsAsArray().map((m) => m.name);
+  }
+
+  close(): void {
+    this.stopWatching();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Series of machines and their GPUs, made on scrape from what the machine registry last heard
+ * and what live sandboxes hold. GPU series carry machine, gpu (the index on its machine) and
+ * uuid (the id sandboxes are given it by), so they join with the sandboxes' `gpus` label.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { GpuReading } from '../machines/gpu/nvidia-smi.js';
+import type { Machine, MachineRegistry } from '../machines/registry.js';
+import type { ScrapeState } from './scrape-state.js';
+
+
+export function registerMachineSeries(
+  registry: Registry,
+  state: () => ScrapeState,
+  machines: Pick<MachineRegistry, 'list' | 'capacities'>,
+): void {
+  const registers = [registry];
+  const capacityOf = (name: string) => machines.capacities().find((c) => c.name === name);
+
+  const perMachine = (name: string, help: string, value: (m: Machine, s: ScrapeState) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['machine'],
+      registers,
+      collect() {
+        this.reset();
+        const s = state();
+        for (const m of machines.list()) {
+          const v = value(m, s);
+          if (v !== null) this.set({ machine: m.name }, v);
+        }
+      },
+    });
+  const held = (m: Machine, s: ScrapeState) => s.live.filter((r) => r.machine === m.name);
+
+  perMachine('shiva_machine_up', 'Whether the machine\'s engine answered its last check (1) or not (0)', (m) => (m.status === 'up' ? 1 : 0));
+  perMachine('shiva_machine_capacity_cpus', 'CPUs sandboxes may use in all on the machine (less what is reserved, within its caps)', (m) =>
+    m.info ? (capacityOf(m.name)?.cpus ?? null) : null,
+  );
+  perMachine('shiva_machine_capacity_memory_bytes', 'Memory sandboxes may use in all on the machine', (m) =>
+    m.info ? (capacityOf(m.name)?.memoryBytes ?? null) : null,
+  );
+  perMachine('shiva_machine_allocated_cpus', 'CPUs live sandboxes on the machine hold', (m, s) => held(m, s).reduce((sum, r) => sum + r.cpus, 0));
+  perMachine('shiva_machine_allocated_memory_bytes', 'Memory live sandboxes on the machine hold', (m, s) =>
+    held(m, s).reduce((sum, r) => sum + r.memory_bytes, 0),
+  );
+  perMachine('shiva_machine_gpus', 'GPUs the machine has', (m) => m.gpus.length);
+  perMachine('shiva_machine_allocated_gpus', 'GPUs of the machine that live sandboxes hold', (m, s) =>
+    new Set(held(m, s).flatMap((r) => JSON.parse(r.gpus) as string[])).size,
+  );
+
+  const perGpu = (name: string, help: string, value: (g: GpuReading) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['machine', 'gpu', 'uuid'],
+      registers,
+      collect() {
+        this.reset();
+        for (const m of machines.list()) {
+          for (const g of m.gpus) {
+            const v = value(g);
+            if (v !== null) this.set({ machine: m.name, gpu: String(g.index), uuid: g.uuid }, v);
+          }
+        }
+      },
+    });
+  perGpu('shiva_gpu_utilization_percent', 'Share of time the GPU was busy, 0-100, as nvidia-smi and DCGM report it', (g) => g.utilizationPercent);
+  perGpu('shiva_gpu_memory_used_bytes', 'GPU memory in use', (g) => g.memoryUsedBytes);
+  perGpu('shiva_gpu_memory_total_bytes', 'GPU memory in all', (g) => g.memoryTotalBytes);
+  perGpu('shiva_gpu_temperature_celsius', 'GPU temperature', (g) => g.temperatureC);
+  perGpu('shiva_gpu_power_watts', 'GPU power draw', (g) => g.powerDrawW);
+}
