@@ -188,6 +188,13 @@ export const en = {
     sandboxCpu: (percent: string) => `CPU ${percent}%`,
     sandboxMemory: (used: string) => `${used} in use`,
   },
+  /** The launch form's GPU choice, from the limit and what machines have free. */
+  launchRoom: {
+    gpusNoneFree: 'None free right now.',
+    gpusFewerFree: (limit: number, free: number) => `Up to ${limit} for one sandbox; at most ${free} free on one machine now.`,
+    gpusOnMachine: (free: number, machine: string) => `${plural(free, 'GPU', 'GPUs')} free on ${machine}.`,
+    machineFree: (what: string) => `${what} free`,
+  },
   admin: {
     title: 'Admin',
     forbidden: 'Only admins may see this page.',

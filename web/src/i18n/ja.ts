@@ -17,6 +17,10 @@ const states: Record<SandboxState, string> = {
   failed: '失敗',
 };
 
+/**
+ * NO_CAPACITY is left to the hub's message: it names what is short and which machine has the
+ * most room, which one fixed sentence here would hide.
+ */
 const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   UNREACHABLE: 'ハブが応答しません。接続を確認してください。自動で再試行します。',
   BAD_RESPONSE: 'ハブから予期しない応答がありました。もう一度お試しください。',
@@ -36,7 +40,6 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   SANDBOX_LIMIT_REACHED: '同時に動かせるサンドボックスの上限に達しています。',
   IMAGE_NOT_FOUND: 'そのイメージはカタログにありません。',
   MACHINE_NOT_FOUND: 'そのマシンは存在しません。',
-  NO_CAPACITY: '空きのあるマシンがありません。',
   RUNTIME_UNAVAILABLE: 'コンテナエンジンが応答しません。',
   INTERNAL: 'ハブ内部でエラーが起きました（ログに記録されています）。',
 };
@@ -209,6 +212,12 @@ export const ja: Messages = {
     gpuChart: 'GPU 使用率',
     sandboxCpu: (percent) => `CPU ${percent}%`,
     sandboxMemory: (used) => `${used} 使用中`,
+  },
+  launchRoom: {
+    gpusNoneFree: '今は空いている GPU がありません。',
+    gpusFewerFree: (limit, free) => `1 つのサンドボックスに最大 ${limit} 個。今は 1 台で最大 ${free} 個が空いています。`,
+    gpusOnMachine: (free, machine) => `${machine} の空き GPU は ${free} 個。`,
+    machineFree: (what) => `空き ${what}`,
   },
   admin: {
     title: '管理',
