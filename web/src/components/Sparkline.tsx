@@ -1,7 +1,9 @@
 /**
- * A small line chart of one figure over time, drawn as inline SVG: a line with a light area under
- * it, broken where a reading is missing or samples are further apart than `maxGapMs` (the hub was
- * down, or could not read the machine), so a gap is never drawn as a straight line across it.
+ * A small line chart of one figure over time, drawn as inline SVG: one path, broken where a
+ * reading is missing or samples are further apart than `maxGapMs` (the hub was down, or could not
+ * read the machine), so a gap is never drawn as a straight line across it. It is an image named
+ * by `label`; whoever places it shows the same words as a tooltip (an SVG <title> would add an
+ * element per chart, and a page draws hundreds).
  *
  * Hand-written rather than from a chart library: it is one path, and a chart library would cost
  * more of the first page's bundle than the whole machines page. It takes its colour from
@@ -9,71 +11,71 @@
  */
 import { memo } from 'react';
 
-export interface SparkPoint {
-  /** Milliseconds since the epoch. */
-  at: number;
-  value: number | null;
-}
-
 export interface SparklineProps {
-  points: readonly SparkPoint[];
+  /** When each value was read, in milliseconds since the epoch, oldest first. */
+  times: readonly number[];
+  /** The readings, one per time; null where there was none. */
+  values: readonly (number | null)[];
   /** The time at the left and right edges. */
   from: number;
   to: number;
   /** The value at the top edge; the bottom edge is 0. */
   max: number;
-  /** What it shows and its latest value, in words: the chart's accessible name and tooltip. */
+  /** What it shows and its latest value, in words: the chart's accessible name. */
   label: string;
   /** Samples further apart than this are not joined. */
   maxGapMs?: number;
 }
 
-/** The drawing's own units; the SVG stretches to the width it is given. */
-const WIDTH = 100;
-const HEIGHT = 24;
+/**
+ * The drawing's own units; the SVG stretches to the width it is given. Large enough that whole
+ * numbers are precise enough: a page of 100 machines draws some 300 charts of 240 points each, and
+ * integers turn into text several times faster than fractions.
+ */
+const WIDTH = 1000;
+const HEIGHT = 100;
 
-const coordinate = (n: number) => Math.round(n * 10) / 10;
-
-/** The line and the area under it as SVG path data, one subpath per unbroken run of points. */
-export function sparklinePaths(
-  points: readonly SparkPoint[],
+/** The line as SVG path data, one subpath ("M…L…") per unbroken run of points. */
+export function sparklinePath(
+  times: readonly number[],
+  values: readonly (number | null)[],
   { from, to, max, maxGapMs = Infinity }: { from: number; to: number; max: number; maxGapMs?: number },
-): { line: string; area: string } {
-  const span = to - from;
-  const x = (at: number) => coordinate(span > 0 ? ((at - from) / span) * WIDTH : WIDTH);
-  const y = (value: number) => coordinate(HEIGHT - (max > 0 ? Math.min(1, Math.max(0, value / max)) : 0) * HEIGHT);
-  const line: string[] = [];
-  const area: string[] = [];
-  let run: [number, number][] = [];
-  const closeRun = () => {
-    if (run.length > 0) {
-      const [first] = run;
-      const last = run[run.length - 1]!;
+): string {
+  const xScale = to > from ? WIDTH / (to - from) : 0;
+  const yScale = max > 0 ? HEIGHT / max : 0;
+  let path = '';
+  let runLength = 0;
+  let lastX = 0;
+  let lastY = 0;
+  let previousAt = -Infinity;
+  for (let i = 0; i < times.length; i++) {
+    const at = times[i]!;
+    const value = values[i] ?? null;
+    if (at < from || at > to) continue;
+    if (value === null || at - previousAt > maxGapMs) {
       // A lone point still shows, as a short flat stroke.
-      const coords = run.length === 1 ? [first!, [last[0] + 0.5, last[1]] as [number, number]] : run;
-      line.push(`M${coords.map(([px, py]) => `${px} ${py}`).join('L')}`);
-      area.push(`M${coords[0]![0]} ${HEIGHT}L${coords.map(([px, py]) => `${px} ${py}`).join('L')}L${coords[coords.length - 1]![0]} ${HEIGHT}Z`);
+      if (runLength === 1) path += `L${lastX + 4} ${lastY}`;
+      runLength = 0;
     }
-    run = [];
-  };
-  let previousAt: number | null = null;
-  for (const point of points) {
-    if (point.at < from || point.at > to) continue;
-    if (point.value === null || (previousAt !== null && point.at - previousAt > maxGapMs)) closeRun();
-    if (point.value !== null) run.push([x(point.at), y(point.value)]);
-    previousAt = point.at;
+    previousAt = at;
+    if (value === null) continue;
+    lastX = xScale > 0 ? Math.round((at - from) * xScale) : WIDTH;
+    lastY = HEIGHT - Math.round(Math.min(HEIGHT, Math.max(0, value * yScale)));
+    path += `${runLength === 0 ? 'M' : 'L'}${lastX} ${lastY}`;
+    runLength++;
   }
-  closeRun();
-  return { line: line.join(''), area: area.join('') };
+  if (runLength === 1) path += `L${lastX + 4} ${lastY}`;
+  return path;
 }
 
-export const Sparkline = memo(function Sparkline({ points, from, to, max, label, maxGapMs }: SparklineProps) {
-  const { line, area } = sparklinePaths(points, { from, to, max, ...(maxGapMs !== undefined ? { maxGapMs } : {}) });
+/** Drawn this many CSS pixels high. */
+const DRAWN_HEIGHT = 24;
+
+export const Sparkline = memo(function Sparkline({ times, values, from, to, max, label, maxGapMs }: SparklineProps) {
+  const d = sparklinePath(times, values, { from, to, max, ...(maxGapMs !== undefined ? { maxGapMs } : {}) });
   return (
-    <svg className="sparkline" role="img" aria-label={label} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" width="100%" height={HEIGHT}>
-      <title>{label}</title>
-      <path className="sparkline-area" d={area} fill="currentColor" fillOpacity={0.15} stroke="none" />
-      <path className="sparkline-line" d={line} fill="none" stroke="currentColor" strokeWidth={1.5} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />
+    <svg className="sparkline" role="img" aria-label={label} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" width="100%" height={DRAWN_HEIGHT}>
+      <path d={d} fill="none" stroke="currentColor" strokeWidth={1.5} strokeLinejoin="round" vectorEffect="non-scaling-stroke" />
     </svg>
   );
 });

@@ -81,7 +81,8 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .history-title': { ...theme.typography.caption, color: palette.text.secondary, marginBottom: 2 },
   '& .history-charts': { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(80px, 1fr))', gap: theme.spacing(1.5) },
   '& .spark': { margin: 0, minWidth: 0, color: palette.primary.main },
-  '& .spark-caption': { ...theme.typography.caption, display: 'flex', justifyContent: 'space-between', gap: theme.spacing(0.5), color: palette.text.primary },
+  '& .spark-caption': { ...theme.typography.caption, color: palette.text.secondary, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
+  '& .spark-caption b': { fontWeight: 500, color: palette.text.primary },
   '& .sparkline': { display: 'block', overflow: 'visible' },
   '& .gpu-figures': { ...theme.typography.caption, color: palette.text.secondary },
   };

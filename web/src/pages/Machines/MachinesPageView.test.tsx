@@ -53,8 +53,9 @@ describe('MachinesPageView', () => {
     expect(gpu1.textContent).toContain('Last 60 minutes');
     const cpu = within(gpu1).getByRole('img', { name: 'CPU over the last 60 minutes: latest 37%' });
     // One point per sample: 240 samples, 15 s apart.
-    const line = cpu.querySelector('.sparkline-line')!.getAttribute('d')!;
+    const line = cpu.querySelector('path')!.getAttribute('d')!;
     expect(line.split('L')).toHaveLength(240);
+    expect(cpu.closest('[title]')?.getAttribute('title')).toBe('CPU over the last 60 minutes: latest 37%');
     expect(within(gpu1).getByRole('img', { name: 'Memory over the last 60 minutes: latest 61 GiB' })).toBeTruthy();
     expect(within(gpu1).getByRole('img', { name: 'GPU utilisation over the last 60 minutes: latest 44%' })).toBeTruthy();
     // A machine without GPUs has no GPU chart; one without history has no charts.
