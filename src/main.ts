@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ApiError } from './cli/client.js';
 import { registerLogin } from './cli/login.js';
+import { registerMachines } from './cli/machines.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
 import { registerTokens } from './cli/tokens.js';
@@ -14,6 +15,7 @@ const program = new Command('shiva').version(VERSION).description('Personal GPU 
 registerServe(program);
 registerLogin(program);
 registerSandboxes(program);
+registerMachines(program);
 registerUsers(program);
 registerTokens(program);
 registerUsage(program);

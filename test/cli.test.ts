@@ -1,6 +1,6 @@
 /**
  * The `shiva` command against a real hub and Docker Engine: sign in, add a user, launch with
- * progress and a URL that opens the sandbox, list, stop, and --json for scripts.
+ * progress and a URL that opens the sandbox, list, stop, the machines, and --json for scripts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -90,6 +90,16 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     const stop = await shiva(['stop', 'cli-box']);
     expect(stop.stdout).toContain('Stopped admin/cli-box');
     expect((await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
+  });
+
+  it('lists the machines with what sandboxes were given, and as JSON', async () => {
+    const table = await shiva(['machines']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+STATUS\s+CPUS\s+MEMORY\s+GPUS\s+SANDBOXES\n/);
+    expect(table.stdout).toMatch(/\nlocal\s+up\s+\d[\d.]*\/\d[\d.]*\s+\d[\d.]*\/\d[\d.]*G\s+\d+\/\d+\s+\d+\n/);
+    const json = JSON.parse((await shiva(['machines', '--json'])).stdout) as Array<{ name: string; status: string; capacity: { cpus: number } }>;
+    expect(json).toEqual([expect.objectContaining({ name: 'local', status: 'up' })]);
+    expect(json[0]!.capacity.cpus).toBeGreaterThan(0);
   });
 
   it('creates a scoped token, lists it with its last use, and revokes it', async () => {

@@ -4,11 +4,15 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Rows as lines with each column as wide as its widest cell, two spaces apart. */
+export function alignColumns(rows: string[][]): string[] {
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(0, ...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
 export function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`${line(headers)}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+  for (const line of alignColumns([headers, ...rows])) process.stdout.write(`${line}\n`);
 }
 
 /** "3 min ago"-style age of an ISO time. */

@@ -13,21 +13,24 @@ export function registerSandboxes(program: Command): void {
     .option('--image <image>', 'an image from the catalogue (see GET /api/images)')
     .option('--cpus <n>', 'CPUs', Number)
     .option('--memory <GiB>', 'memory in GiB', Number)
+    .option('--gpus <n>', 'GPUs (see shiva machines for what is free)', Number)
     .option('--machine <name>', 'run it on this machine')
     .option('--url <url>', 'the hub (or SHIVA_URL)')
     .option('--json', 'print the sandbox as JSON when it is ready')
-    .action(async (name: string | undefined, opts: { image?: string; cpus?: number; memory?: number; machine?: string; url?: string; json?: boolean }) => {
+    .action(async (name: string | undefined, opts: { image?: string; cpus?: number; memory?: number; gpus?: number; machine?: string; url?: string; json?: boolean }) => {
       const hub = await client(opts);
       const request: LaunchRequest = {
         ...(name ? { name } : {}),
         ...(opts.image ? { image: opts.image } : {}),
         ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
         ...(opts.memory !== undefined ? { memoryGiB: opts.memory } : {}),
+        ...(opts.gpus !== undefined ? { gpus: opts.gpus } : {}),
         ...(opts.machine ? { machine: opts.machine } : {}),
       };
       const sandbox = await hub.request<Sandbox>('POST', '/api/sandboxes', request);
       const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
-      say(`Launching ${sandbox.user}/${sandbox.name} on ${sandbox.machine} (${sandbox.cpus} CPUs, ${sandbox.memoryGiB} GiB)`);
+      const gpus = sandbox.gpus.length > 0 ? `, ${sandbox.gpus.length} GPU${sandbox.gpus.length === 1 ? '' : 's'}` : '';
+      say(`Launching ${sandbox.user}/${sandbox.name} on ${sandbox.machine} (${sandbox.cpus} CPUs, ${sandbox.memoryGiB} GiB${gpus})`);
       let last: SandboxEvent | undefined;
       for await (const event of hub.events<SandboxEvent>(`/api/sandboxes/${sandbox.id}/events`)) {
         last = event;

@@ -15,6 +15,7 @@ export const SANDBOX_STATES: readonly SandboxState[] = [
   'starting',
   'waiting',
   'running',
+  'unknown',
   'stopping',
   'stopped',
   'failed',

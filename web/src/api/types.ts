@@ -33,3 +33,4 @@ export type { ErrorCode } from '../../../src/contract/errors';
 export type MachineGpu = Machine['gpus'][number];
 export type MachineUsage = NonNullable<Machine['usage']>;
 export type MachineSandbox = Machine['sandboxes'][number];
+export type MachineSample = Machine['history'][number];

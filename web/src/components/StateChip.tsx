@@ -10,6 +10,7 @@ const colours: Record<SandboxState, ChipProps['color']> = {
   starting: 'info',
   waiting: 'info',
   running: 'success',
+  unknown: 'warning',
   stopping: 'warning',
   stopped: 'default',
   failed: 'error',

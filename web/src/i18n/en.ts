@@ -12,6 +12,7 @@ const states: Record<SandboxState, string> = {
   starting: 'Starting',
   waiting: 'Waiting for Jupyter',
   running: 'Running',
+  unknown: 'Machine not answering',
   stopping: 'Stopping',
   stopped: 'Stopped',
   failed: 'Failed',
@@ -170,6 +171,29 @@ export const en = {
     noSandboxes: 'No sandboxes on this machine.',
     since: (when: string) => `since ${when}`,
     unknown: 'n/a',
+  },
+  /** A machine card's room, readings, history charts and GPU holders. */
+  machineCard: {
+    room: (what: string) => `Room for a launch: ${what}`,
+    noRoom: 'No room for a launch.',
+    network: (received: string, sent: string) => `Network ↓ ${received} ↑ ${sent}`,
+    hottest: (celsius: number, sensor: string) => `Hottest ${celsius} °C (${sensor})`,
+    power: (watts: number) => `${watts} W`,
+    holders: (names: string[]) => names.join(', '),
+    history: (minutes: number) => `Last ${plural(minutes, 'minute', 'minutes')}`,
+    chartLabel: (what: string, minutes: number, latest: string) => `${what} over the last ${plural(minutes, 'minute', 'minutes')}: latest ${latest}`,
+    cpuChart: 'CPU',
+    memoryChart: 'Memory',
+    gpuChart: 'GPU utilisation',
+    sandboxCpu: (percent: string) => `CPU ${percent}%`,
+    sandboxMemory: (used: string) => `${used} in use`,
+  },
+  /** The launch form's GPU choice, from the limit and what machines have free. */
+  launchRoom: {
+    gpusNoneFree: 'None free right now.',
+    gpusFewerFree: (limit: number, free: number) => `Up to ${limit} for one sandbox; at most ${free} free on one machine now.`,
+    gpusOnMachine: (free: number, machine: string) => `${plural(free, 'GPU', 'GPUs')} free on ${machine}.`,
+    machineFree: (what: string) => `${what} free`,
   },
   admin: {
     title: 'Admin',

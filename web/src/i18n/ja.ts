@@ -11,11 +11,16 @@ const states: Record<SandboxState, string> = {
   starting: '起動中',
   waiting: 'Jupyter の応答待ち',
   running: '実行中',
+  unknown: 'マシン応答なし',
   stopping: '停止中',
   stopped: '停止',
   failed: '失敗',
 };
 
+/**
+ * NO_CAPACITY is left to the hub's message: it names what is short and which machine has the
+ * most room, which one fixed sentence here would hide.
+ */
 const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   UNREACHABLE: 'ハブが応答しません。接続を確認してください。自動で再試行します。',
   BAD_RESPONSE: 'ハブから予期しない応答がありました。もう一度お試しください。',
@@ -35,7 +40,6 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   SANDBOX_LIMIT_REACHED: '同時に動かせるサンドボックスの上限に達しています。',
   IMAGE_NOT_FOUND: 'そのイメージはカタログにありません。',
   MACHINE_NOT_FOUND: 'そのマシンは存在しません。',
-  NO_CAPACITY: '空きのあるマシンがありません。',
   RUNTIME_UNAVAILABLE: 'コンテナエンジンが応答しません。',
   INTERNAL: 'ハブ内部でエラーが起きました（ログに記録されています）。',
 };
@@ -194,6 +198,27 @@ export const ja: Messages = {
     noSandboxes: 'このマシンにサンドボックスはありません。',
     since: (when) => `${when}から`,
     unknown: '不明',
+  },
+  machineCard: {
+    room: (what) => `起動できる空き: ${what}`,
+    noRoom: '新しく起動できる空きはありません。',
+    network: (received, sent) => `ネットワーク ↓ ${received} ↑ ${sent}`,
+    hottest: (celsius, sensor) => `最高 ${celsius} °C（${sensor}）`,
+    power: (watts) => `${watts} W`,
+    holders: (names) => names.join('、'),
+    history: (minutes) => `過去 ${minutes} 分`,
+    chartLabel: (what, minutes, latest) => `${what}（過去 ${minutes} 分）: 最新 ${latest}`,
+    cpuChart: 'CPU',
+    memoryChart: 'メモリ',
+    gpuChart: 'GPU 使用率',
+    sandboxCpu: (percent) => `CPU ${percent}%`,
+    sandboxMemory: (used) => `${used} 使用中`,
+  },
+  launchRoom: {
+    gpusNoneFree: '今は空いている GPU がありません。',
+    gpusFewerFree: (limit, free) => `1 つのサンドボックスに最大 ${limit} 個。今は 1 台で最大 ${free} 個が空いています。`,
+    gpusOnMachine: (free, machine) => `${machine} の空き GPU は ${free} 個。`,
+    machineFree: (what) => `空き ${what}`,
   },
   admin: {
     title: '管理',

@@ -111,19 +111,46 @@ export const MockOthersSandbox: Sandbox = {
   url: 'http://127.0.0.1:8000/user/carol/thesis/',
 };
 
-const gpu = (index: number, sandboxId: string | null, user: string | null, utilizationPercent: number) => ({
+type MockGpu = Machine['gpus'][number];
+type MockHolder = MockGpu['holders'][number];
+
+const gpu = (index: number, holders: MockHolder[], utilizationPercent: number): MockGpu => ({
   index,
   uuid: `GPU-${index}-0b1c`,
   name: 'NVIDIA A100 80GB PCIe',
   memoryTotalBytes: 80 * GiB,
-  memoryUsedBytes: sandboxId ? 31.5 * GiB : 0.4 * GiB,
+  memoryUsedBytes: holders.length > 0 ? 31.5 * GiB : 0.4 * GiB,
   utilizationPercent,
-  temperatureC: sandboxId ? 64 : 33,
-  powerDrawW: sandboxId ? 251.3 : 41.2,
-  sandboxId,
-  user,
+  temperatureC: holders.length > 0 ? 64 : 33,
+  powerDrawW: holders.length > 0 ? 251.3 : 41.2,
+  holders,
 });
 
+const HISTORY_STEP_MS = 15_000;
+
+/**
+ * `points` samples 15 s apart ending `endAgo` before MOCK_NOW, waving around the latest figures
+ * so that the last sample is exactly `latest` (as the hub's newest sample matches its usage).
+ */
+export function mockHistory(points: number, endAgo: number, latest: { cpuPercent: number; memoryUsedBytes: number; gpuUtilizationPercent: number | null; gpuMemoryUsedBytes: number | null }): Machine['history'] {
+  return Array.from({ length: points }, (_, i) => {
+    const back = points - 1 - i;
+    const wave = Math.sin(back / 9) * Math.min(1, back / 4);
+    const scaled = (value: number | null, swing: number, max: number) =>
+      value === null ? null : Math.min(max, Math.max(0, value * (1 + swing * wave)));
+    return {
+      at: ago(endAgo + back * HISTORY_STEP_MS),
+      cpuPercent: scaled(latest.cpuPercent, 0.6, 100),
+      memoryUsedBytes: scaled(latest.memoryUsedBytes, 0.15, Number.MAX_SAFE_INTEGER),
+      gpuUtilizationPercent: scaled(latest.gpuUtilizationPercent, 0.5, 100),
+      gpuMemoryUsedBytes: scaled(latest.gpuMemoryUsedBytes, 0.1, Number.MAX_SAFE_INTEGER),
+    };
+  });
+}
+
+const aliceMain: MockHolder = { sandboxId: 'sbx_a1', user: 'alice', name: 'main' };
+
+/** A GPU machine with 2 CPUs and 8 GiB kept for the system; one GPU held, one free. */
 export const MockMachine: Machine = {
   name: 'gpu-1',
   status: 'up',
@@ -132,12 +159,31 @@ export const MockMachine: Machine = {
   engine: { version: '26.1.5', os: 'Debian GNU/Linux 12 (bookworm)' },
   cpus: 32,
   memoryBytes: 256 * GiB,
-  allocated: { cpus: 6, memoryBytes: 24 * GiB },
-  usage: { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, diskUsedBytes: 1.1 * 1024 * GiB, diskTotalBytes: 1.8 * 1024 * GiB, at: ago(5_000) },
-  gpus: [gpu(0, 'sbx_a1', 'alice', 87), gpu(1, null, null, 0)],
+  capacity: { cpus: 30, memoryBytes: 248 * GiB, gpus: 2 },
+  allocated: { cpus: 6, memoryBytes: 24 * GiB, gpus: 1 },
+  free: { cpus: 24, memoryBytes: 224 * GiB, gpus: 1 },
+  gpuMode: 'deviceRequests',
+  usage: {
+    cpuPercent: 37,
+    memoryUsedBytes: 61.2 * GiB,
+    diskUsedBytes: 1.1 * 1024 * GiB,
+    diskTotalBytes: 1.8 * 1024 * GiB,
+    networkReceiveBytesPerSecond: 12.6 * 1024 ** 2,
+    networkTransmitBytesPerSecond: 310 * 1024,
+    temperaturesC: [
+      { sensor: 'Package id 0', celsius: 58 },
+      { sensor: 'Package id 1', celsius: 71 },
+      { sensor: 'nvme0', celsius: 44 },
+    ],
+    source: 'host',
+    at: ago(5_000),
+  },
+  gpus: [gpu(0, [aliceMain], 87), gpu(1, [], 0)],
+  gpusAt: ago(5_000),
+  history: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }),
   sandboxes: [
-    { id: 'sbx_a1', user: 'alice', name: 'main', cpus: 4, memoryGiB: 16, since: ago(hours(3)) },
-    { id: 'sbx_c1', user: 'carol', name: 'eval', cpus: 2, memoryGiB: 8, since: ago(minutes(25)) },
+    { id: 'sbx_a1', user: 'alice', name: 'main', state: 'running', cpus: 4, memoryGiB: 16, gpus: ['GPU-0-0b1c'], since: ago(hours(3)), cpuPercent: 312.4, memoryUsedBytes: 9.3 * GiB },
+    { id: 'sbx_c1', user: 'carol', name: 'eval', state: 'running', cpus: 2, memoryGiB: 8, gpus: [], since: ago(minutes(25)), cpuPercent: null, memoryUsedBytes: null },
   ],
 };
 
@@ -147,15 +193,21 @@ export const MockMachineAllocationOnly: Machine = {
   name: 'cpu-1',
   cpus: 16,
   memoryBytes: 64 * GiB,
-  allocated: { cpus: 14, memoryBytes: 40 * GiB },
+  capacity: { cpus: 16, memoryBytes: 64 * GiB, gpus: 0 },
+  allocated: { cpus: 14, memoryBytes: 40 * GiB, gpus: 0 },
+  free: { cpus: 2, memoryBytes: 24 * GiB, gpus: 0 },
+  gpuMode: null,
   usage: null,
   gpus: [],
+  gpusAt: null,
+  history: [],
   sandboxes: [
-    { id: 'sbx_d1', user: 'dave', name: 'etl', cpus: 8, memoryGiB: 24, since: ago(hours(7)) },
-    { id: 'sbx_e1', user: 'erin', name: 'main', cpus: 6, memoryGiB: 16, since: ago(hours(2)) },
+    { id: 'sbx_d1', user: 'dave', name: 'etl', state: 'running', cpus: 8, memoryGiB: 24, gpus: [], since: ago(hours(7)), cpuPercent: null, memoryUsedBytes: null },
+    { id: 'sbx_e1', user: 'erin', name: 'main', state: 'running', cpus: 6, memoryGiB: 16, gpus: [], since: ago(hours(2)), cpuPercent: null, memoryUsedBytes: null },
   ],
 };
 
+/** A machine that stopped answering 12 minutes ago; its one sandbox's state is unknown until it answers. */
 export const MockMachineDown: Machine = {
   ...MockMachine,
   name: 'gpu-2',
@@ -163,10 +215,28 @@ export const MockMachineDown: Machine = {
   lastSeenAt: ago(minutes(12)),
   error: 'connect ECONNREFUSED 10.0.0.12:2376',
   engine: null,
-  allocated: { cpus: 0, memoryBytes: 0 },
+  capacity: { cpus: 30, memoryBytes: 248 * GiB, gpus: 0 },
+  allocated: { cpus: 2, memoryBytes: 8 * GiB, gpus: 0 },
+  free: { cpus: 0, memoryBytes: 0, gpus: 0 },
   usage: null,
   gpus: [],
-  sandboxes: [],
+  gpusAt: null,
+  history: mockHistory(192, minutes(12), { cpuPercent: 12, memoryUsedBytes: 20 * GiB, gpuUtilizationPercent: null, gpuMemoryUsedBytes: null }),
+  sandboxes: [
+    { id: 'sbx_f1', user: 'frank', name: 'sweep', state: 'unknown', cpus: 2, memoryGiB: 8, gpus: [], since: ago(hours(5)), cpuPercent: null, memoryUsedBytes: null },
+  ],
+};
+
+/** A machine that shares its GPU: two sandboxes hold GPU 0 at once. Not in MockMachines. */
+export const MockMachineSharedGpu: Machine = {
+  ...MockMachine,
+  name: 'gpu-3',
+  capacity: { cpus: 30, memoryBytes: 248 * GiB, gpus: 1 },
+  allocated: { cpus: 6, memoryBytes: 24 * GiB, gpus: 1 },
+  free: { cpus: 24, memoryBytes: 224 * GiB, gpus: 1 },
+  gpuMode: 'devices',
+  gpus: [gpu(0, [aliceMain, { sandboxId: 'sbx_c1', user: 'carol', name: 'eval' }], 95)],
+  sandboxes: MockMachine.sandboxes.map((s) => ({ ...s, gpus: ['GPU-0-0b1c'] })),
 };
 
 export const MockMachines: Machine[] = [MockMachine, MockMachineAllocationOnly, MockMachineDown];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatRelative, percentOf } from './format';
+import { formatBytes, formatRate, formatRelative, percentOf } from './format';
 
 const GiB = 1024 ** 3;
 
@@ -8,6 +8,13 @@ describe('formatting', () => {
     expect(formatBytes(2.5 * GiB, 'en-GB')).toBe('2.5 GiB');
     expect(formatBytes(61.2 * GiB, 'en-GB')).toBe('61 GiB');
     expect(formatBytes(1536 * GiB, 'en-GB')).toBe('1.5 TiB');
+  });
+
+  it('writes transfer rates in the largest unit that keeps them at 1 or more', () => {
+    expect(formatRate(512, 'en-GB')).toBe('512 B/s');
+    expect(formatRate(310 * 1024, 'en-GB')).toBe('310 KiB/s');
+    expect(formatRate(12.64 * 1024 ** 2, 'en-GB')).toBe('13 MiB/s');
+    expect(formatRate(2.5 * 1024 ** 3, 'en-GB')).toBe('2.5 GiB/s');
   });
 
   it('writes times relative to now in the chosen language', () => {

@@ -39,6 +39,19 @@ export function formatBytes(bytes: number, locale: string): string {
   return `${formatNumber(gib, locale, gib < 10 ? 1 : 0)} GiB`;
 }
 
+const RATE_UNITS = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
+
+/** A transfer rate in the largest binary unit that keeps it at 1 or more: "12.6 MiB/s". */
+export function formatRate(bytesPerSecond: number, locale: string): string {
+  let value = Math.max(0, bytesPerSecond);
+  let unit = 0;
+  while (value >= 1024 && unit < RATE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${formatNumber(value, locale, value < 10 && unit > 0 ? 1 : 0)} ${RATE_UNITS[unit]}`;
+}
+
 export function formatGiB(gib: number, locale: string): string {
   return `${formatNumber(gib, locale, 2)} GiB`;
 }

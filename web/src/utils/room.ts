@@ -1,6 +1,8 @@
 /**
- * Which machines can take a launch. Room is what a machine has minus what its sandboxes were
- * given (their allocation, not their current use: a sandbox may grow to its limit at any time).
+ * Which machines can take a launch. Room is the hub's own figure (`free`): what sandboxes may use
+ * there less what live ones were given (their allocation, not their current use: a sandbox may
+ * grow to its limit at any time). Taking it as the hub reports it keeps reserved room, caps and
+ * shared GPUs in one place, the scheduler's.
  */
 import type { Machine } from '../api/types';
 import { GiB } from './format';
@@ -27,11 +29,8 @@ export type NoRoom =
 const EPSILON = 1e-6;
 
 export function freeRoom(machine: Machine): Room {
-  return {
-    cpus: Math.max(0, machine.cpus - machine.allocated.cpus),
-    memoryGiB: Math.max(0, (machine.memoryBytes - machine.allocated.memoryBytes) / GiB),
-    gpus: machine.gpus.filter((gpu) => gpu.sandboxId === null).length,
-  };
+  const { free } = machine;
+  return { cpus: free.cpus, memoryGiB: free.memoryBytes / GiB, gpus: free.gpus };
 }
 
 /** Why this machine cannot take the launch, or null when it can. */

@@ -22,6 +22,7 @@ const props = (overrides: Partial<LaunchFormProps> = {}): LaunchFormProps => ({
 });
 
 const noGpus = (m: Machine): Machine => ({ ...m, gpus: [] });
+const withFreeGpus = (m: Machine, gpus: number): Machine => ({ ...m, free: { ...m.free, gpus } });
 
 describe('LaunchForm', () => {
   it('launches the default image at the standard size on any machine with one click', async () => {
@@ -48,7 +49,7 @@ describe('LaunchForm', () => {
     await choose('Image', /pytorch/);
     await userEvent.click(screen.getByRole('radio', { name: /^Large\s*4 CPUs/ }));
     await choose('GPUs', '1');
-    await choose('Machine', 'gpu-1');
+    await choose('Machine', /^gpu-1/);
     await userEvent.type(screen.getByRole('textbox', { name: /Name/ }), 'exp-2');
     await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
     expect(onLaunch).toHaveBeenCalledWith({ image: 'pytorch', cpus: 4, memoryGiB: 16, gpus: 1, machine: 'gpu-1', name: 'exp-2' });
@@ -65,7 +66,9 @@ describe('LaunchForm', () => {
     const full = screen.getByRole('option', { name: /cpu-1/ });
     expect(full.getAttribute('aria-disabled')).toBe('true');
     expect(full.textContent).toContain('only 2 CPUs free');
-    expect(screen.getByRole('option', { name: 'gpu-1' }).getAttribute('aria-disabled')).toBeNull();
+    const room = screen.getByRole('option', { name: /gpu-1/ });
+    expect(room.getAttribute('aria-disabled')).toBeNull();
+    expect(room.textContent).toBe('gpu-1— 24 CPUs · 224 GiB · 1 GPU free');
   });
 
   it('warns when no machine has room for the size', async () => {
@@ -83,9 +86,49 @@ describe('LaunchForm', () => {
   });
 
   it('offers no more GPUs than one machine has free', async () => {
-    renderView(<LaunchForm {...props({ machines: [MockMachine] })} />);
+    renderView(<LaunchForm {...props({ machines: [MockMachine, withFreeGpus(MockMachineDown, 8)] })} />);
+    expect(screen.getByText('Up to 2 for one sandbox; at most 1 free on one machine now.')).toBeTruthy();
     await userEvent.click(screen.getByRole('combobox', { name: 'GPUs' }));
     expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['0', '1']);
+  });
+
+  it('offers no more GPUs than the limit allows', async () => {
+    renderView(<LaunchForm {...props({ machines: [withFreeGpus(MockMachine, 4)] })} />);
+    expect(screen.getByText('Up to 2 for one sandbox.')).toBeTruthy();
+    await userEvent.click(screen.getByRole('combobox', { name: 'GPUs' }));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['0', '1', '2']);
+  });
+
+  it('says none are free when every GPU is held though the limit allows some', () => {
+    renderView(<LaunchForm {...props({ machines: [withFreeGpus(MockMachine, 0), MockMachineAllocationOnly] })} />);
+    const gpus = screen.getByRole('combobox', { name: 'GPUs' });
+    expect(gpus.getAttribute('aria-disabled')).toBe('true');
+    expect(gpus.textContent).toBe('0');
+    expect(screen.getByText('None free right now.')).toBeTruthy();
+  });
+
+  it('offers only the GPUs free on a pinned machine, and sends the machine', async () => {
+    const onLaunch = vi.fn();
+    const roomy = { ...withFreeGpus(MockMachine, 2), name: 'gpu-9' };
+    renderView(<LaunchForm {...props({ machines: [MockMachine, roomy], onLaunch })} />);
+    await choose('Machine', /^gpu-1/);
+    expect(screen.getByText('1 GPU free on gpu-1.')).toBeTruthy();
+    await userEvent.click(screen.getByRole('combobox', { name: 'GPUs' }));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['0', '1']);
+    await userEvent.keyboard('{Escape}');
+    await choose('Machine', /^gpu-9/);
+    await choose('GPUs', '2');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 2, memoryGiB: 8, gpus: 2, machine: 'gpu-9' });
+  });
+
+  it("shows the hub's own words when no machine has room, in every language", () => {
+    const message = 'No machine has 2 GPUs free; the most room is on gpu-1: 1 GPU, 24 CPUs, 224 GiB.';
+    const { unmount } = renderView(<LaunchForm {...props({ error: new ApiError(409, 'NO_CAPACITY', message) })} />);
+    expect(screen.getByRole('alert').textContent).toBe(message);
+    unmount();
+    renderView(<LaunchForm {...props({ error: new ApiError(409, 'NO_CAPACITY', message) })} />, { language: 'ja' });
+    expect(screen.getByRole('alert').textContent).toBe(message);
   });
 
   it('refuses a name the hub would refuse, before sending it', async () => {

@@ -1,6 +1,8 @@
 /**
  * Launch my container: an image from the catalogue, a size within the limits, GPUs once machines
- * report them, and a machine — any with room, or one chosen (those without room say why).
+ * report them (no more than the limit, nor than one machine has free), and a machine — any with
+ * room, or one chosen (those without room say why). A refusal for want of room shows the hub's own
+ * words, which name what is short and where the most room is.
  */
 import RocketLaunchIcon from '@mui/icons-material/RocketLaunch';
 import Alert from '@mui/material/Alert';
@@ -27,7 +29,7 @@ import { useI18n } from '../../i18n/I18nProvider';
 import { formatNumber } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
-import { mostFreeGpus, totalGpus, whyNoRoom, type NoRoom } from '../../utils/room';
+import { freeRoom, mostFreeGpus, totalGpus, whyNoRoom, type NoRoom } from '../../utils/room';
 
 /** Not a valid machine name, so it cannot clash with one. */
 const ANY = '*';
@@ -55,6 +57,12 @@ function reasonText(t: Messages, locale: string, reason: NoRoom): string {
   }
 }
 
+/** "24 CPUs · 224 GiB · 1 GPU free": what a launch could still get there. */
+function roomText(t: Messages, locale: string, machine: Machine): string {
+  const room = freeRoom(machine);
+  return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
+}
+
 export function LaunchForm({ limits, images, machines, pending, error, onLaunch }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
@@ -70,8 +78,20 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
   const chosenImage = image ?? defaultImage;
   const preset = presets.find((p) => p.id === presetId) ?? presets[0]!;
   const need = { cpus: preset.cpus, memoryGiB: preset.memoryGiB, gpus };
-  const gpuChoices = Math.min(limits.max.gpus, machines ? mostFreeGpus(machines) : 0);
+  const pinned = machine !== ANY ? machines?.find((m) => m.name === machine) : undefined;
+  const freeGpus = pinned ? freeRoom(pinned).gpus : machines ? mostFreeGpus(machines) : 0;
+  const gpuChoices = Math.min(limits.max.gpus, freeGpus);
   const anyGpus = machines !== undefined && totalGpus(machines) > 0 && limits.max.gpus > 0;
+  const gpusNoneFree = anyGpus && gpuChoices === 0 && gpus === 0;
+  const gpuHelp = !anyGpus
+    ? t.launch.noGpus
+    : pinned
+      ? t.launchRoom.gpusOnMachine(freeRoom(pinned).gpus, pinned.name)
+      : gpusNoneFree
+        ? t.launchRoom.gpusNoneFree
+        : freeGpus < limits.max.gpus
+          ? t.launchRoom.gpusFewerFree(limits.max.gpus, freeGpus)
+          : t.launch.gpusHelp(limits.max.gpus);
   const reasons = new Map((machines ?? []).map((m) => [m.name, whyNoRoom(m, need)]));
   const noRoomAnywhere = machines !== undefined && machines.length > 0 && [...reasons.values()].every((r) => r !== null);
   const chosenNoRoom = machine !== ANY ? reasons.get(machine) : null;
@@ -174,7 +194,7 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
       </FormControl>
 
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 2fr' }, mt: 2 }}>
-        <FormControl fullWidth disabled={!anyGpus}>
+        <FormControl fullWidth disabled={!anyGpus || gpusNoneFree}>
           <InputLabel id={ids.gpus}>{t.launch.gpus}</InputLabel>
           <Select labelId={ids.gpus} label={t.launch.gpus} value={anyGpus ? gpus : 0} onChange={(e) => setGpus(Number(e.target.value))}>
             {Array.from({ length: Math.max(gpuChoices, gpus) + 1 }, (_, n) => (
@@ -183,7 +203,7 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
               </MenuItem>
             ))}
           </Select>
-          <FormHelperText>{anyGpus ? t.launch.gpusHelp(limits.max.gpus) : t.launch.noGpus}</FormHelperText>
+          <FormHelperText>{gpuHelp}</FormHelperText>
         </FormControl>
         <FormControl fullWidth error={chosenNoRoom !== null && chosenNoRoom !== undefined}>
           <InputLabel id={ids.machine}>{t.launch.machine}</InputLabel>
@@ -194,11 +214,9 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
               return (
                 <MenuItem key={m.name} value={m.name} disabled={reason !== null && reason !== undefined}>
                   {m.name}
-                  {reason && (
-                    <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
-                      — {reasonText(t, locale, reason)}
-                    </Typography>
-                  )}
+                  <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
+                    — {reason ? reasonText(t, locale, reason) : roomText(t, locale, m)}
+                  </Typography>
                 </MenuItem>
               );
             })}

@@ -19,7 +19,7 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .machine': {
     height: '100%',
     contentVisibility: 'auto',
-    containIntrinsicSize: 'auto 640px',
+    containIntrinsicSize: 'auto 760px',
     padding: theme.spacing(2),
     backgroundColor: palette.background.paper,
     border: `1px solid ${palette.divider}`,
@@ -46,15 +46,28 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .machine-empty': { ...theme.typography.body2, color: palette.text.secondary, margin: `${theme.spacing(0.5)} 0 0` },
   '& .machine-sandbox': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1), padding: `${theme.spacing(0.5)} 0` },
   '& .machine-sandbox-name': { fontWeight: 500, overflowWrap: 'anywhere' },
+  '& .machine-sandbox-state': {
+    ...theme.typography.caption,
+    marginLeft: theme.spacing(1),
+    padding: '0 6px',
+    borderRadius: 8,
+    border: `1px solid ${palette.warning.main}`,
+    color: palette.text.primary,
+  },
+  '& .machine-sandbox-use': { ...theme.typography.caption, flexBasis: '100%', color: palette.text.secondary, marginTop: -4 },
+  '& .machine-facts': { ...theme.typography.caption, color: palette.text.secondary, margin: `0 0 ${theme.spacing(0.5)}` },
   '& .secondary': { color: palette.text.secondary },
 
   '& .meter': { marginBottom: theme.spacing(1) },
   '& .meter-head': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1), marginBottom: 2 },
   '& .meter-label': { fontWeight: 500 },
   '& .meter-detail': { color: palette.text.secondary, textAlign: 'right' },
-  '& .meter-track': { height: 8, borderRadius: 4, overflow: 'hidden', backgroundColor: palette.action.selected },
+  '& .meter-track': { position: 'relative', height: 8, borderRadius: 4, overflow: 'hidden', backgroundColor: palette.action.selected },
+  // What sandboxes were given, lighter, under the measured use that is drawn over it.
+  '& .meter-allocated': { position: 'absolute', inset: '0 auto 0 0', borderRadius: 4, backgroundColor: palette.primary.main, opacity: 0.3 },
+  '& .meter-note': { ...theme.typography.caption, color: palette.text.secondary, marginTop: 2 },
   '& .meter-track.thin': { height: 6, margin: `${theme.spacing(0.5)} 0` },
-  '& .meter-fill': { height: '100%', borderRadius: 4, backgroundColor: palette.primary.main },
+  '& .meter-fill': { position: 'relative', height: '100%', borderRadius: 4, backgroundColor: palette.primary.main },
   '& .meter-fill.warning': { backgroundColor: palette.warning.main },
   '& .meter-fill.error': { backgroundColor: palette.error.main },
 
@@ -62,6 +75,15 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .gpu-head': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) },
   '& .gpu-name': { fontWeight: 500 },
   '& .gpu-free': { color: palette.success.main },
+  '& .gpu-holders': { overflowWrap: 'anywhere' },
+
+  '& .history': { margin: `${theme.spacing(1)} 0 0` },
+  '& .history-title': { ...theme.typography.caption, color: palette.text.secondary, marginBottom: 2 },
+  '& .history-charts': { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(80px, 1fr))', gap: theme.spacing(1.5) },
+  '& .spark': { margin: 0, minWidth: 0, color: palette.primary.main },
+  '& .spark-caption': { ...theme.typography.caption, color: palette.text.secondary, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
+  '& .spark-caption b': { fontWeight: 500, color: palette.text.primary },
+  '& .sparkline': { display: 'block', overflow: 'visible' },
   '& .gpu-figures': { ...theme.typography.caption, color: palette.text.secondary },
   };
 });

@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import { generateMachines } from '../../testing/generate';
-import { MockMachines } from '../../testing/mocks';
+import { MockMachine, MockMachineDown, MockMachines, MockMachineSharedGpu } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { MachinesPageView } from './MachinesPageView';
 
@@ -19,6 +19,11 @@ describe('MachinesPageView', () => {
     expect(screen.getByRole('status').textContent).toBe('2 of 3 machines answering · 1 of 2 GPUs free');
   });
 
+  it('counts no GPU of a machine that does not answer as free', () => {
+    renderView(<MachinesPageView machines={[MockMachine, { ...MockMachineDown, gpus: MockMachine.gpus.map((g) => ({ ...g, holders: [] })) }]} error={null} onRetry={vi.fn()} />);
+    expect(screen.getByRole('status').textContent).toBe('1 of 2 machines answering · 1 of 4 GPUs free');
+  });
+
   it('shows measured CPU, memory and disk use as bars with numbers', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
@@ -26,6 +31,36 @@ describe('MachinesPageView', () => {
     expect(bar(gpu1, 'CPU').getAttribute('aria-valuetext')).toBe('37% of 32 CPUs');
     expect(bar(gpu1, 'Memory').getAttribute('aria-valuetext')).toBe('61 GiB of 256 GiB');
     expect(bar(gpu1, 'Disk').getAttribute('aria-valuetext')).toBe('1.1 TiB of 1.8 TiB');
+  });
+
+  it('shows what sandboxes were given against what they may have, and the room left for a launch', () => {
+    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    const gpu1 = card('gpu-1');
+    expect(gpu1.textContent).toContain('37% of 32 CPUs6 of 30 CPUs allocated');
+    expect(gpu1.textContent).toContain('61 GiB of 256 GiB24 GiB of 248 GiB allocated');
+    expect(gpu1.textContent).toContain('Room for a launch: 24 CPUs · 224 GiB · 1 GPU');
+  });
+
+  it('shows network rates and the hottest sensor when the hub reads them', () => {
+    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    expect(card('gpu-1').textContent).toContain('Network ↓ 13 MiB/s ↑ 310 KiB/s · Hottest 71 °C (Package id 1)');
+    expect(card('cpu-1').textContent).not.toContain('Network');
+  });
+
+  it('draws the last hour of CPU, memory and GPU use as charts named by their latest value', () => {
+    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    const gpu1 = card('gpu-1');
+    expect(gpu1.textContent).toContain('Last 60 minutes');
+    const cpu = within(gpu1).getByRole('img', { name: 'CPU over the last 60 minutes: latest 37%' });
+    // One point per sample: 240 samples, 15 s apart.
+    const line = cpu.querySelector('path')!.getAttribute('d')!;
+    expect(line.split('L')).toHaveLength(240);
+    expect(cpu.closest('[title]')?.getAttribute('title')).toBe('CPU over the last 60 minutes: latest 37%');
+    expect(within(gpu1).getByRole('img', { name: 'Memory over the last 60 minutes: latest 61 GiB' })).toBeTruthy();
+    expect(within(gpu1).getByRole('img', { name: 'GPU utilisation over the last 60 minutes: latest 44%' })).toBeTruthy();
+    // A machine without GPUs has no GPU chart; one without history has no charts.
+    expect(within(card('gpu-2')).queryByRole('img', { name: /GPU utilisation/ })).toBeNull();
+    expect(within(card('cpu-1')).queryByRole('img')).toBeNull();
   });
 
   it('shows what sandboxes were given when the hub cannot measure use', () => {
@@ -42,17 +77,30 @@ describe('MachinesPageView', () => {
     expect(within(gpu1).getByRole('heading', { name: 'GPUs' })).toBeTruthy();
     const [first, second] = within(gpu1).getAllByRole('listitem');
     expect(first!.textContent).toContain('GPU 0 · NVIDIA A100 80GB PCIe');
-    expect(first!.textContent).toContain('alice');
-    expect(first!.textContent).toContain('Utilisation 87% · Memory 32 GiB of 80 GiB · 64 °C');
+    expect(first!.textContent).toContain('alice/main');
+    expect(first!.textContent).toContain('Utilisation 87% · Memory 32 GiB of 80 GiB · 64 °C · 251 W');
     expect(second!.textContent).toContain('free');
+  });
+
+  it('names every sandbox holding a GPU the machine shares', () => {
+    renderView(<MachinesPageView machines={[MockMachineSharedGpu]} error={null} onRetry={vi.fn()} />);
+    const gpu = within(card('gpu-3')).getAllByRole('listitem')[0]!;
+    expect(gpu.textContent).toContain('GPU 0 · NVIDIA A100 80GB PCIealice/main, carol/eval');
   });
 
   it('lists the sandboxes on a machine with user, resources and since when', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
     expect(within(gpu1).getByRole('heading', { name: 'Sandboxes (2)' })).toBeTruthy();
-    expect(gpu1.textContent).toContain('alice/main4 CPUs · 16 GiB · since 3 hours ago');
+    expect(gpu1.textContent).toContain('alice/main4 CPUs · 16 GiB · 1 GPU · since 3 hours ago');
     expect(gpu1.textContent).toContain('carol/eval2 CPUs · 8 GiB · since 25 minutes ago');
+  });
+
+  it('shows what each sandbox uses when the engine reports it', () => {
+    renderView(<MachinesPageView machines={[MockMachine]} error={null} onRetry={vi.fn()} />);
+    const [main, evalBox] = within(card('gpu-1')).getAllByRole('listitem').slice(-2);
+    expect(main!.textContent).toContain('CPU 312% · 9.3 GiB in use');
+    expect(evalBox!.textContent).not.toContain('in use');
   });
 
   it('shows a machine that does not answer as down, with when it was last seen', () => {
@@ -62,6 +110,11 @@ describe('MachinesPageView', () => {
     expect(gpu2.textContent).toContain('Not answering. Last seen 12 minutes ago.');
     expect(gpu2.textContent).toContain('connect ECONNREFUSED 10.0.0.12:2376');
     expect(within(gpu2).queryByRole('progressbar')).toBeNull();
+    expect(gpu2.textContent).not.toContain('Room for a launch');
+    // Its sandboxes stay listed, their state unknown until it answers again.
+    expect(gpu2.textContent).toContain('frank/sweepMachine not answering');
+    // Its history stops when it did.
+    expect(within(gpu2).getByRole('img', { name: 'CPU over the last 48 minutes: latest 12%' })).toBeTruthy();
   });
 
   it('has loading, empty and error states', () => {

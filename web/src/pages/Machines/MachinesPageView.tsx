@@ -20,7 +20,8 @@ export function MachinesPageView({ machines, error, onRetry }: MachinesPageViewP
   const { t } = useI18n();
   const up = machines?.filter((m) => m.status === 'up').length ?? 0;
   const gpus = machines?.flatMap((m) => m.gpus) ?? [];
-  const freeGpus = gpus.filter((g) => g.sandboxId === null).length;
+  // The hub's count of what a launch could still get: zero on a machine that does not answer.
+  const freeGpus = machines?.reduce((sum, m) => sum + m.free.gpus, 0) ?? 0;
 
   return (
     <>

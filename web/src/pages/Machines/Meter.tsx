@@ -1,4 +1,7 @@
-/** A labelled bar with its figures in words: "Memory — 48 of 256 GiB". Styled by MachineGrid. */
+/**
+ * A labelled bar with its figures in words: "Memory — 48 of 256 GiB", and under the measured use,
+ * lighter, what sandboxes were given with its own line of words. Styled by MachineGrid.
+ */
 import { memo, useId } from 'react';
 
 const level = (percent: number) => (percent >= 90 ? ' error' : percent >= 70 ? ' warning' : '');
@@ -9,11 +12,17 @@ export interface MeterProps {
   percent: number;
   /** The figures, e.g. "48 of 256 GiB". */
   detail: string;
+  /** 0–100: what sandboxes were given, on the same scale as `percent`. */
+  allocatedPercent?: number | undefined;
+  /** The allocation in words, e.g. "24 of 248 GiB allocated". */
+  allocatedDetail?: string | undefined;
 }
 
-export const Meter = memo(function Meter({ label, percent, detail }: MeterProps) {
+const clamp = (percent: number) => Math.round(Math.min(100, Math.max(0, percent)));
+
+export const Meter = memo(function Meter({ label, percent, detail, allocatedPercent, allocatedDetail }: MeterProps) {
   const id = useId();
-  const value = Math.round(Math.min(100, Math.max(0, percent)));
+  const value = clamp(percent);
   return (
     <div className="meter">
       <div className="meter-head">
@@ -23,8 +32,10 @@ export const Meter = memo(function Meter({ label, percent, detail }: MeterProps)
         <span className="meter-detail">{detail}</span>
       </div>
       <div className="meter-track" role="progressbar" aria-labelledby={id} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value} aria-valuetext={detail}>
+        {allocatedPercent !== undefined && <div className="meter-allocated" style={{ width: `${clamp(allocatedPercent)}%` }} />}
         <div className={`meter-fill${level(value)}`} style={{ width: `${value}%` }} />
       </div>
+      {allocatedDetail && <div className="meter-note">{allocatedDetail}</div>}
     </div>
   );
 });

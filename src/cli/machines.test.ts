@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Machine } from '../contract/api.js';
+import { machineLines } from './machines.js';
+
+const GiB = 1024 ** 3;
+const NOW = Date.parse('2026-03-02T10:00:00Z');
+const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
+
+const gpu = (index: number, holders: Machine['gpus'][number]['holders'], utilizationPercent: number | null): Machine['gpus'][number] => ({
+  index,
+  uuid: `GPU-${index}`,
+  name: 'NVIDIA A100 80GB PCIe',
+  memoryTotalBytes: 80 * GiB,
+  memoryUsedBytes: utilizationPercent === null ? null : 31.5 * GiB,
+  utilizationPercent,
+  temperatureC: 64,
+  powerDrawW: 250,
+  holders,
+});
+
+const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
+  name,
+  status: 'up',
+  lastSeenAt: ago(0),
+  error: null,
+  engine: { version: '26.1.5', os: 'Debian GNU/Linux 12 (bookworm)' },
+  cpus: 32,
+  memoryBytes: 256 * GiB,
+  capacity: { cpus: 30, memoryBytes: 248 * GiB, gpus: 0 },
+  allocated: { cpus: 6.5, memoryBytes: 24 * GiB, gpus: 0 },
+  free: { cpus: 23.5, memoryBytes: 224 * GiB, gpus: 0 },
+  gpuMode: null,
+  usage: null,
+  gpus: [],
+  gpusAt: null,
+  history: [],
+  sandboxes: [],
+  ...overrides,
+});
+
+const sandbox = (user: string, name: string): Machine['sandboxes'][number] => ({
+  id: `sbx_${user}_${name}`,
+  user,
+  name,
+  state: 'running',
+  cpus: 2,
+  memoryGiB: 8,
+  gpus: [],
+  since: ago(30),
+  cpuPercent: null,
+  memoryUsedBytes: null,
+});
+
+const fleet: Machine[] = [
+  machine('gpu-1', {
+    capacity: { cpus: 30, memoryBytes: 248 * GiB, gpus: 2 },
+    allocated: { cpus: 6.5, memoryBytes: 24 * GiB, gpus: 1 },
+    gpus: [
+      gpu(0, [
+        { sandboxId: 'sbx_a', user: 'alice', name: 'main' },
+        { sandboxId: 'sbx_c', user: 'carol', name: 'eval' },
+      ], 87.4),
+      gpu(1, [], null),
+    ],
+    sandboxes: [sandbox('alice', 'main'), sandbox('carol', 'eval')],
+  }),
+  machine('cpu-1', { status: 'down', lastSeenAt: ago(12), error: 'connect ECONNREFUSED', engine: null, sandboxes: [{ ...sandbox('dave', 'etl'), state: 'unknown' }] }),
+];
+
+describe('shiva machines', () => {
+  it('prints each machine with its allocation against capacity, and one line per GPU with its holders', () => {
+    expect(machineLines(fleet, NOW)).toEqual([
+      'NAME   STATUS              CPUS    MEMORY   GPUS  SANDBOXES',
+      'gpu-1  up                  6.5/30  24/248G  1/2   2',
+      '  GPU 0  NVIDIA A100 80GB PCIe  87%  31.5/80G  alice/main, carol/eval',
+      '  GPU 1  NVIDIA A100 80GB PCIe  -    -/80G     free',
+      'cpu-1  down since 12m ago  6.5/30  24/248G  0/0   1',
+    ]);
+  });
+});

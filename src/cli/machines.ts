@@ -1,0 +1,67 @@
+/**
+ * `shiva machines`: each machine with what its sandboxes were given against what they may have,
+ * and under a machine with GPUs one line per GPU with its use and who holds it.
+ */
+import type { Command } from 'commander';
+import type { Machine } from '../contract/api.js';
+import { HubClient, loadCredentials } from './client.js';
+import { ago, alignColumns, printJson } from './output.js';
+
+const GiB = 1024 ** 3;
+
+/** At most two decimals, none when whole: 0.5, 2, 30. */
+const figure = (n: number) => String(Math.round(n * 100) / 100);
+const gib = (bytes: number) => String(Math.round((bytes / GiB) * 10) / 10);
+
+function status(machine: Machine, now: number): string {
+  if (machine.status === 'up') return 'up';
+  return machine.lastSeenAt ? `down since ${ago(machine.lastSeenAt, now)}` : 'down';
+}
+
+function gpuRow(gpu: Machine['gpus'][number]): string[] {
+  return [
+    `GPU ${gpu.index}`,
+    gpu.name,
+    gpu.utilizationPercent === null ? '-' : `${Math.round(gpu.utilizationPercent)}%`,
+    `${gpu.memoryUsedBytes === null ? '-' : gib(gpu.memoryUsedBytes)}/${gib(gpu.memoryTotalBytes)}G`,
+    gpu.holders.length === 0 ? 'free' : gpu.holders.map((h) => `${h.user}/${h.name}`).join(', '),
+  ];
+}
+
+/** The table's lines: a header, then each machine followed by its GPUs, indented. */
+export function machineLines(machines: readonly Machine[], now = Date.now()): string[] {
+  const header = ['NAME', 'STATUS', 'CPUS', 'MEMORY', 'GPUS', 'SANDBOXES'];
+  const rows = machines.map((m) => [
+    m.name,
+    status(m, now),
+    `${figure(m.allocated.cpus)}/${figure(m.capacity.cpus)}`,
+    `${gib(m.allocated.memoryBytes)}/${gib(m.capacity.memoryBytes)}G`,
+    `${m.gpus.filter((g) => g.holders.length > 0).length}/${m.gpus.length}`,
+    String(m.sandboxes.length),
+  ]);
+  const [headerLine, ...machineRows] = alignColumns([header, ...rows]);
+  // GPU lines are aligned among themselves, across machines, so they read as one column set.
+  const gpuLines = alignColumns(machines.flatMap((m) => m.gpus.map(gpuRow)));
+  const lines = [headerLine!];
+  let next = 0;
+  machines.forEach((m, i) => {
+    lines.push(machineRows[i]!);
+    for (let g = 0; g < m.gpus.length; g++) lines.push(`  ${gpuLines[next++]}`);
+  });
+  return lines;
+}
+
+export function registerMachines(program: Command): void {
+  program
+    .command('machines')
+    .description('list the machines: up or down, CPUs, memory and GPUs given to sandboxes, and who holds each GPU')
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { url?: string; json?: boolean }) => {
+      const hub = new HubClient(await loadCredentials(opts));
+      const machines = await hub.request<Machine[]>('GET', '/api/machines');
+      if (opts.json) return printJson(machines);
+      if (machines.length === 0) return void process.stdout.write('No machines are configured.\n');
+      for (const line of machineLines(machines)) process.stdout.write(`${line}\n`);
+    });
+}

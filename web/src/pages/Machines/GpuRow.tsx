@@ -1,0 +1,35 @@
+/**
+ * One GPU of a machine: its index and model, who holds it (several sandboxes where the machine
+ * shares GPUs), its utilisation as a bar, and memory, temperature and power in words. Memoised:
+ * the query cache keeps an unchanged GPU's object, so a poll that did not change it skips it.
+ */
+import { memo } from 'react';
+import type { MachineGpu } from '../../api/types';
+import { useI18n } from '../../i18n/I18nProvider';
+import { formatBytes } from '../../utils/format';
+import { ThinBar } from './Meter';
+
+export const GpuRow = memo(function GpuRow({ gpu }: { gpu: MachineGpu }) {
+  const { t, locale } = useI18n();
+  const memory =
+    gpu.memoryUsedBytes === null
+      ? formatBytes(gpu.memoryTotalBytes, locale)
+      : t.machines.used(formatBytes(gpu.memoryUsedBytes, locale), formatBytes(gpu.memoryTotalBytes, locale));
+  const utilisation = gpu.utilizationPercent === null ? t.machines.unknown : `${Math.round(gpu.utilizationPercent)}%`;
+  const title = t.machines.gpu(gpu.index, gpu.name);
+  const held = gpu.holders.length > 0;
+  return (
+    <li className="gpu">
+      <div className="gpu-head">
+        <span className="gpu-name">{title}</span>
+        <span className={held ? 'gpu-holders' : 'gpu-free'}>{held ? t.machineCard.holders(gpu.holders.map((h) => `${h.user}/${h.name}`)) : t.machines.free}</span>
+      </div>
+      <ThinBar label={`${title} ${t.machines.utilisation}`} percent={gpu.utilizationPercent} valueText={utilisation} />
+      <span className="gpu-figures">
+        {t.machines.utilisation} {utilisation} · {t.machines.gpuMemory} {memory}
+        {gpu.temperatureC !== null && ` · ${t.machines.temperature(Math.round(gpu.temperatureC))}`}
+        {gpu.powerDrawW !== null && ` · ${t.machineCard.power(Math.round(gpu.powerDrawW))}`}
+      </span>
+    </li>
+  );
+});
