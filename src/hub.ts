@@ -101,7 +101,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
-    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls }));
+    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls, ssh: entry.ssh }));
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,

@@ -63,6 +63,9 @@ describe('configuration', () => {
     expect(gpu({ source: 'static' })).toThrow('gpus.source is static but gpus.static lists no GPU');
     expect(gpu({ source: 'prometheus' })).toThrow('gpus.source is prometheus but prometheus.url');
     expect(gpu({}, { prometheus: { instance: 'gpu1:9100' } })).toThrow('machines.gpu1.prometheus needs the top-level prometheus.url');
+    expect(() => parseConfig({ machines: [{ name: 'far', docker: 'ssh://ops@far' }] }, env)).toThrow('machines.far.ssh.hostKey is required for an ssh:// engine');
+    expect(() => parseConfig({ machines: [{ name: 'near', docker: 'unix:///var/run/docker.sock', ssh: { hostKey: `SHA256:${'a'.repeat(43)}` } }] }, env)).toThrow('machines.near.ssh applies to ssh:// engines only');
+    expect(() => parseConfig({ machines: [{ name: 'far', docker: 'ssh://far', ssh: { hostKey: 'MD5:aa' } }] }, env)).toThrow(/machines\.0\.ssh\.hostKey/);
     expect(gpu({ mode: 'mig' })).toThrow(/machines\.0\.gpus\.mode/);
     expect(() => parseConfig({ scheduler: { policy: 'random' } }, env)).toThrow(/scheduler\.policy/);
     expect(() => parseConfig({ scheduler: { cpuOvercommit: 0.5 } }, env)).toThrow(/scheduler\.cpuOvercommit/);

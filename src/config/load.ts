@@ -92,6 +92,14 @@ function checkConsistency(config: Config): void {
     if (m.gpus.source === 'prometheus' && (!config.prometheus || !m.prometheus)) {
       throw new ConfigError(`configuration key machines.${m.name}.gpus.source is prometheus but prometheus.url or the machine's prometheus.instance is not set`);
     }
+    if (m.docker.startsWith('ssh://') && !m.ssh) {
+      throw new ConfigError(
+        `configuration key machines.${m.name}.ssh.hostKey is required for an ssh:// engine (the SHA256:… fingerprint ssh-keygen -lf prints for its host key), so that no other host can pose as it`,
+      );
+    }
+    if (m.ssh && !m.docker.startsWith('ssh://')) {
+      throw new ConfigError(`configuration key machines.${m.name}.ssh applies to ssh:// engines only`);
+    }
     if (m.prometheus && !config.prometheus) {
       throw new ConfigError(`configuration key machines.${m.name}.prometheus needs the top-level prometheus.url`);
     }

@@ -46,6 +46,18 @@ export const MachineEntry = Type.Object(
         strict,
       ),
     ),
+    ssh: Type.Optional(
+      Type.Object(
+        {
+          identityFile: Type.Optional(Type.String({ description: 'Private key file the hub signs in with; default: the SSH agent of SSH_AUTH_SOCK' })),
+          hostKey: Type.String({
+            pattern: '^SHA256:[A-Za-z0-9+/]{43}$',
+            description: 'The engine host\'s key fingerprint as ssh-keygen -lf prints it; any other key is refused',
+          }),
+        },
+        strict,
+      ),
+    ),
     reserved: Type.Object(
       {
         cpus: Type.Number({ minimum: 0, default: 0, description: 'CPUs kept for the system, never given to sandboxes' }),

@@ -17,7 +17,7 @@ import type {
 } from '../types.js';
 import { RuntimeError } from '../types.js';
 import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
-import { parseEngineUrl, type EngineTls } from './engine-url.js';
+import { parseEngineUrl, type EngineSsh, type EngineTls } from './engine-url.js';
 import { statsFromEngine, type EngineStats } from './stats.js';
 import {
   classifyEngineError,
@@ -37,6 +37,8 @@ export interface DockerRuntimeOptions {
   url?: string;
   /** PEM files for a `tcp://` engine behind TLS. */
   tls?: EngineTls;
+  /** Key and pinned host key for an `ssh://` engine. */
+  ssh?: EngineSsh;
   /** Deadline of each engine call except pulls (default 30 s). */
   timeoutMs?: number;
   /** A ready client instead of `url`/`tls` (tests, or a caller that builds its own). */
@@ -61,7 +63,7 @@ export class DockerRuntime implements Runtime {
       this.address = options.address ?? 'the injected engine';
       this.engineSockets = [];
     } else {
-      const endpoint = parseEngineUrl(options.url, options.tls);
+      const endpoint = parseEngineUrl(options.url, options.tls, process.env, options.ssh);
       this.docker = new Docker(endpoint.options);
       this.address = endpoint.address;
       this.engineSockets = endpoint.socketPath ? [endpoint.socketPath] : [];

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../types.js';
-import { DEFAULT_ENGINE_URL, parseEngineUrl } from './engine-url.js';
+import { DEFAULT_ENGINE_URL, parseEngineUrl, sameFingerprint } from './engine-url.js';
 
 function failure(fn: () => unknown): RuntimeError {
   try {
@@ -120,5 +121,25 @@ describe('parseEngineUrl', () => {
   it('names the TLS file it cannot read', () => {
     const err = failure(() => parseEngineUrl('tcp://gpu1', { ca: '/nonexistent/ca.pem' }, {}));
     expect(err.message).toContain('cannot read the TLS ca file /nonexistent/ca.pem (ENOENT)');
+  });
+});
+
+describe('SSH host keys', () => {
+  it('accepts only the pinned fingerprint, as ssh-keygen -lf prints it', () => {
+    const key = Buffer.from('a host key blob');
+    const fingerprint = `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+    expect(sameFingerprint(key, fingerprint)).toBe(true);
+    expect(sameFingerprint(Buffer.from('another key'), fingerprint)).toBe(false);
+    expect(sameFingerprint(key, 'SHA256:short')).toBe(false);
+    const endpoint = parseEngineUrl('ssh://ops@gpu4', undefined, {}, { hostKey: fingerprint });
+    const verify = (endpoint.options.sshOptions as { hostVerifier: (k: Buffer) => boolean }).hostVerifier;
+    expect(verify(key)).toBe(true);
+    expect(verify(Buffer.from('impostor'))).toBe(false);
+  });
+
+  it('says when the key file cannot be read', () => {
+    expect(() => parseEngineUrl('ssh://gpu4', undefined, {}, { identityFile: '/nonexistent/id', hostKey: 'SHA256:x' })).toThrow(
+      'cannot read the SSH key file /nonexistent/id (ENOENT)',
+    );
   });
 });

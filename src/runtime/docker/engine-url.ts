@@ -4,6 +4,7 @@
  * message naming the address, and so that an explicit address is never silently mixed with
  * whatever DOCKER_HOST says (dockerode merges its own reading of the environment underneath).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { RuntimeError } from '../types.js';
@@ -15,6 +16,14 @@ export interface EngineTls {
   ca?: string;
   cert?: string;
   key?: string;
+}
+
+/** How the hub signs in to an `ssh://` engine's host, and which host key it accepts. */
+export interface EngineSsh {
+  /** A private key file; without one, the agent of SSH_AUTH_SOCK. */
+  identityFile?: string;
+  /** `SHA256:…` as `ssh-keygen -lf` prints it. */
+  hostKey: string;
 }
 
 export interface EngineEndpoint {
@@ -35,6 +44,7 @@ export function parseEngineUrl(
   url?: string,
   tls?: EngineTls,
   env: NodeJS.ProcessEnv = process.env,
+  ssh?: EngineSsh,
 ): EngineEndpoint {
   const raw = (url ?? (env.DOCKER_HOST || DEFAULT_ENGINE_URL)).trim();
   const bad = (why: string): RuntimeError =>
@@ -97,7 +107,27 @@ export function parseEngineUrl(
     socketPath: undefined,
   };
   if (env.SSH_AUTH_SOCK) options.sshOptions = { agent: env.SSH_AUTH_SOCK };
+  if (ssh?.identityFile) {
+    let privateKey: Buffer;
+    try {
+      privateKey = readFileSync(ssh.identityFile);
+    } catch (err) {
+      throw bad(`cannot read the SSH key file ${ssh.identityFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    options.sshOptions = { ...options.sshOptions, privateKey };
+  }
+  if (ssh) {
+    // ssh2 accepts any host key unless told otherwise: pin the one the admin wrote down.
+    options.sshOptions = { ...options.sshOptions, hostVerifier: (key: Buffer) => sameFingerprint(key, ssh.hostKey) };
+  }
   return { options, address: `ssh://${username ? `${username}@` : ''}${parsed.host}`, socketPath: null };
+}
+
+/** True when the host key's SHA-256 fingerprint is the expected `SHA256:…`. */
+export function sameFingerprint(key: Buffer, expected: string): boolean {
+  const actual = Buffer.from(`SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`);
+  const wanted = Buffer.from(expected);
+  return actual.length === wanted.length && timingSafeEqual(actual, wanted);
 }
 
 function hasTls(tls: EngineTls | undefined): tls is EngineTls {
