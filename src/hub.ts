@@ -170,7 +170,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       await sessions.deleteExpired(new Date().toISOString(), auth.idleSince());
       await audit.deleteOlderThan(new Date(Date.now() - config.audit.retentionDays * 86_400_000).toISOString());
     };
-    const runReconcile = () => reconcile(deps, sandboxes);
+    // One reconcile at a time: the timer's and the one a machine coming back starts share it.
+    let reconciling: ReturnType<typeof reconcile> | null = null;
+    const runReconcile = () => (reconciling ??= reconcile(deps, sandboxes).finally(() => (reconciling = null)));
     machines.onStatusChange((machine) => {
       if (machine.status === 'down') {
         log.warn({ machine: machine.name, err: machine.error }, 'machine stopped answering: its sandboxes are unknown until it is back');

@@ -25,7 +25,10 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
       const live = await hub.sandboxesRepo.live();
       const capacities = hub.machines.capacities();
       const room = new Map(hub.sandboxes.ledger.room(capacities).map((r) => [r.machine, r]));
-      return hub.machines.list().map((m, i) => toMachineView(m, capacities[i]!, room.get(m.name), live, (id) => hub.sandboxUsage.get(id)));
+      const { ledger } = hub.sandboxes;
+      return hub.machines.list().map((m, i) =>
+        toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.sandboxUsage.get(id)),
+      );
     },
   );
 }

@@ -30,6 +30,8 @@ const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
   allocated: { cpus: 6.5, memoryBytes: 24 * GiB, gpus: 0 },
   free: { cpus: 23.5, memoryBytes: 224 * GiB, gpus: 0 },
   gpuMode: null,
+  usageError: null,
+  gpuError: null,
   usage: null,
   gpus: [],
   gpusAt: null,

@@ -241,7 +241,9 @@ export const Machine = Type.Object({
   free: Type.Composite([Resources], { description: 'What a new launch could still get here (zero when down)' }),
   gpuMode: Nullable(Type.Union([Type.Literal('deviceRequests'), Type.Literal('cdi'), Type.Literal('devices')])),
   usage: Nullable(MachineUsage),
+  usageError: Nullable(Type.String({ description: 'Why usage could not be read (from Prometheus, say), if it could not' })),
   gpus: Type.Array(MachineGpu),
+  gpuError: Nullable(Type.String({ description: 'Why the last GPU reading failed; the list is the last good one' })),
   gpusAt: Nullable(Time),
   history: Type.Array(MachineSample),
   sandboxes: Type.Array(

@@ -42,6 +42,10 @@ describe('host usage', () => {
     mkdirSync(zone, { recursive: true });
     writeFileSync(path.join(zone, 'type'), 'x86_pkg_temp\n');
     writeFileSync(path.join(zone, 'temp'), '51000\n');
+    const broken = path.join(sys, 'class/thermal/thermal_zone1');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(path.join(broken, 'type'), 'acpitz\n');
+    writeFileSync(path.join(broken, 'temp'), '');
     expect(await readTemperatures(sys)).toEqual([{ sensor: 'x86_pkg_temp', celsius: 51 }]);
     const chip = path.join(sys, 'class/hwmon/hwmon0');
     mkdirSync(chip, { recursive: true });

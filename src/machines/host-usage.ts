@@ -123,8 +123,8 @@ export async function readTemperatures(sysRoot = '/sys'): Promise<Array<{ sensor
     for (const file of await readdir(`${hwmon}/${dir}`).catch(() => [] as string[])) {
       const input = /^temp(\d+)_input$/.exec(file);
       if (!input) continue;
-      const milli = Number(await text(`${hwmon}/${dir}/${file}`));
-      if (!Number.isFinite(milli)) continue;
+      const milli = celsiusMilli(await text(`${hwmon}/${dir}/${file}`));
+      if (milli === null) continue;
       const label = (await text(`${hwmon}/${dir}/temp${input[1]}_label`)) ?? `temp${input[1]}`;
       readings.push({ sensor: `${chip} ${label}`, celsius: milli / 1000 });
     }
@@ -133,9 +133,16 @@ export async function readTemperatures(sysRoot = '/sys'): Promise<Array<{ sensor
   const thermal = `${sysRoot}/class/thermal`;
   for (const zone of await readdir(thermal).catch(() => [] as string[])) {
     if (!zone.startsWith('thermal_zone')) continue;
-    const milli = Number(await text(`${thermal}/${zone}/temp`));
-    if (!Number.isFinite(milli)) continue;
+    const milli = celsiusMilli(await text(`${thermal}/${zone}/temp`));
+    if (milli === null) continue;
     readings.push({ sensor: (await text(`${thermal}/${zone}/type`)) ?? zone, celsius: milli / 1000 });
   }
   return readings;
+}
+
+/** A sensor file's thousandths of a degree; null for a sensor that cannot be read or is empty. */
+function celsiusMilli(raw: string | null): number | null {
+  if (raw === null || raw === '') return null;
+  const milli = Number(raw);
+  return Number.isFinite(milli) ? milli : null;
 }

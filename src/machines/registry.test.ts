@@ -9,7 +9,7 @@ const GiB = 1024 ** 3;
 const H200 = readFileSync(new URL('../../test/fixtures/nvidia-smi/h200-query-gpu.csv', import.meta.url), 'utf8');
 
 function registry(machines: unknown[], runtimes: Record<string, FakeRuntime>, containerGpuReadEveryMs?: number) {
-  const config = parseConfig({ dataDir: os.tmpdir(), machines, health: { intervalSeconds: 15, historyMinutes: 1 } });
+  const config = parseConfig({ dataDir: os.tmpdir(), machines, health: { intervalSeconds: 15, timeoutSeconds: 0.05, historyMinutes: 1 } });
   return MachineRegistry.fromConfig(config, (entry) => runtimes[entry.name]!, { nvidiaSmi: '/nonexistent/nvidia-smi', containerGpuReadEveryMs });
 }
 
@@ -38,13 +38,27 @@ describe('machine registry', () => {
     await machines.refresh();
     const down = machines.get('one')!;
     expect(down.status).toBe('down');
-    expect(down.downSince).not.toBeNull();
     expect(down.lastSeenAt).not.toBeNull();
     runtime.down = false;
     await machines.refresh();
     expect(heard).toEqual(['one down', 'one up']);
-    expect(machines.get('one')!.downSince).toBeNull();
+    expect(machines.get('one')!.error).toBeNull();
     expect(machines.get('one')!.history.list()).toHaveLength(2);
+  });
+
+  it('gives an engine that is only slow a second chance before it is down', async () => {
+    const runtime = new FakeRuntime();
+    const machines = registry([{ name: 'busy', docker: 'tcp://busy:2376' }], { busy: runtime });
+    await machines.refresh();
+    const info = runtime.info.bind(runtime);
+    runtime.info = () => new Promise(() => undefined);
+    await machines.refresh();
+    expect(machines.get('busy')).toMatchObject({ status: 'up', error: 'no answer within 0.05 s' });
+    await machines.refresh();
+    expect(machines.get('busy')!.status).toBe('down');
+    runtime.info = info;
+    await machines.refresh();
+    expect(machines.get('busy')).toMatchObject({ status: 'up', error: null });
   });
 
   it('reads GPUs with nvidia-smi in a container where the engine has the NVIDIA runtime', async () => {

@@ -16,6 +16,11 @@ import { HostUsageReader } from './host-usage.js';
 import { hostOf } from './sources/prometheus.js';
 
 const GiB = 1024 ** 3;
+/**
+ * An engine that refuses the connection is down at once; one that is only slow (an engine busy
+ * extracting a large image answers /info late) gets a second chance before its users lose it.
+ */
+const SLOW_CHECKS_BEFORE_DOWN = 2;
 /** nvidia-smi in a container costs a container start: read remote GPUs less often than health. */
 const CONTAINER_GPU_READ_EVERY_MS = 60_000;
 
@@ -30,11 +35,10 @@ export interface Machine {
   status: 'up' | 'down';
   info: EngineInfo | null;
   lastSeenAt: string | null;
-  /** When it stopped answering; null while up. */
-  downSince: string | null;
   error: string | null;
   /** What the machine uses, where the hub can read it (its own machine, or Prometheus); else null. */
   usage: MachineUsage | null;
+  usageError: string | null;
   /** The GPUs last read; a failed reading keeps the last good list (a GPU does not vanish). */
   gpus: GpuReading[];
   gpusAt: string | null;
@@ -78,6 +82,7 @@ export class MachineRegistry {
   private readonly listeners: StatusListener[] = [];
   private readonly containerGpuReadAt = new Map<string, number>();
   private readonly checked = new Set<string>();
+  private readonly slowChecks = new Map<string, number>();
 
   /** The registry a configuration describes. */
   static fromConfig(
@@ -110,9 +115,9 @@ export class MachineRegistry {
         status: 'down',
         info: null,
         lastSeenAt: null,
-        downSince: null,
         error: 'not checked yet',
         usage: null,
+        usageError: null,
         gpus: entry.gpus.source === 'static' ? staticGpus(entry) : [],
         gpusAt: null,
         gpuSource: null,
@@ -142,25 +147,36 @@ export class MachineRegistry {
 
   /** Checks every machine at once: engine facts within the timeout, then usage and GPUs. */
   async refresh(): Promise<void> {
-    await Promise.all(this.list().map((m) => this.check(m)));
+    // Engines on this host (there may be several) share one reading of it per check: rates
+    // taken over the milliseconds between two reads would mean nothing.
+    let hostReading: ReturnType<HostUsageReader['read']> | null = null;
+    const readHost = () => (hostReading ??= this.hostUsage.read());
+    await Promise.all(this.list().map((m) => this.check(m, readHost)));
   }
 
-  private async check(machine: Machine): Promise<void> {
+  private async check(machine: Machine, readHost: () => ReturnType<HostUsageReader['read']>): Promise<void> {
     const before = machine.status;
     const at = new Date().toISOString();
     try {
       machine.info = await withTimeout(machine.runtime.info(), this.options.timeoutSeconds * 1000, `no answer within ${this.options.timeoutSeconds} s`);
       machine.status = 'up';
       machine.lastSeenAt = at;
-      machine.downSince = null;
       machine.error = null;
+      this.slowChecks.delete(machine.name);
     } catch (err) {
-      machine.status = 'down';
-      machine.downSince ??= at;
+      const slow = err instanceof SlowAnswer ? (this.slowChecks.get(machine.name) ?? 0) + 1 : SLOW_CHECKS_BEFORE_DOWN;
+      this.slowChecks.set(machine.name, slow);
       machine.error = (err as Error).message;
+      if (before === 'down' || slow >= SLOW_CHECKS_BEFORE_DOWN) machine.status = 'down';
     }
     if (machine.status === 'up') {
-      machine.usage = await this.readUsage(machine).catch(() => null);
+      try {
+        machine.usage = await this.readUsage(machine, readHost);
+        machine.usageError = null;
+      } catch (err) {
+        machine.usage = null;
+        machine.usageError = (err as Error).message;
+      }
       await this.readGpus(machine);
       machine.history.add(sampleOf(at, machine.usage, machine.gpus));
     }
@@ -170,9 +186,9 @@ export class MachineRegistry {
     if (!first && machine.status !== before) for (const listener of this.listeners) listener(machine);
   }
 
-  private async readUsage(machine: Machine): Promise<MachineUsage | null> {
+  private async readUsage(machine: Machine, readHost: () => ReturnType<HostUsageReader['read']>): Promise<MachineUsage | null> {
     if (machine.local) {
-      const { memoryTotalBytes: _total, ...usage } = await this.hostUsage.read();
+      const { memoryTotalBytes: _total, ...usage } = await readHost();
       return { ...usage, source: 'host' };
     }
     if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.readUsage(machine.entry.prometheus.instance);
@@ -248,10 +264,12 @@ export function capacityOf(machine: Pick<Machine, 'name' | 'entry' | 'status' | 
   };
 }
 
+class SlowAnswer extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(new SlowAnswer(message)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

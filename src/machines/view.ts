@@ -1,4 +1,8 @@
-/** A machine as GET /api/machines shows it: facts, capacity, what is held and free, GPUs with their holders. */
+/**
+ * A machine as GET /api/machines shows it: facts, capacity, what is held (the scheduler's own
+ * figures) and free, GPUs with their holders, and who is on it. Every signed-in member sees who
+ * is on which machine: the dashboard is where a team finds out who holds the GPUs.
+ */
 import type { Machine as MachineView, MachineGpu } from '../contract/api.js';
 import type { Free, MachineCapacity } from '../scheduler/place.js';
 import type { SandboxRow } from '../store/sandboxes.js';
@@ -15,6 +19,7 @@ export function toMachineView(
   machine: Machine,
   capacity: MachineCapacity,
   room: Free | undefined,
+  used: { cpus: number; memoryBytes: number; gpus: number },
   live: readonly SandboxRow[],
   figures: (sandboxId: string) => SandboxFigures | undefined = () => undefined,
 ): MachineView {
@@ -22,7 +27,8 @@ export function toMachineView(
   const holders = (uuid: string): MachineGpu['holders'] =>
     here.filter((h) => h.gpus.includes(uuid)).map((h) => ({ sandboxId: h.row.id, user: h.row.username, name: h.row.name }));
   const gpus = machine.gpus.map((g) => ({ ...g, holders: holders(g.uuid) }));
-  const up = capacity.up && room !== undefined;
+  // A machine at its most sandboxes has no room, whatever CPUs and memory are left.
+  const open = capacity.up && room !== undefined && room.sandboxes >= 1;
   return {
     name: machine.name,
     status: machine.status,
@@ -32,16 +38,14 @@ export function toMachineView(
     cpus: machine.info?.cpus ?? 0,
     memoryBytes: machine.info?.memoryBytes ?? 0,
     capacity: { cpus: capacity.cpus, memoryBytes: capacity.memoryBytes, gpus: capacity.gpus.length },
-    allocated: {
-      cpus: round(here.reduce((sum, h) => sum + h.row.cpus, 0)),
-      memoryBytes: here.reduce((sum, h) => sum + h.row.memory_bytes, 0),
-      gpus: gpus.filter((g) => g.holders.length > 0).length,
-    },
+    allocated: { cpus: round(used.cpus), memoryBytes: used.memoryBytes, gpus: used.gpus },
     free: {
-      cpus: up ? round(Math.max(0, room.cpus)) : 0,
-      memoryBytes: up ? Math.max(0, room.memoryBytes) : 0,
-      gpus: up && room.sandboxes >= 1 ? room.gpus.length : 0,
+      cpus: open ? round(Math.max(0, room.cpus)) : 0,
+      memoryBytes: open ? Math.max(0, room.memoryBytes) : 0,
+      gpus: open ? room.gpus.length : 0,
     },
+    gpuError: machine.gpuError,
+    usageError: machine.usageError,
     gpuMode: machine.gpus.length > 0 ? machine.entry.gpus.mode : null,
     usage: machine.usage,
     gpus,

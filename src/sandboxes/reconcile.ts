@@ -25,6 +25,8 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
   for (const machine of deps.machines.list()) {
     let containers: ContainerInfo[];
     try {
+      // A machine its health check found down is settled when it is back (the hub reconciles then).
+      if (machine.status === 'down') throw new Error(machine.error ?? 'down');
       containers = await machine.runtime.list({ [LABELS.deployment]: deps.deploymentId });
     } catch (err) {
       // Nothing is decided about a machine we cannot see: its sandboxes keep their state.
@@ -74,6 +76,7 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
   for (const route of deps.routes.list()) {
     if (!running.has(route.sandboxId) && !service.isLaunching(route.sandboxId)) deps.routes.delete(route.user, route.name);
   }
+  await service.releaseEnded();
   return report;
 }
 

@@ -398,6 +398,49 @@ describe('placement', () => {
     again.close();
   });
 
+  it('keeps a sandbox stopped while its machine is down as stopping, holding its room, until the container is gone', async () => {
+    const w = await make({ machines: [gpuMachine('g1', 1)], sandboxes: { maxPerUser: 5, limits: { gpus: 1 } } });
+    const held = await w.service.launch(w.alice, { name: 'held', gpus: 1, cpus: 1, memoryGiB: 1 });
+    await w.service.settle();
+    const runtime = w.runtimes.get('g1')!;
+    runtime.down = true;
+    await w.deps.machines.refresh();
+    await w.deps.machines.refresh();
+    await w.service.markUnknown('g1');
+    const stopping = await w.service.stop(w.alice, held.id);
+    expect(stopping.state).toBe('stopping');
+    // Its GPU may still be in use by the container: nobody else gets it.
+    runtime.down = false;
+    await w.deps.machines.refresh();
+    expect((await rejection(w.service.launch(w.bob, { name: 'next', gpus: 1, cpus: 1, memoryGiB: 1 }))).code).toBe('NO_CAPACITY');
+    await reconcile(w.deps, w.service);
+    const ended = await w.service.get(w.alice, held.id);
+    expect(ended.state).toBe('stopped');
+    expect(ended.reason).toBe('stopped by its owner');
+    expect([...runtime.containers.values()]).toHaveLength(0);
+    expect((await w.service.launch(w.bob, { name: 'next', gpus: 1, cpus: 1, memoryGiB: 1 })).gpus).toEqual(['GPU-g1-0']);
+  });
+
+  it('gives shared GPUs to the least held first, and honours a cap on sandboxes', async () => {
+    const w = await make({
+      machines: [{ ...gpuMachine('s', 2, { share: true }), max: { sandboxes: 3 } }],
+      sandboxes: { maxPerUser: 5, limits: { gpus: 1 } },
+    });
+    const gpus: string[][] = [];
+    for (const name of ['a', 'b', 'c']) gpus.push((await w.service.launch(w.alice, { name, gpus: 1, cpus: 0.5, memoryGiB: 0.5 })).gpus);
+    expect(gpus).toEqual([['GPU-s-0'], ['GPU-s-1'], ['GPU-s-0']]);
+    const capped = await rejection(w.service.launch(w.bob, { name: 'd', cpus: 0.5, memoryGiB: 0.5 }));
+    expect(capped.code).toBe('NO_CAPACITY');
+    expect(capped.message).toContain('s: at its most sandboxes');
+  });
+
+  it('says the per-user limit before a full hub', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 1, limits: { cpus: 8 } } });
+    await w.service.launch(w.alice, { name: 'all', cpus: 8 });
+    expect((await rejection(w.service.launch(w.alice, { name: 'more', cpus: 1 }))).code).toBe('SANDBOX_LIMIT_REACHED');
+    expect((await rejection(w.service.launch(w.bob, { name: 'more', cpus: 1 }))).code).toBe('NO_CAPACITY');
+  });
+
   it('marks the sandboxes of a machine that stops answering unknown, and running again when it is back', async () => {
     const w = await make({ sandboxes: { maxPerUser: 5 } });
     const kept = await w.service.launch(w.alice, { name: 'kept', cpus: 1, memoryGiB: 1 });

@@ -10,6 +10,7 @@ import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
 import { LIVE_STATES, TERMINAL_STATES, type SandboxRepository, type SandboxRow } from '../store/sandboxes.js';
 import { randomSecret } from '../auth/secrets.js';
+import { RuntimeError } from '../runtime/types.js';
 import { Ledger } from '../scheduler/ledger.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
@@ -69,6 +70,7 @@ export class SandboxService {
     const name = request.name ?? freeName(taken);
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
+    if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
     const id = randomBytes(8).toString('hex');
     const wanted: PlacementRequest = { cpus, memoryBytes: Math.round(memoryGiB * GiB), gpus, ...(request.machine ? { machine: request.machine } : {}) };
     const placement = this.ledger.reserve(id, wanted);
@@ -101,12 +103,7 @@ export class SandboxService {
     });
     if (outcome !== 'ok') this.ledger.release(id);
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
-    if (outcome === 'limit') {
-      throw new ShivaError(
-        'SANDBOX_LIMIT_REACHED',
-        `You already run ${config.sandboxes.maxPerUser} sandboxes, the most this hub allows; stop one first.`,
-      );
-    }
+    if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
     await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
     this.startLaunch(row, image);
@@ -187,21 +184,51 @@ export class SandboxService {
   async finishStop(row: SandboxRow, reason: string): Promise<void> {
     const { routes, repo, events, config, machines, activity, log } = this.deps;
     routes.delete(row.username, row.name);
-    const runtime = machines.get(row.machine)?.runtime;
-    if (row.container_id && runtime) {
+    const machine = machines.get(row.machine);
+    if (row.container_id && machine) {
+      // A container on a machine that does not answer may still run and hold its GPUs: the
+      // sandbox stays `stopping` (and keeps its room) until the reconciler can remove it.
+      if (machine.status === 'down') return this.deferStop(row, reason, `${machine.name} does not answer`);
       try {
-        await runtime.stop(row.container_id, config.sandboxes.stopTimeoutSeconds);
-        await runtime.remove(row.container_id);
+        await machine.runtime.stop(row.container_id, config.sandboxes.stopTimeoutSeconds);
+        await machine.runtime.remove(row.container_id);
       } catch (err) {
-        // The record still ends; the reconciler removes the container once the engine answers.
+        if (err instanceof RuntimeError && err.kind === 'unavailable') return this.deferStop(row, reason, err.message);
+        // The engine answered but refused: the record ends, and the reconciler removes what is left.
         log.warn({ sandbox: row.id, err: (err as Error).message }, 'could not remove the container of a stopped sandbox');
       }
     }
     const lastActivity = activity.last(row.id);
     activity.forget(row.id);
     const changes = { state: 'stopped' as const, stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) };
-    if (await repo.update(row.id, changes, LIVE_STATES)) await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+    if (await repo.update(row.id, changes, LIVE_STATES)) {
+      this.ledger.release(row.id);
+      await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+    }
   }
+
+  private async deferStop(row: SandboxRow, reason: string, why: string): Promise<void> {
+    if (await this.deps.repo.update(row.id, { state: 'stopping', reason }, LIVE_STATES)) {
+      await this.deps.events.record(row.id, 'stopping', `Stopping: ${reason}; ${why}, so its container is removed when it answers again`);
+    }
+  }
+
+  /**
+   * Lets go of what sandboxes that ended still hold (should a terminal event have been lost).
+   * Only rows the database shows ended are released: a launch reserves before its row exists.
+   */
+  async releaseEnded(): Promise<number> {
+    let released = 0;
+    for (const id of this.ledger.heldIds()) {
+      const row = await this.deps.repo.byId(id);
+      if (row && TERMINAL_STATES.includes(row.state)) {
+        this.ledger.release(id);
+        released++;
+      }
+    }
+    return released;
+  }
+
 
   view(row: SandboxRow): Sandbox {
     return toSandbox(row, this.deps.publicUrl, this.deps.activity.last(row.id));
@@ -239,6 +266,10 @@ export class SandboxService {
   }
 }
 
+
+function limitReached(max: number): ShivaError {
+  return new ShivaError('SANDBOX_LIMIT_REACHED', `You already run ${max} sandboxes, the most this hub allows; stop one first.`);
+}
 
 function freeName(taken: Set<string>): string {
   if (!taken.has('main')) return 'main';

@@ -38,7 +38,7 @@ export class Ledger {
   hold(id: string, holding: Holding): void {
     this.release(id);
     this.holdings.set(id, holding);
-    const used = this.usedOn(holding.machine);
+    const used = this.usedEntry(holding.machine);
     used.sandboxes += 1;
     used.cpus += holding.cpus;
     used.memoryBytes += holding.memoryBytes;
@@ -49,7 +49,7 @@ export class Ledger {
     const holding = this.holdings.get(id);
     if (!holding) return;
     this.holdings.delete(id);
-    const used = this.usedOn(holding.machine);
+    const used = this.usedEntry(holding.machine);
     used.sandboxes -= 1;
     used.cpus -= holding.cpus;
     used.memoryBytes -= holding.memoryBytes;
@@ -78,14 +78,14 @@ export class Ledger {
         machine: m.name,
         cpus: m.cpus - used.cpus,
         memoryBytes: m.memoryBytes - used.memoryBytes,
-        gpus: m.shareGpus || used.gpus.size === 0 ? (m.gpus as string[]) : m.gpus.filter((g) => !used.gpus.has(g)),
+        gpus: used.gpus.size === 0 ? (m.gpus as string[]) : m.shareGpus ? leastHeldFirst(m.gpus, used.gpus) : m.gpus.filter((g) => !used.gpus.has(g)),
         sandboxes: (m.sandboxes ?? Infinity) - used.sandboxes,
       });
     }
     return room;
   }
 
-  private usedOn(machine: string): Used {
+  private usedEntry(machine: string): Used {
     let used = this.used.get(machine);
     if (!used) {
       used = { sandboxes: 0, cpus: 0, memoryBytes: 0, gpus: new Map() };
@@ -97,4 +97,24 @@ export class Ledger {
   held(): Holding[] {
     return [...this.holdings.values()];
   }
+
+  heldIds(): string[] {
+    return [...this.holdings.keys()];
+  }
+
+  /** What live and launching sandboxes hold on a machine. */
+  usedOn(machine: string): { sandboxes: number; cpus: number; memoryBytes: number; gpus: number } {
+    const used = this.used.get(machine);
+    return used
+      ? { sandboxes: used.sandboxes, cpus: used.cpus, memoryBytes: used.memoryBytes, gpus: used.gpus.size }
+      : { sandboxes: 0, cpus: 0, memoryBytes: 0, gpus: 0 };
+  }
+}
+
+/** Shared GPUs in the order a new sandbox should get them: the least held first, then by index. */
+function leastHeldFirst(gpus: readonly string[], holders: ReadonlyMap<string, number>): string[] {
+  return gpus
+    .map((g, i) => ({ g, i, n: holders.get(g) ?? 0 }))
+    .sort((a, b) => a.n - b.n || a.i - b.i)
+    .map((x) => x.g);
 }

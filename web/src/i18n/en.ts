@@ -187,6 +187,8 @@ export const en = {
     gpuChart: 'GPU utilisation',
     sandboxCpu: (percent: string) => `CPU ${percent}%`,
     sandboxMemory: (used: string) => `${used} in use`,
+    usageError: (why: string) => `Usage not read: ${why}`,
+    gpuError: (why: string) => `GPUs not read (the last list is shown): ${why}`,
   },
   /** The launch form's GPU choice, from the limit and what machines have free. */
   launchRoom: {

@@ -213,6 +213,8 @@ export const ja: Messages = {
     gpuChart: 'GPU 使用率',
     sandboxCpu: (percent) => `CPU ${percent}%`,
     sandboxMemory: (used) => `${used} 使用中`,
+    usageError: (why) => `使用状況を読めません: ${why}`,
+    gpuError: (why) => `GPU を読めません（前回の一覧を表示）: ${why}`,
   },
   launchRoom: {
     gpusNoneFree: '今は空いている GPU がありません。',

@@ -56,6 +56,8 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
       allocated: { cpus: 0, memoryBytes: 0, gpus: 0 },
       free: { cpus: 0, memoryBytes: 0, gpus: 0 },
       gpuMode: gpusPerMachine > 0 ? 'deviceRequests' : null,
+      usageError: null,
+      gpuError: null,
       usage: down
         ? null
         : {

@@ -163,6 +163,8 @@ export const MockMachine: Machine = {
   allocated: { cpus: 6, memoryBytes: 24 * GiB, gpus: 1 },
   free: { cpus: 24, memoryBytes: 224 * GiB, gpus: 1 },
   gpuMode: 'deviceRequests',
+  usageError: null,
+  gpuError: null,
   usage: {
     cpuPercent: 37,
     memoryUsedBytes: 61.2 * GiB,
@@ -197,6 +199,8 @@ export const MockMachineAllocationOnly: Machine = {
   allocated: { cpus: 14, memoryBytes: 40 * GiB, gpus: 0 },
   free: { cpus: 2, memoryBytes: 24 * GiB, gpus: 0 },
   gpuMode: null,
+  usageError: null,
+  gpuError: null,
   usage: null,
   gpus: [],
   gpusAt: null,
@@ -235,6 +239,8 @@ export const MockMachineSharedGpu: Machine = {
   allocated: { cpus: 6, memoryBytes: 24 * GiB, gpus: 1 },
   free: { cpus: 24, memoryBytes: 224 * GiB, gpus: 1 },
   gpuMode: 'devices',
+  usageError: null,
+  gpuError: null,
   gpus: [gpu(0, [aliceMain, { sandboxId: 'sbx_c1', user: 'carol', name: 'eval' }], 95)],
   sandboxes: MockMachine.sandboxes.map((s) => ({ ...s, gpus: ['GPU-0-0b1c'] })),
 };

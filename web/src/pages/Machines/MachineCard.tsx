@@ -71,6 +71,8 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
           ))}
           <p className="machine-facts">{roomLine(machine, t, locale)}</p>
           {readings && <p className="machine-facts">{readings}</p>}
+          {machine.usageError && <p className="machine-facts machine-warning">{t.machineCard.usageError(machine.usageError)}</p>}
+          {machine.gpuError && <p className="machine-facts machine-warning">{t.machineCard.gpuError(machine.gpuError)}</p>}
         </>
       )}
 

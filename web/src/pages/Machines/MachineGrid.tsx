@@ -37,6 +37,7 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .machine-status.up': { backgroundColor: palette.success.main, color: palette.success.contrastText },
   '& .machine-status.down': { backgroundColor: palette.error.main, color: palette.error.contrastText },
   '& .machine-down': { borderColor: palette.error.main },
+  '& .machine-warning': { color: palette.warning.main, overflowWrap: 'anywhere' },
   '& .machine-head': { display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: theme.spacing(1), marginBottom: theme.spacing(0.5) },
   '& .machine-name': { ...theme.typography.h2, margin: 0, overflowWrap: 'anywhere' },
   '& .machine-engine': { ...theme.typography.caption, color: palette.text.secondary, margin: `0 0 ${theme.spacing(1.5)}` },

@@ -24,6 +24,13 @@ describe('MachinesPageView', () => {
     expect(screen.getByRole('status').textContent).toBe('1 of 2 machines answering · 1 of 4 GPUs free');
   });
 
+  it('says why usage or GPUs could not be read', () => {
+    const machine = { ...MockMachine, usageError: 'Prometheus at http://prom:9090 does not answer', gpuError: 'nvidia-smi exited with 9' };
+    renderView(<MachinesPageView machines={[machine]} error={null} onRetry={vi.fn()} />);
+    expect(card('gpu-1').textContent).toContain('Usage not read: Prometheus at http://prom:9090 does not answer');
+    expect(card('gpu-1').textContent).toContain('GPUs not read (the last list is shown): nvidia-smi exited with 9');
+  });
+
   it('shows measured CPU, memory and disk use as bars with numbers', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
