@@ -111,6 +111,14 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
+    for (const m of machines.list()) {
+      if (m.runtime instanceof DockerRuntime && m.runtime.address.startsWith('tcp://') && !/^tcp:\/\/(127\.|\[::1\]|localhost[:/]|localhost$)/.test(m.runtime.address)) {
+        log.warn(
+          { machine: m.name, engine: m.runtime.address },
+          'this engine is reached over plain TCP: anyone who can reach its port controls it as root; use TLS (tls key) or ssh://',
+        );
+      }
+    }
     const routes = new RouteTable();
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);

@@ -66,6 +66,14 @@ describe('configuration', () => {
     expect(() => parseConfig({ machines: [{ name: 'far', docker: 'ssh://ops@far' }] }, env)).toThrow('machines.far.ssh.hostKey is required for an ssh:// engine');
     expect(() => parseConfig({ machines: [{ name: 'near', docker: 'unix:///var/run/docker.sock', ssh: { hostKey: `SHA256:${'a'.repeat(43)}` } }] }, env)).toThrow('machines.near.ssh applies to ssh:// engines only');
     expect(() => parseConfig({ machines: [{ name: 'far', docker: 'ssh://far', ssh: { hostKey: 'MD5:aa' } }] }, env)).toThrow(/machines\.0\.ssh\.hostKey/);
+    expect(() => parseConfig({}, { DOCKER_HOST: 'ssh://ops@far' })).toThrow('this machine comes from DOCKER_HOST');
+    expect(() => parseConfig({ dataDir: '/srv/shiva', machines: [{ name: 'g', docker: 'unix:///var/run/docker.sock', gpus: { driverLibraries: ['/srv'] } }] }, env)).toThrow(
+      'machines.g.gpus.driverLibraries: /srv overlaps dataDir (/srv/shiva)',
+    );
+    expect(() => parseConfig({ dataDir: '/srv/shiva', machines: [{ name: 'g', docker: 'unix:///var/run/docker.sock', gpus: { driverLibraries: ['/srv/shiva/homes/alice'] } }] }, env)).toThrow(
+      'overlaps dataDir',
+    );
+    expect(() => parseConfig({ machines: [{ name: 'g', docker: 'unix:///var/run/docker.sock', gpus: { driverLibraries: ['/usr/lib/x86_64-linux-gnu/libcuda.so.1'] } }] }, env)).not.toThrow();
     expect(gpu({ mode: 'mig' })).toThrow(/machines\.0\.gpus\.mode/);
     expect(() => parseConfig({ scheduler: { policy: 'random' } }, env)).toThrow(/scheduler\.policy/);
     expect(() => parseConfig({ scheduler: { cpuOvercommit: 0.5 } }, env)).toThrow(/scheduler\.cpuOvercommit/);

@@ -55,11 +55,11 @@ export function parseConfig(input: Record<string, unknown>, env: NodeJS.ProcessE
   if (env.SHIVA_DATA_DIR) config.dataDir = env.SHIVA_DATA_DIR;
   config.dataDir = path.resolve(config.dataDir);
   config.homes.root = path.resolve(config.homes.root ?? path.join(config.dataDir, 'homes'));
-  checkConsistency(config);
+  checkConsistency(config, input);
   return deepFreeze(config);
 }
 
-function checkConsistency(config: Config): void {
+function checkConsistency(config: Config, input: Record<string, unknown>): void {
   const names = new Set<string>();
   for (const entry of config.images.catalogue) {
     if (names.has(entry.name)) throw new ConfigError(`configuration key images.catalogue has the name ${entry.name} twice`);
@@ -93,9 +93,19 @@ function checkConsistency(config: Config): void {
       throw new ConfigError(`configuration key machines.${m.name}.gpus.source is prometheus but prometheus.url or the machine's prometheus.instance is not set`);
     }
     if (m.docker.startsWith('ssh://') && !m.ssh) {
+      const fromEnv = input.machines === undefined ? ' (this machine comes from DOCKER_HOST: list it under machines with its ssh key)' : '';
       throw new ConfigError(
-        `configuration key machines.${m.name}.ssh.hostKey is required for an ssh:// engine (the SHA256:… fingerprint ssh-keygen -lf prints for its host key), so that no other host can pose as it`,
+        `configuration key machines.${m.name}.ssh.hostKey is required for an ssh:// engine (the SHA256:… fingerprint ssh-keygen -lf prints for its host key), so that no other host can pose as it${fromEnv}`,
       );
+    }
+    for (const library of m.gpus.driverLibraries) {
+      // Mounted into every GPU sandbox: never the hub's own state (password and token hashes) or others' homes.
+      for (const [what, dir] of [['dataDir', config.dataDir], ['homes.root', config.homes.root!]] as const) {
+        const lib = path.resolve(library);
+        if (lib === dir || lib.startsWith(`${dir}/`) || dir.startsWith(`${lib === '/' ? '' : lib}/`)) {
+          throw new ConfigError(`configuration key machines.${m.name}.gpus.driverLibraries: ${library} overlaps ${what} (${dir}), which must never be mounted into sandboxes`);
+        }
+      }
     }
     if (m.ssh && !m.docker.startsWith('ssh://')) {
       throw new ConfigError(`configuration key machines.${m.name}.ssh applies to ssh:// engines only`);

@@ -236,6 +236,7 @@ export class MachineRegistry {
         if (Date.now() - last < (this.options.containerGpuReadEveryMs ?? CONTAINER_GPU_READ_EVERY_MS) && machine.gpuSource === source) return null;
         this.containerGpuReadAt.set(machine.name, Date.now());
         const result = await machine.runtime.runJob({
+          name: 'gpu-inventory',
           image: this.options.jobImage,
           command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
           allGpus: true,

@@ -10,6 +10,8 @@ export const LABELS = {
   sandbox: 'org.shiva.sandbox',
   user: 'org.shiva.user',
   name: 'org.shiva.name',
+  /** On the throwaway containers of Runtime.runJob, naming the job. */
+  job: 'org.shiva.job',
 } as const;
 
 /** Image labels by which an image tells the hub how to run it (see images/). */
@@ -57,6 +59,8 @@ export type GpuAssignment =
 
 /** A short command run to completion in a throwaway container (reading a machine's GPUs, say). */
 export interface Job {
+  /** What the job is, for its container's label (so an operator can tell what it was). */
+  name: string;
   image: string;
   command: string[];
   env?: Record<string, string>;

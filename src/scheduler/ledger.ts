@@ -27,7 +27,7 @@ export class Ledger {
   /** Places the request and, if it fits, holds its room under `id` at once. */
   reserve(id: string, request: PlacementRequest): Placement {
     const machines = this.machines();
-    const placement = placeIn(this.roomOf(machines), machines, request, this.policy);
+    const placement = placeIn(this.room(machines), machines, request, this.policy);
     if (placement.ok) {
       this.hold(id, { machine: placement.machine, cpus: request.cpus, memoryBytes: request.memoryBytes, gpus: placement.gpus });
     }
@@ -62,10 +62,6 @@ export class Ledger {
 
   /** What is left on each machine that is up, as the next launch would see it. */
   room(machines: readonly MachineCapacity[] = this.machines()): Free[] {
-    return this.roomOf(machines);
-  }
-
-  private roomOf(machines: readonly MachineCapacity[]): Free[] {
     const room: Free[] = [];
     for (const m of machines) {
       if (!m.up) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ledger } from './ledger.js';
-import { place, type MachineCapacity } from './place.js';
+import type { Holding, MachineCapacity, Placement, PlacementRequest, Policy } from './place.js';
 
 const GiB = 1024 ** 3;
 const gpus = (machine: string, n: number) => Array.from({ length: n }, (_, i) => `${machine}-gpu${i}`);
@@ -9,6 +9,13 @@ const machines: MachineCapacity[] = [
   { name: 'b', up: true, cpus: 32, memoryBytes: 256 * GiB, gpus: gpus('b', 8) },
   { name: 'c', up: false, cpus: 64, memoryBytes: 512 * GiB, gpus: gpus('c', 8) },
 ];
+
+/** One decision, as the ledger makes it, with these sandboxes already holding their room. */
+function place(machines: MachineCapacity[], holdings: Holding[], request: PlacementRequest, policy: Policy): Placement {
+  const ledger = new Ledger(() => machines, policy);
+  holdings.forEach((h, i) => ledger.hold(`held${i}`, h));
+  return ledger.reserve('new', request);
+}
 
 describe('placement', () => {
   it('packs onto the fullest machine that fits, and spreads onto the emptiest', () => {

@@ -1,6 +1,6 @@
 /**
- * Placement: which machine, and which GPUs on it, a launch gets. Pure functions over what each
- * machine has and what live sandboxes hold; the Ledger (ledger.ts) makes it atomic.
+ * Placement: which machine, and which GPUs on it, a launch gets. A pure function over what is
+ * left on each machine; the Ledger (ledger.ts) keeps that up to date and makes it atomic.
  *
  * `pack` fills the fullest machine that fits, keeping whole machines free for big jobs;
  * `spread` takes the emptiest. GPUs are chosen by id (never "any N"), lowest index first.
@@ -48,35 +48,7 @@ export interface Free {
 
 export type Placement = { ok: true; machine: string; gpus: string[] } | { ok: false; reason: string; mostRoom: Free | null };
 
-/** What is left on each machine that is up. */
-export function freeRoom(machines: readonly MachineCapacity[], holdings: readonly Holding[]): Free[] {
-  const byMachine = new Map<string, Free>();
-  for (const m of machines) {
-    if (!m.up) continue;
-    byMachine.set(m.name, { machine: m.name, cpus: m.cpus, memoryBytes: m.memoryBytes, gpus: [...m.gpus], sandboxes: m.sandboxes ?? Infinity });
-  }
-  const sharing = new Set(machines.filter((m) => m.shareGpus).map((m) => m.name));
-  for (const h of holdings) {
-    const free = byMachine.get(h.machine);
-    if (!free) continue;
-    free.cpus -= h.cpus;
-    free.memoryBytes -= h.memoryBytes;
-    free.sandboxes -= 1;
-    if (!sharing.has(h.machine)) free.gpus = free.gpus.filter((g) => !h.gpus.includes(g));
-  }
-  return [...byMachine.values()];
-}
-
-export function place(
-  machines: readonly MachineCapacity[],
-  holdings: readonly Holding[],
-  request: PlacementRequest,
-  policy: Policy,
-): Placement {
-  return placeIn(freeRoom(machines, holdings), machines, request, policy);
-}
-
-/** Placement over room already worked out (the ledger keeps it up to date as it goes). */
+/** Placement over what is left on each machine that is up (the ledger works it out as it goes). */
 export function placeIn(room: Free[], machines: readonly MachineCapacity[], request: PlacementRequest, policy: Policy): Placement {
   const candidates = request.machine ? room.filter((f) => f.machine === request.machine) : room;
   const fits = candidates.filter(

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TINY_IMAGE, describeDocker } from '../../../test/support/docker.js';
 import { LABELS, RuntimeError, type ContainerInfo, type ContainerSpec } from '../types.js';
 import { DockerRuntime } from './docker-runtime.js';
+import { NO_NVIDIA_RUNTIME_MESSAGE } from './errors.js';
 
 const run = randomBytes(4).toString('hex');
 const deployment = `test-${run}`;
@@ -170,6 +171,28 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     const err = await failure(runtime.create({ ...first, home: { ...first.home } }));
     expect(err.kind).toBe('conflict');
     expect(err.message).toContain(first.name);
+  });
+
+  it('runs a job to completion without network, gives its output, and leaves no container', async () => {
+    const job = `test-job-${run}`;
+    const result = await runtime.runJob({
+      name: job,
+      image: TINY_IMAGE,
+      command: ['python3', '-c', 'import socket; print(6 * 7); print(len(socket.if_nameindex()))'],
+      timeoutMs: 30_000,
+    });
+    // Only the loopback interface: the job had no network.
+    expect(result).toEqual({ exitCode: 0, output: '42\n1\n' });
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=${job}`] } })).toEqual([]);
+  });
+
+  it('fails a job asking for every GPU on this engine, which has no NVIDIA runtime, with the clear message', async () => {
+    const err = await runtime
+      .runJob({ name: `test-gpu-job-${run}`, image: TINY_IMAGE, command: ['nvidia-smi'], allGpus: true, timeoutMs: 30_000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).message).toBe(NO_NVIDIA_RUNTIME_MESSAGE);
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=test-gpu-job-${run}`] } })).toEqual([]);
   });
 
   it('says image_not_found when creating from an image the engine does not have', async () => {

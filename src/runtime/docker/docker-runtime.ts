@@ -15,7 +15,7 @@ import type {
   PullProgress,
   Runtime,
 } from '../types.js';
-import { RuntimeError } from '../types.js';
+import { LABELS, RuntimeError } from '../types.js';
 import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineSsh, type EngineTls } from './engine-url.js';
 import { statsFromEngine, type EngineStats } from './stats.js';
@@ -271,6 +271,7 @@ export class DockerRuntime implements Runtime {
         this.docker.createContainer({
           Image: job.image,
           Cmd: job.command,
+          Labels: { [LABELS.job]: job.name },
           Env: Object.entries(job.env ?? {}).map(([key, value]) => `${key}=${value}`),
           NetworkDisabled: true,
           HostConfig: {
