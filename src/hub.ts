@@ -21,7 +21,7 @@ import { SandboxEvents } from './sandboxes/events.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
-import { SandboxUsage } from './sandboxes/usage.js';
+import { LiveSandboxStats } from './sandboxes/live-stats.js';
 import type { Logger } from './sandboxes/types.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -68,7 +68,7 @@ export interface Hub {
   /** Prometheus series, served at /metrics. */
   metrics: HubMetrics;
   /** Each running sandbox's CPU and memory, refreshed with the machines. */
-  sandboxUsage: SandboxUsage;
+  liveStats: LiveSandboxStats;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /** Ends a user's sessions (all, or all but one) here and in every cache. */
@@ -122,8 +122,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const routes = new RouteTable();
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
-    const sandboxUsage = new SandboxUsage({ repo: sandboxesRepo, machines });
-    const metrics = new HubMetrics({ config, repo: sandboxesRepo, machines, routes, events, activity, usage: sandboxUsage });
+    const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
+    const metrics = new HubMetrics({ config, repo: sandboxesRepo, machines, routes, events, activity, usage: liveStats });
     closers.unshift(() => metrics.close());
     const depId = await deploymentId(db);
     const url = publicUrl(config);
@@ -210,7 +210,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
       every(config.health.intervalSeconds, async () => {
         await machines.refresh();
-        await sandboxUsage.refresh();
+        await liveStats.refresh();
       }, 'machine health check');
     }
     closers.unshift(flush);
@@ -233,7 +233,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       sandboxes,
       proxy,
       metrics,
-      sandboxUsage,
+      liveStats,
       log,
       reconcile: runReconcile,
       async endSessions(userId, except) {

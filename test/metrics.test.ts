@@ -107,11 +107,11 @@ describe('/metrics', () => {
 
     const containerId = (await t.hub.sandboxesRepo.byId(launched.body.id))!.container_id!;
     runtime.setUsage(containerId, { cpuSeconds: 3, memoryUsedBytes: 48 * MiB });
-    await t.hub.sandboxUsage.refresh();
+    await t.hub.liveStats.refresh();
     runtime.setUsage(containerId, { cpuSeconds: 4, memoryUsedBytes: 64 * MiB });
     // Two readings must be apart in time for a rate; the engine dates them, not this test.
     await new Promise((r) => setTimeout(r, 20));
-    await t.hub.sandboxUsage.refresh();
+    await t.hub.liveStats.refresh();
 
     const samples = parseExposition((await scrape()).text);
     const sandbox = { user: 'lee', sandbox: 'lab', machine: 'local', gpus: '' };
@@ -146,8 +146,8 @@ describe('/metrics', () => {
     const lab = list.body.find((s) => s.name === 'lab')!;
     expect((await t.api(lee, 'DELETE', `/api/sandboxes/${lab.id}`)).status).toBe(200);
     await t.hub.sandboxes.settle();
-    await t.hub.sandboxUsage.refresh();
-    expect(t.hub.sandboxUsage.get(lab.id)).toBeUndefined();
+    await t.hub.liveStats.refresh();
+    expect(t.hub.liveStats.get(lab.id)).toBeUndefined();
     const samples = parseExposition((await scrape()).text);
     expect(valueOf(samples, 'shiva_running_servers')).toBe(0);
     expect(valueOf(samples, 'shiva_proxy_routes')).toBe(0);

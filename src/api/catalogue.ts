@@ -27,7 +27,7 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
       const room = new Map(hub.sandboxes.ledger.room(capacities).map((r) => [r.machine, r]));
       const { ledger } = hub.sandboxes;
       return hub.machines.list().map((m, i) =>
-        toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.sandboxUsage.get(id)),
+        toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.liveStats.get(id)),
       );
     },
   );

@@ -17,6 +17,13 @@ export interface HostUsage {
   at: string;
 }
 
+/**
+ * Interfaces of container networking (and loopback): what crosses them also crosses a physical
+ * interface, or never leaves the machine. One list for /proc/net/dev and for PromQL.
+ */
+export const VIRTUAL_INTERFACES = 'lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|vxlan.*|ifb.*';
+const VIRTUAL_INTERFACE = new RegExp(`^(${VIRTUAL_INTERFACES})$`);
+
 interface NetworkSample {
   receive: number;
   transmit: number;
@@ -105,7 +112,7 @@ export function parseNetDev(text: string): { receive: number; transmit: number }
     const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
     if (!match) continue;
     const name = match[1]!;
-    if (name === 'lo' || /^(veth|docker|br-|cni|flannel|cali|virbr|ifb)/.test(name)) continue;
+    if (VIRTUAL_INTERFACE.test(name)) continue;
     const fields = match[2]!.trim().split(/\s+/).map(Number);
     receive += fields[0] ?? 0;
     transmit += fields[8] ?? 0;

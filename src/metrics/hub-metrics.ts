@@ -9,7 +9,7 @@ import type { MachineRegistry } from '../machines/registry.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import type { ActivityRecorder } from '../sandboxes/activity.js';
 import type { SandboxEvents } from '../sandboxes/events.js';
-import type { SandboxUsage } from '../sandboxes/usage.js';
+import type { LiveSandboxStats } from '../sandboxes/live-stats.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
 import { registerMachineSeries } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
@@ -24,7 +24,7 @@ export interface HubMetricsDeps {
   routes: RouteTable;
   events: SandboxEvents;
   activity: ActivityRecorder;
-  usage: SandboxUsage;
+  usage: LiveSandboxStats;
 }
 
 export class HubMetrics {

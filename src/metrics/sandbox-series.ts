@@ -4,7 +4,7 @@
  * holds, comma-joined), so a dashboard can table them or sum them by any of these.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { SandboxUsage } from '../sandboxes/usage.js';
+import type { LiveSandboxStats } from '../sandboxes/live-stats.js';
 import type { SandboxRow } from '../store/sandboxes.js';
 import { LIVE_STATES } from '../store/sandboxes.js';
 import { ACTIVE_PERIODS, type ActivePeriod, type ScrapeState } from './scrape-state.js';
@@ -18,7 +18,7 @@ export function sandboxLabels(row: SandboxRow): Record<SandboxLabel, string> {
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
-export function registerSandboxSeries(registry: Registry, state: () => ScrapeState, usage: Pick<SandboxUsage, 'get'>): void {
+export function registerSandboxSeries(registry: Registry, state: () => ScrapeState, usage: Pick<LiveSandboxStats, 'get'>): void {
   const registers = [registry];
   new Gauge({
     name: 'shiva_running_servers',

@@ -10,10 +10,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { freePort } from './hub.js';
 import { waitFor } from './wait.js';
 
 export interface SecondEngine {
@@ -46,7 +46,7 @@ export function secondEngineUnavailableReason(): string | null {
 
 export async function startSecondEngine(images: readonly string[], options: { tls?: boolean } = {}): Promise<SecondEngine> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-e2-'));
-  const tls = options.tls ? makeCertificates(path.join(dir, 'tls'), await freeTcpPort()) : null;
+  const tls = options.tls ? makeCertificates(path.join(dir, 'tls'), await freePort()) : null;
   const socket = path.join(dir, 'docker.sock');
   const pidFile = path.join(dir, 'docker.pid');
   const dataRoot = path.join(dir, 'data');
@@ -165,17 +165,6 @@ function makeCertificates(dir: string, port: number) {
     key: file('client-key.pem'),
     otherCa: file('other-ca.pem'),
   };
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** An address 172.31.N.1 whose /24 no interface here uses yet. */

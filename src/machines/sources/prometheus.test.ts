@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusError, PromQL } from './promql.js';
-import { gpuQuery, gpusFromSeries, hostOf, PrometheusSource, readMachineFromPrometheus, usageQueries } from './prometheus.js';
+import { gpuQuery, gpusFromSeries, hostOf, PrometheusSource, usageQueries } from './prometheus.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/prometheus');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -112,18 +112,12 @@ describe('reading a machine through PromQL', () => {
     expect(gpu).toEqual({ index: 3, uuid: 'GPU-x', name: 'GPU', memoryTotalBytes: 0, memoryUsedBytes: null, utilizationPercent: 12, temperatureC: null, powerDrawW: null });
   });
 
-  it('reads usage and GPUs of a configured machine each with its own error, the GPUs by the host of the instance by default', async () => {
+  it('reads usage and GPUs each by its own series, saying which are missing', async () => {
     const source = new PrometheusSource({ url, timeoutSeconds: 5 });
-    const reading = await readMachineFromPrometheus(source, { name: 'm1', prometheus: { instance: RECORDED_INSTANCE } });
-    expect(reading.usage?.memoryUsedBytes).toBe(25276514304 - 24200437760);
-    expect(reading.usageError).toBeNull();
-    expect(reading.gpus).toBeNull();
-    expect(reading.gpuError).toContain('no DCGM exporter series with Hostname="127.0.0.1"');
-    const gpuHost = await readMachineFromPrometheus(source, { name: 'm2', prometheus: { instance: 'gpu1:9100', gpuHostname: 'gpu1' } });
-    expect(gpuHost.gpus?.map((g) => g.index)).toEqual([0, 1]);
-    expect(gpuHost.usageError).toContain('no node_exporter series for instance "gpu1:9100"');
-    const bare = await readMachineFromPrometheus(source, { name: 'm3' }, { gpus: false });
-    expect(bare).toEqual({ usage: null, usageError: 'the machine m3 has no prometheus.instance in the configuration', gpus: null, gpuError: null });
+    expect((await source.readUsage(RECORDED_INSTANCE)).memoryUsedBytes).toBe(25276514304 - 24200437760);
+    await expect(source.readGpus('127.0.0.1')).rejects.toThrow('no DCGM exporter series with Hostname="127.0.0.1"');
+    expect((await source.readGpus('gpu1')).map((g) => g.index)).toEqual([0, 1]);
+    await expect(source.readUsage('gpu1:9100')).rejects.toThrow('no node_exporter series for instance "gpu1:9100"');
   });
 
   it('takes the host of an instance label as the default GPU host name', () => {

@@ -3,16 +3,11 @@
  * exporter series for its GPUs. This is how the hub sees machines it reaches only through their
  * engine (their /proc is out of reach) and GPUs where nvidia-smi cannot be run.
  */
-import type { MachineEntry } from '../../config/schema.js';
 import type { MachineUsage } from '../../contract/api.js';
 import type { GpuReading } from '../gpu/nvidia-smi.js';
+import { VIRTUAL_INTERFACES } from '../host-usage.js';
 import { PromQL, PrometheusError, promString, type PromQLOptions, type VectorSample } from './promql.js';
 
-/**
- * Interfaces of container networking: what crosses them also crosses a physical interface (or
- * never leaves the machine), so counting them would count traffic twice.
- */
-const VIRTUAL_INTERFACES = 'lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|vxlan.*|ifb.*';
 
 /** irate takes the last two samples in the window, so any scrape interval up to 2.5 minutes works. */
 const WINDOW = '5m';
@@ -172,41 +167,3 @@ export class PrometheusSource {
   }
 }
 
-export interface PrometheusMachineReading {
-  usage: MachineUsage | null;
-  /** Why usage could not be read, in words for the machines page. */
-  usageError: string | null;
-  /** Null when not asked for or not read. */
-  gpus: GpuReading[] | null;
-  gpuError: string | null;
-}
-
-/**
- * What Prometheus knows of one machine: its usage by `prometheus.instance` and, when asked, its
- * GPUs by `prometheus.gpuHostname` (by default the instance's host). Never throws: each part
- * comes back with its reading or the reason it has none, so a missing exporter of GPUs does not
- * hide the machine's usage.
- */
-export async function readMachineFromPrometheus(
-  source: PrometheusSource,
-  entry: Pick<MachineEntry, 'name' | 'prometheus'>,
-  options: { gpus: boolean } = { gpus: true },
-): Promise<PrometheusMachineReading> {
-  const settings = entry.prometheus;
-  if (!settings) {
-    const reason = `the machine ${entry.name} has no prometheus.instance in the configuration`;
-    return { usage: null, usageError: reason, gpus: null, gpuError: options.gpus ? reason : null };
-  }
-  const [usage, gpus] = await Promise.allSettled([
-    source.readUsage(settings.instance),
-    options.gpus ? source.readGpus(settings.gpuHostname ?? hostOf(settings.instance)) : Promise.resolve(null),
-  ]);
-  return {
-    usage: usage.status === 'fulfilled' ? usage.value : null,
-    usageError: usage.status === 'rejected' ? messageOf(usage.reason) : null,
-    gpus: gpus.status === 'fulfilled' ? gpus.value : null,
-    gpuError: gpus.status === 'rejected' ? messageOf(gpus.reason) : null,
-  };
-}
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

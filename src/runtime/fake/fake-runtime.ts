@@ -150,7 +150,6 @@ export class FakeRuntime implements Runtime {
     this.mustGet(id).usage = { ...usage };
   }
 
-  /** Simulates a container dying on its own (OOM, crash). */
   /** What runJob answers; by default a job fails as it would on an engine without the image. */
   jobResult: (job: Job) => JobResult = (job) => {
     throw new RuntimeError('image_not_found', `the image ${job.image} is not on this machine`);
@@ -161,6 +160,7 @@ export class FakeRuntime implements Runtime {
     return this.jobResult(job);
   }
 
+  /** Simulates a container dying on its own (OOM, crash). */
   async crash(id: string, exitCode = 137): Promise<void> {
     await this.halt(this.mustGet(id), exitCode);
   }

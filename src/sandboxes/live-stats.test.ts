@@ -4,7 +4,7 @@ import { MachineRegistry } from '../machines/registry.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import type { ContainerStats } from '../runtime/types.js';
 import type { SandboxRow } from '../store/sandboxes.js';
-import { SandboxUsage } from './usage.js';
+import { LiveSandboxStats } from './live-stats.js';
 
 /** A runtime whose readings the test writes, with the engine's own reading times. */
 class ScriptedRuntime extends FakeRuntime {
@@ -46,7 +46,7 @@ async function world(rows: SandboxRow[]) {
   const config = parseConfig({ images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest' }] } }, {});
   const machines = MachineRegistry.fromConfig(config, () => runtime);
   await machines.refresh();
-  const usage = new SandboxUsage({ repo: { live: async () => rows }, machines });
+  const usage = new LiveSandboxStats({ repo: { live: async () => rows }, machines });
   return { runtime, machines, usage };
 }
 

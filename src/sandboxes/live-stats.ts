@@ -9,7 +9,7 @@ import type { MachineRegistry } from '../machines/registry.js';
 import type { ContainerStats } from '../runtime/types.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
 
-export interface SandboxUsageReading {
+export interface LiveSandboxStatsReading {
   /** CPU in use; 100 is one CPU, as `docker stats` counts it. Null until two readings exist. */
   cpuPercent: number | null;
   memoryUsedBytes: number | null;
@@ -17,24 +17,24 @@ export interface SandboxUsageReading {
 }
 
 interface Kept {
-  reading: SandboxUsageReading;
+  reading: LiveSandboxStatsReading;
   containerId: string;
   cpuSeconds: number | null;
   atMs: number;
 }
 
-export interface SandboxUsageDeps {
+export interface LiveSandboxStatsDeps {
   repo: Pick<SandboxRepository, 'live'>;
   machines: Pick<MachineRegistry, 'list'>;
 }
 
-export class SandboxUsage {
+export class LiveSandboxStats {
   private readonly kept = new Map<string, Kept>();
 
-  constructor(private readonly deps: SandboxUsageDeps) {}
+  constructor(private readonly deps: LiveSandboxStatsDeps) {}
 
   /** The latest reading of a running sandbox, if one was taken. */
-  get(sandboxId: string): SandboxUsageReading | undefined {
+  get(sandboxId: string): LiveSandboxStatsReading | undefined {
     return this.kept.get(sandboxId)?.reading;
   }
 
