@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +77,16 @@ describe('configuration', () => {
     expect(gpu({ mode: 'mig' })).toThrow(/machines\.0\.gpus\.mode/);
     expect(() => parseConfig({ scheduler: { policy: 'random' } }, env)).toThrow(/scheduler\.policy/);
     expect(() => parseConfig({ scheduler: { cpuOvercommit: 0.5 } }, env)).toThrow(/scheduler\.cpuOvercommit/);
+  });
+
+  it('loads the example of docs/configuration.md as written, so the documented keys are the real ones', () => {
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-config-doc-'));
+    writeFileSync(path.join(dir, 'shiva.yaml'), yaml);
+    const config = loadConfig({ file: path.join(dir, 'shiva.yaml'), env });
+    expect(config.machines[0]).toMatchObject({ name: 'local', gpus: { mode: 'deviceRequests' } });
+    expect(config.scheduler.policy).toBe('pack');
+    expect(config.auth.oidc?.preset).toBe('google');
   });
 });
