@@ -5,6 +5,7 @@
  * an admin reads the audit log; and a screenshot of every page in light and dark, English and
  * Japanese.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,22 @@ interface DashboardHub {
   dataDir: string;
 }
 
+/**
+ * As root, the hub's machine shows the H200 of the recorded nvidia-smi output and gives it by
+ * device passthrough of a stand-in device node, so the pages show a GPU, its holder and its use.
+ */
+const withGpu = process.getuid?.() === 0;
+const fakeSmi = path.resolve(import.meta.dirname, 'fixtures/bin/nvidia-smi-h200');
+
+function standInDevices(dataDir: string): string {
+  const dir = path.join(dataDir, 'dev');
+  mkdirSync(dir);
+  execFileSync('mknod', [path.join(dir, 'nvidia0'), 'c', '195', '0']);
+  execFileSync('mknod', [path.join(dir, 'nvidiactl'), 'c', '195', '255']);
+  execFileSync('mknod', [path.join(dir, 'nvidia-uvm'), 'c', '237', '0']);
+  return dir;
+}
+
 async function startDashboardHub(): Promise<DashboardHub> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'shiva-dashboard-'));
   const port = await freePort();
@@ -42,6 +59,9 @@ async function startDashboardHub(): Promise<DashboardHub> {
     {
       hub: { host: '127.0.0.1', port },
       dataDir,
+      ...(withGpu
+        ? { machines: [{ name: 'local', docker: process.env.DOCKER_HOST || 'unix:///var/run/docker.sock', gpus: { mode: 'devices', devicesDir: standInDevices(dataDir) } }] }
+        : {}),
       images: { ...testCatalogue, default: 'notebook' },
       sandboxes: { defaults: { cpus: 0.5, memoryGiB: 0.5 }, limits: { cpus: 2, memoryGiB: 4 }, readinessTimeoutSeconds: 30, stopTimeoutSeconds: 2 },
       log: { level: 'warn' },
@@ -53,6 +73,7 @@ async function startDashboardHub(): Promise<DashboardHub> {
     env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD },
     announce: () => undefined,
     timers: false,
+    ...(withGpu ? { nvidiaSmi: fakeSmi } : {}),
   });
   const app = await buildApp(hub, { webRoot });
   await app.listen({ host: '127.0.0.1', port });
@@ -134,8 +155,8 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
 
     await page.getByRole('link', { name: 'Home' }).click();
     await page.getByText('No sandboxes yet.').waitFor();
-    // No machine reports GPUs here: the GPU choice is 0 and disabled.
-    expect(await page.getByRole('combobox', { name: 'GPUs' }).getAttribute('aria-disabled')).toBe('true');
+    // With the stand-in GPU free, the GPU choice is open; with no GPU it is 0 and disabled.
+    expect(await page.getByRole('combobox', { name: 'GPUs' }).getAttribute('aria-disabled')).toBe(withGpu ? null : 'true');
     await page.getByRole('button', { name: 'Launch my container' }).click();
     const progress = page.getByRole('region', { name: 'Launching main' });
     await progress.waitFor();
@@ -284,6 +305,10 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     // Something to show: a running sandbox of the admin's and a stopped one.
     const running = await api('admin', 'POST', '/api/sandboxes', { name: 'main', image: 'tiny', cpus: 1, memoryGiB: 2 });
     expect(running.status).toBe(202);
+    if (withGpu) {
+      const training = await api('admin', 'POST', '/api/sandboxes', { name: 'train', image: 'tiny', cpus: 0.5, memoryGiB: 1, gpus: 1 });
+      expect(training.status).toBe(202);
+    }
     const storage = await (async () => {
       const context = await browser.newContext({ locale: 'en-GB' });
       const page = await context.newPage();
@@ -316,9 +341,15 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
         await page.goto(`${t.url}/`);
         await page.getByRole('table').first().waitFor();
         await shoot(page, 'home');
+        // A few health checks, so the history charts have something to draw.
+        for (let i = 0; i < 6; i++) await t.hub.machines.refresh();
+        // Two readings of each sandbox's stats give its CPU use.
+        await t.hub.liveStats.refresh();
+        await t.hub.liveStats.refresh();
         await page.goto(`${t.url}/machines`);
         await page.getByRole('heading', { name: 'local' }).waitFor();
         await page.getByRole('progressbar').first().waitFor();
+        if (withGpu) await page.getByText('admin/train').first().waitFor();
         await shoot(page, 'machines');
         await page.goto(`${t.url}/admin`);
         await page.getByRole('row', { name: /alice/ }).first().waitFor();

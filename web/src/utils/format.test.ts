@@ -8,6 +8,9 @@ describe('formatting', () => {
     expect(formatBytes(2.5 * GiB, 'en-GB')).toBe('2.5 GiB');
     expect(formatBytes(61.2 * GiB, 'en-GB')).toBe('61 GiB');
     expect(formatBytes(1536 * GiB, 'en-GB')).toBe('1.5 TiB');
+    // A notebook's memory in use: 11 MiB, not "0 GiB".
+    expect(formatBytes(11.4 * 1024 * 1024, 'en-GB')).toBe('11 MiB');
+    expect(formatBytes(0, 'en-GB')).toBe('0 GiB');
   });
 
   it('writes transfer rates in the largest unit that keeps them at 1 or more', () => {

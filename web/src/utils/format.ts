@@ -32,10 +32,11 @@ export function formatNumber(value: number, locale: string, maximumFractionDigit
   return numberFormat(locale, maximumFractionDigits).format(round(value, maximumFractionDigits));
 }
 
-/** Bytes in GiB (or TiB from 1024 GiB), the units the limits are given in. */
+/** Bytes in GiB (or TiB from 1024 GiB), the units the limits are given in; MiB below 1 GiB. */
 export function formatBytes(bytes: number, locale: string): string {
   const gib = bytes / GiB;
   if (gib >= 1024) return `${formatNumber(gib / 1024, locale)} TiB`;
+  if (bytes > 0 && gib < 1) return `${formatNumber(bytes / (1024 * 1024), locale, 0)} MiB`;
   return `${formatNumber(gib, locale, gib < 10 ? 1 : 0)} GiB`;
 }
 
