@@ -11,16 +11,10 @@ import { secondEngineUnavailableReason, startSecondEngine, type SecondEngine } f
 import { waitForState } from './support/wait.js';
 
 describeDocker('a machine reached over TCP with TLS', [TINY_IMAGE], () => {
-  const unavailable = secondEngineUnavailableReason();
-  if (unavailable && process.env.SHIVA_REQUIRE_DOCKER !== '1') {
-    it.skip(`needs a second engine: ${unavailable}`, () => undefined);
-    return;
-  }
   let engine: SecondEngine;
   let t: TestHub;
 
   beforeAll(async () => {
-    if (unavailable) throw new Error(`SHIVA_REQUIRE_DOCKER=1 but ${unavailable}`);
     engine = await startSecondEngine([TINY_IMAGE], { tls: true });
     const tls = engine.tls!;
     t = await startTestHub({
@@ -54,4 +48,4 @@ describeDocker('a machine reached over TCP with TLS', [TINY_IMAGE], () => {
     const page = await fetch(`${t.url}/user/dana/tls/`, { headers: { authorization: `Bearer ${dana}` } });
     expect(page.status).toBe(200);
   }, 120_000);
-});
+}, secondEngineUnavailableReason);

@@ -3,7 +3,7 @@
  * pin on real containers, a 409 for what fits neither, and an engine killed and started again.
  */
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Machine, Sandbox } from '../src/contract/api.js';
 import { LABELS } from '../src/runtime/types.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
@@ -15,16 +15,10 @@ const FIRST = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 const first = new Docker({ socketPath: FIRST.replace(/^unix:\/\//, '') });
 
 describeDocker('two machines, two real engines', [TINY_IMAGE], () => {
-  const unavailable = secondEngineUnavailableReason();
-  if (unavailable && process.env.SHIVA_REQUIRE_DOCKER !== '1') {
-    it.skip(`needs a second engine: ${unavailable}`, () => undefined);
-    return;
-  }
 
   let engine: SecondEngine;
   const hubs: TestHub[] = [];
   beforeAll(async () => {
-    if (unavailable) throw new Error(`SHIVA_REQUIRE_DOCKER=1 but ${unavailable}`);
     engine = await startSecondEngine([TINY_IMAGE]);
   }, 180_000);
   afterAll(async () => {
@@ -136,4 +130,4 @@ describeDocker('two machines, two real engines', [TINY_IMAGE], () => {
     expect(await containersOn(first, t)).toEqual(['s1', 's3']);
     expect(await containersOn(engine.docker, t)).toEqual(['s2', 's4']);
   }, 120_000);
-});
+}, secondEngineUnavailableReason);

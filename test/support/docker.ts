@@ -31,9 +31,12 @@ export function dockerUnavailableReason(images: string[] = [TINY_IMAGE]): string
   return null;
 }
 
-/** `describe` for suites that need Docker and the given images. */
-export function describeDocker(title: string, images: string[], body: () => void): void {
-  const reason = dockerUnavailableReason(images);
+/**
+ * `describe` for suites that need Docker and the given images, and whatever else `needs` says
+ * is missing (a null answer: nothing is).
+ */
+export function describeDocker(title: string, images: string[], body: () => void, needs: () => string | null = () => null): void {
+  const reason = dockerUnavailableReason(images) ?? needs();
   if (reason && process.env.SHIVA_REQUIRE_DOCKER === '1') {
     describe(title, () => {
       it('has the Docker Engine and images it needs', () => {
