@@ -186,6 +186,16 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=${job}`] } })).toEqual([]);
   });
 
+  it('removes the finished containers of the same job that a killed hub left behind', async () => {
+    const job = `test-left-job-${run}`;
+    const left = await docker.createContainer({ Image: TINY_IMAGE, Cmd: ['true'], Labels: { [LABELS.job]: job } });
+    await left.start();
+    await left.wait();
+    const result = await runtime.runJob({ name: job, image: TINY_IMAGE, command: ['true'], timeoutMs: 30_000 });
+    expect(result.exitCode).toBe(0);
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=${job}`] } })).toEqual([]);
+  });
+
   it('fails a job asking for every GPU on this engine, which has no NVIDIA runtime, with the clear message', async () => {
     const err = await runtime
       .runJob({ name: `test-gpu-job-${run}`, image: TINY_IMAGE, command: ['nvidia-smi'], allGpus: true, timeoutMs: 30_000 })

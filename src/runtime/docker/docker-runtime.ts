@@ -265,6 +265,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async runJob(job: Job): Promise<JobResult> {
+    await this.removeFinishedJobs(job.name);
     const created = await this.call(
       `create a job from ${job.image}`,
       (abortSignal) =>
@@ -299,6 +300,16 @@ export class DockerRuntime implements Runtime {
     } finally {
       await this.remove(created.id).catch(() => undefined);
     }
+  }
+
+  /**
+   * A hub killed while a job ran never removed its container: the next run of the same job
+   * removes the finished ones. Running ones may belong to another hub on this engine.
+   */
+  private async removeFinishedJobs(name: string): Promise<void> {
+    const filters = { label: [`${LABELS.job}=${name}`], status: ['exited', 'dead', 'created'] };
+    const left = await this.call('list finished jobs', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }), {});
+    await Promise.all(left.map((c) => this.remove(c.Id).catch(() => undefined)));
   }
 
   async stats(id: string): Promise<ContainerStats | null> {
