@@ -11,7 +11,7 @@ import type { ActivityRecorder } from '../sandboxes/activity.js';
 import type { SandboxEvents } from '../sandboxes/events.js';
 import type { LiveSandboxStats } from '../sandboxes/live-stats.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
-import { registerMachineSeries } from './machine-series.js';
+import { registerMachineSeries, type Allocation } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
@@ -25,6 +25,8 @@ export interface HubMetricsDeps {
   events: SandboxEvents;
   activity: ActivityRecorder;
   usage: LiveSandboxStats;
+  /** What sandboxes hold on a machine, as the scheduler counts it (the same figures /api/machines shows). */
+  allocation: (machine: string) => Allocation;
 }
 
 export class HubMetrics {
@@ -45,7 +47,7 @@ export class HubMetrics {
     this.stopWatching = watchSpawnDurations(this.registry, deps.events);
     registerProxySeries(this.registry, this.proxy, deps.routes);
     registerSandboxSeries(this.registry, () => this.state, deps.usage);
-    registerMachineSeries(this.registry, () => this.state, deps.machines);
+    registerMachineSeries(this.registry, deps.machines, deps.allocation);
   }
 
   get contentType(): string {

@@ -6,18 +6,23 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { GpuReading } from '../machines/gpu/nvidia-smi.js';
 import type { Machine, MachineRegistry } from '../machines/registry.js';
-import type { ScrapeState } from './scrape-state.js';
 
+
+export interface Allocation {
+  cpus: number;
+  memoryBytes: number;
+  gpus: number;
+}
 
 export function registerMachineSeries(
   registry: Registry,
-  state: () => ScrapeState,
   machines: Pick<MachineRegistry, 'list' | 'capacities'>,
+  allocation: (machine: string) => Allocation,
 ): void {
   const registers = [registry];
   const capacityOf = (name: string) => machines.capacities().find((c) => c.name === name);
 
-  const perMachine = (name: string, help: string, value: (m: Machine, s: ScrapeState) => number | null) =>
+  const perMachine = (name: string, help: string, value: (m: Machine) => number | null) =>
     new Gauge({
       name,
       help,
@@ -25,14 +30,12 @@ export function registerMachineSeries(
       registers,
       collect() {
         this.reset();
-        const s = state();
         for (const m of machines.list()) {
-          const v = value(m, s);
+          const v = value(m);
           if (v !== null) this.set({ machine: m.name }, v);
         }
       },
     });
-  const held = (m: Machine, s: ScrapeState) => s.live.filter((r) => r.machine === m.name);
 
   perMachine('shiva_machine_up', 'Whether the machine\'s engine answered its last check (1) or not (0)', (m) => (m.status === 'up' ? 1 : 0));
   perMachine('shiva_machine_capacity_cpus', 'CPUs sandboxes may use in all on the machine (less what is reserved, within its caps)', (m) =>
@@ -41,14 +44,10 @@ export function registerMachineSeries(
   perMachine('shiva_machine_capacity_memory_bytes', 'Memory sandboxes may use in all on the machine', (m) =>
     m.info ? (capacityOf(m.name)?.memoryBytes ?? null) : null,
   );
-  perMachine('shiva_machine_allocated_cpus', 'CPUs live sandboxes on the machine hold', (m, s) => held(m, s).reduce((sum, r) => sum + r.cpus, 0));
-  perMachine('shiva_machine_allocated_memory_bytes', 'Memory live sandboxes on the machine hold', (m, s) =>
-    held(m, s).reduce((sum, r) => sum + r.memory_bytes, 0),
-  );
+  perMachine('shiva_machine_allocated_cpus', 'CPUs live sandboxes on the machine hold', (m) => allocation(m.name).cpus);
+  perMachine('shiva_machine_allocated_memory_bytes', 'Memory live sandboxes on the machine hold', (m) => allocation(m.name).memoryBytes);
   perMachine('shiva_machine_gpus', 'GPUs the machine has', (m) => m.gpus.length);
-  perMachine('shiva_machine_allocated_gpus', 'GPUs of the machine that live sandboxes hold', (m, s) =>
-    new Set(held(m, s).flatMap((r) => JSON.parse(r.gpus) as string[])).size,
-  );
+  perMachine('shiva_machine_allocated_gpus', 'GPUs of the machine that live sandboxes hold', (m) => allocation(m.name).gpus);
 
   const perGpu = (name: string, help: string, value: (g: GpuReading) => number | null) =>
     new Gauge({
