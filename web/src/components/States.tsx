@@ -1,4 +1,4 @@
-/** The three states every list has besides "here it is": loading, empty, and failed. */
+/** The three states every list has besides "here it is": loading, empty, and failed; and Loaded, which picks one. */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -54,6 +54,33 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
       {errorMessage(error, t)}
     </Alert>
   );
+}
+
+/**
+ * What a section shows for data a query fetches: the error while nothing ever came (data a
+ * refetch failed to renew stays on screen), the skeleton while loading, the empty state, or
+ * the data itself.
+ */
+export function Loaded<T>({
+  data,
+  error,
+  onRetry,
+  empty,
+  isEmpty = (d) => Array.isArray(d) && d.length === 0,
+  loadingRows,
+  children,
+}: {
+  data: T | undefined;
+  error: unknown;
+  onRetry?: () => void;
+  empty: ReactNode | ((data: T) => ReactNode);
+  isEmpty?: (data: T) => boolean;
+  loadingRows?: number;
+  children: (data: T) => ReactNode;
+}) {
+  if (data === undefined) return error ? <ErrorState error={error} onRetry={onRetry} /> : <LoadingState rows={loadingRows} />;
+  if (isEmpty(data)) return <>{typeof empty === 'function' ? empty(data) : empty}</>;
+  return <>{children(data)}</>;
 }
 
 /** Present for screen readers, invisible on screen. */

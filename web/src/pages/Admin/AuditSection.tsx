@@ -18,7 +18,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { AUDIT_ACTIONS, AUDIT_RESULTS, type AuditFilters } from '../../api/queries/audit';
 import type { AuditEntryView } from '../../api/types';
 import { useNow } from '../../components/now';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatDateTime, formatRelative } from '../../utils/format';
 
@@ -127,64 +127,65 @@ export function AuditSection({ filters, onFilter, entries, error, onRetry, hasOl
         </Button>
         {(filtered || actor !== '') && <Button onClick={clear}>{t.admin.clearFilters}</Button>}
       </Box>
-      {entries === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : entries === undefined ? (
-        <LoadingState />
-      ) : entries.length === 0 ? (
-        <EmptyState title={filtered ? t.admin.noAuditMatches : t.admin.noAudit} />
-      ) : (
-        <>
-          <TableContainer sx={{ maxHeight: 560 }}>
-            <Table size="small" stickyHeader aria-labelledby="audit-title">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{t.admin.time}</TableCell>
-                  <TableCell>{t.admin.actor}</TableCell>
-                  <TableCell>{t.admin.action}</TableCell>
-                  <TableCell sx={notNarrow}>{t.admin.target}</TableCell>
-                  <TableCell>{t.admin.result}</TableCell>
-                  <TableCell sx={wide}>{t.admin.address}</TableCell>
-                  <TableCell sx={wide}>{t.admin.details}</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {entries.map((entry) => (
-                  <TableRow key={entry.id}>
-                    <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                      <time dateTime={entry.at} title={formatRelative(entry.at, now, locale)}>
-                        {formatDateTime(entry.at, locale)}
-                      </time>
-                    </TableCell>
-                    <TableCell sx={{ fontWeight: 500, overflowWrap: 'anywhere' }}>{entry.actor ?? t.common.none}</TableCell>
-                    <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{entry.action}</TableCell>
-                    <TableCell sx={{ ...notNarrow, overflowWrap: 'anywhere' }}>{entry.target ?? t.common.none}</TableCell>
-                    <TableCell>
-                      <Chip size="small" variant="outlined" color={RESULT_COLOURS[entry.result]} label={t.admin.results[entry.result]} />
-                    </TableCell>
-                    <TableCell sx={{ ...wide, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{entry.address ?? t.common.none}</TableCell>
-                    <TableCell sx={{ ...wide, fontFamily: 'monospace', fontSize: '0.8rem', maxWidth: 360, overflowWrap: 'anywhere' }}>
-                      {formatDetails(entry.details)}
-                    </TableCell>
+      <Loaded
+        data={entries}
+        error={error}
+        onRetry={onRetry}
+        empty={<EmptyState title={filtered ? t.admin.noAuditMatches : t.admin.noAudit} />}
+      >
+        {(entries) => (
+          <>
+            <TableContainer sx={{ maxHeight: 560 }}>
+              <Table size="small" stickyHeader aria-labelledby="audit-title">
+                <TableHead>
+                  <TableRow>
+                    <TableCell>{t.admin.time}</TableCell>
+                    <TableCell>{t.admin.actor}</TableCell>
+                    <TableCell>{t.admin.action}</TableCell>
+                    <TableCell sx={notNarrow}>{t.admin.target}</TableCell>
+                    <TableCell>{t.admin.result}</TableCell>
+                    <TableCell sx={wide}>{t.admin.address}</TableCell>
+                    <TableCell sx={wide}>{t.admin.details}</TableCell>
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
-          {Boolean(error) && (
-            <Box sx={{ mt: 2 }}>
-              <ErrorState error={error} />
-            </Box>
-          )}
-          {hasOlder && (
-            <Box sx={{ mt: 2, textAlign: 'center' }}>
-              <Button variant="outlined" onClick={onOlder} disabled={loadingOlder}>
-                {t.admin.older}
-              </Button>
-            </Box>
-          )}
-        </>
-      )}
+                </TableHead>
+                <TableBody>
+                  {entries.map((entry) => (
+                    <TableRow key={entry.id}>
+                      <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                        <time dateTime={entry.at} title={formatRelative(entry.at, now, locale)}>
+                          {formatDateTime(entry.at, locale)}
+                        </time>
+                      </TableCell>
+                      <TableCell sx={{ fontWeight: 500, overflowWrap: 'anywhere' }}>{entry.actor ?? t.common.none}</TableCell>
+                      <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{entry.action}</TableCell>
+                      <TableCell sx={{ ...notNarrow, overflowWrap: 'anywhere' }}>{entry.target ?? t.common.none}</TableCell>
+                      <TableCell>
+                        <Chip size="small" variant="outlined" color={RESULT_COLOURS[entry.result]} label={t.admin.results[entry.result]} />
+                      </TableCell>
+                      <TableCell sx={{ ...wide, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{entry.address ?? t.common.none}</TableCell>
+                      <TableCell sx={{ ...wide, fontFamily: 'monospace', fontSize: '0.8rem', maxWidth: 360, overflowWrap: 'anywhere' }}>
+                        {formatDetails(entry.details)}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </TableContainer>
+            {Boolean(error) && (
+              <Box sx={{ mt: 2 }}>
+                <ErrorState error={error} />
+              </Box>
+            )}
+            {hasOlder && (
+              <Box sx={{ mt: 2, textAlign: 'center' }}>
+                <Button variant="outlined" onClick={onOlder} disabled={loadingOlder}>
+                  {t.admin.older}
+                </Button>
+              </Box>
+            )}
+          </>
+        )}
+      </Loaded>
     </Box>
   );
 }

@@ -12,7 +12,7 @@ import { isApiError } from '../../api/client';
 import type { RecentEvent } from '../../api/types';
 import { RelativeTime } from '../../components/RelativeTime';
 import { StateChip } from '../../components/StateChip';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 
 export interface EventsSectionProps {
@@ -33,44 +33,42 @@ export function EventsSection({ events, error, onRetry }: EventsSectionProps) {
       </Typography>
       {events === undefined && isApiError(error, 'NOT_FOUND') ? (
         <Alert severity="info">{t.admin.eventsUnavailable}</Alert>
-      ) : events === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : events === undefined ? (
-        <LoadingState />
-      ) : events.length === 0 ? (
-        <EmptyState title={t.admin.noEvents} />
       ) : (
-        <TableContainer sx={{ maxHeight: 480 }}>
-          <Table size="small" stickyHeader aria-labelledby="events-title">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t.admin.when}</TableCell>
-                <TableCell>{t.admin.sandbox}</TableCell>
-                <TableCell>{t.home.state}</TableCell>
-                <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' } }}>{t.admin.message}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {events.map((e) => (
-                <TableRow key={e.id}>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    <RelativeTime at={e.at} />
-                  </TableCell>
-                  <TableCell sx={{ fontWeight: 500 }}>
-                    {e.user}/{e.name}
-                  </TableCell>
-                  <TableCell>
-                    <StateChip state={e.state} />
-                  </TableCell>
-                  <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' }, maxWidth: 480, overflowWrap: 'anywhere' }}>
-                    {firstLine(e.message)}
-                    {e.percent !== null && ` (${Math.round(e.percent)}%)`}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+        <Loaded data={events} error={error} onRetry={onRetry} empty={<EmptyState title={t.admin.noEvents} />}>
+          {(events) => (
+            <TableContainer sx={{ maxHeight: 480 }}>
+              <Table size="small" stickyHeader aria-labelledby="events-title">
+                <TableHead>
+                  <TableRow>
+                    <TableCell>{t.admin.when}</TableCell>
+                    <TableCell>{t.admin.sandbox}</TableCell>
+                    <TableCell>{t.home.state}</TableCell>
+                    <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' } }}>{t.admin.message}</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {events.map((e) => (
+                    <TableRow key={e.id}>
+                      <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                        <RelativeTime at={e.at} />
+                      </TableCell>
+                      <TableCell sx={{ fontWeight: 500 }}>
+                        {e.user}/{e.name}
+                      </TableCell>
+                      <TableCell>
+                        <StateChip state={e.state} />
+                      </TableCell>
+                      <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' }, maxWidth: 480, overflowWrap: 'anywhere' }}>
+                        {firstLine(e.message)}
+                        {e.percent !== null && ` (${Math.round(e.percent)}%)`}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </TableContainer>
+          )}
+        </Loaded>
       )}
     </Box>
   );

@@ -13,7 +13,7 @@ import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
 import { StateChip } from '../../components/StateChip';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
 import { canStop } from '../Home/sandboxList';
@@ -42,57 +42,53 @@ export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError
           <ErrorState error={stopError} />
         </Box>
       )}
-      {sandboxes === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : sandboxes === undefined ? (
-        <LoadingState />
-      ) : sandboxes.length === 0 ? (
-        <EmptyState title={t.admin.noSandboxes} />
-      ) : (
-        <TableContainer>
-          <Table size="small" aria-labelledby="all-sandboxes-title">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t.admin.sandbox}</TableCell>
-                <TableCell>{t.home.state}</TableCell>
-                <TableCell sx={wide}>{t.home.machine}</TableCell>
-                <TableCell sx={wide}>{t.home.resources}</TableCell>
-                <TableCell sx={wide}>{t.home.since}</TableCell>
-                <TableCell align="right">{t.home.actions}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {sandboxes.map((s) => (
-                <TableRow key={s.id} hover>
-                  <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
-                    {s.user}/{s.name}
-                  </TableCell>
-                  <TableCell>
-                    <StateChip state={s.state} />
-                  </TableCell>
-                  <TableCell sx={wide}>{s.machine}</TableCell>
-                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}</TableCell>
-                  <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
-                  <TableCell align="right">
-                    {canStop(s) && (
-                      <Button
-                        size="small"
-                        color="error"
-                        variant="outlined"
-                        disabled={busyIds.has(s.id)}
-                        aria-label={t.home.stopLabel(`${s.user}/${s.name}`)}
-                        onClick={() => setConfirming(s)}
-                      >
-                        {t.home.stop}
-                      </Button>
-                    )}
-                  </TableCell>
+      <Loaded data={sandboxes} error={error} onRetry={onRetry} empty={<EmptyState title={t.admin.noSandboxes} />}>
+        {(sandboxes) => (
+          <TableContainer>
+            <Table size="small" aria-labelledby="all-sandboxes-title">
+              <TableHead>
+                <TableRow>
+                  <TableCell>{t.admin.sandbox}</TableCell>
+                  <TableCell>{t.home.state}</TableCell>
+                  <TableCell sx={wide}>{t.home.machine}</TableCell>
+                  <TableCell sx={wide}>{t.home.resources}</TableCell>
+                  <TableCell sx={wide}>{t.home.since}</TableCell>
+                  <TableCell align="right">{t.home.actions}</TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+              </TableHead>
+              <TableBody>
+                {sandboxes.map((s) => (
+                  <TableRow key={s.id} hover>
+                    <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+                      {s.user}/{s.name}
+                    </TableCell>
+                    <TableCell>
+                      <StateChip state={s.state} />
+                    </TableCell>
+                    <TableCell sx={wide}>{s.machine}</TableCell>
+                    <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}</TableCell>
+                    <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
+                    <TableCell align="right">
+                      {canStop(s) && (
+                        <Button
+                          size="small"
+                          color="error"
+                          variant="outlined"
+                          disabled={busyIds.has(s.id)}
+                          aria-label={t.home.stopLabel(`${s.user}/${s.name}`)}
+                          onClick={() => setConfirming(s)}
+                        >
+                          {t.home.stop}
+                        </Button>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </Loaded>
       <ConfirmDialog
         open={confirming !== null}
         title={t.admin.stopTitle(confirming?.user ?? '', confirming?.name ?? '')}

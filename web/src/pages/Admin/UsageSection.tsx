@@ -21,7 +21,7 @@ import Typography from '@mui/material/Typography';
 import { Fragment, useMemo, useState, type FormEvent } from 'react';
 import { MAX_USAGE_DAYS, rangeDays, usageCsvHref, type UsageRange } from '../../api/queries/usage';
 import type { UsageDay, UsageFigures, UsageReport } from '../../api/types';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatNumber } from '../../utils/format';
 
@@ -124,63 +124,65 @@ export function UsageSection({ range, onRange, report, error, onRetry }: UsageSe
           {t.usage.downloadCsv}
         </Button>
       </Box>
-      {report === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : report === undefined ? (
-        <LoadingState />
-      ) : report.users.length === 0 ? (
-        <EmptyState title={t.usage.nothing(report.from, report.to)} />
-      ) : (
-        <TableContainer>
-          <Table size="small" aria-labelledby="usage-title">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t.usage.user}</TableCell>
-                <TableCell sx={figureCell}>{t.usage.sandboxes}</TableCell>
-                <TableCell sx={figureCell}>{t.usage.sandboxHours}</TableCell>
-                <TableCell sx={figureCell}>{t.usage.cpuHours}</TableCell>
-                <TableCell sx={figureCell}>{t.usage.gpuHours}</TableCell>
-                <TableCell sx={{ ...figureCell, ...wide }}>{t.usage.memoryGiBHours}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {report.users.map((user) => {
-                const expanded = open.has(user.user);
-                return (
-                  <Fragment key={user.user}>
-                    <TableRow>
-                      <TableCell component="th" scope="row" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>
-                        <IconButton size="small" aria-label={t.usage.daysOf(user.user)} aria-expanded={expanded} onClick={() => toggle(user.user)} sx={{ mr: 0.5 }}>
-                          {expanded ? <KeyboardArrowDownIcon fontSize="small" /> : <KeyboardArrowRightIcon fontSize="small" />}
-                        </IconButton>
-                        {user.user}
-                      </TableCell>
-                      <Figures figures={user} locale={locale} />
-                    </TableRow>
-                    {expanded &&
-                      (daysByUser.get(user.user) ?? []).map((day) => (
-                        <TableRow key={day.day} sx={{ bgcolor: 'action.hover' }}>
-                          <TableCell component="th" scope="row" sx={{ pl: 7, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>
-                            <time dateTime={day.day}>{day.day}</time>
-                          </TableCell>
-                          <Figures figures={day} locale={locale} />
-                        </TableRow>
-                      ))}
-                  </Fragment>
-                );
-              })}
-            </TableBody>
-            <TableFooter>
-              <TableRow>
-                <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
-                  {t.usage.total}
-                </TableCell>
-                <Figures figures={report.total} locale={locale} />
-              </TableRow>
-            </TableFooter>
-          </Table>
-        </TableContainer>
-      )}
+      <Loaded
+        data={report}
+        error={error}
+        onRetry={onRetry}
+        isEmpty={(report) => report.users.length === 0}
+        empty={(report) => <EmptyState title={t.usage.nothing(report.from, report.to)} />}
+      >
+        {(report) => (
+          <TableContainer>
+            <Table size="small" aria-labelledby="usage-title">
+              <TableHead>
+                <TableRow>
+                  <TableCell>{t.usage.user}</TableCell>
+                  <TableCell sx={figureCell}>{t.usage.sandboxes}</TableCell>
+                  <TableCell sx={figureCell}>{t.usage.sandboxHours}</TableCell>
+                  <TableCell sx={figureCell}>{t.usage.cpuHours}</TableCell>
+                  <TableCell sx={figureCell}>{t.usage.gpuHours}</TableCell>
+                  <TableCell sx={{ ...figureCell, ...wide }}>{t.usage.memoryGiBHours}</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {report.users.map((user) => {
+                  const expanded = open.has(user.user);
+                  return (
+                    <Fragment key={user.user}>
+                      <TableRow>
+                        <TableCell component="th" scope="row" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>
+                          <IconButton size="small" aria-label={t.usage.daysOf(user.user)} aria-expanded={expanded} onClick={() => toggle(user.user)} sx={{ mr: 0.5 }}>
+                            {expanded ? <KeyboardArrowDownIcon fontSize="small" /> : <KeyboardArrowRightIcon fontSize="small" />}
+                          </IconButton>
+                          {user.user}
+                        </TableCell>
+                        <Figures figures={user} locale={locale} />
+                      </TableRow>
+                      {expanded &&
+                        (daysByUser.get(user.user) ?? []).map((day) => (
+                          <TableRow key={day.day} sx={{ bgcolor: 'action.hover' }}>
+                            <TableCell component="th" scope="row" sx={{ pl: 7, fontFamily: 'monospace', whiteSpace: 'nowrap' }}>
+                              <time dateTime={day.day}>{day.day}</time>
+                            </TableCell>
+                            <Figures figures={day} locale={locale} />
+                          </TableRow>
+                        ))}
+                    </Fragment>
+                  );
+                })}
+              </TableBody>
+              <TableFooter>
+                <TableRow>
+                  <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+                    {t.usage.total}
+                  </TableCell>
+                  <Figures figures={report.total} locale={locale} />
+                </TableRow>
+              </TableFooter>
+            </Table>
+          </TableContainer>
+        )}
+      </Loaded>
     </Box>
   );
 }

@@ -26,7 +26,7 @@ import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '..
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, Loaded } from '../../components/States';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { generatePassword } from './password';
@@ -265,78 +265,74 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
           {t.admin.sessionsEnded(sessionsEnded)}
         </Alert>
       )}
-      {users === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : users === undefined ? (
-        <LoadingState />
-      ) : users.length === 0 ? (
-        <EmptyState title={t.common.none} />
-      ) : (
-        <TableContainer>
-          <Table size="small" aria-labelledby="users-title">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t.admin.username}</TableCell>
-                <TableCell>{t.admin.role}</TableCell>
-                <TableCell>{t.admin.status}</TableCell>
-                <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{t.admin.created}</TableCell>
-                <TableCell align="right">{t.home.actions}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {users.map((user) => {
-                const self = user.id === me.id;
-                return (
-                  <TableRow key={user.id} hover>
-                    <TableCell component="th" scope="row">
-                      <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
-                        {user.username}
-                      </Typography>
-                      {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
-                    </TableCell>
-                    <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
-                    <TableCell>
-                      <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
-                    </TableCell>
-                    <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
-                      <RelativeTime at={user.createdAt} />
-                    </TableCell>
-                    <TableCell align="right">
-                      <Box role="group" aria-label={t.admin.actionsFor(user.username)} sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
-                        <Button size="small" variant="outlined" disabled={self || busy === user.id} onClick={() => void update(user, { admin: !user.admin })}>
-                          {user.admin ? t.admin.removeAdmin : t.admin.makeAdmin}
-                        </Button>
-                        <Button
-                          size="small"
-                          variant="outlined"
-                          color={user.disabled ? 'primary' : 'error'}
-                          disabled={self || busy === user.id}
-                          onClick={() => void update(user, { disabled: !user.disabled })}
-                        >
-                          {user.disabled ? t.admin.enable : t.admin.disable}
-                        </Button>
-                        <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
-                          {t.admin.resetPassword}
-                        </Button>
-                        <Button
-                          size="small"
-                          variant="outlined"
-                          color="error"
-                          disabled={busy === user.id}
-                          aria-label={t.admin.endSessionsLabel(user.username)}
-                          onClick={() => setEndingSessions(user)}
-                        >
-                          {t.admin.endSessions}
-                        </Button>
-                      </Box>
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+      <Loaded data={users} error={error} onRetry={onRetry} empty={<EmptyState title={t.common.none} />}>
+        {(users) => (
+          <TableContainer>
+            <Table size="small" aria-labelledby="users-title">
+              <TableHead>
+                <TableRow>
+                  <TableCell>{t.admin.username}</TableCell>
+                  <TableCell>{t.admin.role}</TableCell>
+                  <TableCell>{t.admin.status}</TableCell>
+                  <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{t.admin.created}</TableCell>
+                  <TableCell align="right">{t.home.actions}</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {users.map((user) => {
+                  const self = user.id === me.id;
+                  return (
+                    <TableRow key={user.id} hover>
+                      <TableCell component="th" scope="row">
+                        <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
+                          {user.username}
+                        </Typography>
+                        {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
+                      </TableCell>
+                      <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
+                      <TableCell>
+                        <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
+                      </TableCell>
+                      <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
+                        <RelativeTime at={user.createdAt} />
+                      </TableCell>
+                      <TableCell align="right">
+                        <Box role="group" aria-label={t.admin.actionsFor(user.username)} sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                          <Button size="small" variant="outlined" disabled={self || busy === user.id} onClick={() => void update(user, { admin: !user.admin })}>
+                            {user.admin ? t.admin.removeAdmin : t.admin.makeAdmin}
+                          </Button>
+                          <Button
+                            size="small"
+                            variant="outlined"
+                            color={user.disabled ? 'primary' : 'error'}
+                            disabled={self || busy === user.id}
+                            onClick={() => void update(user, { disabled: !user.disabled })}
+                          >
+                            {user.disabled ? t.admin.enable : t.admin.disable}
+                          </Button>
+                          <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
+                            {t.admin.resetPassword}
+                          </Button>
+                          <Button
+                            size="small"
+                            variant="outlined"
+                            color="error"
+                            disabled={busy === user.id}
+                            aria-label={t.admin.endSessionsLabel(user.username)}
+                            onClick={() => setEndingSessions(user)}
+                          >
+                            {t.admin.endSessions}
+                          </Button>
+                        </Box>
+                      </TableCell>
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </Loaded>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
       <ConfirmDialog

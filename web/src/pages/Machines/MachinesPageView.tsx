@@ -4,7 +4,7 @@ import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
 import type { Machine } from '../../api/types';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { MachineCard } from './MachineCard';
 import { MachineGrid } from './MachineGrid';
@@ -34,23 +34,27 @@ export function MachinesPageView({ machines, error, onRetry }: MachinesPageViewP
           </Typography>
         )}
       </Box>
-      {machines === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : machines === undefined ? (
-        <LoadingState rows={4} />
-      ) : machines.length === 0 ? (
-        <Card>
-          <CardContent>
-            <EmptyState title={t.machines.empty} />
-          </CardContent>
-        </Card>
-      ) : (
-        <MachineGrid>
-          {machines.map((machine) => (
-            <MachineCard key={machine.name} machine={machine} />
-          ))}
-        </MachineGrid>
-      )}
+      <Loaded
+        data={machines}
+        error={error}
+        onRetry={onRetry}
+        loadingRows={4}
+        empty={
+          <Card>
+            <CardContent>
+              <EmptyState title={t.machines.empty} />
+            </CardContent>
+          </Card>
+        }
+      >
+        {(machines) => (
+          <MachineGrid>
+            {machines.map((machine) => (
+              <MachineCard key={machine.name} machine={machine} />
+            ))}
+          </MachineGrid>
+        )}
+      </Loaded>
     </>
   );
 }

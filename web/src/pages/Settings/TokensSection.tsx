@@ -25,7 +25,7 @@ import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 
 /** Expiry choices in days; 0 is "never". */
@@ -165,62 +165,58 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
           <ErrorState error={actionError} />
         </Box>
       )}
-      {tokens === undefined && error ? (
-        <ErrorState error={error} onRetry={onRetry} />
-      ) : tokens === undefined ? (
-        <LoadingState />
-      ) : tokens.length === 0 ? (
-        <EmptyState title={t.settings.noTokens} />
-      ) : (
-        <TableContainer>
-          <Table size="small" aria-labelledby="tokens-title">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t.settings.name}</TableCell>
-                <TableCell sx={wide}>{t.settings.scopes}</TableCell>
-                <TableCell sx={wide}>{t.settings.created}</TableCell>
-                <TableCell>{t.settings.expires}</TableCell>
-                <TableCell sx={wide}>{t.settings.lastUsed}</TableCell>
-                <TableCell align="right">{t.home.actions}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {tokens.map((token) => (
-                <TableRow key={token.id} hover>
-                  <TableCell component="th" scope="row" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
-                    {token.name}
-                  </TableCell>
-                  <TableCell sx={wide}>
-                    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
-                      {token.scopes.map((scope) => (
-                        <Chip key={scope} size="small" variant="outlined" label={scope} sx={{ fontFamily: 'monospace' }} />
-                      ))}
-                    </Box>
-                  </TableCell>
-                  <TableCell sx={wide}>
-                    <RelativeTime at={token.createdAt} />
-                  </TableCell>
-                  <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} /> : t.settings.neverExpires}</TableCell>
-                  <TableCell sx={wide}>
-                    {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
-                    {token.lastUsedAt && token.lastUsedFrom && (
-                      <Typography variant="caption" color="text.secondary" component="span">
-                        {' '}
-                        {t.settings.from(token.lastUsedFrom)}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell align="right">
-                    <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
-                      {t.settings.revoke}
-                    </Button>
-                  </TableCell>
+      <Loaded data={tokens} error={error} onRetry={onRetry} empty={<EmptyState title={t.settings.noTokens} />}>
+        {(tokens) => (
+          <TableContainer>
+            <Table size="small" aria-labelledby="tokens-title">
+              <TableHead>
+                <TableRow>
+                  <TableCell>{t.settings.name}</TableCell>
+                  <TableCell sx={wide}>{t.settings.scopes}</TableCell>
+                  <TableCell sx={wide}>{t.settings.created}</TableCell>
+                  <TableCell>{t.settings.expires}</TableCell>
+                  <TableCell sx={wide}>{t.settings.lastUsed}</TableCell>
+                  <TableCell align="right">{t.home.actions}</TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+              </TableHead>
+              <TableBody>
+                {tokens.map((token) => (
+                  <TableRow key={token.id} hover>
+                    <TableCell component="th" scope="row" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                      {token.name}
+                    </TableCell>
+                    <TableCell sx={wide}>
+                      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+                        {token.scopes.map((scope) => (
+                          <Chip key={scope} size="small" variant="outlined" label={scope} sx={{ fontFamily: 'monospace' }} />
+                        ))}
+                      </Box>
+                    </TableCell>
+                    <TableCell sx={wide}>
+                      <RelativeTime at={token.createdAt} />
+                    </TableCell>
+                    <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} /> : t.settings.neverExpires}</TableCell>
+                    <TableCell sx={wide}>
+                      {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
+                      {token.lastUsedAt && token.lastUsedFrom && (
+                        <Typography variant="caption" color="text.secondary" component="span">
+                          {' '}
+                          {t.settings.from(token.lastUsedFrom)}
+                        </Typography>
+                      )}
+                    </TableCell>
+                    <TableCell align="right">
+                      <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
+                        {t.settings.revoke}
+                      </Button>
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+        )}
+      </Loaded>
       <ConfirmDialog
         open={revoking !== null}
         title={t.settings.revokeTitle(revoking?.name ?? '')}
