@@ -8,12 +8,10 @@ import type { MachineUsage } from '../contract/api.js';
 import type { Config, MachineEntry } from '../config/schema.js';
 import type { MachineCapacity } from '../scheduler/place.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
-import { gpuSources, staticGpus, type GpuSource } from './gpu/inventory.js';
-import { readLocalGpus } from './gpu/local-gpus.js';
-import { NVIDIA_SMI_ARGS, parseNvidiaSmi, type GpuReading } from './gpu/nvidia-smi.js';
+import { GpuInventory, staticGpus, type GpuSource } from './gpu/inventory.js';
+import type { GpuReading } from './gpu/nvidia-smi.js';
 import { MachineHistory, sampleOf } from './history.js';
 import { HostUsageReader } from './host-usage.js';
-import { hostOf } from './sources/prometheus.js';
 
 const GiB = 1024 ** 3;
 /**
@@ -21,8 +19,6 @@ const GiB = 1024 ** 3;
  * extracting a large image answers /info late) gets a second chance before its users lose it.
  */
 const SLOW_CHECKS_BEFORE_DOWN = 2;
-/** nvidia-smi in a container costs a container start: read remote GPUs less often than health. */
-const CONTAINER_GPU_READ_EVERY_MS = 60_000;
 
 export interface Machine {
   name: string;
@@ -79,8 +75,8 @@ type StatusListener = (machine: Machine) => void;
 export class MachineRegistry {
   private readonly machines = new Map<string, Machine>();
   private readonly hostUsage: HostUsageReader;
+  private readonly gpus: GpuInventory;
   private readonly listeners: StatusListener[] = [];
-  private readonly containerGpuReadAt = new Map<string, number>();
   private readonly checked = new Set<string>();
   private readonly slowChecks = new Map<string, number>();
 
@@ -105,6 +101,12 @@ export class MachineRegistry {
 
   constructor(private readonly options: MachineRegistryOptions) {
     this.hostUsage = new HostUsageReader(options.diskPath);
+    this.gpus = new GpuInventory({
+      nvidiaSmi: options.nvidiaSmi,
+      prometheus: options.prometheus,
+      jobImage: options.jobImage,
+      containerReadEveryMs: options.containerGpuReadEveryMs,
+    });
     for (const entry of options.entries) {
       this.machines.set(entry.name, {
         name: entry.name,
@@ -177,7 +179,7 @@ export class MachineRegistry {
         machine.usage = null;
         machine.usageError = (err as Error).message;
       }
-      await this.readGpus(machine);
+      await this.gpus.refresh(machine);
       machine.history.add(sampleOf(at, machine.usage, machine.gpus));
     }
     // The first check only learns the state; changes after it are news (down, or back up).
@@ -193,59 +195,6 @@ export class MachineRegistry {
     }
     if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.readUsage(machine.entry.prometheus.instance);
     return null;
-  }
-
-  private async readGpus(machine: Machine): Promise<void> {
-    const sources = gpuSources(machine.entry, {
-      local: machine.local,
-      nvidiaRuntime: machine.info?.runtimes.includes('nvidia') ?? false,
-      prometheus: Boolean(this.options.prometheus && machine.entry.prometheus),
-    });
-    const errors: string[] = [];
-    for (const source of sources) {
-      try {
-        const gpus = await this.readGpusFrom(machine, source);
-        if (gpus === null) return; // not due yet: keep the last reading
-        if (gpus.length === 0 && source !== sources[sources.length - 1]) continue;
-        machine.gpus = gpus;
-        machine.gpusAt = new Date().toISOString();
-        machine.gpuSource = source;
-        machine.gpuError = null;
-        return;
-      } catch (err) {
-        errors.push(`${source}: ${(err as Error).message}`);
-      }
-    }
-    // Keep the last good list: a GPU does not vanish because one reading failed.
-    machine.gpuError = errors.length > 0 ? errors.join('; ') : null;
-  }
-
-  /** The GPUs from one source; null when a costly source was read recently enough. */
-  private async readGpusFrom(machine: Machine, source: GpuSource): Promise<GpuReading[] | null> {
-    switch (source) {
-      case 'static':
-        return staticGpus(machine.entry);
-      case 'nvidia-smi':
-        return readLocalGpus(this.options.nvidiaSmi);
-      case 'prometheus': {
-        const settings = machine.entry.prometheus!;
-        return this.options.prometheus!.readGpus(settings.gpuHostname ?? hostOf(settings.instance));
-      }
-      case 'nvidia-smi-container': {
-        const last = this.containerGpuReadAt.get(machine.name) ?? 0;
-        if (Date.now() - last < (this.options.containerGpuReadEveryMs ?? CONTAINER_GPU_READ_EVERY_MS) && machine.gpuSource === source) return null;
-        this.containerGpuReadAt.set(machine.name, Date.now());
-        const result = await machine.runtime.runJob({
-          name: 'gpu-inventory',
-          image: this.options.jobImage,
-          command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
-          allGpus: true,
-          timeoutMs: 30_000,
-        });
-        if (result.exitCode !== 0) throw new Error(`nvidia-smi exited with ${result.exitCode}: ${result.output.trim().slice(0, 300)}`);
-        return parseNvidiaSmi(result.output);
-      }
-    }
   }
 }
 
