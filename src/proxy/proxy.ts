@@ -49,24 +49,26 @@ export function createProxy(deps: ProxyDeps): Proxy {
   /** Owner or admin passes; the rest are refused before the route table is read. */
   function check(path: UserPath, identity: Identity): Refusal | ProxyRoute {
     if (identity === null) return { code: 'UNAUTHENTICATED', message: errorCodes.UNAUTHENTICATED.message };
-    const sandbox = `${path.user}/${path.name}`;
     if (identity.scopes && !identity.scopes.has('sandboxes:access')) {
       return { code: 'FORBIDDEN', message: 'This token lacks the scope sandboxes:access, which opening a sandbox needs.' };
     }
     if (identity.username !== path.user && !identity.admin) {
+      const sandbox = `${path.user}/${path.name}`;
       return {
         code: 'FORBIDDEN',
         message: `The sandbox ${sandbox} belongs to another user.`,
         page: { title: titleOf('FORBIDDEN'), message: `You are signed in as ${identity.username}; the sandbox ${sandbox} is not yours.` },
       };
     }
-    const route = routes.get(path.user, path.name);
-    if (route !== undefined) return route;
+    return routes.get(path.user, path.name) ?? notRunning(path);
+  }
+
+  function notRunning(path: UserPath): Refusal {
     const absence = describeAbsence(path.user, path.name, deps.describe(path.user, path.name));
     return {
       code: 'SANDBOX_NOT_RUNNING',
       message: absence.message,
-      details: { sandbox, state: absence.state, reason: absence.reason },
+      details: { sandbox: `${path.user}/${path.name}`, state: absence.state, reason: absence.reason },
       page: {
         title: titleOf('SANDBOX_NOT_RUNNING'),
         message: absence.message,
