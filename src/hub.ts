@@ -123,18 +123,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
-    const metrics = new HubMetrics({
-      config,
-      repo: sandboxesRepo,
-      machines,
-      routes,
-      events,
-      activity,
-      usage: liveStats,
-      // Scraped only once the hub is made, by which time the sandboxes service exists.
-      allocation: (machine) => sandboxes.ledger.usedOn(machine),
-    });
-    closers.unshift(() => metrics.close());
     const depId = await deploymentId(db);
     const url = publicUrl(config);
     const oidcSettings = config.auth.oidc;
@@ -159,6 +147,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
     };
     const sandboxes = new SandboxService(deps);
+    const metrics = new HubMetrics({ ...deps, routes, usage: liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
+    closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.close());
     closers.unshift(() => sandboxes.settle());
     await sandboxes.restoreHoldings();
