@@ -219,7 +219,10 @@ export class SandboxService {
    */
   async releaseEnded(): Promise<number> {
     let released = 0;
+    // One query for the live ones; only a holding the database does not show live is looked up.
+    const live = new Set((await this.deps.repo.live()).map((r) => r.id));
     for (const id of this.ledger.heldIds()) {
+      if (live.has(id)) continue;
       const row = await this.deps.repo.byId(id);
       if (row && TERMINAL_STATES.includes(row.state)) {
         this.ledger.release(id);
@@ -228,7 +231,6 @@ export class SandboxService {
     }
     return released;
   }
-
 
   view(row: SandboxRow): Sandbox {
     return toSandbox(row, this.deps.publicUrl, this.deps.activity.last(row.id));
