@@ -6,6 +6,7 @@
  * its machine was down is running again if its container still is, and ended if not. It only ever touches containers
  * that carry this hub's deployment id.
  */
+import type { Machine } from '../machines/registry.js';
 import { LABELS, type ContainerInfo } from '../runtime/types.js';
 import { now } from '../store/database.js';
 import { LAUNCHING_STATES, LIVE_STATES, type SandboxRow } from '../store/sandboxes.js';
@@ -23,15 +24,10 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
   const rows = await deps.repo.live();
   const liveIds = new Set<string>();
   for (const machine of deps.machines.list()) {
-    let containers: ContainerInfo[];
-    try {
-      // A machine its health check found down is settled when it is back (the hub reconciles then).
-      if (machine.status === 'down') throw new Error(machine.error ?? 'down');
-      containers = await machine.runtime.list({ [LABELS.deployment]: deps.deploymentId });
-    } catch (err) {
+    const containers = await containersOf(deps, machine);
+    if (containers === null) {
       // Nothing is decided about a machine we cannot see: its sandboxes keep their state.
       report.unreachableMachines.push(machine.name);
-      deps.log.warn({ machine: machine.name, err: (err as Error).message }, 'reconcile: machine does not answer');
       for (const row of rows) if (row.machine === machine.name) liveIds.add(row.id);
       continue;
     }
@@ -78,6 +74,20 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
   }
   await service.releaseEnded();
   return report;
+}
+
+/**
+ * This hub's containers on a machine, or null when the machine cannot be seen: down at its last
+ * health check (it is settled when it is back: the hub reconciles then), or not answering now.
+ */
+async function containersOf(deps: SandboxServiceDeps, machine: Machine): Promise<ContainerInfo[] | null> {
+  if (machine.status === 'down') return null;
+  try {
+    return await machine.runtime.list({ [LABELS.deployment]: deps.deploymentId });
+  } catch (err) {
+    deps.log.warn({ machine: machine.name, err: (err as Error).message }, 'reconcile: machine does not answer');
+    return null;
+  }
 }
 
 async function adopt(deps: SandboxServiceDeps, row: SandboxRow, container: ContainerInfo): Promise<void> {

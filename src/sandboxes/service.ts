@@ -201,10 +201,7 @@ export class SandboxService {
     const lastActivity = activity.last(row.id);
     activity.forget(row.id);
     const changes = { state: 'stopped' as const, stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) };
-    if (await repo.update(row.id, changes, LIVE_STATES)) {
-      this.ledger.release(row.id);
-      await events.record(row.id, 'stopped', `Stopped: ${reason}`);
-    }
+    if (await repo.update(row.id, changes, LIVE_STATES)) await events.record(row.id, 'stopped', `Stopped: ${reason}`);
   }
 
   private async deferStop(row: SandboxRow, reason: string, why: string): Promise<void> {
