@@ -22,9 +22,8 @@ const SLOW_CHECKS_BEFORE_DOWN = 2;
 
 export interface Machine {
   name: string;
+  /** The machine as configured: its engine, address (where sandbox ports are published and reached), reserve, caps and GPUs. */
   entry: MachineEntry;
-  /** The address sandbox ports on this machine are published on and reached at. */
-  address: string;
   runtime: Runtime;
   /** The engine is on the hub's own machine: /proc, /sys and nvidia-smi here describe it. */
   local: boolean;
@@ -111,7 +110,6 @@ export class MachineRegistry {
       this.machines.set(entry.name, {
         name: entry.name,
         entry,
-        address: entry.address,
         runtime: options.makeRuntime(entry),
         local: entry.docker.startsWith('unix://'),
         status: 'down',

@@ -84,7 +84,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
         [LABELS.name]: row.name,
       },
       port,
-      publishAddress: machine.address,
+      // Where sandbox ports on this machine are published, and where the proxy reaches them.
+      publishAddress: machine.entry.address,
       cpus: row.cpus,
       memoryBytes: row.memory_bytes,
       pidsLimit: ctx.config.sandboxes.pidsLimit,
