@@ -4,7 +4,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
-import type { ShivaError } from '../contract/errors.js';
+import { ShivaError } from '../contract/errors.js';
+import { rejection as rejectionWith } from '../../test/support/rejection.js';
 import { MachineRegistry } from '../machines/registry.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
@@ -92,14 +93,7 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ShivaError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ShivaError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionWith(promise, ShivaError);
 
 describe('the sandboxes core', () => {
   let w: World;

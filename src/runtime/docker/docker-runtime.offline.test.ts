@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeError, type ContainerSpec, type PullProgress } from '../types.js';
+import { rejection as rejectionWith } from '../../../test/support/rejection.js';
 import { DockerRuntime } from './docker-runtime.js';
 import type { PullEvent } from './pull-progress.js';
 
@@ -90,15 +91,7 @@ const spec: ContainerSpec = {
   user: '1000:1000',
 };
 
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RuntimeError);
-    return err as RuntimeError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionWith(promise, RuntimeError);
 
 const layerEvents = (n: number): PullEvent[] => [
   { status: 'Pulling from shiva/big', id: 'latest' },

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TINY_IMAGE, describeDocker } from '../../../test/support/docker.js';
+import { rejection } from '../../../test/support/rejection.js';
 import { LABELS, RuntimeError, type ContainerInfo, type ContainerSpec } from '../types.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { NO_NVIDIA_RUNTIME_MESSAGE } from './errors.js';
@@ -56,15 +57,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     };
   }
 
-  async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-    try {
-      await promise;
-    } catch (err) {
-      expect(err).toBeInstanceOf(RuntimeError);
-      return err as RuntimeError;
-    }
-    throw new Error('expected a RuntimeError');
-  }
+  const failure = (promise: Promise<unknown>) => rejection(promise, RuntimeError);
 
   /** Polls with a short, growing delay: readiness, not a fixed sleep. */
   async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
