@@ -147,7 +147,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
     };
     const sandboxes = new SandboxService(deps);
-    const metrics = new HubMetrics({ ...deps, routes, usage: liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
+    const metrics = new HubMetrics({ ...deps, routes, liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
     closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.close());
     closers.unshift(() => sandboxes.settle());

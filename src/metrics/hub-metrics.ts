@@ -24,7 +24,7 @@ export interface HubMetricsDeps {
   routes: RouteTable;
   events: SandboxEvents;
   activity: ActivityRecorder;
-  usage: LiveSandboxStats;
+  liveStats: LiveSandboxStats;
   /** What sandboxes hold on a machine, as the scheduler counts it (the same figures /api/machines shows). */
   allocation: (machine: string) => Allocation;
 }
@@ -46,7 +46,7 @@ export class HubMetrics {
     });
     this.stopWatching = watchSpawnDurations(this.registry, deps.events);
     registerProxySeries(this.registry, this.proxy, deps.routes);
-    registerSandboxSeries(this.registry, () => this.state, deps.usage);
+    registerSandboxSeries(this.registry, () => this.state, deps.liveStats);
     registerMachineSeries(this.registry, deps.machines, deps.allocation);
   }
 

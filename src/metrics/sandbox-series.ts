@@ -18,7 +18,7 @@ export function sandboxLabels(row: SandboxRow): Record<SandboxLabel, string> {
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
-export function registerSandboxSeries(registry: Registry, state: () => ScrapeState, usage: Pick<LiveSandboxStats, 'get'>): void {
+export function registerSandboxSeries(registry: Registry, state: () => ScrapeState, liveStats: Pick<LiveSandboxStats, 'get'>): void {
   const registers = [registry];
   new Gauge({
     name: 'shiva_running_servers',
@@ -74,10 +74,10 @@ export function registerSandboxSeries(registry: Registry, state: () => ScrapeSta
     return last ? seconds(last) : null;
   });
   perSandbox('shiva_sandbox_cpu_percent', 'CPU the sandbox uses, 100 per busy CPU as docker stats counts (mean over the last refresh period)', (row) =>
-    usage.get(row.id)?.cpuPercent,
+    liveStats.get(row.id)?.cpuPercent,
   );
   perSandbox('shiva_sandbox_memory_used_bytes', 'Memory the sandbox uses, less the file cache the kernel can drop', (row) =>
-    usage.get(row.id)?.memoryUsedBytes,
+    liveStats.get(row.id)?.memoryUsedBytes,
   );
   perSandbox('shiva_sandbox_cpus', 'CPUs the sandbox may use (its limit)', (row) => row.cpus);
   perSandbox('shiva_sandbox_memory_limit_bytes', 'Memory the sandbox may use (its limit)', (row) => row.memory_bytes);
