@@ -112,7 +112,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     }
     await warnAboutMissingImages(config, machines, log);
     for (const m of machines.list()) {
-      if (m.runtime instanceof DockerRuntime && m.runtime.address.startsWith('tcp://') && !/^tcp:\/\/(127\.|\[::1\]|localhost[:/]|localhost$)/.test(m.runtime.address)) {
+      if (m.runtime instanceof DockerRuntime && m.runtime.plainRemote) {
         log.warn(
           { machine: m.name, engine: m.runtime.address },
           'this engine is reached over plain TCP: anyone who can reach its port controls it as root; use TLS (tls key) or ssh://',

@@ -51,6 +51,8 @@ type Call<T> = (signal: AbortSignal) => Promise<T>;
 
 export class DockerRuntime implements Runtime {
   readonly address: string;
+  /** Reached over plain TCP on another host (see EngineEndpoint). */
+  readonly plainRemote: boolean;
   private readonly docker: Docker;
   private readonly timeoutMs: number;
   /** The engine's socket on this host, never to be mounted into a sandbox. */
@@ -61,11 +63,13 @@ export class DockerRuntime implements Runtime {
     if (options.docker) {
       this.docker = options.docker;
       this.address = options.address ?? 'the injected engine';
+      this.plainRemote = false;
       this.engineSockets = [];
     } else {
       const endpoint = parseEngineUrl(options.url, options.tls, process.env, options.ssh);
       this.docker = new Docker(endpoint.options);
       this.address = endpoint.address;
+      this.plainRemote = endpoint.plainRemote;
       this.engineSockets = endpoint.socketPath ? [endpoint.socketPath] : [];
     }
   }

@@ -143,3 +143,17 @@ describe('SSH host keys', () => {
     );
   });
 });
+
+describe('plain TCP to another host', () => {
+  it('is told apart from TLS, loopback, sockets and SSH', () => {
+    const plain = (url: string) => parseEngineUrl(url, undefined, {}).plainRemote;
+    expect(plain('tcp://10.0.0.5:2375')).toBe(true);
+    expect(plain('tcp://gpu1')).toBe(true);
+    expect(plain('tcp://gpu1:2376')).toBe(false);
+    expect(plain('tcp://127.0.0.1:2375')).toBe(false);
+    expect(plain('tcp://localhost:2375')).toBe(false);
+    expect(plain('tcp://[::1]:2375')).toBe(false);
+    expect(plain('unix:///var/run/docker.sock')).toBe(false);
+    expect(plain('ssh://ops@gpu4')).toBe(false);
+  });
+});

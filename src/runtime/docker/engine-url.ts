@@ -33,6 +33,8 @@ export interface EngineEndpoint {
   address: string;
   /** The engine's socket on this host, when it is reached through one. */
   socketPath: string | null;
+  /** Reached over plain TCP on another host: whoever can reach that port controls the engine. */
+  plainRemote: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ export function parseEngineUrl(
       options: { socketPath, host: undefined, port: undefined, protocol: undefined },
       address: `unix://${socketPath}`,
       socketPath,
+      plainRemote: false,
     };
   }
 
@@ -92,7 +95,8 @@ export function parseEngineUrl(
     if (files?.ca) options.ca = readPem(files.ca, 'ca', bad);
     if (files?.cert) options.cert = readPem(files.cert, 'cert', bad);
     if (files?.key) options.key = readPem(files.key, 'key', bad);
-    return { options, address: `${secure ? 'tcp+tls' : 'tcp'}://${parsed.host}`, socketPath: null };
+    const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+    return { options, address: `${secure ? 'tcp+tls' : 'tcp'}://${parsed.host}`, socketPath: null, plainRemote: !secure && !loopback };
   }
 
   // ssh://: dockerode runs `docker system dial-stdio` on the far side over an SSH connection.
@@ -120,7 +124,7 @@ export function parseEngineUrl(
     // ssh2 accepts any host key unless told otherwise: pin the one the admin wrote down.
     options.sshOptions = { ...options.sshOptions, hostVerifier: (key: Buffer) => sameFingerprint(key, ssh.hostKey) };
   }
-  return { options, address: `ssh://${username ? `${username}@` : ''}${parsed.host}`, socketPath: null };
+  return { options, address: `ssh://${username ? `${username}@` : ''}${parsed.host}`, socketPath: null, plainRemote: false };
 }
 
 /** True when the host key's SHA-256 fingerprint is the expected `SHA256:…`. */
