@@ -309,7 +309,9 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   }
 
   #onClientClose(): void {
-    if (this.#res.writableFinished || this.#over) return;
+    // Not `writableFinished`: an answer written by someone else (the hub's 408 for an idle
+    // body) ends the client's side while this exchange still holds a half-sent request.
+    if (this.#over) return;
     // The client went away before its answer was complete.
     this.#over = true;
     if (this.#waiting) {
