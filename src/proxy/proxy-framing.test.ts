@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchRequestBody } from '../http/request-body-idle.js';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
@@ -103,6 +104,7 @@ describe('proxy (exact framing)', () => {
     });
     // The hub's own routes stand in for /api/me: whatever reaches a client here came from the hub.
     front = http.createServer((req, res) => {
+      watchRequestBody(req, res, 300, { info: () => {} });
       if (req.url?.startsWith('/user/')) proxy.handleRequest(req, res);
       else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(HUB_ANSWER);
     });
@@ -276,5 +278,21 @@ describe('proxy (exact framing)', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     expect((await request(port, agent, '/user/alice/cookies/')).headers['set-cookie']).toEqual(['_xsrf=mine; Path=/user/alice/cookies/']);
     agent.destroy();
+  });
+
+  it('lets go of the sandbox connection when the client is answered 408 for a stalled body', async () => {
+    const up = await rawSandbox('stalled', () => {});
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write('PUT /user/alice/stalled/f HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\nContent-Length: 100\r\n\r\nonly some'),
+      );
+      let got = '';
+      socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      socket.on('close', () => resolve(got));
+    });
+    expect(answer.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(answer).toContain('"REQUEST_TIMEOUT"');
+    await waitFor(() => up.closed() === 1);
+    expect(up.heads).toHaveLength(1);
   });
 });
