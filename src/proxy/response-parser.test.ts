@@ -125,6 +125,12 @@ describe('ResponseParser', () => {
     expect(heads).toEqual([]);
   });
 
+  it('does not reuse a connection after an answer to HEAD that gives no length, as node\'s client does not', () => {
+    expect(parse('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n', { noBody: true }).complete).toEqual([false]);
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', { noBody: true }).complete).toEqual([true]);
+    expect(parse('HTTP/1.1 204 No Content\r\n\r\n', { noBody: true }).complete).toEqual([true]);
+  });
+
   it('reads a Keep-Alive timeout', () => {
     const parser = new ResponseParser();
     parser.reset(false);
@@ -155,6 +161,8 @@ describe('ResponseParser', () => {
       ['HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\n\r\n', 'INVALID_HEADER'],
       ['HTTP/1.1 200 O\x01K\r\n\r\n', 'INVALID_STATUS_LINE'],
       ['HTTP/1.1 600 Too High\r\n\r\n', 'INVALID_STATUS_LINE'],
+      ['HTTP/1.1 20\r\nContent-Length: 0\r\n\r\n', 'INVALID_STATUS_LINE'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\t\r\n\r\nok', 'INVALID_CONTENT_LENGTH'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nok\r\n', 'INVALID_CHUNK_SIZE'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a b\r\nok\r\n', 'INVALID_CHUNK_SIZE'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n folded\r\n\r\n', 'OBS_FOLD'],

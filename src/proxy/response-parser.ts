@@ -264,7 +264,9 @@ export class ResponseParser {
           if (name.toLowerCase() === 'content-length') {
             // One length, plain digits: a list or a repeat is how two parsers come to disagree.
             if (contentLength !== -1) return new ResponseParseError('INVALID_CONTENT_LENGTH', 'more than one content-length');
-            contentLength = parseDecimal(value);
+            // Whitespace after the digits is refused too: llhttp refuses a trailing tab.
+            const last = line.charCodeAt(line.length - 1);
+            contentLength = last === 0x20 || last === 0x09 ? -1 : parseDecimal(value);
             if (contentLength < 0) return new ResponseParseError('INVALID_CONTENT_LENGTH', 'invalid content-length');
           }
           break;
@@ -294,7 +296,9 @@ export class ResponseParser {
       this.#state = State.Head;
       return null;
     }
-    this.#reusable = !connectionClose;
+    // An answer to HEAD that gives no length is one node's own client does not reuse either
+    // (llhttp decides keep-alive before it learns the body is skipped): follow it.
+    this.#reusable = !connectionClose && !(this.#noBody && contentLength === -1 && transferCodings === null && status !== 204 && status !== 304);
     sink.onHead({ status, reason, rawHeaders });
     if (this.#stopped) return null;
     if (this.#noBody || status === 204 || status === 304 || (!chunked && contentLength === 0)) {
@@ -340,10 +344,11 @@ function trimOWS(line: string, from: number): string {
 
 /** The status of a status line, 100–599, or -1. */
 function parseStatus(line: string): number {
+  if (line.length < 12) return -1;
   let status = 0;
   for (let i = 9; i < 12; i++) {
     const d = line.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
+    if (!(d >= 0 && d <= 9)) return -1;
     status = status * 10 + d;
   }
   if (status < 100 || status > 599) return -1;
@@ -357,7 +362,7 @@ function parseDecimal(value: string): number {
   let n = 0;
   for (let i = 0; i < value.length; i++) {
     const d = value.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
+    if (!(d >= 0 && d <= 9)) return -1;
     n = n * 10 + d;
   }
   return n;
