@@ -24,6 +24,7 @@ import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
 import { userRoutes } from './api/users.js';
 import { isAppPage, WEB_ROOT, webApp, webAppBuilt } from './api/web.js';
+import { answerClientError } from './http/client-error.js';
 import { watchRequestBody } from './http/request-body-idle.js';
 import type { Hub } from './hub.js';
 import { VERSION } from './version.js';
@@ -65,6 +66,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
 
   const app = Fastify({
     serverFactory,
+    clientErrorHandler: answerClientError,
     bodyLimit: BODY_LIMIT,
     trustProxy: hub.config.hub.trustProxy,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),

@@ -164,9 +164,18 @@ describeDocker('proxy framing and slow clients, with a real sandbox', [TINY_IMAG
     expect((await t.api<unknown[]>(alice, 'GET', '/api/sandboxes')).body.length).toBe(before);
   });
 
+  it('refuses a request header with a control character, to the API and to a sandbox, with 400 INVALID_HEADER', async () => {
+    for (const path of ['/api/me', `${base}echo`]) {
+      const out = await raw([`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${alice}\r\nX-A: a\x01b\r\n\r\n`]);
+      expect(out.text.startsWith('HTTP/1.1 400 '), path).toBe(true);
+      expect(out.text, path).toContain('"INVALID_HEADER"');
+    }
+  });
+
   it('closes the connection of a client that sends its request head too slowly', async () => {
     const out = await raw(['GET /api/health HTTP/1.1\r\n', 'Host: 127.0.0.1\r\n', 'X-Slow: 1\r\n', 'X-Slow: 2\r\n', 'X-Slow: 3\r\n', 'X-Slow: 4\r\n', '\r\n'], 600);
     expect(out.text.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(out.text).toContain('"REQUEST_TIMEOUT"');
     expect(out.closedAfterMs).toBeLessThan(3500);
   });
 });
