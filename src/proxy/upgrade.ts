@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { classifyUpstreamError, unreachableMessage } from './pages.js';
+import { badAnswerMessage, classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { SandboxPool } from './pool.js';
 import { refuseUpgrade, responseHead } from './respond.js';
 import { openTunnel, type Tunnel } from './tunnel.js';
@@ -133,7 +133,10 @@ export function forwardUpgrade(
       'proxy: sandbox unreachable',
     );
     metrics.upgrade('error');
-    refuseUpgrade(socket, 'SANDBOX_UNREACHABLE', unreachableMessage(route.user, route.name, failure));
+    // Node's parser refused the sandbox's answer (llhttp's `HPE_*` codes): the answer was bad,
+    // as in forward.ts, not the sandbox unreachable.
+    if (err.code?.startsWith('HPE_') === true) refuseUpgrade(socket, 'SANDBOX_BAD_RESPONSE', badAnswerMessage(route.user, route.name));
+    else refuseUpgrade(socket, 'SANDBOX_UNREACHABLE', unreachableMessage(route.user, route.name, failure));
   });
 
   upReq.end();
