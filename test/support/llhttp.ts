@@ -1,9 +1,10 @@
 /**
- * Node's own HTTP parser, llhttp, reached through its internal binding (the one `http.request`
- * uses), as the reference a differential test holds the proxy's response parser to. It is
+ * Node's own HTTP parser, llhttp, reached through the class `http.request` itself uses, as the
+ * reference a differential test holds the proxy's response parser to. It is
  * driven as node's HTTP client drives it (lib/_http_client.js `parserOnIncomingClient`): the
  * body of a 1xx, a 304 and an answer to HEAD is skipped, and no lenient flags are set.
  */
+import { createRequire } from 'node:module';
 
 /** One message llhttp read, in order; 1xx answers are messages of their own. */
 export interface LlhttpMessage {
@@ -55,13 +56,14 @@ function isParserClass(value: unknown): value is ParserClass {
   return typeof value === 'function' && typeof Reflect.get(value, 'RESPONSE') === 'number' && typeof Reflect.get(value, 'kOnHeadersComplete') === 'number';
 }
 
-/** The HTTPParser class of node's `http_parser` binding; throws when this node has none. */
+/**
+ * The HTTPParser class node's own HTTP modules use, from the legacy module `_http_common` (kept
+ * by node for compatibility, on 20 and 24 alike; `process.binding('http_parser')` is gone in 24).
+ */
 function loadParserClass(): ParserClass {
-  const binding: unknown = Reflect.get(process, 'binding');
-  if (typeof binding !== 'function') throw new Error('process.binding is not available on this node');
-  const module: unknown = Reflect.apply(binding, process, ['http_parser']);
-  const parserClass: unknown = typeof module === 'object' && module !== null ? Reflect.get(module, 'HTTPParser') : undefined;
-  if (!isParserClass(parserClass)) throw new Error("process.binding('http_parser').HTTPParser is not what this test expects");
+  const common: unknown = createRequire(import.meta.url)('_http_common');
+  const parserClass: unknown = typeof common === 'object' && common !== null ? Reflect.get(common, 'HTTPParser') : undefined;
+  if (!isParserClass(parserClass)) throw new Error("require('_http_common').HTTPParser is not what this test expects");
   return parserClass;
 }
 
