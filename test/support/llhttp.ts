@@ -1,8 +1,8 @@
 /**
  * Node's own HTTP parser, llhttp, reached through the class `http.request` itself uses, as the
- * reference a differential test holds the proxy's response parser to. It is
- * driven as node's HTTP client drives it (lib/_http_client.js `parserOnIncomingClient`): the
- * body of a 1xx, a 304 and an answer to HEAD is skipped, and no lenient flags are set.
+ * reference a differential test holds the proxy's response parser to. It is driven as node's
+ * HTTP client drives it (lib/_http_client.js `parserOnIncomingClient`): the body of a 1xx, a
+ * 304 and an answer to HEAD is skipped, and no lenient flags are set.
  */
 import { createRequire } from 'node:module';
 
