@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorCodes } from '../contract/errors.js';
 
+/** Where a closed idle request is noted (the hub's pino logger fits). */
 export interface IdleBodyLogger {
   info(obj: object, msg?: string): void;
 }
