@@ -24,6 +24,8 @@ import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
 import { userRoutes } from './api/users.js';
 import { isAppPage, WEB_ROOT, webApp, webAppBuilt } from './api/web.js';
+import { answerClientError } from './http/client-error.js';
+import { watchRequestBody } from './http/request-body-idle.js';
 import type { Hub } from './hub.js';
 import { VERSION } from './version.js';
 
@@ -37,24 +39,34 @@ export interface AppOptions {
 }
 
 export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App> {
+  const bodyIdleMs = hub.config.hub.requestBodyIdleSeconds * 1000;
+  const headersTimeoutMs = hub.config.hub.requestHeadersTimeoutSeconds * 1000;
   const serverFactory: FastifyServerFactory = (handler) => {
-    const server = http.createServer((req, res) => {
-      if (req.url?.startsWith('/user/')) hub.proxy.handleRequest(req, res);
-      else handler(req, res);
-    });
+    const server = http.createServer(
+      // Node checks for slow heads on this interval (30 s by default): a quarter of the limit
+      // keeps a short limit close to what was configured.
+      { connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)) },
+      (req, res) => {
+        watchRequestBody(req, res, bodyIdleMs, hub.log);
+        if (req.url?.startsWith('/user/')) hub.proxy.handleRequest(req, res);
+        else handler(req, res);
+      },
+    );
     server.on('upgrade', (req, socket, head) => {
       if (req.url?.startsWith('/user/')) hub.proxy.handleUpgrade(req, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
-    // Jupyter's kernels keep connections open for long; only idle sockets time out.
+    // Jupyter's kernels keep connections open for long; only idle sockets and bodies time out,
+    // and heads that take too long to arrive (slowloris).
     server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    server.headersTimeout = headersTimeoutMs;
     server.requestTimeout = 0;
     return server;
   };
 
   const app = Fastify({
     serverFactory,
+    clientErrorHandler: answerClientError,
     bodyLimit: BODY_LIMIT,
     trustProxy: hub.config.hub.trustProxy,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),

@@ -165,6 +165,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       activity,
       describe: (user, name) => lastKnown.get(user, name),
       sessionCookieName: SESSION_COOKIE,
+      trustProxy: config.hub.trustProxy,
       loginPath: '/login',
       log,
       metrics: metrics.proxy,

@@ -11,6 +11,11 @@ SHIVA_BASE_URL (default "/"), requires JUPYTER_TOKEN as an
   PUT  {base}files/<path>     write the request body to $HOME/<path>
   ANY  {base}echo[...]        JSON echo of method, path, query, headers
                               (+ bodySize and bodySha256 when a body is sent)
+  ANY  {base}misbehave/<mode> a deliberately malformed answer, for the proxy's
+                              framing tests; each is followed on the same
+                              connection by a forged second answer:
+         te-and-cl            Transfer-Encoding: chunked and Content-Length
+         extra-after-204      204 No Content, then the forged answer
 
 TINY_FAIL_AT_START=<value> makes it exit 3 at once (launch-failure tests).
 """
@@ -190,6 +195,9 @@ class Handler(BaseHTTPRequestHandler):
             })
         if rel == "echo" or rel.startswith("echo/") or rel.startswith("echo?"):
             return self.echo(url, query)
+        if rel.startswith("misbehave/"):
+            self.drain()
+            return self.misbehave(rel[len("misbehave/"):])
         if rel.startswith("files/") or rel == "files":
             try:
                 target = self.home_path(rel[len("files/"):] if rel.startswith("files/") else "")
@@ -225,6 +233,28 @@ class Handler(BaseHTTPRequestHandler):
             out["bodySize"] = size
             out["bodySha256"] = digest.hexdigest()
         self.send_json(200, out)
+
+    FORGED = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              b"Cache-Control: public, max-age=31536000\r\nContent-Length: 27\r\n\r\n"
+              b'{"forged": "by a sandbox"}\n')
+
+    def misbehave(self, mode):
+        # Raw bytes, not send_response: these answers are wrong on purpose.
+        if mode == "te-and-cl":
+            body = b"5\r\nhello\r\n0\r\n\r\n"
+            head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(body))
+            wire = head + body + self.FORGED
+        elif mode == "extra-after-204":
+            wire = b"HTTP/1.1 204 No Content\r\n\r\n" + self.FORGED
+        else:
+            return self.send_error_json(404, "no such misbehaviour: %s" % mode)
+        self._status = "misbehave-" + mode
+        self.wfile.write(wire)
+        self.wfile.flush()
+        # The connection stays open, as a sandbox trying to desynchronise it would keep it.
+        self.close_connection = False
+        self.log_line(len(wire))
 
     def get_file(self, target):
         if os.path.isdir(target):

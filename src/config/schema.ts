@@ -115,6 +115,18 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
         publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'Defaults to http://<host>:<port>' })),
         trustProxy: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* from a load balancer in front' }),
+        requestBodyIdleSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 3600,
+          default: 60,
+          description: 'A request body that sends no byte for this long is answered 408 and its connection closed (slow uploads that keep sending are not limited)',
+        }),
+        requestHeadersTimeoutSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 3600,
+          default: 60,
+          description: 'How long a client may take to send a request head, from its first byte',
+        }),
       },
       { ...strict, default: {} },
     ),

@@ -30,6 +30,11 @@ export const errorCodes = {
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
   RUNTIME_UNAVAILABLE: { status: 503, message: 'The container engine does not answer.' },
   SANDBOX_UNREACHABLE: { status: 503, message: 'The sandbox does not answer, or answers something that is not HTTP.' },
+  SANDBOX_BAD_RESPONSE: { status: 502, message: 'The sandbox answered with a response that cannot be passed on safely (ambiguous framing or an invalid header).' },
+  SANDBOX_CONNECTION_LOST: { status: 502, message: 'The sandbox closed the connection before answering; the request was not repeated, since it may have been acted on.' },
+  INVALID_HEADER: { status: 400, message: 'A header of the request has an invalid name or value, or the request is framed ambiguously.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request head or body stopped arriving in time; the connection was closed.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request head is too large.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
   INTERNAL: { status: 500, message: 'Something went wrong in the hub; the error is logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

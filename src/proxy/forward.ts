@@ -1,22 +1,27 @@
 /**
  * One proxied request: its head written to a pooled sandbox connection, its body streamed up,
  * the answer parsed and streamed down, with backpressure both ways and nothing buffered whole.
- * A request that finds its keep-alive connection closed by the sandbox before any answer is
- * tried once more on a new connection when it has no body (it cannot have been acted upon
- * twice in a way that matters); any other failure before the answer is a clear 503, and one
- * during the answer cuts the client's answer short so that it is not taken as complete.
+ * A request that finds its kept-alive connection closed by the sandbox before any answer is
+ * tried once more on a new connection only when it is idempotent (RFC 9110 §9.2.2) and has no
+ * body; any other (a bodiless POST that restarts a kernel, say) may have been acted on, so it
+ * gets a 502 instead of a second run, as configurable-http-proxy answers. An answer the
+ * parser cannot frame exactly is a 502 and its connection is closed; any other failure before
+ * the answer is a clear 503, and one during the answer cuts the client's answer short so that
+ * it is not taken as complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { downstreamResponseHeaders, hasRequestBody, upstreamRequestHeaders } from './headers.js';
-import { classifyUpstreamError, unreachableMessage } from './pages.js';
+import { isFieldValue } from './field-syntax.js';
+import { downstreamResponseHeaders, hasRequestBody, requestFraming, upstreamRequestHeaders } from './headers.js';
+import { badAnswerMessage, classifyUpstreamError, connectionLostMessage, unreachableMessage } from './pages.js';
 import type { ConnectionUser, ConnectionWaiter, SandboxPool, UpstreamConnection } from './pool.js';
 import type { Refusal } from './respond.js';
-import type { ResponseHead } from './response-parser.js';
+import { ResponseParseError, type ResponseHead } from './response-parser.js';
 import type { ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
 
 export interface ForwardContext {
   pool: SandboxPool;
-  cookieName: string;
+  /** Whether client-sent X-Forwarded-* are passed on (see upstreamRequestHeaders). */
+  trustProxy: boolean;
   metrics: ProxyMetrics;
   log: ProxyLogger;
   reply(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void;
@@ -30,16 +35,21 @@ export interface ForwardContext {
 const DRAIN_GRACE_MS = 2_000;
 const DRAIN_MAX_BYTES = 256 * 1024;
 
-/** Thrown for a header value that would break the request head (a CR or LF in it). */
-class UnsafeHeaderError extends Error {}
+/**
+ * Methods a client may repeat without a different outcome (RFC 9110 §9.2.2): only these are
+ * sent again when a kept-alive connection turns out dead.
+ */
+const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** The request line and headers as sent to the sandbox. */
-function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cookieName: string): string {
-  const headers = upstreamRequestHeaders(req, 'token ' + route.token, cookieName, false);
+/** The request line and headers as sent to the sandbox, or null when a header value cannot be sent as is. */
+function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, trustProxy: boolean): string | null {
+  const headers = upstreamRequestHeaders(req, 'token ' + route.token, trustProxy, false);
   let head = `${req.method ?? 'GET'} ${url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) {
     const value = headers[i + 1] as string;
-    if (value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1) throw new UnsafeHeaderError();
+    // Node's parser has already refused bad names and most bad values; this keeps whatever
+    // else could end the head early (a CR or LF, a NUL) from ever being written.
+    if (!isFieldValue(value)) return null;
     head += `${headers[i] as string}: ${value}\r\n`;
   }
   // HTTP/1.0 clients may send no Host; the sandbox speaks HTTP/1.1, which requires one.
@@ -49,12 +59,15 @@ function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cooki
 
 /** Forwards `req` to the route's sandbox and streams the answer to `res`. */
 export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute): void {
-  let head: string;
-  try {
-    head = requestHead(req, url, route, ctx.cookieName);
-  } catch (err) {
-    if (!(err instanceof UnsafeHeaderError)) throw err;
-    ctx.reply(req, res, { code: 'BAD_REQUEST', message: 'A header of the request cannot be forwarded.' });
+  if (requestFraming(req) === 'invalid') {
+    // Where this body ends is unclear, so nothing after it on this connection can be trusted.
+    res.shouldKeepAlive = false;
+    ctx.reply(req, res, { code: 'INVALID_HEADER', message: 'The request is framed ambiguously (Transfer-Encoding must end in chunked, and never come with Content-Length).' });
+    return;
+  }
+  const head = requestHead(req, url, route, ctx.trustProxy);
+  if (head === null) {
+    ctx.reply(req, res, { code: 'INVALID_HEADER', message: 'A header of the request has a value that cannot be forwarded.' });
     return;
   }
   new Exchange(ctx, req, res, route, head).start(false);
@@ -155,13 +168,14 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   onHead(head: ResponseHead): void {
     if (this.#draining !== null) return;
     const res = this.#res;
-    const { headers, sized } = downstreamResponseHeaders(head.rawHeaders, this.#ctx.cookieName);
+    const { headers, sized } = downstreamResponseHeaders(head.rawHeaders);
     try {
       res.writeHead(head.status, head.reason, headers);
     } catch {
-      // A name or value node refuses to send: the sandbox's answer is malformed.
+      // The parser checks every name and value as node does; should they ever differ, the
+      // answer is still refused rather than half sent.
       this.#abandon();
-      this.#fail(Object.assign(new Error('invalid response header'), { code: 'HPE_INVALID_HEADER' }));
+      this.#fail(new ResponseParseError('INVALID_HEADER', 'invalid response header'));
       return;
     }
     this.#responded = true;
@@ -224,19 +238,32 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
       this.#draining = null;
     }
     if (this.#over) return;
-    if (conn !== null && conn.reused && !responseStarted && !this.#responded && !this.#hasBody && !this.#retried) {
-      // The sandbox closed this keep-alive connection while it was idle; try a new one.
-      this.#retried = true;
-      this.start(true);
-      return;
+    if (conn !== null && conn.reused && !responseStarted && !this.#responded && !(err instanceof ResponseParseError)) {
+      // The sandbox closed this kept-alive connection, most likely while it was idle, but it
+      // may have read and acted on the request first: only what may be repeated is.
+      if (!this.#hasBody && !this.#retried && idempotentMethods.has(this.#req.method ?? '')) {
+        this.#retried = true;
+        this.start(true);
+        return;
+      }
+      if (!this.#hasBody) {
+        this.#fail(err, 'SANDBOX_CONNECTION_LOST');
+        return;
+      }
     }
     this.#fail(err);
   }
 
-  #fail(err: NodeJS.ErrnoException): void {
+  /**
+   * Ends the exchange on an upstream failure: a 502 for an answer that could not be framed
+   * (`ResponseParseError`) or a connection lost under a request that is not repeated, a 503
+   * for a sandbox that cannot be reached; a client whose answer has begun is cut off instead.
+   */
+  #fail(err: NodeJS.ErrnoException, as?: 'SANDBOX_CONNECTION_LOST'): void {
     this.#over = true;
     this.#discardBody();
     const route = this.#route;
+    const badAnswer = err instanceof ResponseParseError;
     const failure = classifyUpstreamError(err);
     this.#ctx.log.warn(
       {
@@ -246,10 +273,17 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
         target: `${route.target.host}:${route.target.port}`,
         method: this.#req.method,
       },
-      'proxy: sandbox unreachable',
+      badAnswer ? 'proxy: sandbox answer refused' : as !== undefined ? 'proxy: sandbox connection lost, not retried' : 'proxy: sandbox unreachable',
     );
-    if (this.#responded || this.#res.headersSent) this.#res.destroy();
-    else this.#ctx.reply(this.#req, this.#res, { code: 'SANDBOX_UNREACHABLE', message: unreachableMessage(route.user, route.name, failure) });
+    if (this.#responded || this.#res.headersSent) {
+      this.#res.destroy();
+    } else if (badAnswer) {
+      this.#ctx.reply(this.#req, this.#res, { code: 'SANDBOX_BAD_RESPONSE', message: badAnswerMessage(route.user, route.name) });
+    } else if (as !== undefined) {
+      this.#ctx.reply(this.#req, this.#res, { code: as, message: connectionLostMessage(route.user, route.name) });
+    } else {
+      this.#ctx.reply(this.#req, this.#res, { code: 'SANDBOX_UNREACHABLE', message: unreachableMessage(route.user, route.name, failure) });
+    }
   }
 
   /** Drops the connection mid-request. */
@@ -275,7 +309,9 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   }
 
   #onClientClose(): void {
-    if (this.#res.writableFinished || this.#over) return;
+    // Not `writableFinished`: an answer written by someone else (the hub's 408 for an idle
+    // body) ends the client's side while this exchange still holds a half-sent request.
+    if (this.#over) return;
     // The client went away before its answer was complete.
     this.#over = true;
     if (this.#waiting) {

@@ -1,7 +1,8 @@
 /**
  * Header rewriting between the browser and a sandbox: what goes up (the sandbox's token instead
- * of the user's credentials, the browser's Host, X-Forwarded-*, no hop-by-hop headers) and what
- * comes down (no hop-by-hop headers, no cookie that would overwrite the hub's session).
+ * of the user's credentials, the browser's Host, the hub's own X-Forwarded-*, no hop-by-hop
+ * headers, no hub cookie, no `X-Shiva-*`) and what comes down (no hop-by-hop headers, no
+ * cookie that would set one of the hub's).
  * Runs once per request each way, so it works on flat arrays and avoids regular expressions.
  */
 import type { IncomingMessage } from 'node:http';
@@ -40,26 +41,37 @@ function connectionListed(value: string | undefined): Set<string> | null {
   return listed.size === 0 ? null : listed;
 }
 
-/** The `Cookie` header without the hub's own cookie; '' when nothing is left. */
-export function stripCookie(header: string, cookieName: string): string {
-  if (header.indexOf(cookieName) === -1) return header;
+/**
+ * Every hub cookie is named with this prefix (shiva_session, shiva_csrf, shiva_sandbox, …):
+ * none is ever forwarded to a sandbox, and a sandbox may set none of them.
+ */
+export const HUB_COOKIE_PREFIX = 'shiva_';
+
+/** Whether a cookie name (as written, before trimming) is the hub's own. */
+function isHubCookieName(name: string): boolean {
+  return name.trim().startsWith(HUB_COOKIE_PREFIX);
+}
+
+/** The `Cookie` header without any of the hub's cookies (`shiva_*`); '' when nothing is left. */
+export function stripHubCookies(header: string): string {
+  if (header.indexOf(HUB_COOKIE_PREFIX) === -1) return header;
   const kept: string[] = [];
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=');
-    const name = (eq === -1 ? pair : pair.slice(0, eq)).trim();
-    if (name !== cookieName && pair.trim() !== '') kept.push(pair.trim());
+    if (!isHubCookieName(eq === -1 ? pair : pair.slice(0, eq)) && pair.trim() !== '') kept.push(pair.trim());
   }
   return kept.join('; ');
 }
 
-/** True when a `Set-Cookie` value sets (or clears) the cookie named `cookieName`. */
-export function setsCookie(setCookie: string, cookieName: string): boolean {
-  if (setCookie.indexOf(cookieName) === -1) return false;
+/** True when a `Set-Cookie` value sets (or clears) one of the hub's cookies (`shiva_*`). */
+export function setsHubCookie(setCookie: string): boolean {
+  if (setCookie.indexOf(HUB_COOKIE_PREFIX) === -1) return false;
   const eq = setCookie.indexOf('=');
-  if (eq === -1) return false;
   const semi = setCookie.indexOf(';');
-  if (semi !== -1 && semi < eq) return false;
-  return setCookie.slice(0, eq).trim() === cookieName;
+  // A cookie without `=` is a nameless value to browsers (RFC 6265 §5.2 step 5, as Chromium
+  // and Firefox read it): it cannot be a hub cookie.
+  if (eq === -1 || (semi !== -1 && semi < eq)) return false;
+  return isHubCookieName(setCookie.slice(0, eq));
 }
 
 /** The port the browser addressed, for X-Forwarded-Port. */
@@ -71,6 +83,27 @@ function hostPort(host: string | undefined, encrypted: boolean): string {
   return encrypted ? '443' : '80';
 }
 
+/** How a request's body is framed (RFC 9112 §6.3): by a length, by chunks, not at all, or ambiguously. */
+export type RequestFraming = 'none' | 'length' | 'chunked' | 'invalid';
+
+/**
+ * The framing of a request node's parser accepted. Node already refuses Transfer-Encoding
+ * with Content-Length and repeated lengths; it lets a Transfer-Encoding whose last coding is
+ * not chunked through, which RFC 9112 §6.3 rule 4 says a server must refuse, so this does.
+ */
+export function requestFraming(req: IncomingMessage): RequestFraming {
+  const headers = req.headers;
+  const te = headers['transfer-encoding'];
+  const length = headers['content-length'];
+  if (te !== undefined) {
+    if (length !== undefined) return 'invalid';
+    const last = te.slice(te.lastIndexOf(',') + 1).trim().toLowerCase();
+    return last === 'chunked' ? 'chunked' : 'invalid';
+  }
+  if (length === undefined || length === '0') return 'none';
+  return 'length';
+}
+
 /** True when the request carries a body (a length other than 0, or chunked). */
 export function hasRequestBody(req: IncomingMessage): boolean {
   const headers = req.headers;
@@ -80,17 +113,15 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 }
 
 /**
- * The headers to send to the sandbox, as a flat `[name, value, …]` list for `http.request`.
- * Keeps the browser's Host (Jupyter compares it with Origin), appends the client to
- * X-Forwarded-For, keeps X-Forwarded-Proto/Host/Port set by a proxy in front or sets them, and
- * replaces any credentials with the sandbox's own token.
+ * The headers to send to the sandbox, as a flat `[name, value, …]` list. Keeps the browser's
+ * Host (Jupyter compares it with Origin) and replaces any credentials with `authorization`.
+ * Drops every hub cookie and every client-sent `X-Shiva-*` header (those names are the hub's
+ * to set). X-Forwarded-For/Proto/Host/Port are the hub's own view of the client, unless
+ * `trustProxy` says a proxy in front sets them: then X-Forwarded-For is appended to and the
+ * others kept, as configurable-http-proxy's `xfwd` does; without it every client-sent
+ * `X-Forwarded-*` and `Forwarded` header is dropped. At most one Content-Length goes up.
  */
-export function upstreamRequestHeaders(
-  req: IncomingMessage,
-  authorization: string,
-  cookieName: string,
-  upgrade: boolean,
-): string[] {
+export function upstreamRequestHeaders(req: IncomingMessage, authorization: string, trustProxy: boolean, upgrade: boolean): string[] {
   const headers = req.headers;
   const listed = connectionListed(headers.connection);
   const out: string[] = [];
@@ -106,24 +137,32 @@ export function upstreamRequestHeaders(
       for (const item of value) out.push(name, item);
       continue;
     }
-    switch (name) {
-      case 'cookie': {
-        const kept = stripCookie(value, cookieName);
-        if (kept !== '') out.push('cookie', kept);
-        continue;
+    // Names starting `x-`: the hub's own `x-shiva-*`, and X-Forwarded-*.
+    if (name.charCodeAt(0) === 0x78 && name.charCodeAt(1) === 0x2d) {
+      if (name.startsWith('x-shiva-')) continue;
+      if (name.startsWith('x-forwarded-')) {
+        if (!trustProxy) continue;
+        switch (name) {
+          case 'x-forwarded-for':
+            forwardedFor = value;
+            continue;
+          case 'x-forwarded-proto':
+            forwardedProto = value;
+            continue;
+          case 'x-forwarded-host':
+            forwardedHost = value;
+            continue;
+          case 'x-forwarded-port':
+            forwardedPort = value;
+            continue;
+        }
       }
-      case 'x-forwarded-for':
-        forwardedFor = value;
-        continue;
-      case 'x-forwarded-proto':
-        forwardedProto = value;
-        continue;
-      case 'x-forwarded-host':
-        forwardedHost = value;
-        continue;
-      case 'x-forwarded-port':
-        forwardedPort = value;
-        continue;
+    } else if (name === 'cookie') {
+      const kept = stripHubCookies(value);
+      if (kept !== '') out.push('cookie', kept);
+      continue;
+    } else if (name === 'forwarded' && !trustProxy) {
+      continue;
     }
     if (listed !== null && listed.has(name)) continue;
     out.push(name, value);
@@ -145,8 +184,9 @@ export function upstreamRequestHeaders(
   );
   if (upgrade) {
     out.push('connection', 'Upgrade', 'upgrade', headers.upgrade ?? 'websocket');
-  } else if (req.method !== 'GET' && req.method !== 'HEAD' && !hasRequestBody(req)) {
-    // Without a length node would frame an empty POST as chunked; say plainly it has no body.
+  } else if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
+    // Without a length a sandbox could wait for a body; say plainly there is none (once: a
+    // client's own `Content-Length: 0` is already in the list).
     out.push('content-length', '0');
   }
   return out;
@@ -160,10 +200,10 @@ export interface ResponseHeaders {
 
 /**
  * The sandbox's response headers to pass on, from its raw header list: without hop-by-hop
- * headers (node frames the body itself) and without any Set-Cookie for the hub's cookie.
+ * headers (node frames the body itself) and without any Set-Cookie for a hub cookie (`shiva_*`).
  * `keepConnection` keeps Connection/Upgrade, which a 101 answer needs.
  */
-export function downstreamResponseHeaders(raw: string[], cookieName: string, keepConnection = false): ResponseHeaders {
+export function downstreamResponseHeaders(raw: string[], keepConnection = false): ResponseHeaders {
   const out: string[] = [];
   let sized = false;
   let connection: string | undefined;
@@ -187,7 +227,7 @@ export function downstreamResponseHeaders(raw: string[], cookieName: string, kee
           if (!keepConnection) continue;
         } else if (lower === 'keep-alive') {
           continue;
-        } else if (lower === 'set-cookie' && setsCookie(value, cookieName)) {
+        } else if (lower === 'set-cookie' && setsHubCookie(value)) {
           continue;
         }
         break;

@@ -129,3 +129,13 @@ export function unreachableMessage(user: string, name: string, failure: Upstream
       return `The sandbox ${sandbox} does not answer.`;
   }
 }
+
+/** Why an answer of the sandbox was not passed on (its framing or headers; details go to the log). */
+export function badAnswerMessage(user: string, name: string): string {
+  return `The sandbox ${user}/${name} sent an answer that cannot be passed on safely (ambiguous framing or an invalid header); it was dropped.`;
+}
+
+/** Why a request that may have been acted on was not sent again. */
+export function connectionLostMessage(user: string, name: string): string {
+  return `The sandbox ${user}/${name} closed the connection before answering. The request was not sent again, since it may already have been carried out; check before repeating it.`;
+}

@@ -188,16 +188,17 @@ describe('proxy (upstream behaviour)', () => {
     expect(warnings[0]).toMatchObject({ code: 'ECONNRESET', route: 'alice/stale' });
   });
 
-  it('refuses a malformed answer with 503 and logs why', async () => {
+  it('refuses a malformed answer with 502 and logs why', async () => {
     await rawSandbox('folded', 'HTTP/1.1 200 OK\r\nX-A: 1\r\n continued\r\nContent-Length: 0\r\n\r\n', false);
     await rawSandbox('badchar', 'HTTP/1.1 200 OK\r\nX-A: a\x01b\r\nContent-Length: 0\r\n\r\n', false);
     warnings.length = 0;
     for (const name of ['folded', 'badchar']) {
       const res = await request(port, `/user/alice/${name}/`);
-      expect(res.status, name).toBe(503);
+      expect(res.status, name).toBe(502);
+      expect(JSON.parse(res.body.toString()).error.code).toBe('SANDBOX_BAD_RESPONSE');
       expect(res.body.toString()).not.toContain('\n    at ');
     }
-    expect(warnings.map((w) => w.code)).toEqual(['OBS_FOLD', 'HPE_INVALID_HEADER']);
+    expect(warnings.map((w) => w.code)).toEqual(['OBS_FOLD', 'INVALID_HEADER']);
   });
 
   it('cuts the client answer short when the sandbox stops mid-body', async () => {

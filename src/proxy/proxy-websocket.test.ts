@@ -74,6 +74,10 @@ describe('proxy (WebSocket)', () => {
     upstream.on('upgrade', (req, socket, head) => {
       upgradeHeaders.push(req.headers);
       if (socket instanceof Socket) rawSockets.push(socket);
+      if (req.url?.endsWith('/smuggle')) {
+        socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 6\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n\r\n');
+        return;
+      }
       if (req.url?.endsWith('/refuse')) {
         socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 6\r\n\r\norigin');
         return;
@@ -191,6 +195,11 @@ describe('proxy (WebSocket)', () => {
 
   it('relays the sandbox answer when it declines to upgrade', async () => {
     expect(await refusal(`${base}/user/alice/lab/refuse`, { authorization: 'Bearer alice-token' })).toBe(403);
+    await waitFor(async () => (await connections(upstream)) === 0 && (await connections(front)) === 0);
+  });
+
+  it('refuses with 502 a declining answer it cannot frame, and passes none of it on', async () => {
+    expect(await refusal(`${base}/user/alice/lab/smuggle`, { authorization: 'Bearer alice-token' })).toBe(502);
     await waitFor(async () => (await connections(upstream)) === 0 && (await connections(front)) === 0);
   });
 

@@ -211,13 +211,14 @@ describe('proxy (HTTP)', () => {
     expect((await request('/user/alice/ghost/', { headers: alice })).status).toBe(503);
   });
 
-  it('sends the sandbox token, the browser Host and X-Forwarded-*, and none of the user credentials', async () => {
+  it('sends the sandbox token, the browser Host and its own X-Forwarded-*, and none of the hub cookies or user credentials', async () => {
     const res = await request('/user/alice/main/headers', {
       headers: {
         ...alice,
         host: 'hub.example.org:8443',
-        cookie: `_xsrf=abc; ${COOKIE}=alice-session; theme=dark`,
+        cookie: `_xsrf=abc; ${COOKIE}=alice-session; shiva_csrf=csrf-value; theme=dark`,
         'x-forwarded-for': '10.0.0.7',
+        'x-shiva-sandbox-secret': 'forged',
         connection: 'keep-alive, x-hop',
         'x-hop': 'secret',
         'proxy-authorization': 'Basic eA==',
@@ -230,8 +231,10 @@ describe('proxy (HTTP)', () => {
     expect(seen['x-forwarded-host']).toBe('hub.example.org:8443');
     expect(seen['x-forwarded-port']).toBe('8443');
     expect(seen['x-forwarded-proto']).toBe('http');
-    expect(seen['x-forwarded-for']).toBe('10.0.0.7, 127.0.0.1');
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-shiva-sandbox-secret']).toBeUndefined();
     expect(seen.cookie).toBe('_xsrf=abc; theme=dark');
+    expect(JSON.stringify(seen)).not.toContain('csrf-value');
     expect(seen['x-hop']).toBeUndefined();
     expect(seen['proxy-authorization']).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain('alice-token');

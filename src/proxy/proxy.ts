@@ -32,19 +32,20 @@ function destroyThis(this: Duplex): void {
 }
 
 export function createProxy(deps: ProxyDeps): Proxy {
-  const { routes, activity, log, sessionCookieName: cookieName } = deps;
+  const { routes, activity, log } = deps;
+  const trustProxy = deps.trustProxy ?? false;
   const metrics = deps.metrics ?? noopProxyMetrics;
   const loginPrefix = deps.loginPath + (deps.loginPath.includes('?') ? '&next=' : '?next=');
   const pool = new SandboxPool({ connectTimeoutMs: deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
   const open = new Set<Tunnel>();
   const forwardCtx: ForwardContext = {
     pool,
-    cookieName,
+    trustProxy,
     metrics,
     log,
     reply: (req, res, refusal) => reply(req, res, refusal, metrics),
   };
-  const upgradeCtx: UpgradeContext = { pool, cookieName, metrics, log, activity, open };
+  const upgradeCtx: UpgradeContext = { pool, trustProxy, metrics, log, activity, open };
 
   /** Owner or admin passes; the rest are refused before the route table is read. */
   function check(path: UserPath, identity: Identity): Refusal | ProxyRoute {

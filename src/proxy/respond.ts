@@ -24,6 +24,9 @@ const titles: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'Sign in',
   SANDBOX_NOT_RUNNING: 'Sandbox not running',
   SANDBOX_UNREACHABLE: 'Sandbox not answering',
+  SANDBOX_BAD_RESPONSE: 'Bad answer from the sandbox',
+  SANDBOX_CONNECTION_LOST: 'Sandbox connection lost',
+  INVALID_HEADER: 'Bad request',
   BAD_REQUEST: 'Bad request',
   INTERNAL: 'Something went wrong',
 };

@@ -73,10 +73,19 @@ describe('ResponseParser', () => {
     expect(head.body).toBe('');
   });
 
-  it('skips informational answers and accepts bare LF line ends', () => {
-    const out = parse('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\nContent-Length: 2\n\nok', { step: 3 });
+  it('skips informational answers', () => {
+    const out = parse('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', { step: 3 });
     expect(out.heads.map((h) => h.status)).toEqual([200]);
     expect(out.body).toBe('ok');
+  });
+
+  it('refuses lines not ended by CRLF, in the head, after chunk data and in trailers', () => {
+    expect(parse('HTTP/1.1 200 OK\nContent-Length: 2\n\nok', { end: true }).error).toBe('PREMATURE_CLOSE');
+    expect(parse('HTTP/1.1 200 OK\r\nX-A: 1\nContent-Length: 2\r\n\r\nok').error).toBe('INVALID_HEADER');
+    expect(parse('HTTP/1.1 200 OK\r\nX-A: 1\rContent-Length: 2\r\n\r\nok').error).toBe('INVALID_HEADER');
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\r\n0\r\n\r\n').error).toBe('INVALID_CHUNK_SIZE');
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\n0\r\n\r\n').error).toBe('INVALID_CHUNK');
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n\r\n').error).toBe('INVALID_LINE_END');
   });
 
   it('does not reuse a connection that says close, speaks HTTP/1.0, or sends bytes after the answer', () => {
@@ -84,12 +93,42 @@ describe('ResponseParser', () => {
     expect(parse('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').complete).toEqual([false]);
     expect(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').complete).toEqual([true]);
     expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA').complete).toEqual([false]);
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nEXTRA').complete).toEqual([false]);
   });
 
-  it('uses chunked framing but drops the connection when both framings are given', () => {
-    const out = parse('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
-    expect(out.body).toBe('ok');
-    expect(out.complete).toEqual([false]);
+  it('does not reuse a connection that sends bytes after a bodiless answer, and passes none of them on', () => {
+    const wires: Array<[string, boolean]> = [
+      ['HTTP/1.1 204 No Content\r\n\r\n', false],
+      ['HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n', false],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', false],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', true],
+    ];
+    for (const [head, noBody] of wires) {
+      const extra = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged';
+      expect(parse(head, { noBody }).complete, head).toEqual([true]);
+      for (const step of [0, 1]) {
+        const out = parse(head + extra, { noBody, step });
+        expect(out.complete, head).toEqual(step === 0 ? [false] : [true]);
+        expect(out.heads, head).toHaveLength(1);
+        expect(out.body, head).toBe('');
+      }
+    }
+  });
+
+  it('refuses an answer with both Transfer-Encoding and Content-Length, or a transfer coding but chunked', () => {
+    expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n').error).toBe('TRANSFER_ENCODING_AND_LENGTH');
+    expect(parse('HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n').error).toBe('TRANSFER_ENCODING_AND_LENGTH');
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx').error).toBe('INVALID_TRANSFER_ENCODING');
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n').error).toBe('INVALID_TRANSFER_ENCODING');
+    expect(parse('HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n').error).toBe('TRANSFER_ENCODING_ON_HTTP10');
+    const heads = parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n').heads;
+    expect(heads).toEqual([]);
+  });
+
+  it('does not reuse a connection after an answer to HEAD that gives no length, as node\'s client does not', () => {
+    expect(parse('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n', { noBody: true }).complete).toEqual([false]);
+    expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', { noBody: true }).complete).toEqual([true]);
+    expect(parse('HTTP/1.1 204 No Content\r\n\r\n', { noBody: true }).complete).toEqual([true]);
   });
 
   it('reads a Keep-Alive timeout', () => {
@@ -113,6 +152,20 @@ describe('ResponseParser', () => {
       ['HTTP/1.1 200 OK\r\nno colon\r\n\r\n', 'INVALID_HEADER'],
       ['HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n', 'INVALID_CONTENT_LENGTH'],
       ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 'INVALID_CONTENT_LENGTH'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n', 'INVALID_CONTENT_LENGTH'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n', 'INVALID_CONTENT_LENGTH'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: +1\r\n\r\n', 'INVALID_CONTENT_LENGTH'],
+      ['HTTP/1.1 200 OK\r\nX A: 1\r\n\r\n', 'INVALID_HEADER'],
+      ['HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n', 'INVALID_HEADER'],
+      ['HTTP/1.1 200 OK\r\nX-A: a\x00b\r\n\r\n', 'INVALID_HEADER'],
+      ['HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\n\r\n', 'INVALID_HEADER'],
+      ['HTTP/1.1 200 O\x01K\r\n\r\n', 'INVALID_STATUS_LINE'],
+      ['HTTP/1.1 600 Too High\r\n\r\n', 'INVALID_STATUS_LINE'],
+      ['HTTP/1.1 20\r\nContent-Length: 0\r\n\r\n', 'INVALID_STATUS_LINE'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\t\r\n\r\nok', 'INVALID_CONTENT_LENGTH'],
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nok\r\n', 'INVALID_CHUNK_SIZE'],
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a b\r\nok\r\n', 'INVALID_CHUNK_SIZE'],
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n folded\r\n\r\n', 'OBS_FOLD'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'INVALID_CHUNK_SIZE'],
       ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokX\r\n', 'INVALID_CHUNK'],
       ['HTTP/1.1 101 Switching Protocols\r\n\r\n', 'UNEXPECTED_UPGRADE'],

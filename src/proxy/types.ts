@@ -49,8 +49,14 @@ export interface ProxyDeps {
   activity: { touch(sandboxId: string): void };
   /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */
   describe(user: string, name: string): { state: string; reason?: string | null } | undefined;
-  /** The hub's own cookie, never forwarded to a sandbox. */
+  /** The hub's session cookie. Every cookie named `shiva_*` (this one included) is stripped before a sandbox. */
   sessionCookieName: string;
+  /**
+   * The hub's `hub.trustProxy`: whether X-Forwarded-* from the client come from a proxy in front
+   * and are passed on (X-Forwarded-For appended to). When false or absent, client-sent
+   * X-Forwarded-* and Forwarded headers are dropped and the hub sets its own.
+   */
+  trustProxy?: boolean;
   /** Where anonymous browsers are sent, e.g. '/login'; `?next=` is appended. */
   loginPath: string;
   log: ProxyLogger;

@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { classifyUpstreamError, unreachableMessage } from './pages.js';
+import { badAnswerMessage, classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { SandboxPool } from './pool.js';
 import { refuseUpgrade, responseHead } from './respond.js';
 import { openTunnel, type Tunnel } from './tunnel.js';
@@ -19,7 +19,8 @@ const TCP_KEEPALIVE_MS = 30_000;
 
 export interface UpgradeContext {
   pool: SandboxPool;
-  cookieName: string;
+  /** Whether client-sent X-Forwarded-* are passed on (see upstreamRequestHeaders). */
+  trustProxy: boolean;
   metrics: ProxyMetrics;
   log: ProxyLogger;
   activity: ProxyDeps['activity'];
@@ -39,7 +40,7 @@ export function forwardUpgrade(
   url: string,
   route: ProxyRoute,
 ): void {
-  const { pool, cookieName, metrics, open } = ctx;
+  const { pool, trustProxy, metrics, open } = ctx;
   const sandboxId = route.sandboxId;
   const { host, port } = route.target;
   let upReq: http.ClientRequest;
@@ -49,7 +50,7 @@ export function forwardUpgrade(
       port,
       method: req.method,
       path: url,
-      headers: upstreamRequestHeaders(req, 'token ' + route.token, cookieName, true),
+      headers: upstreamRequestHeaders(req, 'token ' + route.token, trustProxy, true),
       setHost: false,
       createConnection: () => pool.openSocket(host, port),
     });
@@ -85,7 +86,7 @@ export function forwardUpgrade(
       socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
       socket.setTimeout(0);
     }
-    const { headers } = downstreamResponseHeaders(upRes.rawHeaders, cookieName, true);
+    const { headers } = downstreamResponseHeaders(upRes.rawHeaders, true);
     socket.write(responseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? '', headers));
     if (upHead.length > 0) socket.write(upHead);
     if (head.length > 0) upSocket.write(head);
@@ -105,7 +106,7 @@ export function forwardUpgrade(
       upRes.destroy();
       return;
     }
-    const { headers } = downstreamResponseHeaders(upRes.rawHeaders, cookieName);
+    const { headers } = downstreamResponseHeaders(upRes.rawHeaders);
     headers.push('connection', 'close');
     socket.write(responseHead(upRes.statusCode ?? 502, upRes.statusMessage ?? '', headers));
     socket.once('finish', destroyThis);
@@ -132,7 +133,10 @@ export function forwardUpgrade(
       'proxy: sandbox unreachable',
     );
     metrics.upgrade('error');
-    refuseUpgrade(socket, 'SANDBOX_UNREACHABLE', unreachableMessage(route.user, route.name, failure));
+    // Node's parser refused the sandbox's answer (llhttp's `HPE_*` codes): the answer was bad,
+    // as in forward.ts, not the sandbox unreachable.
+    if (err.code?.startsWith('HPE_') === true) refuseUpgrade(socket, 'SANDBOX_BAD_RESPONSE', badAnswerMessage(route.user, route.name));
+    else refuseUpgrade(socket, 'SANDBOX_UNREACHABLE', unreachableMessage(route.user, route.name, failure));
   });
 
   upReq.end();
