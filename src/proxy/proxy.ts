@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
+import { ClientTunnel, OpenTunnels } from './open-tunnels.js';
 import { describeAbsence } from './pages.js';
 import { SandboxPool } from './pool.js';
 import { redirect, refuseUpgrade, reply, titleOf, type Refusal } from './respond.js';
@@ -37,6 +38,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const loginPrefix = deps.loginPath + (deps.loginPath.includes('?') ? '&next=' : '?next=');
   const pool = new SandboxPool({ connectTimeoutMs: deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
   const open = new Set<Tunnel>();
+  const tunnels = deps.tunnels ?? new OpenTunnels(log);
+  const unsubscribe = routes.onRemoved((sandboxId) => tunnels.endSandbox(sandboxId, 'the sandbox is no longer running'));
   const forwardCtx: ForwardContext = {
     pool,
     cookieName,
@@ -93,6 +96,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     let identity: Identity | Promise<Identity>;
+    // Read before the check, so that a credential ended while it waits still reaches this request.
+    const since = tunnels.endings;
     try {
       identity = deps.authenticate(req);
     } catch (err) {
@@ -103,12 +108,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (isPromise(identity)) {
       identity.then(
         (known) => {
-          if (!res.destroyed) admitRequest(req, res, url, path, known);
+          if (!res.destroyed) admitRequest(req, res, url, path, known, since);
         },
         (err: unknown) => requestAuthFailed(req, res, err),
       );
     } else {
-      admitRequest(req, res, url, path, identity);
+      admitRequest(req, res, url, path, identity, since);
     }
   }
 
@@ -117,11 +122,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     reply(req, res, { code: 'INTERNAL', message: errorCodes.INTERNAL.message }, metrics);
   }
 
-  function admitRequest(req: IncomingMessage, res: ServerResponse, url: string, path: UserPath, identity: Identity): void {
+  function admitRequest(req: IncomingMessage, res: ServerResponse, url: string, path: UserPath, identity: Identity, since: number): void {
     const verdict = check(path, identity);
     if (!('code' in verdict)) {
       activity.touch(verdict.sandboxId);
-      forwardRequest(forwardCtx, req, res, url, verdict);
+      // A long poll or a stream must end with the credential that let it in.
+      const tunnel = new ClientTunnel('request', identity!, verdict.sandboxId, identity!.username !== path.user, res);
+      if (tunnels.track(tunnel, res, since)) forwardRequest(forwardCtx, req, res, url, verdict);
     } else if (verdict.code === 'UNAUTHENTICATED' && isBrowserNavigation(req)) {
       redirect(res, 302, loginPrefix + encodeURIComponent(url), metrics);
     } else {
@@ -141,6 +148,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     let identity: Identity | Promise<Identity>;
+    const since = tunnels.endings;
     try {
       identity = deps.authenticate(req);
     } catch (err) {
@@ -150,12 +158,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (isPromise(identity)) {
       identity.then(
         (known) => {
-          if (!socket.destroyed) admitUpgrade(req, socket, head, url, path, known);
+          if (!socket.destroyed) admitUpgrade(req, socket, head, url, path, known, since);
         },
         (err: unknown) => upgradeAuthFailed(req, socket, err),
       );
     } else {
-      admitUpgrade(req, socket, head, url, path, identity);
+      admitUpgrade(req, socket, head, url, path, identity, since);
     }
   }
 
@@ -165,7 +173,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     refuseUpgrade(socket, 'INTERNAL', errorCodes.INTERNAL.message);
   }
 
-  function admitUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: string, path: UserPath, identity: Identity): void {
+  function admitUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: string, path: UserPath, identity: Identity, since: number): void {
     const verdict = check(path, identity);
     if ('code' in verdict) {
       metrics.upgrade('refused');
@@ -173,10 +181,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     activity.touch(verdict.sandboxId);
-    forwardUpgrade(upgradeCtx, req, socket, head, url, verdict);
+    const tunnel = new ClientTunnel('websocket', identity!, verdict.sandboxId, identity!.username !== path.user, socket);
+    if (tunnels.track(tunnel, socket, since)) forwardUpgrade(upgradeCtx, req, socket, head, url, verdict);
   }
 
   function close(): Promise<void> {
+    unsubscribe();
     pool.destroy();
     for (const tunnel of open) tunnel.destroy();
     open.clear();
