@@ -89,7 +89,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
       security: [{ session: [] }, { token: [] }],
     },
   });
-  await app.register(identityPlugin, { auth: hub.auth });
+  await app.register(identityPlugin, { auth: hub.auth, tunnels: hub.tunnels });
   const opts = { hub };
   await app.register(metricsPlugin, opts);
   await app.register(healthRoutes);
