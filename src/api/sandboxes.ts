@@ -1,7 +1,7 @@
 /** Sandboxes: launch, list, look at, follow the events of, and stop. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
-import type { OpenTunnel } from '../proxy/open-tunnels.js';
+import { ClosingTunnel } from '../proxy/open-tunnels.js';
 import { TERMINAL_STATES } from '../store/sandboxes.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -112,7 +112,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       };
       request.raw.on('close', finish);
       // The stream ends with the credential that opened it (sign-out, revocation, disabling, demotion).
-      const tunnel: OpenTunnel = { kind: 'events', identity, sandboxId: row.id, asAdmin: row.user_id !== identity.userId, end: finish };
+      const tunnel = new ClosingTunnel('events', identity, row.id, row.user_id !== identity.userId, finish);
       if (!hub.tunnels.track(tunnel, res, request.tunnelEndings)) return;
       // Subscribe first, then replay: nothing that happens in between is lost or sent twice.
       for (const e of await hub.events.history(row.id, afterId)) send(e);

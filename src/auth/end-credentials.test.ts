@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
-import { OpenTunnels, type OpenTunnel } from '../proxy/open-tunnels.js';
+import { ClosingTunnel, OpenTunnels, type OpenTunnel } from '../proxy/open-tunnels.js';
 import type { ProxyIdentity } from '../proxy/types.js';
 import { openDatabase } from '../store/database.js';
 import { SessionRepository } from '../store/sessions.js';
@@ -19,7 +19,7 @@ const token = (userId: number, id: string, scopes: string[]): ProxyIdentity => (
   credentialId: id,
   scopes: new Set(scopes),
 });
-const tunnel = (identity: ProxyIdentity, asAdmin = false): OpenTunnel => ({ kind: 'websocket', identity, sandboxId: 's', asAdmin, end: () => {} });
+const tunnel = (identity: ProxyIdentity, asAdmin = false): OpenTunnel => new ClosingTunnel('websocket', identity, 's', asAdmin, () => {});
 
 describe('which identities and tunnels an ending covers', () => {
   const mine = session(1, 'ses-a');

@@ -49,6 +49,21 @@ describe('OpenTunnels', () => {
     expect(tunnels.size).toBe(0);
   });
 
+  it('keeps the others when tunnels close in any order, and ends exactly those still open', () => {
+    const tunnels = new OpenTunnels(logger().log);
+    const all = ['s1', 's2', 's3', 's4'].map((id) => open(tunnels, alice, id));
+    all[1]!.stream.destroy();
+    all[3]!.stream.destroy();
+    all[3]!.stream.destroy();
+    expect(tunnels.size).toBe(2);
+    const ended: string[] = [];
+    expect(tunnels.end((t) => (ended.push(t.sandboxId), true), 'signed out')).toBe(2);
+    expect(ended.sort()).toEqual(['s1', 's3']);
+    expect(tunnels.size).toBe(0);
+    expect(open(tunnels, alice, 's5').added).toBe(true);
+    expect(tunnels.size).toBe(1);
+  });
+
   it('does not add a tunnel whose client side is already gone', () => {
     const tunnels = new OpenTunnels(logger().log);
     const stream = new FakeStream();
