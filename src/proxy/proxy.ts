@@ -3,7 +3,9 @@
  * or admin) and forwarded unchanged to the sandbox's Jupyter server with the sandbox's token.
  * Plain requests go through the proxy's own keep-alive pool (forward.ts); WebSocket upgrades
  * become tunnels (upgrade.ts). The checks come before the route lookup so that strangers learn
- * nothing of which sandboxes exist.
+ * nothing of which sandboxes exist. Every admitted request and upgrade is registered with the
+ * credential that let it in (open-tunnels.ts), so that ending the credential, or the sandbox's
+ * route, closes it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
