@@ -104,7 +104,7 @@ export class OpenTunnels {
     this.#log = log;
   }
 
-  add(tunnel: OpenTunnel): void {
+  #add(tunnel: OpenTunnel): void {
     if (tunnel.listed) return;
     tunnel.listed = true;
     tunnel.listPrev = null;
@@ -114,7 +114,7 @@ export class OpenTunnels {
     this.#size++;
   }
 
-  delete(tunnel: OpenTunnel): void {
+  #delete(tunnel: OpenTunnel): void {
     if (!tunnel.listed) return;
     tunnel.listed = false;
     const { listPrev: prev, listNext: next } = tunnel;
@@ -151,8 +151,8 @@ export class OpenTunnels {
         return false;
       }
     }
-    this.add(tunnel);
-    stream.on('close', () => this.delete(tunnel));
+    this.#add(tunnel);
+    stream.on('close', () => this.#delete(tunnel));
     return true;
   }
 
@@ -177,7 +177,7 @@ export class OpenTunnels {
     this.#remember(filter, reason);
     const ending = this.#select(filter);
     for (const tunnel of ending) {
-      this.delete(tunnel);
+      this.#delete(tunnel);
       this.#logEnd(tunnel, reason);
       try {
         tunnel.end();
@@ -221,7 +221,7 @@ export class OpenTunnels {
   clear(): void {
     const all = this.#select(() => true);
     for (const tunnel of all) {
-      this.delete(tunnel);
+      this.#delete(tunnel);
       tunnel.end();
     }
   }
