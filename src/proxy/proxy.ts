@@ -41,7 +41,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const pool = new SandboxPool({ connectTimeoutMs: deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
   const open = new Set<Tunnel>();
   const tunnels = deps.tunnels ?? new OpenTunnels(log);
-  const unsubscribe = routes.onRemoved((sandboxId) => tunnels.endSandbox(sandboxId, 'the sandbox is no longer running'));
+  const unsubscribe = routes.onRemoved((sandboxId) => tunnels.endSandbox(sandboxId, 'the sandbox lost its route (stopped, or its machine stopped answering)'));
   const forwardCtx: ForwardContext = {
     pool,
     cookieName,
