@@ -113,7 +113,11 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       request.raw.on('close', finish);
       // The stream ends with the credential that opened it (sign-out, revocation, disabling, demotion).
       const tunnel = new ClosingTunnel('events', identity, row.id, row.user_id !== identity.userId, finish);
-      if (!hub.tunnels.track(tunnel, res, request.tunnelEndings)) return;
+      if (!hub.tunnels.track(tunnel, res, request.tunnelEndings)) {
+        // Ended meanwhile, or the client has already gone (then its close was missed): stop here.
+        finish();
+        return;
+      }
       // Subscribe first, then replay: nothing that happens in between is lost or sent twice.
       for (const e of await hub.events.history(row.id, afterId)) send(e);
       replaying = false;
