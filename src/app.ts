@@ -76,8 +76,11 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Open WebSocket tunnels would keep the server from closing: end them first.
-  app.addHook('preClose', async () => hub.proxy.close());
+  // Open WebSocket tunnels and event streams would keep the server from closing: end them first.
+  app.addHook('preClose', async () => {
+    await hub.proxy.close();
+    hub.tunnels.clear();
+  });
   const web = options.webRoot ?? WEB_ROOT;
   const withWeb = webAppBuilt(web);
   registerErrorHandling(app, (request, reply) =>
@@ -101,7 +104,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
       security: [{ session: [] }, { token: [] }],
     },
   });
-  await app.register(identityPlugin, { auth: hub.auth });
+  await app.register(identityPlugin, { auth: hub.auth, tunnels: hub.tunnels });
   const opts = { hub };
   await app.register(metricsPlugin, opts);
   await app.register(healthRoutes);

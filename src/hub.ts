@@ -6,11 +6,13 @@ import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
 import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
+import { endCredentials, type CredentialSelector, type EndedCredentials } from './auth/end-credentials.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
+import { OpenTunnels } from './proxy/open-tunnels.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
@@ -65,14 +67,20 @@ export interface Hub {
   events: SandboxEvents;
   sandboxes: SandboxService;
   proxy: Proxy;
+  /** Open WebSockets, proxied requests in flight and event streams, by the credential that opened them. */
+  tunnels: OpenTunnels;
   /** Prometheus series, served at /metrics. */
   metrics: HubMetrics;
   /** Each running sandbox's CPU and memory, refreshed with the machines. */
   liveStats: LiveSandboxStats;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
-  /** Ends a user's sessions (all, or all but one) here and in every cache. */
-  endSessions(userId: number, except?: string): Promise<void>;
+  /**
+   * Ends credentials everywhere at once: deletes the selected sessions or tokens, forgets their
+   * cached identities and closes every tunnel they opened, logging each with `reason`
+   * (src/auth/end-credentials.ts says what each selector covers).
+   */
+  endCredentials(selector: CredentialSelector, reason: string): Promise<EndedCredentials>;
   /** Writes what is only in memory (activity, token use) to the database. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -120,6 +128,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }
     }
     const routes = new RouteTable();
+    const tunnels = new OpenTunnels(log);
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
@@ -169,8 +178,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       loginPath: '/login',
       log,
       metrics: metrics.proxy,
+      tunnels,
     });
     closers.unshift(() => proxy.close());
+    closers.unshift(() => tunnels.clear());
 
     const flush = async (): Promise<void> => {
       await sandboxesRepo.recordActivity(activity.drain());
@@ -233,14 +244,12 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       sandboxes,
       proxy,
+      tunnels,
       metrics,
       liveStats,
       log,
       reconcile: runReconcile,
-      async endSessions(userId, except) {
-        await sessions.deleteForUser(userId, except);
-        auth.forget((i) => i.userId === userId && i.via === 'session' && i.credentialId !== except);
-      },
+      endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
       flush,
       async close() {
         for (const close of closers.splice(0)) {

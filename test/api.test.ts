@@ -173,7 +173,7 @@ describe('the API', () => {
     type U = { id: number; username: string; admin: boolean; disabled: boolean };
     const find = async (name: string) => (await t.api<U[]>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.username === name)!;
 
-    it('disables a user: their token and sessions stop working at once and their sandboxes stop; enabling lets them back', async () => {
+    it('disables a user: their token and sessions stop working at once and their sandboxes stop; enabling lets them sign in again but brings no token back', async () => {
       const frank = await t.user('frank');
       const launched = await t.api<{ id: string }>(frank, 'POST', '/api/sandboxes', { name: 'busy' });
       await t.hub.sandboxes.settle();
@@ -200,7 +200,14 @@ describe('the API', () => {
       });
       expect(login.status).toBe(401);
       await t.api(t.adminToken, 'PATCH', `/api/users/${id}`, { disabled: false });
-      expect((await t.api(frank, 'GET', '/api/me')).status).toBe(200);
+      // Disabling revoked the token for good; the password signs in again.
+      expect((await t.api(frank, 'GET', '/api/me')).status).toBe(401);
+      const again = await fetch(`${t.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'frank', password: 'frank-password-123' }),
+      });
+      expect(again.status).toBe(200);
     });
 
     it('makes a user admin and back, resets a password, and never drops the last admin', async () => {

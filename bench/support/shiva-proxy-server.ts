@@ -16,7 +16,7 @@ if (!Number.isInteger(upstreamPort) || upstreamPort <= 0 || token === '') {
 
 const routes = new RouteTable();
 routes.set({ sandboxId: 'bench-main', user: 'bench', name: 'main', target: { host: '127.0.0.1', port: upstreamPort }, token: 'sandbox-token' });
-const identity: ProxyIdentity = { userId: 1, username: 'bench', admin: false };
+const identity: ProxyIdentity = { userId: 1, username: 'bench', admin: false, via: 'token', credentialId: 'tok-bench' };
 const expected = `Bearer ${token}`;
 const quiet = (): void => {};
 const proxy = createProxy({

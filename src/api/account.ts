@@ -13,7 +13,7 @@ export async function accountRoutes(app: App, { hub }: RouteOptions): Promise<vo
     {
       schema: {
         tags: ['users'],
-        summary: 'Change your password; your other sessions end',
+        summary: 'Change your password; your other sessions end, with what they opened (WebSockets, streams); API tokens stay',
         body: ChangePasswordRequest,
         response: { 204: Type.Null(), 400: ErrorResponse, 401: ErrorResponse },
       },
@@ -29,7 +29,7 @@ export async function accountRoutes(app: App, { hub }: RouteOptions): Promise<vo
         return row;
       });
       const keep = identity.via === 'session' ? (identity.credentialId ?? undefined) : undefined;
-      await hub.endSessions(user.id, keep);
+      await hub.endCredentials({ kind: 'sessions', userId: user.id, ...(keep ? { except: keep } : {}) }, 'password changed');
       return reply.code(204).send(null);
     },
   );

@@ -37,7 +37,7 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
     {
       schema: {
         tags: ['auth'],
-        summary: 'Sign out: ends this session, or with everywhere=true every session of yours',
+        summary: 'Sign out: ends this session, or with everywhere=true every session of yours, and closes what they opened (WebSockets, streams); API tokens stay',
         querystring: Type.Object({ everywhere: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false }),
         response: { 204: Type.Null() },
       },
@@ -47,8 +47,11 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
       if (identity?.via === 'session' && identity.credentialId) {
         const sessionId = identity.credentialId;
         const everywhere = request.query.everywhere === 'true';
+        // Ends what the sessions opened too: kernel WebSockets, streams, event streams.
         await audited(hub, request, { action: 'auth.logout', details: { everywhere } }, () =>
-          everywhere ? hub.endSessions(identity.userId) : hub.auth.closeSession(sessionId),
+          everywhere
+            ? hub.endCredentials({ kind: 'sessions', userId: identity.userId }, 'signed out everywhere')
+            : hub.endCredentials({ kind: 'session', sessionId }, 'signed out'),
         );
       }
       clearSessionCookies(reply);

@@ -6,17 +6,26 @@ import fp from 'fastify-plugin';
 import { hasScope, parseBasic, readCookie, SESSION_COOKIE, type Authenticator, type Identity } from '../auth/authenticator.js';
 import { changesState, csrfMatches, CSRF_HEADER } from '../auth/csrf.js';
 import type { Scope } from '../contract/scopes.js';
+import type { OpenTunnels } from '../proxy/open-tunnels.js';
 import { ShivaError } from '../contract/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     identity: Identity | null;
+    /**
+     * How many credential endings the hub had made before this request's identity was checked:
+     * a route that keeps its connection open hands it to OpenTunnels.track(), so that an
+     * ending made while the check waited still ends the connection.
+     */
+    tunnelEndings: number;
   }
 }
 
-export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Authenticator }) => {
+export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Authenticator; tunnels: OpenTunnels }) => {
   app.decorateRequest('identity', null);
+  app.decorateRequest('tunnelEndings', 0);
   app.addHook('onRequest', async (request) => {
+    request.tunnelEndings = opts.tunnels.endings;
     request.identity = await opts.auth.fromRequest(request.raw);
     // A browser's cookie goes along with any site's request; only our pages can read the token.
     if (request.identity?.via === 'session' && changesState(request.method)) {

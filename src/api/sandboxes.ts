@@ -1,6 +1,7 @@
 /** Sandboxes: launch, list, look at, follow the events of, and stop. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
+import { ClosingTunnel } from '../proxy/open-tunnels.js';
 import { TERMINAL_STATES } from '../store/sandboxes.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -73,13 +74,14 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     {
       schema: {
         tags: ['sandboxes'],
-        summary: 'Server-sent events of the sandbox: its history, then each new event; ends when it stops or fails',
+        summary: 'Server-sent events of the sandbox: its history, then each new event; ends when it stops or fails, or when the credential that opened it ends',
         params: Id,
         response: { 401: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
-      const row = await hub.sandboxes.visible(requireScope(request, 'sandboxes:read'), request.params.id);
+      const identity = requireScope(request, 'sandboxes:read');
+      const row = await hub.sandboxes.visible(identity, request.params.id);
       const afterId = Number(request.headers['last-event-id'] ?? 0) || 0;
       reply.hijack();
       const res = reply.raw;
@@ -109,6 +111,13 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
         res.end();
       };
       request.raw.on('close', finish);
+      // The stream ends with the credential that opened it (sign-out, revocation, disabling, demotion).
+      const tunnel = new ClosingTunnel('events', identity, row.id, row.user_id !== identity.userId, finish);
+      if (!hub.tunnels.track(tunnel, res, request.tunnelEndings)) {
+        // Ended meanwhile, or the client has already gone (then its close was missed): stop here.
+        finish();
+        return;
+      }
       // Subscribe first, then replay: nothing that happens in between is lost or sent twice.
       for (const e of await hub.events.history(row.id, afterId)) send(e);
       replaying = false;

@@ -79,19 +79,17 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Revoke one of your API tokens',
+        summary: 'Revoke one of your API tokens; what it opened (WebSockets, streams) closes at once',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 204: Type.Null(), 401: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
       const identity = requireUser(request);
-      const removed = await audited(hub, request, { action: 'token.revoke', target: request.params.id }, async () => {
-        const row = await hub.tokens.delete(request.params.id, identity.userId);
-        if (!row) throw new ShivaError('TOKEN_NOT_FOUND');
-        return row;
+      await audited(hub, request, { action: 'token.revoke', target: request.params.id }, async () => {
+        const ended = await hub.endCredentials({ kind: 'token', tokenId: request.params.id, userId: identity.userId }, 'token revoked');
+        if (ended.tokens === 0) throw new ShivaError('TOKEN_NOT_FOUND');
       });
-      hub.auth.forget((i) => i.credentialId === removed.id);
       return reply.code(204).send(null);
     },
   );

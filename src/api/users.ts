@@ -78,7 +78,8 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
     {
       schema: {
         tags: ['users'],
-        summary: 'Make admin or not, disable or enable, or reset the password of a user (admins only)',
+        summary:
+          'Make admin or not, disable or enable, or reset the password of a user (admins only). Disabling deletes their API tokens (enabling brings none back) and closes all they opened; a password reset ends their sessions; demotion closes what only admin rights kept open',
         params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
         body: UpdateUserRequest,
         response: { 200: User, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
@@ -101,9 +102,15 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
         });
       });
       if (!user || !updated) throw new ShivaError('USER_NOT_FOUND');
-      // Whatever changed, what the hub remembers of this user's identity is stale now.
+      if (disabled) {
+        // Their tokens are deleted, not set aside: enabling them again brings none back.
+        await hub.endCredentials({ kind: 'user', userId: id }, `disabled by ${actor.username}`);
+      } else {
+        if (password) await hub.endCredentials({ kind: 'sessions', userId: id }, `password reset by ${actor.username}`);
+        if (admin === false && user.role === 'admin') await hub.endCredentials({ kind: 'admin-rights', userId: id }, `no longer an admin (by ${actor.username})`);
+      }
+      // Whatever else changed (made admin, enabled), what the hub remembers of this user's identity is stale now.
       hub.auth.forget((i) => i.userId === id);
-      if (disabled || password) await hub.endSessions(id);
       if (disabled) await hub.sandboxes.stopAllOf(actor, id);
       request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password) }, 'user changed');
       return toUser(updated!);
@@ -115,18 +122,18 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
     {
       schema: {
         tags: ['users'],
-        summary: "End every session of a user, in every browser (admins only); their tokens stay",
+        summary: "End every session of a user, in every browser, and close what those sessions opened (admins only); their tokens stay",
         params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
         response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      const actor = requireAdmin(request);
       const id = Number(request.params.id);
       const user = await hub.users.byId(id);
       await audited(hub, request, { action: 'user.sessions.end', target: user?.username ?? String(id) }, async () => {
         if (!user) throw new ShivaError('USER_NOT_FOUND');
-        await hub.endSessions(id);
+        await hub.endCredentials({ kind: 'sessions', userId: id }, `sessions ended by ${actor.username}`);
       });
       return reply.code(204).send(null);
     },

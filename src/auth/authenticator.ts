@@ -16,6 +16,8 @@ import { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
 
 export const SESSION_COOKIE = 'shiva_session';
 export const TOKEN_PREFIX = 'shiva_';
+/** Lookups overlapping a revocation are made again up to this many times in all. */
+const LOOKUP_ATTEMPTS = 3;
 
 export interface Identity {
   userId: number;
@@ -62,6 +64,8 @@ export class Authenticator {
   private readonly tokenUse = new Map<string, TokenUse>();
   private readonly sessionUse = new Map<string, string>();
   private readonly limiter: SignInLimiter;
+  /** Counts calls to forget(): a lookup that sees it change while it waits on the database starts again. */
+  private generation = 0;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.limiter = new SignInLimiter(options.signInLimits);
@@ -98,13 +102,7 @@ export class Authenticator {
       this.noteUse(hit, null);
       return hit;
     }
-    const session = await this.options.sessions.find(id);
-    const at = now();
-    const lastSeen = this.sessionUse.get(id) ?? session?.last_seen_at ?? session?.created_at ?? at;
-    if (!session || session.expires_at <= at || lastSeen <= this.idleSince()) return null;
-    this.sessionUse.set(id, at);
-    const user = await this.options.users.byId(session.user_id);
-    return user ? this.remember(`s:${id}`, toIdentity(user, 'session', id, null)) : null;
+    return this.lookUp(`s:${id}`, () => this.sessionFromDatabase(id));
   }
 
   async fromToken(secret: string, address: string | null = null): Promise<Identity | null> {
@@ -115,12 +113,40 @@ export class Authenticator {
       this.noteUse(hit, address);
       return hit;
     }
+    return this.lookUp(`t:${hash}`, () => this.tokenFromDatabase(hash, address));
+  }
+
+  private async sessionFromDatabase(id: string): Promise<Identity | null> {
+    const session = await this.options.sessions.find(id);
+    const at = now();
+    const lastSeen = this.sessionUse.get(id) ?? session?.last_seen_at ?? session?.created_at ?? at;
+    if (!session || session.expires_at <= at || lastSeen <= this.idleSince()) return null;
+    this.sessionUse.set(id, at);
+    const user = await this.options.users.byId(session.user_id);
+    return user ? toIdentity(user, 'session', id, null) : null;
+  }
+
+  private async tokenFromDatabase(hash: string, address: string | null): Promise<Identity | null> {
     const token = await this.options.tokens.byHash(hash);
     if (!token || (token.expires_at && token.expires_at <= now())) return null;
     const user = await this.options.users.byId(token.user_id);
     if (!user) return null;
     this.tokenUse.set(token.id, { at: now(), address });
-    return this.remember(`t:${hash}`, toIdentity(user, 'token', token.id, parseScopes(token.scopes)));
+    return toIdentity(user, 'token', token.id, parseScopes(token.scopes));
+  }
+
+  /**
+   * Runs a database lookup and caches its answer, unless a credential was forgotten meanwhile:
+   * then the answer may predate the ending (read before the rows went, cached after the cache
+   * was cleared), so the lookup is made again. After a few overlaps in a row, null.
+   */
+  private async lookUp(key: string, fromDatabase: () => Promise<Identity | null>): Promise<Identity | null> {
+    for (let attempt = 0; attempt < LOOKUP_ATTEMPTS; attempt++) {
+      const generation = this.generation;
+      const identity = await fromDatabase();
+      if (generation === this.generation) return this.remember(key, identity);
+    }
+    return null;
   }
 
   /**
@@ -157,13 +183,13 @@ export class Authenticator {
     return { cookie, expiresAt };
   }
 
-  async closeSession(sessionId: string): Promise<void> {
-    this.cache.delete(`s:${sessionId}`);
-    await this.options.sessions.delete(sessionId);
-  }
-
-  /** Forgets every cached identity (after a revocation or a change of role). */
+  /**
+   * Forgets the cached identities `predicate` selects (after a revocation or a change of role),
+   * and makes lookups under way now start again. To end credentials, call endCredentials
+   * (end-credentials.ts), which also deletes them and closes what they opened.
+   */
   forget(predicate: (identity: Identity) => boolean = () => true): void {
+    this.generation++;
     for (const [key, entry] of this.cache) if (predicate(entry.identity)) this.cache.delete(key);
   }
 

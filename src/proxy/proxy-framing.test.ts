@@ -11,7 +11,7 @@ import type { Proxy, ProxyIdentity } from './types.js';
 // on are not sent twice, and the client's kept-alive connection to the hub stays in step, so its
 // next request gets the hub's own answer.
 
-const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false };
+const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 'tok-alice' };
 const auth = { authorization: 'Bearer t' };
 const HUB_ANSWER = '{"hub":"own answer"}';
 const FORGED = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: max-age=31536000\r\nContent-Length: 17\r\n\r\n{"user":"forged"}';

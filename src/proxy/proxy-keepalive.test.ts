@@ -10,7 +10,7 @@ import type { Proxy, ProxyIdentity } from './types.js';
 // sends them: pages larger than one socket read, written in several pieces, with the exact
 // header set it uses. Every answer must arrive whole, and none may hang the next one.
 
-const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false };
+const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 'tok-alice' };
 const auth = { authorization: 'Bearer t' };
 /** A request that has not finished by then is taken as hung. */
 const HANG_MS = 3_000;

@@ -9,7 +9,7 @@ import type { Proxy, ProxyIdentity } from './types.js';
 // How the proxy copes with what sandboxes really send: every framing, informational answers,
 // keep-alive connections closed under it, malformed answers, and answers cut short.
 
-const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false };
+const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 'tok-alice' };
 const auth = { authorization: 'Bearer t' };
 
 async function listen(server: net.Server): Promise<number> {

@@ -8,8 +8,8 @@ import type { Proxy, ProxyIdentity } from './types.js';
 
 const COOKIE = 'shiva_session';
 const identities: Record<string, ProxyIdentity> = {
-  'alice-token': { userId: 1, username: 'alice', admin: false },
-  'bob-token': { userId: 2, username: 'bob', admin: false },
+  'alice-token': { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 'tok-alice' },
+  'bob-token': { userId: 2, username: 'bob', admin: false, via: 'token', credentialId: 'tok-bob' },
 };
 
 function authenticate(req: IncomingMessage): ProxyIdentity | null {

@@ -9,11 +9,11 @@ import type { Proxy, ProxyDeps, ProxyIdentity } from './types.js';
 const COOKIE = 'shiva_session';
 
 const identities: Record<string, ProxyIdentity> = {
-  'alice-token': { userId: 1, username: 'alice', admin: false },
-  'bob-token': { userId: 2, username: 'bob', admin: false },
-  'admin-token': { userId: 3, username: 'root', admin: true },
+  'alice-token': { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 'tok-alice' },
+  'bob-token': { userId: 2, username: 'bob', admin: false, via: 'token', credentialId: 'tok-bob' },
+  'admin-token': { userId: 3, username: 'root', admin: true, via: 'token', credentialId: 'tok-root' },
 };
-const sessions: Record<string, ProxyIdentity> = { 'alice-session': { userId: 1, username: 'alice', admin: false } };
+const sessions: Record<string, ProxyIdentity> = { 'alice-session': { userId: 1, username: 'alice', admin: false, via: 'session', credentialId: 'ses-alice' } };
 
 function authenticate(req: IncomingMessage): ProxyIdentity | null | Promise<ProxyIdentity | null> {
   const auth = req.headers.authorization;

@@ -3,13 +3,16 @@
  * or admin) and forwarded unchanged to the sandbox's Jupyter server with the sandbox's token.
  * Plain requests go through the proxy's own keep-alive pool (forward.ts); WebSocket upgrades
  * become tunnels (upgrade.ts). The checks come before the route lookup so that strangers learn
- * nothing of which sandboxes exist.
+ * nothing of which sandboxes exist. Every admitted request and upgrade is registered with the
+ * credential that let it in (open-tunnels.ts), so that ending the credential, or the sandbox's
+ * route, closes it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
+import { ClientTunnel, OpenTunnels } from './open-tunnels.js';
 import { describeAbsence } from './pages.js';
 import { SandboxPool } from './pool.js';
 import { redirect, refuseUpgrade, reply, titleOf, type Refusal } from './respond.js';
@@ -38,6 +41,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const loginPrefix = deps.loginPath + (deps.loginPath.includes('?') ? '&next=' : '?next=');
   const pool = new SandboxPool({ connectTimeoutMs: deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
   const open = new Set<Tunnel>();
+  const tunnels = deps.tunnels ?? new OpenTunnels(log);
+  const unsubscribe = routes.onRemoved((sandboxId) => tunnels.endSandbox(sandboxId, 'the sandbox lost its route (stopped, or its machine stopped answering)'));
   const forwardCtx: ForwardContext = {
     pool,
     trustProxy,
@@ -94,6 +99,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     let identity: Identity | Promise<Identity>;
+    // Read before the check, so that a credential ended while it waits still reaches this request.
+    const since = tunnels.endings;
     try {
       identity = deps.authenticate(req);
     } catch (err) {
@@ -104,12 +111,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (isPromise(identity)) {
       identity.then(
         (known) => {
-          if (!res.destroyed) admitRequest(req, res, url, path, known);
+          if (!res.destroyed) admitRequest(req, res, url, path, known, since);
         },
         (err: unknown) => requestAuthFailed(req, res, err),
       );
     } else {
-      admitRequest(req, res, url, path, identity);
+      admitRequest(req, res, url, path, identity, since);
     }
   }
 
@@ -118,11 +125,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     reply(req, res, { code: 'INTERNAL', message: errorCodes.INTERNAL.message }, metrics);
   }
 
-  function admitRequest(req: IncomingMessage, res: ServerResponse, url: string, path: UserPath, identity: Identity): void {
+  function admitRequest(req: IncomingMessage, res: ServerResponse, url: string, path: UserPath, identity: Identity, since: number): void {
     const verdict = check(path, identity);
     if (!('code' in verdict)) {
       activity.touch(verdict.sandboxId);
-      forwardRequest(forwardCtx, req, res, url, verdict);
+      // A long poll or a stream must end with the credential that let it in.
+      const tunnel = new ClientTunnel('request', identity!, verdict.sandboxId, identity!.username !== path.user, res);
+      if (tunnels.track(tunnel, res, since)) forwardRequest(forwardCtx, req, res, url, verdict);
     } else if (verdict.code === 'UNAUTHENTICATED' && isBrowserNavigation(req)) {
       redirect(res, 302, loginPrefix + encodeURIComponent(url), metrics);
     } else {
@@ -142,6 +151,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     let identity: Identity | Promise<Identity>;
+    const since = tunnels.endings;
     try {
       identity = deps.authenticate(req);
     } catch (err) {
@@ -151,12 +161,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (isPromise(identity)) {
       identity.then(
         (known) => {
-          if (!socket.destroyed) admitUpgrade(req, socket, head, url, path, known);
+          if (!socket.destroyed) admitUpgrade(req, socket, head, url, path, known, since);
         },
         (err: unknown) => upgradeAuthFailed(req, socket, err),
       );
     } else {
-      admitUpgrade(req, socket, head, url, path, identity);
+      admitUpgrade(req, socket, head, url, path, identity, since);
     }
   }
 
@@ -166,7 +176,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     refuseUpgrade(socket, 'INTERNAL', errorCodes.INTERNAL.message);
   }
 
-  function admitUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: string, path: UserPath, identity: Identity): void {
+  function admitUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: string, path: UserPath, identity: Identity, since: number): void {
     const verdict = check(path, identity);
     if ('code' in verdict) {
       metrics.upgrade('refused');
@@ -174,10 +184,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return;
     }
     activity.touch(verdict.sandboxId);
-    forwardUpgrade(upgradeCtx, req, socket, head, url, verdict);
+    const tunnel = new ClientTunnel('websocket', identity!, verdict.sandboxId, identity!.username !== path.user, socket);
+    if (tunnels.track(tunnel, socket, since)) forwardUpgrade(upgradeCtx, req, socket, head, url, verdict);
   }
 
   function close(): Promise<void> {
+    unsubscribe();
     pool.destroy();
     for (const tunnel of open) tunnel.destroy();
     open.clear();

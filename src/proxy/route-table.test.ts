@@ -37,6 +37,24 @@ describe('RouteTable', () => {
     expect(table.list().map((r) => `${r.user}/${r.name}`)).toEqual(['alice/new']);
   });
 
+  it('tells its listeners when a sandbox stops being routed, not when its route is only set again', () => {
+    const table = new RouteTable();
+    const removed: string[] = [];
+    const unsubscribe = table.onRemoved((id) => removed.push(id));
+    table.set(route('alice', 'main', 's1', 9000));
+    table.set(route('alice', 'main', 's1', 9001));
+    expect(removed).toEqual([]);
+    table.set(route('alice', 'main', 's2', 9002));
+    expect(removed).toEqual(['s1']);
+    table.delete('alice', 'main');
+    table.delete('alice', 'main');
+    expect(removed).toEqual(['s1', 's2']);
+    unsubscribe();
+    table.set(route('bob', 'main', 's3'));
+    table.delete('bob', 'main');
+    expect(removed).toEqual(['s1', 's2']);
+  });
+
   it('keeps its own copy, so later changes to the caller object do not reroute traffic', () => {
     const table = new RouteTable();
     const r = route('alice', 'main');

@@ -11,6 +11,20 @@ export class RouteTable {
   readonly #byUser = new Map<string, Map<string, ProxyRoute>>();
   readonly #bySandboxId = new Map<string, ProxyRoute>();
   #size = 0;
+  readonly #removed: Array<(sandboxId: string) => void> = [];
+
+  /**
+   * Calls `listener` with a sandbox's id when it stops being routed (its route is deleted, or
+   * its address is given to another sandbox); not when its route is only set again. The proxy
+   * ends that sandbox's open tunnels then. Returns the function that unsubscribes.
+   */
+  onRemoved(listener: (sandboxId: string) => void): () => void {
+    this.#removed.push(listener);
+    return () => {
+      const at = this.#removed.indexOf(listener);
+      if (at !== -1) this.#removed.splice(at, 1);
+    };
+  }
 
   /** Adds the route, or replaces the one at the same `user/name`. */
   set(route: ProxyRoute): void {
@@ -25,14 +39,19 @@ export class RouteTable {
       this.#byUser.set(route.user, names);
     }
     const previous = names.get(route.name);
+    let replaced: string | null = null;
     if (previous) {
-      if (this.#bySandboxId.get(previous.sandboxId) === previous) this.#bySandboxId.delete(previous.sandboxId);
+      if (this.#bySandboxId.get(previous.sandboxId) === previous) {
+        this.#bySandboxId.delete(previous.sandboxId);
+        if (previous.sandboxId !== route.sandboxId) replaced = previous.sandboxId;
+      }
     } else {
       this.#size++;
     }
     const entry: ProxyRoute = Object.freeze({ ...route, target: Object.freeze({ ...route.target }) });
     names.set(route.name, entry);
     this.#bySandboxId.set(route.sandboxId, entry);
+    if (replaced !== null) this.#notifyRemoved(replaced);
   }
 
   /** Removes the route at `user/name`; true if there was one. */
@@ -42,9 +61,16 @@ export class RouteTable {
     if (!names || !route) return false;
     names.delete(name);
     if (names.size === 0) this.#byUser.delete(user);
-    if (this.#bySandboxId.get(route.sandboxId) === route) this.#bySandboxId.delete(route.sandboxId);
     this.#size--;
+    if (this.#bySandboxId.get(route.sandboxId) === route) {
+      this.#bySandboxId.delete(route.sandboxId);
+      this.#notifyRemoved(route.sandboxId);
+    }
     return true;
+  }
+
+  #notifyRemoved(sandboxId: string): void {
+    for (const listener of this.#removed) listener(sandboxId);
   }
 
   get(user: string, name: string): ProxyRoute | undefined {
@@ -66,9 +92,11 @@ export class RouteTable {
   }
 
   clear(): void {
+    const removed = [...this.#bySandboxId.keys()];
     this.#byUser.clear();
     this.#bySandboxId.clear();
     this.#size = 0;
+    for (const sandboxId of removed) this.#notifyRemoved(sandboxId);
   }
 }
 

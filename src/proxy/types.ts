@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { OpenTunnels } from './open-tunnels.js';
 import type { RouteTable } from './route-table.js';
 
 /** Who sent a request, as far as the proxy needs to know. */
@@ -11,6 +12,13 @@ export interface ProxyIdentity {
   userId: number;
   username: string;
   admin: boolean;
+  /** How the request proved who it is, as the hub's authenticator says (src/auth/authenticator.ts). */
+  via: 'session' | 'token' | 'password';
+  /**
+   * The hub session's or token's stored id: what ending that credential ends. A sandbox cookie
+   * resolves to the hub session it was issued for.
+   */
+  credentialId: string | null;
   /** A token's scopes; it opens sandboxes only with `sandboxes:access`. Null or absent: a session, which may. */
   scopes?: ReadonlySet<string> | null;
 }
@@ -62,6 +70,12 @@ export interface ProxyDeps {
   log: ProxyLogger;
   /** Optional; a no-op object stands in when absent. */
   metrics?: ProxyMetrics;
+  /**
+   * Where open WebSockets and requests in flight are registered with the credential that opened
+   * them, so that ending it ends them (shared with the hub's event streams); the proxy keeps
+   * its own when absent.
+   */
+  tunnels?: OpenTunnels;
   /** How long to wait for a TCP connection to a sandbox; 10 s when absent. Answers may take as long as they like. */
   connectTimeoutMs?: number;
 }

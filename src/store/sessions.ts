@@ -21,11 +21,13 @@ export class SessionRepository {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  /** Ends one session; true if it existed. */
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('sessions').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
-  /** Ends every session of a user (password change, disabling); returns their ids. */
+  /** Ends every session of a user (sign-out everywhere, password change, disabling); returns their ids. */
   async deleteForUser(userId: number, except?: string): Promise<string[]> {
     let q = this.db.deleteFrom('sessions').where('user_id', '=', userId);
     if (except) q = q.where('id', '!=', except);

@@ -24,6 +24,12 @@ export class TokenRepository {
     return this.db.deleteFrom('tokens').where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst();
   }
 
+  /** Deletes every token of a user (when they are disabled), so that enabling them again brings none back; returns how many. */
+  async deleteForUser(userId: number): Promise<number> {
+    const result = await this.db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Records use in one statement per flush, not one per request. */
   async touch(lastUsed: Map<string, { at: string; address: string | null }>): Promise<void> {
     if (lastUsed.size === 0) return;
