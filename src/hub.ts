@@ -23,6 +23,7 @@ import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import { LiveSandboxStats } from './sandboxes/live-stats.js';
 import type { Logger } from './sandboxes/types.js';
+import { DATA_FILES } from './store/data-dir.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { deploymentId } from './store/meta.js';
@@ -83,7 +84,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
   const lock = lockDataDir(config.dataDir);
   const closers: Array<() => Promise<void> | void> = [() => lock.release()];
   try {
-    const db = await openDatabase(path.join(config.dataDir, 'shiva.db'));
+    const db = await openDatabase(path.join(config.dataDir, DATA_FILES.database));
     closers.unshift(() => db.destroy());
     const users = new UserRepository(db);
     const tokens = new TokenRepository(db);
