@@ -9,6 +9,7 @@ import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
+import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { createProxy } from './proxy/proxy.js';
@@ -102,7 +103,15 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
-    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls, ssh: entry.ssh }));
+    const makeRuntime =
+      options.makeRuntime ??
+      ((entry: MachineEntry) =>
+        new DockerRuntime({
+          url: entry.docker,
+          tls: entry.tls,
+          ssh: entry.ssh,
+          sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
+        }));
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
@@ -112,6 +121,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
+    const firewallAccess = hubFirewallAccess();
+    for (const m of machines.list()) if (m.status === 'up') await prepareSandboxNetwork(m, firewallAccess, log);
     for (const m of machines.list()) {
       if (m.runtime instanceof DockerRuntime && m.runtime.plainRemote) {
         log.warn(
@@ -188,6 +199,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         void sandboxes.markUnknown(machine.name).catch((err: Error) => log.warn({ err: err.message }, 'marking sandboxes unknown failed'));
       } else {
         log.info({ machine: machine.name }, 'machine answers again: reconciling its sandboxes');
+        void prepareSandboxNetwork(machine, firewallAccess, log);
         void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
       }
     });

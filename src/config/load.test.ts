@@ -36,6 +36,12 @@ describe('configuration', () => {
       [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],
       [{ images: { catalogue: [{ name: 'a', image: 'a:1' }, { name: 'a', image: 'b:1' }] } }, /the name a twice/],
       [{ sandboxes: { defaults: { cpus: 16 } } }, /defaults\.cpus is above/],
+      [{ sandboxes: { network: 'a-network-name-longer-than-an-interface' } }, /sandboxes\.network/],
+      [{ machines: [{ name: 'a', docker: 'unix:///x', bridge: 'Bad Bridge' }] }, /machines\.0\.bridge/],
+      [
+        { machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///y' }] },
+        /machines\.b\.bridge: the engines of a and b are both on this host and cannot both name their sandbox bridge shiva-sandboxes/,
+      ],
     ];
     for (const [input, message] of bad) {
       expect(() => parseConfig(input, env), JSON.stringify(input)).toThrow(ConfigError);
