@@ -26,7 +26,7 @@ export function hubFirewallAccess(): HostFirewallAccess {
  * and fails with the reason; a missing rule is a warning, since the sandbox still demands its
  * secret and the hub cannot fix another host.
  */
-export async function prepareSandboxNetwork(machine: Machine, access: HostFirewallAccess, log: Logger): Promise<void> {
+export async function prepareSandboxNetwork(machine: Pick<Machine, 'name' | 'local' | 'runtime'>, access: HostFirewallAccess, log: Logger): Promise<void> {
   const runtime = machine.runtime;
   if (!(runtime instanceof DockerRuntime)) return;
   const { name, bridge } = runtime.sandboxNetwork;
