@@ -122,7 +122,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     }
     await warnAboutMissingImages(config, machines, log);
     const firewallAccess = hubFirewallAccess();
-    for (const m of machines.list()) if (m.status === 'up') await prepareSandboxNetwork(m, firewallAccess, log);
+    await Promise.all(machines.list().filter((m) => m.status === 'up').map((m) => prepareSandboxNetwork(m, firewallAccess, log)));
     for (const m of machines.list()) {
       if (m.runtime instanceof DockerRuntime && m.runtime.plainRemote) {
         log.warn(

@@ -15,6 +15,26 @@ export interface HostFirewallAccess {
   iptables?: Iptables;
 }
 
+/**
+ * Bridges this process has protected already. Checking the rules costs a quarter of a second of
+ * iptables runs, and nothing Shiva or Docker does removes them while the host is up.
+ */
+const protectedBridges = new Map<string, Promise<void>>();
+
+function installOnce(bridge: string, iptables: Iptables | undefined): Promise<void> {
+  // A fake iptables (tests) is never remembered: each call is its own world.
+  if (iptables) return installHostFirewall(bridge, iptables);
+  let done = protectedBridges.get(bridge);
+  if (!done) {
+    done = installHostFirewall(bridge).catch((err: unknown) => {
+      protectedBridges.delete(bridge);
+      throw err;
+    });
+    protectedBridges.set(bridge, done);
+  }
+  return done;
+}
+
 /** What the hub's own process may do, read once. */
 export function hubFirewallAccess(): HostFirewallAccess {
   return { root: process.getuid?.() === 0 };
@@ -44,7 +64,7 @@ export async function prepareSandboxNetwork(machine: Pick<Machine, 'name' | 'loc
   if (!machine.local) return manual('its engine is on another host');
   if (!access.root) return manual('the hub does not run as root');
   try {
-    await installHostFirewall(bridge, access.iptables);
+    await installOnce(bridge, access.iptables);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     manual(code === 'ENOENT' ? 'iptables is not installed' : 'setting the rule failed', (err as Error).message);
