@@ -49,6 +49,13 @@ describe('configuration', () => {
     }
   });
 
+  it('lets machines on one engine share its sandbox bridge, and engines on this host each have their own', () => {
+    const sameEngine = parseConfig({ machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///x' }] }, env);
+    expect(sameEngine.machines.map((m) => m.bridge)).toEqual([undefined, undefined]);
+    const twoEngines = parseConfig({ machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///y', bridge: 'shiva-sbx-b' }] }, env);
+    expect(twoEngines.machines[1]!.bridge).toBe('shiva-sbx-b');
+  });
+
   it('reads YAML from the file named by SHIVA_CONFIG, defaulting the image to the first of the catalogue', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-config-'));
     const file = path.join(dir, 'shiva.yaml');
