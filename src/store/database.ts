@@ -7,7 +7,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
-import { assertPrivateFile, ensurePrivateFile } from './data-dir.js';
+import { PRIVATE_DIR_MODE, assertPrivateFile, ensurePrivateFile } from './data-dir.js';
 
 export type Db = Kysely<Database>;
 
@@ -18,7 +18,7 @@ export type Db = Kysely<Database>;
  */
 export async function openDatabase(file: string): Promise<Db> {
   if (file !== ':memory:') {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
     ensurePrivateFile(file);
   }
   const sqlite = new SQLite(file);
