@@ -29,14 +29,24 @@ function recorder(): { log: Logger; warnings: Array<{ fields: Record<string, unk
 describe('protecting a machine\'s host from its sandboxes', () => {
   it('installs the rules itself as root beside a local engine, and says nothing', async () => {
     const calls: string[] = [];
-    const iptables: Iptables = async (args) => {
+    const iptables = (forwardRules: string): Iptables => async (args) => {
       calls.push(args.join(' '));
-      return { ok: args[0] === '-N' || args[0] === '-A' || args[0] === '-I', stderr: '' };
+      if (args[0] === '-S') return { ok: true, stdout: forwardRules, stderr: '' };
+      return { ok: args[0] === '-N' || args[0] === '-A' || args[0] === '-I', stdout: '', stderr: '' };
     };
     const { log, warnings } = recorder();
-    await prepareSandboxNetwork(machine(true), { root: true, iptables }, log);
+    await prepareSandboxNetwork(machine(true), { root: true, iptables: iptables('-A FORWARD -i shiva-sandboxes -o shiva-sandboxes -j DROP\n') }, log);
     expect(calls).toContain('-I INPUT 1 -i shiva-sandboxes -j SHIVA-SANDBOXES');
     expect(warnings).toEqual([]);
+  });
+
+  it('warns when the engine writes no rule keeping sandboxes on the bridge apart (--iptables=false)', async () => {
+    const { log, warnings } = recorder();
+    const iptables: Iptables = async (args) => ({ ok: args[0] !== '-C' && args[0] !== '-L', stdout: '-A FORWARD -i docker0 -o docker0 -j ACCEPT\n', stderr: '' });
+    await prepareSandboxNetwork(machine(true), { root: true, iptables }, log);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('does not keep sandboxes apart');
+    expect(warnings[0]!.message).toContain('--iptables=false');
   });
 
   it.each([

@@ -5,7 +5,7 @@
  * machine's firewall, so it logs the exact commands to run there (docs/security.md says the same).
  */
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
-import { firewallScript, installHostFirewall, type Iptables } from '../runtime/docker/host-firewall.js';
+import { engineIsolatesBridge, firewallScript, installHostFirewall, type Iptables } from '../runtime/docker/host-firewall.js';
 import type { Logger } from '../sandboxes/types.js';
 import type { Machine } from './registry.js';
 
@@ -67,6 +67,13 @@ export async function prepareSandboxNetwork(machine: Pick<Machine, 'name' | 'loc
     await installOnce(bridge, access.iptables);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    manual(code === 'ENOENT' ? 'iptables is not installed' : 'setting the rule failed', (err as Error).message);
+    return manual(code === 'ENOENT' ? 'iptables is not installed' : 'setting the rule failed', (err as Error).message);
+  }
+  const isolates = await engineIsolatesBridge(bridge, access.iptables).catch(() => true);
+  if (!isolates) {
+    log.warn(
+      { machine: machine.name, bridge },
+      'this engine does not keep sandboxes apart: it wrote no rule dropping traffic between containers on the sandbox bridge (is it started with --iptables=false?); sandboxes here can reach each other\'s ports',
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIREWALL_CHAIN, firewallScript, installHostFirewall, removeHostFirewall, type Iptables } from './host-firewall.js';
+import { FIREWALL_CHAIN, engineIsolatesBridge, firewallScript, installHostFirewall, removeHostFirewall, type Iptables } from './host-firewall.js';
 
 /** iptables' table as lists of rules per chain, answering -L, -N, -C, -A, -I and -D like the real one. */
 function fakeIptables(): { iptables: Iptables; chains: Map<string, string[]> } {
@@ -9,25 +9,27 @@ function fakeIptables(): { iptables: Iptables; chains: Map<string, string[]> } {
     const rules = chains.get(chain);
     const text = (op === '-I' ? rest.slice(1) : rest).join(' ');
     switch (op) {
+      case '-S':
+        return { ok: true, stdout: [...chains].flatMap(([name, list]) => list.map((r) => `-A ${name} ${r}`)).join('\n') + '\n', stderr: '' };
       case '-L':
-        return { ok: rules !== undefined, stderr: rules ? '' : 'No chain/target/match by that name.' };
+        return { ok: rules !== undefined, stdout: '', stderr: rules ? '' : 'No chain/target/match by that name.' };
       case '-N':
-        if (rules) return { ok: false, stderr: 'Chain already exists.' };
+        if (rules) return { ok: false, stdout: '', stderr: 'Chain already exists.' };
         chains.set(chain, []);
-        return { ok: true, stderr: '' };
+        return { ok: true, stdout: '', stderr: '' };
       case '-C':
-        return { ok: rules?.includes(text) ?? false, stderr: '' };
+        return { ok: rules?.includes(text) ?? false, stdout: '', stderr: '' };
       case '-A':
         rules!.push(text);
-        return { ok: true, stderr: '' };
+        return { ok: true, stdout: '', stderr: '' };
       case '-I':
         rules!.splice(Number(rest[0]) - 1, 0, text);
-        return { ok: true, stderr: '' };
+        return { ok: true, stdout: '', stderr: '' };
       case '-D':
         rules!.splice(rules!.indexOf(text), 1);
-        return { ok: true, stderr: '' };
+        return { ok: true, stdout: '', stderr: '' };
       default:
-        return { ok: false, stderr: `unexpected ${op}` };
+        return { ok: false, stdout: '', stderr: `unexpected ${op}` };
     }
   };
   return { iptables, chains };
@@ -58,8 +60,16 @@ describe('the host firewall for sandboxes', () => {
 
   it('fails with iptables\' own words when a rule cannot be added', async () => {
     const { iptables } = fakeIptables();
-    const refusing: Iptables = async (args) => (args[0] === '-A' ? { ok: false, stderr: 'Permission denied (you must be root)' } : iptables(args));
+    const refusing: Iptables = async (args) => (args[0] === '-A' ? { ok: false, stdout: '', stderr: 'Permission denied (you must be root)' } : iptables(args));
     await expect(installHostFirewall('shiva-sandboxes', refusing)).rejects.toThrow(/Permission denied \(you must be root\)/);
+  });
+
+  it('tells whether the engine drops what the bridge forwards to itself, as Docker does unless run with --iptables=false', async () => {
+    const { iptables, chains } = fakeIptables();
+    chains.set('FORWARD', ['-i docker0 -o docker0 -j ACCEPT', '-i shiva-sandboxes -o shiva-sandboxes -j DROP']);
+    expect(await engineIsolatesBridge('shiva-sandboxes', iptables)).toBe(true);
+    expect(await engineIsolatesBridge('docker0', iptables)).toBe(false);
+    expect(await engineIsolatesBridge('shiva-sandboxes-2', iptables)).toBe(false);
   });
 
   it('gives an operator the same rules as an idempotent script', () => {

@@ -12,15 +12,15 @@ import { execFile } from 'node:child_process';
 
 export const FIREWALL_CHAIN = 'SHIVA-SANDBOXES';
 
-/** Runs `iptables <args>` and says whether it exited 0; rejects only when it cannot be run at all. */
-export type Iptables = (args: readonly string[]) => Promise<{ ok: boolean; stderr: string }>;
+/** Runs `iptables <args>` and says whether it exited 0, with what it printed; rejects only when it cannot be run at all. */
+export type Iptables = (args: readonly string[]) => Promise<{ ok: boolean; stdout: string; stderr: string }>;
 
 /** iptables(8) run with `-w` (wait for the xtables lock, which the engine takes too). */
 export const runIptables: Iptables = (args) =>
   new Promise((resolve, reject) => {
-    execFile('iptables', ['-w', ...args], { timeout: 10_000 }, (err, _stdout, stderr) => {
+    execFile('iptables', ['-w', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') reject(err);
-      else resolve({ ok: !err, stderr: String(stderr).trim() });
+      else resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr).trim() });
     });
   });
 
@@ -72,4 +72,17 @@ export async function removeHostFirewall(bridge: string, iptables: Iptables = ru
   while ((await iptables(['-C', 'INPUT', ...jump(bridge)])).ok) {
     if (!(await iptables(['-D', 'INPUT', ...jump(bridge)])).ok) return;
   }
+}
+
+/**
+ * Whether the engine enforces the network's inter-container isolation on `bridge`: Docker does
+ * it with a rule dropping what the bridge forwards to itself (`-i <bridge> -o <bridge> -j
+ * DROP`, in FORWARD or a chain of its own, by version). An engine started with
+ * `--iptables=false` writes none, and then sandboxes on that bridge reach each other.
+ */
+export async function engineIsolatesBridge(bridge: string, iptables: Iptables = runIptables): Promise<boolean> {
+  const listed = await iptables(['-S']);
+  if (!listed.ok) throw new Error(`iptables -S failed: ${listed.stderr || 'no reason given'}`);
+  const escaped = bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^-A \\S+ -i ${escaped} -o ${escaped} -j DROP$`, 'm').test(listed.stdout);
 }
