@@ -10,6 +10,7 @@ import { endCredentials, type CredentialSelector, type EndedCredentials } from '
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
+import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { OpenTunnels } from './proxy/open-tunnels.js';
@@ -25,6 +26,7 @@ import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import { LiveSandboxStats } from './sandboxes/live-stats.js';
 import type { Logger } from './sandboxes/types.js';
+import { DATA_FILES } from './store/data-dir.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { deploymentId } from './store/meta.js';
@@ -91,7 +93,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
   const lock = lockDataDir(config.dataDir);
   const closers: Array<() => Promise<void> | void> = [() => lock.release()];
   try {
-    const db = await openDatabase(path.join(config.dataDir, 'shiva.db'));
+    const db = await openDatabase(path.join(config.dataDir, DATA_FILES.database));
     closers.unshift(() => db.destroy());
     const users = new UserRepository(db);
     const tokens = new TokenRepository(db);
@@ -109,7 +111,15 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       cacheSeconds: config.auth.tokenCacheSeconds,
       signInLimits: config.auth.signInAttempts,
     });
-    const makeRuntime = options.makeRuntime ?? ((entry: MachineEntry) => new DockerRuntime({ url: entry.docker, tls: entry.tls, ssh: entry.ssh }));
+    const makeRuntime =
+      options.makeRuntime ??
+      ((entry: MachineEntry) =>
+        new DockerRuntime({
+          url: entry.docker,
+          tls: entry.tls,
+          ssh: entry.ssh,
+          sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
+        }));
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
@@ -119,6 +129,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
+    const firewallAccess = hubFirewallAccess();
+    await Promise.all(machines.list().filter((m) => m.status === 'up').map((m) => prepareSandboxNetwork(m, firewallAccess, log)));
     for (const m of machines.list()) {
       if (m.runtime instanceof DockerRuntime && m.runtime.plainRemote) {
         log.warn(
@@ -199,6 +211,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         void sandboxes.markUnknown(machine.name).catch((err: Error) => log.warn({ err: err.message }, 'marking sandboxes unknown failed'));
       } else {
         log.info({ machine: machine.name }, 'machine answers again: reconciling its sandboxes');
+        void prepareSandboxNetwork(machine, firewallAccess, log);
         void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
       }
     });

@@ -20,8 +20,8 @@ describeDocker('a machine reached over TCP with TLS', [TINY_IMAGE], () => {
     t = await startTestHub({
       config: {
         machines: [
-          { name: 'secure', docker: tls.url, tls: { ca: tls.ca, cert: tls.cert, key: tls.key }, address: engine.address },
-          { name: 'wrong-ca', docker: tls.url, tls: { ca: tls.otherCa, cert: tls.cert, key: tls.key }, address: engine.address },
+          { name: 'secure', docker: tls.url, tls: { ca: tls.ca, cert: tls.cert, key: tls.key }, address: engine.address, bridge: engine.sandboxBridge },
+          { name: 'wrong-ca', docker: tls.url, tls: { ca: tls.otherCa, cert: tls.cert, key: tls.key }, address: engine.address, bridge: engine.sandboxBridge },
         ],
       },
     });

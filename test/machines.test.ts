@@ -34,7 +34,7 @@ describeDocker('two machines, two real engines', [TINY_IMAGE], () => {
       config: {
         machines: [
           { name: 'one', docker: FIRST, ...caps },
-          { name: 'two', docker: engine.url, address: engine.address, ...caps },
+          { name: 'two', docker: engine.url, address: engine.address, bridge: engine.sandboxBridge, ...caps },
         ],
         scheduler: { policy, cpuOvercommit: 1 },
         health: { intervalSeconds: 1, timeoutSeconds: 2 },

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startServer } from '../server.js';
+import { DataDirModeError } from '../store/data-dir.js';
 import { DataDirLockedError } from '../store/data-dir-lock.js';
 
 export function registerServe(program: Command): void {
@@ -30,7 +31,7 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       } catch (err) {
-        if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+        if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DataDirModeError) {
           process.stderr.write(`shiva: ${err.message}\n`);
           process.exit(2);
         }

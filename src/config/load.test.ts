@@ -36,11 +36,24 @@ describe('configuration', () => {
       [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],
       [{ images: { catalogue: [{ name: 'a', image: 'a:1' }, { name: 'a', image: 'b:1' }] } }, /the name a twice/],
       [{ sandboxes: { defaults: { cpus: 16 } } }, /defaults\.cpus is above/],
+      [{ sandboxes: { network: 'a-network-name-longer-than-an-interface' } }, /sandboxes\.network/],
+      [{ machines: [{ name: 'a', docker: 'unix:///x', bridge: 'Bad Bridge' }] }, /machines\.0\.bridge/],
+      [
+        { machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///y' }] },
+        /machines\.b\.bridge: the engines of a and b are both on this host and cannot both name their sandbox bridge shiva-sandboxes/,
+      ],
     ];
     for (const [input, message] of bad) {
       expect(() => parseConfig(input, env), JSON.stringify(input)).toThrow(ConfigError);
       expect(() => parseConfig(input, env)).toThrow(message);
     }
+  });
+
+  it('lets machines on one engine share its sandbox bridge, and engines on this host each have their own', () => {
+    const sameEngine = parseConfig({ machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///x' }] }, env);
+    expect(sameEngine.machines.map((m) => m.bridge)).toEqual([undefined, undefined]);
+    const twoEngines = parseConfig({ machines: [{ name: 'a', docker: 'unix:///x' }, { name: 'b', docker: 'unix:///y', bridge: 'shiva-sbx-b' }] }, env);
+    expect(twoEngines.machines[1]!.bridge).toBe('shiva-sbx-b');
   });
 
   it('reads YAML from the file named by SHIVA_CONFIG, defaulting the image to the first of the catalogue', () => {

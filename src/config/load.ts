@@ -74,7 +74,18 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
     throw new ConfigError('configuration key auth.local.enabled is false but auth.oidc is not set: nobody could sign in');
   }
   const machines = new Set<string>();
+  // Engines on unix sockets run on the hub's own host, where one interface name means one
+  // bridge: two engines there need two names (several machines on one engine share its network).
+  const localBridges = new Map<string, { machine: string; docker: string }>();
   for (const m of config.machines) {
+    if (m.docker.startsWith('unix://')) {
+      const bridge = m.bridge ?? config.sandboxes.network;
+      const other = localBridges.get(bridge)?.docker === m.docker ? undefined : localBridges.get(bridge)?.machine;
+      if (other !== undefined) {
+        throw new ConfigError(`configuration key machines.${m.name}.bridge: the engines of ${other} and ${m.name} are both on this host and cannot both name their sandbox bridge ${bridge}; give one another bridge`);
+      }
+      if (!localBridges.has(bridge)) localBridges.set(bridge, { machine: m.name, docker: m.docker });
+    }
     if (machines.has(m.name)) throw new ConfigError(`configuration key machines has the name ${m.name} twice`);
     machines.add(m.name);
     const indexes = new Set<number>();

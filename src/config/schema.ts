@@ -7,6 +7,8 @@ import { NAME_PATTERN } from '../contract/names.js';
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const strict = { additionalProperties: false } as const;
+/** A Linux interface name: at most 15 bytes (IFNAMSIZ 16 with its NUL, linux/if.h). */
+const BRIDGE_PATTERN = '^[a-z][a-z0-9-]{0,14}$';
 
 export const ImageEntry = Type.Object(
   {
@@ -36,6 +38,12 @@ export const MachineEntry = Type.Object(
     name: Name,
     docker: Type.String({ minLength: 1, description: 'Engine URL as DOCKER_HOST takes it: unix://, tcp:// or ssh://' }),
     address: Type.String({ default: '127.0.0.1', description: 'Address sandbox ports are published on and reached at' }),
+    bridge: Type.Optional(
+      Type.String({
+        pattern: BRIDGE_PATTERN,
+        description: 'Linux interface name of the sandbox network\'s bridge on this machine; default: the network\'s name (only a host running two engines needs another)',
+      }),
+    ),
     tls: Type.Optional(
       Type.Object(
         {
@@ -203,6 +211,11 @@ export const ConfigSchema = Type.Object(
           { ...strict, default: {} },
         ),
         pidsLimit: Type.Integer({ minimum: 16, default: 2048 }),
+        network: Type.String({
+          pattern: BRIDGE_PATTERN,
+          default: 'shiva-sandboxes',
+          description: 'The Docker network sandboxes run on, made by the hub on each machine with inter-container traffic off; it names the bridge interface too, hence at most 15 characters',
+        }),
         maxPerUser: Type.Integer({ minimum: 1, default: 3 }),
         readinessTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 90 }),
         stopTimeoutSeconds: Type.Integer({ minimum: 0, default: 10 }),

@@ -2,9 +2,10 @@
  * One hub per data directory. The lock is an exclusive SQLite lock on a file of its own: the
  * kernel drops it when the process dies, even by SIGKILL, so a crash never leaves a stale lock.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { DATA_FILES, ensurePrivateFile, prepareDataDir } from './data-dir.js';
 
 export class DataDirLockedError extends Error {
   constructor(dir: string, holder: string) {
@@ -17,10 +18,15 @@ export interface DataDirLock {
   release(): void;
 }
 
+/**
+ * Takes the data directory for this process: makes it private (see prepareDataDir, which throws
+ * DataDirModeError on loose modes), then throws DataDirLockedError when another hub holds it.
+ */
 export function lockDataDir(dir: string): DataDirLock {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'hub.lock');
-  const pidFile = path.join(dir, 'hub.pid');
+  prepareDataDir(dir);
+  const file = path.join(dir, DATA_FILES.lock);
+  const pidFile = path.join(dir, DATA_FILES.pid);
+  ensurePrivateFile(file);
   const lock = new SQLite(file, { timeout: 0 });
   try {
     lock.pragma('locking_mode = EXCLUSIVE');
@@ -35,6 +41,7 @@ export function lockDataDir(dir: string): DataDirLock {
     }
     throw new DataDirLockedError(dir, holder);
   }
+  ensurePrivateFile(pidFile);
   writeFileSync(pidFile, `${process.pid}\n`);
   return {
     release() {

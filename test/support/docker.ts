@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
 
 export const TINY_IMAGE = 'shiva/tiny:latest';
-export const NOTEBOOK_IMAGE = 'shiva/notebook:latest';
+/** SHIVA_TEST_NOTEBOOK_IMAGE tests a notebook image built under another tag (a branch's, say). */
+export const NOTEBOOK_IMAGE = process.env.SHIVA_TEST_NOTEBOOK_IMAGE || 'shiva/notebook:latest';
 
 let answer: string | null | undefined;
 

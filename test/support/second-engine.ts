@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { removeHostFirewall } from '../../src/runtime/docker/host-firewall.js';
 import { freePort } from './hub.js';
 import { waitFor } from './wait.js';
 
@@ -23,6 +24,11 @@ export interface SecondEngine {
   tls: { url: string; ca: string; cert: string; key: string; otherCa: string } | null;
   /** The bridge's address: where its published ports are reached. */
   address: string;
+  /**
+   * The interface name its sandbox network's bridge must take (a machine's `bridge` key): this
+   * host's first engine has the default one already.
+   */
+  sandboxBridge: string;
   docker: Docker;
   /** SIGKILL: the engine stops answering at once, its containers keep running. */
   kill(): Promise<void>;
@@ -50,7 +56,9 @@ export async function startSecondEngine(images: readonly string[], options: { tl
   const socket = path.join(dir, 'docker.sock');
   const pidFile = path.join(dir, 'docker.pid');
   const dataRoot = path.join(dir, 'data');
-  const bridge = `shivae2${randomBytes(3).toString('hex')}`;
+  const suffix = randomBytes(3).toString('hex');
+  const bridge = `shivae2${suffix}`;
+  const sandboxBridge = `shivae2s${suffix}`;
   const address = freeSubnetAddress();
   execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
   execFileSync('ip', ['addr', 'add', `${address}/24`, 'dev', bridge]);
@@ -105,7 +113,7 @@ export async function startSecondEngine(images: readonly string[], options: { tl
     }
   } catch (err) {
     await stopChild('SIGKILL');
-    cleanUp(dir, bridge);
+    await cleanUp(dir, bridge, sandboxBridge);
     throw err;
   }
 
@@ -113,6 +121,7 @@ export async function startSecondEngine(images: readonly string[], options: { tl
     url: `unix://${socket}`,
     tls: tls && { url: tls.url, ca: tls.ca, cert: tls.cert, key: tls.key, otherCa: tls.otherCa },
     address,
+    sandboxBridge,
     docker,
     kill: () => stopChild('SIGKILL'),
     start: launch,
@@ -121,7 +130,7 @@ export async function startSecondEngine(images: readonly string[], options: { tl
       const containers = await docker.listContainers({ all: true }).catch(() => []);
       await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
       await stopChild('SIGTERM');
-      cleanUp(dir, bridge);
+      await cleanUp(dir, bridge, sandboxBridge);
     },
   };
 }
@@ -176,8 +185,18 @@ function freeSubnetAddress(): string {
   throw new Error('no free 172.31.N.0/24 subnet for the second engine');
 }
 
-/** The engine bind-mounts its data root onto itself; unmount what it left, deepest first, then delete. */
-function cleanUp(dir: string, bridge: string): void {
+/**
+ * The engine bind-mounts its data root onto itself; unmount what it left, deepest first, then
+ * delete. A stopped engine leaves its networks' bridges, and the hub's firewall jump to the
+ * sandbox bridge stays in INPUT: remove both.
+ */
+async function cleanUp(dir: string, bridge: string, sandboxBridge: string): Promise<void> {
+  await removeHostFirewall(sandboxBridge).catch(() => undefined);
+  try {
+    execFileSync('ip', ['link', 'del', sandboxBridge], { stdio: 'pipe' });
+  } catch {
+    // Never made.
+  }
   const mounts = readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[1] ?? '')

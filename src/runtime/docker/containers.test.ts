@@ -24,6 +24,8 @@ const spec: ContainerSpec = {
   user: '1000:1000',
 };
 
+const NETWORK = 'shiva-sandboxes';
+
 function frame(stream: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);
   const header = Buffer.alloc(8);
@@ -34,19 +36,23 @@ function frame(stream: 1 | 2, text: string): Buffer {
 
 describe('createOptions', () => {
   it('publishes the port on the given address with a port the engine picks', () => {
-    const body = createOptions(spec);
+    const body = createOptions(spec, NETWORK);
     expect(body.ExposedPorts).toEqual({ '8888/tcp': {} });
     expect(body.HostConfig?.PortBindings).toEqual({ '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
   });
 
+  it('puts the sandbox on the sandbox network, never on the engine\'s default bridge', () => {
+    expect(createOptions(spec, NETWORK).HostConfig?.NetworkMode).toBe('shiva-sandboxes');
+  });
+
   it('carries the name, image, env, labels and user', () => {
-    const body = createOptions(spec);
+    const body = createOptions(spec, NETWORK);
     expect(body).toMatchObject({ name: spec.name, Image: spec.image, Labels: spec.labels, User: '1000:1000' });
     expect(body.Env).toEqual(['JUPYTER_TOKEN=t0k', 'SHIVA_BASE_URL=/user/alice/main/']);
   });
 
   it('limits CPU, memory without extra swap, and processes', () => {
-    expect(createOptions(spec).HostConfig).toMatchObject({
+    expect(createOptions(spec, NETWORK).HostConfig).toMatchObject({
       NanoCpus: 1_500_000_000,
       Memory: 2 * 1024 ** 3,
       MemorySwap: 2 * 1024 ** 3,
@@ -55,7 +61,7 @@ describe('createOptions', () => {
   });
 
   it('hardens the container: no capabilities, no new privileges, not privileged, no restarts, bounded logs', () => {
-    expect(createOptions(spec).HostConfig).toMatchObject({
+    expect(createOptions(spec, NETWORK).HostConfig).toMatchObject({
       Binds: ['/srv/shiva/homes/alice:/home/shiva:rw'],
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
@@ -195,13 +201,13 @@ describe('demuxLogs', () => {
 
 describe('GPU assignment', () => {
   it('asks the nvidia driver for exactly the given ids', () => {
-    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: ['GPU-aaa', 'GPU-bbb'] } });
+    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: ['GPU-aaa', 'GPU-bbb'] } }, NETWORK);
     expect(body.HostConfig?.DeviceRequests).toEqual([{ Driver: 'nvidia', DeviceIDs: ['GPU-aaa', 'GPU-bbb'], Capabilities: [['gpu']] }]);
     expect(body.HostConfig?.Devices).toBeUndefined();
   });
 
   it('names CDI devices for the cdi driver', () => {
-    const body = createOptions({ ...spec, gpus: { mode: 'cdi', devices: ['nvidia.com/gpu=GPU-aaa'] } });
+    const body = createOptions({ ...spec, gpus: { mode: 'cdi', devices: ['nvidia.com/gpu=GPU-aaa'] } }, NETWORK);
     expect(body.HostConfig?.DeviceRequests).toEqual([{ Driver: 'cdi', DeviceIDs: ['nvidia.com/gpu=GPU-aaa'] }]);
   });
 
@@ -216,7 +222,7 @@ describe('GPU assignment', () => {
         ],
         readOnlyMounts: ['/usr/lib/x86_64-linux-gnu/libcuda.so.1'],
       },
-    });
+    }, NETWORK);
     expect(body.HostConfig?.Devices).toEqual([
       { PathOnHost: '/dev/nvidia3', PathInContainer: '/dev/nvidia3', CgroupPermissions: 'rwm' },
       { PathOnHost: '/dev/nvidiactl', PathInContainer: '/dev/nvidiactl', CgroupPermissions: 'rwm' },
@@ -227,7 +233,7 @@ describe('GPU assignment', () => {
   });
 
   it('asks for nothing when no GPU was given', () => {
-    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: [] } });
+    const body = createOptions({ ...spec, gpus: { mode: 'deviceRequests', ids: [] } }, NETWORK);
     expect(body.HostConfig?.DeviceRequests).toBeUndefined();
     expect(body.HostConfig?.Devices).toBeUndefined();
   });

@@ -42,8 +42,8 @@ export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonl
   }
 }
 
-/** The body of `POST /containers/create` for a sandbox. */
-export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+/** The body of `POST /containers/create` for a sandbox, on the Docker network named `network`. */
+export function createOptions(spec: ContainerSpec, network: string): Docker.ContainerCreateOptions {
   const port = `${spec.port}/tcp`;
   return {
     name: spec.name,
@@ -57,6 +57,8 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     HostConfig: {
       // An empty HostPort lets the engine pick a free port atomically; choosing one here would race.
       PortBindings: { [port]: [{ HostIp: spec.publishAddress, HostPort: '' }] },
+      // Never Docker's default bridge, where every container reaches every other (sandbox-network.ts).
+      NetworkMode: network,
       NanoCpus: Math.round(spec.cpus * 1e9),
       // Equal limits mean no swap beyond the memory limit: a sandbox over its limit is killed
       // rather than slowing the whole machine down by swapping.

@@ -18,6 +18,7 @@ import type {
 import { LABELS, RuntimeError } from '../types.js';
 import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineSsh, type EngineTls } from './engine-url.js';
+import { DEFAULT_SANDBOX_NETWORK, networkCreateOptions, unsuitableBecause, type InspectedNetwork, type SandboxNetwork } from './sandbox-network.js';
 import { statsFromEngine, type EngineStats } from './stats.js';
 import {
   classifyEngineError,
@@ -45,6 +46,8 @@ export interface DockerRuntimeOptions {
   docker?: Docker;
   /** How messages name the engine when `docker` is given. */
   address?: string;
+  /** The network sandboxes run on (see sandbox-network.ts); default shiva-sandboxes on a bridge of that name. */
+  sandboxNetwork?: SandboxNetwork;
 }
 
 type Call<T> = (signal: AbortSignal) => Promise<T>;
@@ -57,9 +60,13 @@ export class DockerRuntime implements Runtime {
   private readonly timeoutMs: number;
   /** The engine's socket on this host, never to be mounted into a sandbox. */
   private readonly engineSockets: string[];
+  readonly sandboxNetwork: SandboxNetwork;
+  /** The network check under way, shared by concurrent launches so that only one creates it. */
+  private networkReady: Promise<void> | null = null;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+    this.sandboxNetwork = options.sandboxNetwork ?? DEFAULT_SANDBOX_NETWORK;
     if (options.docker) {
       this.docker = options.docker;
       this.address = options.address ?? 'the injected engine';
@@ -168,12 +175,53 @@ export class DockerRuntime implements Runtime {
     reporter.flush();
   }
 
+  /**
+   * Makes the sandbox network when the engine lacks it and checks it when it has it; throws
+   * RuntimeError('failed') naming the network when one of that name is unfit (see
+   * unsuitableBecause). Checked before every create: `docker network prune` removes it whenever
+   * no sandbox runs, and an inspect costs a millisecond.
+   */
+  ensureSandboxNetwork(): Promise<void> {
+    this.networkReady ??= this.checkSandboxNetwork().finally(() => (this.networkReady = null));
+    return this.networkReady;
+  }
+
+  private async checkSandboxNetwork(): Promise<void> {
+    const { name } = this.sandboxNetwork;
+    const inspect = async (): Promise<InspectedNetwork | null> => {
+      try {
+        return (await this.call(`inspect the network ${name}`, () => this.docker.getNetwork(name).inspect(), {
+          subject: name,
+        })) as InspectedNetwork;
+      } catch (err) {
+        if (err instanceof RuntimeError && err.kind === 'not_found') return null;
+        throw err;
+      }
+    };
+    let found = await inspect();
+    if (!found) {
+      try {
+        await this.call(`create the network ${name}`, (abortSignal) => this.docker.createNetwork({ ...networkCreateOptions(this.sandboxNetwork), abortSignal }), {});
+      } catch (err) {
+        // Another hub on this engine made it in the meantime: theirs is as good as ours.
+        found = await inspect();
+        if (!found) throw err;
+      }
+      found ??= await inspect();
+    }
+    const unfit = found ? unsuitableBecause(found, this.sandboxNetwork) : 'it vanished as it was made';
+    if (unfit) {
+      throw new RuntimeError('failed', `the network ${name} on ${this.address} cannot carry sandboxes: ${unfit}; remove it (docker network rm ${name}) or set sandboxes.network to another name`);
+    }
+  }
+
   async create(spec: ContainerSpec): Promise<string> {
     assertNoEngineSocket(spec, this.engineSockets);
+    await this.ensureSandboxNetwork();
     try {
       const container = await this.call(
         `create ${spec.name}`,
-        (abortSignal) => this.docker.createContainer({ ...createOptions(spec), abortSignal }),
+        (abortSignal) => this.docker.createContainer({ ...createOptions(spec, this.sandboxNetwork.name), abortSignal }),
         { notFound: 'image_not_found', subject: spec.image },
       );
       return container.id;
