@@ -5,12 +5,14 @@
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
-import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
+import { Authenticator, readCookie, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
+import { SANDBOX_COOKIE, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
+import { sandboxOrigins, type SandboxOrigins } from './proxy/origins.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
@@ -25,7 +27,7 @@ import { LiveSandboxStats } from './sandboxes/live-stats.js';
 import type { Logger } from './sandboxes/types.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
-import { deploymentId } from './store/meta.js';
+import { deploymentId, sandboxCookieKey } from './store/meta.js';
 import { AuditRepository } from './store/audit.js';
 import { SandboxRepository } from './store/sandboxes.js';
 import { SessionRepository } from './store/sessions.js';
@@ -50,6 +52,10 @@ export interface HubOptions {
 export interface Hub {
   config: Readonly<Config>;
   publicUrl: string;
+  /** Where browsers reach each sandbox: its own origin, or the hub's in path-only mode. */
+  origins: SandboxOrigins;
+  /** The one-time codes and cookies that sign a browser in to a sandbox origin. */
+  sandboxSignIn: SandboxSignIn;
   deploymentId: string;
   db: Db;
   users: UserRepository;
@@ -125,6 +131,14 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
     const depId = await deploymentId(db);
     const url = publicUrl(config);
+    const origins = sandboxOrigins(url, config.hub.sandboxDomain);
+    if (origins.mode === 'path-only') {
+      log.warn(
+        { publicUrl: url },
+        "hub.sandboxDomain is not set and the public URL is not on loopback: sandboxes share the hub's origin, so a page a user puts in their sandbox can act for whoever opens it (see docs/security.md)",
+      );
+    }
+    const sandboxSignIn = new SandboxSignIn(await sandboxCookieKey(db));
     const oidcSettings = config.auth.oidc;
     const oidc = oidcSettings
       ? new OidcSignIn({
@@ -143,7 +157,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       activity,
       deploymentId: depId,
-      publicUrl: url,
+      origins,
       log,
     };
     const sandboxes = new SandboxService(deps);
@@ -164,7 +178,23 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       },
       activity,
       describe: (user, name) => lastKnown.get(user, name),
+      authenticateSandbox: (req, label): Identity | null | Promise<Identity | null> => {
+        // A sandbox origin knows bearer tokens and its own cookie only, never the hub's session.
+        if (req.headers.authorization?.startsWith('Bearer ')) {
+          const hit = auth.cached(req);
+          return hit !== undefined ? hit : auth.fromRequest(req);
+        }
+        const value = readCookie(req.headers.cookie, SANDBOX_COOKIE);
+        const sessionId = value === null ? null : sandboxSignIn.sessionOf(label, value);
+        if (sessionId === null) return null;
+        return auth.cachedSessionId(sessionId) ?? auth.fromSessionId(sessionId);
+      },
+      origins,
+      authorizeUrl: `${url}/api/sandboxes/authorize`,
+      signIn: sandboxSignIn,
+      adminAccess: config.sandboxes.adminAccess,
       sessionCookieName: SESSION_COOKIE,
+      sandboxCookieName: SANDBOX_COOKIE,
       loginPath: '/login',
       log,
       metrics: metrics.proxy,
@@ -218,6 +248,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     return {
       config,
       publicUrl: url,
+      origins,
+      sandboxSignIn,
       deploymentId: depId,
       db,
       users,

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createProxy } from '../../src/proxy/proxy.js';
 import { RouteTable } from '../../src/proxy/route-table.js';
 import type { ProxyIdentity } from '../../src/proxy/types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 const upstreamPort = Number(process.env.UPSTREAM_PORT);
 const token = process.env.BENCH_TOKEN ?? '';
@@ -16,7 +17,7 @@ if (!Number.isInteger(upstreamPort) || upstreamPort <= 0 || token === '') {
 
 const routes = new RouteTable();
 routes.set({ sandboxId: 'bench-main', user: 'bench', name: 'main', target: { host: '127.0.0.1', port: upstreamPort }, token: 'sandbox-token' });
-const identity: ProxyIdentity = { userId: 1, username: 'bench', admin: false };
+const identity: ProxyIdentity = { userId: 1, username: 'bench', admin: false, via: 'token', credentialId: null };
 const expected = `Bearer ${token}`;
 const quiet = (): void => {};
 const proxy = createProxy({
@@ -25,6 +26,7 @@ const proxy = createProxy({
   activity: { touch: quiet },
   describe: () => undefined,
   sessionCookieName: 'shiva_session',
+  ...sandboxDoorDeps(),
   loginPath: '/login',
   log: {
     info: quiet,

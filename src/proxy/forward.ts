@@ -7,7 +7,7 @@
  * during the answer cuts the client's answer short so that it is not taken as complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { downstreamResponseHeaders, hasRequestBody, upstreamRequestHeaders } from './headers.js';
+import { downstreamResponseHeaders, hasRequestBody, sandboxCredential, upstreamRequestHeaders } from './headers.js';
 import { classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { ConnectionUser, ConnectionWaiter, SandboxPool, UpstreamConnection } from './pool.js';
 import type { Refusal } from './respond.js';
@@ -33,9 +33,21 @@ const DRAIN_MAX_BYTES = 256 * 1024;
 /** Thrown for a header value that would break the request head (a CR or LF in it). */
 class UnsafeHeaderError extends Error {}
 
+/** How an admitted request is passed on. */
+export interface Passage {
+  /** Authenticated by a cookie: the sandbox must apply its own XSRF checks (see sandboxCredential). */
+  byCookie: boolean;
+  /**
+   * Answer with `Content-Security-Policy: sandbox` added (CSP Level 3 §6.3.2), for the path form
+   * on the hub's own origin: a page the sandbox serves there renders as an opaque origin, with
+   * no script, so it cannot act for whoever opens it on the hub.
+   */
+  sandboxCsp: boolean;
+}
+
 /** The request line and headers as sent to the sandbox. */
-function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cookieName: string): string {
-  const headers = upstreamRequestHeaders(req, 'token ' + route.token, cookieName, false);
+function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cookieName: string, byCookie: boolean): string {
+  const headers = upstreamRequestHeaders(req, sandboxCredential(route.token, byCookie), cookieName, false);
   let head = `${req.method ?? 'GET'} ${url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) {
     const value = headers[i + 1] as string;
@@ -48,16 +60,16 @@ function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, cooki
 }
 
 /** Forwards `req` to the route's sandbox and streams the answer to `res`. */
-export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute): void {
+export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute, passage: Passage): void {
   let head: string;
   try {
-    head = requestHead(req, url, route, ctx.cookieName);
+    head = requestHead(req, url, route, ctx.cookieName, passage.byCookie);
   } catch (err) {
     if (!(err instanceof UnsafeHeaderError)) throw err;
     ctx.reply(req, res, { code: 'BAD_REQUEST', message: 'A header of the request cannot be forwarded.' });
     return;
   }
-  new Exchange(ctx, req, res, route, head).start(false);
+  new Exchange(ctx, req, res, route, head, passage.sandboxCsp).start(false);
 }
 
 class Exchange implements ConnectionUser, ConnectionWaiter {
@@ -69,6 +81,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   readonly #hasBody: boolean;
   readonly #chunked: boolean;
   readonly #noBody: boolean;
+  readonly #sandboxCsp: boolean;
   #conn: UpstreamConnection | null = null;
   /** The request body has been written up in full. */
   #sent = false;
@@ -87,7 +100,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
    */
   #upstreamPaused = false;
 
-  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string) {
+  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string, sandboxCsp: boolean) {
     this.#ctx = ctx;
     this.#req = req;
     this.#res = res;
@@ -96,6 +109,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     this.#hasBody = hasRequestBody(req);
     this.#chunked = this.#hasBody && req.headers['transfer-encoding'] !== undefined;
     this.#noBody = req.method === 'HEAD';
+    this.#sandboxCsp = sandboxCsp;
     res.once('close', () => this.#onClientClose());
   }
 
@@ -156,6 +170,8 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     if (this.#draining !== null) return;
     const res = this.#res;
     const { headers, sized } = downstreamResponseHeaders(head.rawHeaders, this.#ctx.cookieName);
+    // A second policy only narrows what the sandbox's own allows (CSP Level 3 §8.1).
+    if (this.#sandboxCsp) headers.push('content-security-policy', 'sandbox');
     try {
       res.writeHead(head.status, head.reason, headers);
     } catch {

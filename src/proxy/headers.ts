@@ -80,14 +80,31 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 }
 
 /**
+ * How the proxy proves itself to a sandbox: `[header name, value]`. A request authenticated by a
+ * bearer token gets `Authorization: token <secret>`, which Jupyter takes as token-authenticated
+ * (exempt from its XSRF check: a bearer token is not sent by browsers on their own). One
+ * authenticated by a cookie gets `X-Shiva-Sandbox-Secret: <secret>`, which the bundled images
+ * accept without marking the request token-authenticated, so Jupyter's own XSRF and Origin
+ * checks still apply to what a browser sends.
+ */
+export function sandboxCredential(secret: string, byCookie: boolean): readonly [string, string] {
+  return byCookie ? [SANDBOX_SECRET_HEADER, secret] : ['authorization', `token ${secret}`];
+}
+
+/** The header carrying the sandbox secret for cookie-authenticated requests. */
+export const SANDBOX_SECRET_HEADER = 'x-shiva-sandbox-secret';
+/** Request headers of this prefix are the proxy's own: any a client sends is dropped. */
+const OWN_HEADER_PREFIX = 'x-shiva-';
+
+/**
  * The headers to send to the sandbox, as a flat `[name, value, …]` list for `http.request`.
  * Keeps the browser's Host (Jupyter compares it with Origin), appends the client to
  * X-Forwarded-For, keeps X-Forwarded-Proto/Host/Port set by a proxy in front or sets them, and
- * replaces any credentials with the sandbox's own token.
+ * replaces any credentials with the sandbox's own secret (see sandboxCredential).
  */
 export function upstreamRequestHeaders(
   req: IncomingMessage,
-  authorization: string,
+  credential: readonly [string, string],
   cookieName: string,
   upgrade: boolean,
 ): string[] {
@@ -100,7 +117,7 @@ export function upstreamRequestHeaders(
   let forwardedPort: string | undefined;
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || droppedRequestHeaders.has(name)) continue;
+    if (value === undefined || droppedRequestHeaders.has(name) || name.startsWith(OWN_HEADER_PREFIX)) continue;
     if (typeof value !== 'string') {
       // Only set-cookie is ever an array here; it makes no sense in a request but is harmless.
       for (const item of value) out.push(name, item);
@@ -140,8 +157,8 @@ export function upstreamRequestHeaders(
     forwardedHost ?? headers.host ?? '',
     'x-forwarded-port',
     forwardedPort ?? hostPort(headers.host, encrypted),
-    'authorization',
-    authorization,
+    credential[0],
+    credential[1],
   );
   if (upgrade) {
     out.push('connection', 'Upgrade', 'upgrade', headers.upgrade ?? 'websocket');

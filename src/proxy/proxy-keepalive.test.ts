@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 // Sequences of answers on one kept-alive sandbox connection, as a Jupyter server (Tornado)
 // sends them: pages larger than one socket read, written in several pieces, with the exact
 // header set it uses. Every answer must arrive whole, and none may hang the next one.
 
-const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false };
+const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: null };
 const auth = { authorization: 'Bearer t' };
 /** A request that has not finished by then is taken as hung. */
 const HANG_MS = 3_000;
@@ -151,6 +152,7 @@ describe('proxy (kept-alive sandbox connections)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: 'shiva_session',
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });

@@ -5,11 +5,12 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 const COOKIE = 'shiva_session';
 const identities: Record<string, ProxyIdentity> = {
-  'alice-token': { userId: 1, username: 'alice', admin: false },
-  'bob-token': { userId: 2, username: 'bob', admin: false },
+  'alice-token': { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: null },
+  'bob-token': { userId: 2, username: 'bob', admin: false, via: 'token', credentialId: null },
 };
 
 function authenticate(req: IncomingMessage): ProxyIdentity | null {
@@ -92,6 +93,7 @@ describe('proxy (WebSocket)', () => {
       activity: { touch: (id) => touched.push(id) },
       describe: () => ({ state: 'stopped' }),
       sessionCookieName: COOKIE,
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });
@@ -201,6 +203,7 @@ describe('proxy (WebSocket)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: COOKIE,
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });

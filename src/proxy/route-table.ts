@@ -4,12 +4,15 @@
  * lookups allocate nothing and the parser scans the string once.
  */
 import { isValidName } from '../contract/names.js';
+import { sandboxLabel } from '../contract/sandbox-host.js';
 import type { ProxyRoute } from './types.js';
 
 export class RouteTable {
   /** user → name → route: two map lookups, no key string built per request. */
   readonly #byUser = new Map<string, Map<string, ProxyRoute>>();
   readonly #bySandboxId = new Map<string, ProxyRoute>();
+  /** DNS label (contract/sandbox-host.ts) → route, for requests on a sandbox's own origin. */
+  readonly #byLabel = new Map<string, ProxyRoute>();
   #size = 0;
 
   /** Adds the route, or replaces the one at the same `user/name`. */
@@ -33,6 +36,7 @@ export class RouteTable {
     const entry: ProxyRoute = Object.freeze({ ...route, target: Object.freeze({ ...route.target }) });
     names.set(route.name, entry);
     this.#bySandboxId.set(route.sandboxId, entry);
+    this.#byLabel.set(sandboxLabel(route.user, route.name), entry);
   }
 
   /** Removes the route at `user/name`; true if there was one. */
@@ -43,12 +47,18 @@ export class RouteTable {
     names.delete(name);
     if (names.size === 0) this.#byUser.delete(user);
     if (this.#bySandboxId.get(route.sandboxId) === route) this.#bySandboxId.delete(route.sandboxId);
+    this.#byLabel.delete(sandboxLabel(user, name));
     this.#size--;
     return true;
   }
 
   get(user: string, name: string): ProxyRoute | undefined {
     return this.#byUser.get(user)?.get(name);
+  }
+
+  /** The route of the sandbox served at `<label>.<sandbox domain>`. */
+  byLabel(label: string): ProxyRoute | undefined {
+    return this.#byLabel.get(label);
   }
 
   bySandboxId(sandboxId: string): ProxyRoute | undefined {
@@ -68,6 +78,7 @@ export class RouteTable {
   clear(): void {
     this.#byUser.clear();
     this.#bySandboxId.clear();
+    this.#byLabel.clear();
     this.#size = 0;
   }
 }

@@ -8,7 +8,7 @@ import http, { type IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { downstreamResponseHeaders, sandboxCredential, upstreamRequestHeaders } from './headers.js';
 import { classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { SandboxPool } from './pool.js';
 import { refuseUpgrade, responseHead } from './respond.js';
@@ -38,6 +38,7 @@ export function forwardUpgrade(
   head: Buffer,
   url: string,
   route: ProxyRoute,
+  byCookie: boolean,
 ): void {
   const { pool, cookieName, metrics, open } = ctx;
   const sandboxId = route.sandboxId;
@@ -49,7 +50,7 @@ export function forwardUpgrade(
       port,
       method: req.method,
       path: url,
-      headers: upstreamRequestHeaders(req, 'token ' + route.token, cookieName, true),
+      headers: upstreamRequestHeaders(req, sandboxCredential(route.token, byCookie), cookieName, true),
       setHost: false,
       createConnection: () => pool.openSocket(host, port),
     });
