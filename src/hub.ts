@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
-import { Authenticator, readCookie, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
-import { SANDBOX_COOKIE, SandboxSignIn } from './auth/sandbox-sign-in.js';
+import { Authenticator, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
+import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
@@ -184,10 +184,11 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           const hit = auth.cached(req);
           return hit !== undefined ? hit : auth.fromRequest(req);
         }
-        const value = readCookie(req.headers.cookie, SANDBOX_COOKIE);
-        const sessionId = value === null ? null : sandboxSignIn.sessionOf(label, value);
-        if (sessionId === null) return null;
-        return auth.cachedSessionId(sessionId) ?? auth.fromSessionId(sessionId);
+        for (const value of sandboxCookieValues(req.headers.cookie)) {
+          const sessionId = sandboxSignIn.sessionOf(label, value);
+          if (sessionId !== null) return auth.cachedSessionId(sessionId) ?? auth.fromSessionId(sessionId);
+        }
+        return null;
       },
       origins,
       authorizeUrl: `${url}/api/sandboxes/authorize`,

@@ -175,11 +175,11 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
 
     // A notebook whose kernel talks through the proxied WebSocket; made by the page itself, as
     // Jupyter's own pages do, with the _xsrf token of the sandbox origin.
-    const created = await jupyter!.evaluate(async () => {
-      const xsrf = /(?:^|; )_xsrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
-      const res = await fetch('/user/alice/main/api/contents', { method: 'POST', headers: { 'X-XSRFToken': decodeURIComponent(xsrf), 'content-type': 'application/json' }, body: JSON.stringify({ type: 'notebook' }) });
-      return { status: res.status, path: ((await res.json()) as { path: string }).path };
-    });
+    const created = await jupyter!.evaluate<{ status: number; path: string }>(`(async () => {
+      const xsrf = (/(?:^|; )_xsrf=([^;]*)/.exec(document.cookie) || [])[1] || '';
+      const res = await fetch('/user/alice/main/api/contents', { method: 'POST', headers: { 'X-XSRFToken': decodeURIComponent(xsrf), 'content-type': 'application/json' }, body: '{"type":"notebook"}' });
+      return { status: res.status, path: (await res.json()).path };
+    })()`);
     expect(created.status).toBe(201);
     const notebook = created.path;
     await jupyter!.goto(`${sandboxOrigin}/user/alice/main/notebooks/${notebook}`);

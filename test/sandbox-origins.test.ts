@@ -112,6 +112,13 @@ describeDocker('sandbox origins and the sign-in handshake', [NOTEBOOK_IMAGE], ()
     expect(await bobAsksForAlice.text()).toContain('not yours');
   });
 
+  it("still opens a sandbox when another sandbox's cookie for a parent domain comes first (cookie tossing)", async () => {
+    const own = await sandboxCookie(t, await hubSession(t, 'alice'), ALICE, '/user/alice/lab/');
+    const tossed = await sandboxCookie(t, await hubSession(t, 'bob'), BOB, '/user/bob/lab/');
+    const res = await hostRequest(t, `${ALICE}.localhost`, '/user/alice/lab/api/contents', { headers: { cookie: `${tossed}; ${own}` } });
+    expect(res.status).toBe(200);
+  });
+
   it("refuses an admin the owner's sandbox while sandboxes.adminAccess is off, by cookie and by token", async () => {
     const denied = await fetch(`${t.url}/api/sandboxes/authorize?host=${ALICE}`, { redirect: 'manual', headers: { cookie: await hubSession(t, 'admin', 'admin-password-for-tests') } });
     expect(denied.status).toBe(403);

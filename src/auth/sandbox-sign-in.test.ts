@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CODE_LIFETIME_MS, SandboxSignIn } from './sandbox-sign-in.js';
+import { CODE_LIFETIME_MS, sandboxCookieValues, SandboxSignIn } from './sandbox-sign-in.js';
 
 const grant = { label: 'main--alice', userId: 2, sessionId: 'session-a', next: '/user/alice/main/tree' };
 
@@ -48,5 +48,11 @@ describe('sandbox sign-in codes and cookies', () => {
     for (const forged of ['', '.', 'session-a', 'session-a.', `session-b.${mac}`, `.${mac}`, `session-a.${mac.slice(1)}`, `session-a.${mac}x`]) {
       expect(signIn.sessionOf('main--alice', forged)).toBeNull();
     }
+  });
+
+  it('reads every shiva_sandbox value of a Cookie header, so a tossed one cannot hide the real one', () => {
+    expect(sandboxCookieValues('a=1; shiva_sandbox=tossed; b=2;shiva_sandbox=real')).toEqual(['tossed', 'real']);
+    expect(sandboxCookieValues('my_shiva_sandbox=x; shiva_sandbox_2=y')).toEqual([]);
+    expect(sandboxCookieValues(undefined)).toEqual([]);
   });
 });

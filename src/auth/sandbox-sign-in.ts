@@ -19,6 +19,21 @@ export const CODE_LIFETIME_MS = 60_000;
 /** The callback path on every sandbox origin; outside Jupyter's `/user/…` base URL. */
 export const CALLBACK_PATH = '/_shiva/callback';
 
+/**
+ * Every `shiva_sandbox` value in a Cookie header, in order. A page on a sibling host may have
+ * set one for a parent domain (cookie tossing); the browser then sends both, so each is tried
+ * rather than only the first.
+ */
+export function sandboxCookieValues(header: string | undefined): string[] {
+  if (header === undefined || header.indexOf(SANDBOX_COOKIE) === -1) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq).trim() === SANDBOX_COOKIE) values.push(pair.slice(eq + 1).trim());
+  }
+  return values;
+}
+
 /** What a code stands for. */
 export interface SandboxGrant {
   /** The sandbox's DNS label (contract/sandbox-host.ts): where the code may be redeemed. */
