@@ -170,7 +170,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     // Open goes to the sandbox's own origin, which signs the browser in through the hub.
     const sandboxOrigin = `http://main--alice.localhost:${new URL(t.url).port}`;
     const [jupyter] = await Promise.all([context.waitForEvent('page'), progress.getByRole('link', { name: 'Open', exact: true }).click()]);
-    await jupyter!.waitForURL(`${sandboxOrigin}/user/alice/main/tree`);
+    await jupyter!.waitForURL((url) => url.origin === sandboxOrigin && url.pathname === '/user/alice/main/tree');
     await jupyter!.getByText('Files', { exact: true }).first().waitFor();
 
     // A notebook whose kernel talks through the proxied WebSocket; made by the page itself, as
