@@ -16,8 +16,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export const SANDBOX_COOKIE = 'shiva_sandbox';
 /** How long a code may wait to be redeemed. */
 export const CODE_LIFETIME_MS = 60_000;
-/** The callback path on every sandbox origin; outside Jupyter's `/user/…` base URL. */
-export const CALLBACK_PATH = '/_shiva/callback';
 
 /**
  * Every `shiva_sandbox` value in a Cookie header, in order. A page on a sibling host may have
