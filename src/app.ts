@@ -1,7 +1,8 @@
 /**
  * buildApp(hub): the hub's HTTP surface without listening. `/user/…` requests and upgrades, and
- * everything on a sandbox's own host (proxy/origins.ts), go straight from Node's server to the proxy (no framework work on that hot path); everything
- * else is the API, served by Fastify. Tests call `app.inject()` or listen on port 0.
+ * everything on a sandbox's own host (proxy/origins.ts), go straight from Node's server to the
+ * proxy (no framework work on that hot path); everything else is the API, served by Fastify.
+ * Tests call `app.inject()` or listen on port 0.
  */
 import http from 'node:http';
 import cookie from '@fastify/cookie';
