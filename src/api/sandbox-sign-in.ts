@@ -5,7 +5,7 @@
  * session and the owner (or an admin, where `sandboxes.adminAccess` allows it, audited and shown
  * in the owner's events), then sends it to `<sandbox origin>/_shiva/callback?code=…`.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorCodes, isShivaError, ShivaError } from '../contract/errors.js';
 import { parseDirectLabel } from '../contract/sandbox-host.js';
@@ -59,7 +59,7 @@ export async function sandboxSignInRoutes(app: App, { hub }: RouteOptions): Prom
     },
     async (request, reply) => {
       try {
-        return await authorize(hub, request as FastifyRequest<{ Querystring: { host: string; next?: string } }>, reply);
+        return await authorize(hub, request, reply, request.query);
       } catch (err) {
         if (isShivaError(err)) return refuse(request, reply, err);
         throw err;
@@ -68,14 +68,14 @@ export async function sandboxSignInRoutes(app: App, { hub }: RouteOptions): Prom
   );
 }
 
-async function authorize(hub: Hub, request: FastifyRequest<{ Querystring: { host: string; next?: string } }>, reply: FastifyReply): Promise<FastifyReply> {
+async function authorize(hub: Hub, request: FastifyRequest, reply: FastifyReply, query: Static<typeof AuthorizeQuery>): Promise<FastifyReply> {
   if (hub.origins.mode === 'path-only') throw new ShivaError('NOT_FOUND', 'This hub serves sandboxes on its own origin; there is nothing to sign in to.');
   const identity = request.identity;
   // Only a browser's sign-in can be carried over: a token is sent by its holder, not by a browser.
   if (identity?.via !== 'session' || !identity.credentialId) {
     return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(request.url)}`, 302);
   }
-  const { host: label, next } = request.query;
+  const { host: label, next } = query;
   const sandbox = await sandboxOfLabel(hub, label);
   if (!sandbox) throw new ShivaError('SANDBOX_NOT_FOUND', errorCodes.SANDBOX_NOT_FOUND.message);
   const target = `${sandbox.user}/${sandbox.name}`;
