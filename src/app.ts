@@ -1,7 +1,8 @@
 /**
- * buildApp(hub): the hub's HTTP surface without listening. `/user/…` requests and upgrades go
- * straight from Node's server to the proxy (no framework work on that hot path); everything
- * else is the API, served by Fastify. Tests call `app.inject()` or listen on port 0.
+ * buildApp(hub): the hub's HTTP surface without listening. `/user/…` requests and upgrades, and
+ * everything on a sandbox's own host (proxy/origins.ts), go straight from Node's server to the
+ * proxy (no framework work on that hot path); everything else is the API, served by Fastify.
+ * Tests call `app.inject()` or listen on port 0.
  */
 import http from 'node:http';
 import cookie from '@fastify/cookie';
@@ -19,6 +20,7 @@ import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
 import { metricsPlugin } from './api/metrics.js';
 import { sandboxRoutes } from './api/sandboxes.js';
+import { sandboxSignInRoutes } from './api/sandbox-sign-in.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
@@ -42,18 +44,21 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   const bodyIdleMs = hub.config.hub.requestBodyIdleSeconds * 1000;
   const headersTimeoutMs = hub.config.hub.requestHeadersTimeoutSeconds * 1000;
   const serverFactory: FastifyServerFactory = (handler) => {
+    // A sandbox's own host is all the proxy's; on the hub's host only `/user/…` is.
+    const toProxy = (req: http.IncomingMessage): boolean =>
+      req.url?.startsWith('/user/') === true || hub.origins.labelOf(req.headers.host) !== null;
     const server = http.createServer(
       // Node checks for slow heads on this interval (30 s by default): a quarter of the limit
       // keeps a short limit close to what was configured.
       { connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)) },
       (req, res) => {
         watchRequestBody(req, res, bodyIdleMs, hub.log);
-        if (req.url?.startsWith('/user/')) hub.proxy.handleRequest(req, res);
+        if (toProxy(req)) hub.proxy.handleRequest(req, res);
         else handler(req, res);
       },
     );
     server.on('upgrade', (req, socket, head) => {
-      if (req.url?.startsWith('/user/')) hub.proxy.handleUpgrade(req, socket, head);
+      if (toProxy(req)) hub.proxy.handleUpgrade(req, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
     // Jupyter's kernels keep connections open for long; only idle sockets and bodies time out,
@@ -115,6 +120,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(eventRoutes, opts);
   await app.register(auditRoutes, opts);
   await app.register(tokenRoutes, opts);
+  await app.register(sandboxSignInRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
   await app.register(usageRoutes, opts);

@@ -5,8 +5,9 @@
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
-import { Authenticator, SESSION_COOKIE } from './auth/authenticator.js';
+import { Authenticator, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
 import { endCredentials, type CredentialSelector, type EndedCredentials } from './auth/end-credentials.js';
+import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { MachineRegistry } from './machines/registry.js';
@@ -14,6 +15,7 @@ import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-net
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { OpenTunnels } from './proxy/open-tunnels.js';
+import { sandboxOrigins, type SandboxOrigins } from './proxy/origins.js';
 import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
@@ -29,7 +31,7 @@ import type { Logger } from './sandboxes/types.js';
 import { DATA_FILES } from './store/data-dir.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
-import { deploymentId } from './store/meta.js';
+import { deploymentId, sandboxCookieKey } from './store/meta.js';
 import { AuditRepository } from './store/audit.js';
 import { SandboxRepository } from './store/sandboxes.js';
 import { SessionRepository } from './store/sessions.js';
@@ -54,6 +56,10 @@ export interface HubOptions {
 export interface Hub {
   config: Readonly<Config>;
   publicUrl: string;
+  /** Where browsers reach each sandbox: its own origin, or the hub's in path-only mode. */
+  origins: SandboxOrigins;
+  /** The one-time codes and cookies that sign a browser in to a sandbox origin. */
+  sandboxSignIn: SandboxSignIn;
   deploymentId: string;
   db: Db;
   users: UserRepository;
@@ -146,6 +152,14 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
     const depId = await deploymentId(db);
     const url = publicUrl(config);
+    const origins = sandboxOrigins(url, config.hub.sandboxDomain);
+    if (origins.mode === 'path-only') {
+      log.warn(
+        { publicUrl: url },
+        "hub.sandboxDomain is not set and the public URL is not on loopback: sandboxes share the hub's origin, so a page a user puts in their sandbox can act for whoever opens it (see docs/security.md)",
+      );
+    }
+    const sandboxSignIn = new SandboxSignIn(await sandboxCookieKey(db));
     const oidcSettings = config.auth.oidc;
     const oidc = oidcSettings
       ? new OidcSignIn({
@@ -164,7 +178,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       activity,
       deploymentId: depId,
-      publicUrl: url,
+      origins,
       log,
     };
     const sandboxes = new SandboxService(deps);
@@ -185,8 +199,25 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       },
       activity,
       describe: (user, name) => lastKnown.get(user, name),
+      authenticateSandbox: (req, label): Identity | null | Promise<Identity | null> => {
+        // A sandbox origin knows bearer tokens and its own cookie only, never the hub's session.
+        if (req.headers.authorization?.startsWith('Bearer ')) {
+          const hit = auth.cached(req);
+          return hit !== undefined ? hit : auth.fromRequest(req);
+        }
+        for (const value of sandboxCookieValues(req.headers.cookie)) {
+          const sessionId = sandboxSignIn.sessionOf(label, value);
+          if (sessionId !== null) return auth.cachedSessionId(sessionId) ?? auth.fromSessionId(sessionId);
+        }
+        return null;
+      },
+      origins,
+      authorizeUrl: `${url}/api/sandboxes/authorize`,
+      signIn: sandboxSignIn,
+      adminAccess: config.sandboxes.adminAccess,
       sessionCookieName: SESSION_COOKIE,
       trustProxy: config.hub.trustProxy,
+      sandboxCookieName: SANDBOX_COOKIE,
       loginPath: '/login',
       log,
       metrics: metrics.proxy,
@@ -243,6 +274,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     return {
       config,
       publicUrl: url,
+      origins,
+      sandboxSignIn,
       deploymentId: depId,
       db,
       users,

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
+import { hostRequest } from './support/sandbox-host.js';
 
 const run = promisify(execFile);
 const main = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -77,9 +78,10 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect(launch.stdout).toContain('Launching admin/cli-box');
     expect(launch.stdout).toMatch(/running\s+Ready in/);
     const url = /Ready: (\S+)/.exec(launch.stdout)![1]!;
-    expect(url).toBe(`${t.url}/user/admin/cli-box/`);
+    // The URL for a browser: the sandbox's own origin, which a token opens as well.
+    expect(url).toBe(`http://cli-box--admin.localhost:${new URL(t.url).port}/user/admin/cli-box/`);
     const token = JSON.parse(readFileSync(path.join(home, 'credentials.json'), 'utf8')).token as string;
-    const opened = await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } });
+    const opened = await hostRequest(t, 'cli-box--admin.localhost', '/user/admin/cli-box/api/status', { headers: { authorization: `Bearer ${token}` } });
     expect(opened.status).toBe(200);
 
     const ls = await shiva(['ls']);
@@ -89,7 +91,7 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
 
     const stop = await shiva(['stop', 'cli-box']);
     expect(stop.stdout).toContain('Stopped admin/cli-box');
-    expect((await fetch(`${url}api/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
+    expect((await hostRequest(t, 'cli-box--admin.localhost', '/user/admin/cli-box/api/status', { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
   });
 
   it('lists the machines with what sandboxes were given, and as JSON', async () => {

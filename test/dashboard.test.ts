@@ -167,16 +167,22 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     await row.getByText('Running').waitFor();
     await page.screenshot({ path: path.join(shots, 'home-launched-en-light.png'), fullPage: true, animations: 'disabled' });
 
+    // Open goes to the sandbox's own origin, which signs the browser in through the hub.
+    const sandboxOrigin = `http://main--alice.localhost:${new URL(t.url).port}`;
     const [jupyter] = await Promise.all([context.waitForEvent('page'), progress.getByRole('link', { name: 'Open', exact: true }).click()]);
-    await jupyter!.waitForURL(/\/user\/alice\/main\//);
+    await jupyter!.waitForURL((url) => url.origin === sandboxOrigin && url.pathname === '/user/alice/main/tree');
     await jupyter!.getByText('Files', { exact: true }).first().waitFor();
 
-    // A notebook whose kernel talks through the proxied WebSocket.
-    const xsrf = (await context.cookies(t.url)).find((c) => c.name === '_xsrf')?.value ?? '';
-    const created = await context.request.post(`${t.url}/user/alice/main/api/contents`, { headers: { 'X-XSRFToken': xsrf }, data: { type: 'notebook' } });
-    expect(created.status()).toBe(201);
-    const notebook = ((await created.json()) as { path: string }).path;
-    await jupyter!.goto(`${t.url}/user/alice/main/notebooks/${notebook}`);
+    // A notebook whose kernel talks through the proxied WebSocket; made by the page itself, as
+    // Jupyter's own pages do, with the _xsrf token of the sandbox origin.
+    const created = await jupyter!.evaluate<{ status: number; path: string }>(`(async () => {
+      const xsrf = (/(?:^|; )_xsrf=([^;]*)/.exec(document.cookie) || [])[1] || '';
+      const res = await fetch('/user/alice/main/api/contents', { method: 'POST', headers: { 'X-XSRFToken': decodeURIComponent(xsrf), 'content-type': 'application/json' }, body: '{"type":"notebook"}' });
+      return { status: res.status, path: (await res.json()).path };
+    })()`);
+    expect(created.status).toBe(201);
+    const notebook = created.path;
+    await jupyter!.goto(`${sandboxOrigin}/user/alice/main/notebooks/${notebook}`);
     await jupyter!.locator('.kernel_idle_icon').waitFor({ timeout: 30_000 });
     await jupyter!.locator('.CodeMirror').first().click();
     await jupyter!.keyboard.type('print(6*7)');

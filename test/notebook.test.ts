@@ -1,7 +1,7 @@
 /**
  * End to end on a real Docker Engine with the real notebook image: launch through the API, run
  * code in a Jupyter kernel through the hub's proxy, keep files across stop and relaunch, and
- * keep everyone but the owner (and admins) out.
+ * keep everyone but the owner out (admins too, unless sandboxes.adminAccess is on).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -43,7 +43,7 @@ describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TI
     });
 
   it('runs print(6*7) in a kernel made through the proxy and reads 42 over the kernel WebSocket', async () => {
-    expect(sandbox.url).toBe(`${t.url}/user/alice/lab/`);
+    expect(sandbox.url).toBe(`http://lab--alice.localhost:${new URL(t.url).port}/user/alice/lab/`);
     const created = await proxied('api/kernels', { method: 'POST', token: alice, headers: { 'content-type': 'application/json' }, body: '{"name":"python3"}' });
     expect(created.status).toBe(201);
     const kernel = (await created.json()) as { id: string };
@@ -64,8 +64,8 @@ describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TI
     expect(seen.body.lastActivityAt).not.toBeNull();
   });
 
-  it('lets an admin in, refuses another user with 403 and an anonymous request with 401 or a sign-in redirect', async () => {
-    expect((await proxied('api/status', { token: t.adminToken })).status).toBe(200);
+  it('refuses another user and (without sandboxes.adminAccess) an admin with 403, and an anonymous request with 401 or a sign-in redirect', async () => {
+    expect((await proxied('api/status', { token: t.adminToken })).status).toBe(403);
     expect((await proxied('api/status', { token: bob })).status).toBe(403);
     expect((await proxied('api/status')).status).toBe(401);
     const browser = await proxied('tree', { headers: { accept: 'text/html' } });

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
-import { describeDocker, TINY_IMAGE } from './support/docker.js';
+import { describeDocker, NOTEBOOK_IMAGE, TINY_IMAGE } from './support/docker.js';
 import { freePort, startTestHub, type TestHub } from './support/hub.js';
 import { startProvider, type TestProvider } from './support/oidc-provider.js';
 
@@ -17,7 +17,7 @@ const ACCOUNTS = {
   pat: { sub: 'sub-pat', email: 'pat@corp.example', email_verified: true },
 };
 
-describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE], () => {
+describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAGE], () => {
   let provider: TestProvider;
   let hub: TestHub;
   let late: TestHub;
@@ -52,12 +52,12 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE], () => {
     await provider?.close();
   });
 
-  /** A browser context that may talk to loopback only. */
+  /** A browser context that may talk to loopback only (the hub, sandbox origins under *.localhost, the provider). */
   async function context(): Promise<BrowserContext> {
     const ctx = await browser.newContext();
     await ctx.route('**/*', (route) => {
       const host = new URL(route.request().url()).hostname;
-      return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();
+      return host === '127.0.0.1' || host === 'localhost' || host.endsWith('.localhost') ? route.continue() : route.abort();
     });
     return ctx;
   }
@@ -96,10 +96,12 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE], () => {
 
     const me = await (await ctx.request.get(`${hub.url}/api/me`)).json();
     expect(me.user).toMatchObject({ username: 'alice-smith', admin: false });
-    const launched = await ctx.request.post(`${hub.url}/api/sandboxes`, { data: { name: 'main' }, headers: csrfHeader(await ctx.cookies(hub.url)) });
+    const launched = await ctx.request.post(`${hub.url}/api/sandboxes`, { data: { name: 'main', image: 'notebook' }, headers: csrfHeader(await ctx.cookies(hub.url)) });
     expect(launched.status()).toBe(202);
     await hub.hub.sandboxes.settle();
+    // The path form sends the browser to the sandbox's own origin, which signs it in through the hub.
     await page.goto(`${hub.url}/user/alice-smith/main/api/status`);
+    expect(page.url()).toBe(`http://main--alice-smith.localhost:${new URL(hub.url).port}/user/alice-smith/main/api/status`);
     expect(await page.locator('body').textContent()).toContain('"started"');
     await ctx.close();
   });

@@ -3,7 +3,10 @@
  * (`/user/bench/main/` → 127.0.0.1:<UPSTREAM_PORT>) and an authenticator that accepts one fixed
  * bearer token. Prints `{"port":N}` once listening on 127.0.0.1.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { SANDBOX_COOKIE, SandboxSignIn } from '../../src/auth/sandbox-sign-in.js';
+import { sandboxOrigins } from '../../src/proxy/origins.js';
 import { createProxy } from '../../src/proxy/proxy.js';
 import { RouteTable } from '../../src/proxy/route-table.js';
 import type { ProxyIdentity } from '../../src/proxy/types.js';
@@ -25,6 +28,13 @@ const proxy = createProxy({
   activity: { touch: quiet },
   describe: () => undefined,
   sessionCookieName: 'shiva_session',
+  // Bearer tokens on the path form only, as the CLI uses it; no sandbox origin is measured here.
+  authenticateSandbox: () => null,
+  origins: sandboxOrigins('http://127.0.0.1', undefined),
+  authorizeUrl: 'http://127.0.0.1/api/sandboxes/authorize',
+  signIn: new SandboxSignIn(randomBytes(32)),
+  adminAccess: false,
+  sandboxCookieName: SANDBOX_COOKIE,
   loginPath: '/login',
   log: {
     info: quiet,

@@ -3,7 +3,8 @@
 
 Same contract as shiva/notebook: listens on 0.0.0.0:8888, serves only under
 SHIVA_BASE_URL (default "/"), requires JUPYTER_TOKEN as an
-"Authorization: token <t>" header or a "?token=<t>" query parameter.
+"Authorization: token <t>" header, an "X-Shiva-Sandbox-Secret: <t>" header
+or a "?token=<t>" query parameter.
 
   GET  {base}api              200 {"version": "tiny"} (no token, like Jupyter)
   GET  {base}api/status       200 {"started": iso, "user": uid, ...}
@@ -148,6 +149,9 @@ class Handler(BaseHTTPRequestHandler):
         m = AUTH_RE.match(self.headers.get("Authorization", ""))
         if m:
             supplied.append(m.group(1))
+        # What the hub's proxy sends for cookie-authenticated requests (see shiva_auth.py).
+        if self.headers.get("X-Shiva-Sandbox-Secret") is not None:
+            supplied.append(self.headers.get("X-Shiva-Sandbox-Secret").strip())
         supplied.extend(query.get("token", []))
         return any(hmac.compare_digest(t.encode(), TOKEN.encode()) for t in supplied)
 

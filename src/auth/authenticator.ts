@@ -96,13 +96,28 @@ export class Authenticator {
   }
 
   async fromSession(cookie: string): Promise<Identity | null> {
-    const id = sha256(cookie);
+    return this.fromSessionId(sha256(cookie));
+  }
+
+  /**
+   * The identity of the hub session with this stored id (a sandbox cookie names its session so),
+   * or null once it has ended: signed out, expired or idle.
+   */
+  async fromSessionId(id: string): Promise<Identity | null> {
     const hit = this.fromCache(`s:${id}`);
     if (hit) {
       this.noteUse(hit, null);
       return hit;
     }
     return this.lookUp(`s:${id}`, () => this.sessionFromDatabase(id));
+  }
+
+  /** Synchronous fast path of fromSessionId: the cached identity, or undefined when the database must be asked. */
+  cachedSessionId(id: string): Identity | undefined {
+    const hit = this.fromCache(`s:${id}`);
+    if (!hit) return undefined;
+    this.noteUse(hit, null);
+    return hit;
   }
 
   async fromToken(secret: string, address: string | null = null): Promise<Identity | null> {

@@ -92,6 +92,16 @@ describe('configuration', () => {
     expect(() => parseConfig({ scheduler: { cpuOvercommit: 0.5 } }, env)).toThrow(/scheduler\.cpuOvercommit/);
   });
 
+  it('takes a sandbox domain beside the hub, and refuses one that holds the hub or is not a DNS name', () => {
+    const beside = parseConfig({ hub: { publicUrl: 'https://hub.example.com', sandboxDomain: 'sandboxes.example.net' } }, env);
+    expect(beside.hub.sandboxDomain).toBe('sandboxes.example.net');
+    expect(() => parseConfig({ hub: { publicUrl: 'https://hub.example.com', sandboxDomain: 'example.com' } }, env)).toThrow(/hub\.sandboxDomain .*hub\.example\.com/);
+    for (const bad of ['localhost', 'Sandboxes.example.com', '*.example.com', 'example.com:8443', 'example.com.', '-x.example.com']) {
+      expect(() => parseConfig({ hub: { sandboxDomain: bad } }, env)).toThrow(/hub\.sandboxDomain/);
+    }
+    expect(parseConfig({}, env).sandboxes.adminAccess).toBe(false);
+  });
+
   it('loads the example of docs/configuration.md as written, so the documented keys are the real ones', () => {
     const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;

@@ -125,6 +125,14 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
       throw new ConfigError(`configuration key machines.${m.name}.prometheus needs the top-level prometheus.url`);
     }
   }
+  const sandboxDomain = config.hub.sandboxDomain;
+  if (sandboxDomain) {
+    const hubHost = new URL(publicUrl(config)).hostname;
+    // Every name under the sandbox domain is a sandbox's; the hub there would be routed as one.
+    if (hubHost === sandboxDomain || hubHost.endsWith(`.${sandboxDomain}`)) {
+      throw new ConfigError(`configuration key hub.sandboxDomain (${sandboxDomain}) contains the hub's own host ${hubHost}: give sandboxes a domain of their own`);
+    }
+  }
   const { defaults, limits } = config.sandboxes;
   if (defaults.cpus > limits.cpus) throw new ConfigError('configuration key sandboxes.defaults.cpus is above sandboxes.limits.cpus');
   if (defaults.memoryGiB > limits.memoryGiB) {

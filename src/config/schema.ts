@@ -135,6 +135,14 @@ export const ConfigSchema = Type.Object(
           default: 60,
           description: 'How long a client may take to send a request head, from its first byte',
         }),
+
+        sandboxDomain: Type.Optional(
+          Type.String({
+            // A DNS name of labels (RFC 1035 §2.3.1, lowercase), without a port or trailing dot.
+            pattern: '^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$',
+            description: 'Each sandbox is served at <name>--<user>.<sandboxDomain> (wildcard DNS and certificate); see docs/security.md',
+          }),
+        ),
       },
       { ...strict, default: {} },
     ),
@@ -221,6 +229,10 @@ export const ConfigSchema = Type.Object(
         stopTimeoutSeconds: Type.Integer({ minimum: 0, default: 10 }),
         reconcileIntervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 30 }),
         activityFlushSeconds: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+        adminAccess: Type.Boolean({
+          default: false,
+          description: "Let admins open other users' sandboxes (audited, and shown in the owner's events), as JupyterHub's admin_access",
+        }),
       },
       { ...strict, default: {} },
     ),

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFieldValue } from './field-syntax.js';
-import { downstreamResponseHeaders, hasRequestBody, requestFraming, upstreamRequestHeaders } from './headers.js';
+import { downstreamResponseHeaders, hasRequestBody, requestFraming, sandboxCredential, upstreamRequestHeaders } from './headers.js';
 import { badAnswerMessage, classifyUpstreamError, connectionLostMessage, unreachableMessage } from './pages.js';
 import type { ConnectionUser, ConnectionWaiter, SandboxPool, UpstreamConnection } from './pool.js';
 import type { Refusal } from './respond.js';
@@ -41,9 +41,21 @@ const DRAIN_MAX_BYTES = 256 * 1024;
  */
 const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/** How an admitted request is passed on. */
+export interface Passage {
+  /** Authenticated by a cookie: the sandbox must apply its own XSRF checks (see sandboxCredential). */
+  byCookie: boolean;
+  /**
+   * Answer with `Content-Security-Policy: sandbox` added (CSP Level 3 §6.3.2), for the path form
+   * on the hub's own origin: a page the sandbox serves there renders as an opaque origin, with
+   * no script, so it cannot act for whoever opens it on the hub.
+   */
+  sandboxCsp: boolean;
+}
+
 /** The request line and headers as sent to the sandbox, or null when a header value cannot be sent as is. */
-function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, trustProxy: boolean): string | null {
-  const headers = upstreamRequestHeaders(req, 'token ' + route.token, trustProxy, false);
+function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, trustProxy: boolean, byCookie: boolean): string | null {
+  const headers = upstreamRequestHeaders(req, sandboxCredential(route.token, byCookie), trustProxy, false);
   let head = `${req.method ?? 'GET'} ${url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) {
     const value = headers[i + 1] as string;
@@ -58,19 +70,19 @@ function requestHead(req: IncomingMessage, url: string, route: ProxyRoute, trust
 }
 
 /** Forwards `req` to the route's sandbox and streams the answer to `res`. */
-export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute): void {
+export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, url: string, route: ProxyRoute, passage: Passage): void {
   if (requestFraming(req) === 'invalid') {
     // Where this body ends is unclear, so nothing after it on this connection can be trusted.
     res.shouldKeepAlive = false;
     ctx.reply(req, res, { code: 'INVALID_HEADER', message: 'The request is framed ambiguously (Transfer-Encoding must end in chunked, and never come with Content-Length).' });
     return;
   }
-  const head = requestHead(req, url, route, ctx.trustProxy);
+  const head = requestHead(req, url, route, ctx.trustProxy, passage.byCookie);
   if (head === null) {
     ctx.reply(req, res, { code: 'INVALID_HEADER', message: 'A header of the request has a value that cannot be forwarded.' });
     return;
   }
-  new Exchange(ctx, req, res, route, head).start(false);
+  new Exchange(ctx, req, res, route, head, passage.sandboxCsp).start(false);
 }
 
 class Exchange implements ConnectionUser, ConnectionWaiter {
@@ -82,6 +94,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   readonly #hasBody: boolean;
   readonly #chunked: boolean;
   readonly #noBody: boolean;
+  readonly #sandboxCsp: boolean;
   #conn: UpstreamConnection | null = null;
   /** The request body has been written up in full. */
   #sent = false;
@@ -100,7 +113,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
    */
   #upstreamPaused = false;
 
-  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string) {
+  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string, sandboxCsp: boolean) {
     this.#ctx = ctx;
     this.#req = req;
     this.#res = res;
@@ -109,6 +122,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     this.#hasBody = hasRequestBody(req);
     this.#chunked = this.#hasBody && req.headers['transfer-encoding'] !== undefined;
     this.#noBody = req.method === 'HEAD';
+    this.#sandboxCsp = sandboxCsp;
     res.once('close', () => this.#onClientClose());
   }
 
@@ -169,6 +183,8 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     if (this.#draining !== null) return;
     const res = this.#res;
     const { headers, sized } = downstreamResponseHeaders(head.rawHeaders);
+    // A second policy only narrows what the sandbox's own allows (CSP Level 3 §8.1).
+    if (this.#sandboxCsp) headers.push('content-security-policy', 'sandbox');
     try {
       res.writeHead(head.status, head.reason, headers);
     } catch {

@@ -54,7 +54,7 @@ describe('upstreamRequestHeaders', () => {
   };
 
   it('replaces client-sent X-Forwarded-* and Forwarded with the hub\'s own view, and drops X-Shiva-*', () => {
-    const up = sent(upstreamRequestHeaders(incoming('GET', spoofed), 'token t', false, false));
+    const up = sent(upstreamRequestHeaders(incoming('GET', spoofed), ['authorization', 'token t'], false, false));
     expect(up['x-forwarded-for']).toEqual(['192.0.2.9']);
     expect(up['x-forwarded-proto']).toEqual(['http']);
     expect(up['x-forwarded-host']).toEqual(['hub.example.org']);
@@ -69,7 +69,7 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it('passes a trusted proxy\'s X-Forwarded-* on, appending the client to X-Forwarded-For, but never X-Shiva-*', () => {
-    const up = sent(upstreamRequestHeaders(incoming('GET', spoofed), 'token t', true, false));
+    const up = sent(upstreamRequestHeaders(incoming('GET', spoofed), ['authorization', 'token t'], true, false));
     expect(up['x-forwarded-for']).toEqual(['6.6.6.6, 192.0.2.9']);
     expect(up['x-forwarded-proto']).toEqual(['https']);
     expect(up['x-forwarded-host']).toEqual(['evil.example']);
@@ -82,12 +82,12 @@ describe('upstreamRequestHeaders', () => {
   it('sends exactly one Content-Length, for an empty POST with or without one', () => {
     const empties: Array<Record<string, string>> = [{ host: 'h', 'content-length': '0' }, { host: 'h' }];
     for (const headers of empties) {
-      const up = sent(upstreamRequestHeaders(incoming('POST', headers), 'token t', false, false));
+      const up = sent(upstreamRequestHeaders(incoming('POST', headers), ['authorization', 'token t'], false, false));
       expect(up['content-length']).toEqual(['0']);
     }
-    expect(sent(upstreamRequestHeaders(incoming('POST', { host: 'h', 'content-length': '5' }), 'token t', false, false))['content-length']).toEqual(['5']);
-    expect(sent(upstreamRequestHeaders(incoming('GET', { host: 'h' }), 'token t', false, false))['content-length']).toBeUndefined();
-    const chunked = sent(upstreamRequestHeaders(incoming('POST', { host: 'h', 'transfer-encoding': 'chunked' }), 'token t', false, false));
+    expect(sent(upstreamRequestHeaders(incoming('POST', { host: 'h', 'content-length': '5' }), ['authorization', 'token t'], false, false))['content-length']).toEqual(['5']);
+    expect(sent(upstreamRequestHeaders(incoming('GET', { host: 'h' }), ['authorization', 'token t'], false, false))['content-length']).toBeUndefined();
+    const chunked = sent(upstreamRequestHeaders(incoming('POST', { host: 'h', 'transfer-encoding': 'chunked' }), ['authorization', 'token t'], false, false));
     expect(chunked['content-length']).toBeUndefined();
     expect(chunked['transfer-encoding']).toEqual(['chunked']);
   });

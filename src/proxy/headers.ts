@@ -113,15 +113,35 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 }
 
 /**
+ * How the proxy proves itself to a sandbox: `[header name, value]`. A request authenticated by a
+ * bearer token gets `Authorization: token <secret>`, which Jupyter takes as token-authenticated
+ * (exempt from its XSRF check: a bearer token is not sent by browsers on their own). One
+ * authenticated by a cookie gets `X-Shiva-Sandbox-Secret: <secret>`, which the bundled images
+ * accept without marking the request token-authenticated, so Jupyter's own XSRF and Origin
+ * checks still apply to what a browser sends.
+ */
+export function sandboxCredential(secret: string, byCookie: boolean): readonly [string, string] {
+  return byCookie ? [SANDBOX_SECRET_HEADER, secret] : ['authorization', `token ${secret}`];
+}
+
+/** The header carrying the sandbox secret for cookie-authenticated requests. */
+export const SANDBOX_SECRET_HEADER = 'x-shiva-sandbox-secret';
+
+/**
  * The headers to send to the sandbox, as a flat `[name, value, …]` list. Keeps the browser's
- * Host (Jupyter compares it with Origin) and replaces any credentials with `authorization`.
- * Drops every hub cookie and every client-sent `X-Shiva-*` header (those names are the hub's
- * to set). X-Forwarded-For/Proto/Host/Port are the hub's own view of the client, unless
- * `trustProxy` says a proxy in front sets them: then X-Forwarded-For is appended to and the
- * others kept, as configurable-http-proxy's `xfwd` does; without it every client-sent
+ * Host (Jupyter compares it with Origin) and replaces any credentials with `credential` (see
+ * sandboxCredential). Drops every hub cookie and every client-sent `X-Shiva-*` header (those
+ * names are the hub's to set). X-Forwarded-For/Proto/Host/Port are the hub's own view of the
+ * client, unless `trustProxy` says a proxy in front sets them: then X-Forwarded-For is appended
+ * to and the others kept, as configurable-http-proxy's `xfwd` does; without it every client-sent
  * `X-Forwarded-*` and `Forwarded` header is dropped. At most one Content-Length goes up.
  */
-export function upstreamRequestHeaders(req: IncomingMessage, authorization: string, trustProxy: boolean, upgrade: boolean): string[] {
+export function upstreamRequestHeaders(
+  req: IncomingMessage,
+  credential: readonly [string, string],
+  trustProxy: boolean,
+  upgrade: boolean,
+): string[] {
   const headers = req.headers;
   const listed = connectionListed(headers.connection);
   const out: string[] = [];
@@ -179,8 +199,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, authorization: stri
     forwardedHost ?? headers.host ?? '',
     'x-forwarded-port',
     forwardedPort ?? hostPort(headers.host, encrypted),
-    'authorization',
-    authorization,
+    credential[0],
+    credential[1],
   );
   if (upgrade) {
     out.push('connection', 'Upgrade', 'upgrade', headers.upgrade ?? 'websocket');

@@ -5,6 +5,7 @@ import { watchRequestBody } from '../http/request-body-idle.js';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 // Exact framing between a hostile sandbox and the hub's clients: answers that could be read two
 // ways are refused, bytes after a bodiless answer reach nobody, requests that may have been acted
@@ -99,6 +100,7 @@ describe('proxy (exact framing)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: 'shiva_session',
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>), error: () => {} },
     });

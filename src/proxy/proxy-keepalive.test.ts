@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 // Sequences of answers on one kept-alive sandbox connection, as a Jupyter server (Tornado)
 // sends them: pages larger than one socket read, written in several pieces, with the exact
@@ -151,6 +152,7 @@ describe('proxy (kept-alive sandbox connections)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: 'shiva_session',
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });

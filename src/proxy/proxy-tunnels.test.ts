@@ -5,6 +5,7 @@ import { OpenTunnels } from './open-tunnels.js';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 // Requests still in flight through the proxy (long polls, streams) belong to the credential that
 // let them in: ending it, or the sandbox's route, cuts them.
@@ -61,6 +62,7 @@ describe('proxy (open requests and their credentials)', () => {
       activity: { touch: () => {} },
       describe: () => ({ state: 'stopped' }),
       sessionCookieName: 'shiva_session',
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });

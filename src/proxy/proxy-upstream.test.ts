@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 // How the proxy copes with what sandboxes really send: every framing, informational answers,
 // keep-alive connections closed under it, malformed answers, and answers cut short.
@@ -96,6 +97,7 @@ describe('proxy (upstream behaviour)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: 'shiva_session',
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>), error: () => {} },
     });

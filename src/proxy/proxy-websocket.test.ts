@@ -5,6 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 const COOKIE = 'shiva_session';
 const identities: Record<string, ProxyIdentity> = {
@@ -96,6 +97,7 @@ describe('proxy (WebSocket)', () => {
       activity: { touch: (id) => touched.push(id) },
       describe: () => ({ state: 'stopped' }),
       sessionCookieName: COOKIE,
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });
@@ -210,6 +212,7 @@ describe('proxy (WebSocket)', () => {
       activity: { touch: () => {} },
       describe: () => undefined,
       sessionCookieName: COOKIE,
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
     });

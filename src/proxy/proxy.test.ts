@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyDeps, ProxyIdentity } from './types.js';
+import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
 
 const COOKIE = 'shiva_session';
 
@@ -140,6 +141,7 @@ describe('proxy (HTTP)', () => {
       describe: (user, name) =>
         name === 'broken' ? { state: 'failed', reason: 'image <b>x</b> not found' } : name === 'idle' ? { state: 'stopped' } : undefined,
       sessionCookieName: COOKIE,
+      ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: (obj) => warnings.push(obj), error: () => {} },
     };
@@ -245,7 +247,33 @@ describe('proxy (HTTP)', () => {
     const res = await request('/user/alice/main/headers', { headers: { cookie: `${COOKIE}=alice-session` } });
     const seen = JSON.parse(res.body) as Record<string, string>;
     expect(seen.cookie).toBeUndefined();
+    // A cookie request is not a token request inside the sandbox: its XSRF checks stay on.
+    expect(seen.authorization).toBeUndefined();
+    expect(seen['x-shiva-sandbox-secret']).toBe('tok-alice');
+  });
+
+  it('drops x-shiva-* headers a client sends, so only the proxy speaks for itself', async () => {
+    const res = await request('/user/alice/main/headers', { headers: { ...alice, 'x-shiva-sandbox-secret': 'guess', 'X-Shiva-Other': '1' } });
+    const seen = JSON.parse(res.body) as Record<string, string>;
     expect(seen.authorization).toBe('token tok-alice');
+    expect(seen['x-shiva-sandbox-secret']).toBeUndefined();
+    expect(seen['x-shiva-other']).toBeUndefined();
+  });
+
+  it('adds Content-Security-Policy: sandbox to what a token opens on the hub origin, not to session answers', async () => {
+    expect((await request('/user/alice/main/', { headers: alice })).headers['content-security-policy']).toBe('sandbox');
+    expect((await request('/user/alice/main/', { headers: { cookie: `${COOKIE}=alice-session` } })).headers['content-security-policy']).toBeUndefined();
+  });
+
+  it('refuses a session POST on the hub origin (path-only mode) whose Origin is absent, null or another site', async () => {
+    const session = { cookie: `${COOKIE}=alice-session`, 'content-type': 'text/plain' };
+    for (const origin of [undefined, 'null', 'http://evil.test', 'http://hub.test:8000']) {
+      const res = await request('/user/alice/main/echo', { method: 'POST', headers: { ...session, ...(origin ? { origin } : {}) }, body: 'x' });
+      expect(res.status).toBe(403);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'ORIGIN_MISMATCH' } });
+    }
+    const same = await request('/user/alice/main/echo', { method: 'POST', headers: { ...session, origin: 'http://hub.test' }, body: 'x' });
+    expect(same.status).toBe(200);
   });
 
   it('drops a Set-Cookie from the sandbox that would overwrite the hub session', async () => {

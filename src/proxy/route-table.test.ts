@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sandboxLabel } from '../contract/sandbox-host.js';
 import { parseUserPath, RouteTable } from './route-table.js';
 import type { ProxyRoute } from './types.js';
 
@@ -15,6 +16,20 @@ describe('RouteTable', () => {
     expect(table.get('alice', 'other')).toBeUndefined();
     expect(table.get('bob', 'main')).toBeUndefined();
     expect(table.size).toBe(1);
+  });
+
+  it('finds a route by the DNS label of its sandbox host, in both label forms, until it goes', () => {
+    const table = new RouteTable();
+    table.set(route('alice', 'main'));
+    table.set(route('a--b', 'c'));
+    expect(table.byLabel('main--alice')?.sandboxId).toBe('alice-main');
+    expect(table.byLabel(sandboxLabel('a--b', 'c'))?.sandboxId).toBe('a--b-c');
+    expect(table.byLabel('main--bob')).toBeUndefined();
+    table.set(route('alice', 'renamed', 'alice-main'));
+    expect(table.byLabel('main--alice')).toBeUndefined();
+    expect(table.byLabel('renamed--alice')?.sandboxId).toBe('alice-main');
+    table.clear();
+    expect(table.byLabel('renamed--alice')).toBeUndefined();
   });
 
   it('replaces the route at the same address without growing', () => {

@@ -4,12 +4,15 @@
  * lookups allocate nothing and the parser scans the string once.
  */
 import { isValidName } from '../contract/names.js';
+import { sandboxLabel } from '../contract/sandbox-host.js';
 import type { ProxyRoute } from './types.js';
 
 export class RouteTable {
   /** user → name → route: two map lookups, no key string built per request. */
   readonly #byUser = new Map<string, Map<string, ProxyRoute>>();
   readonly #bySandboxId = new Map<string, ProxyRoute>();
+  /** DNS label (contract/sandbox-host.ts) → route, for requests on a sandbox's own origin. */
+  readonly #byLabel = new Map<string, ProxyRoute>();
   #size = 0;
   readonly #removed: Array<(sandboxId: string) => void> = [];
 
@@ -51,6 +54,7 @@ export class RouteTable {
     const entry: ProxyRoute = Object.freeze({ ...route, target: Object.freeze({ ...route.target }) });
     names.set(route.name, entry);
     this.#bySandboxId.set(route.sandboxId, entry);
+    this.#byLabel.set(sandboxLabel(route.user, route.name), entry);
     if (replaced !== null) this.#notifyRemoved(replaced);
   }
 
@@ -61,6 +65,7 @@ export class RouteTable {
     if (!names || !route) return false;
     names.delete(name);
     if (names.size === 0) this.#byUser.delete(user);
+    this.#byLabel.delete(sandboxLabel(user, name));
     this.#size--;
     if (this.#bySandboxId.get(route.sandboxId) === route) {
       this.#bySandboxId.delete(route.sandboxId);
@@ -75,6 +80,11 @@ export class RouteTable {
 
   get(user: string, name: string): ProxyRoute | undefined {
     return this.#byUser.get(user)?.get(name);
+  }
+
+  /** The route of the sandbox served at `<label>.<sandbox domain>`. */
+  byLabel(label: string): ProxyRoute | undefined {
+    return this.#byLabel.get(label);
   }
 
   bySandboxId(sandboxId: string): ProxyRoute | undefined {
@@ -95,6 +105,7 @@ export class RouteTable {
     const removed = [...this.#bySandboxId.keys()];
     this.#byUser.clear();
     this.#bySandboxId.clear();
+    this.#byLabel.clear();
     this.#size = 0;
     for (const sandboxId of removed) this.#notifyRemoved(sandboxId);
   }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OpenTunnels } from './open-tunnels.js';
+import type { SandboxOrigins } from './origins.js';
 import type { RouteTable } from './route-table.js';
 
 /** Who sent a request, as far as the proxy needs to know. */
@@ -49,10 +50,33 @@ export const noopProxyMetrics: ProxyMetrics = Object.freeze({
   upgrade(): void {},
 });
 
+/** What the proxy needs of the sandbox sign-in (auth/sandbox-sign-in.ts). */
+export interface SandboxSignInCodes {
+  /** The grant behind a one-time code, if it was issued for this sandbox label and is still valid; spends the code. */
+  redeem(code: string, label: string): { sessionId: string; next: string } | null;
+  /** The `shiva_sandbox` cookie value for a hub session on the sandbox `label`. */
+  cookieValue(label: string, sessionId: string): string;
+}
+
+type MaybeIdentity = ProxyIdentity | null | Promise<ProxyIdentity | null>;
+
 export interface ProxyDeps {
   routes: RouteTable;
-  /** Who sent the request, from its session cookie or bearer token; served from the hub's in-memory cache, so usually synchronous. */
-  authenticate(req: IncomingMessage): ProxyIdentity | null | Promise<ProxyIdentity | null>;
+  /** Who sent a request on the hub's host, from its session cookie or bearer token; served from the hub's in-memory cache, so usually synchronous. */
+  authenticate(req: IncomingMessage): MaybeIdentity;
+  /**
+   * Who sent a request on the sandbox host `label`: a bearer token, or the `shiva_sandbox`
+   * cookie made for that label (resolved to its hub session, `via: 'session'`). The hub's own
+   * session cookie is never read there.
+   */
+  authenticateSandbox(req: IncomingMessage, label: string): MaybeIdentity;
+  /** Where browsers reach sandboxes. */
+  origins: SandboxOrigins;
+  /** The hub's URL that signs a browser in to a sandbox origin, e.g. `http://127.0.0.1:8000/api/sandboxes/authorize`. */
+  authorizeUrl: string;
+  signIn: SandboxSignInCodes;
+  /** Whether admins may open other users' sandboxes (`sandboxes.adminAccess`). */
+  adminAccess: boolean;
   /** Called on real traffic (each proxied request and each WebSocket data chunk either way). Must stay cheap. */
   activity: { touch(sandboxId: string): void };
   /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */
@@ -65,6 +89,8 @@ export interface ProxyDeps {
    * X-Forwarded-* and Forwarded headers are dropped and the hub sets its own.
    */
   trustProxy?: boolean;
+  /** The cookie of a sandbox origin (`shiva_sandbox`), set by the sign-in callback; never forwarded either. */
+  sandboxCookieName: string;
   /** Where anonymous browsers are sent, e.g. '/login'; `?next=` is appended. */
   loginPath: string;
   log: ProxyLogger;

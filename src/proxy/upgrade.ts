@@ -8,7 +8,7 @@ import http, { type IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorCodes } from '../contract/errors.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { downstreamResponseHeaders, sandboxCredential, upstreamRequestHeaders } from './headers.js';
 import { badAnswerMessage, classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { SandboxPool } from './pool.js';
 import { refuseUpgrade, responseHead } from './respond.js';
@@ -39,6 +39,7 @@ export function forwardUpgrade(
   head: Buffer,
   url: string,
   route: ProxyRoute,
+  byCookie: boolean,
 ): void {
   const { pool, trustProxy, metrics, open } = ctx;
   const sandboxId = route.sandboxId;
@@ -50,7 +51,7 @@ export function forwardUpgrade(
       port,
       method: req.method,
       path: url,
-      headers: upstreamRequestHeaders(req, 'token ' + route.token, trustProxy, true),
+      headers: upstreamRequestHeaders(req, sandboxCredential(route.token, byCookie), trustProxy, true),
       setHost: false,
       createConnection: () => pool.openSocket(host, port),
     });

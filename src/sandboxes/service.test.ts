@@ -1,3 +1,4 @@
+import { sandboxOrigins } from '../proxy/origins.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,7 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
     events: new SandboxEvents(repo),
     activity: new ActivityRecorder(),
     deploymentId: DEPLOYMENT,
-    publicUrl: 'http://hub.test',
+    origins: sandboxOrigins('http://hub.test', undefined),
     log: pino({ level: 'silent' }),
   };
   await deps.machines.refresh();

@@ -18,6 +18,7 @@ import type { SandboxEvents } from './events.js';
 import { runLaunch } from './launch.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
+import type { SandboxOrigins } from '../proxy/origins.js';
 
 const GiB = 1024 ** 3;
 
@@ -29,7 +30,8 @@ export interface SandboxServiceDeps {
   events: SandboxEvents;
   activity: ActivityRecorder;
   deploymentId: string;
-  publicUrl: string;
+  /** Where browsers reach each sandbox (its `url`). */
+  origins: SandboxOrigins;
   log: Logger;
 }
 
@@ -230,7 +232,7 @@ export class SandboxService {
   }
 
   view(row: SandboxRow): Sandbox {
-    return toSandbox(row, this.deps.publicUrl, this.deps.activity.last(row.id));
+    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id));
   }
 
   private startLaunch(row: SandboxRow, image: ImageEntry): void {

@@ -1,13 +1,14 @@
 /** How a sandbox record is shown through the API. */
 import type { Sandbox } from '../contract/api.js';
+import type { SandboxOrigins } from '../proxy/origins.js';
 import type { SandboxRow } from '../store/sandboxes.js';
 
 const GiB = 1024 ** 3;
 
-/** The path a sandbox is served at through the hub; also the Jupyter server's base URL. */
-export const sandboxPath = (user: string, name: string): string => `/user/${user}/${name}/`;
+export { sandboxPath } from '../proxy/origins.js';
 
-export function toSandbox(row: SandboxRow, publicUrl: string, recentActivity: string | null): Sandbox {
+/** The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts). */
+export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null): Sandbox {
   return {
     id: row.id,
     name: row.name,
@@ -19,7 +20,7 @@ export function toSandbox(row: SandboxRow, publicUrl: string, recentActivity: st
     cpus: row.cpus,
     memoryGiB: Math.round((row.memory_bytes / GiB) * 1000) / 1000,
     gpus: JSON.parse(row.gpus) as string[],
-    url: `${publicUrl}${sandboxPath(row.username, row.name)}`,
+    url: origins.url(row.username, row.name),
     createdAt: row.created_at,
     startedAt: row.started_at,
     stoppedAt: row.stopped_at,

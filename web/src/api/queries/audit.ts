@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'auth.logout',
   'sandbox.launch',
   'sandbox.stop',
+  'sandbox.admin-access',
   'user.create',
   'user.update',
   'user.password',

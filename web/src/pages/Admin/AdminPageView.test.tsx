@@ -193,6 +193,7 @@ describe('AdminPageView', () => {
       'auth.logout',
       'sandbox.launch',
       'sandbox.stop',
+      'sandbox.admin-access',
       'user.create',
       'user.update',
       'user.password',
