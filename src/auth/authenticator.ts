@@ -10,6 +10,7 @@ import { now } from '../store/database.js';
 import type { SessionRepository } from '../store/sessions.js';
 import type { TokenRepository } from '../store/tokens.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { credentialsFor } from './authorization-header.js';
 import { verifyPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 import { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
@@ -69,8 +70,8 @@ export class Authenticator {
 
   /** The identity behind a request's cookie or bearer token, or null. Basic auth is not read here. */
   async fromRequest(req: IncomingMessage): Promise<Identity | null> {
-    const authorization = req.headers.authorization;
-    if (authorization?.startsWith('Bearer ')) return this.fromToken(authorization.slice(7).trim(), req.socket.remoteAddress ?? null);
+    const bearer = credentialsFor(req.headers.authorization, 'bearer');
+    if (bearer !== null) return this.fromToken(bearer, req.socket.remoteAddress ?? null);
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
     return cookie ? this.fromSession(cookie) : null;
   }
@@ -78,8 +79,9 @@ export class Authenticator {
   /** Synchronous fast path for the proxy: answers from the cache, or undefined when it must ask the database. */
   cached(req: IncomingMessage): Identity | null | undefined {
     const authorization = req.headers.authorization;
+    const bearer = credentialsFor(authorization, 'bearer');
     let key: string | undefined;
-    if (authorization?.startsWith('Bearer ')) key = `t:${sha256(authorization.slice(7).trim())}`;
+    if (bearer !== null) key = `t:${sha256(bearer)}`;
     else {
       const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
       if (!cookie) return authorization ? undefined : null;
@@ -237,8 +239,9 @@ export function readCookie(header: string | undefined, name: string): string | n
 
 /** Parses `Authorization: Basic …` into username and password. */
 export function parseBasic(header: string | undefined): { username: string; password: string } | null {
-  if (!header?.startsWith('Basic ')) return null;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const credentials = credentialsFor(header, 'basic');
+  if (!credentials) return null;
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return null;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
