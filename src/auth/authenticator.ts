@@ -134,15 +134,33 @@ export class Authenticator {
     if (local === 'none' || (local === 'admin-only' && username !== 'admin')) {
       throw new ShivaError('LOCAL_SIGN_IN_DISABLED');
     }
-    this.limiter.check(username, address);
-    const user = await this.options.users.byName(username);
-    const ok = await verifyPassword(password, user?.password_hash ?? null);
-    if (!ok || !user || user.disabled) {
-      this.limiter.failed(username, address);
-      return null;
+    const user = await this.checkPassword(username, password, address, () => this.options.users.byName(username));
+    return user ? toIdentity(user, 'password', null, null) : null;
+  }
+
+  /**
+   * Checks a signed-in user's current password (before a change), through the same limiter
+   * as sign-in: wrong guesses count against the account and the source. Throws RATE_LIMITED.
+   */
+  async verifyCurrentPassword(identity: Pick<Identity, 'userId' | 'username'>, password: string, address: string): Promise<boolean> {
+    return (await this.checkPassword(identity.username, password, address, () => this.options.users.byId(identity.userId))) !== null;
+  }
+
+  /** The user when the password is theirs (and they are enabled), reserving the attempt before any await. */
+  private async checkPassword(username: string, password: string, address: string, find: () => Promise<UserRow | undefined>): Promise<UserRow | null> {
+    const attempt = this.limiter.reserve(username, address);
+    try {
+      const user = await find();
+      const ok = await verifyPassword(password, user?.password_hash ?? null);
+      if (!ok || !user || user.disabled) {
+        attempt.failed();
+        return null;
+      }
+      attempt.succeeded();
+      return user;
+    } finally {
+      attempt.abandoned();
     }
-    this.limiter.succeeded(username);
-    return toIdentity(user, 'password', null, null);
   }
 
   /** Opens a session; returns the cookie value (shown to the browser only) and its expiry. */
