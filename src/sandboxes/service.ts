@@ -192,7 +192,10 @@ export class SandboxService {
         await machine.runtime.stop(row.container_id, config.sandboxes.stopTimeoutSeconds);
         await machine.runtime.remove(row.container_id);
       } catch (err) {
-        if (err instanceof RuntimeError && err.kind === 'unavailable') return this.deferStop(row, reason, err.message);
+        if (err instanceof RuntimeError && err.kind === 'unavailable') {
+          log.warn({ sandbox: row.id, err: err.message }, 'the engine did not answer a stop');
+          return this.deferStop(row, reason, `${machine.name} does not answer`);
+        }
         // The engine answered but refused: the record ends, and the reconciler removes what is left.
         log.warn({ sandbox: row.id, err: (err as Error).message }, 'could not remove the container of a stopped sandbox');
       }
