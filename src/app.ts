@@ -19,6 +19,7 @@ import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
 import { metricsPlugin } from './api/metrics.js';
 import { sandboxRoutes } from './api/sandboxes.js';
+import { securityHeaders } from './api/security-headers.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
@@ -66,6 +67,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
 
   // Open WebSocket tunnels would keep the server from closing: end them first.
   app.addHook('preClose', async () => hub.proxy.close());
+  await app.register(securityHeaders);
   const web = options.webRoot ?? WEB_ROOT;
   const withWeb = webAppBuilt(web);
   registerErrorHandling(app, (request, reply) =>
