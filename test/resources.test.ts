@@ -3,7 +3,10 @@
  * API before anything is reserved or created; and when the real engine does refuse a launch,
  * the user gets a plain reason while the engine's words go to the log only.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LABELS } from '../src/runtime/types.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
@@ -13,24 +16,41 @@ import { waitForState } from './support/wait.js';
 type ErrorBody = { error: { code: string; message: string } };
 type SandboxBody = { id: string; state: string; reason: string | null };
 
+const NO_ENTRYPOINT = `shiva-test/no-entrypoint:${process.pid}`;
+
 /** Words of Docker, runc, Go's HTTP client or the kernel, never of the hub. */
-const ENGINE_WORDS = /runc|OCI runtime|Range of CPUs|NanoCpus|cfs_quota|dial tcp|connection refused|Error response from daemon|HTTP code|invalid argument|\/v2\//i;
+const ENGINE_WORDS = /runc|OCI runtime|shim|exec:|no such file|Range of CPUs|NanoCpus|cfs_quota|dial tcp|connection refused|Error response from daemon|HTTP code|invalid argument|\/v2\//i;
 
 describeDocker('resources a sandbox may have, on the real engine', [TINY_IMAGE], () => {
   let t: TestHub;
   let owner: string;
 
   beforeAll(async () => {
+    // An image whose entrypoint does not exist: the engine creates the container, then runc refuses to start it.
+    const context = mkdtempSync(path.join(os.tmpdir(), 'shiva-noentry-'));
+    writeFileSync(path.join(context, 'Dockerfile'), `FROM ${TINY_IMAGE}\nENTRYPOINT ["/nonexistent/entrypoint"]\n`);
+    execFileSync('docker', ['build', '-q', '-t', NO_ENTRYPOINT, context], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: 'pipe' });
+    rmSync(context, { recursive: true, force: true });
     t = await startTestHub({
       config: {
-        images: { ...testCatalogue, catalogue: [...testCatalogue.catalogue, { name: 'unreachable', image: '127.0.0.1:1/shiva-test/nowhere:1', description: 'a registry that refuses' }] },
-        // Above this machine's CPU count, so the engine itself refuses (the scheduler overcommits CPUs).
+        images: {
+          ...testCatalogue,
+          catalogue: [
+            ...testCatalogue.catalogue,
+            { name: 'unreachable', image: '127.0.0.1:1/shiva-test/nowhere:1', description: 'a registry that refuses' },
+            { name: 'no-entrypoint', image: NO_ENTRYPOINT, description: 'cannot start' },
+          ],
+        },
+        // Above this machine's CPU count, which the scheduler's overcommit alone would allow.
         sandboxes: { defaults: { cpus: 0.5, memoryGiB: 0.5 }, limits: { cpus: os.availableParallelism() + 2 }, readinessTimeoutSeconds: 30, stopTimeoutSeconds: 2 },
       },
     });
     owner = await t.user('res');
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    execFileSync('docker', ['rmi', '-f', NO_ENTRYPOINT], { stdio: 'ignore' });
+  });
 
   const containers = async () => {
     const machine = t.hub.machines.list()[0]!;
@@ -65,9 +85,19 @@ describeDocker('resources a sandbox may have, on the real engine', [TINY_IMAGE],
     expect((await t.api(owner, 'DELETE', `/api/sandboxes/${res.body.id}`)).status).toBe(200);
   });
 
-  it('tells the user a plain reason, without the engine words, when the engine refuses to create the container', async () => {
+  it('refuses more CPUs than the machine has, which the engine would refuse in its own words, plainly and before anything is reserved', async () => {
     const cpus = os.availableParallelism() + 1;
-    const res = await t.api<SandboxBody>(owner, 'POST', '/api/sandboxes', { name: 'toobig', cpus });
+    const res = await t.api<ErrorBody>(owner, 'POST', '/api/sandboxes', { name: 'toobig', cpus });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('NO_CAPACITY');
+    expect(res.body.error.message).toContain(`local: ${os.availableParallelism()} CPUs in all, so at most ${os.availableParallelism()} per sandbox`);
+    expect(res.body.error.message).not.toMatch(ENGINE_WORDS);
+    expect(t.hub.sandboxes.ledger.heldIds()).toEqual([]);
+    expect(await containers()).toEqual([]);
+  });
+
+  it('tells the user a plain reason, without the engine words, when the engine refuses to start the container', async () => {
+    const res = await t.api<SandboxBody>(owner, 'POST', '/api/sandboxes', { name: 'noentry', image: 'no-entrypoint' });
     expect(res.status).toBe(202);
     const failed = await waitForState<SandboxBody>(t, owner, res.body.id, 'failed');
     expect(failed.reason).toBe("The container engine of local refused to run the sandbox; the hub's log has the details.");
