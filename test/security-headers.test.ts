@@ -2,7 +2,7 @@
  * The hub's own answers carry a Content-Security-Policy and the anti-framing, no-sniffing and
  * referrer headers; a sandbox's answers through the proxy do not get them. In real Chromium,
  * the built dashboard runs under that policy without a single violation, and another site
- * cannot frame it.
+ * cannot frame it; its sign-in page never sends anyone off the hub.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,6 +143,22 @@ describe('security headers of the hub', () => {
     expect(console.filter((m) => /Content Security Policy|Refused to/i.test(m))).toEqual([]);
     await context.close();
   });
+
+  it.each(['/\t/evil.example', '/%2F%2Fevil.example', '/\\evil.example', 'javascript:alert(1)'])(
+    'has the sign-in page land on the hub itself when next is %j',
+    async (next) => {
+      const context = await browser!.newContext();
+      await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+      const page = await context.newPage();
+      await page.goto(`${url}/login?next=${encodeURIComponent(next)}`);
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${url}/`);
+      await page.getByText('Launch my container').first().waitFor();
+      await context.close();
+    },
+  );
 
   it('cannot be framed by a page of another origin', async () => {
     const framer = http.createServer((_req, res) => {
