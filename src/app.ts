@@ -21,6 +21,7 @@ import { identityPlugin } from './api/identity.js';
 import { metricsPlugin } from './api/metrics.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { sandboxSignInRoutes } from './api/sandbox-sign-in.js';
+import { securityHeaders } from './api/security-headers.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
@@ -86,6 +87,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
     await hub.proxy.close();
     hub.tunnels.clear();
   });
+  await app.register(securityHeaders);
   const web = options.webRoot ?? WEB_ROOT;
   const withWeb = webAppBuilt(web);
   registerErrorHandling(app, (request, reply) =>

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
 import { Authenticator, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
+import { credentialsFor } from './auth/authorization-header.js';
 import { endCredentials, type CredentialSelector, type EndedCredentials } from './auth/end-credentials.js';
 import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
@@ -201,7 +202,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       describe: (user, name) => lastKnown.get(user, name),
       authenticateSandbox: (req, label): Identity | null | Promise<Identity | null> => {
         // A sandbox origin knows bearer tokens and its own cookie only, never the hub's session.
-        if (req.headers.authorization?.startsWith('Bearer ')) {
+        if (credentialsFor(req.headers.authorization, 'bearer') !== null) {
           const hit = auth.cached(req);
           return hit !== undefined ? hit : auth.fromRequest(req);
         }

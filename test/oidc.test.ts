@@ -106,6 +106,21 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
     await ctx.close();
   });
 
+  it.each(['/\t/evil.example', '/%2F%2Fevil.example', '/\\evil.example', 'https://evil.example/'])(
+    'lands on the hub itself after signing in when next is %j',
+    async (next) => {
+      const ctx = await context();
+      const page = await ctx.newPage();
+      const start = await ctx.request.get(`${hub.url}/api/auth/oidc/login?next=${encodeURIComponent(next)}`, { maxRedirects: 0 });
+      await page.goto(start.headers().location!);
+      const callback = page.waitForResponse((r) => r.url().startsWith(`${hub.url}/api/auth/oidc/callback`));
+      await atProvider(page, 'alice');
+      expect((await callback).headers().location).toBe('/');
+      await page.waitForURL(`${hub.url}/`);
+      await ctx.close();
+    },
+  );
+
   it('makes the listed people admins, and keeps local passwords off except the break-glass admin', async () => {
     const ctx = await context();
     const page = await ctx.newPage();

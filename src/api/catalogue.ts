@@ -1,7 +1,7 @@
 /** What can be launched and where: the image catalogue and the machines. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, Image, Machine } from '../contract/api.js';
-import { toMachineView } from '../machines/view.js';
+import { toMachineView, withoutEngineText } from '../machines/view.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -21,14 +21,15 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     '/api/machines',
     { schema: { tags: ['catalogue'], summary: 'Machines, their capacity and who is on them since when', response: { 200: Type.Array(Machine), 401: ErrorResponse } } },
     async (request) => {
-      requireScope(request, 'machines:read');
+      const identity = requireScope(request, 'machines:read');
       const live = await hub.sandboxesRepo.live();
       const capacities = hub.machines.capacities();
       const room = new Map(hub.sandboxes.ledger.room(capacities).map((r) => [r.machine, r]));
       const { ledger } = hub.sandboxes;
-      return hub.machines.list().map((m, i) =>
-        toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.liveStats.get(id)),
-      );
+      return hub.machines.list().map((m, i) => {
+        const view = toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.liveStats.get(id));
+        return identity.admin ? view : withoutEngineText(view);
+      });
     },
   );
 }

@@ -44,8 +44,13 @@ export function requireUser(request: FastifyRequest): Identity {
 /** The user, if their credential covers `scope`; else 403 naming the missing scope. */
 export function requireScope(request: FastifyRequest, scope: Scope): Identity {
   const identity = requireUser(request);
-  if (!hasScope(identity, scope)) throw new ShivaError('FORBIDDEN', `This token lacks the scope ${scope}.`);
+  if (!hasScope(identity, scope)) throw missingScope(scope);
   return identity;
+}
+
+/** The 403 for a token without `scope`. */
+export function missingScope(scope: Scope): ShivaError {
+  return new ShivaError('FORBIDDEN', `This token lacks the scope ${scope}.`);
 }
 
 /** An admin, or 403 (401 when anonymous). */

@@ -6,17 +6,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { AuthProviders } from '../contract/api.js';
+import { NEXT_MAX_LENGTH, safeNextPath } from '../contract/next-path.js';
 import { setSessionCookies } from './session-cookies.js';
 import { OidcRefusal } from '../auth/oidc.js';
 import type { App, RouteOptions } from './types.js';
 
 const FLOW_COOKIE = 'shiva_oidc';
 const FLOW_PATH = '/api/auth/oidc';
-
-/** Only paths on this hub may be a `next`; anything else goes home. */
-export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
 
 export async function oidcRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   const secure = hub.publicUrl.startsWith('https://');
@@ -46,12 +42,12 @@ export async function oidcRoutes(app: App, { hub }: RouteOptions): Promise<void>
       schema: {
         tags: ['auth'],
         summary: 'Start signing in with the identity provider; `next` is where to land afterwards',
-        querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 2048 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: NEXT_MAX_LENGTH })) }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {
       try {
-        const { url, flowId } = await oidc.start(safeNext(request.query.next));
+        const { url, flowId } = await oidc.start(safeNextPath(request.query.next));
         reply.setCookie(FLOW_COOKIE, flowId, { path: FLOW_PATH, httpOnly: true, sameSite: 'lax', secure, maxAge: 600 });
         return reply.redirect(url, 302);
       } catch (err) {

@@ -14,6 +14,7 @@ import { sandboxPath } from '../proxy/origins.js';
 import { errorPage } from '../proxy/pages.js';
 import { CALLBACK_PATH } from '../proxy/proxy.js';
 import type { App, RouteOptions } from './types.js';
+import { safeNextPathWithin } from '../contract/next-path.js';
 
 const AuthorizeQuery = Type.Object(
   {
@@ -35,8 +36,7 @@ async function sandboxOfLabel(hub: Hub, label: string): Promise<{ user: string; 
 
 /** `next` if it is a path under the sandbox's prefix, else the prefix (the proxy checks it again at the callback). */
 function nextFor(next: string | undefined, user: string, name: string): string {
-  const prefix = sandboxPath(user, name);
-  return next !== undefined && next.startsWith(prefix) && !/[\u0000-\u0020\u007f\\]/.test(next) ? next : prefix;
+  return safeNextPathWithin(next, sandboxPath(user, name));
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, err: ShivaError): FastifyReply {

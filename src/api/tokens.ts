@@ -7,7 +7,7 @@ import { randomSecret, sha256 } from '../auth/secrets.js';
 import { CreatedToken, CreateTokenRequest, ErrorResponse, Token } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { TokenRow } from '../store/tokens.js';
-import { requireUser, requireUserOrBasic } from './identity.js';
+import { missingScope, requireScope, requireUserOrBasic } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
 
@@ -38,13 +38,14 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
         tags: ['tokens'],
         summary: 'Create an API token for yourself (also with HTTP Basic username:password)',
         body: CreateTokenRequest,
-        response: { 201: CreatedToken, 400: ErrorResponse, 401: ErrorResponse },
+        response: { 201: CreatedToken, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse },
       },
     },
     async (request, reply) => {
       const actor = request.identity?.username ?? parseBasic(request.headers.authorization)?.username ?? null;
       const { identity, scopes } = await audited(hub, request, { actor, action: 'token.create', target: request.body.name }, async () => {
         const maker = await requireUserOrBasic(request, hub.auth);
+        if (!hasScope(maker, 'tokens:write')) throw missingScope('tokens:write');
         return { identity: maker, scopes: scopesFor(maker, request.body.scopes) };
       });
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
@@ -70,8 +71,8 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
 
   app.get(
     '/api/tokens',
-    { schema: { tags: ['tokens'], summary: 'Your API tokens (never their secrets)', response: { 200: Type.Array(Token), 401: ErrorResponse } } },
-    async (request) => (await hub.tokens.listByUser(requireUser(request).userId)).map(toToken),
+    { schema: { tags: ['tokens'], summary: 'Your API tokens (never their secrets)', response: { 200: Type.Array(Token), 401: ErrorResponse, 403: ErrorResponse } } },
+    async (request) => (await hub.tokens.listByUser(requireScope(request, 'tokens:write').userId)).map(toToken),
   );
 
   app.delete(
@@ -81,11 +82,11 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
         tags: ['tokens'],
         summary: 'Revoke one of your API tokens; what it opened (WebSockets, streams) closes at once',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: { 204: Type.Null(), 401: ErrorResponse, 404: ErrorResponse },
+        response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
-      const identity = requireUser(request);
+      const identity = requireScope(request, 'tokens:write');
       await audited(hub, request, { action: 'token.revoke', target: request.params.id }, async () => {
         const ended = await hub.endCredentials({ kind: 'token', tokenId: request.params.id, userId: identity.userId }, 'token revoked');
         if (ended.tokens === 0) throw new ShivaError('TOKEN_NOT_FOUND');

@@ -10,6 +10,7 @@ import { now } from '../store/database.js';
 import type { SessionRepository } from '../store/sessions.js';
 import type { TokenRepository } from '../store/tokens.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { credentialsFor } from './authorization-header.js';
 import { verifyPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 import { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
@@ -73,8 +74,8 @@ export class Authenticator {
 
   /** The identity behind a request's cookie or bearer token, or null. Basic auth is not read here. */
   async fromRequest(req: IncomingMessage): Promise<Identity | null> {
-    const authorization = req.headers.authorization;
-    if (authorization?.startsWith('Bearer ')) return this.fromToken(authorization.slice(7).trim(), req.socket.remoteAddress ?? null);
+    const bearer = credentialsFor(req.headers.authorization, 'bearer');
+    if (bearer !== null) return this.fromToken(bearer, req.socket.remoteAddress ?? null);
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
     return cookie ? this.fromSession(cookie) : null;
   }
@@ -82,8 +83,9 @@ export class Authenticator {
   /** Synchronous fast path for the proxy: answers from the cache, or undefined when it must ask the database. */
   cached(req: IncomingMessage): Identity | null | undefined {
     const authorization = req.headers.authorization;
+    const bearer = credentialsFor(authorization, 'bearer');
     let key: string | undefined;
-    if (authorization?.startsWith('Bearer ')) key = `t:${sha256(authorization.slice(7).trim())}`;
+    if (bearer !== null) key = `t:${sha256(bearer)}`;
     else {
       const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
       if (!cookie) return authorization ? undefined : null;
@@ -173,15 +175,33 @@ export class Authenticator {
     if (local === 'none' || (local === 'admin-only' && username !== 'admin')) {
       throw new ShivaError('LOCAL_SIGN_IN_DISABLED');
     }
-    this.limiter.check(username, address);
-    const user = await this.options.users.byName(username);
-    const ok = await verifyPassword(password, user?.password_hash ?? null);
-    if (!ok || !user || user.disabled) {
-      this.limiter.failed(username, address);
-      return null;
+    const user = await this.checkPassword(username, password, address, () => this.options.users.byName(username));
+    return user ? toIdentity(user, 'password', null, null) : null;
+  }
+
+  /**
+   * Checks a signed-in user's current password (before a change), through the same limiter
+   * as sign-in: wrong guesses count against the account and the source. Throws RATE_LIMITED.
+   */
+  async verifyCurrentPassword(identity: Pick<Identity, 'userId' | 'username'>, password: string, address: string): Promise<boolean> {
+    return (await this.checkPassword(identity.username, password, address, () => this.options.users.byId(identity.userId))) !== null;
+  }
+
+  /** The user when the password is theirs (and they are enabled), reserving the attempt before any await. */
+  private async checkPassword(username: string, password: string, address: string, find: () => Promise<UserRow | undefined>): Promise<UserRow | null> {
+    const attempt = this.limiter.reserve(username, address);
+    try {
+      const user = await find();
+      const ok = await verifyPassword(password, user?.password_hash ?? null);
+      if (!ok || !user || user.disabled) {
+        attempt.failed();
+        return null;
+      }
+      attempt.succeeded();
+      return user;
+    } finally {
+      attempt.abandoned();
     }
-    this.limiter.succeeded(username);
-    return toIdentity(user, 'password', null, null);
   }
 
   /** Opens a session; returns the cookie value (shown to the browser only) and its expiry. */
@@ -278,8 +298,9 @@ export function readCookie(header: string | undefined, name: string): string | n
 
 /** Parses `Authorization: Basic …` into username and password. */
 export function parseBasic(header: string | undefined): { username: string; password: string } | null {
-  if (!header?.startsWith('Basic ')) return null;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const credentials = credentialsFor(header, 'basic');
+  if (!credentials) return null;
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return null;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };

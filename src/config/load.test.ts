@@ -31,6 +31,11 @@ describe('configuration', () => {
       [{ hub: { prot: 80 } }, /hub\.prot/],
       [{ hub: { port: 'eighty' } }, /hub\.port/],
       [{ sandboxes: { limits: { cpus: -1 } } }, /sandboxes\.limits\.cpus/],
+      // Below Docker's minimum of 0.01 CPU, or 0 once in NanoCpus: no CPU limit at all.
+      [{ sandboxes: { defaults: { cpus: 0.004 } } }, /sandboxes\.defaults\.cpus: .*0\.01/],
+      [{ sandboxes: { defaults: { cpus: 1e-10 } } }, /sandboxes\.defaults\.cpus/],
+      [{ sandboxes: { limits: { cpus: 0.001 } } }, /sandboxes\.limits\.cpus/],
+      [{ sandboxes: { defaults: { memoryGiB: 1e-12 } } }, /sandboxes\.defaults\.memoryGiB: .*0\.125/],
       [{ typo: true }, /typo/],
       [{ machines: [{ name: 'Bad Name', docker: 'unix:///x' }] }, /machines\.0\.name/],
       [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],

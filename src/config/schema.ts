@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../contract/names.js';
+import { MIN_CPUS, MIN_MEMORY_GIB } from '../contract/resources.js';
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const strict = { additionalProperties: false } as const;
@@ -205,15 +206,15 @@ export const ConfigSchema = Type.Object(
       {
         defaults: Type.Object(
           {
-            cpus: Type.Number({ exclusiveMinimum: 0, default: 2 }),
-            memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 4 }),
+            cpus: Type.Number({ minimum: MIN_CPUS, default: 2 }),
+            memoryGiB: Type.Number({ minimum: MIN_MEMORY_GIB, default: 4 }),
           },
           { ...strict, default: {} },
         ),
         limits: Type.Object(
           {
-            cpus: Type.Number({ exclusiveMinimum: 0, default: 8 }),
-            memoryGiB: Type.Number({ exclusiveMinimum: 0, default: 32 }),
+            cpus: Type.Number({ minimum: MIN_CPUS, default: 8 }),
+            memoryGiB: Type.Number({ minimum: MIN_MEMORY_GIB, default: 32 }),
             gpus: Type.Integer({ minimum: 0, default: 8, description: 'The most GPUs one sandbox may ask for' }),
           },
           { ...strict, default: {} },

@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
+import { MIN_CPUS, MIN_MEMORY_GIB } from './resources.js';
 import { SCOPES } from './scopes.js';
 
 const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
@@ -40,9 +41,10 @@ export const LaunchRequest = Type.Object(
   {
     name: Type.Optional(Name),
     image: Type.Optional(Type.String({ maxLength: 64, description: 'A name from GET /api/images' })),
-    cpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'At most the limit in GET /api/me' })),
-    memoryGiB: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'At most the limit in GET /api/me' })),
-    gpus: Type.Optional(Type.Integer({ minimum: 0 })),
+    // The bounds are checked by resourceProblems, which names the whole range in one message.
+    cpus: Type.Optional(Type.Number({ description: `From ${MIN_CPUS} to the limit in GET /api/me` })),
+    memoryGiB: Type.Optional(Type.Number({ description: `From ${MIN_MEMORY_GIB} to the limit in GET /api/me` })),
+    gpus: Type.Optional(Type.Integer({ description: 'From 0 to the limit in GET /api/me' })),
     machine: Type.Optional(Name),
   },
   { additionalProperties: false },

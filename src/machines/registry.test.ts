@@ -23,7 +23,7 @@ describe('machine registry', () => {
       info: { name: 'm', version: '27', cpus: 64, memoryBytes: 512 * GiB, operatingSystem: 'Debian', runtimes: ['runc'] },
       gpus: [],
     };
-    expect(capacityOf(machine, 2)).toEqual({ name: 'm', up: true, cpus: 124, memoryBytes: 100 * GiB, gpus: [], shareGpus: false, sandboxes: 4 });
+    expect(capacityOf(machine, 2)).toEqual({ name: 'm', up: true, cpus: 124, memoryBytes: 100 * GiB, gpus: [], shareGpus: false, sandboxes: 4, cpusPerSandbox: 64 });
     expect(capacityOf({ ...machine, status: 'down' }, 1).up).toBe(false);
   });
 

@@ -209,6 +209,7 @@ export function capacityOf(machine: Pick<Machine, 'name' | 'entry' | 'status' | 
     gpus: machine.gpus.map((g) => g.uuid),
     shareGpus: gpus.share,
     ...(max.sandboxes === undefined ? {} : { sandboxes: max.sandboxes }),
+    ...(machine.info ? { cpusPerSandbox: machine.info.cpus } : {}),
   };
 }
 

@@ -70,3 +70,18 @@ export function toMachineView(
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * The view for someone who is not an admin: why a machine, its GPUs or its usage could not be
+ * read, in plain words, without the engine's, ssh's or TLS's own (which can name hosts, keys
+ * and paths). Admins, who run the machines, see those words; so does the hub's log.
+ */
+export function withoutEngineText(view: MachineView): MachineView {
+  return {
+    ...view,
+    error: view.error === null ? null : view.status === 'down' ? "The machine's container engine does not answer." : "The machine's container engine answers slowly or with errors.",
+    gpuError: view.gpuError === null ? null : "The machine's GPUs could not be read; the list shown is the last good one.",
+    usageError: view.usageError === null ? null : "The machine's usage could not be read.",
+  };
+}
+

@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { changesState } from '../auth/csrf.js';
 import { errorCodes } from '../contract/errors.js';
+import { safeNextPathWithin } from '../contract/next-path.js';
 import { parseDirectLabel, sandboxLabel } from '../contract/sandbox-host.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
@@ -54,15 +55,15 @@ function destroyThis(this: Duplex): void {
 }
 
 /**
- * Where the callback may send the browser: a path under the sandbox's own prefix, without dot
- * segments (parseUserPath refuses them), spaces or control characters. Anything else becomes
- * the prefix itself.
+ * Where the callback may send the browser: a same-origin path under the sandbox's own prefix
+ * (safeNextPathWithin), without dot segments (parseUserPath refuses them). Anything else
+ * becomes the prefix itself.
  */
 function nextWithin(next: string, path: { user: string; name: string }): string {
   const prefix = sandboxPath(path.user, path.name);
-  if (!next.startsWith(prefix) || /[\u0000-\u0020\u007f\\]/.test(next)) return prefix;
-  const parsed = parseUserPath(next);
-  return parsed !== null && !parsed.needsSlash && parsed.user === path.user && parsed.name === path.name ? next : prefix;
+  const safe = safeNextPathWithin(next, prefix);
+  const parsed = parseUserPath(safe);
+  return parsed !== null && !parsed.needsSlash && parsed.user === path.user && parsed.name === path.name ? safe : prefix;
 }
 
 export function createProxy(deps: ProxyDeps): Proxy {

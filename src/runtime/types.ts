@@ -131,13 +131,22 @@ export type RuntimeErrorKind =
   /** The engine refused or failed the operation. */
   | 'failed';
 
-/** An engine error, classified so the core can tell the user what happened without a stack. */
+/**
+ * An engine error, classified so the core can tell the user what happened without a stack.
+ * Its message usually carries the engine's or a library's own words, which belong in the log
+ * only (DESIGN.md: no engine text reaches a user); `plain` marks the few messages written
+ * here in words a user can act on (a missing NVIDIA runtime, a refused mount), which the core
+ * may show as they are.
+ */
 export class RuntimeError extends Error {
   readonly kind: RuntimeErrorKind;
-  constructor(kind: RuntimeErrorKind, message: string, options?: { cause?: unknown }) {
+  /** Whether the message is the hub's own words, fit to show a user. */
+  readonly plain: boolean;
+  constructor(kind: RuntimeErrorKind, message: string, options?: { cause?: unknown; plain?: boolean }) {
     super(message, options);
     this.name = 'RuntimeError';
     this.kind = kind;
+    this.plain = options?.plain ?? false;
   }
 }
 

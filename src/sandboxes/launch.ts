@@ -10,7 +10,8 @@ import { now } from '../store/database.js';
 import { LAUNCHING_STATES, type SandboxRow } from '../store/sandboxes.js';
 import type { SandboxState } from '../store/schema.js';
 import { ensureHome } from './homes.js';
-import { NotReadyError, waitForServer } from './readiness.js';
+import { failureReason } from './failure-reason.js';
+import { waitForServer } from './readiness.js';
 import type { SandboxServiceDeps } from './service.js';
 import { sandboxPath } from './view.js';
 
@@ -54,7 +55,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
           const t = Date.now();
           if (p.percent === null || (t - lastReport < PROGRESS_EVERY_MS && p.percent < 100)) return;
           lastReport = t;
-          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${p.status}`, p.percent);
+          // The percentage, not the engine's status words ("Extracting", digests, …).
+          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${Math.floor(p.percent)}%`, p.percent);
         },
         signal,
       );
@@ -96,7 +98,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     containerId = await createFresh(runtime, spec);
     await step('starting', 'Starting the container', { container_id: containerId });
     const container = await runtime.start(containerId);
-    if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port');
+    if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port', { plain: true });
     const { host, port: hostPort } = container.endpoint;
 
     await step('waiting', 'Waiting for the server to answer', { host, port: hostPort });
@@ -124,7 +126,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       if (containerId) await runtime.remove(containerId).catch(() => undefined);
       return;
     }
-    const reason = describeFailure(err);
+    const reason = failureReason(err, { imageRef: row.image_ref, machine: row.machine });
     let message = reason;
     if (containerId) {
       const tail = await runtime.logs(containerId, LOG_TAIL_LINES).catch(() => '');
@@ -137,7 +139,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     if (await ctx.repo.update(row.id, { state: 'failed', reason, stopped_at: now() }, LAUNCHING_STATES)) {
       await ctx.events.record(row.id, 'failed', message);
     }
-    ctx.log.warn({ sandbox: row.id, user: row.username, reason }, 'launch failed');
+    // The engine's own words stay here, in the log, next to what the user was told.
+    ctx.log.warn({ sandbox: row.id, user: row.username, reason, err: (err as Error).message }, 'launch failed');
   }
 }
 
@@ -154,7 +157,7 @@ export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>,
       const node = (name: string) => ({ hostPath: `${devicesDir}/${name}`, containerPath: `/dev/${name}` });
       const indexes = ids.map((id) => {
         const gpu = machine.gpus.find((g) => g.uuid === id);
-        if (!gpu) throw new RuntimeError('failed', `the GPU ${id} is no longer listed on ${machine.name}`);
+        if (!gpu) throw new RuntimeError('failed', `the GPU ${id} is no longer listed on ${machine.name}`, { plain: true });
         return gpu.index;
       });
       // nvidiactl and nvidia-uvm are the driver's shared control nodes every CUDA process opens.
@@ -176,21 +179,6 @@ async function createFresh(runtime: Runtime, spec: ContainerSpec): Promise<strin
     await runtime.remove(spec.name);
     return runtime.create(spec);
   }
-}
-
-function describeFailure(err: unknown): string {
-  if (err instanceof NotReadyError) return `The sandbox's server did not come up: ${err.message}.`;
-  if (err instanceof RuntimeError) {
-    switch (err.kind) {
-      case 'image_not_found':
-        return `The image could not be found: ${err.message}.`;
-      case 'unavailable':
-        return `The machine's container engine does not answer: ${err.message}.`;
-      default:
-        return `The container engine refused: ${err.message}.`;
-    }
-  }
-  return `The launch failed: ${(err as Error).message}.`;
 }
 
 function numberLabel(value: string | undefined): number | undefined {

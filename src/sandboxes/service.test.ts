@@ -10,7 +10,7 @@ import { rejection as rejectionWith } from '../../test/support/rejection.js';
 import { MachineRegistry } from '../machines/registry.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
-import { LABELS } from '../runtime/types.js';
+import { LABELS, RuntimeError } from '../runtime/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
@@ -175,6 +175,23 @@ describe('the sandboxes core', () => {
     expect(failed.state).toBe('failed');
     expect(failed.reason).toContain('could not be found');
     expect(w.runtime.containers.size).toBe(1);
+  });
+
+  it("keeps the engine's words out of a failed sandbox's reason and events, and logs them at warn with the sandbox", async () => {
+    const engineText = 'failed to create task for container: OCI runtime create failed: runc create failed: exec: "/x": stat /x: no such file or directory';
+    w.runtime.start = async () => {
+      throw new RuntimeError('failed', engineText);
+    };
+    const lines: string[] = [];
+    w.deps.log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const sandbox = await w.service.launch(w.alice, { name: 'refused' });
+    await w.service.settle();
+    const failed = await w.service.get(w.alice, sandbox.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toBe("The container engine of local refused to run the sandbox; the hub's log has the details.");
+    for (const e of await w.deps.events.history(sandbox.id)) expect(e.message).not.toMatch(/OCI|runc|no such file/);
+    const logged = lines.map((l) => JSON.parse(l) as { sandbox?: string; err?: string; level: number }).find((l) => l.sandbox === sandbox.id);
+    expect(logged).toMatchObject({ err: engineText, level: 40 });
   });
 
   it('fails a sandbox whose server exits, with the log tail, and leaves no container', async () => {

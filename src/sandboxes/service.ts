@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { GiB, resourceProblems } from '../contract/resources.js';
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
@@ -19,8 +20,6 @@ import { runLaunch } from './launch.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
-
-const GiB = 1024 ** 3;
 
 export interface SandboxServiceDeps {
   config: Readonly<Config>;
@@ -195,7 +194,10 @@ export class SandboxService {
         await machine.runtime.stop(row.container_id, config.sandboxes.stopTimeoutSeconds);
         await machine.runtime.remove(row.container_id);
       } catch (err) {
-        if (err instanceof RuntimeError && err.kind === 'unavailable') return this.deferStop(row, reason, err.message);
+        if (err instanceof RuntimeError && err.kind === 'unavailable') {
+          log.warn({ sandbox: row.id, err: err.message }, 'the engine did not answer a stop');
+          return this.deferStop(row, reason, `${machine.name} does not answer`);
+        }
         // The engine answered but refused: the record ends, and the reconciler removes what is left.
         log.warn({ sandbox: row.id, err: (err as Error).message }, 'could not remove the container of a stopped sandbox');
       }
@@ -257,11 +259,9 @@ export class SandboxService {
     const { defaults, limits } = this.deps.config.sandboxes;
     const cpus = request.cpus ?? defaults.cpus;
     const memoryGiB = request.memoryGiB ?? defaults.memoryGiB;
-    const problems: string[] = [];
-    if (!(cpus > 0) || cpus > limits.cpus) problems.push(`cpus must be above 0 and at most ${limits.cpus}`);
-    if (!(memoryGiB >= 0.125) || memoryGiB > limits.memoryGiB) problems.push(`memoryGiB must be from 0.125 to ${limits.memoryGiB}`);
     const gpus = request.gpus ?? 0;
-    if (gpus > limits.gpus) problems.push(limits.gpus === 0 ? 'this hub gives no GPUs' : `gpus must be at most ${limits.gpus}`);
+    // Checked before anything is reserved or created, on the values the engine would get.
+    const problems = resourceProblems({ cpus, memoryGiB, gpus }, limits);
     if (problems.length > 0) throw new ShivaError('INVALID_RESOURCES', `Invalid resources: ${problems.join('; ')}.`);
     return { cpus, memoryGiB, gpus };
   }

@@ -37,6 +37,16 @@ describe('placement', () => {
     expect(place(machines, [], { cpus: 1, memoryBytes: GiB, gpus: 0, machine: 'c' }, 'pack')).toMatchObject({ ok: false, reason: 'c does not answer' });
   });
 
+  it('never gives one sandbox more CPUs than its machine has, whatever the overcommit, and says so', () => {
+    const small: MachineCapacity[] = [
+      { name: 'two', up: true, cpus: 32, memoryBytes: 64 * GiB, gpus: [], cpusPerSandbox: 2 },
+      { name: 'four', up: true, cpus: 8, memoryBytes: 64 * GiB, gpus: [], cpusPerSandbox: 4 },
+    ];
+    expect(place(small, [], { cpus: 3, memoryBytes: GiB, gpus: 0 }, 'pack')).toMatchObject({ ok: true, machine: 'four' });
+    const refused = place(small, [], { cpus: 6, memoryBytes: GiB, gpus: 0 }, 'pack');
+    expect(refused).toMatchObject({ ok: false, reason: 'two: 2 CPUs in all, so at most 2 per sandbox; four: 4 CPUs in all, so at most 4 per sandbox' });
+  });
+
   it('lets sandboxes share GPUs only where an admin allowed it', () => {
     const shared: MachineCapacity[] = [{ name: 's', up: true, cpus: 8, memoryBytes: 64 * GiB, gpus: ['s0'], shareGpus: true }];
     const holdings = [{ machine: 's', cpus: 1, memoryBytes: GiB, gpus: ['s0'] }];

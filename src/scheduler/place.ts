@@ -20,6 +20,11 @@ export interface MachineCapacity {
   shareGpus?: boolean;
   /** The most live sandboxes this machine may hold; no cap when absent. */
   sandboxes?: number;
+  /**
+   * The most CPUs one sandbox may have here: the engine's CPU count, since Docker refuses a
+   * larger `--cpus` ("Range of CPUs is from 0.01 to N"), whatever the overcommit. No cap when absent.
+   */
+  cpusPerSandbox?: number;
 }
 
 export interface Holding {
@@ -52,7 +57,12 @@ export type Placement = { ok: true; machine: string; gpus: string[] } | { ok: fa
 export function placeIn(room: Free[], machines: readonly MachineCapacity[], request: PlacementRequest, policy: Policy): Placement {
   const candidates = request.machine ? room.filter((f) => f.machine === request.machine) : room;
   const fits = candidates.filter(
-    (f) => f.cpus >= request.cpus - 1e-9 && f.memoryBytes >= request.memoryBytes && f.gpus.length >= request.gpus && f.sandboxes >= 1,
+    (f) =>
+      f.cpus >= request.cpus - 1e-9 &&
+      f.memoryBytes >= request.memoryBytes &&
+      f.gpus.length >= request.gpus &&
+      f.sandboxes >= 1 &&
+      request.cpus <= cpusPerSandbox(machines, f.machine),
   );
   if (fits.length === 0) {
     const mostRoom = [...room].sort(byRoom)[room.length - 1] ?? null;
@@ -87,7 +97,9 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
   const GiB = 1024 ** 3;
   const short = (f: Free) => {
     const lacks: string[] = [];
-    if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
+    const most = cpusPerSandbox(machines, f.machine);
+    if (request.cpus > most) lacks.push(`${most} CPUs in all, so at most ${most} per sandbox`);
+    else if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
     if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} of ${round(request.memoryBytes / GiB)} GiB free`);
     if (f.gpus.length < request.gpus) lacks.push(`${f.gpus.length} of ${request.gpus} GPUs free`);
     if (f.sandboxes < 1) lacks.push('at its most sandboxes');
@@ -97,3 +109,7 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+function cpusPerSandbox(machines: readonly MachineCapacity[], name: string): number {
+  return machines.find((m) => m.name === name)?.cpusPerSandbox ?? Number.POSITIVE_INFINITY;
+}

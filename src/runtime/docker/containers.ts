@@ -17,7 +17,7 @@ export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock']
  */
 export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonly string[] = []): void {
   const refuse = (why: string): never => {
-    throw new RuntimeError('failed', `refusing to create ${spec.name}: ${why}`);
+    throw new RuntimeError('failed', `refusing to create ${spec.name}: ${why}`, { plain: true });
   };
   const { hostPath, containerPath } = spec.home;
   if (!posix.isAbsolute(hostPath) || !posix.isAbsolute(containerPath)) refuse('home paths must be absolute');

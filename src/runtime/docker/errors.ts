@@ -1,7 +1,8 @@
 /**
  * Every error that comes out of the Docker Engine (or out of failing to reach it) is turned into
- * a RuntimeError here, in one place, so the core sees five kinds and a one-line message it can
- * show to a user: never a stack, never dockerode's "(HTTP code 409) unexpected - …" wrapping.
+ * a RuntimeError here, in one place, so the core sees five kinds and a one-line message for its
+ * log: never a stack, never dockerode's "(HTTP code 409) unexpected - …" wrapping. Only the
+ * messages written here in full (no NVIDIA runtime, no CDI) are marked plain, fit for users.
  */
 import { RuntimeError, type RuntimeErrorKind } from '../types.js';
 
@@ -80,7 +81,7 @@ export function isMissingNvidiaRuntime(err: unknown): boolean {
 
 /** The error for a GPU request on an engine without NVIDIA support, keeping the engine's words as cause. */
 export function noNvidiaRuntimeError(cause?: unknown): RuntimeError {
-  return new RuntimeError('failed', NO_NVIDIA_RUNTIME_MESSAGE, { cause });
+  return new RuntimeError('failed', NO_NVIDIA_RUNTIME_MESSAGE, { cause, plain: true });
 }
 
 /** Why the engine could not be reached at all, or null when it did answer (or the error is ours). */
@@ -108,7 +109,7 @@ export function classifyEngineError(err: unknown, context: ErrorContext): Runtim
 
   if (isMissingNvidiaRuntime(err)) return noNvidiaRuntimeError(err);
   if (/could not select device driver "?cdi"?|unresolvable CDI devices/i.test(engineMessage(err))) {
-    return new RuntimeError('failed', NO_CDI_MESSAGE, options);
+    return new RuntimeError('failed', NO_CDI_MESSAGE, { ...options, plain: true });
   }
 
   const status = engineStatus(err);

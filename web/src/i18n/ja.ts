@@ -55,6 +55,8 @@ const scopeDescriptions: Record<Scope, string> = {
   'sandboxes:launch': '自分のサンドボックスを起動・停止する',
   'sandboxes:access': 'プロキシ経由で自分のサンドボックスを開く（Jupyter、その API とカーネル）',
   'machines:read': 'マシンとイメージカタログを見る',
+  'tokens:write': '自分の API トークンを一覧・作成・失効する',
+  'account:write': '自分のパスワードを変更する（現在のパスワードが必要）',
   'metrics:read': 'ハブの Prometheus メトリクス（/metrics、全ユーザー分）を読む（管理者のみ）',
   admin: '管理者ができることすべて（管理者のみ）',
 };

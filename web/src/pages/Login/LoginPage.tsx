@@ -1,13 +1,10 @@
 /** Signs in, then goes back to where the person was sent from (`?next=`), or home. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
+import { safeNextPath } from '../../../../src/contract/next-path';
 import { signIn, signInProviders } from '../../api/queries/auth';
 import { LoginPageView } from './LoginPageView';
 
-/** Only a path on this hub: `//evil.example` and `https://…` would leave it. */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
 
 /** Paths the dashboard draws itself; anything else (a sandbox under /user/) is a full page load. */
 const isDashboardPath = (path: string) => !path.startsWith('/user/') && !path.startsWith('/api/');
@@ -17,7 +14,7 @@ export function LoginPage() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const mutation = useMutation(signIn(queryClient));
-  const next = safeNext(params.get('next'));
+  const next = safeNextPath(params.get('next'));
   const ways = useQuery(signInProviders());
   const oidc = ways.data?.oidc;
 

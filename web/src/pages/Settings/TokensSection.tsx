@@ -20,7 +20,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useState, type FormEvent } from 'react';
-import { ADMIN_ONLY_SCOPES, SCOPES, type Scope } from '../../../../src/contract/scopes';
+import { ADMIN_ONLY_SCOPES, CREDENTIAL_SCOPES, SCOPES, type Scope } from '../../../../src/contract/scopes';
 import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -52,8 +52,8 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
   const [name, setName] = useState('');
   const [days, setDays] = useState<number>(30);
   // What was unticked rather than what is ticked: every scope one may give starts ticked, also
-  // `admin` once it is known that the person is one.
-  const [unticked, setUnticked] = useState<ReadonlySet<Scope>>(new Set());
+  // `admin` once it is known that the person is one; only those over credentials start unticked.
+  const [unticked, setUnticked] = useState<ReadonlySet<Scope>>(new Set(CREDENTIAL_SCOPES));
   const grantable = grantableScopes(admin);
   const scopes = grantable.filter((scope) => !unticked.has(scope));
   const toggle = (scope: Scope, on: boolean) =>
