@@ -105,10 +105,24 @@ describe('security headers of the hub', () => {
   });
 
   it("leaves a sandbox's answers through the proxy without the hub's policy", async () => {
+    // On the hub's origin the path form gets only the proxy's own `sandbox` policy.
     const res = await fetch(`${url}/user/admin/lab/api/status`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toBeNull();
+    expect(res.headers.get('content-security-policy')).toBe('sandbox');
     expect(res.headers.get('x-frame-options')).toBeNull();
+    // On the sandbox's own origin, the sandbox's answer as it sent it.
+    const onOrigin = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const { port } = new URL(url);
+      http
+        .get({ host: '127.0.0.1', port, path: '/user/admin/lab/api/status', headers: { host: `lab--admin.localhost:${port}`, authorization: `Bearer ${token}` } }, (r) => {
+          r.resume();
+          resolve(r);
+        })
+        .on('error', reject);
+    });
+    expect(onOrigin.statusCode).toBe(200);
+    expect(onOrigin.headers['content-security-policy']).toBeUndefined();
+    expect(onOrigin.headers['x-frame-options']).toBeUndefined();
   });
 
   it('runs the built dashboard in Chromium without any policy violation on its pages', async () => {

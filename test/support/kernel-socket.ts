@@ -5,10 +5,46 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { sandboxLabel } from '../../src/contract/sandbox-host.js';
 import type { TestHub } from './hub.js';
+import { hostRequest, sandboxCookie } from './sandbox-host.js';
 
-/** Who opens the socket: a bearer token, or the `Cookie` header of a signed-in browser. */
+/**
+ * Who opens the socket: a bearer token (on the path form, as the CLI sends it), or the `Cookie`
+ * header a signed-in browser sends the hub (the socket then goes to the sandbox's own origin,
+ * with the sandbox cookie that browser got there: see browserOnSandbox).
+ */
 export type Credential = { token: string } | { cookie: string };
+
+/**
+ * A browser's cookie jar for sandbox origins: the `shiva_sandbox` cookie each hub session got
+ * for each sandbox host, by the sign-in handshake the first time. Kept, as a browser keeps it,
+ * after the hub session has ended, so that tests can show it then opens nothing.
+ */
+const sandboxCookies = new Map<string, string>();
+
+/** Where a browser with hub cookie `hubCookie` reaches `sandbox`: its host and the cookie it sends there. */
+export async function browserOnSandbox(t: TestHub, hubCookie: string, sandbox: { user: string; name: string }): Promise<{ host: string; origin: string; cookie: string }> {
+  const label = sandboxLabel(sandbox.user, sandbox.name);
+  const host = `${label}.localhost:${new URL(t.url).port}`;
+  const key = `${hubCookie}\n${label}`;
+  let cookie = sandboxCookies.get(key);
+  if (cookie === undefined) {
+    cookie = await sandboxCookie(t, hubCookie, label, `/user/${sandbox.user}/${sandbox.name}/`);
+    sandboxCookies.set(key, cookie);
+  }
+  return { host, origin: `http://${host}`, cookie };
+}
+
+/** What the proxy answers a script's (not a page's) request from `as` for the sandbox's /api/status. */
+export async function proxiedStatus(t: TestHub, as: Credential, sandbox: { user: string; name: string }): Promise<number> {
+  const path = `/user/${sandbox.user}/${sandbox.name}/api/status`;
+  if ('token' in as) {
+    return (await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${as.token}` }, redirect: 'manual' })).status;
+  }
+  const browser = await browserOnSandbox(t, as.cookie, sandbox);
+  return (await hostRequest(t, browser.host.split(':')[0]!, path, { headers: { cookie: browser.cookie } })).status;
+}
 
 export interface KernelSocket {
   /** Sends one execute_request and resolves with its `text/plain` result (e.g. `'2'` for `1+1`). */
@@ -20,15 +56,21 @@ export interface KernelSocket {
 }
 
 /**
- * Opens `/user/<user>/<name>/api/kernels/<kernelId>/channels` on the hub as `as`. Rejects with
+ * Opens `/user/<user>/<name>/api/kernels/<kernelId>/channels` through the hub as `as`. Rejects with
  * an error naming the status when the hub or the sandbox refuses the upgrade.
  */
-export function openKernelSocket(t: TestHub, as: Credential, sandbox: { user: string; name: string }, kernelId: string): Promise<KernelSocket> {
+export async function openKernelSocket(t: TestHub, as: Credential, sandbox: { user: string; name: string }, kernelId: string): Promise<KernelSocket> {
   const base = t.url.replace(/^http/, 'ws');
   const sessionId = `test-${Math.random().toString(16).slice(2)}`;
   const url = `${base}/user/${sandbox.user}/${sandbox.name}/api/kernels/${kernelId}/channels?session_id=${sessionId}`;
-  // A browser sends its page's origin; a script sends none.
-  const headers = 'token' in as ? { authorization: `Bearer ${as.token}` } : { cookie: as.cookie, origin: t.url };
+  // A browser is on the sandbox's origin and sends its page's origin; a script sends none.
+  let headers: Record<string, string>;
+  if ('token' in as) {
+    headers = { authorization: `Bearer ${as.token}` };
+  } else {
+    const browser = await browserOnSandbox(t, as.cookie, sandbox);
+    headers = { host: browser.host, origin: browser.origin, cookie: browser.cookie };
+  }
   const ws = new WebSocket(url, { headers });
   const closed = new Promise<number>((resolve) => ws.once('close', () => resolve(performance.now())));
   return new Promise((resolve, reject) => {
