@@ -16,7 +16,8 @@ describe('machine errors in GET /api/machines', () => {
       config: {
         machines: [
           { name: 'local', docker: 'unix:///var/run/docker.sock' },
-          { name: 'ghost', docker: 'unix:///nonexistent/shiva/docker.sock' },
+          // Another engine on this host names its own sandbox bridge.
+          { name: 'ghost', docker: 'unix:///nonexistent/shiva/docker.sock', bridge: 'shiva-ghost' },
         ],
       },
     });
