@@ -387,5 +387,6 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
 
     console.log(`dashboard screenshots:\n  ${written.join('\n  ')}`);
     expect(written).toHaveLength(23);
-  });
+    // 23 full-page screenshots in a real browser take about 50 s on a quiet 2-core machine.
+  }, 180_000);
 });
