@@ -23,6 +23,7 @@ import type { Proxy } from './proxy/types.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
@@ -192,7 +193,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);
     const lastKnown = await LastKnownStates.load(sandboxesRepo, events);
     closers.unshift(() => lastKnown.close());
+    const adminEntries = new AdminEntries({ audit, events, repo: sandboxesRepo, log });
     const proxy = createProxy({
+      onAdminEntry: (identity, route, address) => void adminEntries.note(identity.username, identity.credentialId ?? '', route.sandboxId, address),
       routes,
       authenticate: (req) => {
         const hit = auth.cached(req);

@@ -186,6 +186,12 @@ describeDocker('ending a credential closes the tunnels it opened', [NOTEBOOK_IMA
     const carol = { token: await t.user('carol', true) };
     const carolId = await userId('carol');
     const socket = await working(carol);
+    // An admin's token inside another user's sandbox is audited, once, and alice sees it.
+    await socket.run('2+2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const audited = await t.api<{ entries: Array<{ actor: string; target: string }> }>(t.adminToken, 'GET', '/api/audit?action=sandbox.admin-access');
+    expect(audited.body.entries.filter((e) => e.actor === 'carol')).toEqual([expect.objectContaining({ actor: 'carol', target: 'alice/lab' })]);
+    expect((await t.hub.events.history(sandbox.id)).map((e) => e.message)).toContain('The admin carol opened this sandbox with an API token.');
     await endAndTime('admin demoted', socket, async () => (await t.api(t.adminToken, 'PATCH', `/api/users/${carolId}`, { admin: false })).status, 200);
     expect(await proxiedStatus(carol)).toBe(403);
     await expect(openKernelSocket(t, carol, lab, kernelId)).rejects.toThrow(/403/);

@@ -98,6 +98,17 @@ describeDocker(
       for (const target of targets) expect(seen[target], target).not.toBe('open');
     }, 120_000);
 
+    it('has the engine refuse what sandboxes send to link-local addresses (cloud metadata services)', () => {
+      // No traffic is sent there from this machine: the rule itself is checked where the kernel keeps it.
+      let chain = 'DOCKER-USER';
+      try {
+        execFileSync('iptables', ['-w', '-n', '-L', chain], { stdio: 'pipe' });
+      } catch {
+        chain = 'FORWARD';
+      }
+      expect(() => execFileSync('iptables', ['-w', '-C', chain, '-i', 'shiva-sandboxes', '-d', '169.254.0.0/16', '-j', 'REJECT'], { stdio: 'pipe' })).not.toThrow();
+    });
+
     it('is a probe that can tell: from the engine\'s default bridge the same host service answers', () => {
       const container = execFileSync('docker', ['run', '-d', '--rm', '--network', 'bridge', '--entrypoint', 'sleep', TINY_IMAGE, '60']).toString().trim();
       try {

@@ -12,7 +12,7 @@ describe('configuration', () => {
     expect(config.hub).toMatchObject({ host: '127.0.0.1', port: 8000 });
     expect(config.dataDir).toBe(path.resolve('data'));
     expect(config.homes.root).toBe(path.resolve('data/homes'));
-    expect(config.machines).toMatchObject([{ name: 'local', docker: 'unix:///var/run/docker.sock', address: '127.0.0.1', gpus: { mode: 'deviceRequests', source: 'auto' } }]);
+    expect(config.machines).toMatchObject([{ name: 'local', docker: 'unix:///var/run/docker.sock', address: '127.0.0.2', gpus: { mode: 'deviceRequests', source: 'auto' } }]);
     expect(config.scheduler).toEqual({ policy: 'pack', cpuOvercommit: 1 });
     expect(config.images.default).toBe('notebook');
     expect(publicUrl(config)).toBe('http://127.0.0.1:8000');

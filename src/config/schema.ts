@@ -38,7 +38,14 @@ export const MachineEntry = Type.Object(
   {
     name: Name,
     docker: Type.String({ minLength: 1, description: 'Engine URL as DOCKER_HOST takes it: unix://, tcp:// or ssh://' }),
-    address: Type.String({ default: '127.0.0.1', description: 'Address sandbox ports are published on and reached at' }),
+    address: Type.String({
+      // Not 127.0.0.1: browsers send cookies to every port of a host, and *.localhost names
+      // resolve to 127.0.0.1, so a sandbox whose owner runs their own server on its published
+      // port there would be sent the hub's and other sandboxes' cookies. 127.0.0.2 is loopback
+      // too (all of 127.0.0.0/8 is), but no browser reaches it under a name that has cookies.
+      default: '127.0.0.2',
+      description: 'Address sandbox ports are published on and reached at; never one a browser reaches the hub or sandbox origins at',
+    }),
     bridge: Type.Optional(
       Type.String({
         pattern: BRIDGE_PATTERN,

@@ -263,6 +263,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       }
     }
     activity.touch(verdict.sandboxId);
+    if (identity!.via === 'token' && identity!.username !== path.user) deps.onAdminEntry?.(identity!, verdict, req.socket.remoteAddress ?? null);
     // A long poll or a stream must end with the credential that let it in.
     const tunnel = new ClientTunnel('request', identity!, verdict.sandboxId, identity!.username !== path.user, res);
     if (tunnels.track(tunnel, res, since)) {
@@ -323,6 +324,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
     const admitted = verdict as ProxyRoute;
     activity.touch(admitted.sandboxId);
+    if (identity!.via === 'token' && identity!.username !== path.user) deps.onAdminEntry?.(identity!, admitted, req.socket.remoteAddress ?? null);
     const tunnel = new ClientTunnel('websocket', identity!, admitted.sandboxId, identity!.username !== path.user, socket);
     if (tunnels.track(tunnel, socket, since)) forwardUpgrade(upgradeCtx, req, socket, head, url, admitted, byCookie);
   }

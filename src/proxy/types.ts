@@ -77,6 +77,12 @@ export interface ProxyDeps {
   signIn: SandboxSignInCodes;
   /** Whether admins may open other users' sandboxes (`sandboxes.adminAccess`). */
   adminAccess: boolean;
+  /**
+   * Called for each request or WebSocket an admin's bearer token makes into another user's
+   * sandbox (browsers are audited by the sign-in handshake instead), with the client's address.
+   * Must stay cheap: the hub keeps one audit entry per token and sandbox per period.
+   */
+  onAdminEntry?: (identity: ProxyIdentity, route: ProxyRoute, address: string | null) => void;
   /** Called on real traffic (each proxied request and each WebSocket data chunk either way). Must stay cheap. */
   activity: { touch(sandboxId: string): void };
   /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */

@@ -129,7 +129,7 @@ describe('the sandboxes core', () => {
     expect(container!.spec.cpus).toBe(1.5);
     expect(container!.spec.memoryBytes).toBe(2 * 1024 ** 3);
     expect(container!.spec.pidsLimit).toBe(2048);
-    expect(container!.spec.publishAddress).toBe('127.0.0.1');
+    expect(container!.spec.publishAddress).toBe('127.0.0.2');
     expect(container!.spec.labels).toMatchObject({ [LABELS.deployment]: DEPLOYMENT, [LABELS.sandbox]: sandbox.id, [LABELS.user]: 'alice' });
     expect(container!.spec.env.SHIVA_BASE_URL).toBe('/user/alice/lab/');
     expect(container!.spec.env.JUPYTER_TOKEN).toHaveLength(32);

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FIREWALL_CHAIN, engineIsolatesBridge, firewallScript, installHostFirewall, removeHostFirewall, type Iptables } from './host-firewall.js';
+import { FIREWALL_CHAIN, LINK_LOCAL, engineIsolatesBridge, firewallScript, installHostFirewall, removeHostFirewall, type Iptables } from './host-firewall.js';
 
 /** iptables' table as lists of rules per chain, answering -L, -N, -C, -A, -I and -D like the real one. */
 function fakeIptables(): { iptables: Iptables; chains: Map<string, string[]> } {
-  const chains = new Map<string, string[]>([['INPUT', ['-i lo -j ACCEPT']]]);
+  const chains = new Map<string, string[]>([
+    ['INPUT', ['-i lo -j ACCEPT']],
+    ['FORWARD', ['-j DOCKER-USER']],
+    ['DOCKER-USER', ['-j RETURN']],
+  ]);
   const iptables: Iptables = async (args) => {
     const [op, chain = '', ...rest] = args[0] === '-n' ? args.slice(1) : args;
     const rules = chains.get(chain);
@@ -45,6 +49,19 @@ describe('the host firewall for sandboxes', () => {
       '-p tcp -j REJECT --reject-with tcp-reset',
       '-j REJECT --reject-with icmp-port-unreachable',
     ]);
+  });
+
+  it('refuses what sandboxes send to link-local addresses such as a cloud metadata service, in DOCKER-USER or else FORWARD', async () => {
+    const { iptables, chains } = fakeIptables();
+    await installHostFirewall('shiva-sandboxes', iptables);
+    await installHostFirewall('shiva-sandboxes', iptables);
+    expect(chains.get('DOCKER-USER')).toEqual([`-i shiva-sandboxes -d ${LINK_LOCAL} -j REJECT`, '-j RETURN']);
+    expect(chains.get('FORWARD')).toEqual(['-j DOCKER-USER']);
+    chains.delete('DOCKER-USER');
+    await installHostFirewall('other0', iptables);
+    expect(chains.get('FORWARD')).toEqual([`-i other0 -d ${LINK_LOCAL} -j REJECT`, '-j DOCKER-USER']);
+    await removeHostFirewall('other0', iptables);
+    expect(chains.get('FORWARD')).toEqual(['-j DOCKER-USER']);
   });
 
   it('adds nothing twice when installed again, by this hub or the next, and one jump per bridge', async () => {

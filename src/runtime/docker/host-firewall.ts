@@ -7,6 +7,11 @@
  * reached by one jump per bridge at the head of INPUT, and are added only when missing, so
  * starting many hubs leaves one copy. Docker adds nothing to INPUT (its rules are in FORWARD
  * and nat), so nothing of the engine's is undone.
+ *
+ * One forwarded destination is shut too: link-local addresses (169.254.0.0/16, RFC 3927), where
+ * cloud machines answer with their instance's metadata and credentials (169.254.169.254). That
+ * rule goes in DOCKER-USER, the chain Docker keeps for its users' rules ahead of its own, or in
+ * FORWARD on an engine that made no such chain.
  */
 import { execFile } from 'node:child_process';
 
@@ -33,6 +38,10 @@ const CHAIN_RULES: readonly (readonly string[])[] = [
 
 const jump = (bridge: string): string[] => ['-i', bridge, '-j', FIREWALL_CHAIN];
 
+/** Link-local destinations (RFC 3927), cloud metadata services among them, refused to sandboxes. */
+export const LINK_LOCAL = '169.254.0.0/16';
+const linkLocalRule = (bridge: string): string[] => ['-i', bridge, '-d', LINK_LOCAL, '-j', 'REJECT'];
+
 /**
  * The same rules as a shell script, for an operator to run as root on a machine where the hub
  * cannot (a remote engine, a hub that is not root): idempotent like installHostFirewall.
@@ -42,6 +51,8 @@ export function firewallScript(bridge: string): string {
     `iptables -w -n -L ${FIREWALL_CHAIN} >/dev/null 2>&1 || iptables -w -N ${FIREWALL_CHAIN}`,
     ...CHAIN_RULES.map((rule) => `iptables -w -C ${FIREWALL_CHAIN} ${rule.join(' ')} 2>/dev/null || iptables -w -A ${FIREWALL_CHAIN} ${rule.join(' ')}`),
     `iptables -w -C INPUT ${jump(bridge).join(' ')} 2>/dev/null || iptables -w -I INPUT 1 ${jump(bridge).join(' ')}`,
+    `forward=DOCKER-USER; iptables -w -n -L DOCKER-USER >/dev/null 2>&1 || forward=FORWARD`,
+    `iptables -w -C "$forward" ${linkLocalRule(bridge).join(' ')} 2>/dev/null || iptables -w -I "$forward" 1 ${linkLocalRule(bridge).join(' ')}`,
   ];
   return lines.join('\n');
 }
@@ -65,12 +76,19 @@ export async function installHostFirewall(bridge: string, iptables: Iptables = r
     if (!(await iptables(['-C', FIREWALL_CHAIN, ...rule])).ok) await must(['-A', FIREWALL_CHAIN, ...rule]);
   }
   if (!(await iptables(['-C', 'INPUT', ...jump(bridge)])).ok) await must(['-I', 'INPUT', '1', ...jump(bridge)]);
+  const forward = (await iptables(['-n', '-L', 'DOCKER-USER'])).ok ? 'DOCKER-USER' : 'FORWARD';
+  if (!(await iptables(['-C', forward, ...linkLocalRule(bridge)])).ok) await must(['-I', forward, '1', ...linkLocalRule(bridge)]);
 }
 
 /** Removes the jump for `bridge` (every copy); the chain stays for other bridges. For tests and uninstalls. */
 export async function removeHostFirewall(bridge: string, iptables: Iptables = runIptables): Promise<void> {
   while ((await iptables(['-C', 'INPUT', ...jump(bridge)])).ok) {
     if (!(await iptables(['-D', 'INPUT', ...jump(bridge)])).ok) return;
+  }
+  for (const forward of ['DOCKER-USER', 'FORWARD']) {
+    while ((await iptables(['-C', forward, ...linkLocalRule(bridge)])).ok) {
+      if (!(await iptables(['-D', forward, ...linkLocalRule(bridge)])).ok) break;
+    }
   }
 }
 
