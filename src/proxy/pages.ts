@@ -33,6 +33,11 @@ export interface PageOptions {
   refreshSeconds?: number;
   /** Extra links under the message: [href, text]. */
   links?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Where "Back to the dashboard" goes: '/' on the hub's own pages; the hub's absolute URL on
+   * pages served on a sandbox's origin, where '/' is the sandbox's own root.
+   */
+  home?: string;
 }
 
 export function errorPage(options: PageOptions): string {
@@ -40,7 +45,7 @@ export function errorPage(options: PageOptions): string {
     options.refreshSeconds !== undefined
       ? `<meta http-equiv="refresh" content="${Math.max(1, Math.floor(options.refreshSeconds))}">`
       : '';
-  const links = [...(options.links ?? []), ['/', 'Back to the dashboard'] as const]
+  const links = [...(options.links ?? []), [options.home ?? '/', 'Back to the dashboard'] as const]
     .map(([href, text]) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`)
     .join(' · ');
   return (

@@ -182,6 +182,13 @@ describe('proxy with sandbox origins', () => {
     expect(root.headers.location).toBe('/user/alice/main/');
   });
 
+  it("links the hub's dashboard, not the sandbox's own root, from pages served on a sandbox host", async () => {
+    const page = await send(ALICE_HOST, '/api/me', { headers: html });
+    expect(page.status).toBe(404);
+    expect(page.body).toContain(`<a href="${HUB}/">Back to the dashboard</a>`);
+    expect(page.body).not.toContain('<a href="/">');
+  });
+
   it("refuses a cookie POST whose Origin is absent, null, the hub's or another port's", async () => {
     const cookie = await signedIn(ALICE_HOST, 'main--alice', 'session-alice');
     for (const origin of [undefined, 'null', HUB, 'http://main--alice.localhost:9000', 'http://main--bob.localhost:8000']) {

@@ -75,7 +75,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const open = new Set<Tunnel>();
   const tunnels = deps.tunnels ?? new OpenTunnels(log);
   const unsubscribe = routes.onRemoved((sandboxId) => tunnels.endSandbox(sandboxId, 'the sandbox lost its route (stopped, or its machine stopped answering)'));
-  const replyTo = (req: IncomingMessage, res: ServerResponse, refusal: Refusal): void => reply(req, res, refusal, metrics);
+  // Pages may be served on a sandbox's origin, whose '/' is not the dashboard: link the hub's.
+  const dashboard = `${origins.hubOrigin}/`;
+  const replyTo = (req: IncomingMessage, res: ServerResponse, refusal: Refusal): void => reply(req, res, refusal, metrics, dashboard);
   // No hub cookie (shiva_*) reaches a sandbox on either form: headers.ts strips them all.
   const forwardCtx: ForwardContext = { pool, trustProxy, metrics, log, reply: replyTo };
   const upgradeCtx: UpgradeContext = { pool, trustProxy, metrics, log, activity, open };

@@ -35,8 +35,8 @@ export function titleOf(code: ErrorCode): string {
   return titles[code] ?? 'Error';
 }
 
-/** Answers with the refusal: an HTML page to a browser navigating, the API's JSON otherwise. */
-export function reply(req: IncomingMessage, res: ServerResponse, refusal: Refusal, metrics: ProxyMetrics): void {
+/** Answers with the refusal: an HTML page to a browser navigating (its dashboard link goes to `home`), the API's JSON otherwise. */
+export function reply(req: IncomingMessage, res: ServerResponse, refusal: Refusal, metrics: ProxyMetrics, home = '/'): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
@@ -44,7 +44,7 @@ export function reply(req: IncomingMessage, res: ServerResponse, refusal: Refusa
   const status = errorCodes[refusal.code].status;
   const browser = isBrowserNavigation(req);
   const body = browser
-    ? errorPage(refusal.page ?? { title: titleOf(refusal.code), message: refusal.message })
+    ? errorPage({ ...(refusal.page ?? { title: titleOf(refusal.code), message: refusal.message }), home })
     : errorJson(refusal.code, refusal.message, refusal.details);
   res.writeHead(status, {
     'content-type': browser ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
