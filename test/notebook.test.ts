@@ -76,7 +76,8 @@ describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TI
 
   it("refuses requests that reach the sandbox's own port without the Jupyter token", async () => {
     const row = await t.hub.sandboxesRepo.byId(sandbox.id);
-    expect(row!.host).toBe('127.0.0.1');
+    // Published on loopback, but not on 127.0.0.1, where browsers send the hub's cookies.
+    expect(row!.host).toBe('127.0.0.2');
     const direct = `http://${row!.host}:${row!.port}/user/alice/lab/api`;
     expect((await fetch(`${direct}/kernels`)).status).toBe(403);
     expect((await fetch(`${direct}/contents`, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(403);
