@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
-import { Authenticator, SESSION_COOKIE, type Identity } from './auth/authenticator.js';
+import { Authenticator, type Identity } from './auth/authenticator.js';
 import { credentialsFor } from './auth/authorization-header.js';
 import { endCredentials, type CredentialSelector, type EndedCredentials } from './auth/end-credentials.js';
 import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
@@ -219,7 +219,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       authorizeUrl: `${url}/api/sandboxes/authorize`,
       signIn: sandboxSignIn,
       adminAccess: config.sandboxes.adminAccess,
-      sessionCookieName: SESSION_COOKIE,
       trustProxy: config.hub.trustProxy,
       sandboxCookieName: SANDBOX_COOKIE,
       loginPath: '/login',

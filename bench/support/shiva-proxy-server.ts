@@ -27,7 +27,6 @@ const proxy = createProxy({
   authenticate: (req) => (req.headers.authorization === expected ? identity : null),
   activity: { touch: quiet },
   describe: () => undefined,
-  sessionCookieName: 'shiva_session',
   // Bearer tokens on the path form only, as the CLI uses it; no sandbox origin is measured here.
   authenticateSandbox: () => null,
   origins: sandboxOrigins('http://127.0.0.1', undefined),

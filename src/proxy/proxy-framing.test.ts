@@ -99,7 +99,6 @@ describe('proxy (exact framing)', () => {
       authenticate: (req) => (req.headers.authorization === auth.authorization ? alice : null),
       activity: { touch: () => {} },
       describe: () => undefined,
-      sessionCookieName: 'shiva_session',
       ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>), error: () => {} },

@@ -151,7 +151,6 @@ describe('proxy (kept-alive sandbox connections)', () => {
       authenticate: (req) => (req.headers.authorization === auth.authorization ? alice : null),
       activity: { touch: () => {} },
       describe: () => undefined,
-      sessionCookieName: 'shiva_session',
       ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },

@@ -71,7 +71,6 @@ describe('proxy with sandbox origins', () => {
       },
       activity: { touch: () => {} },
       describe: () => undefined,
-      sessionCookieName: 'shiva_session',
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
       ...door,

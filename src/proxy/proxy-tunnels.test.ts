@@ -61,7 +61,6 @@ describe('proxy (open requests and their credentials)', () => {
       },
       activity: { touch: () => {} },
       describe: () => ({ state: 'stopped' }),
-      sessionCookieName: 'shiva_session',
       ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },

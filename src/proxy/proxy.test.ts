@@ -140,7 +140,6 @@ describe('proxy (HTTP)', () => {
       activity: { touch: (id) => touched.push(id) },
       describe: (user, name) =>
         name === 'broken' ? { state: 'failed', reason: 'image <b>x</b> not found' } : name === 'idle' ? { state: 'stopped' } : undefined,
-      sessionCookieName: COOKIE,
       ...sandboxDoorDeps(),
       loginPath: '/login',
       log: { info: () => {}, warn: (obj) => warnings.push(obj), error: () => {} },

@@ -87,8 +87,6 @@ export interface ProxyDeps {
   activity: { touch(sandboxId: string): void };
   /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */
   describe(user: string, name: string): { state: string; reason?: string | null } | undefined;
-  /** The hub's session cookie. Every cookie named `shiva_*` (this one included) is stripped before a sandbox. */
-  sessionCookieName: string;
   /**
    * The hub's `hub.trustProxy`: whether X-Forwarded-* from the client come from a proxy in front
    * and are passed on (X-Forwarded-For appended to). When false or absent, client-sent
