@@ -26,7 +26,7 @@ import { safeNextPathWithin } from '../contract/next-path.js';
 import { parseDirectLabel, sandboxLabel } from '../contract/sandbox-host.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
-import { ClientTunnel, OpenTunnels } from './open-tunnels.js';
+import { ClientTunnel, OpenTunnels, type ClientStream, type TunnelKind } from './open-tunnels.js';
 import { sandboxPath } from './origins.js';
 import { describeAbsence } from './pages.js';
 import { SandboxPool } from './pool.js';
@@ -264,13 +264,22 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
     }
-    activity.touch(verdict.sandboxId);
-    if (identity!.via === 'token' && identity!.username !== path.user) deps.onAdminEntry?.(identity!, verdict, req.socket.remoteAddress ?? null);
     // A long poll or a stream must end with the credential that let it in.
-    const tunnel = new ClientTunnel('request', identity!, verdict.sandboxId, identity!.username !== path.user, res);
-    if (tunnels.track(tunnel, res, since)) {
+    if (enter('request', req, res, identity!, path, verdict, since)) {
       forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie });
     }
+  }
+
+  /**
+   * What every admitted request and upgrade does before it is forwarded: records activity,
+   * reports an admin's token entering another user's sandbox, and registers the connection with
+   * the credential that let it in. False when that credential ended while it was being checked.
+   */
+  function enter(kind: TunnelKind, req: IncomingMessage, client: ClientStream, identity: ProxyIdentity, path: UserPath, route: ProxyRoute, since: number): boolean {
+    activity.touch(route.sandboxId);
+    const intoOthers = identity.username !== path.user;
+    if (intoOthers && identity.via === 'token') deps.onAdminEntry?.(identity, route, req.socket.remoteAddress ?? null);
+    return tunnels.track(new ClientTunnel(kind, identity, route.sandboxId, intoOthers, client), client, since);
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -324,11 +333,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       refuseUpgrade(socket, refusal.code, refusal.message);
       return;
     }
-    const admitted = verdict as ProxyRoute;
-    activity.touch(admitted.sandboxId);
-    if (identity!.via === 'token' && identity!.username !== path.user) deps.onAdminEntry?.(identity!, admitted, req.socket.remoteAddress ?? null);
-    const tunnel = new ClientTunnel('websocket', identity!, admitted.sandboxId, identity!.username !== path.user, socket);
-    if (tunnels.track(tunnel, socket, since)) forwardUpgrade(upgradeCtx, req, socket, head, url, admitted, byCookie);
+    if ('code' in verdict) return; // answered above as the refusal; this narrows the type
+    if (enter('websocket', req, socket, identity!, path, verdict, since)) forwardUpgrade(upgradeCtx, req, socket, head, url, verdict, byCookie);
   }
 
   function close(): Promise<void> {
