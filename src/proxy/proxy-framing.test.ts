@@ -5,7 +5,7 @@ import { watchRequestBody } from '../http/request-body-idle.js';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
-import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
+import { bearerProxyDeps } from '../../test/support/proxy-deps.js';
 
 // Exact framing between a hostile sandbox and the hub's clients: answers that could be read two
 // ways are refused, bytes after a bodiless answer reach nobody, requests that may have been acted
@@ -94,15 +94,7 @@ describe('proxy (exact framing)', () => {
   }
 
   beforeAll(async () => {
-    proxy = createProxy({
-      routes,
-      authenticate: (req) => (req.headers.authorization === auth.authorization ? alice : null),
-      activity: { touch: () => {} },
-      describe: () => undefined,
-      ...sandboxDoorDeps(),
-      loginPath: '/login',
-      log: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>), error: () => {} },
-    });
+    proxy = createProxy(bearerProxyDeps(routes, auth.authorization, alice, warnings));
     // The hub's own routes stand in for /api/me: whatever reaches a client here came from the hub.
     front = http.createServer((req, res) => {
       watchRequestBody(req, res, 300, { info: () => {} });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
-import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
+import { bearerProxyDeps } from '../../test/support/proxy-deps.js';
 
 // Sequences of answers on one kept-alive sandbox connection, as a Jupyter server (Tornado)
 // sends them: pages larger than one socket read, written in several pieces, with the exact
@@ -146,15 +146,7 @@ describe('proxy (kept-alive sandbox connections)', () => {
   }
 
   beforeAll(async () => {
-    proxy = createProxy({
-      routes,
-      authenticate: (req) => (req.headers.authorization === auth.authorization ? alice : null),
-      activity: { touch: () => {} },
-      describe: () => undefined,
-      ...sandboxDoorDeps(),
-      loginPath: '/login',
-      log: { info: () => {}, warn: () => {}, error: () => {} },
-    });
+    proxy = createProxy(bearerProxyDeps(routes, auth.authorization, alice));
     front = http.createServer((req, res) => proxy.handleRequest(req, res));
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     port = (front.address() as AddressInfo).port;

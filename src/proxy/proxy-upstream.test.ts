@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
-import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
+import { bearerProxyDeps } from '../../test/support/proxy-deps.js';
 
 // How the proxy copes with what sandboxes really send: every framing, informational answers,
 // keep-alive connections closed under it, malformed answers, and answers cut short.
@@ -91,15 +91,7 @@ describe('proxy (upstream behaviour)', () => {
   }
 
   beforeAll(async () => {
-    proxy = createProxy({
-      routes,
-      authenticate: (req) => (req.headers.authorization === auth.authorization ? alice : null),
-      activity: { touch: () => {} },
-      describe: () => undefined,
-      ...sandboxDoorDeps(),
-      loginPath: '/login',
-      log: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>), error: () => {} },
-    });
+    proxy = createProxy(bearerProxyDeps(routes, auth.authorization, alice, warnings));
     front = http.createServer((req, res) => proxy.handleRequest(req, res));
     port = await listen(front);
   });
