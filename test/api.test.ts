@@ -252,9 +252,11 @@ describe('the API', () => {
 
   it("reports each machine's capacity, what sandboxes were given, and who is on it", async () => {
     const sandbox = await t.api<{ id: string }>(alice, 'POST', '/api/sandboxes', { name: 'onmachine', cpus: 1.5, memoryGiB: 1 });
-    const machines = await t.api<Array<{ name: string; status: string; cpus: number; allocated: { cpus: number; memoryBytes: number }; sandboxes: Array<{ user: string; name: string }> }>>(alice, 'GET', '/api/machines');
+    const machines = await t.api<Array<{ name: string; status: string; cpus: number; allocated: { cpus: number; memoryBytes: number }; sandboxes: Array<{ user: string; name: string; cpus: number; cpuRequest: number }> }>>(alice, 'GET', '/api/machines');
     expect(machines.body[0]).toMatchObject({ name: 'local', status: 'up', cpus: 8 });
-    expect(machines.body[0]!.allocated.cpus).toBe(1.5);
+    // A machine holds the CPU request (a quarter of the limit by default), not the limit.
+    expect(machines.body[0]!.allocated.cpus).toBe(0.375);
+    expect(machines.body[0]!.sandboxes).toEqual([expect.objectContaining({ cpus: 1.5, cpuRequest: 0.375 })]);
     expect(machines.body[0]!.allocated.memoryBytes).toBe(1024 ** 3);
     expect(machines.body[0]!.sandboxes).toEqual([expect.objectContaining({ user: 'alice', name: 'onmachine' })]);
     await t.hub.sandboxes.settle();

@@ -38,7 +38,8 @@ describeDocker('two machines, two real engines', [TINY_IMAGE], () => {
         ],
         scheduler: { policy, cpuOvercommit: 1 },
         health: { intervalSeconds: 1, timeoutSeconds: 2 },
-        sandboxes: { defaults: { cpus: 0.5, memoryGiB: 0.5 }, limits: { cpus: 4, memoryGiB: 4 }, maxPerUser: 5, readinessTimeoutSeconds: 30, stopTimeoutSeconds: 1 },
+        // Requests equal to limits: the figures below are about placement, not about requests.
+        sandboxes: { defaults: { cpus: 0.5, cpuRequestFraction: 1, memoryGiB: 0.5 }, limits: { cpus: 4, memoryGiB: 4 }, maxPerUser: 5, readinessTimeoutSeconds: 30, stopTimeoutSeconds: 1 },
       },
     });
     hubs.push(t);

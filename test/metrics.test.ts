@@ -130,6 +130,7 @@ describe('/metrics', () => {
     expect(valueOf(samples, 'shiva_sandbox_memory_used_bytes', sandbox)).toBe(64 * MiB);
     expect(valueOf(samples, 'shiva_sandbox_cpu_percent', sandbox)).toBeGreaterThan(0);
     expect(valueOf(samples, 'shiva_sandbox_cpus', sandbox)).toBe(1);
+    expect(valueOf(samples, 'shiva_sandbox_cpu_request', sandbox)).toBe(0.25);
     expect(valueOf(samples, 'shiva_sandbox_memory_limit_bytes', sandbox)).toBe(512 * MiB);
     const row = (await t.hub.sandboxesRepo.byId(launched.body.id))!;
     expect(valueOf(samples, 'shiva_sandbox_started_time_seconds', sandbox)).toBe(Date.parse(row.started_at!) / 1000);
@@ -137,7 +138,8 @@ describe('/metrics', () => {
     expect(valueOf(samples, 'shiva_machine_up', { machine: 'local' })).toBe(1);
     // The fake engine has 8 CPUs and 16 GiB; nothing is reserved, and test hubs overcommit CPUs 16 times.
     expect(valueOf(samples, 'shiva_machine_capacity_cpus', { machine: 'local' })).toBe(8 * 16);
-    expect(valueOf(samples, 'shiva_machine_allocated_cpus', { machine: 'local' })).toBe(1);
+    // What is held is the CPU request: a quarter of the 1-CPU limit by default.
+    expect(valueOf(samples, 'shiva_machine_allocated_cpus', { machine: 'local' })).toBe(0.25);
     expect(valueOf(samples, 'shiva_machine_allocated_memory_bytes', { machine: 'local' })).toBe(512 * MiB);
   });
 

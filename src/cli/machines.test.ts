@@ -46,6 +46,7 @@ const sandbox = (user: string, name: string): Machine['sandboxes'][number] => ({
   name,
   state: 'running',
   cpus: 2,
+  cpuRequest: 0.5,
   memoryGiB: 8,
   gpus: [],
   since: ago(30),

@@ -36,6 +36,9 @@ describe('configuration', () => {
       [{ sandboxes: { defaults: { cpus: 1e-10 } } }, /sandboxes\.defaults\.cpus/],
       [{ sandboxes: { limits: { cpus: 0.001 } } }, /sandboxes\.limits\.cpus/],
       [{ sandboxes: { defaults: { memoryGiB: 1e-12 } } }, /sandboxes\.defaults\.memoryGiB: .*0\.125/],
+      // A request of nothing would be Docker's default weight, and one above the limit is never used.
+      [{ sandboxes: { defaults: { cpuRequestFraction: 0 } } }, /sandboxes\.defaults\.cpuRequestFraction/],
+      [{ sandboxes: { defaults: { cpuRequestFraction: 1.5 } } }, /sandboxes\.defaults\.cpuRequestFraction/],
       [{ typo: true }, /typo/],
       [{ machines: [{ name: 'Bad Name', docker: 'unix:///x' }] }, /machines\.0\.name/],
       [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],

@@ -174,7 +174,7 @@ export const ConfigSchema = Type.Object(
         cpuOvercommit: Type.Number({
           minimum: 1,
           default: 1,
-          description: 'How many times its CPUs a machine may hand out (CPU limits are shares of time; memory is never overcommitted)',
+          description: 'How many times its CPUs a machine may hand out in CPU requests (limits are never counted; memory is never overcommitted)',
         }),
       },
       { ...strict, default: {} },
@@ -213,8 +213,15 @@ export const ConfigSchema = Type.Object(
       {
         defaults: Type.Object(
           {
-            cpus: Type.Number({ minimum: MIN_CPUS, default: 2 }),
-            memoryGiB: Type.Number({ minimum: MIN_MEMORY_GIB, default: 4 }),
+            cpus: Type.Number({ minimum: MIN_CPUS, default: 2, description: 'The CPU limit: what a sandbox may burst to (its NanoCpus)' }),
+            cpuRequestFraction: Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 1,
+              default: 0.25,
+              description:
+                'The CPU request of a sandbox that names none, as a fraction of its CPU limit: what it is guaranteed under contention and what the scheduler reserves (Kubernetes requests vs limits)',
+            }),
+            memoryGiB: Type.Number({ minimum: MIN_MEMORY_GIB, default: 4, description: 'Memory is not compressible: request and limit are one figure' }),
           },
           { ...strict, default: {} },
         ),

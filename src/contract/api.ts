@@ -42,7 +42,10 @@ export const LaunchRequest = Type.Object(
     name: Type.Optional(Name),
     image: Type.Optional(Type.String({ maxLength: 64, description: 'A name from GET /api/images' })),
     // The bounds are checked by resourceProblems, which names the whole range in one message.
-    cpus: Type.Optional(Type.Number({ description: `From ${MIN_CPUS} to the limit in GET /api/me` })),
+    cpus: Type.Optional(Type.Number({ description: `The CPU limit, what the sandbox may burst to: from ${MIN_CPUS} to the limit in GET /api/me` })),
+    cpuRequest: Type.Optional(
+      Type.Number({ description: `The CPUs guaranteed and reserved: from ${MIN_CPUS} to cpus; default cpus × cpuRequestFraction in GET /api/me` }),
+    ),
     memoryGiB: Type.Optional(Type.Number({ description: `From ${MIN_MEMORY_GIB} to the limit in GET /api/me` })),
     gpus: Type.Optional(Type.Integer({ description: 'From 0 to the limit in GET /api/me' })),
     machine: Type.Optional(Name),
@@ -60,7 +63,8 @@ export const Sandbox = Type.Object(
     reason: Nullable(Type.String({ description: 'Why it failed or stopped, in words a user understands' })),
     image: Type.String(),
     machine: Type.String(),
-    cpus: Type.Number(),
+    cpus: Type.Number({ description: 'The CPU limit: what the sandbox may burst to' }),
+    cpuRequest: Type.Number({ description: 'The CPUs it is guaranteed under contention, and what the scheduler holds for it' }),
     memoryGiB: Type.Number(),
     gpus: Type.Array(Type.String()),
     url: Type.String({ description: 'Where the sandbox is served through the hub' }),
@@ -239,8 +243,8 @@ export const Machine = Type.Object({
   cpus: Type.Number(),
   memoryBytes: Type.Number(),
   capacity: Type.Composite([Resources], { description: 'What sandboxes may use in all: the machine less what is reserved for the system, within the caps' }),
-  allocated: Type.Composite([Resources], { description: 'What live sandboxes hold' }),
-  free: Type.Composite([Resources], { description: 'What a new launch could still get here (zero when down)' }),
+  allocated: Type.Composite([Resources], { description: 'What live sandboxes hold (CPUs: their requests)' }),
+  free: Type.Composite([Resources], { description: 'What a new launch could still get here (zero when down); CPUs are free CPU requests' }),
   gpuMode: Nullable(Type.Union([Type.Literal('deviceRequests'), Type.Literal('cdi'), Type.Literal('devices')])),
   usage: Nullable(MachineUsage),
   usageError: Nullable(Type.String({ description: 'Why usage could not be read (from Prometheus, say), if it could not' })),
@@ -254,7 +258,8 @@ export const Machine = Type.Object({
       user: Type.String(),
       name: Type.String(),
       state: SandboxStateSchema,
-      cpus: Type.Number(),
+      cpus: Type.Number({ description: 'Its CPU limit' }),
+      cpuRequest: Type.Number({ description: 'Its CPU request, what it holds of the machine\'s capacity' }),
       memoryGiB: Type.Number(),
       gpus: Type.Array(Type.String()),
       since: Time,
@@ -266,7 +271,11 @@ export const Machine = Type.Object({
 export type Machine = Static<typeof Machine>;
 
 export const Limits = Type.Object({
-  defaults: Type.Object({ cpus: Type.Number(), memoryGiB: Type.Number() }),
+  defaults: Type.Object({
+    cpus: Type.Number(),
+    cpuRequestFraction: Type.Number({ description: 'A launch without cpuRequest is guaranteed (and holds) this fraction of its cpus' }),
+    memoryGiB: Type.Number(),
+  }),
   max: Type.Object({ cpus: Type.Number(), memoryGiB: Type.Number(), gpus: Type.Integer(), sandboxes: Type.Integer() }),
 });
 

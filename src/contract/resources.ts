@@ -20,6 +20,33 @@ export const MIN_MEMORY_GIB = 0.125;
 /** Bytes in a GiB. */
 export const GiB = 1024 ** 3;
 
+/**
+ * Docker's CPU shares per CPU: the weight a container gets under contention, relative to the
+ * others. 1024 is Docker's default for one container and what Kubernetes gives per CPU of
+ * request (the kubelet's `MilliCPUToShares`, see Kubernetes' "Resource Management for Pods and
+ * Containers"), so a sandbox that asked for 0.5 CPU gets half the weight of one that asked for 1.
+ */
+export const CPU_SHARES_PER_CPU = 1024;
+
+/**
+ * The CPU shares (`HostConfig.CpuShares`) of a sandbox with this CPU request. Never below 2, the
+ * kernel's least weight, and never 0, which Docker reads as "the default, 1024".
+ */
+export function cpuShares(cpuRequest: number): number {
+  return Math.max(2, Math.round(cpuRequest * CPU_SHARES_PER_CPU));
+}
+
+/**
+ * The CPU request of a sandbox that named only its limit: `fraction` of the limit, in whole
+ * millicores (Kubernetes' smallest CPU unit) and never under MIN_CPUS, never over the limit.
+ * The idea is OpenShift's cluster resource override (`cpuRequestToLimitPercent`): a notebook
+ * mostly waits for its user, so what it is guaranteed can be a fraction of what it may burst to.
+ */
+export function defaultCpuRequest(cpus: number, fraction: number): number {
+  const request = Math.round(cpus * fraction * 1000) / 1000;
+  return Math.min(cpus, Math.max(MIN_CPUS, request));
+}
+
 /** The most a sandbox may ask for (sandboxes.limits in the configuration). */
 export interface ResourceLimits {
   cpus: number;
@@ -30,13 +57,20 @@ export interface ResourceLimits {
 /**
  * What is wrong with a request for resources, one plain sentence per field, naming the field
  * and the allowed range; empty when the request is fine. The checks are on what reaches the
- * engine: `NanoCpus` (cpus × 1e9, rounded) and memory in whole bytes.
+ * engine: `NanoCpus` (cpus × 1e9, rounded) and memory in whole bytes. `cpuRequest`, when given,
+ * is from MIN_CPUS to `cpus`: a guarantee above the limit could never be used (Kubernetes
+ * refuses a request over its limit the same way).
  */
-export function resourceProblems(request: { cpus: number; memoryGiB: number; gpus: number }, limits: ResourceLimits): string[] {
+export function resourceProblems(request: { cpus: number; cpuRequest?: number; memoryGiB: number; gpus: number }, limits: ResourceLimits): string[] {
   const problems: string[] = [];
-  const { cpus, memoryGiB, gpus } = request;
-  if (!Number.isFinite(cpus) || Math.round(cpus * 1e9) < MIN_CPUS * 1e9 || cpus > limits.cpus) {
-    problems.push(`cpus must be from ${MIN_CPUS} to ${limits.cpus}`);
+  const { cpus, cpuRequest, memoryGiB, gpus } = request;
+  const cpusOk = Number.isFinite(cpus) && Math.round(cpus * 1e9) >= MIN_CPUS * 1e9 && cpus <= limits.cpus;
+  if (!cpusOk) problems.push(`cpus must be from ${MIN_CPUS} to ${limits.cpus}`);
+  if (cpuRequest !== undefined) {
+    const most = cpusOk ? cpus : limits.cpus;
+    if (!Number.isFinite(cpuRequest) || Math.round(cpuRequest * 1e9) < MIN_CPUS * 1e9 || cpuRequest > most) {
+      problems.push(`cpuRequest must be from ${MIN_CPUS} to cpus (${most})`);
+    }
   }
   if (!Number.isFinite(memoryGiB) || Math.round(memoryGiB * GiB) < MIN_MEMORY_GIB * GiB || memoryGiB > limits.memoryGiB) {
     problems.push(`memoryGiB must be from ${MIN_MEMORY_GIB} to ${limits.memoryGiB}`);

@@ -59,6 +59,7 @@ export function toMachineView(
         name: row.name,
         state: row.state,
         cpus: row.cpus,
+        cpuRequest: row.cpu_request,
         memoryGiB: row.memory_bytes / GiB,
         gpus: ids,
         since: row.started_at ?? row.created_at,

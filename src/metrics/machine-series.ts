@@ -38,13 +38,13 @@ export function registerMachineSeries(
     });
 
   perMachine('shiva_machine_up', 'Whether the machine\'s engine answered its last check (1) or not (0)', (m) => (m.status === 'up' ? 1 : 0));
-  perMachine('shiva_machine_capacity_cpus', 'CPUs sandboxes may use in all on the machine (less what is reserved, within its caps)', (m) =>
+  perMachine('shiva_machine_capacity_cpus', 'CPU requests sandboxes may hold in all on the machine (less what is reserved, times cpuOvercommit, within its caps)', (m) =>
     m.info ? (capacityOf(m.name)?.cpus ?? null) : null,
   );
   perMachine('shiva_machine_capacity_memory_bytes', 'Memory sandboxes may use in all on the machine', (m) =>
     m.info ? (capacityOf(m.name)?.memoryBytes ?? null) : null,
   );
-  perMachine('shiva_machine_allocated_cpus', 'CPUs live sandboxes on the machine hold', (m) => allocation(m.name).cpus);
+  perMachine('shiva_machine_allocated_cpus', 'CPU requests live sandboxes on the machine hold', (m) => allocation(m.name).cpus);
   perMachine('shiva_machine_allocated_memory_bytes', 'Memory live sandboxes on the machine hold', (m) => allocation(m.name).memoryBytes);
   perMachine('shiva_machine_gpus', 'GPUs the machine has', (m) => m.gpus.length);
   perMachine('shiva_machine_allocated_gpus', 'GPUs of the machine that live sandboxes hold', (m) => allocation(m.name).gpus);

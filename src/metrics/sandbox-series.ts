@@ -80,5 +80,6 @@ export function registerSandboxSeries(registry: Registry, state: () => ScrapeSta
     liveStats.get(row.id)?.memoryUsedBytes,
   );
   perSandbox('shiva_sandbox_cpus', 'CPUs the sandbox may use (its limit)', (row) => row.cpus);
+  perSandbox('shiva_sandbox_cpu_request', 'CPUs the sandbox is guaranteed and holds of its machine (its request)', (row) => row.cpu_request);
   perSandbox('shiva_sandbox_memory_limit_bytes', 'Memory the sandbox may use (its limit)', (row) => row.memory_bytes);
 }

@@ -31,7 +31,10 @@ export interface ContainerSpec {
   port: number;
   /** The host address the port is published on (loopback for the hub's own machine). */
   publishAddress: string;
+  /** The CPU limit (Docker's NanoCpus): what the sandbox may burst to. */
   cpus: number;
+  /** The CPU request: its weight under contention (Docker's CpuShares, 1024 per CPU). */
+  cpuRequest: number;
   memoryBytes: number;
   pidsLimit: number;
   /** Host directory mounted read-write at `containerPath`. */

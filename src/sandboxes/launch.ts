@@ -89,6 +89,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       // Where sandbox ports on this machine are published, and where the proxy reaches them.
       publishAddress: machine.entry.address,
       cpus: row.cpus,
+      cpuRequest: row.cpu_request,
       memoryBytes: row.memory_bytes,
       pidsLimit: ctx.config.sandboxes.pidsLimit,
       home: { hostPath: home, containerPath: homeInside },

@@ -25,6 +25,7 @@ function row(id: string, over: Partial<SandboxRow> = {}): SandboxRow {
     image_ref: 'shiva/tiny:latest',
     machine: 'local',
     cpus: 1,
+    cpu_request: 1,
     memory_bytes: 1024 ** 3,
     gpus: '[]',
     state: 'running',

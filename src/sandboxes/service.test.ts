@@ -321,24 +321,68 @@ describe('placement', () => {
     gpus: { source: 'static', mode: 'devices', devicesDir: '/srv/dev', static: Array.from({ length: n }, (_, i) => ({ index: i, uuid: `GPU-${name}-${i}` })), ...gpus },
   });
 
-  it('answers 409 NO_CAPACITY naming what is short and where the most room is, and frees the room when a sandbox ends', async () => {
+  it('answers 409 NO_CAPACITY naming what is short, where the most room is and the largest size that fits, and frees the room when a sandbox ends', async () => {
     const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
-    const big = await w.service.launch(w.alice, { name: 'big', cpus: 7, memoryGiB: 1 });
-    const err = await rejection(w.service.launch(w.bob, { name: 'more', cpus: 2, memoryGiB: 1 }));
+    const big = await w.service.launch(w.alice, { name: 'big', cpus: 7, cpuRequest: 7, memoryGiB: 1 });
+    const err = await rejection(w.service.launch(w.bob, { name: 'more', cpus: 2, cpuRequest: 2, memoryGiB: 1 }));
     expect(err.code).toBe('NO_CAPACITY');
-    expect(err.message).toBe('No machine has room for 2 CPUs, 1 GiB: local: 1 of 2 CPUs free. The most room is on local: 1 CPUs, 15 GiB, 0 GPUs.');
-    expect(err.details).toEqual({ short: 'local: 1 of 2 CPUs free', mostRoom: { machine: 'local', cpus: 1, memoryBytes: 15 * 1024 ** 3, gpus: 0 } });
+    expect(err.message).toBe(
+      'No machine has room for 2 CPUs, 1 GiB: local: 1 of 2 CPUs free. The most room is on local: 1 CPUs, 15 GiB, 0 GPUs. ' +
+        'The largest that fits now is 4 CPUs and 15 GiB on local; ask for that or less, or wait until someone stops a sandbox.',
+    );
+    expect(err.details).toEqual({
+      short: 'local: 1 of 2 CPUs free',
+      largest: { machine: 'local', cpus: 4, cpuRequest: 1, memoryGiB: 15 },
+      mostRoom: { machine: 'local', cpus: 1, memoryBytes: 15 * 1024 ** 3, gpus: 0 },
+    });
     expect(await w.deps.repo.live(w.bob.userId)).toEqual([]);
+    // What the refusal offered is placed.
+    expect((await w.service.launch(w.bob, { name: 'offered', cpus: 4, memoryGiB: 15 })).cpuRequest).toBe(1);
+    expect((await rejection(w.service.launch(w.alice, { name: 'more', cpus: 1, memoryGiB: 1 }))).message).toContain(
+      'Nothing fits on any machine now: stop one of your sandboxes.',
+    );
     await w.service.settle();
     await w.service.stop(w.alice, big.id);
-    expect((await w.service.launch(w.bob, { name: 'more', cpus: 2, memoryGiB: 1 })).machine).toBe('local');
+    expect((await w.service.launch(w.alice, { name: 'more', cpus: 2, cpuRequest: 2, memoryGiB: 1 })).machine).toBe('local');
+  });
+
+  it('holds the CPU request, not the limit: a machine reporting 8 CPUs takes four default sandboxes, and memory stays strict', async () => {
+    // The fake engine reports 8 CPUs and 16 GiB; every setting is the default but the per-user cap.
+    const w = await make({ sandboxes: { maxPerUser: 2 } });
+    const team = [w.alice, w.alice, w.bob, w.bob];
+    const launched = [];
+    for (const [i, who] of team.entries()) launched.push(await w.service.launch(who, { name: `s${i}` }));
+    expect(launched.map((s) => [s.cpus, s.cpuRequest, s.memoryGiB])).toEqual(Array(4).fill([2, 0.5, 4]));
+    expect(w.service.ledger.usedOn('local')).toMatchObject({ sandboxes: 4, cpus: 2, memoryBytes: 16 * 1024 ** 3 });
+    // Six of the eight CPUs are still free to request; the memory is not, and is not overcommitted.
+    const admin = await rejection(w.service.launch(w.admin, { name: 'fifth' }));
+    expect(admin.code).toBe('NO_CAPACITY');
+    expect(admin.message).toContain('local: 0 of 4 GiB free');
+    expect(admin.message).toContain('Nothing fits on any machine now');
+    expect(admin.message).not.toMatch(/CPUs free/);
+    await w.service.settle();
+    const [container] = [...w.runtime.containers.values()];
+    expect(container!.spec).toMatchObject({ cpus: 2, cpuRequest: 0.5 });
+  });
+
+  it('takes a CPU request up to the limit, refuses one above it, and holds what it is given', async () => {
+    const w = await make({ sandboxes: { maxPerUser: 5 } });
+    const s = await w.service.launch(w.alice, { name: 'a', cpus: 4, cpuRequest: 3 });
+    expect([s.cpus, s.cpuRequest]).toEqual([4, 3]);
+    const above = await rejection(w.service.launch(w.alice, { name: 'b', cpus: 1, cpuRequest: 2 }));
+    expect(above.code).toBe('INVALID_RESOURCES');
+    expect(above.message).toBe('Invalid resources: cpuRequest must be from 0.01 to cpus (1).');
+    // 5 of 8 CPUs are free to request: a limit of 8 (the engine's count) with a request of 5 fits, 6 does not.
+    expect((await rejection(w.service.launch(w.alice, { name: 'c', cpus: 8, cpuRequest: 6, memoryGiB: 1 }))).message).toContain('local: 5 of 6 CPUs free');
+    expect((await w.service.launch(w.alice, { name: 'c', cpus: 8, cpuRequest: 5, memoryGiB: 1 })).machine).toBe('local');
+    expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([3, 5]);
   });
 
   it('frees the room of a failed launch and of a refused name', async () => {
     const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
-    await w.service.launch(w.alice, { name: 'x', image: 'broken', cpus: 8 });
+    await w.service.launch(w.alice, { name: 'x', image: 'broken', cpus: 8, cpuRequest: 8 });
     await w.service.settle();
-    expect((await w.service.launch(w.alice, { name: 'y', cpus: 8 })).state).toBe('queued');
+    expect((await w.service.launch(w.alice, { name: 'y', cpus: 8, cpuRequest: 8 })).state).toBe('queued');
     expect((await rejection(w.service.launch(w.alice, { name: 'y', cpus: 0.5 }))).code).toBe('SANDBOX_NAME_TAKEN');
     expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([8]);
   });
@@ -402,11 +446,13 @@ describe('placement', () => {
 
   it('holds what live sandboxes held before a restart', async () => {
     const w = await make({ sandboxes: { maxPerUser: 5, limits: { cpus: 8 } } });
-    await w.service.launch(w.alice, { name: 'big', cpus: 6, memoryGiB: 1 });
+    await w.service.launch(w.alice, { name: 'big', cpus: 8, cpuRequest: 6, memoryGiB: 1 });
     await w.service.settle();
     const again = new SandboxService(w.deps);
     await again.restoreHoldings();
-    expect((await rejection(again.launch(w.bob, { cpus: 4, memoryGiB: 1 }))).code).toBe('NO_CAPACITY');
+    // The request is what is held again, not the limit: 2 CPUs are still free to request.
+    expect(again.ledger.held().map((h) => h.cpus)).toEqual([6]);
+    expect((await rejection(again.launch(w.bob, { cpus: 4, cpuRequest: 4, memoryGiB: 1 }))).code).toBe('NO_CAPACITY');
     again.close();
   });
 
@@ -448,7 +494,7 @@ describe('placement', () => {
 
   it('says the per-user limit before a full hub', async () => {
     const w = await make({ sandboxes: { maxPerUser: 1, limits: { cpus: 8 } } });
-    await w.service.launch(w.alice, { name: 'all', cpus: 8 });
+    await w.service.launch(w.alice, { name: 'all', cpus: 8, cpuRequest: 8 });
     expect((await rejection(w.service.launch(w.alice, { name: 'more', cpus: 1 }))).code).toBe('SANDBOX_LIMIT_REACHED');
     expect((await rejection(w.service.launch(w.bob, { name: 'more', cpus: 1 }))).code).toBe('NO_CAPACITY');
   });
@@ -470,7 +516,7 @@ describe('placement', () => {
     expect(ended.state).toBe('stopped');
     expect(ended.reason).toBe('its container vanished');
     expect((await w.deps.events.history(kept.id)).map((e) => e.state)).toEqual(['queued', 'creating', 'starting', 'waiting', 'running', 'unknown', 'running']);
-    expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([1]);
+    expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([0.25]);
   });
 });
 
@@ -483,6 +529,7 @@ function specFor(name: string) {
     port: 8888,
     publishAddress: '127.0.0.1',
     cpus: 1,
+    cpuRequest: 1,
     memoryBytes: 1 << 30,
     pidsLimit: 100,
     home: { hostPath: '/tmp', containerPath: '/home/shiva' },

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
-import { GiB, resourceProblems } from '../contract/resources.js';
+import { defaultCpuRequest, GiB, resourceProblems } from '../contract/resources.js';
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
@@ -13,6 +13,7 @@ import { LIVE_STATES, TERMINAL_STATES, type SandboxRepository, type SandboxRow }
 import { randomSecret } from '../auth/secrets.js';
 import { RuntimeError } from '../runtime/types.js';
 import { Ledger } from '../scheduler/ledger.js';
+import { largestFit, type LargestFit } from '../scheduler/largest.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
@@ -52,7 +53,7 @@ export class SandboxService {
   /** Holds again what the live sandboxes in the database hold (at start-up, before any launch). */
   async restoreHoldings(): Promise<void> {
     for (const row of await this.deps.repo.live()) {
-      this.ledger.hold(row.id, { machine: row.machine, cpus: row.cpus, memoryBytes: row.memory_bytes, gpus: JSON.parse(row.gpus) as string[] });
+      this.ledger.hold(row.id, { machine: row.machine, cpus: row.cpu_request, memoryBytes: row.memory_bytes, gpus: JSON.parse(row.gpus) as string[] });
     }
   }
 
@@ -63,7 +64,7 @@ export class SandboxService {
   async launch(actor: Actor, request: LaunchRequest): Promise<Sandbox> {
     const { config, repo } = this.deps;
     const image = this.imageFor(request.image);
-    const { cpus, memoryGiB, gpus } = this.resourcesFor(request);
+    const { cpus, cpuRequest, memoryGiB, gpus } = this.resourcesFor(request);
     if (request.machine && !this.deps.machines.get(request.machine)) {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
     }
@@ -73,9 +74,17 @@ export class SandboxService {
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
     const id = randomBytes(8).toString('hex');
-    const wanted: PlacementRequest = { cpus, memoryBytes: Math.round(memoryGiB * GiB), gpus, ...(request.machine ? { machine: request.machine } : {}) };
+    // The request is what the machine must have free and what is held; the limit only has to
+    // stay within the engine's ceiling (see scheduler/place.ts).
+    const wanted: PlacementRequest = {
+      cpus: cpuRequest,
+      cpuLimit: cpus,
+      memoryBytes: Math.round(memoryGiB * GiB),
+      gpus,
+      ...(request.machine ? { machine: request.machine } : {}),
+    };
     const placement = this.ledger.reserve(id, wanted);
-    if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom);
+    if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom, this.largestFor(wanted), taken.size > 0);
     const row: SandboxRow = {
       id,
       user_id: actor.userId,
@@ -85,6 +94,7 @@ export class SandboxService {
       image_ref: image.image,
       machine: placement.machine,
       cpus,
+      cpu_request: cpuRequest,
       memory_bytes: wanted.memoryBytes,
       gpus: JSON.stringify(placement.gpus),
       state: 'queued',
@@ -255,15 +265,27 @@ export class SandboxService {
     return image;
   }
 
-  private resourcesFor(request: LaunchRequest): { cpus: number; memoryGiB: number; gpus: number } {
+  private resourcesFor(request: LaunchRequest): { cpus: number; cpuRequest: number; memoryGiB: number; gpus: number } {
     const { defaults, limits } = this.deps.config.sandboxes;
     const cpus = request.cpus ?? defaults.cpus;
     const memoryGiB = request.memoryGiB ?? defaults.memoryGiB;
     const gpus = request.gpus ?? 0;
     // Checked before anything is reserved or created, on the values the engine would get.
-    const problems = resourceProblems({ cpus, memoryGiB, gpus }, limits);
+    const problems = resourceProblems({ cpus, memoryGiB, gpus, ...(request.cpuRequest === undefined ? {} : { cpuRequest: request.cpuRequest }) }, limits);
     if (problems.length > 0) throw new ShivaError('INVALID_RESOURCES', `Invalid resources: ${problems.join('; ')}.`);
-    return { cpus, memoryGiB, gpus };
+    return { cpus, cpuRequest: request.cpuRequest ?? defaultCpuRequest(cpus, defaults.cpuRequestFraction), memoryGiB, gpus };
+  }
+
+  /** The largest size that fits now, for a refusal to offer instead. */
+  private largestFor(wanted: PlacementRequest): LargestFit | null {
+    const { defaults, limits } = this.deps.config.sandboxes;
+    return largestFit(this.ledger.room(), this.deps.machines.capacities(), {
+      gpus: wanted.gpus,
+      ...(wanted.machine ? { machine: wanted.machine } : {}),
+      cpuRequestFraction: defaults.cpuRequestFraction,
+      maxCpus: limits.cpus,
+      maxMemoryGiB: limits.memoryGiB,
+    });
   }
 }
 
@@ -277,14 +299,26 @@ function freeName(taken: Set<string>): string {
   for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
 }
 
-/** The 409 for a launch nothing can take: what is short where, and where the most room is. */
-function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null): ShivaError {
-  const asked = `${wanted.cpus} CPUs, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${wanted.gpus} GPUs` : ''}`;
+/**
+ * The 409 for a launch nothing can take: what is short where, where the most room is, and what
+ * the user can do that will work: the largest size that fits now, or stopping a sandbox (their
+ * own, when they have one). CPU figures of the room are free CPU requests.
+ */
+function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null, largest: LargestFit | null, hasSandboxes: boolean): ShivaError {
+  const limit = wanted.cpuLimit ?? wanted.cpus;
+  const cpus = limit === wanted.cpus ? `${limit} CPUs` : `${limit} CPUs (${wanted.cpus} reserved)`;
+  const asked = `${cpus}, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${wanted.gpus} GPUs` : ''}`;
   const room = mostRoom
     ? ` The most room is on ${mostRoom.machine}: ${round(Math.max(0, mostRoom.cpus))} CPUs, ${round(Math.max(0, mostRoom.memoryBytes) / GiB)} GiB, ${mostRoom.gpus.length} GPUs.`
     : '';
-  return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}`, {
+  const stop = hasSandboxes ? 'stop one of your sandboxes' : 'wait until someone stops a sandbox';
+  const gpus = wanted.gpus > 0 ? ` with ${wanted.gpus} GPUs` : '';
+  const instead = largest
+    ? ` The largest that fits now${gpus} is ${largest.cpus} CPUs and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`
+    : ` Nothing fits${gpus} on ${wanted.machine ?? 'any machine'} now: ${stop}.`;
+  return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}${instead}`, {
     short: reason,
+    largest,
     mostRoom: mostRoom && {
       machine: mostRoom.machine,
       cpus: round(Math.max(0, mostRoom.cpus)),

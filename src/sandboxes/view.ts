@@ -18,6 +18,7 @@ export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivi
     image: row.image,
     machine: row.machine,
     cpus: row.cpus,
+    cpuRequest: row.cpu_request,
     memoryGiB: Math.round((row.memory_bytes / GiB) * 1000) / 1000,
     gpus: JSON.parse(row.gpus) as string[],
     url: origins.url(row.username, row.name),

@@ -47,6 +47,20 @@ describe('placement', () => {
     expect(refused).toMatchObject({ ok: false, reason: 'two: 2 CPUs in all, so at most 2 per sandbox; four: 4 CPUs in all, so at most 4 per sandbox' });
   });
 
+  it('fits CPUs by request and holds only the request, while the limit need only stay within the engine', () => {
+    const eight: MachineCapacity[] = [{ name: 'ws', up: true, cpus: 8, memoryBytes: 64 * GiB, gpus: [], cpusPerSandbox: 8 }];
+    const ledger = new Ledger(() => eight, 'pack');
+    // Limits of 8 CPUs each, eight times the machine in all: only the requests must fit.
+    for (let i = 0; i < 4; i++) expect(ledger.reserve(`s${i}`, { cpus: 2, cpuLimit: 8, memoryBytes: GiB, gpus: 0 }).ok).toBe(true);
+    expect(ledger.usedOn('ws').cpus).toBe(8);
+    const full = ledger.reserve('more', { cpus: 0.5, cpuLimit: 2, memoryBytes: GiB, gpus: 0 });
+    expect(full).toMatchObject({ ok: false, reason: 'ws: 0 of 0.5 CPUs free' });
+    ledger.release('s0');
+    const over = ledger.reserve('over', { cpus: 1, cpuLimit: 9, memoryBytes: GiB, gpus: 0 });
+    expect(over).toMatchObject({ ok: false, reason: 'ws: 8 CPUs in all, so at most 8 per sandbox' });
+    expect(ledger.reserve('fits', { cpus: 1, cpuLimit: 8, memoryBytes: GiB, gpus: 0 })).toMatchObject({ ok: true, machine: 'ws' });
+  });
+
   it('lets sandboxes share GPUs only where an admin allowed it', () => {
     const shared: MachineCapacity[] = [{ name: 's', up: true, cpus: 8, memoryBytes: 64 * GiB, gpus: ['s0'], shareGpus: true }];
     const holdings = [{ machine: 's', cpus: 1, memoryBytes: GiB, gpus: ['s0'] }];

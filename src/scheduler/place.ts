@@ -4,6 +4,11 @@
  *
  * `pack` fills the fullest machine that fits, keeping whole machines free for big jobs;
  * `spread` takes the emptiest. GPUs are chosen by id (never "any N"), lowest index first.
+ *
+ * CPUs are placed by request, as Kubernetes schedules pods ("Resource Management for Pods and
+ * Containers"): a sandbox holds its CPU request, what it is guaranteed under contention, while
+ * its limit, what it may burst to, is only checked against the engine's own ceiling. CPU time is
+ * compressible, so idle sandboxes cost the others nothing; memory is not, so it is held whole.
  */
 
 export type Policy = 'pack' | 'spread';
@@ -29,13 +34,17 @@ export interface MachineCapacity {
 
 export interface Holding {
   machine: string;
+  /** The CPU request the sandbox holds. */
   cpus: number;
   memoryBytes: number;
   gpus: readonly string[];
 }
 
 export interface PlacementRequest {
+  /** The CPU request: what the machine must have free, and what is held once placed. */
   cpus: number;
+  /** The CPU limit, which must not pass the machine's cpusPerSandbox; `cpus` when absent. */
+  cpuLimit?: number;
   memoryBytes: number;
   gpus: number;
   /** Only this machine. */
@@ -62,7 +71,7 @@ export function placeIn(room: Free[], machines: readonly MachineCapacity[], requ
       f.memoryBytes >= request.memoryBytes &&
       f.gpus.length >= request.gpus &&
       f.sandboxes >= 1 &&
-      request.cpus <= cpusPerSandbox(machines, f.machine),
+      (request.cpuLimit ?? request.cpus) <= cpusPerSandbox(machines, f.machine),
   );
   if (fits.length === 0) {
     const mostRoom = [...room].sort(byRoom)[room.length - 1] ?? null;
@@ -98,7 +107,7 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
   const short = (f: Free) => {
     const lacks: string[] = [];
     const most = cpusPerSandbox(machines, f.machine);
-    if (request.cpus > most) lacks.push(`${most} CPUs in all, so at most ${most} per sandbox`);
+    if ((request.cpuLimit ?? request.cpus) > most) lacks.push(`${most} CPUs in all, so at most ${most} per sandbox`);
     else if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
     if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} of ${round(request.memoryBytes / GiB)} GiB free`);
     if (f.gpus.length < request.gpus) lacks.push(`${f.gpus.length} of ${request.gpus} GPUs free`);
@@ -110,6 +119,7 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function cpusPerSandbox(machines: readonly MachineCapacity[], name: string): number {
+/** The most CPUs one sandbox may have on the named machine (Infinity when unknown). */
+export function cpusPerSandbox(machines: readonly MachineCapacity[], name: string): number {
   return machines.find((m) => m.name === name)?.cpusPerSandbox ?? Number.POSITIVE_INFINITY;
 }

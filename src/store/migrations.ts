@@ -113,6 +113,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tokens').addColumn('last_used_address', 'text').execute();
     },
   },
+  '0006_cpu_request': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sandboxes').addColumn('cpu_request', 'real').execute();
+      // Sandboxes from before requests were scheduled by their limit: they keep holding it.
+      await sql`update sandboxes set cpu_request = cpus`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

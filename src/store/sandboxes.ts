@@ -6,7 +6,9 @@ import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.
 export type SandboxRow = Selectable<SandboxesTable>;
 export type SandboxEventRow = Selectable<SandboxEventsTable>;
 /** What usage accounting reads of a sandbox: its lifetime and what it was given. */
-export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'memory_bytes' | 'gpus' | 'state' | 'started_at' | 'stopped_at'>;
+export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'cpu_request' | 'memory_bytes' | 'gpus' | 'state' | 'started_at' | 'stopped_at'>;
+/** A launch to record; without `cpu_request` the sandbox holds its whole limit (as rows from before requests do). */
+export type NewSandbox = Omit<Insertable<SandboxesTable>, 'cpu_request'> & { cpu_request?: number };
 
 /** States a sandbox passes through on its way up; a hub that dies leaves nothing in them. */
 export const LAUNCHING_STATES: readonly SandboxState[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
@@ -38,7 +40,7 @@ export class SandboxRepository {
    * Inserts a launch if the user is under `maxLive` live sandboxes and the name is free, in one
    * transaction so concurrent launches cannot both pass the checks.
    */
-  async insertLaunch(row: Insertable<SandboxesTable>, maxLive: number): Promise<'ok' | 'name_taken' | 'limit'> {
+  async insertLaunch(row: NewSandbox, maxLive: number): Promise<'ok' | 'name_taken' | 'limit'> {
     return this.db.transaction().execute(async (tx) => {
       const live = await tx
         .selectFrom('sandboxes')
@@ -48,7 +50,7 @@ export class SandboxRepository {
         .execute();
       if (live.some((s) => s.name === row.name)) return 'name_taken';
       if (live.length >= maxLive) return 'limit';
-      await tx.insertInto('sandboxes').values(row).execute();
+      await tx.insertInto('sandboxes').values({ ...row, cpu_request: row.cpu_request ?? row.cpus }).execute();
       return 'ok';
     });
   }
@@ -128,7 +130,7 @@ export class SandboxRepository {
   lifetimesBetween(since: string, until: string, username?: string): Promise<SandboxLifetime[]> {
     let q = this.db
       .selectFrom('sandboxes')
-      .select(['id', 'username', 'cpus', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'])
+      .select(['id', 'username', 'cpus', 'cpu_request', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'])
       .where('started_at', 'is not', null)
       .where('started_at', '<', until)
       .where((eb) => eb.or([eb('stopped_at', 'is', null), eb('stopped_at', '>', since)]));

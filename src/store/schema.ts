@@ -65,7 +65,10 @@ export interface SandboxesTable {
   image: string;
   image_ref: string;
   machine: string;
+  /** The CPU limit (NanoCpus). */
   cpus: number;
+  /** The CPU request (CpuShares): what the scheduler holds. Rows from before it existed hold their limit. */
+  cpu_request: number;
   memory_bytes: number;
   gpus: string;
   state: SandboxState;

@@ -5,10 +5,12 @@ const GiB = 1024 ** 3;
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 
 let next = 0;
+/** A sandbox whose CPU request is its whole limit unless the test says otherwise. */
 const sandbox = (overrides: Partial<UsageSandbox>): UsageSandbox => ({
   id: `sbx_${++next}`,
   username: 'alice',
   cpus: 2,
+  cpu_request: overrides.cpus ?? 2,
   memory_bytes: 8 * GiB,
   gpus: '[]',
   state: 'stopped',
@@ -20,6 +22,11 @@ const sandbox = (overrides: Partial<UsageSandbox>): UsageSandbox => ({
 const march = { from: '2026-03-01', to: '2026-03-10' };
 
 describe('usage accounting', () => {
+  it('counts CPU-hours by the CPU request, the part of a machine nobody else could be given, not by the limit', () => {
+    const report = accountUsage([sandbox({ cpus: 4, cpu_request: 0.5 })], march, NOW);
+    expect(report.total).toMatchObject({ sandboxHours: 3, cpuHours: 1.5 });
+  });
+
   it('counts a sandbox from its start to its stop, times the CPUs, GPUs and memory it was given', () => {
     const report = accountUsage([sandbox({ gpus: '["0","3"]' })], march, NOW);
     expect(report.days).toEqual([

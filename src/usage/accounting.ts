@@ -3,7 +3,10 @@
  * day, worked out from sandbox lifetimes alone. A sandbox counts from when it became running
  * (`started_at`) until it stopped or failed (`stopped_at`), or until now while it still lives;
  * one that never ran counts nothing. Resources are what the sandbox was given, not what it used:
- * a held GPU is taken from everyone else whether it computes or not.
+ * a held GPU is taken from everyone else whether it computes or not. CPU-hours count the CPU
+ * request, not the limit: the request is what the scheduler holds for the sandbox and what no
+ * one else can be given, while the room between request and limit is shared by whoever runs
+ * (as GKE Autopilot bills pods by their requests).
  */
 import type { UsageDay, UsageFigures, UsageReport, UsageUser } from '../contract/api.js';
 import { TERMINAL_STATES, type SandboxLifetime } from '../store/sandboxes.js';
@@ -62,7 +65,7 @@ function figures(tally: Tally): UsageFigures {
 function add(tally: Tally, sandbox: UsageSandbox, gpus: number, ms: number): void {
   tally.ids.add(sandbox.id);
   tally.ms += ms;
-  tally.cpuMs += sandbox.cpus * ms;
+  tally.cpuMs += sandbox.cpu_request * ms;
   tally.gpuMs += gpus * ms;
   tally.memoryGiBMs += (sandbox.memory_bytes / GiB) * ms;
 }

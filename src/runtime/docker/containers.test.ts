@@ -18,6 +18,7 @@ const spec: ContainerSpec = {
   port: 8888,
   publishAddress: '127.0.0.1',
   cpus: 1.5,
+  cpuRequest: 0.375,
   memoryBytes: 2 * 1024 ** 3,
   pidsLimit: 512,
   home: { hostPath: '/srv/shiva/homes/alice', containerPath: '/home/shiva' },
@@ -51,9 +52,10 @@ describe('createOptions', () => {
     expect(body.Env).toEqual(['JUPYTER_TOKEN=t0k', 'SHIVA_BASE_URL=/user/alice/main/']);
   });
 
-  it('limits CPU, memory without extra swap, and processes', () => {
+  it('limits CPU, memory without extra swap, and processes, and weighs CPU by the request', () => {
     expect(createOptions(spec, NETWORK).HostConfig).toMatchObject({
       NanoCpus: 1_500_000_000,
+      CpuShares: 384,
       Memory: 2 * 1024 ** 3,
       MemorySwap: 2 * 1024 ** 3,
       PidsLimit: 512,

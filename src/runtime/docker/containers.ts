@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
+import { cpuShares } from '../../contract/resources.js';
 import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment } from '../types.js';
 
 /** Where Docker Engines put their socket; never mounted into a sandbox, nor any folder above it. */
@@ -60,6 +61,9 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       // Never Docker's default bridge, where every container reaches every other (sandbox-network.ts).
       NetworkMode: network,
       NanoCpus: Math.round(spec.cpus * 1e9),
+      // The request as a relative weight: when CPUs are contended, each sandbox gets time in
+      // proportion to what it asked for, so a request is a guarantee (cpu.weight on cgroup v2).
+      CpuShares: cpuShares(spec.cpuRequest),
       // Equal limits mean no swap beyond the memory limit: a sandbox over its limit is killed
       // rather than slowing the whole machine down by swapping.
       Memory: spec.memoryBytes,

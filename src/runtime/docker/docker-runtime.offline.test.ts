@@ -85,6 +85,7 @@ const spec: ContainerSpec = {
   port: 8888,
   publishAddress: '127.0.0.1',
   cpus: 1,
+  cpuRequest: 0.25,
   memoryBytes: 256 * 1024 * 1024,
   pidsLimit: 128,
   home: { hostPath: '/tmp/offline-home', containerPath: '/home/shiva' },

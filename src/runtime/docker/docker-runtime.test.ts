@@ -49,6 +49,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
       port: 8888,
       publishAddress: '127.0.0.1',
       cpus: 0.5,
+      cpuRequest: 0.125,
       memoryBytes: 256 * 1024 * 1024,
       pidsLimit: 128,
       home: { hostPath: home(), containerPath: '/home/shiva' },
@@ -113,7 +114,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(statSync(hostFile).uid).toBe(1000);
   });
 
-  it('creates the container with its limits and without privileges', async () => {
+  it('creates the container with its CPU limit as NanoCpus, its CPU request as CpuShares, and without privileges', async () => {
     const data = await docker.getContainer(sandbox.id).inspect();
     expect(data.Config.User).toBe('1000:1000');
     expect(data.Config.Labels[LABELS.deployment]).toBe(deployment);
@@ -122,6 +123,8 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       NanoCpus: 500_000_000,
+      // 0.125 CPU requested × 1024 shares per CPU.
+      CpuShares: 128,
       Memory: 256 * 1024 * 1024,
       MemorySwap: 256 * 1024 * 1024,
       PidsLimit: 128,
