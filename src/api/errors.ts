@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ShivaError, type ErrorCode } from '../contract/errors.js';
 
 const NAME_FIELDS = new Set(['/name', '/username']);
-const RESOURCE_FIELDS = new Set(['/cpus', '/memoryGiB', '/gpus']);
+const RESOURCE_FIELDS = new Set(['/cpus', '/cpuRequest', '/memoryGiB', '/gpus']);
 
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
