@@ -114,7 +114,7 @@ export const en = {
     title: 'Launch my container',
     image: 'Image',
     size: 'Size',
-    presets: { standard: 'Standard', large: 'Large', xlarge: 'Extra large', max: 'Largest allowed' },
+    presets: { small: 'Small', standard: 'Standard', large: 'Large', xlarge: 'Extra large', max: 'Largest allowed' },
     gpus: 'GPUs',
     noGpus: 'No machine reports GPUs yet.',
     gpusHelp: (max: number) => `Up to ${max} for one sandbox.`,
@@ -196,6 +196,19 @@ export const en = {
     gpusFewerFree: (limit: number, free: number) => `Up to ${limit} for one sandbox; at most ${free} free on one machine now.`,
     gpusOnMachine: (free: number, machine: string) => `${plural(free, 'GPU', 'GPUs')} free on ${machine}.`,
     machineFree: (what: string) => `${what} free`,
+  },
+  /** The launch form's sizes: only those that fit a machine now, and a custom one within the limits. */
+  launchSize: {
+    custom: 'Custom',
+    customHelp: 'Your own figures, within the limits.',
+    cpus: 'CPUs',
+    memory: 'Memory (GiB)',
+    guaranteed: (percent: string) => `CPUs are what a sandbox may burst to; when the machine is busy it is guaranteed ${percent}% of them.`,
+    largestFits: (cpus: string, memory: string, machine: string) => `Up to ${cpus} CPUs and ${memory} GiB fit now (on ${machine}).`,
+    nothingFits: 'No size fits any machine now: stop one of your sandboxes or wait for room.',
+    outOfLimits: (cpus: string, memory: string) => `From 0.01 to ${cpus} CPUs and from 0.125 to ${memory} GiB.`,
+    doesNotFit: 'This size does not fit any machine now.',
+    perSandbox: (most: string) => `at most ${most} CPUs per sandbox`,
   },
   admin: {
     title: 'Admin',

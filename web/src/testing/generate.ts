@@ -105,6 +105,7 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
       name,
       state: 'running',
       cpus: 2,
+      cpuRequest: 2,
       memoryGiB: 8,
       gpus: gpu ? [gpu.uuid] : [],
       since: new Date(MOCK_NOW - (s + 1) * 97_000).toISOString(),

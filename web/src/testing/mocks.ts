@@ -27,7 +27,7 @@ export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, di
 export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
 
 export const MockLimits: Me['limits'] = {
-  defaults: { cpus: 2, memoryGiB: 8 },
+  defaults: { cpus: 2, cpuRequestFraction: 0.25, memoryGiB: 8 },
   max: { cpus: 16, memoryGiB: 64, gpus: 2, sandboxes: 3 },
 };
 export const MockMe: Me = { user: MockUser, limits: MockLimits };
@@ -47,6 +47,7 @@ export const MockSandboxRunning: Sandbox = {
   image: 'notebook',
   machine: 'gpu-1',
   cpus: 4,
+  cpuRequest: 1,
   memoryGiB: 16,
   gpus: ['GPU-0b1c'],
   url: 'http://127.0.0.1:8000/user/alice/main/',
@@ -63,6 +64,7 @@ export const MockSandboxStarting: Sandbox = {
   state: 'pulling',
   gpus: [],
   cpus: 2,
+  cpuRequest: 0.5,
   memoryGiB: 8,
   url: 'http://127.0.0.1:8000/user/alice/exp/',
   createdAt: ago(minutes(1)),
@@ -78,6 +80,7 @@ export const MockSandboxFailed: Sandbox = {
   reason: 'The container exited with code 1 before answering.',
   gpus: [],
   cpus: 2,
+  cpuRequest: 0.5,
   memoryGiB: 8,
   url: 'http://127.0.0.1:8000/user/alice/old/',
   createdAt: ago(hours(30)),
@@ -184,8 +187,8 @@ export const MockMachine: Machine = {
   gpusAt: ago(5_000),
   history: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }),
   sandboxes: [
-    { id: 'sbx_a1', user: 'alice', name: 'main', state: 'running', cpus: 4, memoryGiB: 16, gpus: ['GPU-0-0b1c'], since: ago(hours(3)), cpuPercent: 312.4, memoryUsedBytes: 9.3 * GiB },
-    { id: 'sbx_c1', user: 'carol', name: 'eval', state: 'running', cpus: 2, memoryGiB: 8, gpus: [], since: ago(minutes(25)), cpuPercent: null, memoryUsedBytes: null },
+    { id: 'sbx_a1', user: 'alice', name: 'main', state: 'running', cpus: 4, cpuRequest: 4, memoryGiB: 16, gpus: ['GPU-0-0b1c'], since: ago(hours(3)), cpuPercent: 312.4, memoryUsedBytes: 9.3 * GiB },
+    { id: 'sbx_c1', user: 'carol', name: 'eval', state: 'running', cpus: 2, cpuRequest: 2, memoryGiB: 8, gpus: [], since: ago(minutes(25)), cpuPercent: null, memoryUsedBytes: null },
   ],
 };
 
@@ -206,8 +209,8 @@ export const MockMachineAllocationOnly: Machine = {
   gpusAt: null,
   history: [],
   sandboxes: [
-    { id: 'sbx_d1', user: 'dave', name: 'etl', state: 'running', cpus: 8, memoryGiB: 24, gpus: [], since: ago(hours(7)), cpuPercent: null, memoryUsedBytes: null },
-    { id: 'sbx_e1', user: 'erin', name: 'main', state: 'running', cpus: 6, memoryGiB: 16, gpus: [], since: ago(hours(2)), cpuPercent: null, memoryUsedBytes: null },
+    { id: 'sbx_d1', user: 'dave', name: 'etl', state: 'running', cpus: 8, cpuRequest: 8, memoryGiB: 24, gpus: [], since: ago(hours(7)), cpuPercent: null, memoryUsedBytes: null },
+    { id: 'sbx_e1', user: 'erin', name: 'main', state: 'running', cpus: 6, cpuRequest: 6, memoryGiB: 16, gpus: [], since: ago(hours(2)), cpuPercent: null, memoryUsedBytes: null },
   ],
 };
 
@@ -227,7 +230,7 @@ export const MockMachineDown: Machine = {
   gpusAt: null,
   history: mockHistory(192, minutes(12), { cpuPercent: 12, memoryUsedBytes: 20 * GiB, gpuUtilizationPercent: null, gpuMemoryUsedBytes: null }),
   sandboxes: [
-    { id: 'sbx_f1', user: 'frank', name: 'sweep', state: 'unknown', cpus: 2, memoryGiB: 8, gpus: [], since: ago(hours(5)), cpuPercent: null, memoryUsedBytes: null },
+    { id: 'sbx_f1', user: 'frank', name: 'sweep', state: 'unknown', cpus: 2, cpuRequest: 2, memoryGiB: 8, gpus: [], since: ago(hours(5)), cpuPercent: null, memoryUsedBytes: null },
   ],
 };
 

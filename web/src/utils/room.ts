@@ -1,10 +1,13 @@
 /**
  * Which machines can take a launch. Room is the hub's own figure (`free`): what sandboxes may use
- * there less what live ones were given (their allocation, not their current use: a sandbox may
- * grow to its limit at any time). Taking it as the hub reports it keeps reserved room, caps and
- * shared GPUs in one place, the scheduler's.
+ * there less what live ones hold (their allocation, not their current use: a sandbox may grow to
+ * its limit at any time). CPUs are held by request, so a size fits where its CPU request fits
+ * the free CPUs and its CPU limit is within the machine's CPU count; memory is held whole.
+ * Taking room as the hub reports it keeps reserved room, caps and shared GPUs in one place, the
+ * scheduler's.
  */
-import type { Machine } from '../api/types';
+import { largestSize, type LargestSize, type MachineRoom } from '../../../src/contract/largest-size';
+import type { Machine, Me } from '../api/types';
 import { GiB } from './format';
 
 export interface Room {
@@ -14,13 +17,17 @@ export interface Room {
 }
 
 export interface Need {
+  /** The CPU limit. */
   cpus: number;
+  /** The CPU request, what must be free. */
+  cpuRequest: number;
   memoryGiB: number;
   gpus: number;
 }
 
 export type NoRoom =
   | { kind: 'down' }
+  | { kind: 'cpusPerSandbox'; most: number }
   | { kind: 'cpus'; free: number }
   | { kind: 'memory'; free: number }
   | { kind: 'gpus'; free: number };
@@ -36,11 +43,29 @@ export function freeRoom(machine: Machine): Room {
 /** Why this machine cannot take the launch, or null when it can. */
 export function whyNoRoom(machine: Machine, need: Need): NoRoom | null {
   if (machine.status !== 'up') return { kind: 'down' };
+  // The engine refuses a CPU limit above its CPU count, however much is free.
+  if (machine.cpus > 0 && need.cpus > machine.cpus + EPSILON) return { kind: 'cpusPerSandbox', most: machine.cpus };
   const room = freeRoom(machine);
-  if (need.cpus > room.cpus + EPSILON) return { kind: 'cpus', free: room.cpus };
+  if (need.cpuRequest > room.cpus + EPSILON) return { kind: 'cpus', free: room.cpus };
   if (need.memoryGiB > room.memoryGiB + EPSILON) return { kind: 'memory', free: room.memoryGiB };
   if (need.gpus > room.gpus) return { kind: 'gpus', free: room.gpus };
   return null;
+}
+
+/** The largest size that one of `machines` could take now with `gpus` GPUs (the hub's own rule), or null. */
+export function largestFitting(machines: readonly Machine[], gpus: number, limits: Me['limits']): LargestSize | null {
+  const rooms: MachineRoom[] = machines
+    .filter((m) => m.status === 'up')
+    .map((m) => ({
+      machine: m.name,
+      cpus: m.free.cpus,
+      memoryBytes: m.free.memoryBytes,
+      gpus: m.free.gpus,
+      // The hub shows no room at all on a machine at its most sandboxes.
+      sandboxes: 1,
+      cpusPerSandbox: m.cpus > 0 ? m.cpus : Number.POSITIVE_INFINITY,
+    }));
+  return largestSize(rooms, { gpus, cpuRequestFraction: limits.defaults.cpuRequestFraction, maxCpus: limits.max.cpus, maxMemoryGiB: limits.max.memoryGiB });
 }
 
 export function totalGpus(machines: readonly Machine[]): number {

@@ -32,15 +32,74 @@ describe('LaunchForm', () => {
     expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 2, memoryGiB: 8 });
   });
 
-  it('offers sizes from the default up to the limits', () => {
+  const sizeLabels = () => within(screen.getByRole('radiogroup', { name: 'Size' })).getAllByRole('radio').map((r) => r.closest('label')?.textContent);
+
+  it('offers sizes from half the default up to the limits where a machine has room for them all, and a custom size', () => {
     renderView(<LaunchForm {...props()} />);
-    const sizes = within(screen.getByRole('radiogroup', { name: 'Size' })).getAllByRole('radio');
-    expect(sizes.map((r) => r.closest('label')?.textContent)).toEqual([
+    expect(sizeLabels()).toEqual([
+      'Small1 CPU · 4 GiB',
       'Standard2 CPUs · 8 GiB',
       'Large4 CPUs · 16 GiB',
       'Extra large8 CPUs · 32 GiB',
       'Largest allowed16 CPUs · 64 GiB',
+      'CustomYour own figures, within the limits.',
     ]);
+    expect(screen.getByText('CPUs are what a sandbox may burst to; when the machine is busy it is guaranteed 25% of them.')).toBeTruthy();
+  });
+
+  it('offers only the sizes that fit some machine now, fitting CPUs by their request', () => {
+    // cpu-1: 2 CPUs free to request and 24 GiB; Large (4 CPUs, 1 requested, 16 GiB) fits, Extra large (32 GiB) does not.
+    renderView(<LaunchForm {...props({ machines: [MockMachineAllocationOnly, MockMachineDown] })} />);
+    expect(sizeLabels()).toEqual(['Small1 CPU · 4 GiB', 'Standard2 CPUs · 8 GiB', 'Large4 CPUs · 16 GiB', 'CustomYour own figures, within the limits.']);
+  });
+
+  it('offers the sizes that fit the pinned machine, and sends the one chosen', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ machines: [MockMachine, MockMachineAllocationOnly], onLaunch })} />);
+    await choose('Machine', /^cpu-1/);
+    expect(sizeLabels()).toEqual(['Small1 CPU · 4 GiB', 'Standard2 CPUs · 8 GiB', 'Large4 CPUs · 16 GiB', 'CustomYour own figures, within the limits.']);
+    await userEvent.click(screen.getByRole('radio', { name: /^Large/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 4, memoryGiB: 16, machine: 'cpu-1' });
+  });
+
+  it('falls back to the default size when the chosen one stops fitting', async () => {
+    const onLaunch = vi.fn();
+    const roomy: Machine = { ...MockMachine, name: 'roomy', free: { cpus: 24, memoryBytes: 224 * 1024 ** 3, gpus: 0 } };
+    const small: Machine = { ...MockMachine, name: 'small', free: { cpus: 24, memoryBytes: 16 * 1024 ** 3, gpus: 1 } };
+    renderView(<LaunchForm {...props({ machines: [roomy, small], onLaunch })} />);
+    await userEvent.click(screen.getByRole('radio', { name: /Largest allowed/ }));
+    // With a GPU only the small machine can take it: the largest size is no longer offered.
+    await choose('GPUs', '1');
+    expect(sizeLabels()).not.toContain('Largest allowed16 CPUs · 64 GiB');
+    expect((screen.getByRole('radio', { name: /^Standard/ }) as HTMLInputElement).checked).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 2, memoryGiB: 8, gpus: 1 });
+  });
+
+  it('takes a custom size within the limits only when it fits, and says the largest that does', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ machines: [MockMachineAllocationOnly], onLaunch })} />);
+    await userEvent.click(screen.getByRole('radio', { name: /^Custom/ }));
+    const cpus = screen.getByRole('spinbutton', { name: 'CPUs' });
+    const memory = screen.getByRole('spinbutton', { name: 'Memory (GiB)' });
+    // Suggested: the default, as it fits.
+    expect([(cpus as HTMLInputElement).value, (memory as HTMLInputElement).value]).toEqual(['2', '8']);
+    expect(screen.getByText('Up to 8 CPUs and 24 GiB fit now (on cpu-1).')).toBeTruthy();
+    await userEvent.clear(cpus);
+    await userEvent.type(cpus, '12');
+    expect(screen.getByText('This size does not fit any machine now. Up to 8 CPUs and 24 GiB fit now (on cpu-1).')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).not.toHaveBeenCalled();
+    await userEvent.clear(memory);
+    await userEvent.type(memory, '100');
+    expect(screen.getByText('From 0.01 to 16 CPUs and from 0.125 to 64 GiB.')).toBeTruthy();
+    await userEvent.clear(cpus);
+    await userEvent.type(cpus, '8');
+    await userEvent.clear(memory);
+    await userEvent.type(memory, '20');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith({ image: 'notebook', cpus: 8, memoryGiB: 20 });
   });
 
   it('sends the chosen image, size, GPUs, machine and name', async () => {
@@ -56,25 +115,37 @@ describe('LaunchForm', () => {
   });
 
   it('disables machines without room and says why', async () => {
-    renderView(<LaunchForm {...props()} />);
+    const busy: Machine = { ...MockMachineAllocationOnly, name: 'cpu-2', cpus: 8, free: { ...MockMachineAllocationOnly.free, cpus: 1.5 } };
+    renderView(<LaunchForm {...props({ machines: [...MockMachines, busy] })} />);
     await userEvent.click(screen.getByRole('radio', { name: /Extra large/ }));
     await userEvent.click(screen.getByRole('combobox', { name: 'Machine' }));
     const down = screen.getByRole('option', { name: /gpu-2/ });
     expect(down.getAttribute('aria-disabled')).toBe('true');
     expect(down.textContent).toContain('not answering');
-    // cpu-1 has 16 CPUs, 14 given away: 8 do not fit.
+    // cpu-1 has 2 CPUs free to request, enough for Extra large (8 CPUs, 2 requested), but 24 GiB are not 32.
     const full = screen.getByRole('option', { name: /cpu-1/ });
     expect(full.getAttribute('aria-disabled')).toBe('true');
-    expect(full.textContent).toContain('only 2 CPUs free');
+    expect(full.textContent).toContain('only 24 GiB memory free');
+    expect(screen.getByRole('option', { name: /cpu-2/ }).textContent).toMatch(/1\.5 CPU/);
+    await userEvent.keyboard('{Escape}');
+    await userEvent.click(screen.getByRole('radio', { name: /Largest allowed/ }));
+    await userEvent.click(screen.getByRole('combobox', { name: 'Machine' }));
+    // 16 CPUs is more than cpu-2's engine has, however much is free.
+    expect(screen.getByRole('option', { name: /cpu-2/ }).textContent).toContain('at most 8 CPUs per sandbox');
     const room = screen.getByRole('option', { name: /gpu-1/ });
     expect(room.getAttribute('aria-disabled')).toBeNull();
     expect(room.textContent).toBe('gpu-1— 24 CPUs · 224 GiB · 1 GPU free');
   });
 
-  it('warns when no machine has room for the size', async () => {
-    renderView(<LaunchForm {...props({ machines: [MockMachineAllocationOnly, MockMachineDown] })} />);
-    await userEvent.click(screen.getByRole('radio', { name: /Largest allowed/ }));
+  it('offers only a custom size, and says so, when nothing fits any machine', async () => {
+    const onLaunch = vi.fn();
+    const full: Machine = { ...MockMachineAllocationOnly, free: { cpus: 0, memoryBytes: 0, gpus: 0 } };
+    renderView(<LaunchForm {...props({ machines: [full, MockMachineDown], onLaunch })} />);
+    expect(sizeLabels()).toEqual(['CustomYour own figures, within the limits.']);
     expect(screen.getByText(/No machine has room for this size right now/)).toBeTruthy();
+    expect(screen.getByText('This size does not fit any machine now. No size fits any machine now: stop one of your sandboxes or wait for room.')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).not.toHaveBeenCalled();
   });
 
   it('keeps GPUs at 0 and disabled until a machine reports GPUs', () => {

@@ -1,8 +1,10 @@
 /**
- * Launch my container: an image from the catalogue, a size within the limits, GPUs once machines
- * report them (no more than the limit, nor than one machine has free), and a machine — any with
- * room, or one chosen (those without room say why). A refusal for want of room shows the hub's own
- * words, which name what is short and where the most room is.
+ * Launch my container: an image from the catalogue, a size, GPUs once machines report them (no
+ * more than the limit, nor than one machine has free), and a machine — any with room, or one
+ * chosen (those without room say why). Only sizes that fit some machine now are offered (the
+ * chosen one, when pinned), plus a custom size within the limits that must fit too; CPUs fit by
+ * their request, as the hub places them. A refusal for want of room shows the hub's own words,
+ * which name what is short, where the most room is and the largest size that fits.
  */
 import RocketLaunchIcon from '@mui/icons-material/RocketLaunch';
 import Alert from '@mui/material/Alert';
@@ -21,6 +23,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { isValidName } from '../../../../src/contract/names';
+import { defaultCpuRequest, resourceProblems } from '../../../../src/contract/resources';
 import { isApiError } from '../../api/client';
 import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
@@ -29,10 +32,12 @@ import { useI18n } from '../../i18n/I18nProvider';
 import { formatNumber } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
-import { freeRoom, mostFreeGpus, totalGpus, whyNoRoom, type NoRoom } from '../../utils/room';
+import { freeRoom, largestFitting, mostFreeGpus, totalGpus, whyNoRoom, type Need, type NoRoom } from '../../utils/room';
 
 /** Not a valid machine name, so it cannot clash with one. */
 const ANY = '*';
+const CUSTOM = 'custom';
+type SizeChoice = PresetId | typeof CUSTOM;
 
 export interface LaunchFormProps {
   limits: Me['limits'];
@@ -48,6 +53,8 @@ function reasonText(t: Messages, locale: string, reason: NoRoom): string {
   switch (reason.kind) {
     case 'down':
       return t.launch.machineDown;
+    case 'cpusPerSandbox':
+      return t.launchSize.perSandbox(formatNumber(reason.most, locale, 2));
     case 'cpus':
       return t.launch.needsCpus(formatNumber(reason.free, locale, 2));
     case 'memory':
@@ -69,16 +76,35 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
   const presets = useMemo(() => sizePresets(limits), [limits]);
   const defaultImage = images.find((i) => i.default)?.name ?? images[0]?.name ?? '';
   const [image, setImage] = useState<string | null>(null);
-  const [presetId, setPresetId] = useState<PresetId>('standard');
+  const [sizeChoice, setSizeChoice] = useState<SizeChoice>('standard');
+  /** What was typed for a custom size; null until typed, when the suggestion shows. */
+  const [customCpus, setCustomCpus] = useState<string | null>(null);
+  const [customMemory, setCustomMemory] = useState<string | null>(null);
   const [gpus, setGpus] = useState(0);
   const [machine, setMachine] = useState(ANY);
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
 
   const chosenImage = image ?? defaultImage;
-  const preset = presets.find((p) => p.id === presetId) ?? presets[0]!;
-  const need = { cpus: preset.cpus, memoryGiB: preset.memoryGiB, gpus };
   const pinned = machine !== ANY ? machines?.find((m) => m.name === machine) : undefined;
+  // Where a size must fit: the pinned machine, or any; unknown machines (still loading, or not
+  // listable) leave the hub to decide.
+  const candidates = machines === undefined ? undefined : pinned ? [pinned] : machines;
+  const fitsNow = (size: Omit<Need, 'gpus'>) => candidates === undefined || candidates.some((m) => whyNoRoom(m, { ...size, gpus }) === null);
+  const offered = presets.filter(fitsNow);
+  const largest = candidates === undefined ? null : largestFitting(candidates, gpus, limits);
+  // A preset that no longer fits gives way to the default, else the largest that fits, else a custom size.
+  const preset =
+    sizeChoice === CUSTOM ? undefined : (offered.find((p) => p.id === sizeChoice) ?? offered.find((p) => p.id === 'standard') ?? offered.at(-1));
+  const suggested = {
+    cpus: Math.min(limits.defaults.cpus, largest?.cpus ?? limits.defaults.cpus),
+    memoryGiB: Math.min(limits.defaults.memoryGiB, largest?.memoryGiB ?? limits.defaults.memoryGiB),
+  };
+  const custom = { cpus: Number(customCpus ?? suggested.cpus), memoryGiB: Number(customMemory ?? suggested.memoryGiB) };
+  const size = preset ?? { ...custom, cpuRequest: defaultCpuRequest(custom.cpus, limits.defaults.cpuRequestFraction) };
+  const customOutOfLimits = !preset && resourceProblems({ ...custom, gpus: 0 }, limits.max).length > 0;
+  const customDoesNotFit = !preset && !customOutOfLimits && !fitsNow(size);
+  const need = { cpus: size.cpus, cpuRequest: size.cpuRequest, memoryGiB: size.memoryGiB, gpus };
   const freeGpus = pinned ? freeRoom(pinned).gpus : machines ? mostFreeGpus(machines) : 0;
   const gpuChoices = Math.min(limits.max.gpus, freeGpus);
   const anyGpus = machines !== undefined && totalGpus(machines) > 0 && limits.max.gpus > 0;
@@ -102,10 +128,11 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
     event.preventDefault();
     setTouched(true);
     if (name !== '' && !isValidName(name)) return;
+    if (customOutOfLimits || customDoesNotFit) return;
     onLaunch({
       image: chosenImage,
-      cpus: preset.cpus,
-      memoryGiB: preset.memoryGiB,
+      cpus: size.cpus,
+      memoryGiB: size.memoryGiB,
       ...(gpus > 0 ? { gpus } : {}),
       ...(machine !== ANY ? { machine } : {}),
       ...(name !== '' ? { name } : {}),
@@ -161,36 +188,67 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
         </FormLabel>
         <RadioGroup
           aria-labelledby={ids.size}
-          value={preset.id}
-          onChange={(e) => setPresetId(presets.find((p) => p.id === e.target.value)?.id ?? 'standard')}
-          sx={{ display: 'grid', gap: 1, gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, 1fr)', md: `repeat(${presets.length}, 1fr)` }, mt: 1 }}
+          value={preset?.id ?? CUSTOM}
+          onChange={(e) => setSizeChoice(offered.find((p) => p.id === e.target.value)?.id ?? CUSTOM)}
+          sx={{ display: 'grid', gap: 1, gridTemplateColumns: { xs: '1fr', sm: 'repeat(2, 1fr)', md: `repeat(${offered.length + 1}, 1fr)` }, mt: 1 }}
         >
-          {presets.map((p) => (
-            <FormControlLabel
-              key={p.id}
-              value={p.id}
-              control={<Radio />}
-              sx={{
-                m: 0,
-                pr: 1,
-                border: 1,
-                borderRadius: 2,
-                borderColor: p.id === preset.id ? 'primary.main' : 'divider',
-                bgcolor: p.id === preset.id ? 'action.selected' : 'transparent',
-              }}
-              label={
-                <Box sx={{ py: 0.75 }}>
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                    {t.launch.presets[p.id]}
-                  </Typography>
-                  <Typography variant="caption" color="text.secondary">
-                    {describeResources(t, locale, p)}
-                  </Typography>
-                </Box>
-              }
-            />
-          ))}
+          {[...offered.map((p) => ({ id: p.id, label: t.launch.presets[p.id], detail: describeResources(t, locale, p) })), { id: CUSTOM, label: t.launchSize.custom, detail: t.launchSize.customHelp }].map(
+            (choice) => {
+              const chosen = choice.id === (preset?.id ?? CUSTOM);
+              return (
+                <FormControlLabel
+                  key={choice.id}
+                  value={choice.id}
+                  control={<Radio />}
+                  sx={{ m: 0, pr: 1, border: 1, borderRadius: 2, borderColor: chosen ? 'primary.main' : 'divider', bgcolor: chosen ? 'action.selected' : 'transparent' }}
+                  label={
+                    <Box sx={{ py: 0.75 }}>
+                      <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                        {choice.label}
+                      </Typography>
+                      <Typography variant="caption" color="text.secondary">
+                        {choice.detail}
+                      </Typography>
+                    </Box>
+                  }
+                />
+              );
+            },
+          )}
         </RadioGroup>
+        {!preset && (
+          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr' }, mt: 2 }}>
+            <TextField
+              label={t.launchSize.cpus}
+              type="number"
+              value={customCpus ?? String(suggested.cpus)}
+              onChange={(e) => setCustomCpus(e.target.value)}
+              error={customOutOfLimits || customDoesNotFit}
+              slotProps={{ htmlInput: { min: 0.01, max: limits.max.cpus, step: 0.25 } }}
+            />
+            <TextField
+              label={t.launchSize.memory}
+              type="number"
+              value={customMemory ?? String(suggested.memoryGiB)}
+              onChange={(e) => setCustomMemory(e.target.value)}
+              error={customOutOfLimits || customDoesNotFit}
+              slotProps={{ htmlInput: { min: 0.125, max: limits.max.memoryGiB, step: 0.5 } }}
+            />
+          </Box>
+        )}
+        <FormHelperText error={customOutOfLimits || customDoesNotFit}>
+          {customOutOfLimits
+            ? t.launchSize.outOfLimits(formatNumber(limits.max.cpus, locale, 2), formatNumber(limits.max.memoryGiB, locale, 2))
+            : customDoesNotFit
+              ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : t.launchSize.nothingFits}`
+              : !preset
+                ? largest
+                  ? t.launchSize.largestFits(formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine)
+                  : candidates !== undefined
+                    ? t.launchSize.nothingFits
+                    : ''
+                : t.launchSize.guaranteed(formatNumber(limits.defaults.cpuRequestFraction * 100, locale, 1))}
+        </FormHelperText>
       </FormControl>
 
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', sm: '1fr 2fr' }, mt: 2 }}>
