@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LABELS } from '../src/runtime/types.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
@@ -74,6 +75,21 @@ describeDocker('resources a sandbox may have, on the real engine', [TINY_IMAGE],
     expect((await t.api<SandboxBody[]>(owner, 'GET', '/api/sandboxes?ended=true')).body).toEqual([]);
     expect(t.hub.sandboxes.ledger.heldIds()).toEqual([]);
     expect(await containers()).toEqual([]);
+  });
+
+  it('gives the container its CPU limit as NanoCpus and its CPU request as CpuShares, 1024 per CPU', async () => {
+    const asked = await t.api<SandboxBody & { cpus: number; cpuRequest: number }>(owner, 'POST', '/api/sandboxes', { name: 'weighted', cpus: 1, cpuRequest: 0.75 });
+    const defaulted = await t.api<SandboxBody & { cpus: number; cpuRequest: number }>(owner, 'POST', '/api/sandboxes', { name: 'defaulted', cpus: 1 });
+    expect([asked.body.cpuRequest, defaulted.body.cpuRequest]).toEqual([0.75, 0.25]);
+    for (const s of [asked.body, defaulted.body]) await waitForState(t, owner, s.id, 'running');
+    const docker = new Docker();
+    const hostConfig = async (id: string) => {
+      const [container] = await docker.listContainers({ filters: { label: [`${LABELS.sandbox}=${id}`] } });
+      return (await docker.getContainer(container!.Id).inspect()).HostConfig;
+    };
+    expect(await hostConfig(asked.body.id)).toMatchObject({ NanoCpus: 1_000_000_000, CpuShares: 768 });
+    expect(await hostConfig(defaulted.body.id)).toMatchObject({ NanoCpus: 1_000_000_000, CpuShares: 256 });
+    for (const s of [asked.body, defaulted.body]) expect((await t.api(owner, 'DELETE', `/api/sandboxes/${s.id}`)).status).toBe(200);
   });
 
   it('runs the smallest CPU share the engine takes, 0.01', async () => {
