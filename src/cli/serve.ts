@@ -1,9 +1,6 @@
 /** `shiva serve`: run the hub in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
-import { startServer } from '../server.js';
-import { DataDirModeError } from '../store/data-dir.js';
-import { DataDirLockedError } from '../store/data-dir-lock.js';
+import { assertPortFree } from './port-check.js';
 
 export function registerServe(program: Command): void {
   program
@@ -13,6 +10,13 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on', (v) => Number(v))
     .action(async (opts: { config?: string; host?: string; port?: number }) => {
+      // The server is loaded only by the verb that runs it: the client verbs start without it.
+      const [{ ConfigError, loadConfig }, { startServer }, { DataDirModeError }, { DataDirLockedError }] = await Promise.all([
+        import('../config/load.js'),
+        import('../server.js'),
+        import('../store/data-dir.js'),
+        import('../store/data-dir-lock.js'),
+      ]);
       try {
         const base = loadConfig({ file: opts.config });
         const config =
@@ -22,6 +26,7 @@ export function registerServe(program: Command): void {
                 overrides: { hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } },
               })
             : base;
+        await assertPortFree(config.hub.host, config.hub.port);
         const server = await startServer(config);
         const stop = (signal: string) => {
           server.hub.log.info({ signal }, 'shutting down');
