@@ -172,6 +172,40 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
     expect(tokens.filter((t) => t.name.startsWith('cli on '))).toEqual([]);
   }, 180_000);
 
+  it('ends the events stream at running as the README says; ?follow=true keeps it open until the sandbox stops', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const launched = await fetch(`${hubUrl}/api/sandboxes`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'followed', cpus: 0.5, memoryGiB: 0.5 }),
+    });
+    expect(launched.status).toBe(202);
+    const { id } = (await launched.json()) as { id: string };
+    const follow = await fetch(`${hubUrl}/api/sandboxes/${id}/events?follow=true`, { headers, signal: AbortSignal.timeout(120_000) });
+    // Read to the end: the plain stream ends by itself, and its last event is running.
+    const plain = await (await fetch(`${hubUrl}/api/sandboxes/${id}/events`, { headers, signal: AbortSignal.timeout(120_000) })).text();
+    expect([...plain.matchAll(/event: (\w+)/g)].map((m) => m[1]).at(-1)).toBe('running');
+    // Resuming after the outcome ends at once, with nothing new to send.
+    const lastId = [...plain.matchAll(/^id: (\d+)$/gm)].at(-1)![1]!;
+    expect(await (await fetch(`${hubUrl}/api/sandboxes/${id}/events`, { headers: { ...headers, 'last-event-id': lastId } })).text()).toBe('');
+    // The followed stream is still open after running; stopping the sandbox ends it.
+    const reader = follow.body!.getReader();
+    const decoder = new TextDecoder();
+    let followed = '';
+    while (!followed.includes('event: running\n')) followed += decoder.decode((await reader.read()).value, { stream: true });
+    const stopped = await fetch(`${hubUrl}/api/sandboxes/${id}`, { method: 'DELETE', headers });
+    expect(stopped.status).toBe(200);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      followed += decoder.decode(value, { stream: true });
+    }
+    const states = [...followed.matchAll(/event: (\w+)/g)].map((m) => m[1]);
+    expect(states.slice(states.indexOf('running'))).toEqual(['running', 'stopping', 'stopped']);
+    const bad = await fetch(`${hubUrl}/api/sandboxes/${id}/events?follow=yes`, { headers });
+    expect(bad.status).toBe(400);
+  }, 180_000);
+
   it('resets the admin password with the recovery block while the hub runs, and the new one signs in', async () => {
     const [recovery] = markedBlocks(readme, 'recovery');
     const result = await runBlock(recovery!, { SHIVA_DATA_DIR: dataDir });
