@@ -8,7 +8,7 @@
  * last because it changes the password the other blocks sign in with.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,17 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
       }
     }
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('starts npm start without building again when no source changed, even if a file was touched', async () => {
+    // beforeAll built dist/; a checkout or a copy changes modification times, not contents.
+    const file = path.join(root, 'src/main.ts');
+    const now = new Date();
+    utimesSync(file, now, now);
+    const { stdout } = await execFileAsync(process.execPath, [path.join(root, 'scripts/build-if-changed.mjs')], { cwd: root });
+    expect(stdout).toContain('the hub is up to date in dist/');
+    expect(stdout).toContain('the dashboard is up to date in dist/');
+    expect(stdout).not.toContain('building');
   });
 
   it('stops the curl walk-through at its first line, with the hub\'s message, when the admin password is wrong', async () => {
