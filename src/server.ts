@@ -8,6 +8,9 @@ import type { Config } from './config/schema.js';
 import { createHub, type Hub } from './hub.js';
 import type { App } from './api/types.js';
 
+/** How long requests being answered when the hub stops may take to finish before they are cut. */
+const REQUEST_GRACE_MS = 500;
+
 export interface RunningServer {
   hub: Hub;
   app: App;
@@ -41,8 +44,22 @@ export async function startServer(config: Readonly<Config>, options: { quiet?: b
     url,
     close() {
       closing ??= (async () => {
-        await app.close();
+        const started = performance.now();
+        // Launches first, while their event streams are still open: each records that the hub
+        // cut it short, which its followers see before their stream ends.
+        await hub.sandboxes.abortLaunches();
+        // app.close() ends the open tunnels and event streams (app.ts's preClose) and idle
+        // keep-alive sockets, then waits for requests still being answered. One that is still
+        // not answered after a moment is cut: every sandbox is unreachable until the hub is back.
+        const closed = app.close();
+        const cut = setTimeout(() => app.server.closeAllConnections(), REQUEST_GRACE_MS);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cut);
+        }
         await hub.close();
+        log.info({ ms: Math.round(performance.now() - started) }, 'hub stopped');
       })();
       return closing;
     },

@@ -25,7 +25,13 @@ export function registerServe(program: Command): void {
         const server = await startServer(config);
         const stop = (signal: string) => {
           server.hub.log.info({ signal }, 'shutting down');
-          void server.close().then(() => process.exit(0));
+          void server.close().then(
+            () => process.exit(0),
+            (err: Error) => {
+              server.hub.log.error({ err: err.message }, 'the hub did not close cleanly');
+              process.exit(1);
+            },
+          );
           setTimeout(() => process.exit(1), 15_000).unref();
         };
         process.once('SIGINT', () => stop('SIGINT'));

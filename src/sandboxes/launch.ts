@@ -30,6 +30,20 @@ export const containerName = (deploymentId: string, row: Pick<SandboxRow, 'id' |
 
 class Cancelled extends Error {}
 
+/**
+ * The reason a launch is aborted with when the hub shuts down (SandboxService.abortLaunches):
+ * unlike a stop, nobody else ends its record, so the launch records itself as cut short.
+ */
+export class HubStopping extends Error {
+  constructor() {
+    super('the hub is stopping');
+    this.name = 'HubStopping';
+  }
+}
+
+/** What a launch cut short by a hub shutdown records as its reason; the next start shows it as is. */
+export const CUT_BY_SHUTDOWN = 'The hub stopped during the launch; launch it again.';
+
 export async function runLaunch(ctx: LaunchContext): Promise<void> {
   const { row, signal } = ctx;
   const machine = ctx.machines.get(row.machine);
@@ -121,6 +135,16 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     await step('running', `Ready in ${seconds} s`, { started_at: now() });
   } catch (err) {
+    if (signal.aborted && signal.reason instanceof HubStopping) {
+      // The container goes now rather than at the next start: the hub may not start again for
+      // long, and a container nobody can reach should not hold its CPUs and GPUs meanwhile.
+      if (containerId) await runtime.remove(containerId).catch(() => undefined);
+      ctx.routes.delete(row.username, row.name);
+      if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
+        await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);
+      }
+      return;
+    }
     if (err instanceof Cancelled || signal.aborted) {
       // A stop got here first: it ends the record; the container may not be on it yet.
       if (containerId) await runtime.remove(containerId).catch(() => undefined);

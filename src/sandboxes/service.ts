@@ -16,7 +16,7 @@ import { Ledger } from '../scheduler/ledger.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
-import { runLaunch } from './launch.js';
+import { HubStopping, runLaunch } from './launch.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
@@ -40,6 +40,8 @@ export class SandboxService {
   /** What every live sandbox holds; placing and reserving are one synchronous step there. */
   readonly ledger: Ledger;
   private readonly unsubscribe: () => void;
+  /** Set once the hub shuts down: a launch that starts after it is cut at once. */
+  private stopping = false;
 
   constructor(private readonly deps: SandboxServiceDeps) {
     this.ledger = new Ledger(() => deps.machines.capacities(), deps.config.scheduler.policy);
@@ -181,6 +183,18 @@ export class SandboxService {
     await Promise.all([...this.inFlight.values()].map((l) => l.done));
   }
 
+  /**
+   * The hub is shutting down: aborts every launch in flight (a pull, a readiness wait) and waits
+   * until each has recorded itself `failed` with launch.ts's CUT_BY_SHUTDOWN and removed its
+   * container. Launches that start afterwards (a request already past its checks) end the same
+   * way at once. Running sandboxes are left alone: the next start adopts them.
+   */
+  async abortLaunches(): Promise<void> {
+    this.stopping = true;
+    for (const launch of this.inFlight.values()) launch.abort.abort(new HubStopping());
+    await this.settle();
+  }
+
   /** Removes the container and marks the sandbox stopped. Used by stop and by the reconciler. */
   async finishStop(row: SandboxRow, reason: string): Promise<void> {
     const { routes, repo, events, config, machines, activity, log } = this.deps;
@@ -243,6 +257,7 @@ export class SandboxService {
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'launch crashed'))
       .finally(() => this.inFlight.delete(row.id));
     this.inFlight.set(row.id, { abort, done });
+    if (this.stopping) abort.abort(new HubStopping());
   }
 
   private imageFor(name: string | undefined): ImageEntry {
