@@ -2,10 +2,10 @@
  * Running the hub for real: load the config, open the hub, build the app, listen, and close
  * everything in order on SIGINT/SIGTERM.
  */
-import pino from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/schema.js';
 import { createHub, type Hub } from './hub.js';
+import { createLogger, resolveLogLevel } from './log.js';
 import type { App } from './api/types.js';
 
 /** How long requests being answered when the hub stops may take to finish before they are cut. */
@@ -18,8 +18,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Readonly<Config>, options: { quiet?: boolean } = {}): Promise<RunningServer> {
-  const log = pino({ level: options.quiet ? 'warn' : config.log.level, base: undefined });
+export interface ServerOptions {
+  /** The `--log-level` option: over SHIVA_LOG_LEVEL, over `log.level` (src/log.ts). */
+  logLevel?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens the hub and listens on `hub.host:hub.port`. Throws ConfigError for a bad log level,
+ * and whatever createHub and listening throw (a locked data directory, an address in use).
+ */
+export async function startServer(config: Readonly<Config>, options: ServerOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const log = createLogger(resolveLogLevel({ option: options.logLevel, env: env.SHIVA_LOG_LEVEL, config: config.log.level }));
   const hub = await createHub(config, {
     log,
     // The one-time admin password must reach whoever started the hub, whatever the log level.

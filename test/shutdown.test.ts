@@ -41,7 +41,7 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
   const containersOf = (sandboxId: string) =>
     execFileSync('docker', ['ps', '-aq', '--filter', `label=org.shiva.sandbox=${sandboxId}`]).toString().trim();
   const start = async () => {
-    hub = spawnHub(env);
+    hub = spawnHub(env, ['--log-level', 'info']);
     await waitForHealth(hub, url);
   };
 
@@ -61,10 +61,11 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
         // Nothing listens on this port inside the container: the launch waits for as long as it is allowed.
         `    - {name: silent, image: "${TINY_IMAGE}", port: 9999}`,
         'sandboxes: {defaults: {cpus: 0.5, memoryGiB: 0.5}, stopTimeoutSeconds: 1, readinessTimeoutSeconds: 600}',
-        'log: {level: info}',
+        // Below what the tests read: --log-level (over SHIVA_LOG_LEVEL, over this) must raise it.
+        'log: {level: warn}',
       ].join('\n'),
     );
-    env = { SHIVA_CONFIG: config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN };
+    env = { SHIVA_CONFIG: config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN, SHIVA_LOG_LEVEL: 'error' };
     await start();
     const basic = Buffer.from(`admin:${ADMIN}`).toString('base64');
     const created = await fetch(`${url}/api/tokens`, {
@@ -124,6 +125,10 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     const tookMs = performance.now() - sent;
     console.log(`SIGTERM to exit with a launch in flight, an events stream and an idle connection open: ${tookMs.toFixed(0)} ms`);
     expect(code, hub!.output()).toBe(0);
+    // The hub's own figure, from SIGTERM's handler to the database closed.
+    const stopped = hub!.output().split('\n').find((l) => l.includes('"hub stopped"'));
+    expect(stopped, hub!.output()).toBeDefined();
+    console.log(`the hub's own measure of its shutdown: ${(JSON.parse(stopped!) as { ms: number }).ms} ms`);
 
     await rest;
     await idleClosed;
@@ -141,6 +146,15 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     expect(containersOf(id)).toBe('');
     // The record is not rewritten as a launch a dead hub left halfway.
     expect(after.body.reason).not.toContain('restarted');
+  });
+
+  it('refuses a log level it does not know, naming where it came from', async () => {
+    const bad = spawnHub(env, ['--port', String(await freePort()), '--log-level', 'loud']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain('--log-level "loud" is not a log level');
+    const badEnv = spawnHub({ ...env, SHIVA_LOG_LEVEL: 'chatty' }, ['--port', String(await freePort())]);
+    expect(await badEnv.exited).toBe(2);
+    expect(badEnv.output()).toContain('SHIVA_LOG_LEVEL "chatty" is not a log level');
   });
 
   it('ends the stream of a running sandbox, exits 0, and leaves the sandbox running for the next start to adopt', async () => {

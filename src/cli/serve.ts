@@ -12,7 +12,8 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file (or SHIVA_CONFIG)')
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on', (v) => Number(v))
-    .action(async (opts: { config?: string; host?: string; port?: number }) => {
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (or SHIVA_LOG_LEVEL; over log.level)')
+    .action(async (opts: { config?: string; host?: string; port?: number; logLevel?: string }) => {
       try {
         const base = loadConfig({ file: opts.config });
         const config =
@@ -22,7 +23,7 @@ export function registerServe(program: Command): void {
                 overrides: { hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } },
               })
             : base;
-        const server = await startServer(config);
+        const server = await startServer(config, { logLevel: opts.logLevel });
         const stop = (signal: string) => {
           server.hub.log.info({ signal }, 'shutting down');
           void server.close().then(
