@@ -134,6 +134,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     ctx.routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     await step('running', `Ready in ${seconds} s`, { started_at: now() });
+    ctx.log.info({ ...who(row), image: row.image_ref, ms: sinceRequest(row) }, 'sandbox running');
   } catch (err) {
     if (signal.aborted && signal.reason instanceof HubStopping) {
       // The container goes now rather than at the next start: the hub may not start again for
@@ -142,6 +143,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       ctx.routes.delete(row.username, row.name);
       if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
         await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);
+        ctx.log.info({ ...who(row), ms: sinceRequest(row) }, 'launch cut short: the hub is stopping');
       }
       return;
     }
@@ -164,9 +166,20 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       await ctx.events.record(row.id, 'failed', message);
     }
     // The engine's own words stay here, in the log, next to what the user was told.
-    ctx.log.warn({ sandbox: row.id, user: row.username, reason, err: (err as Error).message }, 'launch failed');
+    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
   }
 }
+
+/** The fields every lifecycle log line of a sandbox carries (docs/operations.md, "Logs"). */
+export const who = (row: Pick<SandboxRow, 'id' | 'username' | 'name' | 'machine'>) => ({
+  user: row.username,
+  sandbox: row.id,
+  name: row.name,
+  machine: row.machine,
+});
+
+/** Milliseconds since the launch was asked for: what its user waited. */
+const sinceRequest = (row: Pick<SandboxRow, 'created_at'>): number => Date.now() - Date.parse(row.created_at);
 
 /** How this machine hands the scheduler's GPUs to a container (see GpuAssignment). */
 export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>, ids: string[]): GpuAssignment | undefined {
