@@ -59,6 +59,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
         // Launches first, while their event streams are still open: each records that the hub
         // cut it short, which its followers see before their stream ends.
         await hub.sandboxes.abortLaunches();
+        const launchesDone = performance.now();
         // app.close() ends the open tunnels and event streams (app.ts's preClose) and idle
         // keep-alive sockets, then waits for requests still being answered. One that is still
         // not answered after a moment is cut: every sandbox is unreachable until the hub is back.
@@ -69,8 +70,15 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
         } finally {
           clearTimeout(cut);
         }
+        const connectionsDone = performance.now();
         await hub.close();
-        log.info({ ms: Math.round(performance.now() - started) }, 'hub stopped');
+        // The whole, and its parts: aborting launches, closing connections, closing the hub's parts.
+        const ms = (from: number, to: number) => Math.round(to - from);
+        const end = performance.now();
+        log.info(
+          { ms: ms(started, end), launchesMs: ms(started, launchesDone), connectionsMs: ms(launchesDone, connectionsDone), hubMs: ms(connectionsDone, end) },
+          'hub stopped',
+        );
       })();
       return closing;
     },

@@ -1,8 +1,9 @@
 /**
  * Stopping the hub with SIGTERM while a browser follows a launch's events, another connection
  * sits idle and the launch waits for a server that never answers: the hub closes the stream,
- * aborts the launch, records it as cut short, removes its container, and exits 0 at once. The
- * next start shows the launch's recorded reason. The time SIGTERM took is printed, not asserted.
+ * aborts the launch, records it as cut short, and exits 0 at once. The next start removes the
+ * container the launch left and shows the launch's recorded reason. The time SIGTERM took is
+ * printed, not asserted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('closes the stream, records the cut launch, removes its container and exits 0 at once', async () => {
+  it('closes the stream, records the cut launch and exits 0 at once; the next start removes its container', async () => {
     const launched = await api<Sandbox>('POST', '/api/sandboxes', { name: 'cut', image: 'silent' });
     expect(launched.status).toBe(202);
     const id = launched.body.id;
@@ -128,7 +129,7 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     // The hub's own figure, from SIGTERM's handler to the database closed.
     const stopped = hub!.output().split('\n').find((l) => l.includes('"hub stopped"'));
     expect(stopped, hub!.output()).toBeDefined();
-    console.log(`the hub's own measure of its shutdown: ${(JSON.parse(stopped!) as { ms: number }).ms} ms`);
+    console.log(`the hub's own measure of its shutdown: ${stopped!}`);
 
     await rest;
     await idleClosed;
@@ -136,14 +137,16 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     expect(seen).toContain('event: failed');
     expect(seen).toContain('hub stopped during the launch');
     await expect(fetch(`${url}/api/health`)).rejects.toThrow();
-    // The launch removed its container before the hub exited.
-    expect(containersOf(id)).toBe('');
+    // Its container is left for the next start, as a hub killed outright leaves it.
+    expect(containersOf(id)).not.toBe('');
 
     await start();
     const after = await api<Sandbox>('GET', `/api/sandboxes/${id}`);
     expect(after.body.state).toBe('failed');
     expect(after.body.reason).toContain('hub stopped during the launch');
+    // The reconciler at start removed it: no live sandbox owns it.
     expect(containersOf(id)).toBe('');
+    expect(hub!.output()).toContain('reconcile: removed a container no sandbox owns');
     // The record is not rewritten as a launch a dead hub left halfway.
     expect(after.body.reason).not.toContain('restarted');
   });

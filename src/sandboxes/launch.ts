@@ -137,9 +137,9 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     ctx.log.info({ ...who(row), image: row.image_ref, ms: sinceRequest(row) }, 'sandbox running');
   } catch (err) {
     if (signal.aborted && signal.reason instanceof HubStopping) {
-      // The container goes now rather than at the next start: the hub may not start again for
-      // long, and a container nobody can reach should not hold its CPUs and GPUs meanwhile.
-      if (containerId) await runtime.remove(containerId).catch(() => undefined);
+      // The container stays for the next start's reconciler, which removes it as one no live
+      // sandbox owns (this row is failed by then): removing it here would double the time the
+      // hub's port is closed, and running sandboxes outlive the hub just the same.
       ctx.routes.delete(row.username, row.name);
       if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
         await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);

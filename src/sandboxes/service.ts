@@ -189,9 +189,10 @@ export class SandboxService {
 
   /**
    * The hub is shutting down: aborts every launch in flight (a pull, a readiness wait) and waits
-   * until each has recorded itself `failed` with launch.ts's CUT_BY_SHUTDOWN and removed its
-   * container. Launches that start afterwards (a request already past its checks) end the same
-   * way at once. Running sandboxes are left alone: the next start adopts them.
+   * until each has recorded itself `failed` with launch.ts's CUT_BY_SHUTDOWN. A container one
+   * made is left to the next start's reconciler, which removes it (its sandbox is not live).
+   * Launches that start afterwards (a request already past its checks) end the same way at
+   * once. Running sandboxes are left alone: the next start adopts them.
    */
   async abortLaunches(): Promise<void> {
     this.stopping = true;
