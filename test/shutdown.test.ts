@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -160,7 +161,7 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     expect(badEnv.output()).toContain('SHIVA_LOG_LEVEL "chatty" is not a log level');
   });
 
-  it('ends the stream of a running sandbox, exits 0, and leaves the sandbox running for the next start to adopt', async () => {
+  it('ends the stream and an upload in flight into a running sandbox, exits 0, and leaves the sandbox running for the next start to adopt', async () => {
     const launched = await api<Sandbox>('POST', '/api/sandboxes', { name: 'quick' });
     for (let i = 0; i < 300; i++) {
       if ((await api<Sandbox>('GET', `/api/sandboxes/${launched.body.id}`)).body.state === 'running') break;
@@ -168,12 +169,26 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     }
     const events = await fetch(`${url}/api/sandboxes/${launched.body.id}/events`, { headers: { authorization: `Bearer ${token}` } });
     const ended = events.text();
+    // An upload into the sandbox still in flight: a proxied request the hub must cut, not wait for.
+    const upload = net.connect(port, '127.0.0.1');
+    await new Promise((r) => upload.once('connect', r));
+    upload.on('error', () => undefined);
+    let answered = '';
+    upload.on('data', (d: Buffer) => (answered += d.toString()));
+    const uploadClosed = new Promise<void>((resolve) => upload.once('close', () => resolve()));
+    upload.write(
+      `PUT /user/admin/quick/files/big.bin HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\n` +
+        'content-type: application/octet-stream\r\ncontent-length: 1000000\r\n\r\n' + 'x'.repeat(1000),
+    );
     await new Promise((r) => setTimeout(r, 200));
+    // Still waiting for its body: nothing answered it yet.
+    expect(answered).toBe('');
     const sent = performance.now();
     hub!.child.kill('SIGTERM');
     expect(await hub!.exited).toBe(0);
     console.log(`SIGTERM to exit with a running sandbox and its events stream open: ${(performance.now() - sent).toFixed(0)} ms`);
     expect(await ended).toContain('event: running');
+    await uploadClosed;
     // A running sandbox outlives its hub and is adopted by the next start.
     expect(containersOf(launched.body.id)).not.toBe('');
     await start();
