@@ -186,7 +186,7 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     const sent = performance.now();
     hub!.child.kill('SIGTERM');
     expect(await hub!.exited).toBe(0);
-    console.log(`SIGTERM to exit with a running sandbox and its events stream open: ${(performance.now() - sent).toFixed(0)} ms`);
+    console.log(`SIGTERM to exit with a running sandbox, its events stream and an upload into it open: ${(performance.now() - sent).toFixed(0)} ms`);
     expect(await ended).toContain('event: running');
     await uploadClosed;
     // A running sandbox outlives its hub and is adopted by the next start.
@@ -194,5 +194,27 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
     await start();
     expect((await api<Sandbox>('GET', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('running');
     expect((await api<Sandbox>('DELETE', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('stopped');
+  });
+
+  it('cuts an API request whose body is still arriving once the grace is over, and exits 0', async () => {
+    const slow = net.connect(port, '127.0.0.1');
+    await new Promise((r) => slow.once('connect', r));
+    slow.on('error', () => undefined);
+    let answered = '';
+    slow.on('data', (d: Buffer) => (answered += d.toString()));
+    const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+    slow.write(
+      `POST /api/tokens HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\n` +
+        'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name":"',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answered).toBe('');
+    const sent = performance.now();
+    hub!.child.kill('SIGTERM');
+    expect(await hub!.exited, hub!.output()).toBe(0);
+    console.log(`SIGTERM to exit with an API request still receiving its body: ${(performance.now() - sent).toFixed(0)} ms`);
+    await closed;
+    await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+    hub = undefined;
   });
 });
