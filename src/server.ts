@@ -21,6 +21,7 @@ export interface RunningServer {
 export interface ServerOptions {
   /** The `--log-level` option: over SHIVA_LOG_LEVEL, over `log.level` (src/log.ts). */
   logLevel?: string;
+  /** Where SHIVA_LOG_LEVEL is read; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
 }
 
