@@ -187,7 +187,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const metrics = new HubMetrics({ ...deps, routes, liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
     closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.close());
-    closers.unshift(() => sandboxes.settle());
+    closers.unshift(() => sandboxes.abortLaunches());
     await sandboxes.restoreHoldings();
     // A machine already down at start-up: its sandboxes are unknown, as if it went down now.
     for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);

@@ -21,7 +21,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { changesState } from '../auth/csrf.js';
-import { errorCodes } from '../contract/errors.js';
+import { errorCodes, type ErrorCode } from '../contract/errors.js';
 import { safeNextPathWithin } from '../contract/next-path.js';
 import { parseDirectLabel, sandboxLabel } from '../contract/sandbox-host.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
@@ -139,6 +139,26 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return { code: 'ORIGIN_MISMATCH', message: errorCodes.ORIGIN_MISMATCH.message };
   }
 
+  /**
+   * A request or upgrade into a sandbox refused with `code` (403, 503, …), at info: who, which
+   * sandbox, why, never a credential. Anonymous ones (401, or a redirect to sign in) are not
+   * logged: every browser meets them once, and scanners meet nothing else.
+   */
+  function noteRefusal(req: IncomingMessage, path: UserPath, identity: Identity, code: ErrorCode, upgrade: boolean): void {
+    if (code === 'UNAUTHENTICATED') return;
+    log.info(
+      {
+        user: identity?.username ?? null,
+        sandbox: `${path.user}/${path.name}`,
+        code,
+        status: errorCodes[code].status,
+        method: req.method,
+        ...(upgrade ? { upgrade: true } : {}),
+      },
+      'proxy: refused',
+    );
+  }
+
   function authFailed(req: IncomingMessage, err: unknown): void {
     log.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'proxy: authentication failed');
   }
@@ -249,6 +269,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
       if (verdict.code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer');
+      noteRefusal(req, path, identity, verdict.code, false);
       replyTo(req, res, verdict);
       return;
     }
@@ -259,6 +280,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         if (refusal.code === 'SANDBOX_ORIGIN_REQUIRED' && isBrowserNavigation(req)) {
           redirect(res, 302, origins.originOf(sandboxLabel(path.user, path.name)) + url, metrics);
         } else {
+          noteRefusal(req, path, identity, refusal.code, false);
           replyTo(req, res, refusal);
         }
         return;
@@ -330,6 +352,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const refusal = 'code' in verdict ? verdict : byCookie ? cookieRefusal(req, label, true) : null;
     if (refusal !== null) {
       metrics.upgrade('refused');
+      noteRefusal(req, path, identity, refusal.code, true);
       refuseUpgrade(socket, refusal.code, refusal.message);
       return;
     }

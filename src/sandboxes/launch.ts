@@ -30,6 +30,20 @@ export const containerName = (deploymentId: string, row: Pick<SandboxRow, 'id' |
 
 class Cancelled extends Error {}
 
+/**
+ * The reason a launch is aborted with when the hub shuts down (SandboxService.abortLaunches):
+ * unlike a stop, nobody else ends its record, so the launch records itself as cut short.
+ */
+export class HubStopping extends Error {
+  constructor() {
+    super('the hub is stopping');
+    this.name = 'HubStopping';
+  }
+}
+
+/** What a launch cut short by a hub shutdown records as its reason; the next start shows it as is. */
+export const CUT_BY_SHUTDOWN = 'The hub stopped during the launch; launch it again.';
+
 export async function runLaunch(ctx: LaunchContext): Promise<void> {
   const { row, signal } = ctx;
   const machine = ctx.machines.get(row.machine);
@@ -120,7 +134,19 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     ctx.routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     await step('running', `Ready in ${seconds} s`, { started_at: now() });
+    ctx.log.info({ ...who(row), image: row.image_ref, ms: sinceRequest(row) }, 'sandbox running');
   } catch (err) {
+    if (signal.aborted && signal.reason instanceof HubStopping) {
+      // The container stays for the next start's reconciler, which removes it as one no live
+      // sandbox owns (this row is failed by then): removing it here would double the time the
+      // hub's port is closed, and running sandboxes outlive the hub just the same.
+      ctx.routes.delete(row.username, row.name);
+      if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
+        await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);
+        ctx.log.info({ ...who(row), ms: sinceRequest(row) }, 'launch cut short: the hub is stopping');
+      }
+      return;
+    }
     if (err instanceof Cancelled || signal.aborted) {
       // A stop got here first: it ends the record; the container may not be on it yet.
       if (containerId) await runtime.remove(containerId).catch(() => undefined);
@@ -140,9 +166,20 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       await ctx.events.record(row.id, 'failed', message);
     }
     // The engine's own words stay here, in the log, next to what the user was told.
-    ctx.log.warn({ sandbox: row.id, user: row.username, reason, err: (err as Error).message }, 'launch failed');
+    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
   }
 }
+
+/** The fields every lifecycle log line of a sandbox carries (docs/operations.md, "Logs"). */
+export const who = (row: Pick<SandboxRow, 'id' | 'username' | 'name' | 'machine'>) => ({
+  user: row.username,
+  sandbox: row.id,
+  name: row.name,
+  machine: row.machine,
+});
+
+/** Milliseconds since the launch was asked for: what its user waited. */
+const sinceRequest = (row: Pick<SandboxRow, 'created_at'>): number => Date.now() - Date.parse(row.created_at);
 
 /** How this machine hands the scheduler's GPUs to a container (see GpuAssignment). */
 export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>, ids: string[]): GpuAssignment | undefined {

@@ -16,6 +16,7 @@ import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
 import { ActivityRecorder } from './activity.js';
 import { SandboxEvents } from './events.js';
+import { CUT_BY_SHUTDOWN } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
@@ -237,6 +238,32 @@ describe('the sandboxes core', () => {
     expect(stopped.state).toBe('stopped');
     expect(w.runtime.containers.size).toBe(0);
     expect(w.service.isLaunching(sandbox.id)).toBe(false);
+  });
+
+  it('records launches cut by a hub shutdown as failed with why, cuts later ones at once, and leaves their containers to the next reconcile', async () => {
+    w.runtime.readyAfterMs = 60_000;
+    const cut = await w.service.launch(w.alice, { name: 'cut' });
+    while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
+    await w.service.abortLaunches();
+    const after = await w.service.get(w.alice, cut.id);
+    expect(after.state).toBe('failed');
+    expect(after.reason).toBe(CUT_BY_SHUTDOWN);
+    expect((await w.deps.events.history(cut.id)).at(-1)).toMatchObject({ state: 'failed', message: CUT_BY_SHUTDOWN });
+    expect(w.routes.size).toBe(0);
+    expect(w.runtime.containers.size).toBe(1);
+
+    // A request already past its checks when the shutdown began.
+    const late = await w.service.launch(w.alice, { name: 'late' });
+    await w.service.settle();
+    expect((await w.service.get(w.alice, late.id)).reason).toBe(CUT_BY_SHUTDOWN);
+    expect(w.runtime.containers.size).toBe(1);
+
+    // The next start: the container is one no live sandbox owns, and the record stays as it was.
+    const next = new SandboxService(w.deps);
+    expect((await reconcile(w.deps, next)).removedOrphans).toBe(1);
+    expect(w.runtime.containers.size).toBe(0);
+    expect((await w.service.get(w.alice, cut.id)).reason).toBe(CUT_BY_SHUTDOWN);
+    next.close();
   });
 
   it("hides other users' sandboxes, but lets an admin see and stop them", async () => {

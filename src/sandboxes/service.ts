@@ -16,7 +16,7 @@ import { Ledger } from '../scheduler/ledger.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
-import { runLaunch } from './launch.js';
+import { HubStopping, runLaunch, who } from './launch.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
@@ -40,6 +40,8 @@ export class SandboxService {
   /** What every live sandbox holds; placing and reserving are one synchronous step there. */
   readonly ledger: Ledger;
   private readonly unsubscribe: () => void;
+  /** Set once the hub shuts down: a launch that starts after it is cut at once. */
+  private stopping = false;
 
   constructor(private readonly deps: SandboxServiceDeps) {
     this.ledger = new Ledger(() => deps.machines.capacities(), deps.config.scheduler.policy);
@@ -107,6 +109,10 @@ export class SandboxService {
     if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
     await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
+    this.deps.log.info(
+      { ...who(row), image: row.image_ref, cpus, memoryGiB, gpus: placement.gpus, by: actor.username },
+      'launch requested',
+    );
     this.startLaunch(row, image);
     return this.view(row);
   }
@@ -181,9 +187,23 @@ export class SandboxService {
     await Promise.all([...this.inFlight.values()].map((l) => l.done));
   }
 
+  /**
+   * The hub is shutting down: aborts every launch in flight (a pull, a readiness wait) and waits
+   * until each has recorded itself `failed` with launch.ts's CUT_BY_SHUTDOWN. A container one
+   * made is left to the next start's reconciler, which removes it (its sandbox is not live).
+   * Launches that start afterwards (a request already past its checks) end the same way at
+   * once. Running sandboxes are left alone: the next start adopts them.
+   */
+  async abortLaunches(): Promise<void> {
+    this.stopping = true;
+    for (const launch of this.inFlight.values()) launch.abort.abort(new HubStopping());
+    await this.settle();
+  }
+
   /** Removes the container and marks the sandbox stopped. Used by stop and by the reconciler. */
   async finishStop(row: SandboxRow, reason: string): Promise<void> {
     const { routes, repo, events, config, machines, activity, log } = this.deps;
+    const began = performance.now();
     routes.delete(row.username, row.name);
     const machine = machines.get(row.machine);
     if (row.container_id && machine) {
@@ -205,12 +225,18 @@ export class SandboxService {
     const lastActivity = activity.last(row.id);
     activity.forget(row.id);
     const changes = { state: 'stopped' as const, stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) };
-    if (await repo.update(row.id, changes, LIVE_STATES)) await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+    if (await repo.update(row.id, changes, LIVE_STATES)) {
+      await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+      // `ms`: what the stop took; `ranSeconds`: how long it had been running (null: it never ran).
+      const ranSeconds = row.started_at ? Math.round((Date.now() - Date.parse(row.started_at)) / 1000) : null;
+      log.info({ ...who(row), reason, ms: Math.round(performance.now() - began), ranSeconds }, 'sandbox stopped');
+    }
   }
 
   private async deferStop(row: SandboxRow, reason: string, why: string): Promise<void> {
     if (await this.deps.repo.update(row.id, { state: 'stopping', reason }, LIVE_STATES)) {
       await this.deps.events.record(row.id, 'stopping', `Stopping: ${reason}; ${why}, so its container is removed when it answers again`);
+      this.deps.log.info({ ...who(row), reason, why }, 'stop deferred until the machine answers');
     }
   }
 
@@ -243,6 +269,7 @@ export class SandboxService {
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'launch crashed'))
       .finally(() => this.inFlight.delete(row.id));
     this.inFlight.set(row.id, { abort, done });
+    if (this.stopping) abort.abort(new HubStopping());
   }
 
   private imageFor(name: string | undefined): ImageEntry {
