@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { nextFreeName } from '../contract/names.js';
 import { GiB, resourceProblems } from '../contract/resources.js';
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
@@ -68,7 +69,7 @@ export class SandboxService {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
     }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
-    const name = request.name ?? freeName(taken);
+    const name = request.name ?? nextFreeName(taken);
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
@@ -270,11 +271,6 @@ export class SandboxService {
 
 function limitReached(max: number): ShivaError {
   return new ShivaError('SANDBOX_LIMIT_REACHED', `You already run ${max} sandboxes, the most this hub allows; stop one first.`);
-}
-
-function freeName(taken: Set<string>): string {
-  if (!taken.has('main')) return 'main';
-  for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
 }
 
 /** The 409 for a launch nothing can take: what is short where, and where the most room is. */
