@@ -40,7 +40,10 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
         if (container?.state === 'running' && container.endpoint) {
           await adopt(deps, row, container);
           if (row.state === 'unknown' && (await deps.repo.update(row.id, { state: 'running' }, ['unknown']))) {
-            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`);
+            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`, null, {
+              code: 'machine_back',
+              params: { machine: machine.name },
+            });
           }
           report.adopted++;
         } else {

@@ -107,7 +107,10 @@ export class SandboxService {
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
-    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
+    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`, null, {
+      code: 'queued',
+      params: { machine: placement.machine, gpus: placement.gpus.join(', ') },
+    });
     this.startLaunch(row, image);
     return this.view(row);
   }
@@ -123,7 +126,10 @@ export class SandboxService {
       if (row.machine !== machine || row.state !== 'running') continue;
       this.deps.routes.delete(row.username, row.name);
       if (await this.deps.repo.update(row.id, { state: 'unknown' }, ['running'])) {
-        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`);
+        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`, null, {
+          code: 'machine_silent',
+          params: { machine },
+        });
         marked++;
       }
     }
@@ -135,7 +141,7 @@ export class SandboxService {
     const row = await this.visible(actor, id);
     if (TERMINAL_STATES.includes(row.state)) return this.view(row);
     await this.deps.repo.update(id, { state: 'stopping' }, LIVE_STATES);
-    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`);
+    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`, null, { code: 'stop_asked', params: { by: actor.username } });
     const launch = this.inFlight.get(id);
     if (launch) {
       launch.abort.abort(new Error('stopped'));
