@@ -30,9 +30,12 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     },
     async (request, reply) => {
       const actor = requireScope(request, 'sandboxes:launch');
-      const target = `${actor.username}/${request.body.name ?? '(next free name)'}`;
+      // Without a name the service picks one; the entry names the one it picked, and a refused
+      // launch (nothing picked) says that none was given.
+      const target = `${actor.username}/${request.body.name ?? '(no name given)'}`;
+      const targetOf = (launched: Sandbox) => `${actor.username}/${launched.name}`;
       const { name: _name, ...resources } = request.body;
-      const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, details: resources }, () =>
+      const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, targetOf, details: resources }, () =>
         hub.sandboxes.launch(actor, request.body),
       );
       return reply.code(202).header('location', `/api/sandboxes/${sandbox.id}`).send(sandbox);

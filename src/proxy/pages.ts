@@ -26,6 +26,12 @@ export function errorJson(code: ErrorCode, message?: string, details?: unknown):
   return JSON.stringify(body);
 }
 
+/**
+ * An empty icon in the page itself, so that browsers do not ask for /favicon.ico: on a sandbox's
+ * origin that request would reach the sandbox (or another error page), and on the hub a 404.
+ */
+export const NO_FAVICON = '<link rel="icon" href="data:,">';
+
 export interface PageOptions {
   title: string;
   message: string;
@@ -51,6 +57,7 @@ export function errorPage(options: PageOptions): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    NO_FAVICON +
     refresh +
     `<title>${escapeHtml(options.title)} · Shiva</title>` +
     '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}' +

@@ -43,7 +43,10 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
           const routed = deps.routes.get(row.username, row.name)?.sandboxId === row.id;
           await adopt(deps, row, container);
           if (row.state === 'unknown' && (await deps.repo.update(row.id, { state: 'running' }, ['unknown']))) {
-            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`);
+            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`, null, {
+              code: 'machine_back',
+              params: { machine: machine.name },
+            });
             deps.log.info({ ...who(row), container: container.name }, 'reconcile: a sandbox of a machine that answers again is still running');
           } else if (!routed) {
             deps.log.info({ ...who(row), container: container.name }, 'reconcile: adopted a running sandbox');

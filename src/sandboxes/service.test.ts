@@ -123,6 +123,22 @@ describe('the sandboxes core', () => {
     expect(states).toEqual(['queued', 'creating', 'starting', 'waiting', 'running']);
   });
 
+  it('gives each launch step and a stop a code with its values, beside the English message', async () => {
+    const sandbox = await w.service.launch(w.alice, { image: 'remote' });
+    await w.service.settle();
+    await w.service.stop(w.alice, sandbox.id);
+    const events = await w.deps.events.history(sandbox.id);
+    const codes = [...new Set(events.map((e) => e.code))];
+    expect(codes).toEqual(['queued', 'pulling', 'pull_progress', 'creating', 'starting', 'waiting', 'ready', 'stop_asked', null]);
+    expect(events[0]!.params).toEqual({ machine: 'local', gpus: '' });
+    expect(events.find((e) => e.code === 'pull_progress' && e.params?.percent === 100)?.params?.image).toBe(events[1]!.params?.image);
+    const ready = events.find((e) => e.code === 'ready')!;
+    expect(ready.message).toBe(`Ready in ${Number(ready.params?.seconds).toFixed(1)} s`);
+    expect(events.find((e) => e.code === 'stop_asked')?.params).toEqual({ by: 'alice' });
+    // The stop's reason is in the message only.
+    expect(events.at(-1)).toMatchObject({ state: 'stopped', code: null, params: null });
+  });
+
   it('gives the container the limits, labels, token and base URL, and the user a home', async () => {
     const sandbox = await w.service.launch(w.alice, { name: 'lab', cpus: 1.5, memoryGiB: 2 });
     await w.service.settle();

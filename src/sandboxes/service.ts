@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { nextFreeName } from '../contract/names.js';
 import { GiB, resourceProblems } from '../contract/resources.js';
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
@@ -70,7 +71,7 @@ export class SandboxService {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
     }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
-    const name = request.name ?? freeName(taken);
+    const name = request.name ?? nextFreeName(taken);
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
@@ -108,7 +109,10 @@ export class SandboxService {
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
-    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
+    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`, null, {
+      code: 'queued',
+      params: { machine: placement.machine, gpus: placement.gpus.join(', ') },
+    });
     this.deps.log.info(
       { ...who(row), image: row.image_ref, cpus, memoryGiB, gpus: placement.gpus, by: actor.username },
       'launch requested',
@@ -128,7 +132,10 @@ export class SandboxService {
       if (row.machine !== machine || row.state !== 'running') continue;
       this.deps.routes.delete(row.username, row.name);
       if (await this.deps.repo.update(row.id, { state: 'unknown' }, ['running'])) {
-        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`);
+        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`, null, {
+          code: 'machine_silent',
+          params: { machine },
+        });
         marked++;
       }
     }
@@ -140,7 +147,7 @@ export class SandboxService {
     const row = await this.visible(actor, id);
     if (TERMINAL_STATES.includes(row.state)) return this.view(row);
     await this.deps.repo.update(id, { state: 'stopping' }, LIVE_STATES);
-    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`);
+    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`, null, { code: 'stop_asked', params: { by: actor.username } });
     const launch = this.inFlight.get(id);
     if (launch) {
       launch.abort.abort(new Error('stopped'));
@@ -297,11 +304,6 @@ export class SandboxService {
 
 function limitReached(max: number): ShivaError {
   return new ShivaError('SANDBOX_LIMIT_REACHED', `You already run ${max} sandboxes, the most this hub allows; stop one first.`);
-}
-
-function freeName(taken: Set<string>): string {
-  if (!taken.has('main')) return 'main';
-  for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
 }
 
 /** The 409 for a launch nothing can take: what is short where, and where the most room is. */

@@ -113,6 +113,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tokens').addColumn('last_used_address', 'text').execute();
     },
   },
+  '0007_event_codes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sandbox_events').addColumn('code', 'text').execute();
+      await db.schema.alterTable('sandbox_events').addColumn('params', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

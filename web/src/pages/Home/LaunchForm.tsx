@@ -20,13 +20,13 @@ import Select from '@mui/material/Select';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import { isValidName } from '../../../../src/contract/names';
+import { isValidName, nextFreeName } from '../../../../src/contract/names';
 import { isApiError } from '../../api/client';
 import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatNumber } from '../../utils/format';
+import { formatNumber, roundTo } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
 import { freeRoom, mostFreeGpus, totalGpus, whyNoRoom, type NoRoom } from '../../utils/room';
@@ -42,6 +42,8 @@ export interface LaunchFormProps {
   pending: boolean;
   error: unknown;
   onLaunch(request: LaunchRequest): void;
+  /** The names of my live sandboxes, to show which name an empty one picks; undefined while unknown. */
+  takenNames?: readonly string[];
 }
 
 function reasonText(t: Messages, locale: string, reason: NoRoom): string {
@@ -49,7 +51,7 @@ function reasonText(t: Messages, locale: string, reason: NoRoom): string {
     case 'down':
       return t.launch.machineDown;
     case 'cpus':
-      return t.launch.needsCpus(formatNumber(reason.free, locale, 2));
+      return t.launch.needsCpus(roundTo(reason.free, 2), formatNumber(reason.free, locale, 2));
     case 'memory':
       return t.launch.needsMemory(formatNumber(reason.free, locale, 1));
     case 'gpus':
@@ -63,7 +65,7 @@ function roomText(t: Messages, locale: string, machine: Machine): string {
   return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
 }
 
-export function LaunchForm({ limits, images, machines, pending, error, onLaunch }: LaunchFormProps) {
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
   const presets = useMemo(() => sizePresets(limits), [limits]);
@@ -97,6 +99,8 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
   const chosenNoRoom = machine !== ANY ? reasons.get(machine) : null;
   const nameError = touched && name !== '' && !isValidName(name);
   const nameTaken = isApiError(error, 'SANDBOX_NAME_TAKEN');
+  // The hub's own rule, so the hint names the sandbox an empty name will make.
+  const picked = takenNames ? nextFreeName(takenNames) : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -148,9 +152,9 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
           value={name}
           onChange={(e) => setName(e.target.value.toLowerCase())}
           onBlur={() => setTouched(true)}
-          placeholder="main"
+          placeholder={picked ?? 'main'}
           error={nameError || nameTaken}
-          helperText={nameError ? t.launch.nameInvalid : nameTaken ? t.launch.nameTaken : t.launch.nameHelp}
+          helperText={nameError ? t.launch.nameInvalid : nameTaken ? t.launch.nameTaken : picked ? t.launch.nameHelp(picked) : t.launch.nameHelpUnknown}
           slotProps={{ htmlInput: { maxLength: 32, autoCapitalize: 'none', spellCheck: false } }}
         />
       </Box>
