@@ -161,6 +161,6 @@ describe('HomePageView', () => {
     expect(screen.getByRole('heading', { name: 'マイ サンドボックス' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'コンテナを起動' })).toBeTruthy();
     expect(screen.getByText('英小文字・数字・ハイフン。空なら "main-2"。')).toBeTruthy();
-    expect(screen.getByRole('rowheader', { name: /^train/ }).closest('tr')!.textContent).toContain('昨日に停止');
+    expect(screen.getByRole('rowheader', { name: /^train/ }).closest('tr')!.textContent).toContain('停止: 昨日');
   });
 });
