@@ -1,8 +1,9 @@
 /**
  * The notebook image's front end in real Chromium, through a real hub: the browser signs in as a
  * person would, opens New → Terminal, types a command and reads its output in the terminal's
- * rendered rows; and a notebook page loads every script it asks for (ipywidgets included) and
- * draws a widget. Every console error, page error and failed request on the way is a failure.
+ * rendered rows; a notebook page loads every script it asks for (ipywidgets included) and
+ * draws a widget; the text editor highlights a Python file. Every console error, page error and
+ * failed request on the way is a failure.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -117,6 +118,22 @@ describeDocker(
       await slider.waitFor({ timeout: 30_000 });
       expect(await page.locator('.widget-readout').first().innerText()).toBe('42');
       expect(trouble.console.filter((line) => /widgets are not available/i.test(line))).toEqual([]);
+      expect(trouble.problems).toEqual([]);
+      await context.close();
+    }, 120_000);
+
+    it('opens a text file in the editor, with its highlighting, and logs no error', async () => {
+      const created = await fetch(`${t.url}/user/alice/lab/api/contents/hello.py`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'file', format: 'text', content: 'print("shiva")\n' }),
+      });
+      expect(created.status).toBe(201);
+      const { context, page, trouble } = await signedIn();
+      await page.goto(`${sandbox.url}edit/hello.py`);
+      await page.locator('.CodeMirror-code').getByText('print').waitFor({ timeout: 30_000 });
+      // Python mode loaded: the keyword is highlighted as one.
+      await page.locator('.CodeMirror-code .cm-builtin', { hasText: 'print' }).waitFor({ timeout: 30_000 });
       expect(trouble.problems).toEqual([]);
       await context.close();
     }, 120_000);
