@@ -22,7 +22,7 @@ interface Sandbox {
 /** What went wrong in a browser context: console errors, uncaught page errors, failed or refused requests. */
 interface Trouble {
   problems: string[];
-  /** Every console message, to look for what Jupyter only warns about. */
+  /** Every console message (to look for what Jupyter only warns about) and WebSocket, for failure messages. */
   console: string[];
 }
 
@@ -38,6 +38,13 @@ function watch(context: BrowserContext): Trouble {
     // A navigation away aborts what the page still had in flight; that is not a failure of the page.
     if (req.failure()?.errorText !== 'net::ERR_ABORTED') trouble.problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`);
   });
+  context.on('page', (page) =>
+    page.on('websocket', (ws) => {
+      trouble.console.push(`websocket: ${ws.url()}`);
+      ws.on('socketerror', (err) => trouble.console.push(`websocket error: ${err}`));
+      ws.on('close', () => trouble.console.push(`websocket closed: ${ws.url()}`));
+    }),
+  );
   context.on('response', (res) => {
     if (res.status() >= 400) trouble.problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
   });
@@ -83,6 +90,10 @@ describeDocker(
       const [terminal] = await Promise.all([context.waitForEvent('page'), page.locator('#new-terminal a').click()]);
       await terminal.waitForURL(/\/terminals\/\d+$/);
       const rows = terminal.locator('.xterm-rows');
+      const seen = () => `what the browser saw:\n${[...trouble.problems, ...trouble.console].join('\n')}`;
+      await rows.waitFor({ timeout: 60_000 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${seen()}`);
+      });
       // The shell's prompt on screen: the terminal is drawn and its WebSocket is open.
       await expect.poll(() => rows.innerText(), { timeout: 30_000 }).toContain('$');
       await terminal.locator('.xterm').click();
