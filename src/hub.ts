@@ -21,6 +21,7 @@ import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
@@ -225,6 +226,11 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
       metrics: metrics.proxy,
       tunnels,
+      controls: sandboxControls({
+        audit,
+        sandboxes,
+        endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
+      }),
     });
     closers.unshift(() => proxy.close());
     closers.unshift(() => tunnels.clear());

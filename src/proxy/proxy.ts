@@ -16,7 +16,7 @@
  * requests go through the proxy's own keep-alive pool (forward.ts); WebSocket upgrades become
  * tunnels (upgrade.ts). Every admitted request and upgrade is registered with the credential
  * that let it in (open-tunnels.ts), so that ending the credential, or the sandbox's route,
- * closes it.
+ * closes it. Jupyter's own Logout and Quit are answered here, by the hub (jupyter-controls.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -26,6 +26,7 @@ import { safeNextPathWithin } from '../contract/next-path.js';
 import { parseDirectLabel, sandboxLabel } from '../contract/sandbox-host.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
+import { answerControl, jupyterControl, type ControlContext, type SandboxControls } from './jupyter-controls.js';
 import { ClientTunnel, OpenTunnels, type ClientStream, type TunnelKind } from './open-tunnels.js';
 import { sandboxPath } from './origins.js';
 import { describeAbsence } from './pages.js';
@@ -286,10 +287,26 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
     }
+    // Logout and Quit are the hub's to answer; not registered, so that the stop or sign-out they
+    // cause does not cut their own answer short.
+    const controls = deps.controls;
+    const control = controls ? jupyterControl(req.method ?? 'GET', url.slice(path.prefixEnd)) : null;
+    if (controls && control !== null && answerControl(controlContext(controls, label), control, req, res, url, identity!, verdict, byCookie)) return;
     // A long poll or a stream must end with the credential that let it in.
     if (enter('request', req, res, identity!, path, verdict, since)) {
       forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie });
     }
+  }
+
+  function controlContext(controls: SandboxControls, label: Label): ControlContext {
+    return {
+      controls,
+      signInUrl: `${origins.hubOrigin}${deps.loginPath}`,
+      clearCookie: label === null ? null : `${deps.sandboxCookieName}=; Max-Age=0${cookieAttributes}`,
+      metrics,
+      log,
+      reply: replyTo,
+    };
   }
 
   /**
