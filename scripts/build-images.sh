@@ -10,6 +10,12 @@
 #    org.shiva.context-hash=<sha256 of the build context>. A build is skipped
 #    when the image exists and carries the same hash.
 #
+# The notebook image also takes the browser build of xterm (its terminal page)
+# from the clone's node_modules/xterm, the exact version pinned in
+# package.json, so run `npm ci` first. Debian's libjs-xterm has no browser
+# build. The files are copied into a staged build context, so nothing is
+# fetched while building.
+#
 # Environment:
 #   SHIVA_DEBIAN_MIRROR           Debian mirror (default http://deb.debian.org/debian)
 #   SHIVA_DEBIAN_SECURITY_MIRROR  security mirror written into the base image's
@@ -57,7 +63,9 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # Base image
 # --------------------------------------------------------------------------
 tmpdir=""
+ctxdir=""
 cleanup() {
+  if [ -n "$ctxdir" ] && [ -d "$ctxdir" ]; then rm -rf "$ctxdir"; fi
   if [ -n "$tmpdir" ] && [ -d "$tmpdir" ]; then
     # an interrupted debootstrap can leave proc/sys mounted inside the target
     awk -v d="$tmpdir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r \
@@ -178,17 +186,58 @@ context_hash() {
   ) | sha256sum | cut -d' ' -f1
 }
 
+# Copies the browser files of the npm package $1 (the version package.json pins,
+# installed by npm ci) listed in the remaining arguments into the folder $CTX_VENDOR/$1.
+vendor_npm_files() {
+  local pkg="$1"; shift
+  local src="$ROOT/node_modules/$pkg"
+  command -v node >/dev/null 2>&1 || die "node is needed to check node_modules/$pkg against package.json"
+  local want have
+  want="$(node -e 'const p = require(process.argv[1]); const d = { ...p.dependencies, ...p.devDependencies }; process.stdout.write(d[process.argv[2]] ?? "")' "$ROOT/package.json" "$pkg")"
+  [ -n "$want" ] || die "package.json does not pin $pkg"
+  [ -f "$src/package.json" ] || die "node_modules/$pkg is missing; run npm ci in $ROOT first"
+  have="$(node -e 'process.stdout.write(require(process.argv[1]).version)' "$src/package.json")"
+  [ "$have" = "$want" ] || die "node_modules/$pkg is $have but package.json pins $want; run npm ci in $ROOT first"
+  local f
+  for f in "$@"; do
+    [ -f "$src/$f" ] || die "node_modules/$pkg/$f is missing"
+    install -D -m 0644 "$src/$f" "$CTX_VENDOR/$pkg/$f"
+  done
+}
+
+# Sets ctxdir to a staged copy of images/$1 with the files the image takes from
+# node_modules, or leaves it empty when images/$1 is the whole context.
+stage_context() {
+  local name="$1"
+  case "$name" in
+    notebook)
+      ctxdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-context-$name.XXXXXX")"
+      cp -a "$ROOT/images/$name/." "$ctxdir/"
+      chmod 0755 "$ctxdir"
+      CTX_VENDOR="$ctxdir/vendor"
+      vendor_npm_files xterm LICENSE dist/xterm.js dist/xterm.css dist/addons/fit/fit.js
+      ;;
+  esac
+}
+
+cleanup_context() {
+  if [ -n "$ctxdir" ]; then rm -rf "$ctxdir"; ctxdir=""; fi
+}
+
 build_image() {
   local name="$1"
-  local dir="$ROOT/images/$name"
+  local src="$ROOT/images/$name"
   local tag="shiva/$name:latest"
-  [ -f "$dir/Dockerfile" ] || die "missing $dir/Dockerfile"
+  [ -f "$src/Dockerfile" ] || die "missing $src/Dockerfile"
+  stage_context "$name"
+  local dir="${ctxdir:-$src}"
 
   local hash current
   hash="$(context_hash "$dir")"
   current="$(docker image inspect -f '{{ index .Config.Labels "org.shiva.context-hash" }}' "$tag" 2>/dev/null || true)"
   if [ "${SHIVA_REBUILD:-0}" != 1 ] && [ "$current" = "$hash" ]; then
     log "$tag is up to date (context ${hash:0:12})"
+    cleanup_context
     return 0
   fi
 
@@ -204,9 +253,11 @@ build_image() {
         "$dir" >"$buildlog" 2>&1; then
     tail -n 40 "$buildlog" >&2 || true
     rm -f "$buildlog"
+    cleanup_context
     die "building $tag failed"
   fi
   rm -f "$buildlog"
+  cleanup_context
   log "built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1000000}')) in $((SECONDS - started))s"
 }
 

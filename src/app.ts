@@ -8,7 +8,7 @@ import http from 'node:http';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import { accountRoutes } from './api/account.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
@@ -19,6 +19,7 @@ import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
 import { metricsPlugin } from './api/metrics.js';
+import { requestLogPlugin } from './api/request-log.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { sandboxSignInRoutes } from './api/sandbox-sign-in.js';
 import { securityHeaders } from './api/security-headers.js';
@@ -76,6 +77,8 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
     bodyLimit: BODY_LIMIT,
     trustProxy: hub.config.hub.trustProxy,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Its two info lines per request drowned the lifecycle events: api/request-log.ts logs one, at debug.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: {
       // Bad input is refused, never quietly mended.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
@@ -112,6 +115,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
     },
   });
   await app.register(identityPlugin, { auth: hub.auth, tunnels: hub.tunnels });
+  await app.register(requestLogPlugin);
   const opts = { hub };
   await app.register(metricsPlugin, opts);
   await app.register(healthRoutes);

@@ -21,6 +21,7 @@ import { createProxy } from './proxy/proxy.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Proxy } from './proxy/types.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
@@ -187,7 +188,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const metrics = new HubMetrics({ ...deps, routes, liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
     closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.close());
-    closers.unshift(() => sandboxes.settle());
+    closers.unshift(() => sandboxes.abortLaunches());
     await sandboxes.restoreHoldings();
     // A machine already down at start-up: its sandboxes are unknown, as if it went down now.
     for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);
@@ -225,6 +226,11 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
       metrics: metrics.proxy,
       tunnels,
+      controls: sandboxControls({
+        audit,
+        sandboxes,
+        endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
+      }),
     });
     closers.unshift(() => proxy.close());
     closers.unshift(() => tunnels.clear());

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-/** The `shiva` command: the hub (`serve`) and a client for it (every other verb). */
+/**
+ * The `shiva` command: the hub (`serve`) and a client for it (every other verb). Only the verbs'
+ * definitions are loaded here; what a verb needs beyond its flags (the server, the database) is
+ * imported when it runs, so a client verb starts without loading the hub.
+ */
 import { Command } from 'commander';
 import { ApiError } from './cli/client.js';
-import { registerLogin } from './cli/login.js';
+import { registerLogin, registerLogout } from './cli/login.js';
 import { registerMachines } from './cli/machines.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
@@ -14,6 +18,7 @@ import { VERSION } from './version.js';
 const program = new Command('shiva').version(VERSION).description('Personal GPU sandboxes for machine-learning teams.');
 registerServe(program);
 registerLogin(program);
+registerLogout(program);
 registerSandboxes(program);
 registerMachines(program);
 registerUsers(program);

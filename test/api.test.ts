@@ -247,6 +247,13 @@ describe('the API', () => {
     expect(events.body.length).toBeLessThanOrEqual(5);
     expect(events.body[0]!.id).toBeGreaterThan(events.body.at(-1)!.id);
     expect(events.body[0]).toHaveProperty('user');
+    // Each coded event keeps its code and values through the response schema.
+    const all = await t.api<Array<{ code: string | null; params: Record<string, unknown> | null; message: string }>>(t.adminToken, 'GET', '/api/events?limit=100');
+    const queued = all.body.find((e) => e.code === 'queued');
+    expect(queued?.params).toMatchObject({ machine: expect.any(String), gpus: expect.any(String) });
+    expect(queued?.message).toContain(`Queued on ${String(queued?.params?.machine)}`);
+    const ready = all.body.find((e) => e.code === 'ready');
+    expect(ready?.params?.seconds).toEqual(expect.any(Number));
     expect((await t.api(alice, 'GET', '/api/events')).status).toBe(403);
   });
 

@@ -103,6 +103,24 @@ describe('the audit log', () => {
     expect(mine[1]!.details).toMatchObject({ error: 'SANDBOX_NAME_TAKEN' });
   });
 
+  it('names the sandbox a launch without a name got, and says none was given when it is refused', async () => {
+    const kit = await t.user('kit');
+    const ids: string[] = [];
+    const entries = await during(async () => {
+      ids.push((await t.api<{ id: string }>(kit, 'POST', '/api/sandboxes', { cpus: 1 })).body.id);
+      ids.push((await t.api<{ id: string }>(kit, 'POST', '/api/sandboxes', { cpus: 1 })).body.id);
+      await t.api(kit, 'POST', '/api/sandboxes', { cpus: 10_000 });
+      await t.hub.sandboxes.settle();
+      for (const id of ids) await t.api(kit, 'DELETE', `/api/sandboxes/${id}`);
+    });
+    const launches = entries.filter((e) => e.actor === 'kit' && e.action === 'sandbox.launch');
+    expect(launches.map((e) => [e.target, e.result])).toEqual([
+      ['kit/main', 'ok'],
+      ['kit/main-2', 'ok'],
+      ['kit/(no name given)', 'refused'],
+    ]);
+  });
+
   it('filters and pages, and is for admins only', async () => {
     const refused = await t.api<{ entries: Entry[] }>(t.adminToken, 'GET', '/api/audit?result=refused&action=auth.login');
     expect(refused.body.entries.length).toBe(2);

@@ -3,7 +3,7 @@
  * progress and a URL that opens the sandbox, list, stop, the machines, and --json for scripts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -125,5 +125,40 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('INVALID_NAME');
     expect(invalid.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the flag the user typed, not the API field, for a bad number or one the hub refuses', async () => {
+    const notNumber = await shiva(['launch', 'flags', '--memory', 'abc']);
+    expect(notNumber.code).toBe(1);
+    expect(notNumber.stderr).toContain("option '--memory <GiB>' argument 'abc' is invalid. Give a number of GiB");
+    const tooBig = await shiva(['launch', 'flags', '--memory', '100000']);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toContain('--memory must be from');
+    expect(tooBig.stderr).toContain('(INVALID_RESOURCES)');
+    expect(tooBig.stderr).not.toContain('memoryGiB');
+    const fractionalGpus = await shiva(['launch', 'flags', '--gpus', '0.5']);
+    expect(fractionalGpus.stderr).toContain("option '--gpus <n>' argument '0.5' is invalid. Give a whole number of GPUs");
+    expect((await shiva(['ls', '--json'])).stdout).not.toContain('"flags"');
+  });
+
+  it('signs out: revokes the token shiva login made and forgets it; a pasted token is forgotten with a warning', async () => {
+    await shiva(['login', '--username', 'admin', '--password-stdin'], ADMIN_PASSWORD);
+    const file = path.join(home, 'credentials.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { token: string; tokenId: string };
+    expect(saved.tokenId).toMatch(/^tok_/);
+    const out = await shiva(['logout']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(`Signed out of ${t.url}; the token is revoked.\n`);
+    expect(existsSync(file)).toBe(false);
+    expect((await fetch(`${t.url}/api/me`, { headers: { authorization: `Bearer ${saved.token}` } })).status).toBe(401);
+    expect((await shiva(['logout'])).stdout).toBe('Not signed in: nothing saved.\n');
+
+    await shiva(['login', '--token-stdin'], t.adminToken);
+    const pasted = await shiva(['logout']);
+    expect(pasted.code).toBe(0);
+    expect(pasted.stderr).toContain("stays valid until you revoke it in the dashboard's Tokens page");
+    expect(existsSync(file)).toBe(false);
+    expect((await fetch(`${t.url}/api/me`, { headers: { authorization: `Bearer ${t.adminToken}` } })).status).toBe(200);
+    await shiva(['login', '--username', 'admin', '--password-stdin'], ADMIN_PASSWORD);
   });
 });

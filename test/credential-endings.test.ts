@@ -200,7 +200,7 @@ describeDocker('ending a credential closes the tunnels it opened', [NOTEBOOK_IMA
 
   it("ends a browser's event stream when it signs out", async () => {
     const session = await signIn('alice', alicePassword);
-    const res = await fetch(`${t.url}/api/sandboxes/${sandbox.id}/events`, { headers: { cookie: session.cookie } });
+    const res = await fetch(`${t.url}/api/sandboxes/${sandbox.id}/events?follow=true`, { headers: { cookie: session.cookie } });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();

@@ -194,7 +194,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const dialog = page.getByRole('dialog', { name: 'Stop main?' });
     await dialog.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Relaunch main' }).waitFor({ timeout: 30_000 });
-    await row.getByText('Stopped').waitFor();
+    await row.getByText('Stopped', { exact: true }).waitFor();
     await context.close();
   });
 

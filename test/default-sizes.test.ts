@@ -65,7 +65,7 @@ describe('default sizes on real machines', () => {
     expect(fifth.status).toBe(409);
     expect(fifth.body.error.code).toBe('NO_CAPACITY');
     expect(fifth.body.error.message).toBe(
-      'No machine has room for 2 CPUs (0.5 reserved), 4 GiB: local: 0 of 4 GiB free. The most room is on local: 6 CPUs, 0 GiB, 0 GPUs. ' +
+      'No machine has room for 2 CPUs (0.5 reserved), 4 GiB: local: 0 GiB free (4 GiB asked). The most room is on local: 6 CPUs, 0 GiB, 0 GPUs. ' +
         'Nothing fits on any machine now: stop one of your sandboxes.',
     );
     expect(fifth.body.error.details?.largest).toBeNull();

@@ -77,7 +77,7 @@ describeDocker('two machines, two real engines', [TINY_IMAGE], () => {
     const tooBig = await launch(t, alice, { name: 'huge', cpus: 2, memoryGiB: 1 });
     expect(tooBig.status).toBe(409);
     expect(tooBig.body.error?.code).toBe('NO_CAPACITY');
-    expect(tooBig.body.error?.message).toContain('one: 1 of 2 CPUs free; two: 1.5 of 2 CPUs free');
+    expect(tooBig.body.error?.message).toContain('one: 1 CPU free (2 asked); two: 1.5 CPUs free (2 asked)');
     expect(tooBig.body.error?.message).toContain('The most room is on two');
 
     const view = await machines(t);

@@ -1,7 +1,8 @@
 /**
- * Company sign-in against a real OpenID Connect provider on loopback, in real headless
- * Chromium: a Google-like `hd` claim decides who gets in; every refusal shows a page that says
- * why, creates no account and leaves one audit entry.
+ * Company sign-in against real OpenID Connect providers on loopback, in real headless
+ * Chromium: a Google-like one (claims in the ID token, an `hd` claim decides who gets in) and a
+ * conformant one (claims only from userinfo, as Keycloak and Okta send them); every refusal shows
+ * a page that says why, creates no account and leaves one audit entry.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,16 +18,30 @@ const ACCOUNTS = {
   pat: { sub: 'sub-pat', email: 'pat@corp.example', email_verified: true },
 };
 
+/** Accounts of the conformant provider; their login name is their subject. */
+const CONFORMANT_ACCOUNTS = {
+  carol: { sub: 'carol', email: 'carol@corp.example', email_verified: true, groups: ['staff'] },
+  dana: { sub: 'dana', email: 'dana@corp.example', email_verified: true, groups: ['staff', 'shiva-admins'] },
+  erin: { sub: 'erin', email: 'erin@corp.example', email_verified: false },
+  // userinfo claims mallory is carol
+  mallory: { sub: 'mallory', email: 'mallory@corp.example', email_verified: true },
+  // userinfo answers 500 for olaf
+  olaf: { sub: 'olaf', email: 'olaf@corp.example', email_verified: true },
+};
+
 describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAGE], () => {
   let provider: TestProvider;
   let hub: TestHub;
   let late: TestHub;
+  let conformantProvider: TestProvider;
+  let conformant: TestHub;
   let browser: Browser;
 
   beforeAll(async () => {
     const missing = chromiumMissing();
     if (missing) throw new Error(missing);
     const [providerPort, hubPort, latePort] = [await freePort(), await freePort(), await freePort()];
+    const [conformantProviderPort, conformantPort] = [await freePort(), await freePort()];
     provider = await startProvider({
       port: providerPort,
       redirectUris: [hubPort, latePort].map((p) => `http://127.0.0.1:${p}/api/auth/oidc/callback`),
@@ -43,13 +58,36 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
     hub = await startTestHub({ port: hubPort, env, config: { auth: { oidc, local: { enabled: false, breakGlassAdmin: true } } } });
     // A hub whose clock runs two hours ahead of the provider's: every ID token looks expired.
     late = await startTestHub({ port: latePort, env, oidcClockSkewSeconds: 2 * 3600, config: { auth: { oidc } } });
+    conformantProvider = await startProvider({
+      port: conformantProviderPort,
+      redirectUris: [`http://127.0.0.1:${conformantPort}/api/auth/oidc/callback`],
+      accounts: CONFORMANT_ACCOUNTS,
+      conformant: true,
+      userinfoFaults: { mallory: { sub: 'carol' }, olaf: { status: 500 } },
+    });
+    conformant = await startTestHub({
+      port: conformantPort,
+      env: { SHIVA_OIDC_CLIENT_SECRET: conformantProvider.clientSecret },
+      config: {
+        auth: {
+          oidc: {
+            issuer: conformantProvider.issuer,
+            clientId: conformantProvider.clientId,
+            allowedDomains: ['corp.example'],
+            adminGroups: ['shiva-admins'],
+          },
+        },
+      },
+    });
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await hub?.close();
     await late?.close();
+    await conformant?.close();
     await provider?.close();
+    await conformantProvider?.close();
   });
 
   /** A browser context that may talk to loopback only (the hub, sandbox origins under *.localhost, the provider). */
@@ -72,6 +110,7 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
 
   const usernames = async (t: TestHub) => (await t.hub.users.list()).map((u) => u.username);
   const lastAudit = async (t: TestHub) => (await t.hub.audit.find({ action: 'auth.login', limit: 1 }))[0]!;
+  const lastRefusalCode = async (t: TestHub) => (JSON.parse((await lastAudit(t)).details ?? '{}') as { reason?: string }).reason;
 
   it('signs in a company account, lands where it was going, launches and opens the sandbox through the proxy', async () => {
     const ctx = await context();
@@ -91,6 +130,8 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
     await page.waitForURL(`${hub.url}/`);
 
     expect(await usernames(hub)).toContain('alice-smith');
+    // Everything the configuration needs was in the ID token: userinfo was not asked.
+    expect(provider.userinfoServed).toEqual([]);
     const audit = await lastAudit(hub);
     expect([audit.actor, audit.result]).toEqual(['alice-smith', 'ok']);
 
@@ -157,12 +198,59 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
     expect(reason).toContain('accounts of other.example may not sign in here');
   });
 
-  it('refuses an ID token without hd although the hd parameter was sent', async () => {
+  it('refuses an ID token without hd although the hd parameter was sent, when userinfo has none either', async () => {
     const reason = await refused(hub, async (page) => {
       await page.goto(`${hub.url}/api/auth/oidc/login`);
       await atProvider(page, 'pat');
     });
     expect(reason).toContain('personal account');
+    expect(provider.userinfoServed).toEqual(['pat']);
+  });
+
+  it('signs in people whose email and groups a conformant provider gives only from userinfo', async () => {
+    for (const [login, admin] of [
+      ['carol', false],
+      ['dana', true],
+    ] as const) {
+      const ctx = await context();
+      const page = await ctx.newPage();
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, login);
+      await page.waitForURL(`${conformant.url}/`);
+      const me = await (await ctx.request.get(`${conformant.url}/api/me`)).json();
+      expect(me.user).toMatchObject({ username: login, admin });
+      expect(await lastAudit(conformant)).toMatchObject({ actor: login, result: 'ok' });
+      await ctx.close();
+    }
+    // The ID tokens held no email: each sign-in read userinfo once.
+    expect(conformantProvider.userinfoServed).toEqual(['carol', 'dana']);
+  });
+
+  it('refuses an email that userinfo says is unverified', async () => {
+    const reason = await refused(conformant, async (page) => {
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, 'erin');
+    });
+    expect(reason).toContain('not verified');
+    expect(await lastRefusalCode(conformant)).toBe('email_unverified');
+  });
+
+  it("refuses a userinfo answer about another account than the ID token's", async () => {
+    const reason = await refused(conformant, async (page) => {
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, 'mallory');
+    });
+    expect(reason).toContain('another account');
+    expect(await lastRefusalCode(conformant)).toBe('userinfo_subject_mismatch');
+  });
+
+  it('refuses a sign-in whose userinfo request fails', async () => {
+    const reason = await refused(conformant, async (page) => {
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, 'olaf');
+    });
+    expect(reason).toContain('userinfo');
+    expect(await lastRefusalCode(conformant)).toBe('userinfo_failed');
   });
 
   it('refuses a replayed callback', async () => {

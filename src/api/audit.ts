@@ -11,17 +11,23 @@ import type { AuditEntry } from '../store/audit.js';
 import { requireAdmin } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
-type Action = Omit<AuditEntry, 'actor' | 'address' | 'result'> & { actor?: string | null };
+/**
+ * What an audit entry says beyond who, where and how it ended. `targetOf` names the target from
+ * the result where only the work itself decides it (a launch without a name gets one there);
+ * `target` is kept when the work is refused or fails.
+ */
+type Action<T> = Omit<AuditEntry, 'actor' | 'address' | 'result'> & { actor?: string | null; targetOf?: (result: T) => string };
 
 /**
  * Runs `work` and records it: `ok` when it returns, `refused` (with the error code) when it
  * throws an error meant for the user, `failed` otherwise. The error is rethrown unchanged.
  */
-export async function audited<T>(hub: Hub, request: FastifyRequest, action: Action, work: () => Promise<T>): Promise<T> {
+export async function audited<T>(hub: Hub, request: FastifyRequest, what: Action<T>, work: () => Promise<T>): Promise<T> {
+  const { targetOf, ...action } = what;
   const actor = action.actor !== undefined ? action.actor : (request.identity?.username ?? null);
   try {
     const result = await work();
-    await hub.audit.record({ ...action, actor, address: request.ip, result: 'ok' });
+    await hub.audit.record({ ...action, ...(targetOf ? { target: targetOf(result) } : {}), actor, address: request.ip, result: 'ok' });
     return result;
   } catch (err) {
     const refused = isShivaError(err);

@@ -38,6 +38,14 @@ export function toShivaError(err: FastifyError): ShivaError | null {
   return null;
 }
 
+/**
+ * Whether `err` only says that the client went away mid-request: node's `aborted` error
+ * (ECONNRESET) on the body, or any error on a request whose connection is already gone.
+ */
+function clientGaveUp(err: FastifyError, request: FastifyRequest): boolean {
+  return (err.code === 'ECONNRESET' && err.message === 'aborted') || request.raw.aborted || request.raw.socket.destroyed;
+}
+
 /** `appPage` answers GETs of paths that are pages of the web app (its router decides what they show). */
 export function registerErrorHandling(
   app: FastifyInstance,
@@ -50,6 +58,12 @@ export function registerErrorHandling(
       if (retry) void reply.header('retry-after', String(retry));
       if (known.status >= 500) request.log.warn({ code: known.code, msg: known.message }, 'request failed');
       return reply.code(known.status).type('application/json').send(known.toBody());
+    }
+    if (clientGaveUp(err, request)) {
+      // The client closed the connection while sending its body: nothing failed here, and
+      // nobody is left to answer.
+      request.log.debug({ method: request.method, route: request.routeOptions.url ?? '(no route)', code: err.code }, 'client aborted the request');
+      return reply.code(400).type('application/json').send(new ShivaError('BAD_REQUEST').toBody());
     }
     request.log.error({ err }, 'unexpected error');
     const internal = new ShivaError('INTERNAL');

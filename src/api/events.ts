@@ -1,6 +1,7 @@
 /** The recent events of every sandbox, for admins. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, RecentEvent } from '../contract/api.js';
+import { toEvent } from '../sandboxes/events.js';
 import { requireAdmin } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -18,16 +19,7 @@ export async function eventRoutes(app: App, { hub }: RouteOptions): Promise<void
     async (request) => {
       requireAdmin(request);
       const rows = await hub.sandboxesRepo.recentEvents(Number(request.query.limit ?? 100));
-      return rows.map((r) => ({
-        id: r.id,
-        sandboxId: r.sandbox_id,
-        user: r.username,
-        name: r.name,
-        at: r.at,
-        state: r.state,
-        message: r.message,
-        percent: r.percent,
-      }));
+      return rows.map((r) => ({ ...toEvent(r), user: r.username, name: r.name }));
     },
   );
 }

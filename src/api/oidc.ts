@@ -9,6 +9,7 @@ import { AuthProviders } from '../contract/api.js';
 import { NEXT_MAX_LENGTH, safeNextPath } from '../contract/next-path.js';
 import { setSessionCookies } from './session-cookies.js';
 import { OidcRefusal } from '../auth/oidc.js';
+import { NO_FAVICON } from '../proxy/pages.js';
 import type { App, RouteOptions } from './types.js';
 
 const FLOW_COOKIE = 'shiva_oidc';
@@ -86,7 +87,7 @@ function refusalPage(reply: FastifyReply, reason: string, status: number): Fasti
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${NO_FAVICON}` +
         `<title>Sign-in refused · Shiva</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head>` +
         `<body><h1>You could not be signed in</h1><p id="reason">${escaped}</p><p><a href="/login">Back to sign-in</a></p></body></html>`,
     );

@@ -92,7 +92,12 @@ async function authorize(hub: Hub, request: FastifyRequest, reply: FastifyReply,
     await hub.audit.record({ actor: identity.username, action: 'sandbox.admin-access', target, result: 'ok', address: request.ip });
     if (sandbox.id !== null) {
       const row = await hub.sandboxesRepo.byId(sandbox.id);
-      if (row) await hub.events.record(row.id, row.state, `The admin ${identity.username} opened this sandbox.`);
+      if (row) {
+        await hub.events.record(row.id, row.state, `The admin ${identity.username} opened this sandbox.`, null, {
+          code: 'admin_opened',
+          params: { admin: identity.username },
+        });
+      }
     }
   }
   const code = hub.sandboxSignIn.issue({ label, userId: identity.userId, sessionId: identity.credentialId, next: nextFor(next, sandbox.user, sandbox.name) });

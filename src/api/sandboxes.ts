@@ -1,6 +1,6 @@
 /** Sandboxes: launch, list, look at, follow the events of, and stop. */
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, LaunchRequest, Sandbox } from '../contract/api.js';
+import { ErrorResponse, LaunchRequest, Sandbox, type SandboxEvent } from '../contract/api.js';
 import { ClosingTunnel } from '../proxy/open-tunnels.js';
 import { TERMINAL_STATES } from '../store/sandboxes.js';
 import { requireScope } from './identity.js';
@@ -10,6 +10,12 @@ import { audited } from './audit.js';
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 const HEARTBEAT_MS = 15_000;
+/**
+ * Where a plain event stream ends: a launch's outcome, which is what `curl …/events`, the CLI's
+ * `launch` and the dashboard's progress wait for. `?follow=true` keeps it open through later
+ * states (unknown, running again, stopping) until the sandbox is stopped or failed.
+ */
+const OUTCOME_STATES: readonly string[] = ['running', 'stopped', 'failed'];
 
 export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   app.post(
@@ -24,9 +30,12 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     },
     async (request, reply) => {
       const actor = requireScope(request, 'sandboxes:launch');
-      const target = `${actor.username}/${request.body.name ?? '(next free name)'}`;
+      // Without a name the service picks one; the entry names the one it picked, and a refused
+      // launch (nothing picked) says that none was given.
+      const target = `${actor.username}/${request.body.name ?? '(no name given)'}`;
+      const targetOf = (launched: Sandbox) => `${actor.username}/${launched.name}`;
       const { name: _name, ...resources } = request.body;
-      const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, details: resources }, () =>
+      const sandbox = await audited(hub, request, { action: 'sandbox.launch', target, targetOf, details: resources }, () =>
         hub.sandboxes.launch(actor, request.body),
       );
       return reply.code(202).header('location', `/api/sandboxes/${sandbox.id}`).send(sandbox);
@@ -74,8 +83,11 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     {
       schema: {
         tags: ['sandboxes'],
-        summary: 'Server-sent events of the sandbox: its history, then each new event; ends when it stops or fails, or when the credential that opened it ends',
+        summary:
+          'Server-sent events of the sandbox: its history, then each new event; ends once it is running, stopped or failed ' +
+          '(`follow=true`: only when it stops or fails), or when the credential that opened it ends',
         params: Id,
+        querystring: Type.Object({ follow: Type.Optional(Flag) }, { additionalProperties: false }),
         response: { 401: ErrorResponse, 404: ErrorResponse },
       },
     },
@@ -83,6 +95,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       const identity = requireScope(request, 'sandboxes:read');
       const row = await hub.sandboxes.visible(identity, request.params.id);
       const afterId = Number(request.headers['last-event-id'] ?? 0) || 0;
+      const endsAt = request.query.follow === 'true' ? TERMINAL_STATES : OUTCOME_STATES;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -93,13 +106,13 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       });
       let lastSent = afterId;
       let ended = false;
-      const send = (event: { id: number; state: string }) => {
+      const send = (event: SandboxEvent) => {
         if (ended || event.id <= lastSent) return;
         lastSent = event.id;
         res.write(`id: ${event.id}\nevent: ${event.state}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (TERMINAL_STATES.includes(event.state as never)) finish();
+        if (!replaying && endsAt.includes(event.state)) finish();
       };
-      const queued: Parameters<typeof send>[0][] = [];
+      const queued: SandboxEvent[] = [];
       let replaying = true;
       const unsubscribe = hub.events.subscribe(row.id, (e) => (replaying ? queued.push(e) : send(e)));
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
@@ -118,10 +131,16 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
         finish();
         return;
       }
-      // Subscribe first, then replay: nothing that happens in between is lost or sent twice.
-      for (const e of await hub.events.history(row.id, afterId)) send(e);
+      // Subscribe first, then replay: nothing that happens in between is lost or sent twice. The
+      // whole history is replayed (a sandbox that ran and then stopped shows both); where it
+      // stands now decides whether the stream ends here, so a client resuming with
+      // Last-Event-ID after the outcome is not left waiting for an event that never comes.
+      const history = await hub.events.history(row.id);
+      const seen = [...history, ...queued];
+      for (const e of seen) send(e);
       replaying = false;
-      for (const e of queued) send(e);
+      const current = seen.reduce<SandboxEvent | undefined>((latest, e) => (latest && latest.id > e.id ? latest : e), undefined);
+      if (current && endsAt.includes(current.state)) finish();
     },
   );
 }

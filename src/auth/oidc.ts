@@ -1,13 +1,15 @@
 /**
  * Sign-in with an OpenID Connect provider (Google, Entra, Keycloak, Dex, Okta…): authorization
  * code with PKCE, state and nonce, the ID token checked by openid-client. Who may come in is
- * decided here from the ID token's claims, never from what the browser sent: for Google, the
+ * decided here from the ID token's claims (completed from userinfo where it lacks one the
+ * configuration needs, see oidc-userinfo.ts), never from what the browser sent: for Google, the
  * `hd` claim must name an allowed domain (the `hd` request parameter only pre-selects one).
  */
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Config } from '../config/schema.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { completeClaims, neededClaims, UserInfoError, type SignInClaims } from './oidc-userinfo.js';
 import { freeUsername } from './usernames.js';
 
 export type OidcSettings = NonNullable<Config['auth']['oidc']>;
@@ -16,10 +18,24 @@ const GOOGLE_ISSUER = 'https://accounts.google.com';
 /** How long a person may take at the provider before the sign-in has to start over. */
 const FLOW_TTL_MS = 10 * 60_000;
 
-/** Why a person was not let in; `reason` is shown to them, `code` is for the audit log. */
+/**
+ * Why a person was not let in: `reason` is shown to them on the sign-in page, `code` is stable
+ * and goes to the audit log (docs/configuration.md, "Company sign-in", lists them).
+ */
+export type OidcRefusalCode =
+  | 'domain_not_allowed'
+  | 'email_not_allowed'
+  | 'email_unverified'
+  | 'disabled'
+  | 'invalid_response'
+  | 'provider_unavailable'
+  | 'userinfo_failed'
+  | 'userinfo_subject_mismatch';
+
+/** A refused sign-in; thrown before any account is made or changed. */
 export class OidcRefusal extends Error {
   constructor(
-    readonly code: 'domain_not_allowed' | 'email_not_allowed' | 'email_unverified' | 'disabled' | 'invalid_response' | 'provider_unavailable',
+    readonly code: OidcRefusalCode,
     readonly reason: string,
     readonly email: string | null = null,
   ) {
@@ -94,23 +110,40 @@ export class OidcSignIn {
       throw new OidcRefusal('invalid_response', 'This sign-in is unknown or has expired; please start again.');
     }
     const config = await this.config();
-    let claims: client.IDToken;
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
-      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+      tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: flow.verifier,
         expectedState: flow.state,
         expectedNonce: flow.nonce,
         idTokenExpected: true,
       });
-      claims = tokens.claims()!;
     } catch (err) {
       throw new OidcRefusal('invalid_response', `The answer of the identity provider was refused: ${describe(err)}.`);
     }
+    const claims = await this.claims(config, tokens.claims()!, tokens.access_token);
     const user = await this.admit(claims);
     return { user, next: flow.next };
   }
 
-  private async admit(claims: client.IDToken): Promise<UserRow> {
+  private async claims(config: client.Configuration, idToken: client.IDToken, accessToken: string): Promise<SignInClaims> {
+    try {
+      return await completeClaims(config, idToken, accessToken, neededClaims(this.options.settings));
+    } catch (err) {
+      if (!(err instanceof UserInfoError)) throw err;
+      const email = typeof idToken.email === 'string' ? idToken.email.toLowerCase() : null;
+      if (err.kind === 'subject_mismatch') {
+        throw new OidcRefusal(
+          'userinfo_subject_mismatch',
+          "The identity provider's details (userinfo) are about another account than the one that signed in, so you were not let in.",
+          email,
+        );
+      }
+      throw new OidcRefusal('userinfo_failed', `The identity provider did not give your details (userinfo): ${describe(err.cause)}.`, email);
+    }
+  }
+
+  private async admit(claims: SignInClaims): Promise<UserRow> {
     const { settings, users } = this.options;
     const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : null;
     if (!email) throw new OidcRefusal('invalid_response', 'The identity provider did not tell us your email address.');

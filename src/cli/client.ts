@@ -12,18 +12,25 @@ export interface Credentials {
   url: string;
   token?: string;
   username?: string;
+  /** The saved token's id, when `shiva login` made it (so `shiva logout` can revoke it). */
+  tokenId?: string;
 }
 
 export const credentialsFile = (env: NodeJS.ProcessEnv = process.env): string =>
   env.SHIVA_CREDENTIALS ?? path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'shiva', 'credentials.json');
 
-export async function loadCredentials(flags: { url?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
-  let saved: Partial<Credentials> = {};
+/** What `shiva login` saved, or an empty object when nothing (or nothing readable) is saved. */
+export async function loadSaved(env: NodeJS.ProcessEnv = process.env): Promise<Partial<Credentials>> {
   try {
-    saved = JSON.parse(await readFile(credentialsFile(env), 'utf8')) as Partial<Credentials>;
+    return JSON.parse(await readFile(credentialsFile(env), 'utf8')) as Partial<Credentials>;
   } catch {
     // No saved login yet.
+    return {};
   }
+}
+
+export async function loadCredentials(flags: { url?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
+  const saved = await loadSaved(env);
   const url = (flags.url || env.SHIVA_URL || saved.url || 'http://127.0.0.1:8000').replace(/\/+$/, '');
   const token = env.SHIVA_TOKEN || (saved.url === undefined || saved.url === url ? saved.token : undefined);
   return { url, token, username: saved.username };

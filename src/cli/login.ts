@@ -1,9 +1,10 @@
-/** `shiva login`: trade a username and password for an API token, saved for later verbs. */
+/** `shiva login` and `shiva logout`: an API token saved for the other verbs, and its end. */
 import type { Command } from 'commander';
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { CreatedToken, Me } from '../contract/api.js';
-import { HubClient, loadCredentials, saveCredentials } from './client.js';
+import { rm } from 'node:fs/promises';
+import { ApiError, credentialsFile, HubClient, loadCredentials, loadSaved, saveCredentials } from './client.js';
 import { printJson } from './output.js';
 
 export function registerLogin(program: Command): void {
@@ -35,9 +36,46 @@ export function registerLogin(program: Command): void {
         { name: `cli on ${os.hostname()}`, expiresInDays: 90 },
         { authorization: `Basic ${basic}` },
       );
-      const file = await saveCredentials({ url, token: created.token, username });
+      const file = await saveCredentials({ url, token: created.token, username, tokenId: created.id });
       if (opts.json) printJson({ url, username, tokenId: created.id, expiresAt: created.expiresAt, saved: file });
       else process.stdout.write(`Signed in to ${url} as ${username}; token saved in ${file}.\n`);
+    });
+}
+
+export function registerLogout(program: Command): void {
+  program
+    .command('logout')
+    .description('revoke the token `shiva login` saved, on the hub, and forget it here')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const saved = await loadSaved();
+      const file = credentialsFile();
+      if (!saved.token || !saved.url) {
+        if (opts.json) printJson({ revoked: false, forgotten: false });
+        else process.stdout.write('Not signed in: nothing saved.\n');
+        return;
+      }
+      let revoked = false;
+      let warning: string | undefined;
+      if (saved.tokenId) {
+        try {
+          await new HubClient({ url: saved.url, token: saved.token }).request('DELETE', `/api/tokens/${encodeURIComponent(saved.tokenId)}`);
+          revoked = true;
+        } catch (err) {
+          // Expired or revoked already: the token is dead either way. Anything else is told.
+          if (err instanceof ApiError && (err.code === 'UNAUTHENTICATED' || err.code === 'TOKEN_NOT_FOUND')) revoked = true;
+          else warning = `the hub did not revoke the token (${err instanceof Error ? err.message : String(err)}); revoke ${saved.tokenId} in the dashboard's Tokens page.`;
+        }
+      } else {
+        warning = 'the saved token was pasted with --token-stdin, so its id is not known here: it stays valid until you revoke it in the dashboard\'s Tokens page.';
+      }
+      await rm(file, { force: true });
+      if (opts.json) printJson({ url: saved.url, revoked, forgotten: true, ...(warning ? { warning } : {}) });
+      else process.stdout.write(`Signed out of ${saved.url}${revoked ? '; the token is revoked' : ''}.\n`);
+      if (warning) {
+        process.stderr.write(`shiva: ${warning}\n`);
+        if (saved.tokenId) process.exitCode = 1;
+      }
     });
 }
 

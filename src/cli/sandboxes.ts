@@ -2,18 +2,25 @@
 import type { Command } from 'commander';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
+import { inFlagTerms, numberFlag } from './flags.js';
 import { ago, printJson, printTable } from './output.js';
 
 const client = async (opts: { url?: string }) => new HubClient(await loadCredentials(opts));
+
+/** The launch request's fields as the flags that set them, for the hub's refusals. */
+const LAUNCH_FLAGS = { cpus: '--cpus', memoryGiB: '--memory', gpus: '--gpus', machine: '--machine', image: '--image' } as const;
+
+/** "1 CPU", "2 CPUs", "0.5 CPUs": a count and its noun, singular only for exactly one. */
+export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function registerSandboxes(program: Command): void {
   program
     .command('launch [name]')
     .description('launch a sandbox, print its progress, and print its URL when it is ready')
     .option('--image <image>', 'an image from the catalogue (see GET /api/images)')
-    .option('--cpus <n>', 'CPUs', Number)
-    .option('--memory <GiB>', 'memory in GiB', Number)
-    .option('--gpus <n>', 'GPUs (see shiva machines for what is free)', Number)
+    .option('--cpus <n>', 'CPUs', numberFlag('CPUs', '2 or 0.5'))
+    .option('--memory <GiB>', 'memory in GiB', numberFlag('GiB', '4 or 0.5'))
+    .option('--gpus <n>', 'GPUs (see shiva machines for what is free)', numberFlag('GPUs', '1', true))
     .option('--machine <name>', 'run it on this machine')
     .option('--url <url>', 'the hub (or SHIVA_URL)')
     .option('--json', 'print the sandbox as JSON when it is ready')
@@ -27,10 +34,12 @@ export function registerSandboxes(program: Command): void {
         ...(opts.gpus !== undefined ? { gpus: opts.gpus } : {}),
         ...(opts.machine ? { machine: opts.machine } : {}),
       };
-      const sandbox = await hub.request<Sandbox>('POST', '/api/sandboxes', request);
+      const sandbox = await hub.request<Sandbox>('POST', '/api/sandboxes', request).catch((err: unknown) => {
+        throw inFlagTerms(err, LAUNCH_FLAGS);
+      });
       const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const gpus = sandbox.gpus.length > 0 ? `, ${sandbox.gpus.length} GPU${sandbox.gpus.length === 1 ? '' : 's'}` : '';
-      say(`Launching ${sandbox.user}/${sandbox.name} on ${sandbox.machine} (${sandbox.cpus} CPUs, ${sandbox.memoryGiB} GiB${gpus})`);
+      const gpus = sandbox.gpus.length > 0 ? `, ${count(sandbox.gpus.length, 'GPU')}` : '';
+      say(`Launching ${sandbox.user}/${sandbox.name} on ${sandbox.machine} (${count(sandbox.cpus, 'CPU')}, ${sandbox.memoryGiB} GiB${gpus})`);
       let last: SandboxEvent | undefined;
       for await (const event of hub.events<SandboxEvent>(`/api/sandboxes/${sandbox.id}/events`)) {
         last = event;

@@ -1,9 +1,6 @@
 /** `shiva serve`: run the hub in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
-import { startServer } from '../server.js';
-import { DataDirModeError } from '../store/data-dir.js';
-import { DataDirLockedError } from '../store/data-dir-lock.js';
+import { assertPortFree } from './port-check.js';
 
 export function registerServe(program: Command): void {
   program
@@ -12,7 +9,15 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file (or SHIVA_CONFIG)')
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on', (v) => Number(v))
-    .action(async (opts: { config?: string; host?: string; port?: number }) => {
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (or SHIVA_LOG_LEVEL; over log.level)')
+    .action(async (opts: { config?: string; host?: string; port?: number; logLevel?: string }) => {
+      // The server is loaded only by the verb that runs it: the client verbs start without it.
+      const [{ ConfigError, loadConfig }, { startServer }, { DataDirModeError }, { DataDirLockedError }] = await Promise.all([
+        import('../config/load.js'),
+        import('../server.js'),
+        import('../store/data-dir.js'),
+        import('../store/data-dir-lock.js'),
+      ]);
       try {
         const base = loadConfig({ file: opts.config });
         const config =
@@ -22,10 +27,17 @@ export function registerServe(program: Command): void {
                 overrides: { hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } },
               })
             : base;
-        const server = await startServer(config);
+        await assertPortFree(config.hub.host, config.hub.port);
+        const server = await startServer(config, { logLevel: opts.logLevel });
         const stop = (signal: string) => {
           server.hub.log.info({ signal }, 'shutting down');
-          void server.close().then(() => process.exit(0));
+          void server.close().then(
+            () => process.exit(0),
+            (err: Error) => {
+              server.hub.log.error({ err: err.message }, 'the hub did not close cleanly');
+              process.exit(1);
+            },
+          );
           setTimeout(() => process.exit(1), 15_000).unref();
         };
         process.once('SIGINT', () => stop('SIGINT'));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CreatedToken, Token } from '../contract/api.js';
 import { SCOPES } from '../contract/scopes.js';
 import { HubClient, loadCredentials } from './client.js';
+import { inFlagTerms, numberFlag } from './flags.js';
 import { ago, printJson, printTable } from './output.js';
 
 export function registerTokens(program: Command): void {
@@ -25,16 +26,20 @@ export function registerTokens(program: Command): void {
     .command('create <name>')
     .description('create a token; its secret is printed once')
     .option('--scope <scope...>', `what it may do: ${SCOPES.join(', ')} (default: all you may)`)
-    .option('--expires-days <n>', 'days until it expires', Number)
+    .option('--expires-days <n>', 'days until it expires', numberFlag('days', '30', true))
     .option('--url <url>', 'the hub (or SHIVA_URL)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { scope?: string[]; expiresDays?: number; url?: string; json?: boolean }) => {
       const hub = new HubClient(await loadCredentials(opts));
-      const created = await hub.request<CreatedToken>('POST', '/api/tokens', {
-        name,
-        ...(opts.scope ? { scopes: opts.scope } : {}),
-        ...(opts.expiresDays !== undefined ? { expiresInDays: opts.expiresDays } : {}),
-      });
+      const created = await hub
+        .request<CreatedToken>('POST', '/api/tokens', {
+          name,
+          ...(opts.scope ? { scopes: opts.scope } : {}),
+          ...(opts.expiresDays !== undefined ? { expiresInDays: opts.expiresDays } : {}),
+        })
+        .catch((err: unknown) => {
+          throw inFlagTerms(err, { expiresInDays: '--expires-days', scopes: '--scope' });
+        });
       if (opts.json) return printJson(created);
       process.stdout.write(`Created ${created.id} (${created.scopes.join(', ')}).\nSecret (shown only now): ${created.token}\n`);
     });

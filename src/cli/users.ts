@@ -1,4 +1,4 @@
-/** `shiva users add|ls`: accounts, for admins. */
+/** `shiva users add|ls|set-password`: accounts, for admins. */
 import type { Command } from 'commander';
 import type { CreatedUser, User } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
@@ -36,5 +36,35 @@ export function registerUsers(program: Command): void {
       const list = await hub.request<User[]>('GET', '/api/users');
       if (opts.json) return printJson(list);
       printTable(['USERNAME', 'ROLE', 'DISABLED', 'CREATED'], list.map((u) => [u.username, u.admin ? 'admin' : 'user', u.disabled ? 'yes' : 'no', u.createdAt]));
+    });
+  users
+    .command('set-password <username>')
+    .description(
+      "give a user a new password, on the hub's machine, in its data directory (the hub may be running or stopped); " +
+        'without --password-stdin one is generated and printed once. For a lost admin password',
+    )
+    .option('--data-dir <dir>', "the hub's data directory (default: as the hub finds it: --config, SHIVA_DATA_DIR, ./data)")
+    .option('-c, --config <file>', "the hub's YAML configuration, to find its data directory (or SHIVA_CONFIG)")
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--json', 'print JSON')
+    .action(async (username: string, opts: { dataDir?: string; config?: string; passwordStdin?: boolean; json?: boolean }) => {
+      const { setPassword, SetPasswordError } = await import('./set-password.js');
+      let password: string | undefined;
+      if (opts.passwordStdin) {
+        password = '';
+        for await (const chunk of process.stdin) password += chunk.toString();
+        password = password.replace(/\r?\n$/, '');
+      }
+      try {
+        const done = await setPassword({ username, dataDir: opts.dataDir, config: opts.config, password });
+        if (opts.json) return printJson(done);
+        const sessions = done.sessionsEnded === 1 ? '1 session' : `${done.sessionsEnded} sessions`;
+        process.stdout.write(`New password set for ${done.username} in ${done.dataDir}; ${sessions} ended.\n`);
+        if (done.generated) process.stdout.write(`Password (shown only now): ${done.generated}\n`);
+      } catch (err) {
+        if (!(err instanceof SetPasswordError)) throw err;
+        process.stderr.write(`shiva: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+      }
     });
 }

@@ -84,8 +84,12 @@ export const SandboxEvent = Type.Object(
     sandboxId: Type.String(),
     at: Time,
     state: SandboxStateSchema,
-    message: Type.String(),
+    message: Type.String({ description: 'What happened, in English' }),
     percent: Nullable(Type.Number()),
+    code: Nullable(
+      Type.String({ description: 'What happened as a stable code (see docs/api.md), for clients that say it in another language; null where only the message says it' }),
+    ),
+    params: Nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'The values the code\'s text needs' })),
   },
 
 );

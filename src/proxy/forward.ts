@@ -281,9 +281,12 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     const route = this.#route;
     const badAnswer = err instanceof ResponseParseError;
     const failure = classifyUpstreamError(err);
+    const answer = badAnswer ? 'SANDBOX_BAD_RESPONSE' : (as ?? 'SANDBOX_UNREACHABLE');
     this.#ctx.log.warn(
       {
         code: err.code ?? failure,
+        // What the client was told (its status: 502 or 503), unless its answer had begun.
+        answer: this.#responded || this.#res.headersSent ? 'cut off' : answer,
         sandboxId: route.sandboxId,
         route: `${route.user}/${route.name}`,
         target: `${route.target.host}:${route.target.port}`,

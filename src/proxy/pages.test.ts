@@ -10,6 +10,10 @@ describe('pages', () => {
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
+  it('carries its own empty icon, so that browsers ask for no favicon', () => {
+    expect(errorPage({ title: 't', message: 'm' })).toContain('<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">');
+  });
+
   it('says why a sandbox has no route', () => {
     expect(describeAbsence('alice', 'main', undefined).message).toBe('The sandbox alice/main does not exist.');
     expect(describeAbsence('alice', 'main', { state: 'stopped' }).message).toBe('The sandbox alice/main is stopped.');

@@ -26,6 +26,12 @@ export function errorJson(code: ErrorCode, message?: string, details?: unknown):
   return JSON.stringify(body);
 }
 
+/**
+ * An empty icon in the page itself, so that browsers do not ask for /favicon.ico: on a sandbox's
+ * origin that request would reach the sandbox (or another error page), and on the hub a 404.
+ */
+export const NO_FAVICON = '<link rel="icon" href="data:,">';
+
 export interface PageOptions {
   title: string;
   message: string;
@@ -51,12 +57,32 @@ export function errorPage(options: PageOptions): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    NO_FAVICON +
     refresh +
     `<title>${escapeHtml(options.title)} · Shiva</title>` +
     '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}' +
     'h1{font-size:1.4em}p.links{margin-top:2em}</style></head><body>' +
     `<h1>${escapeHtml(options.title)}</h1><p>${escapeHtml(options.message)}</p>` +
     `<p class="links">${links}</p></body></html>`
+  );
+}
+
+/**
+ * The page that asks before Jupyter's Logout signs a browser out of Shiva, when the request did
+ * not come from the sandbox's own page (jupyter-controls.ts): its button posts to `action` on
+ * the same origin, which the proxy's Origin check lets through; `back` returns to the sandbox.
+ */
+export function signOutPage(options: { action: string; back: string }): string {
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<title>Sign out · Shiva</title>' +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}' +
+    'h1{font-size:1.4em}button{font:inherit;padding:.4em 1.2em}</style></head><body>' +
+    '<h1>Sign out of Shiva?</h1>' +
+    '<p>This ends your session on the hub: the dashboard and the sandboxes you opened in this browser ask you to sign in again. Your sandboxes keep running.</p>' +
+    `<form method="post" action="${escapeHtml(options.action)}"><button type="submit">Sign out</button> ` +
+    `<a href="${escapeHtml(options.back)}">Back to the sandbox</a></form></body></html>`
   );
 }
 

@@ -127,7 +127,7 @@ describe('proxy (exact framing)', () => {
     const refused = await request(port, agent, '/user/alice/tecl/');
     expect(refused.status).toBe(502);
     expect(JSON.parse(refused.body).error.code).toBe('SANDBOX_BAD_RESPONSE');
-    expect(warnings[0]).toMatchObject({ code: 'TRANSFER_ENCODING_AND_LENGTH', route: 'alice/tecl' });
+    expect(warnings[0]).toMatchObject({ code: 'TRANSFER_ENCODING_AND_LENGTH', answer: 'SANDBOX_BAD_RESPONSE', route: 'alice/tecl' });
     const next = await request(port, agent, '/api/me');
     expect(next.reused).toBe(true);
     expect(next.body).toBe(HUB_ANSWER);
@@ -205,7 +205,7 @@ describe('proxy (exact framing)', () => {
     expect(JSON.parse(res.body).error.code).toBe('SANDBOX_CONNECTION_LOST');
     expect(restarts).toBe(1);
     expect(up.heads.filter((h) => h.startsWith('POST'))).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ route: 'alice/restart', method: 'POST' });
+    expect(warnings[0]).toMatchObject({ answer: 'SANDBOX_CONNECTION_LOST', route: 'alice/restart', method: 'POST' });
     // An idempotent request is tried again on a new connection: there it is the first request.
     expect((await request(port, agent, '/user/alice/restart/api/kernels/k')).body).toBe('ok');
     const del = await request(port, agent, '/user/alice/restart/api/kernels/k', { method: 'DELETE' });

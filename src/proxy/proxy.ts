@@ -16,16 +16,17 @@
  * requests go through the proxy's own keep-alive pool (forward.ts); WebSocket upgrades become
  * tunnels (upgrade.ts). Every admitted request and upgrade is registered with the credential
  * that let it in (open-tunnels.ts), so that ending the credential, or the sandbox's route,
- * closes it.
+ * closes it. Jupyter's own Logout and Quit are answered here, by the hub (jupyter-controls.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { changesState } from '../auth/csrf.js';
-import { errorCodes } from '../contract/errors.js';
+import { errorCodes, type ErrorCode } from '../contract/errors.js';
 import { safeNextPathWithin } from '../contract/next-path.js';
 import { parseDirectLabel, sandboxLabel } from '../contract/sandbox-host.js';
 import { forwardRequest, type ForwardContext } from './forward.js';
 import { isBrowserNavigation } from './headers.js';
+import { answerControl, jupyterControl, type ControlContext, type SandboxControls } from './jupyter-controls.js';
 import { ClientTunnel, OpenTunnels, type ClientStream, type TunnelKind } from './open-tunnels.js';
 import { sandboxPath } from './origins.js';
 import { describeAbsence } from './pages.js';
@@ -139,6 +140,26 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return { code: 'ORIGIN_MISMATCH', message: errorCodes.ORIGIN_MISMATCH.message };
   }
 
+  /**
+   * A request or upgrade into a sandbox refused with `code` (403, 503, …), at info: who, which
+   * sandbox, why, never a credential. Anonymous ones (401, or a redirect to sign in) are not
+   * logged: every browser meets them once, and scanners meet nothing else.
+   */
+  function noteRefusal(req: IncomingMessage, path: UserPath, identity: Identity, code: ErrorCode, upgrade: boolean): void {
+    if (code === 'UNAUTHENTICATED') return;
+    log.info(
+      {
+        user: identity?.username ?? null,
+        sandbox: `${path.user}/${path.name}`,
+        code,
+        status: errorCodes[code].status,
+        method: req.method,
+        ...(upgrade ? { upgrade: true } : {}),
+      },
+      'proxy: refused',
+    );
+  }
+
   function authFailed(req: IncomingMessage, err: unknown): void {
     log.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'proxy: authentication failed');
   }
@@ -249,6 +270,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         return;
       }
       if (verdict.code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer');
+      noteRefusal(req, path, identity, verdict.code, false);
       replyTo(req, res, verdict);
       return;
     }
@@ -259,15 +281,32 @@ export function createProxy(deps: ProxyDeps): Proxy {
         if (refusal.code === 'SANDBOX_ORIGIN_REQUIRED' && isBrowserNavigation(req)) {
           redirect(res, 302, origins.originOf(sandboxLabel(path.user, path.name)) + url, metrics);
         } else {
+          noteRefusal(req, path, identity, refusal.code, false);
           replyTo(req, res, refusal);
         }
         return;
       }
     }
+    // Logout and Quit are the hub's to answer; not registered, so that the stop or sign-out they
+    // cause does not cut their own answer short.
+    const controls = deps.controls;
+    const control = controls ? jupyterControl(req.method ?? 'GET', url.slice(path.prefixEnd)) : null;
+    if (controls && control !== null && answerControl(controlContext(controls, label), control, req, res, url, identity!, verdict, byCookie)) return;
     // A long poll or a stream must end with the credential that let it in.
     if (enter('request', req, res, identity!, path, verdict, since)) {
       forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie });
     }
+  }
+
+  function controlContext(controls: SandboxControls, label: Label): ControlContext {
+    return {
+      controls,
+      signInUrl: `${origins.hubOrigin}${deps.loginPath}`,
+      clearCookie: label === null ? null : `${deps.sandboxCookieName}=; Max-Age=0${cookieAttributes}`,
+      metrics,
+      log,
+      reply: replyTo,
+    };
   }
 
   /**
@@ -330,6 +369,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const refusal = 'code' in verdict ? verdict : byCookie ? cookieRefusal(req, label, true) : null;
     if (refusal !== null) {
       metrics.upgrade('refused');
+      noteRefusal(req, path, identity, refusal.code, true);
       refuseUpgrade(socket, refusal.code, refusal.message);
       return;
     }

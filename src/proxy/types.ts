@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { SandboxControls } from './jupyter-controls.js';
 import type { OpenTunnels } from './open-tunnels.js';
 import type { SandboxOrigins } from './origins.js';
 import type { RouteTable } from './route-table.js';
@@ -106,6 +107,11 @@ export interface ProxyDeps {
    * its own when absent.
    */
   tunnels?: OpenTunnels;
+  /**
+   * What Jupyter's Logout and Quit do (sign out of the hub, stop the sandbox through the hub);
+   * when absent, both go on to Jupyter as any other request.
+   */
+  controls?: SandboxControls;
   /** How long to wait for a TCP connection to a sandbox; 10 s when absent. Answers may take as long as they like. */
   connectTimeoutMs?: number;
 }

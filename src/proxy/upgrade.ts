@@ -130,6 +130,7 @@ export function forwardUpgrade(
         route: `${route.user}/${route.name}`,
         target: `${host}:${port}`,
         upgrade: true,
+        answer: err.code?.startsWith('HPE_') === true ? 'SANDBOX_BAD_RESPONSE' : 'SANDBOX_UNREACHABLE',
       },
       'proxy: sandbox unreachable',
     );

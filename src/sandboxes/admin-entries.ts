@@ -54,7 +54,12 @@ export class AdminEntries {
     const row = await this.#deps.repo.byId(sandboxId);
     const target = row ? `${row.username}/${row.name}` : sandboxId;
     await this.#deps.audit.record({ actor: admin, action: 'sandbox.admin-access', target, result: 'ok', address });
-    if (row) await this.#deps.events.record(row.id, row.state, `The admin ${admin} opened this sandbox with an API token.`);
+    if (row) {
+      await this.#deps.events.record(row.id, row.state, `The admin ${admin} opened this sandbox with an API token.`, null, {
+        code: 'admin_token_opened',
+        params: { admin },
+      });
+    }
     this.#deps.log.info({ admin, sandbox: target, via: 'token' }, 'an admin opened another user\'s sandbox');
   }
 }

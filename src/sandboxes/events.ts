@@ -4,11 +4,22 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SandboxEvent } from '../contract/api.js';
+import type { EventDetail } from '../contract/event-codes.js';
 import type { SandboxEventRow, SandboxRepository } from '../store/sandboxes.js';
 import type { SandboxState } from '../store/schema.js';
 
+/** An event as the API gives it. */
 export function toEvent(row: SandboxEventRow): SandboxEvent {
-  return { id: row.id, sandboxId: row.sandbox_id, at: row.at, state: row.state, message: row.message, percent: row.percent };
+  return {
+    id: row.id,
+    sandboxId: row.sandbox_id,
+    at: row.at,
+    state: row.state,
+    message: row.message,
+    percent: row.percent,
+    code: row.code,
+    params: row.params === null ? null : (JSON.parse(row.params) as SandboxEvent['params']),
+  };
 }
 
 export class SandboxEvents {
@@ -18,8 +29,13 @@ export class SandboxEvents {
     this.emitter.setMaxListeners(0);
   }
 
-  async record(sandboxId: string, state: SandboxState, message: string, percent: number | null = null): Promise<SandboxEvent> {
-    const event = toEvent(await this.repo.addEvent({ sandboxId, state, message, percent }));
+  /**
+   * Stores and broadcasts one event. `message` is in English; `detail`, where given, says the same
+   * as a code with values that the dashboard translates.
+   */
+  async record(sandboxId: string, state: SandboxState, message: string, percent: number | null = null, detail?: EventDetail): Promise<SandboxEvent> {
+    const coded = detail ? { code: detail.code, params: JSON.stringify(detail.params) } : {};
+    const event = toEvent(await this.repo.addEvent({ sandboxId, state, message, percent, ...coded }));
     this.emitter.emit(sandboxId, event);
     this.emitter.emit('*', event);
     return event;

@@ -4,6 +4,7 @@
  * act on and the last lines of the container's log, and leaves no container behind.
  */
 import type { ImageEntry } from '../config/schema.js';
+import type { EventDetail } from '../contract/event-codes.js';
 import type { Machine } from '../machines/registry.js';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
 import { now } from '../store/database.js';
@@ -30,6 +31,20 @@ export const containerName = (deploymentId: string, row: Pick<SandboxRow, 'id' |
 
 class Cancelled extends Error {}
 
+/**
+ * The reason a launch is aborted with when the hub shuts down (SandboxService.abortLaunches):
+ * unlike a stop, nobody else ends its record, so the launch records itself as cut short.
+ */
+export class HubStopping extends Error {
+  constructor() {
+    super('the hub is stopping');
+    this.name = 'HubStopping';
+  }
+}
+
+/** What a launch cut short by a hub shutdown records as its reason; the next start shows it as is. */
+export const CUT_BY_SHUTDOWN = 'The hub stopped during the launch; launch it again.';
+
 export async function runLaunch(ctx: LaunchContext): Promise<void> {
   const { row, signal } = ctx;
   const machine = ctx.machines.get(row.machine);
@@ -38,16 +53,16 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
   let containerId: string | null = null;
 
   /** Moves to the next state unless a stop got there first. */
-  const step = async (state: SandboxState, message: string, changes: Partial<SandboxRow> = {}): Promise<void> => {
+  const step = async (state: SandboxState, message: string, detail: EventDetail, changes: Partial<SandboxRow> = {}): Promise<void> => {
     if (signal.aborted || !(await ctx.repo.update(row.id, { state, ...changes }, LAUNCHING_STATES))) throw new Cancelled();
-    await ctx.events.record(row.id, state, message);
+    await ctx.events.record(row.id, state, message, null, detail);
   };
 
   try {
     const started = Date.now();
     let image = await runtime.inspectImage(row.image_ref);
     if (!image) {
-      await step('pulling', `Pulling ${row.image_ref}`);
+      await step('pulling', `Pulling ${row.image_ref}`, { code: 'pulling', params: { image: row.image_ref } });
       let lastReport = 0;
       await runtime.pullImage(
         row.image_ref,
@@ -56,7 +71,11 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
           if (p.percent === null || (t - lastReport < PROGRESS_EVERY_MS && p.percent < 100)) return;
           lastReport = t;
           // The percentage, not the engine's status words ("Extracting", digests, …).
-          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${Math.floor(p.percent)}%`, p.percent);
+          const percent = Math.floor(p.percent);
+          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${percent}%`, p.percent, {
+            code: 'pull_progress',
+            params: { image: row.image_ref, percent },
+          });
         },
         signal,
       );
@@ -67,7 +86,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     const homeInside = ctx.image.home ?? image.labels[IMAGE_LABELS.home] ?? '/home/shiva';
     const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
 
-    await step('creating', 'Creating the container');
+    await step('creating', 'Creating the container', { code: 'creating', params: {} });
     const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
     const spec: ContainerSpec = {
       name: containerName(ctx.deploymentId, row),
@@ -97,12 +116,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
     };
     containerId = await createFresh(runtime, spec);
-    await step('starting', 'Starting the container', { container_id: containerId });
+    await step('starting', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
     if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port', { plain: true });
     const { host, port: hostPort } = container.endpoint;
 
-    await step('waiting', 'Waiting for the server to answer', { host, port: hostPort });
+    await step('waiting', 'Waiting for the server to answer', { code: 'waiting', params: {} }, { host, port: hostPort });
     const id = containerId;
     await waitForServer({
       host,
@@ -119,9 +138,21 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     });
     // Route first, then announce: whoever sees `running` can open the URL at once.
     ctx.routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    await step('running', `Ready in ${seconds} s`, { started_at: now() });
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    await step('running', `Ready in ${seconds.toFixed(1)} s`, { code: 'ready', params: { seconds } }, { started_at: now() });
+    ctx.log.info({ ...who(row), image: row.image_ref, ms: sinceRequest(row) }, 'sandbox running');
   } catch (err) {
+    if (signal.aborted && signal.reason instanceof HubStopping) {
+      // The container stays for the next start's reconciler, which removes it as one no live
+      // sandbox owns (this row is failed by then): removing it here would double the time the
+      // hub's port is closed, and running sandboxes outlive the hub just the same.
+      ctx.routes.delete(row.username, row.name);
+      if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
+        await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);
+        ctx.log.info({ ...who(row), ms: sinceRequest(row) }, 'launch cut short: the hub is stopping');
+      }
+      return;
+    }
     if (err instanceof Cancelled || signal.aborted) {
       // A stop got here first: it ends the record; the container may not be on it yet.
       if (containerId) await runtime.remove(containerId).catch(() => undefined);
@@ -141,9 +172,20 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       await ctx.events.record(row.id, 'failed', message);
     }
     // The engine's own words stay here, in the log, next to what the user was told.
-    ctx.log.warn({ sandbox: row.id, user: row.username, reason, err: (err as Error).message }, 'launch failed');
+    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
   }
 }
+
+/** The fields every lifecycle log line of a sandbox carries (docs/operations.md, "Logs"). */
+export const who = (row: Pick<SandboxRow, 'id' | 'username' | 'name' | 'machine'>) => ({
+  user: row.username,
+  sandbox: row.id,
+  name: row.name,
+  machine: row.machine,
+});
+
+/** Milliseconds since the launch was asked for: what its user waited. */
+const sinceRequest = (row: Pick<SandboxRow, 'created_at'>): number => Date.now() - Date.parse(row.created_at);
 
 /** How this machine hands the scheduler's GPUs to a container (see GpuAssignment). */
 export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>, ids: string[]): GpuAssignment | undefined {

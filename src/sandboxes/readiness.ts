@@ -66,6 +66,8 @@ function probe(options: ReadinessOptions): Promise<number> {
         headers: { authorization: `token ${options.token}` },
         timeout: 1000,
         agent: false,
+        // A probe that hangs (a server that accepts and says nothing) must not hold up an abort.
+        ...(options.signal ? { signal: options.signal } : {}),
       },
       (res) => {
         res.resume();

@@ -10,6 +10,7 @@ import type { Machine } from '../machines/registry.js';
 import { LABELS, type ContainerInfo } from '../runtime/types.js';
 import { now } from '../store/database.js';
 import { LAUNCHING_STATES, LIVE_STATES, type SandboxRow } from '../store/sandboxes.js';
+import { who } from './launch.js';
 import type { SandboxService, SandboxServiceDeps } from './service.js';
 
 export interface ReconcileReport {
@@ -38,9 +39,17 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
       const container = byId.get(row.id);
       if (row.state === 'running' || row.state === 'unknown') {
         if (container?.state === 'running' && container.endpoint) {
+          // Logged when it changes something: a route the hub lacked (after a restart) or an unknown sandbox back.
+          const routed = deps.routes.get(row.username, row.name)?.sandboxId === row.id;
           await adopt(deps, row, container);
           if (row.state === 'unknown' && (await deps.repo.update(row.id, { state: 'running' }, ['unknown']))) {
-            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`);
+            await deps.events.record(row.id, 'running', `Its machine ${machine.name} answers again and the sandbox is still running`, null, {
+              code: 'machine_back',
+              params: { machine: machine.name },
+            });
+            deps.log.info({ ...who(row), container: container.name }, 'reconcile: a sandbox of a machine that answers again is still running');
+          } else if (!routed) {
+            deps.log.info({ ...who(row), container: container.name }, 'reconcile: adopted a running sandbox');
           }
           report.adopted++;
         } else {
@@ -106,5 +115,6 @@ async function endInterruptedLaunch(deps: SandboxServiceDeps, row: SandboxRow, c
   const reason = 'The hub restarted while this sandbox was launching; launch it again.';
   if (await deps.repo.update(row.id, { state: 'failed', reason, stopped_at: now() }, LAUNCHING_STATES)) {
     await deps.events.record(row.id, 'failed', reason);
+    deps.log.info({ ...who(row), state: row.state, container: containerId }, 'reconcile: ended a launch a hub that died left halfway');
   }
 }

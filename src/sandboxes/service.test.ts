@@ -16,6 +16,7 @@ import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
 import { ActivityRecorder } from './activity.js';
 import { SandboxEvents } from './events.js';
+import { CUT_BY_SHUTDOWN } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
@@ -120,6 +121,22 @@ describe('the sandboxes core', () => {
     expect(route?.sandboxId).toBe(sandbox.id);
     const states = (await w.deps.events.history(sandbox.id)).map((e) => e.state);
     expect(states).toEqual(['queued', 'creating', 'starting', 'waiting', 'running']);
+  });
+
+  it('gives each launch step and a stop a code with its values, beside the English message', async () => {
+    const sandbox = await w.service.launch(w.alice, { image: 'remote' });
+    await w.service.settle();
+    await w.service.stop(w.alice, sandbox.id);
+    const events = await w.deps.events.history(sandbox.id);
+    const codes = [...new Set(events.map((e) => e.code))];
+    expect(codes).toEqual(['queued', 'pulling', 'pull_progress', 'creating', 'starting', 'waiting', 'ready', 'stop_asked', null]);
+    expect(events[0]!.params).toEqual({ machine: 'local', gpus: '' });
+    expect(events.find((e) => e.code === 'pull_progress' && e.params?.percent === 100)?.params?.image).toBe(events[1]!.params?.image);
+    const ready = events.find((e) => e.code === 'ready')!;
+    expect(ready.message).toBe(`Ready in ${Number(ready.params?.seconds).toFixed(1)} s`);
+    expect(events.find((e) => e.code === 'stop_asked')?.params).toEqual({ by: 'alice' });
+    // The stop's reason is in the message only.
+    expect(events.at(-1)).toMatchObject({ state: 'stopped', code: null, params: null });
   });
 
   it('gives the container the limits, labels, token and base URL, and the user a home', async () => {
@@ -239,6 +256,32 @@ describe('the sandboxes core', () => {
     expect(w.service.isLaunching(sandbox.id)).toBe(false);
   });
 
+  it('records launches cut by a hub shutdown as failed with why, cuts later ones at once, and leaves their containers to the next reconcile', async () => {
+    w.runtime.readyAfterMs = 60_000;
+    const cut = await w.service.launch(w.alice, { name: 'cut' });
+    while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
+    await w.service.abortLaunches();
+    const after = await w.service.get(w.alice, cut.id);
+    expect(after.state).toBe('failed');
+    expect(after.reason).toBe(CUT_BY_SHUTDOWN);
+    expect((await w.deps.events.history(cut.id)).at(-1)).toMatchObject({ state: 'failed', message: CUT_BY_SHUTDOWN });
+    expect(w.routes.size).toBe(0);
+    expect(w.runtime.containers.size).toBe(1);
+
+    // A request already past its checks when the shutdown began.
+    const late = await w.service.launch(w.alice, { name: 'late' });
+    await w.service.settle();
+    expect((await w.service.get(w.alice, late.id)).reason).toBe(CUT_BY_SHUTDOWN);
+    expect(w.runtime.containers.size).toBe(1);
+
+    // The next start: the container is one no live sandbox owns, and the record stays as it was.
+    const next = new SandboxService(w.deps);
+    expect((await reconcile(w.deps, next)).removedOrphans).toBe(1);
+    expect(w.runtime.containers.size).toBe(0);
+    expect((await w.service.get(w.alice, cut.id)).reason).toBe(CUT_BY_SHUTDOWN);
+    next.close();
+  });
+
   it("hides other users' sandboxes, but lets an admin see and stop them", async () => {
     const sandbox = await w.service.launch(w.alice, {});
     expect((await rejection(w.service.get(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
@@ -327,11 +370,11 @@ describe('placement', () => {
     const err = await rejection(w.service.launch(w.bob, { name: 'more', cpus: 2, cpuRequest: 2, memoryGiB: 1 }));
     expect(err.code).toBe('NO_CAPACITY');
     expect(err.message).toBe(
-      'No machine has room for 2 CPUs, 1 GiB: local: 1 of 2 CPUs free. The most room is on local: 1 CPUs, 15 GiB, 0 GPUs. ' +
+      'No machine has room for 2 CPUs, 1 GiB: local: 1 CPU free (2 asked). The most room is on local: 1 CPU, 15 GiB, 0 GPUs. ' +
         'The largest that fits now is 4 CPUs and 15 GiB on local; ask for that or less, or wait until someone stops a sandbox.',
     );
     expect(err.details).toEqual({
-      short: 'local: 1 of 2 CPUs free',
+      short: 'local: 1 CPU free (2 asked)',
       largest: { machine: 'local', cpus: 4, cpuRequest: 1, memoryGiB: 15 },
       mostRoom: { machine: 'local', cpus: 1, memoryBytes: 15 * 1024 ** 3, gpus: 0 },
     });
@@ -357,7 +400,7 @@ describe('placement', () => {
     // Six of the eight CPUs are still free to request; the memory is not, and is not overcommitted.
     const admin = await rejection(w.service.launch(w.admin, { name: 'fifth' }));
     expect(admin.code).toBe('NO_CAPACITY');
-    expect(admin.message).toContain('local: 0 of 4 GiB free');
+    expect(admin.message).toContain('local: 0 GiB free (4 GiB asked)');
     expect(admin.message).toContain('Nothing fits on any machine now');
     expect(admin.message).not.toMatch(/CPUs free/);
     await w.service.settle();
@@ -373,7 +416,7 @@ describe('placement', () => {
     expect(above.code).toBe('INVALID_RESOURCES');
     expect(above.message).toBe('Invalid resources: cpuRequest must be from 0.01 to cpus (1).');
     // 5 of 8 CPUs are free to request: a limit of 8 (the engine's count) with a request of 5 fits, 6 does not.
-    expect((await rejection(w.service.launch(w.alice, { name: 'c', cpus: 8, cpuRequest: 6, memoryGiB: 1 }))).message).toContain('local: 5 of 6 CPUs free');
+    expect((await rejection(w.service.launch(w.alice, { name: 'c', cpus: 8, cpuRequest: 6, memoryGiB: 1 }))).message).toContain('local: 5 CPUs free (6 asked)');
     expect((await w.service.launch(w.alice, { name: 'c', cpus: 8, cpuRequest: 5, memoryGiB: 1 })).machine).toBe('local');
     expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([3, 5]);
   });
@@ -412,7 +455,7 @@ describe('placement', () => {
     });
     const err = await rejection(w.service.launch(w.alice, { name: 'd', gpus: 4, cpus: 1, memoryGiB: 1 }));
     expect(err.code).toBe('NO_CAPACITY');
-    expect(err.message).toContain('g1: 1 of 4 GPUs free; g2: 2 of 4 GPUs free');
+    expect(err.message).toContain('g1: 1 GPU free (4 asked); g2: 2 GPUs free (4 asked)');
     expect(err.message).toContain('The most room is on g2');
   });
 
@@ -428,7 +471,7 @@ describe('placement', () => {
     expect([a.machine, b.machine, c.machine]).toEqual(['g1', 'g2', 'g1']);
     expect(c.gpus).toEqual(a.gpus);
     const pinned = await rejection(w.service.launch(w.bob, { name: 'd', gpus: 1, cpus: 1, memoryGiB: 1, machine: 'g2' }));
-    expect(pinned.message).toContain('g2: 0 of 1 GPUs free');
+    expect(pinned.message).toContain('g2: 0 GPUs free (1 asked)');
     expect((await rejection(w.service.launch(w.bob, { machine: 'nowhere' }))).code).toBe('MACHINE_NOT_FOUND');
     await w.service.settle();
     const specOf = (machine: string, name: string) =>

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { nextFreeName } from '../contract/names.js';
 import { defaultCpuRequest, GiB, resourceProblems } from '../contract/resources.js';
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
@@ -17,7 +18,7 @@ import { largestFit, type LargestFit } from '../scheduler/largest.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
-import { runLaunch } from './launch.js';
+import { HubStopping, runLaunch, who } from './launch.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
@@ -41,6 +42,8 @@ export class SandboxService {
   /** What every live sandbox holds; placing and reserving are one synchronous step there. */
   readonly ledger: Ledger;
   private readonly unsubscribe: () => void;
+  /** Set once the hub shuts down: a launch that starts after it is cut at once. */
+  private stopping = false;
 
   constructor(private readonly deps: SandboxServiceDeps) {
     this.ledger = new Ledger(() => deps.machines.capacities(), deps.config.scheduler.policy);
@@ -69,7 +72,7 @@ export class SandboxService {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
     }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
-    const name = request.name ?? freeName(taken);
+    const name = request.name ?? nextFreeName(taken);
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
@@ -116,7 +119,14 @@ export class SandboxService {
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
-    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`);
+    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`, null, {
+      code: 'queued',
+      params: { machine: placement.machine, gpus: placement.gpus.join(', ') },
+    });
+    this.deps.log.info(
+      { ...who(row), image: row.image_ref, cpus, memoryGiB, gpus: placement.gpus, by: actor.username },
+      'launch requested',
+    );
     this.startLaunch(row, image);
     return this.view(row);
   }
@@ -132,7 +142,10 @@ export class SandboxService {
       if (row.machine !== machine || row.state !== 'running') continue;
       this.deps.routes.delete(row.username, row.name);
       if (await this.deps.repo.update(row.id, { state: 'unknown' }, ['running'])) {
-        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`);
+        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`, null, {
+          code: 'machine_silent',
+          params: { machine },
+        });
         marked++;
       }
     }
@@ -144,7 +157,7 @@ export class SandboxService {
     const row = await this.visible(actor, id);
     if (TERMINAL_STATES.includes(row.state)) return this.view(row);
     await this.deps.repo.update(id, { state: 'stopping' }, LIVE_STATES);
-    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`);
+    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`, null, { code: 'stop_asked', params: { by: actor.username } });
     const launch = this.inFlight.get(id);
     if (launch) {
       launch.abort.abort(new Error('stopped'));
@@ -191,9 +204,23 @@ export class SandboxService {
     await Promise.all([...this.inFlight.values()].map((l) => l.done));
   }
 
+  /**
+   * The hub is shutting down: aborts every launch in flight (a pull, a readiness wait) and waits
+   * until each has recorded itself `failed` with launch.ts's CUT_BY_SHUTDOWN. A container one
+   * made is left to the next start's reconciler, which removes it (its sandbox is not live).
+   * Launches that start afterwards (a request already past its checks) end the same way at
+   * once. Running sandboxes are left alone: the next start adopts them.
+   */
+  async abortLaunches(): Promise<void> {
+    this.stopping = true;
+    for (const launch of this.inFlight.values()) launch.abort.abort(new HubStopping());
+    await this.settle();
+  }
+
   /** Removes the container and marks the sandbox stopped. Used by stop and by the reconciler. */
   async finishStop(row: SandboxRow, reason: string): Promise<void> {
     const { routes, repo, events, config, machines, activity, log } = this.deps;
+    const began = performance.now();
     routes.delete(row.username, row.name);
     const machine = machines.get(row.machine);
     if (row.container_id && machine) {
@@ -215,12 +242,18 @@ export class SandboxService {
     const lastActivity = activity.last(row.id);
     activity.forget(row.id);
     const changes = { state: 'stopped' as const, stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) };
-    if (await repo.update(row.id, changes, LIVE_STATES)) await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+    if (await repo.update(row.id, changes, LIVE_STATES)) {
+      await events.record(row.id, 'stopped', `Stopped: ${reason}`);
+      // `ms`: what the stop took; `ranSeconds`: how long it had been running (null: it never ran).
+      const ranSeconds = row.started_at ? Math.round((Date.now() - Date.parse(row.started_at)) / 1000) : null;
+      log.info({ ...who(row), reason, ms: Math.round(performance.now() - began), ranSeconds }, 'sandbox stopped');
+    }
   }
 
   private async deferStop(row: SandboxRow, reason: string, why: string): Promise<void> {
     if (await this.deps.repo.update(row.id, { state: 'stopping', reason }, LIVE_STATES)) {
       await this.deps.events.record(row.id, 'stopping', `Stopping: ${reason}; ${why}, so its container is removed when it answers again`);
+      this.deps.log.info({ ...who(row), reason, why }, 'stop deferred until the machine answers');
     }
   }
 
@@ -253,6 +286,7 @@ export class SandboxService {
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'launch crashed'))
       .finally(() => this.inFlight.delete(row.id));
     this.inFlight.set(row.id, { abort, done });
+    if (this.stopping) abort.abort(new HubStopping());
   }
 
   private imageFor(name: string | undefined): ImageEntry {
@@ -294,11 +328,6 @@ function limitReached(max: number): ShivaError {
   return new ShivaError('SANDBOX_LIMIT_REACHED', `You already run ${max} sandboxes, the most this hub allows; stop one first.`);
 }
 
-function freeName(taken: Set<string>): string {
-  if (!taken.has('main')) return 'main';
-  for (let i = 2; ; i++) if (!taken.has(`main-${i}`)) return `main-${i}`;
-}
-
 /**
  * The 409 for a launch nothing can take: what is short where, where the most room is, and what
  * the user can do that will work: the largest size that fits now, or stopping a sandbox (their
@@ -306,15 +335,15 @@ function freeName(taken: Set<string>): string {
  */
 function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null, largest: LargestFit | null, hasSandboxes: boolean): ShivaError {
   const limit = wanted.cpuLimit ?? wanted.cpus;
-  const cpus = limit === wanted.cpus ? `${limit} CPUs` : `${limit} CPUs (${wanted.cpus} reserved)`;
-  const asked = `${cpus}, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${wanted.gpus} GPUs` : ''}`;
+  const cpus = limit === wanted.cpus ? count(limit, 'CPU') : `${count(limit, 'CPU')} (${wanted.cpus} reserved)`;
+  const asked = `${cpus}, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${count(wanted.gpus, 'GPU')}` : ''}`;
   const room = mostRoom
-    ? ` The most room is on ${mostRoom.machine}: ${round(Math.max(0, mostRoom.cpus))} CPUs, ${round(Math.max(0, mostRoom.memoryBytes) / GiB)} GiB, ${mostRoom.gpus.length} GPUs.`
+    ? ` The most room is on ${mostRoom.machine}: ${count(round(Math.max(0, mostRoom.cpus)), 'CPU')}, ${round(Math.max(0, mostRoom.memoryBytes) / GiB)} GiB, ${count(mostRoom.gpus.length, 'GPU')}.`
     : '';
   const stop = hasSandboxes ? 'stop one of your sandboxes' : 'wait until someone stops a sandbox';
-  const gpus = wanted.gpus > 0 ? ` with ${wanted.gpus} GPUs` : '';
+  const gpus = wanted.gpus > 0 ? ` with ${count(wanted.gpus, 'GPU')}` : '';
   const instead = largest
-    ? ` The largest that fits now${gpus} is ${largest.cpus} CPUs and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`
+    ? ` The largest that fits now${gpus} is ${count(largest.cpus, 'CPU')} and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`
     : ` Nothing fits${gpus} on ${wanted.machine ?? 'any machine'} now: ${stop}.`;
   return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}${instead}`, {
     short: reason,
@@ -329,3 +358,8 @@ function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | n
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/** "1 CPU", "1.5 CPUs", "0 GPUs": English plural of a unit (one only for exactly 1, as CLDR's English rule). */
+function count(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}

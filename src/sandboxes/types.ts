@@ -12,6 +12,7 @@ export interface SandboxRoute {
 export interface Routes {
   set(route: SandboxRoute): void;
   delete(user: string, name: string): void;
+  get(user: string, name: string): SandboxRoute | undefined;
   list(): SandboxRoute[];
 }
 

@@ -30,7 +30,7 @@ describe('placement', () => {
     const result = place(machines, [], big, 'pack');
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.reason).toBe('a: 32 of 48 CPUs free; b: 32 of 48 CPUs free');
+      expect(result.reason).toBe('a: 32 CPUs free (48 asked); b: 32 CPUs free (48 asked)');
       expect(result.mostRoom?.machine).toBe('b');
     }
     expect(place(machines, [], { cpus: 1, memoryBytes: GiB, gpus: 0, machine: 'a' }, 'spread')).toMatchObject({ ok: true, machine: 'a' });
@@ -54,7 +54,7 @@ describe('placement', () => {
     for (let i = 0; i < 4; i++) expect(ledger.reserve(`s${i}`, { cpus: 2, cpuLimit: 8, memoryBytes: GiB, gpus: 0 }).ok).toBe(true);
     expect(ledger.usedOn('ws').cpus).toBe(8);
     const full = ledger.reserve('more', { cpus: 0.5, cpuLimit: 2, memoryBytes: GiB, gpus: 0 });
-    expect(full).toMatchObject({ ok: false, reason: 'ws: 0 of 0.5 CPUs free' });
+    expect(full).toMatchObject({ ok: false, reason: 'ws: 0 CPUs free (0.5 asked)' });
     ledger.release('s0');
     const over = ledger.reserve('over', { cpus: 1, cpuLimit: 9, memoryBytes: GiB, gpus: 0 });
     expect(over).toMatchObject({ ok: false, reason: 'ws: 8 CPUs in all, so at most 8 per sandbox' });

@@ -107,10 +107,10 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
   const short = (f: Free) => {
     const lacks: string[] = [];
     const most = cpusPerSandbox(machines, f.machine);
-    if ((request.cpuLimit ?? request.cpus) > most) lacks.push(`${most} CPUs in all, so at most ${most} per sandbox`);
-    else if (f.cpus < request.cpus) lacks.push(`${round(f.cpus)} of ${request.cpus} CPUs free`);
-    if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} of ${round(request.memoryBytes / GiB)} GiB free`);
-    if (f.gpus.length < request.gpus) lacks.push(`${f.gpus.length} of ${request.gpus} GPUs free`);
+    if ((request.cpuLimit ?? request.cpus) > most) lacks.push(`${count(most, 'CPU')} in all, so at most ${most} per sandbox`);
+    else if (f.cpus < request.cpus) lacks.push(`${count(round(f.cpus), 'CPU')} free (${request.cpus} asked)`);
+    if (f.memoryBytes < request.memoryBytes) lacks.push(`${round(f.memoryBytes / GiB)} GiB free (${round(request.memoryBytes / GiB)} GiB asked)`);
+    if (f.gpus.length < request.gpus) lacks.push(`${count(f.gpus.length, 'GPU')} free (${request.gpus} asked)`);
     if (f.sandboxes < 1) lacks.push('at its most sandboxes');
     return `${f.machine}: ${lacks.join(', ')}`;
   };
@@ -118,6 +118,12 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * "1 CPU", "0.5 CPUs": what a shortage names is free room and what was asked, side by side, so
+ * "23.54 GiB free (30 GiB asked)" never reads as the machine's size.
+ */
+const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 /** The most CPUs one sandbox may have on the named machine (Infinity when unknown). */
 export function cpusPerSandbox(machines: readonly MachineCapacity[], name: string): number {

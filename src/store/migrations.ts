@@ -120,6 +120,12 @@ const migrations: Record<string, Migration> = {
       await sql`update sandboxes set cpu_request = cpus`.execute(db);
     },
   },
+  '0007_event_codes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('sandbox_events').addColumn('code', 'text').execute();
+      await db.schema.alterTable('sandbox_events').addColumn('params', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

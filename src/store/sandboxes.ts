@@ -85,10 +85,25 @@ export class SandboxRepository {
     });
   }
 
-  async addEvent(event: { sandboxId: string; state: SandboxState; message: string; percent?: number | null }): Promise<SandboxEventRow> {
+  async addEvent(event: {
+    sandboxId: string;
+    state: SandboxState;
+    message: string;
+    percent?: number | null;
+    code?: string | null;
+    params?: string | null;
+  }): Promise<SandboxEventRow> {
     return this.db
       .insertInto('sandbox_events')
-      .values({ sandbox_id: event.sandboxId, at: now(), state: event.state, message: event.message, percent: event.percent ?? null })
+      .values({
+        sandbox_id: event.sandboxId,
+        at: now(),
+        state: event.state,
+        message: event.message,
+        percent: event.percent ?? null,
+        code: event.code ?? null,
+        params: event.params ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -105,6 +120,8 @@ export class SandboxRepository {
         'sandbox_events.state',
         'sandbox_events.message',
         'sandbox_events.percent',
+        'sandbox_events.code',
+        'sandbox_events.params',
         'sandboxes.username',
         'sandboxes.name',
       ])

@@ -91,6 +91,10 @@ export interface SandboxEventsTable {
   state: SandboxState;
   message: string;
   percent: number | null;
+  /** An EventCode, or null for events that only the message describes. */
+  code: string | null;
+  /** The code's values as JSON, or null. */
+  params: string | null;
 }
 
 export interface AuditTable {

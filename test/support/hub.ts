@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/api/types.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -39,6 +39,8 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   oidcClockSkewSeconds?: number;
   nvidiaSmi?: string;
+  /** Where the hub and its API log (tests that read the log lines); silent by default. */
+  log?: Logger;
 }
 
 export const testCatalogue = {
@@ -79,7 +81,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     },
     { ...process.env, SHIVA_DATA_DIR: '' },
   );
-  const log = pino({ level: process.env.SHIVA_TEST_LOG ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.SHIVA_TEST_LOG ?? 'silent' });
   const hub = await createHub(config, {
     log,
     env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env },
@@ -89,7 +91,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     announce: () => undefined,
     timers: options.timers ?? false,
   });
-  const app = await buildApp(hub);
+  const app = await buildApp(hub, options.log ? { logger: options.log } : {});
   await app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${port}`;
 

@@ -3,6 +3,7 @@
  * so nothing of the server reaches the bundle.
  */
 import type { Machine } from '../../../src/contract/api';
+export type { EventCode, EventCodeParams, EventDetail } from '../../../src/contract/event-codes';
 
 export type {
   AuditEntryView,

@@ -1,9 +1,11 @@
 /** English text of the dashboard; the shape every other language must match. */
 import type { ClientErrorCode } from '../api/client';
-import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
+import type { AuditEntryView, ErrorCode, EventCode, EventCodeParams, SandboxState } from '../api/types';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../../src/contract/scopes';
+import { pluralForm } from './plural';
 
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+/** "1 GPU", "2 GPUs": the count, as shown (rounded) where given, and its noun in the right form. */
+const plural = (n: number, one: string, other: string, shown: string = String(n)): string => `${shown} ${pluralForm('en', n, { one, other })}`;
 
 const states: Record<SandboxState, string> = {
   queued: 'Queued',
@@ -31,6 +33,24 @@ const auditResults: Record<AuditEntryView['result'], string> = {
 };
 
 const scopeDescriptions: Record<Scope, string> = SCOPE_DESCRIPTIONS;
+
+/** What each coded sandbox event says (src/contract/event-codes.ts); the hub's English message is the fallback. */
+export type EventTexts = { [C in EventCode]: (params: EventCodeParams[C]) => string };
+
+const eventTexts: EventTexts = {
+  queued: ({ machine, gpus }) => (gpus ? `Queued on ${machine} with GPU ${gpus}` : `Queued on ${machine}`),
+  pulling: ({ image }) => `Pulling ${image}`,
+  pull_progress: ({ image, percent }) => `Pulling ${image}: ${percent}%`,
+  creating: () => 'Creating the container',
+  starting: () => 'Starting the container',
+  waiting: () => 'Waiting for the server to answer',
+  ready: ({ seconds }) => `Ready in ${seconds.toFixed(1)} s`,
+  stop_asked: ({ by }) => `Stopping (asked by ${by})`,
+  machine_silent: ({ machine }) => `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`,
+  machine_back: ({ machine }) => `Its machine ${machine} answers again and the sandbox is still running`,
+  admin_opened: ({ admin }) => `The admin ${admin} opened this sandbox.`,
+  admin_token_opened: ({ admin }) => `The admin ${admin} opened this sandbox with an API token.`,
+};
 
 export const en = {
   app: {
@@ -72,8 +92,10 @@ export const en = {
     retryNow: 'Retry now',
   },
   states,
+  eventTexts,
   resources: {
-    cpus: (n: string) => `${n} CPU${n === '1' ? '' : 's'}`,
+    /** `count` picks the form; `shown` is the count as displayed (rounded, in the locale). */
+    cpus: (count: number, shown: string) => plural(count, 'CPU', 'CPUs', shown),
     memory: (gib: string) => `${gib} GiB`,
     gpus: (n: number) => plural(n, 'GPU', 'GPUs'),
   },
@@ -98,6 +120,12 @@ export const en = {
     machine: 'Machine',
     resources: 'Resources',
     since: 'Running since',
+    /** The column of when a sandbox started, or ended for one that has. */
+    when: 'Started or ended',
+    startedWhen: (when: string) => `Started ${when}`,
+    stoppedWhen: (when: string) => `Stopped ${when}`,
+    failedWhen: (when: string) => `Failed ${when}`,
+    relaunchFailed: (why: string) => `Relaunch failed: ${why}`,
     lastActivity: 'Last activity',
     actions: 'Actions',
     open: 'Open',
@@ -121,12 +149,14 @@ export const en = {
     machine: 'Machine',
     anyMachine: 'Any machine with room',
     machineDown: 'not answering',
-    needsCpus: (free: string) => `only ${free} CPUs free`,
+    needsCpus: (free: number, shown: string) => `only ${plural(free, 'CPU', 'CPUs', shown)} free`,
     needsMemory: (free: string) => `only ${free} GiB memory free`,
     needsGpus: (free: number) => `only ${plural(free, 'GPU', 'GPUs')} free`,
     noRoomAnywhere: 'No machine has room for this size right now. Pick a smaller one or stop a sandbox.',
     name: 'Name (optional)',
-    nameHelp: 'Lowercase letters, digits and dashes; empty picks "main".',
+    /** `picked` is the name the hub gives a launch without one (nextFreeName). */
+    nameHelpUnknown: 'Lowercase letters, digits and dashes; empty picks "main", or "main-2", "main-3"… when that is taken.',
+    nameHelp: (picked: string) => `Lowercase letters, digits and dashes; empty picks "${picked}".`,
     nameInvalid: 'Use 1–32 lowercase letters, digits or dashes, starting with a letter.',
     nameTaken: 'You already have a sandbox with this name.',
     submit: 'Launch my container',
@@ -149,7 +179,7 @@ export const en = {
     title: 'Machines',
     empty: 'No machines are configured.',
     summary: (up: number, total: number) => `${up} of ${total} machines answering`,
-    gpuSummary: (free: number, total: number) => `${free} of ${total} GPUs free`,
+    gpuSummary: (free: number, total: number) => `${free} of ${plural(total, 'GPU', 'GPUs')} free`,
     up: 'Up',
     down: 'Down',
     lastSeen: (when: string) => `Not answering. Last seen ${when}.`,
@@ -157,10 +187,11 @@ export const en = {
     cpu: 'CPU',
     memory: 'Memory',
     disk: 'Disk',
-    cpuUse: (percent: string, cpus: string) => `${percent}% of ${cpus} CPUs`,
-    cpuAllocated: (allocated: string, cpus: string) => `${allocated} of ${cpus} CPUs allocated`,
+    cpuUse: (percent: string, cpus: number, shown: string) => `${percent}% of ${plural(cpus, 'CPU', 'CPUs', shown)}`,
+    /** What sandboxes hold against what they may have in all (the machine less its reserve), not the whole machine. */
+    cpuAllocated: (allocated: string, cpus: number, shown: string) => `Sandboxes hold ${allocated} of the ${plural(cpus, 'CPU', 'CPUs', shown)} they may use`,
     used: (used: string, total: string) => `${used} of ${total}`,
-    allocated: (used: string, total: string) => `${used} of ${total} allocated`,
+    allocated: (used: string, total: string) => `Sandboxes hold ${used} of the ${total} they may use`,
     gpus: 'GPUs',
     gpu: (index: number, name: string) => `GPU ${index} · ${name}`,
     utilisation: 'Utilisation',
@@ -179,7 +210,8 @@ export const en = {
     network: (received: string, sent: string) => `Network ↓ ${received} ↑ ${sent}`,
     hottest: (celsius: number, sensor: string) => `Hottest ${celsius} °C (${sensor})`,
     power: (watts: number) => `${watts} W`,
-    holders: (names: string[]) => names.join(', '),
+    /** Between the names of a GPU's holders. */
+    holdersSeparator: ', ',
     history: (minutes: number) => `Last ${plural(minutes, 'minute', 'minutes')}`,
     chartLabel: (what: string, minutes: number, latest: string) => `${what} over the last ${plural(minutes, 'minute', 'minutes')}: latest ${latest}`,
     cpuChart: 'CPU',
@@ -204,11 +236,11 @@ export const en = {
     cpus: 'CPUs',
     memory: 'Memory (GiB)',
     guaranteed: (percent: string) => `CPUs are what a sandbox may burst to; when the machine is busy it is guaranteed ${percent}% of them.`,
-    largestFits: (cpus: string, memory: string, machine: string) => `Up to ${cpus} CPUs and ${memory} GiB fit now (on ${machine}).`,
+    largestFits: (cpus: number, shown: string, memory: string, machine: string) => `Up to ${plural(cpus, 'CPU', 'CPUs', shown)} and ${memory} GiB fit now (on ${machine}).`,
     nothingFits: 'No size fits any machine now: stop one of your sandboxes or wait for room.',
     outOfLimits: (cpus: string, memory: string) => `From 0.01 to ${cpus} CPUs and from 0.125 to ${memory} GiB.`,
     doesNotFit: 'This size does not fit any machine now.',
-    perSandbox: (most: string) => `at most ${most} CPUs per sandbox`,
+    perSandbox: (most: number, shown: string) => `at most ${plural(most, 'CPU', 'CPUs', shown)} per sandbox`,
   },
   admin: {
     title: 'Admin',
@@ -338,7 +370,7 @@ export const en = {
     nothing: (from: string, to: string) => `No sandbox ran from ${from} to ${to}.`,
     missingDay: 'Choose both days.',
     fromAfterTo: 'From must be on or before To.',
-    tooLong: (days: number) => `At most ${days} days at a time.`,
+    tooLong: (days: number) => `At most ${plural(days, 'day', 'days')} at a time.`,
   },
   errors,
 };

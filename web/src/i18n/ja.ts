@@ -2,7 +2,7 @@
 import type { ClientErrorCode } from '../api/client';
 import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
 import type { Scope } from '../../../src/contract/scopes';
-import type { Messages } from './en';
+import type { EventTexts, Messages } from './en';
 
 const states: Record<SandboxState, string> = {
   queued: '待機中',
@@ -15,6 +15,21 @@ const states: Record<SandboxState, string> = {
   stopping: '停止中',
   stopped: '停止',
   failed: '失敗',
+};
+
+const eventTexts: EventTexts = {
+  queued: ({ machine, gpus }) => (gpus ? `${machine} に配置（GPU ${gpus}）` : `${machine} に配置`),
+  pulling: ({ image }) => `${image} を取得中`,
+  pull_progress: ({ image, percent }) => `${image} を取得中: ${percent}%`,
+  creating: () => 'コンテナを作成中',
+  starting: () => 'コンテナを起動中',
+  waiting: () => 'サーバーの応答を待っています',
+  ready: ({ seconds }) => `${seconds.toFixed(1)} 秒で準備完了`,
+  stop_asked: ({ by }) => `停止中（${by} の操作）`,
+  machine_silent: ({ machine }) => `マシン ${machine} が応答しなくなりました。サンドボックスは残り、マシンが戻れば再開します`,
+  machine_back: ({ machine }) => `マシン ${machine} が再び応答し、サンドボックスは実行を続けています`,
+  admin_opened: ({ admin }) => `管理者 ${admin} がこのサンドボックスを開きました。`,
+  admin_token_opened: ({ admin }) => `管理者 ${admin} が API トークンでこのサンドボックスを開きました。`,
 };
 
 /**
@@ -101,8 +116,10 @@ export const ja: Messages = {
     retryNow: '今すぐ再試行',
   },
   states,
+  eventTexts,
   resources: {
-    cpus: (n) => `${n} CPU`,
+    // Japanese counts have one form (CLDR: only `other`).
+    cpus: (_count, shown) => `${shown} CPU`,
     memory: (gib) => `${gib} GiB`,
     gpus: (n) => `${n} GPU`,
   },
@@ -127,6 +144,11 @@ export const ja: Messages = {
     machine: 'マシン',
     resources: 'リソース',
     since: '起動時刻',
+    when: '起動・終了',
+    startedWhen: (when) => `起動: ${when}`,
+    stoppedWhen: (when) => `停止: ${when}`,
+    failedWhen: (when) => `失敗: ${when}`,
+    relaunchFailed: (why) => `再起動できませんでした: ${why}`,
     lastActivity: '最終アクティビティ',
     actions: '操作',
     open: '開く',
@@ -150,12 +172,13 @@ export const ja: Messages = {
     machine: 'マシン',
     anyMachine: '空きのあるマシンならどれでも',
     machineDown: '応答なし',
-    needsCpus: (free) => `空き CPU は ${free} のみ`,
+    needsCpus: (_free, shown) => `空き CPU は ${shown} のみ`,
     needsMemory: (free) => `空きメモリは ${free} GiB のみ`,
     needsGpus: (free) => `空き GPU は ${free} 個のみ`,
     noRoomAnywhere: 'このサイズを収められるマシンが今はありません。小さいサイズを選ぶか、サンドボックスを停止してください。',
     name: '名前（任意）',
-    nameHelp: '英小文字・数字・ハイフン。空なら "main"。',
+    nameHelpUnknown: '英小文字・数字・ハイフン。空なら "main"（使用中なら "main-2"、"main-3"…）。',
+    nameHelp: (picked) => `英小文字・数字・ハイフン。空なら "${picked}"。`,
     nameInvalid: '英小文字で始まる 1〜32 文字の英小文字・数字・ハイフンにしてください。',
     nameTaken: '同じ名前のサンドボックスが既にあります。',
     submit: 'コンテナを起動',
@@ -186,10 +209,10 @@ export const ja: Messages = {
     cpu: 'CPU',
     memory: 'メモリ',
     disk: 'ディスク',
-    cpuUse: (percent, cpus) => `${cpus} CPU 中 ${percent}%`,
-    cpuAllocated: (allocated, cpus) => `${cpus} CPU 中 ${allocated} を割り当て済み`,
+    cpuUse: (percent, _cpus, shown) => `${shown} CPU 中 ${percent}%`,
+    cpuAllocated: (allocated, _cpus, shown) => `サンドボックスが使える ${shown} CPU のうち ${allocated} を確保済み`,
     used: (used, total) => `${total} 中 ${used}`,
-    allocated: (used, total) => `${total} 中 ${used} を割り当て済み`,
+    allocated: (used, total) => `サンドボックスが使える ${total} のうち ${used} を確保済み`,
     gpus: 'GPU',
     gpu: (index, name) => `GPU ${index} · ${name}`,
     utilisation: '使用率',
@@ -207,7 +230,7 @@ export const ja: Messages = {
     network: (received, sent) => `ネットワーク ↓ ${received} ↑ ${sent}`,
     hottest: (celsius, sensor) => `最高 ${celsius} °C（${sensor}）`,
     power: (watts) => `${watts} W`,
-    holders: (names) => names.join('、'),
+    holdersSeparator: '、',
     history: (minutes) => `過去 ${minutes} 分`,
     chartLabel: (what, minutes, latest) => `${what}（過去 ${minutes} 分）: 最新 ${latest}`,
     cpuChart: 'CPU',
@@ -230,11 +253,11 @@ export const ja: Messages = {
     cpus: 'CPU',
     memory: 'メモリ (GiB)',
     guaranteed: (percent) => `CPU はサンドボックスが使える上限です。マシンが混んでいるときはその ${percent}% が保証されます。`,
-    largestFits: (cpus, memory, machine) => `今は最大 CPU ${cpus}・${memory} GiB まで収まります（${machine}）。`,
+    largestFits: (_cpus, cpus, memory, machine) => `今は最大 CPU ${cpus}・${memory} GiB まで収まります（${machine}）。`,
     nothingFits: '今はどのサイズもどのマシンにも収まりません。サンドボックスを停止するか、空くのを待ってください。',
     outOfLimits: (cpus, memory) => `CPU は 0.01〜${cpus}、メモリは 0.125〜${memory} GiB の範囲です。`,
     doesNotFit: 'このサイズは今どのマシンにも収まりません。',
-    perSandbox: (most) => `1 つのサンドボックスは CPU ${most} まで`,
+    perSandbox: (_most, most) => `1 つのサンドボックスは CPU ${most} まで`,
   },
   admin: {
     title: '管理',

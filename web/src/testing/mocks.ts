@@ -5,6 +5,7 @@
 import type {
   AuditEntryView,
   CreatedToken,
+  EventDetail,
   Image,
   Machine,
   Me,
@@ -250,33 +251,48 @@ export const MockMachineSharedGpu: Machine = {
 
 export const MockMachines: Machine[] = [MockMachine, MockMachineAllocationOnly, MockMachineDown];
 
-const event = (id: number, state: SandboxEvent['state'], message: string, percent: number | null = null, sandboxId = MockSandboxRunning.id): SandboxEvent => ({
+/** An event as the hub records it: the English message, and where the hub gives one, its code and values. */
+const event = (
+  id: number,
+  state: SandboxEvent['state'],
+  message: string,
+  detail: EventDetail | null = null,
+  percent: number | null = null,
+  sandboxId = MockSandboxRunning.id,
+): SandboxEvent => ({
   id,
   sandboxId,
   at: ago(minutes(1) - id * 1_000),
   state,
   message,
   percent,
+  code: detail?.code ?? null,
+  params: detail?.params ?? null,
 });
 
-export const MockLaunchEventsPulling: SandboxEvent[] = [
-  event(1, 'queued', 'Placed on gpu-1'),
-  event(2, 'pulling', 'Pulling shiva/notebook:latest', 12),
-  event(3, 'pulling', 'Pulling shiva/notebook:latest', 64),
-];
+const queued = (id: number, sandboxId?: string) => event(id, 'queued', 'Queued on gpu-1 with GPU GPU-0-0b1c', { code: 'queued', params: { machine: 'gpu-1', gpus: 'GPU-0-0b1c' } }, null, sandboxId);
+const pulling = (id: number, image: string, percent: number | null, sandboxId?: string) =>
+  percent === null
+    ? event(id, 'pulling', `Pulling ${image}`, { code: 'pulling', params: { image } }, null, sandboxId)
+    : event(id, 'pulling', `Pulling ${image}: ${percent}%`, { code: 'pull_progress', params: { image, percent } }, percent, sandboxId);
+const creating = (id: number) => event(id, 'creating', 'Creating the container', { code: 'creating', params: {} });
+const starting = (id: number) => event(id, 'starting', 'Starting the container', { code: 'starting', params: {} });
+const ready = (id: number, sandboxId?: string) => event(id, 'running', 'Ready in 1.4 s', { code: 'ready', params: { seconds: 1.4 } }, null, sandboxId);
+
+export const MockLaunchEventsPulling: SandboxEvent[] = [queued(1), pulling(2, 'shiva/notebook:latest', null), pulling(3, 'shiva/notebook:latest', 12), pulling(4, 'shiva/notebook:latest', 64)];
 
 export const MockLaunchEventsRunning: SandboxEvent[] = [
-  event(1, 'queued', 'Placed on gpu-1'),
-  event(2, 'creating', 'Creating the container'),
-  event(3, 'starting', 'Starting'),
-  event(4, 'waiting', 'Waiting for Jupyter to answer'),
-  event(5, 'running', 'Ready'),
+  queued(1),
+  creating(2),
+  starting(3),
+  event(4, 'waiting', 'Waiting for the server to answer', { code: 'waiting', params: {} }),
+  ready(5),
 ];
 
 export const MockLaunchEventsFailed: SandboxEvent[] = [
-  event(1, 'queued', 'Placed on gpu-1'),
-  event(2, 'creating', 'Creating the container'),
-  event(3, 'starting', 'Starting'),
+  queued(1),
+  creating(2),
+  starting(3),
   event(
     4,
     'failed',
@@ -285,10 +301,10 @@ export const MockLaunchEventsFailed: SandboxEvent[] = [
 ];
 
 export const MockRecentEvents: RecentEvent[] = [
-  { ...event(12, 'running', 'Ready', null, 'sbx_a1'), user: 'alice', name: 'main' },
-  { ...event(11, 'failed', 'The container exited with code 1 before answering.', null, 'sbx_a3'), user: 'alice', name: 'old' },
-  { ...event(10, 'pulling', 'Pulling shiva/pytorch:2.6', 48, 'sbx_c1'), user: 'carol', name: 'eval' },
-  { ...event(9, 'stopped', 'stopped by its owner', null, 'sbx_a4'), user: 'alice', name: 'train' },
+  { ...ready(12, 'sbx_a1'), user: 'alice', name: 'main' },
+  { ...event(11, 'failed', 'The container exited with code 1 before answering.', null, null, 'sbx_a3'), user: 'alice', name: 'old' },
+  { ...pulling(10, 'shiva/pytorch:2.6', 48, 'sbx_c1'), user: 'carol', name: 'eval' },
+  { ...event(9, 'stopped', 'Stopped: stopped by its owner', null, null, 'sbx_a4'), user: 'alice', name: 'train' },
 ];
 
 export const MockTokens: Token[] = [

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatRate, formatRelative, percentOf } from './format';
+import { en } from '../i18n/en';
+import { ja } from '../i18n/ja';
+import { formatBytes, formatPast, formatRate, formatRelative, percentOf } from './format';
+import { describeResources } from './resources';
 
 const GiB = 1024 ** 3;
 
@@ -25,6 +28,25 @@ describe('formatting', () => {
     expect(formatRelative('2026-03-02T07:00:00Z', now, 'en-GB')).toBe('3 hours ago');
     expect(formatRelative('2026-03-02T07:00:00Z', now, 'ja-JP')).toBe('3 時間前');
     expect(formatRelative('2026-03-20T10:00:00Z', now, 'en-GB')).toBe('in 18 days');
+  });
+
+  it('says "now" for a past moment that the browser\'s clock puts a little ahead, never "in 1 second"', () => {
+    const now = Date.parse('2026-03-02T10:00:00Z');
+    expect(formatPast('2026-03-02T10:00:01.200Z', now, 'en-GB')).toBe('now');
+    expect(formatPast('2026-03-02T10:00:04Z', now, 'ja-JP')).toBe('今');
+    expect(formatPast('2026-03-02T09:59:30Z', now, 'en-GB')).toBe('30 seconds ago');
+    // An expiry may lie ahead.
+    expect(formatRelative('2026-03-02T10:00:04Z', now, 'en-GB')).toBe('in 4 seconds');
+  });
+
+  it('counts CPUs and GPUs by the language\'s plural rules, and rounds memory to a tenth', () => {
+    expect(describeResources(en, 'en-GB', { cpus: 1, memoryGiB: 23.54, gpus: 1 })).toBe('1 CPU · 23.5 GiB · 1 GPU');
+    expect(describeResources(en, 'en-GB', { cpus: 1.004, memoryGiB: 4 })).toBe('1 CPU · 4 GiB');
+    expect(describeResources(en, 'en-GB', { cpus: 0.5, memoryGiB: 0.5, gpus: 2 })).toBe('0.5 CPUs · 0.5 GiB · 2 GPUs');
+    expect(describeResources(en, 'en-GB', { cpus: 1.5, memoryGiB: 2 })).toBe('1.5 CPUs · 2 GiB');
+    expect(describeResources(ja, 'ja-JP', { cpus: 1, memoryGiB: 2, gpus: 2 })).toBe('1 CPU · 2 GiB · 2 GPU');
+    expect(en.launch.needsCpus(1, '1')).toBe('only 1 CPU free');
+    expect(en.usage.tooLong(1)).toBe('At most 1 day at a time.');
   });
 
   it('keeps percentages between 0 and 100', () => {

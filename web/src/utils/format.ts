@@ -1,7 +1,8 @@
 /** Numbers, sizes and times as a person reads them, in the chosen language. */
 export const GiB = 1024 ** 3;
 
-const round = (value: number, digits: number): number => {
+/** `value` rounded to `digits` decimals: the number a formatted figure shows, for plural rules. */
+export const roundTo = (value: number, digits: number): number => {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 };
@@ -29,7 +30,7 @@ const dateTimeFormat = (locale: string) =>
   cached(`d:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }), (f) => f instanceof Intl.DateTimeFormat);
 
 export function formatNumber(value: number, locale: string, maximumFractionDigits = 1): string {
-  return numberFormat(locale, maximumFractionDigits).format(round(value, maximumFractionDigits));
+  return numberFormat(locale, maximumFractionDigits).format(roundTo(value, maximumFractionDigits));
 }
 
 /** Bytes in GiB (or TiB from 1024 GiB), the units the limits are given in; MiB below 1 GiB. */
@@ -71,9 +72,21 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1_000],
 ];
 
-/** "3 minutes ago", "in 2 days", "now". */
+/** "3 minutes ago", "in 2 days", "now": for times that may lie ahead (an expiry). */
 export function formatRelative(iso: string, now: number, locale: string): string {
-  const diff = new Date(iso).getTime() - now;
+  return relative(new Date(iso).getTime() - now, locale);
+}
+
+/**
+ * "3 minutes ago", or "now" for a moment that has passed but that the browser's clock puts
+ * ahead: the hub's clock and the browser's differ by a second or more, and an event that has
+ * happened must never read "in 1 second".
+ */
+export function formatPast(iso: string, now: number, locale: string): string {
+  return relative(Math.min(0, new Date(iso).getTime() - now), locale);
+}
+
+function relative(diff: number, locale: string): string {
   const format = relativeFormat(locale);
   for (const [unit, ms] of UNITS) {
     if (Math.abs(diff) >= ms) return format.format(Math.trunc(diff / ms), unit);

@@ -125,7 +125,28 @@ describe('AdminPageView', () => {
     const rows = within(screen.getByRole('table', { name: 'Recent events' })).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(4);
     expect(rows[0]!.textContent).toContain('alice/main');
-    expect(rows[2]!.textContent).toContain('Pulling shiva/pytorch:2.6 (48%)');
+    expect(rows[2]!.textContent).toContain('Pulling shiva/pytorch:2.6: 48%');
+    expect(rows[2]!.textContent).not.toContain('(48%)');
+  });
+
+  it('says recent events in Japanese from their codes, and keeps the hub\'s words for the rest', () => {
+    renderView(<AdminPageView {...props()} />, { language: 'ja' });
+    const rows = within(screen.getByRole('table', { name: '最近のイベント' })).getAllByRole('row').slice(1);
+    expect(rows[0]!.textContent).toContain('1.4 秒で準備完了');
+    expect(rows[2]!.textContent).toContain('shiva/pytorch:2.6 を取得中: 48%');
+    expect(rows[1]!.textContent).toContain('The container exited with code 1 before answering.');
+  });
+
+  it('keeps user names on one line in narrow columns, whole on hover', () => {
+    renderView(<AdminPageView {...props()} />);
+    const users = screen.getByRole('table', { name: 'Users' });
+    for (const name of within(users).getAllByTitle(/^[a-z]/)) {
+      expect(name.style.whiteSpace).toBe('nowrap');
+      expect(name.style.textOverflow).toBe('ellipsis');
+    }
+    expect(within(users).getByTitle('admin').textContent).toBe('admin');
+    const events = screen.getByRole('table', { name: 'Recent events' });
+    expect(within(events).getAllByTitle('alice/main')[0]!.style.whiteSpace).toBe('nowrap');
   });
 
   it('says when the hub has no recent events to give', () => {

@@ -20,7 +20,8 @@ import type { AuditEntryView } from '../../api/types';
 import { useNow } from '../../components/now';
 import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatDateTime, formatRelative } from '../../utils/format';
+import { formatDateTime, formatPast } from '../../utils/format';
+import { OneLineName } from '../../components/OneLineName';
 
 export interface AuditSectionProps {
   filters: AuditFilters;
@@ -152,13 +153,13 @@ export function AuditSection({ filters, onFilter, entries, error, onRetry, hasOl
                   {entries.map((entry) => (
                     <TableRow key={entry.id}>
                       <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                        <time dateTime={entry.at} title={formatRelative(entry.at, now, locale)}>
+                        <time dateTime={entry.at} title={formatPast(entry.at, now, locale)}>
                           {formatDateTime(entry.at, locale)}
                         </time>
                       </TableCell>
-                      <TableCell sx={{ fontWeight: 500, overflowWrap: 'anywhere' }}>{entry.actor ?? t.common.none}</TableCell>
+                      <TableCell sx={{ fontWeight: 500 }}>{entry.actor ? <OneLineName name={entry.actor} /> : t.common.none}</TableCell>
                       <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{entry.action}</TableCell>
-                      <TableCell sx={{ ...notNarrow, overflowWrap: 'anywhere' }}>{entry.target ?? t.common.none}</TableCell>
+                      <TableCell sx={notNarrow}>{entry.target ? <OneLineName name={entry.target} /> : t.common.none}</TableCell>
                       <TableCell>
                         <Chip size="small" variant="outlined" color={RESULT_COLOURS[entry.result]} label={t.admin.results[entry.result]} />
                       </TableCell>

@@ -11,8 +11,10 @@ import Typography from '@mui/material/Typography';
 import { isApiError } from '../../api/client';
 import type { RecentEvent } from '../../api/types';
 import { RelativeTime } from '../../components/RelativeTime';
+import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
 import { EmptyState, Loaded } from '../../components/States';
+import { eventText } from '../../i18n/eventText';
 import { useI18n } from '../../i18n/I18nProvider';
 
 export interface EventsSectionProps {
@@ -53,14 +55,14 @@ export function EventsSection({ events, error, onRetry }: EventsSectionProps) {
                         <RelativeTime at={e.at} />
                       </TableCell>
                       <TableCell sx={{ fontWeight: 500 }}>
-                        {e.user}/{e.name}
+                        <OneLineName name={`${e.user}/${e.name}`} />
                       </TableCell>
                       <TableCell>
                         <StateChip state={e.state} />
                       </TableCell>
                       <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' }, maxWidth: 480, overflowWrap: 'anywhere' }}>
-                        {firstLine(e.message)}
-                        {e.percent !== null && ` (${Math.round(e.percent)}%)`}
+                        {/* A pull's percentage is in its text already. */}
+                        {firstLine(eventText(t, e))}
                       </TableCell>
                     </TableRow>
                   ))}

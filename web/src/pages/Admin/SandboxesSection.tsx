@@ -12,6 +12,7 @@ import { useState } from 'react';
 import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
+import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
 import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -60,7 +61,7 @@ export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError
                 {sandboxes.map((s) => (
                   <TableRow key={s.id} hover>
                     <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
-                      {s.user}/{s.name}
+                      <OneLineName name={`${s.user}/${s.name}`} />
                     </TableCell>
                     <TableCell>
                       <StateChip state={s.state} />

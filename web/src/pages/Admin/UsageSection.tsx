@@ -21,6 +21,7 @@ import Typography from '@mui/material/Typography';
 import { Fragment, useMemo, useState, type FormEvent } from 'react';
 import { MAX_USAGE_DAYS, rangeDays, usageCsvHref, type UsageRange } from '../../api/queries/usage';
 import type { UsageDay, UsageFigures, UsageReport } from '../../api/types';
+import { OneLineName } from '../../components/OneLineName';
 import { EmptyState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatNumber } from '../../utils/format';
@@ -154,7 +155,7 @@ export function UsageSection({ range, onRange, report, error, onRetry }: UsageSe
                           <IconButton size="small" aria-label={t.usage.daysOf(user.user)} aria-expanded={expanded} onClick={() => toggle(user.user)} sx={{ mr: 0.5 }}>
                             {expanded ? <KeyboardArrowDownIcon fontSize="small" /> : <KeyboardArrowRightIcon fontSize="small" />}
                           </IconButton>
-                          {user.user}
+                          <OneLineName name={user.user} />
                         </TableCell>
                         <Figures figures={user} locale={locale} />
                       </TableRow>

@@ -25,6 +25,7 @@ import { isApiError } from '../../api/client';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
+import { OneLineName } from '../../components/OneLineName';
 import { SecretOnce } from '../../components/SecretOnce';
 import { EmptyState, Loaded } from '../../components/States';
 import { errorMessage } from '../../i18n/errorMessage';
@@ -285,7 +286,7 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
                     <TableRow key={user.id} hover>
                       <TableCell component="th" scope="row">
                         <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
-                          {user.username}
+                          <OneLineName name={user.username} />
                         </Typography>
                         {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
                       </TableCell>

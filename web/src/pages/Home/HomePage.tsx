@@ -1,4 +1,8 @@
-/** Loads what home shows, launches, stops and relaunches, and follows the launch under way. */
+/**
+ * Loads what home shows, launches, stops and relaunches, and follows the launch under way. A
+ * launch from the form and a relaunch from a row are separate mutations, so that each refusal is
+ * shown where it was asked for: under the form, or on the sandbox's row.
+ */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { images as imagesQuery } from '../../api/queries/images';
@@ -17,6 +21,8 @@ export function HomePage() {
   const images = useQuery(imagesQuery());
   const machines = useQuery(machinesQuery());
   const launch = useMutation(launchSandbox(queryClient));
+  const relaunch = useMutation(launchSandbox(queryClient));
+  const [relaunchErrors, setRelaunchErrors] = useState<ReadonlyMap<string, unknown>>(new Map());
   const stop = useMutation(stopSandbox(queryClient));
   const [launched, setLaunched] = useState<Sandbox | null>(null);
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
@@ -33,9 +39,22 @@ export function HomePage() {
     );
   };
 
-  const startLaunch = (request: LaunchRequest, from?: Sandbox) => {
-    const work = launch.mutateAsync(request).then(setLaunched, () => undefined);
-    if (from) withBusy(from.id, work);
+  const setRelaunchError = (id: string, error: unknown) =>
+    setRelaunchErrors((previous) => {
+      const next = new Map(previous);
+      if (error === undefined) next.delete(id);
+      else next.set(id, error);
+      return next;
+    });
+
+  const startLaunch = (request: LaunchRequest) => {
+    void launch.mutateAsync(request).then(setLaunched, () => undefined);
+  };
+
+  const startRelaunch = (from: Sandbox) => {
+    setRelaunchError(from.id, undefined);
+    const work = relaunch.mutateAsync(relaunchRequest(from)).then(setLaunched, (error: unknown) => setRelaunchError(from.id, error));
+    withBusy(from.id, work);
   };
 
   if (!me.data) return <LoadingState />;
@@ -54,7 +73,8 @@ export function HomePage() {
       busyIds={busy}
       stopError={stop.error}
       onStop={(sandbox) => withBusy(sandbox.id, stop.mutateAsync(sandbox).catch(() => undefined))}
-      onRelaunch={(sandbox) => startLaunch(relaunchRequest(sandbox), sandbox)}
+      onRelaunch={startRelaunch}
+      relaunchErrors={relaunchErrors}
       launch={launched ? { sandbox: launched, events: stream.events, lost: stream.lost } : null}
       onDismissLaunch={() => {
         setLaunched(null);

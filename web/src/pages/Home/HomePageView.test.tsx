@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePageView, type HomePageViewProps } from './HomePageView';
 
@@ -24,6 +24,7 @@ const props = (overrides: Partial<HomePageViewProps> = {}): HomePageViewProps =>
   onStop: vi.fn(),
   stopError: null,
   onRelaunch: vi.fn(),
+  relaunchErrors: new Map(),
   launch: null,
   onDismissLaunch: vi.fn(),
   ...overrides,
@@ -102,9 +103,64 @@ describe('HomePageView', () => {
     expect(screen.getByText('The container engine does not answer.')).toBeTruthy();
   });
 
+  it('says when each sandbox started, and when an ended one stopped or failed, never "Running since"', () => {
+    renderView(<HomePageView {...props()} />);
+    const table = screen.getByRole('table', { name: 'My sandboxes' });
+    expect(table.querySelector('thead')!.textContent).toContain('Started or ended');
+    expect(table.textContent).not.toContain('Running since');
+    const row = (name: string) => within(table).getByRole('rowheader', { name: new RegExp(`^${name}`) }).closest('tr')!;
+    expect(row('main').textContent).toContain('Started 3 hours ago');
+    expect(row('exp').textContent).toContain('not yet');
+    expect(row('train').textContent).toContain('Stopped yesterday');
+    expect(row('train').textContent).not.toContain('Started');
+    expect(row('old').textContent).toContain('Failed yesterday');
+  });
+
+  it('never shows a time that has passed as ahead, when the hub\'s clock runs ahead of the browser\'s', () => {
+    const justStarted = { ...MockSandboxRunning, startedAt: new Date(MOCK_NOW + 1_500).toISOString(), lastActivityAt: new Date(MOCK_NOW + 4_000).toISOString() };
+    renderView(<HomePageView {...props({ sandboxes: [justStarted] })} />);
+    const row = screen.getByRole('rowheader', { name: 'main' }).closest('tr')!;
+    expect(row.textContent).toContain('Started now');
+    expect(row.textContent).not.toMatch(/in \d+ seconds?/);
+  });
+
+  it('shows a refused relaunch on the row of that sandbox, not under the launch form', () => {
+    const refusal = new ApiError(409, 'NO_CAPACITY', 'No machine has room for 4 CPUs, 16 GiB.');
+    renderView(<HomePageView {...props({ relaunchErrors: new Map([[MockSandboxStopped.id, refusal]]) })} />);
+    const table = screen.getByRole('table', { name: 'My sandboxes' });
+    const train = within(table).getByRole('rowheader', { name: /^train/ }).closest('tr')!;
+    expect(within(train).getByRole('alert').textContent).toBe('Relaunch failed: No machine has room for 4 CPUs, 16 GiB.');
+    expect(within(table).getAllByRole('alert')).toHaveLength(1);
+    expect(within(screen.getByRole('form', { name: 'Launch my container' })).queryByRole('alert')).toBeNull();
+  });
+
+  it('names in the hint the sandbox an empty name makes, by the hub\'s rule', () => {
+    const { unmount } = renderView(<HomePageView {...props()} />);
+    expect(screen.getByText('Lowercase letters, digits and dashes; empty picks "main-2".')).toBeTruthy();
+    expect(screen.getByRole('textbox', { name: 'Name (optional)' }).getAttribute('placeholder')).toBe('main-2');
+    unmount();
+    // An ended "main" frees the name.
+    const { unmount: unmount2 } = renderView(<HomePageView {...props({ sandboxes: [{ ...MockSandboxStopped, name: 'main' }] })} />);
+    expect(screen.getByText('Lowercase letters, digits and dashes; empty picks "main".')).toBeTruthy();
+    unmount2();
+    renderView(<HomePageView {...props({ sandboxes: undefined })} />);
+    expect(screen.getByText(/empty picks "main", or "main-2", "main-3"… when that is taken/)).toBeTruthy();
+  });
+
+  it('keeps a long name on one line, whole on hover', () => {
+    const long = { ...MockSandboxRunning, name: 'a-rather-long-sandbox-name-here' };
+    renderView(<HomePageView {...props({ sandboxes: [long] })} />);
+    const name = screen.getByTitle('a-rather-long-sandbox-name-here');
+    expect(name.textContent).toBe('a-rather-long-sandbox-name-here');
+    expect(name.style.whiteSpace).toBe('nowrap');
+    expect(name.style.textOverflow).toBe('ellipsis');
+  });
+
   it('is in Japanese when Japanese is chosen', () => {
     renderView(<HomePageView {...props()} />, { language: 'ja' });
     expect(screen.getByRole('heading', { name: 'マイ サンドボックス' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'コンテナを起動' })).toBeTruthy();
+    expect(screen.getByText('英小文字・数字・ハイフン。空なら "main-2"。')).toBeTruthy();
+    expect(screen.getByRole('rowheader', { name: /^train/ }).closest('tr')!.textContent).toContain('停止: 昨日');
   });
 });

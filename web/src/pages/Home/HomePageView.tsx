@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
 import { LaunchProgress } from './LaunchProgress';
-import { sandboxesToList } from './sandboxList';
+import { isLive, sandboxesToList } from './sandboxList';
 import { SandboxTable } from './SandboxTable';
 
 export interface LaunchUnderWay {
@@ -26,6 +26,7 @@ export interface HomePageViewProps {
   imagesError: unknown;
   machines: Machine[] | undefined;
   launchPending: boolean;
+  /** Why the last launch from the form was refused (a relaunch's error is on its row). */
   launchError: unknown;
   onLaunch(request: LaunchRequest): void;
   busyIds: ReadonlySet<string>;
@@ -33,6 +34,8 @@ export interface HomePageViewProps {
   /** Why the last stop did not happen. */
   stopError: unknown;
   onRelaunch(sandbox: Sandbox): void;
+  /** Why the last relaunch of a sandbox (by id) was refused. */
+  relaunchErrors: ReadonlyMap<string, unknown>;
   launch: LaunchUnderWay | null;
   onDismissLaunch(): void;
 }
@@ -61,7 +64,7 @@ export function HomePageView(props: HomePageViewProps) {
           ) : listed.length === 0 ? (
             <EmptyState title={t.home.empty} hint={t.home.emptyHint} />
           ) : (
-            <SandboxTable sandboxes={listed} busyIds={props.busyIds} onStop={props.onStop} onRelaunch={props.onRelaunch} />
+            <SandboxTable sandboxes={listed} busyIds={props.busyIds} onStop={props.onStop} onRelaunch={props.onRelaunch} relaunchErrors={props.relaunchErrors} />
           )}
         </CardContent>
       </Card>
@@ -80,6 +83,7 @@ export function HomePageView(props: HomePageViewProps) {
               limits={me.limits}
               images={images}
               machines={machines}
+              takenNames={sandboxes?.filter(isLive).map((s) => s.name)}
               pending={props.launchPending}
               error={props.launchError}
               onLaunch={props.onLaunch}

@@ -22,14 +22,14 @@ import Select from '@mui/material/Select';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useMemo, useState, type FormEvent } from 'react';
-import { isValidName } from '../../../../src/contract/names';
+import { isValidName, nextFreeName } from '../../../../src/contract/names';
 import { defaultCpuRequest, resourceProblems } from '../../../../src/contract/resources';
 import { isApiError } from '../../api/client';
 import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatNumber } from '../../utils/format';
+import { formatNumber, roundTo } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
 import { freeRoom, largestFitting, mostFreeGpus, totalGpus, whyNoRoom, type Need, type NoRoom } from '../../utils/room';
@@ -47,6 +47,8 @@ export interface LaunchFormProps {
   pending: boolean;
   error: unknown;
   onLaunch(request: LaunchRequest): void;
+  /** The names of my live sandboxes, to show which name an empty one picks; undefined while unknown. */
+  takenNames?: readonly string[];
 }
 
 function reasonText(t: Messages, locale: string, reason: NoRoom): string {
@@ -54,9 +56,9 @@ function reasonText(t: Messages, locale: string, reason: NoRoom): string {
     case 'down':
       return t.launch.machineDown;
     case 'cpusPerSandbox':
-      return t.launchSize.perSandbox(formatNumber(reason.most, locale, 2));
+      return t.launchSize.perSandbox(roundTo(reason.most, 2), formatNumber(reason.most, locale, 2));
     case 'cpus':
-      return t.launch.needsCpus(formatNumber(reason.free, locale, 2));
+      return t.launch.needsCpus(roundTo(reason.free, 2), formatNumber(reason.free, locale, 2));
     case 'memory':
       return t.launch.needsMemory(formatNumber(reason.free, locale, 1));
     case 'gpus':
@@ -70,7 +72,7 @@ function roomText(t: Messages, locale: string, machine: Machine): string {
   return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
 }
 
-export function LaunchForm({ limits, images, machines, pending, error, onLaunch }: LaunchFormProps) {
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
   const presets = useMemo(() => sizePresets(limits), [limits]);
@@ -123,6 +125,8 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
   const chosenNoRoom = machine !== ANY ? reasons.get(machine) : null;
   const nameError = touched && name !== '' && !isValidName(name);
   const nameTaken = isApiError(error, 'SANDBOX_NAME_TAKEN');
+  // The hub's own rule, so the hint names the sandbox an empty name will make.
+  const picked = takenNames ? nextFreeName(takenNames) : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -175,9 +179,9 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
           value={name}
           onChange={(e) => setName(e.target.value.toLowerCase())}
           onBlur={() => setTouched(true)}
-          placeholder="main"
+          placeholder={picked ?? 'main'}
           error={nameError || nameTaken}
-          helperText={nameError ? t.launch.nameInvalid : nameTaken ? t.launch.nameTaken : t.launch.nameHelp}
+          helperText={nameError ? t.launch.nameInvalid : nameTaken ? t.launch.nameTaken : picked ? t.launch.nameHelp(picked) : t.launch.nameHelpUnknown}
           slotProps={{ htmlInput: { maxLength: 32, autoCapitalize: 'none', spellCheck: false } }}
         />
       </Box>
@@ -240,10 +244,10 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch 
           {customOutOfLimits
             ? t.launchSize.outOfLimits(formatNumber(limits.max.cpus, locale, 2), formatNumber(limits.max.memoryGiB, locale, 2))
             : customDoesNotFit
-              ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : t.launchSize.nothingFits}`
+              ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : t.launchSize.nothingFits}`
               : !preset
                 ? largest
-                  ? t.launchSize.largestFits(formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine)
+                  ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine)
                   : candidates !== undefined
                     ? t.launchSize.nothingFits
                     : ''

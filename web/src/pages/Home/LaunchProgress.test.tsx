@@ -16,7 +16,7 @@ describe('LaunchProgress', () => {
     const bar = screen.getAllByRole('progressbar')[0]!;
     expect(bar.getAttribute('aria-valuenow')).toBe('64');
     expect(screen.getByRole('status').textContent).toBe('Pulling image — 64% pulled');
-    expect(screen.getByRole('list', { name: 'Progress' }).textContent).toMatch(/^Queued — Placed on gpu-1Pulling image 64%/);
+    expect(screen.getByRole('list', { name: 'Progress' }).textContent).toMatch(/^Queued — Queued on gpu-1 with GPU GPU-0-0b1cPulling image 64% — Pulling shiva\/notebook:latest: 64%$/);
   });
 
   it('ends in an Open button when the sandbox runs', () => {
@@ -33,6 +33,24 @@ describe('LaunchProgress', () => {
     expect(screen.getByText('main did not start.')).toBeTruthy();
     expect(screen.getByText('The container exited with code 1 before answering.')).toBeTruthy();
     expect(screen.getByLabelText("Last lines of the container's log").textContent).toContain("ModuleNotFoundError: No module named 'jupyter_server'");
+  });
+
+  it('says each step in Japanese from its code, and falls back to the hub\'s message without one', () => {
+    const uncoded = { ...MockLaunchEventsRunning[3]!, id: 9, state: 'waiting' as const, message: 'Waiting a while', code: null, params: null };
+    const unknownCode = { ...uncoded, id: 10, message: 'Something newer', code: 'from_a_newer_hub', params: {} };
+    const badParams = { ...uncoded, id: 11, message: 'Queued somewhere', code: 'queued', params: { machine: 3 } };
+    renderView(<LaunchProgress sandbox={launching} events={MockLaunchEventsRunning} lost={false} onDismiss={vi.fn()} />, { language: 'ja' });
+    const list = screen.getByRole('list', { name: '進捗' }).textContent;
+    expect(list).toContain('gpu-1 に配置（GPU GPU-0-0b1c）');
+    expect(list).toContain('コンテナを作成中');
+    expect(list).toContain('1.4 秒で準備完了');
+    expect(list).not.toMatch(/Queued on|Creating the container|Ready in/);
+    cleanup();
+    for (const event of [uncoded, unknownCode, badParams]) {
+      renderView(<LaunchProgress sandbox={launching} events={[event]} lost={false} onDismiss={vi.fn()} />, { language: 'ja' });
+      expect(screen.getByRole('list', { name: '進捗' }).textContent).toContain(event.message);
+      cleanup();
+    }
   });
 
   it('says when the progress stream is lost', () => {

@@ -15,6 +15,7 @@ import CardContent from '@mui/material/CardContent';
 import LinearProgress from '@mui/material/LinearProgress';
 import Typography from '@mui/material/Typography';
 import type { Sandbox, SandboxEvent } from '../../api/types';
+import { eventText } from '../../i18n/eventText';
 import { useI18n } from '../../i18n/I18nProvider';
 import { splitFailure, steps } from './launchProgress';
 
@@ -87,7 +88,7 @@ export function LaunchProgress({ sandbox, events, lost, onDismiss }: LaunchProgr
                   {event.state !== 'failed' && event.message && (
                     <Typography variant="body2" component="span" color="text.secondary">
                       {' '}
-                      — {event.message}
+                      — {eventText(t, event)}
                     </Typography>
                   )}
                 </Box>

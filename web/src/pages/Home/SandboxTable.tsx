@@ -1,4 +1,7 @@
-/** My sandboxes with Open, Stop (after a confirmation) and Relaunch. */
+/**
+ * My sandboxes with Open, Stop (after a confirmation) and Relaunch; a relaunch that was refused
+ * says why on its own row, when each started or ended.
+ */
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -13,7 +16,9 @@ import { useState } from 'react';
 import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
+import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
+import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
 import { canOpen, canRelaunch, canStop } from './sandboxList';
@@ -27,9 +32,21 @@ export interface SandboxTableProps {
   busyIds: ReadonlySet<string>;
   onStop(sandbox: Sandbox): void;
   onRelaunch(sandbox: Sandbox): void;
+  /** Why the last relaunch of a sandbox (by id) was refused, until it is relaunched again. */
+  relaunchErrors: ReadonlyMap<string, unknown>;
 }
 
-export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch }: SandboxTableProps) {
+/** When it started, or for one that ended, when it stopped or failed; nothing before it starts. */
+function When({ sandbox: s }: { sandbox: Sandbox }) {
+  const { t } = useI18n();
+  if (s.state === 'stopped' || s.state === 'failed') {
+    if (!s.stoppedAt) return null;
+    return <RelativeTime at={s.stoppedAt} phrase={s.state === 'stopped' ? t.home.stoppedWhen : t.home.failedWhen} />;
+  }
+  return s.startedAt ? <RelativeTime at={s.startedAt} phrase={t.home.startedWhen} /> : <>{t.home.notYet}</>;
+}
+
+export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchErrors }: SandboxTableProps) {
   const { t, locale } = useI18n();
   const [confirming, setConfirming] = useState<Sandbox | null>(null);
 
@@ -44,63 +61,73 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch }: Sandbox
               <TableCell sx={wide}>{t.home.image}</TableCell>
               <TableCell sx={wide}>{t.home.machine}</TableCell>
               <TableCell sx={wide}>{t.home.resources}</TableCell>
-              <TableCell sx={wide}>{t.home.since}</TableCell>
+              <TableCell sx={wide}>{t.home.when}</TableCell>
               <TableCell sx={wide}>{t.home.lastActivity}</TableCell>
               <TableCell align="right">{t.home.actions}</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
-            {sandboxes.map((s) => (
-              <TableRow key={s.id} hover>
-                <TableCell component="th" scope="row">
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                    {s.name}
-                  </Typography>
-                  {s.reason && s.state === 'failed' && (
-                    <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
-                      {s.reason.split('\n')[0]}
+            {sandboxes.map((s) => {
+              const relaunchError = relaunchErrors.get(s.id);
+              return (
+                <TableRow key={s.id} hover>
+                  <TableCell component="th" scope="row">
+                    <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                      <OneLineName name={s.name} />
                     </Typography>
-                  )}
-                </TableCell>
-                <TableCell>
-                  <StateChip state={s.state} />
-                </TableCell>
-                <TableCell sx={wide}>{s.image}</TableCell>
-                <TableCell sx={wide}>{s.machine}</TableCell>
-                <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
-                  {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
-                </TableCell>
-                <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
-                <TableCell sx={wide}>{s.lastActivityAt ? <RelativeTime at={s.lastActivityAt} /> : t.common.none}</TableCell>
-                <TableCell align="right">
-                  <Box sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
-                    {canOpen(s) && (
-                      <Button
-                        size="small"
-                        variant="contained"
-                        href={s.url}
-                        target="_blank"
-                        rel="noopener noreferrer"
-                        endIcon={<OpenInNewIcon fontSize="small" />}
-                        aria-label={t.home.openLabel(s.name)}
-                      >
-                        {t.home.open}
-                      </Button>
+                    {s.reason && s.state === 'failed' && (
+                      <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
+                        {s.reason.split('\n')[0]}
+                      </Typography>
                     )}
-                    {canStop(s) && (
-                      <Button size="small" color="error" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.stopLabel(s.name)} onClick={() => setConfirming(s)}>
-                        {t.home.stop}
-                      </Button>
+                    {relaunchError !== undefined && (
+                      <Typography variant="caption" color="error" role="alert" sx={{ display: 'block', maxWidth: 280 }}>
+                        {t.home.relaunchFailed(errorMessage(relaunchError, t))}
+                      </Typography>
                     )}
-                    {canRelaunch(s) && (
-                      <Button size="small" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.relaunchLabel(s.name)} onClick={() => onRelaunch(s)}>
-                        {t.home.relaunch}
-                      </Button>
-                    )}
-                  </Box>
-                </TableCell>
-              </TableRow>
-            ))}
+                  </TableCell>
+                  <TableCell>
+                    <StateChip state={s.state} />
+                  </TableCell>
+                  <TableCell sx={wide}>{s.image}</TableCell>
+                  <TableCell sx={wide}>{s.machine}</TableCell>
+                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+                    {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
+                  </TableCell>
+                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+                    <When sandbox={s} />
+                  </TableCell>
+                  <TableCell sx={wide}>{s.lastActivityAt ? <RelativeTime at={s.lastActivityAt} /> : t.common.none}</TableCell>
+                  <TableCell align="right">
+                    <Box sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                      {canOpen(s) && (
+                        <Button
+                          size="small"
+                          variant="contained"
+                          href={s.url}
+                          target="_blank"
+                          rel="noopener noreferrer"
+                          endIcon={<OpenInNewIcon fontSize="small" />}
+                          aria-label={t.home.openLabel(s.name)}
+                        >
+                          {t.home.open}
+                        </Button>
+                      )}
+                      {canStop(s) && (
+                        <Button size="small" color="error" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.stopLabel(s.name)} onClick={() => setConfirming(s)}>
+                          {t.home.stop}
+                        </Button>
+                      )}
+                      {canRelaunch(s) && (
+                        <Button size="small" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.relaunchLabel(s.name)} onClick={() => onRelaunch(s)}>
+                          {t.home.relaunch}
+                        </Button>
+                      )}
+                    </Box>
+                  </TableCell>
+                </TableRow>
+              );
+            })}
           </TableBody>
         </Table>
       </TableContainer>

@@ -20,6 +20,8 @@ export function sandboxesToList(sandboxes: readonly Sandbox[]): Sandbox[] {
   return [...live, ...relaunchable];
 }
 
+/** Not yet stopped or failed: its name is taken (the hub's live states). */
+export const isLive = (s: Sandbox) => !ended(s);
 export const canStop = (s: Sandbox) => !ended(s) && s.state !== 'stopping';
 export const canRelaunch = ended;
 export const canOpen = (s: Sandbox) => s.state === 'running';

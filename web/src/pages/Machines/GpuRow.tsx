@@ -3,8 +3,9 @@
  * shares GPUs), its utilisation as a bar, and memory, temperature and power in words. Memoised:
  * the query cache keeps an unchanged GPU's object, so a poll that did not change it skips it.
  */
-import { memo } from 'react';
+import { Fragment, memo } from 'react';
 import type { MachineGpu } from '../../api/types';
+import { OneLineName } from '../../components/OneLineName';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatBytes } from '../../utils/format';
 import { ThinBar } from './Meter';
@@ -22,7 +23,16 @@ export const GpuRow = memo(function GpuRow({ gpu }: { gpu: MachineGpu }) {
     <li className="gpu">
       <div className="gpu-head">
         <span className="gpu-name">{title}</span>
-        <span className={held ? 'gpu-holders' : 'gpu-free'}>{held ? t.machineCard.holders(gpu.holders.map((h) => `${h.user}/${h.name}`)) : t.machines.free}</span>
+        <span className={held ? 'gpu-holders' : 'gpu-free'}>
+          {held
+            ? gpu.holders.map((h, i) => (
+                <Fragment key={`${h.user}/${h.name}`}>
+                  {i > 0 && t.machineCard.holdersSeparator}
+                  <OneLineName name={`${h.user}/${h.name}`} />
+                </Fragment>
+              ))
+            : t.machines.free}
+        </span>
       </div>
       <ThinBar label={`${title} ${t.machines.utilisation}`} percent={gpu.utilizationPercent} valueText={utilisation} />
       <span className="gpu-figures">

@@ -12,7 +12,8 @@ import type { Machine, MachineSandbox } from '../../api/types';
 import { useNow } from '../../components/now';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../utils/format';
+import { formatBytes, formatDateTime, formatNumber, formatPast } from '../../utils/format';
+import { OneLineName } from '../../components/OneLineName';
 import { describeResources } from '../../utils/resources';
 import { GpuRow } from './GpuRow';
 import { machineBars, readingsLine, roomLine } from './machineFigures';
@@ -52,7 +53,7 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
       {!up && (
         <Alert severity="error" sx={{ mb: 1.5 }}>
           {machine.lastSeenAt ? (
-            <span title={formatDateTime(machine.lastSeenAt, locale)}>{t.machines.lastSeen(formatRelative(machine.lastSeenAt, now, locale))}</span>
+            <span title={formatDateTime(machine.lastSeenAt, locale)}>{t.machines.lastSeen(formatPast(machine.lastSeenAt, now, locale))}</span>
           ) : (
             t.machines.neverSeen
           )}
@@ -101,12 +102,12 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
             return (
               <li className="machine-sandbox" key={s.id}>
                 <span className="machine-sandbox-name">
-                  {s.user}/{s.name}
+                  <OneLineName name={`${s.user}/${s.name}`} />
                   {s.state !== 'running' && <span className={`machine-sandbox-state ${s.state}`}>{t.states[s.state]}</span>}
                 </span>
                 <span className="secondary">
                   {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })} ·{' '}
-                  <span title={formatDateTime(s.since, locale)}>{t.machines.since(formatRelative(s.since, now, locale))}</span>
+                  <span title={formatDateTime(s.since, locale)}>{t.machines.since(formatPast(s.since, now, locale))}</span>
                 </span>
                 {use && <span className="machine-sandbox-use">{use}</span>}
               </li>

@@ -46,7 +46,7 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .machine-list': { listStyle: 'none', padding: 0, margin: 0 },
   '& .machine-empty': { ...theme.typography.body2, color: palette.text.secondary, margin: `${theme.spacing(0.5)} 0 0` },
   '& .machine-sandbox': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1), padding: `${theme.spacing(0.5)} 0` },
-  '& .machine-sandbox-name': { fontWeight: 500, overflowWrap: 'anywhere' },
+  '& .machine-sandbox-name': { fontWeight: 500 },
   '& .machine-sandbox-state': {
     ...theme.typography.caption,
     marginLeft: theme.spacing(1),
@@ -76,7 +76,6 @@ export const MachineGrid = styled('div')(({ theme }) => {
   '& .gpu-head': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) },
   '& .gpu-name': { fontWeight: 500 },
   '& .gpu-free': { color: palette.success.main },
-  '& .gpu-holders': { overflowWrap: 'anywhere' },
 
   '& .history': { margin: `${theme.spacing(1)} 0 0` },
   '& .history-title': { ...theme.typography.caption, color: palette.text.secondary, marginBottom: 2 },

@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import { generateMachines } from '../../testing/generate';
-import { MockMachine, MockMachineDown, MockMachines, MockMachineSharedGpu } from '../../testing/mocks';
+import { MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines, MockMachineSharedGpu } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { MachinesPageView } from './MachinesPageView';
 
@@ -43,8 +43,8 @@ describe('MachinesPageView', () => {
   it('shows what sandboxes were given against what they may have, and the room left for a launch', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
-    expect(gpu1.textContent).toContain('37% of 32 CPUs6 of 30 CPUs allocated');
-    expect(gpu1.textContent).toContain('61 GiB of 256 GiB24 GiB of 248 GiB allocated');
+    expect(gpu1.textContent).toContain('37% of 32 CPUsSandboxes hold 6 of the 30 CPUs they may use');
+    expect(gpu1.textContent).toContain('61 GiB of 256 GiBSandboxes hold 24 GiB of the 248 GiB they may use');
     expect(gpu1.textContent).toContain('Room for a launch: 24 CPUs · 224 GiB · 1 GPU');
   });
 
@@ -70,11 +70,20 @@ describe('MachinesPageView', () => {
     expect(within(card('cpu-1')).queryByRole('img')).toBeNull();
   });
 
+  it('counts one CPU as one, and shows room rounded down to a tenth of a GiB', () => {
+    const small = { ...MockMachineAllocationOnly, capacity: { cpus: 1, memoryBytes: 30 * 1024 ** 3, gpus: 0 }, allocated: { cpus: 0, memoryBytes: 6.42 * 1024 ** 3, gpus: 0 }, free: { cpus: 1, memoryBytes: 23.58 * 1024 ** 3, gpus: 0 } };
+    renderView(<MachinesPageView machines={[small]} error={null} onRetry={vi.fn()} />);
+    const cpu1 = card('cpu-1');
+    expect(cpu1.textContent).toContain('Room for a launch: 1 CPU · 23.5 GiB');
+    expect(bar(cpu1, 'CPU').getAttribute('aria-valuetext')).toBe('Sandboxes hold 0 of the 1 CPU they may use');
+    expect(cpu1.textContent).not.toMatch(/\b1 CPUs\b/);
+  });
+
   it('shows what sandboxes were given when the hub cannot measure use', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const cpu1 = card('cpu-1');
-    expect(bar(cpu1, 'CPU').getAttribute('aria-valuetext')).toBe('14 of 16 CPUs allocated');
-    expect(bar(cpu1, 'Memory').getAttribute('aria-valuetext')).toBe('40 GiB of 64 GiB allocated');
+    expect(bar(cpu1, 'CPU').getAttribute('aria-valuetext')).toBe('Sandboxes hold 14 of the 16 CPUs they may use');
+    expect(bar(cpu1, 'Memory').getAttribute('aria-valuetext')).toBe('Sandboxes hold 40 GiB of the 64 GiB they may use');
     expect(within(cpu1).queryByRole('progressbar', { name: 'Disk' })).toBeNull();
   });
 

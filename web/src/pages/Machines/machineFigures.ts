@@ -5,7 +5,7 @@
  */
 import type { Machine } from '../../api/types';
 import type { Messages } from '../../i18n/en';
-import { formatBytes, formatNumber, formatRate, GiB, percentOf } from '../../utils/format';
+import { formatBytes, formatNumber, formatRate, GiB, percentOf, roundTo } from '../../utils/format';
 import { describeResources } from '../../utils/resources';
 
 export interface Bar {
@@ -21,14 +21,14 @@ export interface Bar {
 /** The bars of a machine: measured use where the hub has it, allocation where it does not. */
 export function machineBars(machine: Machine, t: Messages, locale: string): Bar[] {
   const { usage, allocated, capacity } = machine;
-  const cpuAllocated = t.machines.cpuAllocated(formatNumber(allocated.cpus, locale), formatNumber(capacity.cpus, locale));
+  const cpuAllocated = t.machines.cpuAllocated(formatNumber(allocated.cpus, locale), roundTo(capacity.cpus, 1), formatNumber(capacity.cpus, locale));
   const memoryAllocated = t.machines.allocated(formatBytes(allocated.memoryBytes, locale), formatBytes(capacity.memoryBytes, locale));
   if (usage) {
     return [
       {
         label: t.machines.cpu,
         percent: usage.cpuPercent,
-        detail: t.machines.cpuUse(formatNumber(usage.cpuPercent, locale, 0), formatNumber(machine.cpus, locale)),
+        detail: t.machines.cpuUse(formatNumber(usage.cpuPercent, locale, 0), roundTo(machine.cpus, 1), formatNumber(machine.cpus, locale)),
         allocatedPercent: percentOf(allocated.cpus, machine.cpus),
         allocatedDetail: cpuAllocated,
       },
@@ -56,7 +56,8 @@ export function machineBars(machine: Machine, t: Messages, locale: string): Bar[
 export function roomLine(machine: Machine, t: Messages, locale: string): string {
   const { free } = machine;
   if (free.cpus <= 0 || free.memoryBytes <= 0) return t.machineCard.noRoom;
-  return t.machineCard.room(describeResources(t, locale, { cpus: free.cpus, memoryGiB: free.memoryBytes / GiB, gpus: free.gpus }));
+  // Rounded down, as the launch form does: room is never shown larger than it is.
+  return t.machineCard.room(describeResources(t, locale, { cpus: free.cpus, memoryGiB: Math.floor((free.memoryBytes / GiB) * 10) / 10, gpus: free.gpus }));
 }
 
 /** Network rates and the hottest sensor, where the hub reads them; null when it reads neither. */

@@ -195,7 +195,7 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
                     <TableCell sx={wide}>
                       <RelativeTime at={token.createdAt} />
                     </TableCell>
-                    <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} /> : t.settings.neverExpires}</TableCell>
+                    <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} future /> : t.settings.neverExpires}</TableCell>
                     <TableCell sx={wide}>
                       {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
                       {token.lastUsedAt && token.lastUsedFrom && (

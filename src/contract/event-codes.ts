@@ -1,0 +1,66 @@
+/**
+ * What a sandbox event says, as a stable code with its values, so that the dashboard can say it
+ * in the reader's language; the event's `message` says the same in English for everyone else
+ * (and stays the text of events without a code: failure reasons, events older than the codes).
+ */
+
+/** Each code with the values its text needs (sizes and times are numbers, names strings). */
+export interface EventCodeParams {
+  /** Placed on a machine, waiting for its turn; `gpus` lists the GPU ids, comma-separated ('' for none). */
+  queued: { machine: string; gpus: string };
+  /** The image is missing on the machine and is being pulled. */
+  pulling: { image: string };
+  /** How far the pull has come, in percent (0-100, whole numbers). */
+  pull_progress: { image: string; percent: number };
+  creating: Record<string, never>;
+  starting: Record<string, never>;
+  /** The container runs; its server has not answered yet. */
+  waiting: Record<string, never>;
+  /** The server answers; `seconds` from the start of the launch, one decimal. */
+  ready: { seconds: number };
+  /** Someone asked for the stop (the owner, or an admin). */
+  stop_asked: { by: string };
+  /** The machine stopped answering; the sandbox is kept. */
+  machine_silent: { machine: string };
+  /** The machine answers again and the sandbox still runs. */
+  machine_back: { machine: string };
+  /** An admin opened the sandbox in the browser, or with an API token. */
+  admin_opened: { admin: string };
+  admin_token_opened: { admin: string };
+}
+
+export type EventCode = keyof EventCodeParams;
+
+/** A code with its values, as the hub records it beside the message. */
+export type EventDetail = { [C in EventCode]: { code: C; params: EventCodeParams[C] } }[EventCode];
+
+/** The kind of each value of each code: what a client checks before it trusts an event's params. */
+export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof EventCodeParams[C], 'string' | 'number'>> } = {
+  queued: { machine: 'string', gpus: 'string' },
+  pulling: { image: 'string' },
+  pull_progress: { image: 'string', percent: 'number' },
+  creating: {},
+  starting: {},
+  waiting: {},
+  ready: { seconds: 'number' },
+  stop_asked: { by: 'string' },
+  machine_silent: { machine: 'string' },
+  machine_back: { machine: 'string' },
+  admin_opened: { admin: 'string' },
+  admin_token_opened: { admin: 'string' },
+};
+
+export const EVENT_CODES = Object.keys(EVENT_PARAMS) as readonly EventCode[];
+
+const isEventCode = (code: string): code is EventCode => Object.hasOwn(EVENT_PARAMS, code);
+
+/**
+ * An event's code and values where the code is one this build knows and every value it needs is
+ * there with the right kind; null otherwise (then the event's message is what to show).
+ */
+export function readEventDetail(code: string | null, params: Readonly<Record<string, string | number>> | null): EventDetail | null {
+  if (code === null || params === null || !isEventCode(code)) return null;
+  for (const [key, kind] of Object.entries(EVENT_PARAMS[code])) if (typeof params[key] !== kind) return null;
+  // Checked just above against the code's own list of values.
+  return { code, params } as EventDetail;
+}

@@ -1,0 +1,45 @@
+/**
+ * The hub's side of Jupyter's Logout and Quit (proxy/jupyter-controls.ts says when the proxy
+ * asks): signing out ends the hub session the browser's sandbox cookie stands for, as the
+ * dashboard's sign-out does; quitting stops the sandbox as `DELETE /api/sandboxes/:id` does.
+ * Both are audited like their API counterparts (`auth.logout`, `sandbox.stop`), with
+ * `details.from: 'jupyter'`.
+ */
+import type { CredentialSelector, EndedCredentials } from './auth/end-credentials.js';
+import { isShivaError } from './contract/errors.js';
+import type { SandboxControls } from './proxy/jupyter-controls.js';
+import type { ProxyIdentity } from './proxy/types.js';
+import type { SandboxService } from './sandboxes/service.js';
+import type { AuditEntry, AuditRepository } from './store/audit.js';
+
+export interface SandboxControlDeps {
+  audit: AuditRepository;
+  sandboxes: SandboxService;
+  endCredentials(selector: CredentialSelector, reason: string): Promise<EndedCredentials>;
+}
+
+export function sandboxControls(deps: SandboxControlDeps): SandboxControls {
+  /** Runs `work` and records it as `action` by `identity`: ok, refused (a ShivaError's code) or failed. */
+  async function audited(identity: ProxyIdentity, address: string | null, action: Omit<AuditEntry, 'actor' | 'address' | 'result'>, work: () => Promise<unknown>): Promise<void> {
+    const entry = { ...action, actor: identity.username, address, details: { ...action.details, from: 'jupyter' } };
+    try {
+      await work();
+    } catch (err) {
+      const refused = isShivaError(err);
+      await deps.audit.record({ ...entry, result: refused ? 'refused' : 'failed', details: { ...entry.details, error: refused ? err.code : 'INTERNAL' } });
+      throw err;
+    }
+    await deps.audit.record({ ...entry, result: 'ok' });
+  }
+
+  return {
+    signOut: (identity, address) =>
+      audited(identity, address, { action: 'auth.logout', details: { everywhere: false } }, async () => {
+        if (identity.credentialId !== null) await deps.endCredentials({ kind: 'session', sessionId: identity.credentialId }, 'signed out');
+      }),
+    stop: (identity, route, address) =>
+      audited(identity, address, { action: 'sandbox.stop', target: route.sandboxId }, () =>
+        deps.sandboxes.stop({ userId: identity.userId, username: identity.username, admin: identity.admin }, route.sandboxId),
+      ),
+  };
+}

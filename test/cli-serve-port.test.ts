@@ -1,0 +1,47 @@
+/**
+ * `shiva serve` on a port already taken stops before it touches its data directory: a second
+ * hub with a fresh data directory must not create (and print the password of) an admin that no
+ * hub will ever serve.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const main = path.resolve(import.meta.dirname, '../src/main.ts');
+
+describe('shiva serve on a taken port', () => {
+  let dir: string;
+  let taken: net.Server;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-serve-port-'));
+    taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    port = (taken.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => taken.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses with exit status 2, names the address and --port, and creates no admin', async () => {
+    const dataDir = path.join(dir, 'data');
+    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port)], {
+      env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`127.0.0.1:${port} is taken`);
+    expect(result.stderr).toContain('--port');
+    expect(result.stdout).not.toContain('Created the user admin');
+    expect(existsSync(dataDir) ? readdirSync(dataDir) : []).not.toContain('shiva.db');
+  });
+});
