@@ -19,7 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorCodes, isShivaError } from '../contract/errors.js';
 import { sandboxPath } from './origins.js';
-import { signOutPage } from './pages.js';
+import { PAGE_HEADERS, signOutPage } from './pages.js';
 import type { Refusal } from './respond.js';
 import type { ProxyIdentity, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
 
@@ -96,7 +96,7 @@ export function answerControl(
     if (!byCookie) return false;
     if (req.method !== 'POST' && !signOutAtOnce(req)) {
       const body = signOutPage({ action: url, back: sandboxPath(route.user, route.name) });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.writeHead(200, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
       ctx.metrics.request(200);
       return true;

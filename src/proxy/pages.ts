@@ -19,6 +19,20 @@ export function escapeHtml(text: string): string {
   return text.replace(htmlSpecial, (c) => htmlEscapes[c] ?? c);
 }
 
+/**
+ * Headers of every page the proxy writes itself (error pages, the sign-out confirmation): they
+ * run no script, load nothing but their inline style and empty icon, post forms only to their
+ * own origin, and no page may frame them (CSP Level 3 `frame-ancestors`, with X-Frame-Options for
+ * older browsers). Framing matters most for the sign-out confirmation: another port of the
+ * sandbox's host, or another sandbox under a shared domain, is same-site, so the SameSite=Lax
+ * sandbox cookie goes along with a framed request and one tricked click would sign the person out.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+};
+
 /** The API's error body, serialised. */
 export function errorJson(code: ErrorCode, message?: string, details?: unknown): string {
   const body: ErrorBody = { error: { code, message: message ?? errorCodes[code].message } };

@@ -119,6 +119,9 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
       const page = await send('/user/alice/main/logout', { headers: { cookie, accept: 'text/html', ...(site ? { 'sec-fetch-site': site } : {}) } });
       expect(page.status).toBe(200);
       expect(page.body).toContain('<form method="post" action="/user/alice/main/logout">');
+      // No page may frame it: a same-site page (another port of this host) gets the cookie too.
+      expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(page.headers['x-frame-options']).toBe('DENY');
     }
     expect(calls).toEqual([]);
     const refused = await send('/user/alice/main/logout', { method: 'POST', headers: { cookie, origin: 'http://main--alice.localhost:9000' } });

@@ -189,6 +189,9 @@ describe('proxy (HTTP)', () => {
     expect(page.status).toBe(403);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('signed in as bob');
+    // The proxy's own pages run nothing and may be framed by no one.
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(touched).toEqual([]);
   });
 

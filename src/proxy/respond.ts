@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCodes, type ErrorCode } from '../contract/errors.js';
 import { isBrowserNavigation } from './headers.js';
-import { errorJson, errorPage, type PageOptions } from './pages.js';
+import { errorJson, errorPage, PAGE_HEADERS, type PageOptions } from './pages.js';
 import type { ProxyMetrics } from './types.js';
 
 /** What the proxy answers instead of forwarding: a code (and so a status) and words for people. */
@@ -47,6 +47,7 @@ export function reply(req: IncomingMessage, res: ServerResponse, refusal: Refusa
     ? errorPage({ ...(refusal.page ?? { title: titleOf(refusal.code), message: refusal.message }), home })
     : errorJson(refusal.code, refusal.message, refusal.details);
   res.writeHead(status, {
+    ...PAGE_HEADERS,
     'content-type': browser ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
