@@ -5,14 +5,15 @@
  * spending about 20 s rebuilding what is already in dist/. Each part's inputs are hashed by
  * content (not by modification time, which a checkout or a copy changes without changing
  * anything) and compared with the hashes recorded in dist/.build-stamp.json by the last build
- * that succeeded. `npm run build` still builds everything, always.
+ * that succeeded, with the time its output was written. `npm run build` (`--all`) builds
+ * everything, always, and records it too.
  *
  * Plain JavaScript rather than TypeScript so that it runs on Node alone, before anything is
  * built and without a TypeScript loader's start-up time.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,10 +81,25 @@ function readStamp() {
   }
 }
 
+/** When the part's output file was last written (ms), or null when there is none. */
+function outputTime(part) {
+  try {
+    return statSync(path.join(root, part.output)).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+// `--all` (what `npm run build` runs) builds every part whatever the stamp says, and records it.
+const all = process.argv.includes('--all');
 const stamp = readStamp();
 for (const part of PARTS) {
   const now = fingerprint(part.inputs);
-  if (stamp[part.name] === now && existsSync(path.join(root, part.output))) {
+  const recorded = stamp[part.name];
+  // Up to date only when the sources are those of the last build made here and its output is the
+  // one that build wrote: a build by other means (tsc or vite by hand) rewrites the output, and
+  // what it holds is then unknown.
+  if (!all && recorded?.sources === now && recorded.output === outputTime(part)) {
     process.stdout.write(`shiva: the ${part.name} is up to date in dist/ (no source changed since it was built)\n`);
     continue;
   }
@@ -91,6 +107,6 @@ for (const part of PARTS) {
   const result = spawnSync(part.command[0], part.command.slice(1), { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
   // Recorded after each part, so a failure in the next one does not rebuild this one again.
-  stamp[part.name] = now;
+  stamp[part.name] = { sources: now, output: outputTime(part) };
   writeFileSync(stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
 }

@@ -143,6 +143,19 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
     expect(stdout).not.toContain('building');
   });
 
+  it('builds the hub again when dist/ was rewritten by another build since npm start built it', async () => {
+    // `npx tsc` or an older checkout's build leaves dist/ holding something else than the sources
+    // say: its output is no longer the one recorded, whatever the sources' hash.
+    const output = path.join(root, 'dist/main.js');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(output, past, past);
+    const { stdout } = await execFileAsync(process.execPath, [path.join(root, 'scripts/build-if-changed.mjs')], { cwd: root });
+    expect(stdout).toContain('building the hub');
+    expect(stdout).toContain('the dashboard is up to date in dist/');
+    const again = await execFileAsync(process.execPath, [path.join(root, 'scripts/build-if-changed.mjs')], { cwd: root });
+    expect(again.stdout).toContain('the hub is up to date in dist/');
+  }, 180_000);
+
   it('stops the curl walk-through at its first line, with the hub\'s message, when the admin password is wrong', async () => {
     const [curl] = markedBlocks(readme, 'run');
     const result = await runBlock(curl!, { SHIVA_ADMIN_PASSWORD: 'not-the-password' });
