@@ -7,6 +7,7 @@ import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
 import { Authenticator, type Identity } from './auth/authenticator.js';
 import { credentialsFor } from './auth/authorization-header.js';
+import { sweepEndedCredentials } from './auth/credential-sweep.js';
 import { endCredentials, type CredentialSelector, type EndedCredentials } from './auth/end-credentials.js';
 import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
@@ -86,6 +87,12 @@ export interface Hub {
   liveStats: LiveSandboxStats;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
+  /**
+   * Closes the tunnels of sessions and tokens that no longer stand in the database (ended by
+   * another process, expired, gone idle); runs every `auth.tokenCacheSeconds` (src/auth/credential-sweep.ts).
+   * Resolves to how many it closed.
+   */
+  sweepCredentials(): Promise<number>;
   /**
    * Ends credentials everywhere at once: deletes the selected sessions or tokens, forgets their
    * cached identities and closes every tunnel they opened, logging each with `reason`
@@ -235,6 +242,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     closers.unshift(() => proxy.close());
     closers.unshift(() => tunnels.clear());
 
+    const sweepCredentials = (): Promise<number> =>
+      sweepEndedCredentials({ tunnels, auth, endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason) });
+
     const flush = async (): Promise<void> => {
       await sandboxesRepo.recordActivity(activity.drain());
       await tokens.touch(auth.drainTokenUse());
@@ -273,6 +283,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       };
       every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
+      every(Math.max(1, config.auth.tokenCacheSeconds), sweepCredentials, 'credential sweep');
       every(config.health.intervalSeconds, async () => {
         await machines.refresh();
         await liveStats.refresh();
@@ -304,6 +315,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       liveStats,
       log,
       reconcile: runReconcile,
+      sweepCredentials,
       endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
       flush,
       async close() {

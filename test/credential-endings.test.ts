@@ -167,6 +167,23 @@ describeDocker('ending a credential closes the tunnels it opened', [NOTEBOOK_IMA
     expect(bystander.open).toBe(true);
   });
 
+  it("closes a browser's kernel WebSocket once shiva users set-password, run beside the hub on its data directory, ends the session", async () => {
+    const session = await signIn('alice', alicePassword);
+    const socket = await working(session);
+    const newPassword = 'alice-reset-password-789';
+    // What the command does, in this process: it writes the database; the hub hears nothing of it.
+    const { setPassword } = await import('../src/cli/set-password.js');
+    expect((await setPassword({ username: 'alice', dataDir: t.dataDir, password: newPassword })).sessionsEnded).toBeGreaterThan(0);
+    alicePassword = newPassword;
+    expect(socket.open).toBe(true);
+    // The hub's periodic sweep (every auth.tokenCacheSeconds) finds the session gone and closes what it opened.
+    await endAndTime('session ended by the CLI', socket, async () => ((await t.hub.sweepCredentials()) > 0 ? 200 : 0), 200);
+    expect(await proxiedStatus(session)).toBe(401);
+    // The token's socket stands: its credential does.
+    expect(bystander.open).toBe(true);
+    expect(await t.hub.sweepCredentials()).toBe(0);
+  });
+
   it("closes a disabled user's kernel WebSocket into another user's sandbox, and enabling them again brings none of their tokens back", async () => {
     const dave = { token: await t.user('dave', true) };
     const daveId = await userId('dave');

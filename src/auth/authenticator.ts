@@ -133,6 +133,29 @@ export class Authenticator {
     return this.lookUp(`t:${hash}`, () => this.tokenFromDatabase(hash, address));
   }
 
+  /**
+   * Whether the stored session or token `credentialId` still stands, read from the database
+   * past the cache and without counting as a use (a check must not keep an idle session
+   * alive): it exists, has not expired or gone idle, and its user is enabled. Another process
+   * may have ended it (`shiva users set-password` writes the database directly).
+   */
+  async stillStands(via: 'session' | 'token', credentialId: string): Promise<boolean> {
+    const at = now();
+    let userId: number;
+    if (via === 'session') {
+      const session = await this.options.sessions.find(credentialId);
+      const lastSeen = this.sessionUse.get(credentialId) ?? session?.last_seen_at ?? session?.created_at ?? at;
+      if (!session || session.expires_at <= at || lastSeen <= this.idleSince()) return false;
+      userId = session.user_id;
+    } else {
+      const token = await this.options.tokens.byId(credentialId);
+      if (!token || (token.expires_at && token.expires_at <= at)) return false;
+      userId = token.user_id;
+    }
+    const user = await this.options.users.byId(userId);
+    return user !== undefined && !user.disabled;
+  }
+
   private async sessionFromDatabase(id: string): Promise<Identity | null> {
     const session = await this.options.sessions.find(id);
     const at = now();

@@ -43,10 +43,11 @@ const MAX_LENGTH = 256;
 
 /**
  * Sets the password of `username` in the database of the data directory, deletes the user's
- * sessions (a running hub stops accepting them once its few-second cache expires; API tokens
- * stay), and writes an audit entry. Throws SetPasswordError for a short or long password, a
- * data directory without a hub database, an unknown user or one who signs in through the
- * company's identity provider; DataDirModeError when the directory's modes are loose.
+ * sessions (a running hub stops accepting them once its few-second cache expires, and closes
+ * what they hold open at its next credential sweep; API tokens stay), and writes an audit
+ * entry. Throws SetPasswordError for a short or long password, a data directory without a hub
+ * database, an unknown user or one who signs in through the company's identity provider;
+ * DataDirModeError when the directory's modes are loose.
  */
 export async function setPassword(request: SetPasswordRequest): Promise<SetPasswordResult> {
   if (request.password !== undefined && (request.password.length < MIN_LENGTH || request.password.length > MAX_LENGTH)) {

@@ -164,6 +164,17 @@ export class OpenTunnels {
     return null;
   }
 
+  /** The distinct sessions and tokens that hold open tunnels now, each with its user. */
+  credentials(): Array<{ via: 'session' | 'token'; credentialId: string; userId: number }> {
+    const seen = new Map<string, { via: 'session' | 'token'; credentialId: string; userId: number }>();
+    for (let tunnel = this.#head; tunnel !== null; tunnel = tunnel.listNext) {
+      const { via, credentialId, userId } = tunnel.identity;
+      if (via === 'password' || credentialId === null) continue;
+      seen.set(`${via}:${credentialId}`, { via, credentialId, userId });
+    }
+    return [...seen.values()];
+  }
+
   get size(): number {
     return this.#size;
   }

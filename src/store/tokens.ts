@@ -16,6 +16,10 @@ export class TokenRepository {
     return this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
   }
 
+  byId(id: string): Promise<TokenRow | undefined> {
+    return this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   listByUser(userId: number): Promise<TokenRow[]> {
     return this.db.selectFrom('tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
   }
