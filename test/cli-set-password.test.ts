@@ -2,36 +2,22 @@
  * `shiva users set-password` against a data directory whose hub is stopped: the way back in
  * for a lost admin password. (With the hub running, the README test resets it and signs in.)
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
 import { openDatabase } from '../src/store/database.js';
 import { SessionRepository } from '../src/store/sessions.js';
 import { UserRepository } from '../src/store/users.js';
 import { AuditRepository } from '../src/store/audit.js';
-
-const run = promisify(execFile);
-const main = path.resolve(import.meta.dirname, '../src/main.ts');
+import { runShiva } from './support/cli.js';
 
 describe('shiva users set-password, with the hub stopped', () => {
   let dir: string;
   let dataDir: string;
 
-  const shiva = async (args: string[], input?: string) => {
-    const child = run(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, SHIVA_CONFIG: '', SHIVA_DATA_DIR: '' } });
-    child.child.stdin!.end(input ?? '');
-    try {
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const shiva = (args: string[], input?: string) => runShiva(args, { SHIVA_CONFIG: '', SHIVA_DATA_DIR: '' }, input ?? '');
 
   /** The stored state of the data directory, read the way the hub reads it. */
   const stored = async () => {

@@ -2,38 +2,21 @@
  * The `shiva` command against a real hub and Docker Engine: sign in, add a user, launch with
  * progress and a URL that opens the sandbox, list, stop, the machines, and --json for scripts.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runShiva } from './support/cli.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 import { hostRequest } from './support/sandbox-host.js';
-
-const run = promisify(execFile);
-const main = path.resolve(import.meta.dirname, '../src/main.ts');
 
 describeDocker('the shiva command', [TINY_IMAGE], () => {
   let t: TestHub;
   let home: string;
 
-  const shiva = async (args: string[], input?: string) => {
-    const child = run(process.execPath, ['--import', 'tsx', main, ...args], {
-      env: { ...process.env, SHIVA_URL: t.url, SHIVA_CREDENTIALS: path.join(home, 'credentials.json'), SHIVA_TOKEN: '' },
-    });
-    if (input !== undefined) {
-      child.child.stdin!.end(input);
-    }
-    try {
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const shiva = (args: string[], input?: string) =>
+    runShiva(args, { SHIVA_URL: t.url, SHIVA_CREDENTIALS: path.join(home, 'credentials.json'), SHIVA_TOKEN: '' }, input);
 
   beforeAll(async () => {
     t = await startTestHub();

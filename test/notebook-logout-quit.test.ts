@@ -11,15 +11,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
 import { describeDocker, NOTEBOOK_IMAGE } from './support/docker.js';
-import { startTestHub, type TestHub } from './support/hub.js';
-import { waitForState } from './support/wait.js';
-
-interface Sandbox {
-  id: string;
-  state: string;
-  url: string;
-  reason: string | null;
-}
+import type { TestHub } from './support/hub.js';
+import { startNotebookHub, type NotebookSandbox as Sandbox } from './support/notebook-sandbox.js';
 
 /** Where an audit entry says the action came from (its details are stored as JSON). */
 function fromOf(details: string | null): unknown {
@@ -37,12 +30,8 @@ describeDocker(
     let sandbox: Sandbox;
 
     beforeAll(async () => {
-      t = await startTestHub({ config: { sandboxes: { defaults: { cpus: 1, memoryGiB: 1 }, readinessTimeoutSeconds: 60, stopTimeoutSeconds: 2 } } });
-      alice = await t.user('alice');
+      ({ t, alice, sandbox } = await startNotebookHub());
       bob = await t.user('bob');
-      const launched = await t.api<Sandbox>(alice, 'POST', '/api/sandboxes', { name: 'lab', image: 'notebook' });
-      expect(launched.status).toBe(202);
-      sandbox = await waitForState(t, alice, launched.body.id, 'running');
       browser = await launchBrowser();
     }, 180_000);
 

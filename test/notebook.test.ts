@@ -6,16 +6,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeDocker, NOTEBOOK_IMAGE, TINY_IMAGE } from './support/docker.js';
-import { startTestHub, type TestHub } from './support/hub.js';
+import type { TestHub } from './support/hub.js';
+import { startNotebookHub, type NotebookSandbox as Sandbox } from './support/notebook-sandbox.js';
 import { waitForState } from './support/wait.js';
-
-interface Sandbox {
-  id: string;
-  name: string;
-  state: string;
-  url: string;
-  reason: string | null;
-}
 
 describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TINY_IMAGE], () => {
   let t: TestHub;
@@ -24,12 +17,8 @@ describeDocker('a notebook sandbox on a real Docker Engine', [NOTEBOOK_IMAGE, TI
   let sandbox: Sandbox;
 
   beforeAll(async () => {
-    t = await startTestHub({ config: { sandboxes: { defaults: { cpus: 1, memoryGiB: 1 }, readinessTimeoutSeconds: 60, stopTimeoutSeconds: 2 } } });
-    alice = await t.user('alice');
+    ({ t, alice, sandbox } = await startNotebookHub());
     bob = await t.user('bob');
-    const launched = await t.api<Sandbox>(alice, 'POST', '/api/sandboxes', { name: 'lab', image: 'notebook' });
-    expect(launched.status).toBe(202);
-    sandbox = await waitForState(t, alice, launched.body.id, 'running');
   });
   afterAll(async () => {
     await t?.close();

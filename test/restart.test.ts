@@ -3,14 +3,14 @@
  * SIGKILL leaves no orphan container and no sandbox stuck halfway; a running sandbox is adopted
  * and reachable again without a relaunch; a second hub on the same data directory refuses.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, NOTEBOOK_IMAGE, TINY_IMAGE } from './support/docker.js';
 import { freePort } from './support/hub.js';
+import { callApi, createAdminToken } from './support/hub-api.js';
+import { writeHubFiles } from './support/hub-files.js';
 import { kill, spawnHub, waitForHealth, type HubProcess } from './support/process.js';
+import { containersOf } from './support/sandbox-containers.js';
 
 interface Sandbox {
   id: string;
@@ -27,48 +27,26 @@ describeDocker('the hub killed and restarted', [TINY_IMAGE, NOTEBOOK_IMAGE], () 
   let hub: HubProcess | undefined;
   let token: string;
 
-  const api = async <T>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  const containersOf = (sandboxId: string) =>
-    execFileSync('docker', ['ps', '-aq', '--filter', `label=org.shiva.sandbox=${sandboxId}`]).toString().trim();
+  const api = <T>(method: string, p: string, body?: unknown) => callApi<T>(url, token, method, p, body);
   const start = async () => {
     hub = spawnHub(env);
     await waitForHealth(hub, url);
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'shiva-restart-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const config = path.join(dataDir, 'shiva.yaml');
-    writeFileSync(
-      config,
-      [
-        `hub: {host: 127.0.0.1, port: ${port}}`,
-        'images:',
-        '  default: tiny',
-        '  catalogue:',
-        `    - {name: tiny, image: "${TINY_IMAGE}"}`,
-        `    - {name: notebook, image: "${NOTEBOOK_IMAGE}"}`,
-        'sandboxes: {defaults: {cpus: 0.5, memoryGiB: 0.5}, stopTimeoutSeconds: 1}',
-        'log: {level: warn}',
-      ].join('\n'),
-    );
-    env = { SHIVA_CONFIG: config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN };
+    const files = await writeHubFiles('shiva-restart-', [
+      'images:',
+      '  default: tiny',
+      '  catalogue:',
+      `    - {name: tiny, image: "${TINY_IMAGE}"}`,
+      `    - {name: notebook, image: "${NOTEBOOK_IMAGE}"}`,
+      'sandboxes: {defaults: {cpus: 0.5, memoryGiB: 0.5}, stopTimeoutSeconds: 1}',
+      'log: {level: warn}',
+    ]);
+    ({ dataDir, url } = files);
+    env = { SHIVA_CONFIG: files.config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN };
     await start();
-    const basic = Buffer.from(`admin:${ADMIN}`).toString('base64');
-    const created = await fetch(`${url}/api/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
-      body: '{"name":"restart test"}',
-    });
-    token = ((await created.json()) as { token: string }).token;
+    token = await createAdminToken(url, ADMIN, 'restart test');
   });
 
   afterAll(async () => {

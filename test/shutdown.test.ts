@@ -5,16 +5,16 @@
  * container the launch left and shows the launch's recorded reason. The time SIGTERM took is
  * printed, not asserted.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { freePort } from './support/hub.js';
+import { callApi, createAdminToken } from './support/hub-api.js';
+import { writeHubFiles } from './support/hub-files.js';
 import { kill, spawnHub, waitForHealth, type HubProcess } from './support/process.js';
+import { containersOf } from './support/sandbox-containers.js';
 
 interface Sandbox {
   id: string;
@@ -32,50 +32,28 @@ describeDocker('stopping the hub with SIGTERM', [TINY_IMAGE], () => {
   let hub: HubProcess | undefined;
   let token: string;
 
-  const api = async <T>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-  const containersOf = (sandboxId: string) =>
-    execFileSync('docker', ['ps', '-aq', '--filter', `label=org.shiva.sandbox=${sandboxId}`]).toString().trim();
+  const api = <T>(method: string, p: string, body?: unknown) => callApi<T>(url, token, method, p, body);
   const start = async () => {
     hub = spawnHub(env, ['--log-level', 'info']);
     await waitForHealth(hub, url);
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'shiva-shutdown-'));
-    port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const config = path.join(dataDir, 'shiva.yaml');
-    writeFileSync(
-      config,
-      [
-        `hub: {host: 127.0.0.1, port: ${port}}`,
-        'images:',
-        '  default: tiny',
-        '  catalogue:',
-        `    - {name: tiny, image: "${TINY_IMAGE}"}`,
-        // Nothing listens on this port inside the container: the launch waits for as long as it is allowed.
-        `    - {name: silent, image: "${TINY_IMAGE}", port: 9999}`,
-        'sandboxes: {defaults: {cpus: 0.5, memoryGiB: 0.5}, stopTimeoutSeconds: 1, readinessTimeoutSeconds: 600}',
-        // Below what the tests read: --log-level (over SHIVA_LOG_LEVEL, over this) must raise it.
-        'log: {level: warn}',
-      ].join('\n'),
-    );
-    env = { SHIVA_CONFIG: config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN, SHIVA_LOG_LEVEL: 'error' };
+    const files = await writeHubFiles('shiva-shutdown-', [
+      'images:',
+      '  default: tiny',
+      '  catalogue:',
+      `    - {name: tiny, image: "${TINY_IMAGE}"}`,
+      // Nothing listens on this port inside the container: the launch waits for as long as it is allowed.
+      `    - {name: silent, image: "${TINY_IMAGE}", port: 9999}`,
+      'sandboxes: {defaults: {cpus: 0.5, memoryGiB: 0.5}, stopTimeoutSeconds: 1, readinessTimeoutSeconds: 600}',
+      // Below what the tests read: --log-level (over SHIVA_LOG_LEVEL, over this) must raise it.
+      'log: {level: warn}',
+    ]);
+    ({ dataDir, port, url } = files);
+    env = { SHIVA_CONFIG: files.config, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN, SHIVA_LOG_LEVEL: 'error' };
     await start();
-    const basic = Buffer.from(`admin:${ADMIN}`).toString('base64');
-    const created = await fetch(`${url}/api/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
-      body: '{"name":"shutdown test"}',
-    });
-    token = ((await created.json()) as { token: string }).token;
+    token = await createAdminToken(url, ADMIN, 'shutdown test');
   });
 
   afterAll(async () => {
