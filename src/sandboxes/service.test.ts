@@ -485,6 +485,9 @@ describe('placement', () => {
     const err = await rejection(w.service.launch(w.alice, { gpus: 1 }));
     expect(err.code).toBe('NO_CAPACITY');
     expect(err.message).toContain('no machine of this hub has GPUs');
+    // Waiting or stopping a sandbox will never make room for a GPU: the advice says so.
+    expect(err.message).toContain('No GPU is on any machine, free or not: ask for none.');
+    expect(err.message).not.toMatch(/wait until|stop one of/);
   });
 
   it('holds what live sandboxes held before a restart', async () => {

@@ -87,7 +87,7 @@ export class SandboxService {
       ...(request.machine ? { machine: request.machine } : {}),
     };
     const placement = this.ledger.reserve(id, wanted);
-    if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom, this.largestFor(wanted), taken.size > 0);
+    if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom, this.largestFor(wanted), taken.size > 0, this.mostGpus(wanted));
     const row: SandboxRow = {
       id,
       user_id: actor.userId,
@@ -311,6 +311,15 @@ export class SandboxService {
   }
 
   /** The largest size that fits now, for a refusal to offer instead. */
+  /**
+   * The most GPUs any machine the launch may go to has in all, free or not (the pinned one, or
+   * every machine): a launch asking for more can never fit, and waiting will not help.
+   */
+  private mostGpus(wanted: PlacementRequest): number {
+    const candidates = this.deps.machines.capacities().filter((m) => wanted.machine === undefined || m.name === wanted.machine);
+    return Math.max(0, ...candidates.map((m) => m.gpus.length));
+  }
+
   private largestFor(wanted: PlacementRequest): LargestFit | null {
     const { defaults, limits } = this.deps.config.sandboxes;
     return largestFit(this.ledger.room(), this.deps.machines.capacities(), {
@@ -333,7 +342,7 @@ function limitReached(max: number): ShivaError {
  * the user can do that will work: the largest size that fits now, or stopping a sandbox (their
  * own, when they have one). CPU figures of the room are free CPU requests.
  */
-function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null, largest: LargestFit | null, hasSandboxes: boolean): ShivaError {
+function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | null, largest: LargestFit | null, hasSandboxes: boolean, mostGpus: number): ShivaError {
   const limit = wanted.cpuLimit ?? wanted.cpus;
   const cpus = limit === wanted.cpus ? count(limit, 'CPU') : `${count(limit, 'CPU')} (${wanted.cpus} reserved)`;
   const asked = `${cpus}, ${round(wanted.memoryBytes / GiB)} GiB${wanted.gpus > 0 ? `, ${count(wanted.gpus, 'GPU')}` : ''}`;
@@ -342,9 +351,12 @@ function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | n
     : '';
   const stop = hasSandboxes ? 'stop one of your sandboxes' : 'wait until someone stops a sandbox';
   const gpus = wanted.gpus > 0 ? ` with ${count(wanted.gpus, 'GPU')}` : '';
-  const instead = largest
+  const where = wanted.machine ?? 'any machine';
+  const instead = wanted.gpus > mostGpus
+    ? ` ${mostGpus === 0 ? `No GPU is on ${where}` : `At most ${count(mostGpus, 'GPU')} ${mostGpus === 1 ? 'is' : 'are'} on ${wanted.machine ?? 'one machine'}`}, free or not: ask for ${mostGpus === 0 ? 'none' : `${mostGpus} or fewer`}.`
+    : largest
     ? ` The largest that fits now${gpus} is ${count(largest.cpus, 'CPU')} and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`
-    : ` Nothing fits${gpus} on ${wanted.machine ?? 'any machine'} now: ${stop}.`;
+    : ` Nothing fits${gpus} on ${where} now: ${stop}.`;
   return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}${instead}`, {
     short: reason,
     largest,
