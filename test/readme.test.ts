@@ -45,7 +45,8 @@ describe('the README', () => {
 
   it('shows the real default address and says how to set the admin password', () => {
     for (const block of markedBlocks(readme, 'run')) expect(block).toContain('HUB=${HUB:-http://127.0.0.1:8000}');
-    expect(readme).toMatch(/SHIVA_ADMIN_PASSWORD='[^']+' npm start/);
+    expect(readme).toContain('npm ci && npm start ');
+    expect(readme).toMatch(/export SHIVA_ADMIN_PASSWORD='[^']+'` before `npm start`/);
     expect(readme).toContain('npm start -- --port');
   });
 });
