@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../i18n/en';
 import { ja } from '../i18n/ja';
-import { formatBytes, formatPast, formatRate, formatRelative, percentOf } from './format';
+import { formatBytes, formatGiBDown, formatPast, formatRate, formatRelative, percentOf } from './format';
 import { describeResources } from './resources';
 
 const GiB = 1024 ** 3;
@@ -14,6 +14,15 @@ describe('formatting', () => {
     // A notebook's memory in use: 11 MiB, not "0 GiB".
     expect(formatBytes(11.4 * 1024 * 1024, 'en-GB')).toBe('11 MiB');
     expect(formatBytes(0, 'en-GB')).toBe('0 GiB');
+  });
+
+  it('writes machine memory in GiB to one decimal, rounded down, as `shiva machines` does', () => {
+    // 25276026880 bytes is 23.54 GiB: 23.5, not "24 GiB"; 23.56 GiB is not rounded up either.
+    expect(formatGiBDown(25276026880, 'en-GB')).toBe('23.5 GiB');
+    expect(formatGiBDown(23.56 * GiB, 'en-GB')).toBe('23.5 GiB');
+    expect(formatGiBDown(4 * GiB, 'en-GB')).toBe('4 GiB');
+    expect(formatGiBDown(0.7 * GiB, 'en-GB')).toBe('716 MiB');
+    expect(formatGiBDown(0, 'en-GB')).toBe('0 GiB');
   });
 
   it('writes transfer rates in the largest unit that keeps them at 1 or more', () => {
