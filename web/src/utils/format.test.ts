@@ -39,6 +39,20 @@ describe('formatting', () => {
     expect(formatRelative('2026-03-20T10:00:00Z', now, 'en-GB')).toBe('in 18 days');
   });
 
+  it('rounds a time ahead to the nearest unit, and still truncates one past', () => {
+    const made = Date.parse('2026-03-02T10:00:00Z');
+    const expires = new Date(made + 30 * 86_400_000).toISOString();
+    // A token made to last 30 days, a minute later: "in 30 days", not "in 29 days".
+    expect(formatRelative(expires, made + 60_000, 'en-GB')).toBe('in 30 days');
+    expect(formatRelative(expires, made + 60_000, 'ja-JP')).toBe('30 日後');
+    expect(formatRelative('2026-03-02T12:40:00Z', made, 'en-GB')).toBe('in 3 hours');
+    expect(formatRelative('2026-03-02T12:20:00Z', made, 'en-GB')).toBe('in 2 hours');
+    // Past: 2 h 40 min ago is still "2 hours ago", and a past moment never reads as ahead.
+    expect(formatRelative('2026-03-02T07:20:00Z', made, 'en-GB')).toBe('2 hours ago');
+    expect(formatPast('2026-03-02T07:20:00Z', made, 'en-GB')).toBe('2 hours ago');
+    expect(formatPast('2026-03-02T10:00:01.600Z', made, 'en-GB')).toBe('now');
+  });
+
   it('says "now" for a past moment that the browser\'s clock puts a little ahead, never "in 1 second"', () => {
     const now = Date.parse('2026-03-02T10:00:00Z');
     expect(formatPast('2026-03-02T10:00:01.200Z', now, 'en-GB')).toBe('now');

@@ -85,7 +85,11 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1_000],
 ];
 
-/** "3 minutes ago", "in 2 days", "now": for times that may lie ahead (an expiry). */
+/**
+ * "3 minutes ago", "in 2 days", "now": for times that may lie ahead (an expiry). A time ahead is
+ * rounded to the nearest unit: a token made to last 30 days reads "in 30 days" a minute later,
+ * not "in 29 days". A time past is truncated, as "3 hours ago" is said until it is four.
+ */
 export function formatRelative(iso: string, now: number, locale: string): string {
   return relative(new Date(iso).getTime() - now, locale);
 }
@@ -102,7 +106,7 @@ export function formatPast(iso: string, now: number, locale: string): string {
 function relative(diff: number, locale: string): string {
   const format = relativeFormat(locale);
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return format.format(Math.trunc(diff / ms), unit);
+    if (Math.abs(diff) >= ms) return format.format(diff > 0 ? Math.round(diff / ms) : Math.trunc(diff / ms), unit);
   }
   return format.format(0, 'second');
 }
