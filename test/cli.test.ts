@@ -80,7 +80,7 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
   it('lists the machines with what sandboxes were given, and as JSON', async () => {
     const table = await shiva(['machines']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^NAME\s+STATUS\s+CPUS\s+MEMORY\s+GPUS\s+SANDBOXES\n/);
+    expect(table.stdout).toMatch(/^NAME\s+STATUS\s+CPUS RESERVED\s+MEMORY\s+GPUS\s+SANDBOXES\n/);
     expect(table.stdout).toMatch(/\nlocal\s+up\s+\d[\d.]*\/\d[\d.]*\s+\d[\d.]*\/\d[\d.]*G\s+\d+\/\d+\s+\d+\n/);
     const json = JSON.parse((await shiva(['machines', '--json'])).stdout) as Array<{ name: string; status: string; capacity: { cpus: number } }>;
     expect(json).toEqual([expect.objectContaining({ name: 'local', status: 'up' })]);

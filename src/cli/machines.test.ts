@@ -73,11 +73,18 @@ const fleet: Machine[] = [
 describe('shiva machines', () => {
   it('prints each machine with its allocation against capacity, and one line per GPU with its holders', () => {
     expect(machineLines(fleet, NOW)).toEqual([
-      'NAME   STATUS              CPUS    MEMORY   GPUS  SANDBOXES',
-      'gpu-1  up                  6.5/30  24/248G  1/2   2',
+      'NAME   STATUS              CPUS RESERVED  MEMORY   GPUS  SANDBOXES',
+      'gpu-1  up                  6.5/30         24/248G  1/2   2',
       '  GPU 0  NVIDIA A100 80GB PCIe  87%  31.5/80G  alice/main, carol/eval',
       '  GPU 1  NVIDIA A100 80GB PCIe  -    -/80G     free',
-      'cpu-1  down since 12m ago  6.5/30  24/248G  0/0   1',
+      'cpu-1  down since 12m ago  6.5/30         24/248G  0/0   1',
     ]);
+  });
+
+  it('rounds memory down to a tenth of a GiB, so a capacity never reads larger than it is', () => {
+    // 25276026880 bytes is 23.54 GiB; 23.56 GiB must not read 23.6.
+    const lines = machineLines([machine('m', { capacity: { cpus: 2, memoryBytes: 23.56 * GiB, gpus: 0 }, allocated: { cpus: 0.25, memoryBytes: 4 * GiB, gpus: 0 } })], NOW);
+    expect(lines[1]).toContain('4/23.5G');
+    expect(machineLines([machine('m', { capacity: { cpus: 2, memoryBytes: 25276026880, gpus: 0 } })], NOW)[1]).toContain('/23.5G');
   });
 });

@@ -11,7 +11,12 @@ const GiB = 1024 ** 3;
 
 /** At most two decimals, none when whole: 0.5, 2, 30. */
 const figure = (n: number) => String(Math.round(n * 100) / 100);
-const gib = (bytes: number) => String(Math.round((bytes / GiB) * 10) / 10);
+/**
+ * GiB to one decimal, rounded down, as the dashboard's Machines page shows them: a capacity or a
+ * free figure is never shown larger than it is (23.54 GiB reads 23.5, 23.56 too).
+ * The 1e-9 keeps a whole tenth (4 GiB is 4.000…) from falling to the tenth below by float error.
+ */
+const gib = (bytes: number) => String(Math.floor((bytes / GiB) * 10 + 1e-9) / 10);
 
 function status(machine: Machine, now: number): string {
   if (machine.status === 'up') return 'up';
@@ -30,7 +35,8 @@ function gpuRow(gpu: Machine['gpus'][number]): string[] {
 
 /** The table's lines: a header, then each machine followed by its GPUs, indented. */
 export function machineLines(machines: readonly Machine[], now = Date.now()): string[] {
-  const header = ['NAME', 'STATUS', 'CPUS', 'MEMORY', 'GPUS', 'SANDBOXES'];
+  // CPUs are requests (what the scheduler reserves), not limits: a 2-CPU sandbox may hold 0.5.
+  const header = ['NAME', 'STATUS', 'CPUS RESERVED', 'MEMORY', 'GPUS', 'SANDBOXES'];
   const rows = machines.map((m) => [
     m.name,
     status(m, now),

@@ -1,5 +1,5 @@
 /**
- * A user or sandbox name (or `user/name`) on one line: a narrow column never breaks it inside
+ * A user, sandbox or token name (or `user/name`) on one line: a narrow column never breaks it inside
  * ("admi/n"); past `maxWidth` it ends in an ellipsis, with the whole name on hover. The text stays
  * whole in the page, so screen readers and copying get all of it. A plain span with an inline
  * style, as the machines page shows hundreds.

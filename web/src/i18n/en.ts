@@ -205,7 +205,8 @@ export const en = {
   },
   /** A machine card's room, readings, history charts and GPU holders. */
   machineCard: {
-    room: (what: string) => `Room for a launch: ${what}`,
+    /** The hub's free figures: CPUs are requests, so a launch of more CPUs than this may fit. */
+    room: (what: string) => `Free to reserve: ${what} (a sandbox reserves its CPU request, a part of its CPUs)`,
     noRoom: 'No room for a launch.',
     network: (received: string, sent: string) => `Network ↓ ${received} ↑ ${sent}`,
     hottest: (celsius: number, sensor: string) => `Hottest ${celsius} °C (${sensor})`,

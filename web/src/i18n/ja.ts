@@ -225,7 +225,7 @@ export const ja: Messages = {
     unknown: '不明',
   },
   machineCard: {
-    room: (what) => `起動できる空き: ${what}`,
+    room: (what) => `予約できる空き: ${what}（サンドボックスが予約するのは CPU 数ではなく、その一部の CPU 要求です）`,
     noRoom: '新しく起動できる空きはありません。',
     network: (received, sent) => `ネットワーク ↓ ${received} ↑ ${sent}`,
     hottest: (celsius, sensor) => `最高 ${celsius} °C（${sensor}）`,

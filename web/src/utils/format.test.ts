@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../i18n/en';
 import { ja } from '../i18n/ja';
-import { formatBytes, formatPast, formatRate, formatRelative, percentOf } from './format';
+import { formatBytes, formatGiBDown, formatPast, formatRate, formatRelative, percentOf } from './format';
 import { describeResources } from './resources';
 
 const GiB = 1024 ** 3;
@@ -16,6 +16,15 @@ describe('formatting', () => {
     expect(formatBytes(0, 'en-GB')).toBe('0 GiB');
   });
 
+  it('writes machine memory in GiB to one decimal, rounded down, as `shiva machines` does', () => {
+    // 25276026880 bytes is 23.54 GiB: 23.5, not "24 GiB"; 23.56 GiB is not rounded up either.
+    expect(formatGiBDown(25276026880, 'en-GB')).toBe('23.5 GiB');
+    expect(formatGiBDown(23.56 * GiB, 'en-GB')).toBe('23.5 GiB');
+    expect(formatGiBDown(4 * GiB, 'en-GB')).toBe('4 GiB');
+    expect(formatGiBDown(0.7 * GiB, 'en-GB')).toBe('716 MiB');
+    expect(formatGiBDown(0, 'en-GB')).toBe('0 GiB');
+  });
+
   it('writes transfer rates in the largest unit that keeps them at 1 or more', () => {
     expect(formatRate(512, 'en-GB')).toBe('512 B/s');
     expect(formatRate(310 * 1024, 'en-GB')).toBe('310 KiB/s');
@@ -28,6 +37,20 @@ describe('formatting', () => {
     expect(formatRelative('2026-03-02T07:00:00Z', now, 'en-GB')).toBe('3 hours ago');
     expect(formatRelative('2026-03-02T07:00:00Z', now, 'ja-JP')).toBe('3 時間前');
     expect(formatRelative('2026-03-20T10:00:00Z', now, 'en-GB')).toBe('in 18 days');
+  });
+
+  it('rounds a time ahead to the nearest unit, and still truncates one past', () => {
+    const made = Date.parse('2026-03-02T10:00:00Z');
+    const expires = new Date(made + 30 * 86_400_000).toISOString();
+    // A token made to last 30 days, a minute later: "in 30 days", not "in 29 days".
+    expect(formatRelative(expires, made + 60_000, 'en-GB')).toBe('in 30 days');
+    expect(formatRelative(expires, made + 60_000, 'ja-JP')).toBe('30 日後');
+    expect(formatRelative('2026-03-02T12:40:00Z', made, 'en-GB')).toBe('in 3 hours');
+    expect(formatRelative('2026-03-02T12:20:00Z', made, 'en-GB')).toBe('in 2 hours');
+    // Past: 2 h 40 min ago is still "2 hours ago", and a past moment never reads as ahead.
+    expect(formatRelative('2026-03-02T07:20:00Z', made, 'en-GB')).toBe('2 hours ago');
+    expect(formatPast('2026-03-02T07:20:00Z', made, 'en-GB')).toBe('2 hours ago');
+    expect(formatPast('2026-03-02T10:00:01.600Z', made, 'en-GB')).toBe('now');
   });
 
   it('says "now" for a past moment that the browser\'s clock puts a little ahead, never "in 1 second"', () => {

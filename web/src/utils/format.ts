@@ -54,6 +54,19 @@ export function formatRate(bytesPerSecond: number, locale: string): string {
   return `${formatNumber(value, locale, value < 10 && unit > 0 ? 1 : 0)} ${RATE_UNITS[unit]}`;
 }
 
+/**
+ * Bytes in GiB to one decimal, rounded down: "23.5 GiB" for 25276026880 bytes (23.54 GiB); whole
+ * MiB below 1 GiB. The
+ * Machines page's one rule for memory, the same as `shiva machines`: a capacity or a free figure
+ * is never shown larger than it is, and the figures on one card are comparable (held 4 GiB of
+ * 23.5, 19.5 free). The 1e-9 keeps a whole tenth from falling to the one below by float error.
+ */
+export function formatGiBDown(bytes: number, locale: string): string {
+  // Below 1 GiB a tenth is too coarse (a 60 MiB sandbox is not "0 GiB"): whole MiB, also down.
+  if (bytes > 0 && bytes < GiB) return `${formatNumber(Math.floor(bytes / (1024 * 1024) + 1e-9), locale, 0)} MiB`;
+  return `${formatNumber(Math.floor((bytes / GiB) * 10 + 1e-9) / 10, locale, 1)} GiB`;
+}
+
 export function formatGiB(gib: number, locale: string): string {
   return `${formatNumber(gib, locale, 2)} GiB`;
 }
@@ -72,7 +85,11 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1_000],
 ];
 
-/** "3 minutes ago", "in 2 days", "now": for times that may lie ahead (an expiry). */
+/**
+ * "3 minutes ago", "in 2 days", "now": for times that may lie ahead (an expiry). A time ahead is
+ * rounded to the nearest unit: a token made to last 30 days reads "in 30 days" a minute later,
+ * not "in 29 days". A time past is truncated, as "3 hours ago" is said until it is four.
+ */
 export function formatRelative(iso: string, now: number, locale: string): string {
   return relative(new Date(iso).getTime() - now, locale);
 }
@@ -89,7 +106,7 @@ export function formatPast(iso: string, now: number, locale: string): string {
 function relative(diff: number, locale: string): string {
   const format = relativeFormat(locale);
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return format.format(Math.trunc(diff / ms), unit);
+    if (Math.abs(diff) >= ms) return format.format(diff > 0 ? Math.round(diff / ms) : Math.trunc(diff / ms), unit);
   }
   return format.format(0, 'second');
 }

@@ -7,15 +7,15 @@ import { Fragment, memo } from 'react';
 import type { MachineGpu } from '../../api/types';
 import { OneLineName } from '../../components/OneLineName';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatBytes } from '../../utils/format';
+import { formatGiBDown } from '../../utils/format';
 import { ThinBar } from './Meter';
 
 export const GpuRow = memo(function GpuRow({ gpu }: { gpu: MachineGpu }) {
   const { t, locale } = useI18n();
   const memory =
     gpu.memoryUsedBytes === null
-      ? formatBytes(gpu.memoryTotalBytes, locale)
-      : t.machines.used(formatBytes(gpu.memoryUsedBytes, locale), formatBytes(gpu.memoryTotalBytes, locale));
+      ? formatGiBDown(gpu.memoryTotalBytes, locale)
+      : t.machines.used(formatGiBDown(gpu.memoryUsedBytes, locale), formatGiBDown(gpu.memoryTotalBytes, locale));
   const utilisation = gpu.utilizationPercent === null ? t.machines.unknown : `${Math.round(gpu.utilizationPercent)}%`;
   const title = t.machines.gpu(gpu.index, gpu.name);
   const held = gpu.holders.length > 0;

@@ -12,7 +12,7 @@ import type { Machine, MachineSandbox } from '../../api/types';
 import { useNow } from '../../components/now';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatBytes, formatDateTime, formatNumber, formatPast } from '../../utils/format';
+import { formatGiBDown, formatDateTime, formatNumber, formatPast } from '../../utils/format';
 import { OneLineName } from '../../components/OneLineName';
 import { describeResources } from '../../utils/resources';
 import { GpuRow } from './GpuRow';
@@ -24,7 +24,7 @@ import { Meter } from './Meter';
 function sandboxUse(s: MachineSandbox, t: Messages, locale: string): string | null {
   const parts: string[] = [];
   if (s.cpuPercent !== null) parts.push(t.machineCard.sandboxCpu(formatNumber(s.cpuPercent, locale, 0)));
-  if (s.memoryUsedBytes !== null) parts.push(t.machineCard.sandboxMemory(formatBytes(s.memoryUsedBytes, locale)));
+  if (s.memoryUsedBytes !== null) parts.push(t.machineCard.sandboxMemory(formatGiBDown(s.memoryUsedBytes, locale)));
   return parts.length > 0 ? parts.join(' · ') : null;
 }
 

@@ -12,7 +12,7 @@ import { memo } from 'react';
 import type { MachineSample } from '../../api/types';
 import { Sparkline } from '../../components/Sparkline';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatBytes, formatNumber } from '../../utils/format';
+import { formatGiBDown, formatNumber } from '../../utils/format';
 
 const HOUR_MS = 3_600_000;
 /** More than two missed samples is a gap (the hub or the machine was away), not a slope. */
@@ -50,7 +50,7 @@ export const MachineHistory = memo(function MachineHistory({ history, memoryByte
 
   const candidates: (Omit<Series, 'latest'> & { format(value: number): string })[] = [
     { name: t.machineCard.cpuChart, values: history.map((s) => s.cpuPercent), max: 100, format: (v) => `${formatNumber(v, locale, 0)}%` },
-    { name: t.machineCard.memoryChart, values: history.map((s) => s.memoryUsedBytes), max: memoryBytes, format: (v) => formatBytes(v, locale) },
+    { name: t.machineCard.memoryChart, values: history.map((s) => s.memoryUsedBytes), max: memoryBytes, format: (v) => formatGiBDown(v, locale) },
   ];
   if (hasGpus) {
     candidates.push({ name: t.machineCard.gpuChart, values: history.map((s) => s.gpuUtilizationPercent), max: 100, format: (v) => `${formatNumber(v, locale, 0)}%` });

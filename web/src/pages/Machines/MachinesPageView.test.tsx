@@ -36,7 +36,7 @@ describe('MachinesPageView', () => {
     const gpu1 = card('gpu-1');
     expect(bar(gpu1, 'CPU').getAttribute('aria-valuenow')).toBe('37');
     expect(bar(gpu1, 'CPU').getAttribute('aria-valuetext')).toBe('37% of 32 CPUs');
-    expect(bar(gpu1, 'Memory').getAttribute('aria-valuetext')).toBe('61 GiB of 256 GiB');
+    expect(bar(gpu1, 'Memory').getAttribute('aria-valuetext')).toBe('61.2 GiB of 256 GiB');
     expect(bar(gpu1, 'Disk').getAttribute('aria-valuetext')).toBe('1.1 TiB of 1.8 TiB');
   });
 
@@ -44,8 +44,8 @@ describe('MachinesPageView', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
     expect(gpu1.textContent).toContain('37% of 32 CPUsSandboxes hold 6 of the 30 CPUs they may use');
-    expect(gpu1.textContent).toContain('61 GiB of 256 GiBSandboxes hold 24 GiB of the 248 GiB they may use');
-    expect(gpu1.textContent).toContain('Room for a launch: 24 CPUs · 224 GiB · 1 GPU');
+    expect(gpu1.textContent).toContain('61.2 GiB of 256 GiBSandboxes hold 24 GiB of the 248 GiB they may use');
+    expect(gpu1.textContent).toContain('Free to reserve: 24 CPUs · 224 GiB · 1 GPU (a sandbox reserves its CPU request, a part of its CPUs)');
   });
 
   it('shows network rates and the hottest sensor when the hub reads them', () => {
@@ -63,7 +63,7 @@ describe('MachinesPageView', () => {
     const line = cpu.querySelector('path')!.getAttribute('d')!;
     expect(line.split('L')).toHaveLength(240);
     expect(cpu.closest('[title]')?.getAttribute('title')).toBe('CPU over the last 60 minutes: latest 37%');
-    expect(within(gpu1).getByRole('img', { name: 'Memory over the last 60 minutes: latest 61 GiB' })).toBeTruthy();
+    expect(within(gpu1).getByRole('img', { name: 'Memory over the last 60 minutes: latest 61.2 GiB' })).toBeTruthy();
     expect(within(gpu1).getByRole('img', { name: 'GPU utilisation over the last 60 minutes: latest 44%' })).toBeTruthy();
     // A machine without GPUs has no GPU chart; one without history has no charts.
     expect(within(card('gpu-2')).queryByRole('img', { name: /GPU utilisation/ })).toBeNull();
@@ -74,9 +74,22 @@ describe('MachinesPageView', () => {
     const small = { ...MockMachineAllocationOnly, capacity: { cpus: 1, memoryBytes: 30 * 1024 ** 3, gpus: 0 }, allocated: { cpus: 0, memoryBytes: 6.42 * 1024 ** 3, gpus: 0 }, free: { cpus: 1, memoryBytes: 23.58 * 1024 ** 3, gpus: 0 } };
     renderView(<MachinesPageView machines={[small]} error={null} onRetry={vi.fn()} />);
     const cpu1 = card('cpu-1');
-    expect(cpu1.textContent).toContain('Room for a launch: 1 CPU · 23.5 GiB');
+    expect(cpu1.textContent).toContain('Free to reserve: 1 CPU · 23.5 GiB');
     expect(bar(cpu1, 'CPU').getAttribute('aria-valuetext')).toBe('Sandboxes hold 0 of the 1 CPU they may use');
     expect(cpu1.textContent).not.toMatch(/\b1 CPUs\b/);
+  });
+
+  it('says CPUs are free to reserve, and rounds every memory figure down to one decimal so they add up', () => {
+    // A 2-CPU machine (25276026880 bytes, 23.54 GiB) after `shiva launch --cpus 1 --memory 4`:
+    // it holds the launch's request (0.25) and its 4 GiB.
+    const capacityBytes = 25276026880;
+    const held = { ...MockMachineAllocationOnly, capacity: { cpus: 2, memoryBytes: capacityBytes, gpus: 0 }, allocated: { cpus: 0.25, memoryBytes: 4 * 1024 ** 3, gpus: 0 }, free: { cpus: 1.75, memoryBytes: capacityBytes - 4 * 1024 ** 3, gpus: 0 } };
+    renderView(<MachinesPageView machines={[held]} error={null} onRetry={vi.fn()} />);
+    const cpu1 = card('cpu-1');
+    // 23.54 GiB is not shown as 24 GiB: 4 + 19.5 = 23.5.
+    expect(bar(cpu1, 'Memory').getAttribute('aria-valuetext')).toBe('Sandboxes hold 4 GiB of the 23.5 GiB they may use');
+    expect(cpu1.textContent).toContain('Free to reserve: 1.75 CPUs · 19.5 GiB (a sandbox reserves its CPU request, a part of its CPUs)');
+    expect(cpu1.textContent).not.toMatch(/\b24 GiB of|Room for a launch/);
   });
 
   it('shows what sandboxes were given when the hub cannot measure use', () => {
@@ -94,7 +107,7 @@ describe('MachinesPageView', () => {
     const [first, second] = within(gpu1).getAllByRole('listitem');
     expect(first!.textContent).toContain('GPU 0 · NVIDIA A100 80GB PCIe');
     expect(first!.textContent).toContain('alice/main');
-    expect(first!.textContent).toContain('Utilisation 87% · Memory 32 GiB of 80 GiB · 64 °C · 251 W');
+    expect(first!.textContent).toContain('Utilisation 87% · Memory 31.5 GiB of 80 GiB · 64 °C · 251 W');
     expect(second!.textContent).toContain('free');
   });
 
@@ -126,7 +139,7 @@ describe('MachinesPageView', () => {
     expect(gpu2.textContent).toContain('Not answering. Last seen 12 minutes ago.');
     expect(gpu2.textContent).toContain('connect ECONNREFUSED 10.0.0.12:2376');
     expect(within(gpu2).queryByRole('progressbar')).toBeNull();
-    expect(gpu2.textContent).not.toContain('Room for a launch');
+    expect(gpu2.textContent).not.toContain('Free to reserve');
     // Its sandboxes stay listed, their state unknown until it answers again.
     expect(gpu2.textContent).toContain('frank/sweepMachine not answering');
     // Its history stops when it did.
@@ -154,5 +167,6 @@ describe('MachinesPageView', () => {
   it('is in Japanese when Japanese is chosen', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />, { language: 'ja' });
     expect(card('gpu-2').textContent).toContain('応答がありません。最後の応答: 12 分前。');
+    expect(card('gpu-1').textContent).toContain('予約できる空き: 24 CPU · 224 GiB · 1 GPU');
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Machine } from '../../api/types';
 import type { Messages } from '../../i18n/en';
-import { formatBytes, formatNumber, formatRate, GiB, percentOf, roundTo } from '../../utils/format';
+import { formatBytes, formatGiBDown, formatNumber, formatRate, GiB, percentOf, roundTo } from '../../utils/format';
 import { describeResources } from '../../utils/resources';
 
 export interface Bar {
@@ -22,7 +22,7 @@ export interface Bar {
 export function machineBars(machine: Machine, t: Messages, locale: string): Bar[] {
   const { usage, allocated, capacity } = machine;
   const cpuAllocated = t.machines.cpuAllocated(formatNumber(allocated.cpus, locale), roundTo(capacity.cpus, 1), formatNumber(capacity.cpus, locale));
-  const memoryAllocated = t.machines.allocated(formatBytes(allocated.memoryBytes, locale), formatBytes(capacity.memoryBytes, locale));
+  const memoryAllocated = t.machines.allocated(formatGiBDown(allocated.memoryBytes, locale), formatGiBDown(capacity.memoryBytes, locale));
   if (usage) {
     return [
       {
@@ -35,7 +35,7 @@ export function machineBars(machine: Machine, t: Messages, locale: string): Bar[
       {
         label: t.machines.memory,
         percent: percentOf(usage.memoryUsedBytes, machine.memoryBytes),
-        detail: t.machines.used(formatBytes(usage.memoryUsedBytes, locale), formatBytes(machine.memoryBytes, locale)),
+        detail: t.machines.used(formatGiBDown(usage.memoryUsedBytes, locale), formatGiBDown(machine.memoryBytes, locale)),
         allocatedPercent: percentOf(allocated.memoryBytes, machine.memoryBytes),
         allocatedDetail: memoryAllocated,
       },
@@ -52,12 +52,15 @@ export function machineBars(machine: Machine, t: Messages, locale: string): Bar[
   ];
 }
 
-/** "Room for a launch: 24 CPUs · 224 GiB · 1 GPU", as the hub's scheduler counts it. */
+/**
+ * "Free to reserve: 24 CPUs · 224 GiB · 1 GPU", as the hub's scheduler counts it: CPUs are
+ * requests, so the words say so (a 2-CPU sandbox reserves only its request, 0.5 by default).
+ */
 export function roomLine(machine: Machine, t: Messages, locale: string): string {
   const { free } = machine;
   if (free.cpus <= 0 || free.memoryBytes <= 0) return t.machineCard.noRoom;
   // Rounded down, as the launch form does: room is never shown larger than it is.
-  return t.machineCard.room(describeResources(t, locale, { cpus: free.cpus, memoryGiB: Math.floor((free.memoryBytes / GiB) * 10) / 10, gpus: free.gpus }));
+  return t.machineCard.room(describeResources(t, locale, { cpus: free.cpus, memoryGiB: Math.floor((free.memoryBytes / GiB) * 10 + 1e-9) / 10, gpus: free.gpus }));
 }
 
 /** Network rates and the hottest sensor, where the hub reads them; null when it reads neither. */

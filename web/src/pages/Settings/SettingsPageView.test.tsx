@@ -60,6 +60,17 @@ describe('SettingsPageView', () => {
     expect(rows[1]!.textContent).toContain('Never');
   });
 
+  it('keeps token names on one line in the narrow name column, whole on hover', () => {
+    renderView(<SettingsPageView {...props()} />);
+    const table = screen.getByRole('table', { name: 'API tokens' });
+    // "laptop" read "lapto / p" when the column was narrow.
+    const name = within(table).getByTitle('laptop');
+    expect(name.textContent).toBe('laptop');
+    expect(name.style.whiteSpace).toBe('nowrap');
+    expect(name.style.textOverflow).toBe('ellipsis');
+    expect(name.closest('th')?.getAttribute('scope')).toBe('row');
+  });
+
   it('creates a token with a name and expiry and shows its secret once, with a copy button', async () => {
     const p = props();
     const writeText = vi.fn(async () => undefined);

@@ -25,6 +25,7 @@ import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
+import { OneLineName } from '../../components/OneLineName';
 import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 
@@ -182,8 +183,8 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
               <TableBody>
                 {tokens.map((token) => (
                   <TableRow key={token.id} hover>
-                    <TableCell component="th" scope="row" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
-                      {token.name}
+                    <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+                      <OneLineName name={token.name} />
                     </TableCell>
                     <TableCell sx={wide}>
                       <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
