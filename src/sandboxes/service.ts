@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LaunchRequest, Sandbox } from '../contract/api.js';
+import { count } from '../contract/count.js';
 import { ShivaError } from '../contract/errors.js';
 import { nextFreeName } from '../contract/names.js';
 import { defaultCpuRequest, GiB, resourceProblems } from '../contract/resources.js';
@@ -349,15 +350,7 @@ function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | n
   const room = mostRoom
     ? ` The most room is on ${mostRoom.machine}: ${count(round(Math.max(0, mostRoom.cpus)), 'CPU')}, ${round(Math.max(0, mostRoom.memoryBytes) / GiB)} GiB, ${count(mostRoom.gpus.length, 'GPU')}.`
     : '';
-  const stop = hasSandboxes ? 'stop one of your sandboxes' : 'wait until someone stops a sandbox';
-  const gpus = wanted.gpus > 0 ? ` with ${count(wanted.gpus, 'GPU')}` : '';
-  const where = wanted.machine ?? 'any machine';
-  const instead = wanted.gpus > mostGpus
-    ? ` ${mostGpus === 0 ? `No GPU is on ${where}` : `At most ${count(mostGpus, 'GPU')} ${mostGpus === 1 ? 'is' : 'are'} on ${wanted.machine ?? 'one machine'}`}, free or not: ask for ${mostGpus === 0 ? 'none' : `${mostGpus} or fewer`}.`
-    : largest
-    ? ` The largest that fits now${gpus} is ${count(largest.cpus, 'CPU')} and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`
-    : ` Nothing fits${gpus} on ${where} now: ${stop}.`;
-  return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room}${instead}`, {
+  return new ShivaError('NO_CAPACITY', `No machine has room for ${asked}: ${reason}.${room} ${whatWillWork(wanted, largest, hasSandboxes, mostGpus)}`, {
     short: reason,
     largest,
     mostRoom: mostRoom && {
@@ -369,9 +362,21 @@ function noCapacity(wanted: PlacementRequest, reason: string, mostRoom: Free | n
   });
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
-/** "1 CPU", "1.5 CPUs", "0 GPUs": English plural of a unit (one only for exactly 1, as CLDR's English rule). */
-function count(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+/**
+ * What the user can do that will work, after a refusal: ask for fewer GPUs when no machine has
+ * that many at all (waiting will never help), else ask for the largest size that fits now, else
+ * stop one of their sandboxes (or wait for someone else to).
+ */
+function whatWillWork(wanted: PlacementRequest, largest: LargestFit | null, hasSandboxes: boolean, mostGpus: number): string {
+  const where = wanted.machine ?? 'any machine';
+  if (wanted.gpus > mostGpus) {
+    if (mostGpus === 0) return `No GPU is on ${where}, free or not: ask for none.`;
+    return `At most ${count(mostGpus, 'GPU')} ${mostGpus === 1 ? 'is' : 'are'} on ${wanted.machine ?? 'one machine'}, free or not: ask for ${mostGpus} or fewer.`;
+  }
+  const stop = hasSandboxes ? 'stop one of your sandboxes' : 'wait until someone stops a sandbox';
+  const gpus = wanted.gpus > 0 ? ` with ${count(wanted.gpus, 'GPU')}` : '';
+  if (largest) return `The largest that fits now${gpus} is ${count(largest.cpus, 'CPU')} and ${largest.memoryGiB} GiB on ${largest.machine}; ask for that or less, or ${stop}.`;
+  return `Nothing fits${gpus} on ${where} now: ${stop}.`;
 }
+
+const round = (n: number) => Math.round(n * 100) / 100;

@@ -10,6 +10,7 @@
  * its limit, what it may burst to, is only checked against the engine's own ceiling. CPU time is
  * compressible, so idle sandboxes cost the others nothing; memory is not, so it is held whole.
  */
+import { count } from '../contract/count.js';
 
 export type Policy = 'pack' | 'spread';
 
@@ -104,6 +105,7 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
   if (candidates.length === 0) return 'no machine answers';
   if (request.gpus > 0 && machines.every((m) => m.gpus.length === 0)) return 'no machine of this hub has GPUs';
   const GiB = 1024 ** 3;
+  // Free room and what was asked side by side, so "23.54 GiB free (30 GiB asked)" never reads as the machine's size.
   const short = (f: Free) => {
     const lacks: string[] = [];
     const most = cpusPerSandbox(machines, f.machine);
@@ -118,12 +120,6 @@ function shortage(machines: readonly MachineCapacity[], candidates: Free[], requ
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
-
-/**
- * "1 CPU", "0.5 CPUs": what a shortage names is free room and what was asked, side by side, so
- * "23.54 GiB free (30 GiB asked)" never reads as the machine's size.
- */
-const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 /** The most CPUs one sandbox may have on the named machine (Infinity when unknown). */
 export function cpusPerSandbox(machines: readonly MachineCapacity[], name: string): number {
