@@ -239,7 +239,7 @@ export const en = {
     guaranteed: (percent: string) => `CPUs are what a sandbox may burst to; when the machine is busy it is guaranteed ${percent}% of them.`,
     largestFits: (cpus: number, shown: string, memory: string, machine: string) => `Up to ${plural(cpus, 'CPU', 'CPUs', shown)} and ${memory} GiB fit now (on ${machine}).`,
     nothingFits: 'No size fits any machine now: stop one of your sandboxes or wait for room.',
-    outOfLimits: (cpus: string, memory: string) => `From 0.01 to ${cpus} CPUs and from 0.125 to ${memory} GiB.`,
+    outOfLimits: (minCpus: string, cpus: string, minMemory: string, memory: string) => `From ${minCpus} to ${cpus} CPUs and from ${minMemory} to ${memory} GiB.`,
     doesNotFit: 'This size does not fit any machine now.',
     perSandbox: (most: number, shown: string) => `at most ${plural(most, 'CPU', 'CPUs', shown)} per sandbox`,
   },

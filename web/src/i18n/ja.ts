@@ -255,7 +255,7 @@ export const ja: Messages = {
     guaranteed: (percent) => `CPU はサンドボックスが使える上限です。マシンが混んでいるときはその ${percent}% が保証されます。`,
     largestFits: (_cpus, cpus, memory, machine) => `今は最大 CPU ${cpus}・${memory} GiB まで収まります（${machine}）。`,
     nothingFits: '今はどのサイズもどのマシンにも収まりません。サンドボックスを停止するか、空くのを待ってください。',
-    outOfLimits: (cpus, memory) => `CPU は 0.01〜${cpus}、メモリは 0.125〜${memory} GiB の範囲です。`,
+    outOfLimits: (minCpus, cpus, minMemory, memory) => `CPU は ${minCpus}〜${cpus}、メモリは ${minMemory}〜${memory} GiB の範囲です。`,
     doesNotFit: 'このサイズは今どのマシンにも収まりません。',
     perSandbox: (_most, most) => `1 つのサンドボックスは CPU ${most} まで`,
   },

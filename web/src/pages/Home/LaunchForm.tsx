@@ -23,7 +23,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { isValidName, nextFreeName } from '../../../../src/contract/names';
-import { defaultCpuRequest, resourceProblems } from '../../../../src/contract/resources';
+import { defaultCpuRequest, MIN_CPUS, MIN_MEMORY_GIB, resourceProblems } from '../../../../src/contract/resources';
 import { isApiError } from '../../api/client';
 import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
@@ -228,7 +228,7 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
               value={customCpus ?? String(suggested.cpus)}
               onChange={(e) => setCustomCpus(e.target.value)}
               error={customOutOfLimits || customDoesNotFit}
-              slotProps={{ htmlInput: { min: 0.01, max: limits.max.cpus, step: 0.25 } }}
+              slotProps={{ htmlInput: { min: MIN_CPUS, max: limits.max.cpus, step: 0.25 } }}
             />
             <TextField
               label={t.launchSize.memory}
@@ -236,13 +236,13 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
               value={customMemory ?? String(suggested.memoryGiB)}
               onChange={(e) => setCustomMemory(e.target.value)}
               error={customOutOfLimits || customDoesNotFit}
-              slotProps={{ htmlInput: { min: 0.125, max: limits.max.memoryGiB, step: 0.5 } }}
+              slotProps={{ htmlInput: { min: MIN_MEMORY_GIB, max: limits.max.memoryGiB, step: 0.5 } }}
             />
           </Box>
         )}
         <FormHelperText error={customOutOfLimits || customDoesNotFit}>
           {customOutOfLimits
-            ? t.launchSize.outOfLimits(formatNumber(limits.max.cpus, locale, 2), formatNumber(limits.max.memoryGiB, locale, 2))
+            ? t.launchSize.outOfLimits(formatNumber(MIN_CPUS, locale, 2), formatNumber(limits.max.cpus, locale, 2), formatNumber(MIN_MEMORY_GIB, locale, 3), formatNumber(limits.max.memoryGiB, locale, 2))
             : customDoesNotFit
               ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : t.launchSize.nothingFits}`
               : !preset
