@@ -40,11 +40,15 @@ export type JupyterControl = 'logout' | 'shutdown';
  * Jupyter serves is taken away from it.
  */
 export function jupyterControl(method: string, rest: string): JupyterControl | null {
-  const query = rest.indexOf('?');
-  const path = query === -1 ? rest : rest.slice(0, query);
-  if (path === '/logout' && (method === 'GET' || method === 'HEAD' || method === 'POST')) return 'logout';
-  if (path === '/api/shutdown' && method === 'POST') return 'shutdown';
+  // On every proxied request: compare in place, allocating nothing for the usual miss.
+  if (isPath(rest, '/logout')) return method === 'GET' || method === 'HEAD' || method === 'POST' ? 'logout' : null;
+  if (method === 'POST' && isPath(rest, '/api/shutdown')) return 'shutdown';
   return null;
+}
+
+/** Whether `rest` is exactly `path`, with or without a query. */
+function isPath(rest: string, path: string): boolean {
+  return rest.startsWith(path) && (rest.length === path.length || rest.charCodeAt(path.length) === 63 /* ? */);
 }
 
 /**
