@@ -194,7 +194,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const sandboxes = new SandboxService(deps);
     const metrics = new HubMetrics({ ...deps, routes, liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
     closers.unshift(() => metrics.close());
-    closers.unshift(() => sandboxes.close());
     closers.unshift(() => sandboxes.abortLaunches());
     await sandboxes.restoreHoldings();
     // A machine already down at start-up: its sandboxes are unknown, as if it went down now.

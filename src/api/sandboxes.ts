@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox, type SandboxEvent } from '../contract/api.js';
 import { ClosingTunnel } from '../proxy/open-tunnels.js';
-import { TERMINAL_STATES } from '../store/sandboxes.js';
+import { OUTCOME_STATES, TERMINAL_STATES, type SandboxState } from '../contract/sandbox-states.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
@@ -10,12 +10,6 @@ import { audited } from './audit.js';
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 const HEARTBEAT_MS = 15_000;
-/**
- * Where a plain event stream ends: a launch's outcome, which is what `curl …/events`, the CLI's
- * `launch` and the dashboard's progress wait for. `?follow=true` keeps it open through later
- * states (unknown, running again, stopping) until the sandbox is stopped or failed.
- */
-const OUTCOME_STATES: readonly string[] = ['running', 'stopped', 'failed'];
 
 export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   app.post(
@@ -95,7 +89,10 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       const identity = requireScope(request, 'sandboxes:read');
       const row = await hub.sandboxes.visible(identity, request.params.id);
       const afterId = Number(request.headers['last-event-id'] ?? 0) || 0;
-      const endsAt = request.query.follow === 'true' ? TERMINAL_STATES : OUTCOME_STATES;
+      // A plain stream ends at a launch's outcome, which is what `curl …/events`, the CLI's `launch`
+      // and the dashboard's progress wait for; `?follow=true` keeps it open through later states
+      // (unknown, running again, stopping) until the sandbox is stopped or failed.
+      const endsAt: readonly SandboxState[] = request.query.follow === 'true' ? TERMINAL_STATES : OUTCOME_STATES;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
 import { MIN_CPUS, MIN_MEMORY_GIB } from './resources.js';
+import { SANDBOX_STATES } from './sandbox-states.js';
 import { SCOPES } from './scopes.js';
 
 const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
@@ -24,18 +25,7 @@ export const ErrorResponse = Type.Object(
 
 );
 
-export const SandboxStateSchema = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('pulling'),
-  Type.Literal('creating'),
-  Type.Literal('starting'),
-  Type.Literal('waiting'),
-  Type.Literal('running'),
-  Type.Literal('unknown'),
-  Type.Literal('stopping'),
-  Type.Literal('stopped'),
-  Type.Literal('failed'),
-]);
+export const SandboxStateSchema = Type.Union(SANDBOX_STATES.map((state) => Type.Literal(state)));
 
 export const LaunchRequest = Type.Object(
   {

@@ -6,7 +6,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { LiveSandboxStats } from '../sandboxes/live-stats.js';
 import type { SandboxRow } from '../store/sandboxes.js';
-import { LIVE_STATES } from '../store/sandboxes.js';
+import { LIVE_STATES } from '../contract/sandbox-states.js';
 import { ACTIVE_PERIODS, type ActivePeriod, type ScrapeState } from './scrape-state.js';
 
 const SANDBOX_LABELS = ['user', 'sandbox', 'machine', 'gpus'] as const;

@@ -7,11 +7,10 @@ import type { ImageEntry } from '../config/schema.js';
 import type { EventDetail } from '../contract/event-codes.js';
 import type { Machine } from '../machines/registry.js';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
-import { now } from '../store/database.js';
-import { LAUNCHING_STATES, type SandboxRow } from '../store/sandboxes.js';
-import type { SandboxState } from '../store/schema.js';
+import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
 import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
+import { who, type SandboxLifecycle } from './lifecycle.js';
 import { waitForServer } from './readiness.js';
 import type { SandboxServiceDeps } from './service.js';
 import { sandboxPath } from './view.js';
@@ -20,6 +19,8 @@ const LOG_TAIL_LINES = 20;
 const PROGRESS_EVERY_MS = 500;
 
 export interface LaunchContext extends SandboxServiceDeps {
+  /** The owner of sandbox state, through which every step of the launch is recorded. */
+  lifecycle: SandboxLifecycle;
   row: SandboxRow;
   image: ImageEntry;
   signal: AbortSignal;
@@ -53,16 +54,15 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
   let containerId: string | null = null;
 
   /** Moves to the next state unless a stop got there first. */
-  const step = async (state: SandboxState, message: string, detail: EventDetail, changes: Partial<SandboxRow> = {}): Promise<void> => {
-    if (signal.aborted || !(await ctx.repo.update(row.id, { state, ...changes }, LAUNCHING_STATES))) throw new Cancelled();
-    await ctx.events.record(row.id, state, message, null, detail);
+  const step = async (transition: 'pull' | 'create' | 'start' | 'wait', message: string, detail: EventDetail, changes: SandboxChanges = {}): Promise<void> => {
+    if (signal.aborted || !(await ctx.lifecycle.advance(row.id, transition, { message, detail }, changes))) throw new Cancelled();
   };
 
   try {
     const started = Date.now();
     let image = await runtime.inspectImage(row.image_ref);
     if (!image) {
-      await step('pulling', `Pulling ${row.image_ref}`, { code: 'pulling', params: { image: row.image_ref } });
+      await step('pull', `Pulling ${row.image_ref}`, { code: 'pulling', params: { image: row.image_ref } });
       let lastReport = 0;
       await runtime.pullImage(
         row.image_ref,
@@ -72,9 +72,9 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
           lastReport = t;
           // The percentage, not the engine's status words ("Extracting", digests, …).
           const percent = Math.floor(p.percent);
-          void ctx.events.record(row.id, 'pulling', `Pulling ${row.image_ref}: ${percent}%`, p.percent, {
-            code: 'pull_progress',
-            params: { image: row.image_ref, percent },
+          void ctx.lifecycle.progress(row.id, p.percent, {
+            message: `Pulling ${row.image_ref}: ${percent}%`,
+            detail: { code: 'pull_progress', params: { image: row.image_ref, percent } },
           });
         },
         signal,
@@ -86,7 +86,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     const homeInside = ctx.image.home ?? image.labels[IMAGE_LABELS.home] ?? '/home/shiva';
     const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
 
-    await step('creating', 'Creating the container', { code: 'creating', params: {} });
+    await step('create', 'Creating the container', { code: 'creating', params: {} });
     const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
     const spec: ContainerSpec = {
       name: containerName(ctx.deploymentId, row),
@@ -116,12 +116,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
     };
     containerId = await createFresh(runtime, spec);
-    await step('starting', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
+    await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
     if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port', { plain: true });
     const { host, port: hostPort } = container.endpoint;
 
-    await step('waiting', 'Waiting for the server to answer', { code: 'waiting', params: {} }, { host, port: hostPort });
+    await step('wait', 'Waiting for the server to answer', { code: 'waiting', params: {} }, { host, port: hostPort });
     const id = containerId;
     await waitForServer({
       host,
@@ -136,26 +136,25 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
         return c.state === 'running' ? null : `the container exited with code ${c.exitCode ?? '?'}`;
       },
     });
-    // Route first, then announce: whoever sees `running` can open the URL at once.
-    ctx.routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token });
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    await step('running', `Ready in ${seconds.toFixed(1)} s`, { code: 'ready', params: { seconds } }, { started_at: now() });
+    const route = { sandboxId: row.id, user: row.username, name: row.name, target: { host, port: hostPort }, token: row.token };
+    if (signal.aborted || !(await ctx.lifecycle.ready(row.id, route, { message: `Ready in ${seconds.toFixed(1)} s`, detail: { code: 'ready', params: { seconds } } }))) {
+      throw new Cancelled();
+    }
     ctx.log.info({ ...who(row), image: row.image_ref, ms: sinceRequest(row) }, 'sandbox running');
   } catch (err) {
     if (signal.aborted && signal.reason instanceof HubStopping) {
       // The container stays for the next start's reconciler, which removes it as one no live
       // sandbox owns (this row is failed by then): removing it here would double the time the
       // hub's port is closed, and running sandboxes outlive the hub just the same.
-      ctx.routes.delete(row.username, row.name);
-      if (await ctx.repo.update(row.id, { state: 'failed', reason: CUT_BY_SHUTDOWN, stopped_at: now() }, LAUNCHING_STATES)) {
-        await ctx.events.record(row.id, 'failed', CUT_BY_SHUTDOWN);
+      if (await ctx.lifecycle.failLaunch(row.id, 'cut', CUT_BY_SHUTDOWN, CUT_BY_SHUTDOWN, containerId)) {
         ctx.log.info({ ...who(row), ms: sinceRequest(row) }, 'launch cut short: the hub is stopping');
       }
       return;
     }
     if (err instanceof Cancelled || signal.aborted) {
       // A stop got here first: it ends the record; the container may not be on it yet.
-      if (containerId) await runtime.remove(containerId).catch(() => undefined);
+      if (containerId) await ctx.lifecycle.discardLaunchContainer(row.id, containerId);
       return;
     }
     const reason = failureReason(err, { imageRef: row.image_ref, machine: row.machine });
@@ -163,26 +162,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     if (containerId) {
       const tail = await runtime.logs(containerId, LOG_TAIL_LINES).catch(() => '');
       if (tail.trim()) message = `${reason}\n--- last lines of the container's log ---\n${tail.trimEnd()}`;
-      await runtime.remove(containerId).catch((e: Error) =>
-        ctx.log.warn({ sandbox: row.id, err: e.message }, 'could not remove the container of a failed launch'),
-      );
     }
-    ctx.routes.delete(row.username, row.name);
-    if (await ctx.repo.update(row.id, { state: 'failed', reason, stopped_at: now() }, LAUNCHING_STATES)) {
-      await ctx.events.record(row.id, 'failed', message);
-    }
+    await ctx.lifecycle.failLaunch(row.id, 'fail', reason, message, containerId);
     // The engine's own words stay here, in the log, next to what the user was told.
     ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
   }
 }
-
-/** The fields every lifecycle log line of a sandbox carries (docs/operations.md, "Logs"). */
-export const who = (row: Pick<SandboxRow, 'id' | 'username' | 'name' | 'machine'>) => ({
-  user: row.username,
-  sandbox: row.id,
-  name: row.name,
-  machine: row.machine,
-});
 
 /** Milliseconds since the launch was asked for: what its user waited. */
 const sinceRequest = (row: Pick<SandboxRow, 'created_at'>): number => Date.now() - Date.parse(row.created_at);

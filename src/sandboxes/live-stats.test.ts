@@ -38,6 +38,7 @@ function row(id: string, over: Partial<SandboxRow> = {}): SandboxRow {
     started_at: '2026-11-28T10:00:01.000Z',
     stopped_at: null,
     last_activity_at: null,
+    version: 0,
     ...over,
   };
 }

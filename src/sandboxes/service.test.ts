@@ -279,7 +279,6 @@ describe('the sandboxes core', () => {
     expect((await reconcile(w.deps, next)).removedOrphans).toBe(1);
     expect(w.runtime.containers.size).toBe(0);
     expect((await w.service.get(w.alice, cut.id)).reason).toBe(CUT_BY_SHUTDOWN);
-    next.close();
   });
 
   it("hides other users' sandboxes, but lets an admin see and stop them", async () => {
@@ -313,7 +312,7 @@ describe('the sandboxes core', () => {
       const sandbox = await w.service.launch(w.alice, {});
       await w.service.settle();
       // As a hub killed mid-launch leaves it: a transitional state nobody is working on.
-      await w.deps.repo.update(sandbox.id, { state: 'starting' });
+      await w.db.updateTable('sandboxes').set({ state: 'starting' }).where('id', '=', sandbox.id).execute();
       const report = await reconcile(w.deps, new SandboxService(w.deps));
       expect(report.ended).toBe(1);
       expect(w.runtime.containers.size).toBe(0);
@@ -499,7 +498,6 @@ describe('placement', () => {
     // The request is what is held again, not the limit: 2 CPUs are still free to request.
     expect(again.ledger.held().map((h) => h.cpus)).toEqual([6]);
     expect((await rejection(again.launch(w.bob, { cpus: 4, cpuRequest: 4, memoryGiB: 1 }))).code).toBe('NO_CAPACITY');
-    again.close();
   });
 
   it('keeps a sandbox stopped while its machine is down as stopping, holding its room, until the container is gone', async () => {

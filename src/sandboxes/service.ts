@@ -11,15 +11,16 @@ import { defaultCpuRequest, GiB, resourceProblems } from '../contract/resources.
 import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
-import { LIVE_STATES, TERMINAL_STATES, type SandboxRepository, type SandboxRow } from '../store/sandboxes.js';
+import { isTerminal } from '../contract/sandbox-states.js';
+import type { SandboxRepository, SandboxRow } from '../store/sandboxes.js';
 import { randomSecret } from '../auth/secrets.js';
-import { RuntimeError } from '../runtime/types.js';
 import { Ledger } from '../scheduler/ledger.js';
 import { largestFit, type LargestFit } from '../scheduler/largest.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
-import { HubStopping, runLaunch, who } from './launch.js';
+import { HubStopping, runLaunch } from './launch.js';
+import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
@@ -42,16 +43,14 @@ export class SandboxService {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   /** What every live sandbox holds; placing and reserving are one synchronous step there. */
   readonly ledger: Ledger;
-  private readonly unsubscribe: () => void;
+  /** The owner of sandbox state: every change of state and its side effects go through it. */
+  readonly lifecycle: SandboxLifecycle;
   /** Set once the hub shuts down: a launch that starts after it is cut at once. */
   private stopping = false;
 
   constructor(private readonly deps: SandboxServiceDeps) {
     this.ledger = new Ledger(() => deps.machines.capacities(), deps.config.scheduler.policy);
-    // Every way a sandbox ends (stop, failed launch, reconciler) records a terminal event.
-    this.unsubscribe = deps.events.subscribe('*', (event) => {
-      if (TERMINAL_STATES.includes(event.state)) this.ledger.release(event.sandboxId);
-    });
+    this.lifecycle = new SandboxLifecycle({ ...deps, ledger: this.ledger, stopTimeoutSeconds: deps.config.sandboxes.stopTimeoutSeconds });
   }
 
   /** Holds again what the live sandboxes in the database hold (at start-up, before any launch). */
@@ -59,10 +58,6 @@ export class SandboxService {
     for (const row of await this.deps.repo.live()) {
       this.ledger.hold(row.id, { machine: row.machine, cpus: row.cpu_request, memoryBytes: row.memory_bytes, gpus: JSON.parse(row.gpus) as string[] });
     }
-  }
-
-  close(): void {
-    this.unsubscribe();
   }
 
   async launch(actor: Actor, request: LaunchRequest): Promise<Sandbox> {
@@ -89,7 +84,7 @@ export class SandboxService {
     };
     const placement = this.ledger.reserve(id, wanted);
     if (!placement.ok) throw noCapacity(wanted, placement.reason, placement.mostRoom, this.largestFor(wanted), taken.size > 0, this.mostGpus(wanted));
-    const row: SandboxRow = {
+    const row = {
       id,
       user_id: actor.userId,
       username: actor.username,
@@ -111,24 +106,28 @@ export class SandboxService {
       started_at: null,
       stopped_at: null,
       last_activity_at: null,
-    };
-    const outcome = await repo.insertLaunch(row, config.sandboxes.maxPerUser).catch((err: unknown) => {
-      this.ledger.release(id);
-      throw err;
-    });
-    if (outcome !== 'ok') this.ledger.release(id);
+      version: 0,
+    } satisfies SandboxRow;
+    const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
+    // Claimed from before its row exists until the launch ends: the reconciler leaves it alone.
+    const release = this.lifecycle.claim(id);
+    const outcome = await this.lifecycle
+      .admit(row, config.sandboxes.maxPerUser, {
+        message: `Queued on ${placement.machine}${onGpus}`,
+        detail: { code: 'queued', params: { machine: placement.machine, gpus: placement.gpus.join(', ') } },
+      })
+      .catch((err: unknown) => {
+        release();
+        throw err;
+      });
+    if (outcome !== 'ok') release();
     if (outcome === 'name_taken') throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (outcome === 'limit') throw limitReached(config.sandboxes.maxPerUser);
-    const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
-    await this.deps.events.record(row.id, 'queued', `Queued on ${placement.machine}${onGpus}`, null, {
-      code: 'queued',
-      params: { machine: placement.machine, gpus: placement.gpus.join(', ') },
-    });
     this.deps.log.info(
       { ...who(row), image: row.image_ref, cpus, memoryGiB, gpus: placement.gpus, by: actor.username },
       'launch requested',
     );
-    this.startLaunch(row, image);
+    this.startLaunch(row, image, release);
     return this.view(row);
   }
 
@@ -140,15 +139,7 @@ export class SandboxService {
   async markUnknown(machine: string): Promise<number> {
     let marked = 0;
     for (const row of await this.deps.repo.live()) {
-      if (row.machine !== machine || row.state !== 'running') continue;
-      this.deps.routes.delete(row.username, row.name);
-      if (await this.deps.repo.update(row.id, { state: 'unknown' }, ['running'])) {
-        await this.deps.events.record(row.id, 'unknown', `Its machine ${machine} stopped answering; the sandbox is kept and comes back when the machine does`, null, {
-          code: 'machine_silent',
-          params: { machine },
-        });
-        marked++;
-      }
+      if (row.machine === machine && row.state === 'running' && (await this.lifecycle.lose(row.id, machine))) marked++;
     }
     return marked;
   }
@@ -156,16 +147,25 @@ export class SandboxService {
   /** Stops a sandbox: cancels its launch if it is still coming up, removes its container, keeps its home. */
   async stop(actor: Actor, id: string): Promise<Sandbox> {
     const row = await this.visible(actor, id);
-    if (TERMINAL_STATES.includes(row.state)) return this.view(row);
-    await this.deps.repo.update(id, { state: 'stopping' }, LIVE_STATES);
-    await this.deps.events.record(id, 'stopping', `Stopping (asked by ${actor.username})`, null, { code: 'stop_asked', params: { by: actor.username } });
-    const launch = this.inFlight.get(id);
-    if (launch) {
-      launch.abort.abort(new Error('stopped'));
-      await launch.done;
-    }
+    if (isTerminal(row.state)) return this.view(row);
     const reason = actor.userId === row.user_id ? 'stopped by its owner' : `stopped by ${actor.username}`;
-    await this.finishStop((await this.deps.repo.byId(id))!, reason);
+    const release = this.lifecycle.claim(id);
+    try {
+      const asked = await this.lifecycle.askStop(id, reason, actor.username, {
+        message: `Stopping (asked by ${actor.username})`,
+        detail: { code: 'stop_asked', params: { by: actor.username } },
+      });
+      if (asked) {
+        const launch = this.inFlight.get(id);
+        if (launch) {
+          launch.abort.abort(new Error('stopped'));
+          await launch.done;
+        }
+        await this.lifecycle.finishStop(id, actor.username);
+      }
+    } finally {
+      release();
+    }
     return this.view((await this.deps.repo.byId(id))!);
   }
 
@@ -218,74 +218,19 @@ export class SandboxService {
     await this.settle();
   }
 
-  /** Removes the container and marks the sandbox stopped. Used by stop and by the reconciler. */
-  async finishStop(row: SandboxRow, reason: string): Promise<void> {
-    const { routes, repo, events, config, machines, activity, log } = this.deps;
-    const began = performance.now();
-    routes.delete(row.username, row.name);
-    const machine = machines.get(row.machine);
-    if (row.container_id && machine) {
-      // A container on a machine that does not answer may still run and hold its GPUs: the
-      // sandbox stays `stopping` (and keeps its room) until the reconciler can remove it.
-      if (machine.status === 'down') return this.deferStop(row, reason, `${machine.name} does not answer`);
-      try {
-        await machine.runtime.stop(row.container_id, config.sandboxes.stopTimeoutSeconds);
-        await machine.runtime.remove(row.container_id);
-      } catch (err) {
-        if (err instanceof RuntimeError && err.kind === 'unavailable') {
-          log.warn({ sandbox: row.id, err: err.message }, 'the engine did not answer a stop');
-          return this.deferStop(row, reason, `${machine.name} does not answer`);
-        }
-        // The engine answered but refused: the record ends, and the reconciler removes what is left.
-        log.warn({ sandbox: row.id, err: (err as Error).message }, 'could not remove the container of a stopped sandbox');
-      }
-    }
-    const lastActivity = activity.last(row.id);
-    activity.forget(row.id);
-    const changes = { state: 'stopped' as const, stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) };
-    if (await repo.update(row.id, changes, LIVE_STATES)) {
-      await events.record(row.id, 'stopped', `Stopped: ${reason}`);
-      // `ms`: what the stop took; `ranSeconds`: how long it had been running (null: it never ran).
-      const ranSeconds = row.started_at ? Math.round((Date.now() - Date.parse(row.started_at)) / 1000) : null;
-      log.info({ ...who(row), reason, ms: Math.round(performance.now() - began), ranSeconds }, 'sandbox stopped');
-    }
-  }
-
-  private async deferStop(row: SandboxRow, reason: string, why: string): Promise<void> {
-    if (await this.deps.repo.update(row.id, { state: 'stopping', reason }, LIVE_STATES)) {
-      await this.deps.events.record(row.id, 'stopping', `Stopping: ${reason}; ${why}, so its container is removed when it answers again`);
-      this.deps.log.info({ ...who(row), reason, why }, 'stop deferred until the machine answers');
-    }
-  }
-
-  /**
-   * Lets go of what sandboxes that ended still hold (should a terminal event have been lost).
-   * Only rows the database shows ended are released: a launch reserves before its row exists.
-   */
-  async releaseEnded(): Promise<number> {
-    let released = 0;
-    // One query for the live ones; only a holding the database does not show live is looked up.
-    const live = new Set((await this.deps.repo.live()).map((r) => r.id));
-    for (const id of this.ledger.heldIds()) {
-      if (live.has(id)) continue;
-      const row = await this.deps.repo.byId(id);
-      if (row && TERMINAL_STATES.includes(row.state)) {
-        this.ledger.release(id);
-        released++;
-      }
-    }
-    return released;
-  }
-
   view(row: SandboxRow): Sandbox {
     return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id));
   }
 
-  private startLaunch(row: SandboxRow, image: ImageEntry): void {
+  /** Runs the launch in the background; `release` lets go of its claim once it has ended. */
+  private startLaunch(row: SandboxRow, image: ImageEntry, release: () => void): void {
     const abort = new AbortController();
-    const done = runLaunch({ ...this.deps, row, image, signal: abort.signal })
+    const done = runLaunch({ ...this.deps, lifecycle: this.lifecycle, row, image, signal: abort.signal })
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'launch crashed'))
-      .finally(() => this.inFlight.delete(row.id));
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        release();
+      });
     this.inFlight.set(row.id, { abort, done });
     if (this.stopping) abort.abort(new HubStopping());
   }

@@ -126,6 +126,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sandbox_events').addColumn('params', 'text').execute();
     },
   },
+  '0008_sandbox_version': {
+    async up(db: Kysely<unknown>) {
+      // Bumped by every change of a sandbox's state (src/sandboxes/lifecycle.ts), so a writer can
+      // tell that the row it decided on is still the row it changes.
+      await db.schema.alterTable('sandboxes').addColumn('version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

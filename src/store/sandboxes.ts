@@ -1,6 +1,7 @@
 /** The sandboxes table and its events. */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { now, type Db } from './database.js';
+import { LIVE_STATES } from '../contract/sandbox-states.js';
 import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.js';
 
 export type SandboxRow = Selectable<SandboxesTable>;
@@ -8,12 +9,9 @@ export type SandboxEventRow = Selectable<SandboxEventsTable>;
 /** What usage accounting reads of a sandbox: its lifetime and what it was given. */
 export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'cpu_request' | 'memory_bytes' | 'gpus' | 'state' | 'started_at' | 'stopped_at'>;
 /** A launch to record; without `cpu_request` the sandbox holds its whole limit (as rows from before requests do). */
-export type NewSandbox = Omit<Insertable<SandboxesTable>, 'cpu_request'> & { cpu_request?: number };
-
-/** States a sandbox passes through on its way up; a hub that dies leaves nothing in them. */
-export const LAUNCHING_STATES: readonly SandboxState[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
-export const TERMINAL_STATES: readonly SandboxState[] = ['stopped', 'failed'];
-export const LIVE_STATES: readonly SandboxState[] = [...LAUNCHING_STATES, 'running', 'unknown', 'stopping'];
+export type NewSandbox = Omit<Insertable<SandboxesTable>, 'cpu_request' | 'version'> & { cpu_request?: number };
+/** What a change of state may write besides the state (never the id, owner, name or version). */
+export type SandboxChanges = Omit<Updateable<SandboxesTable>, 'id' | 'user_id' | 'username' | 'name' | 'version'>;
 
 export class SandboxRepository {
   constructor(private readonly db: Db) {}
@@ -56,13 +54,17 @@ export class SandboxRepository {
   }
 
   /**
-   * Updates a sandbox only while it is in one of `from` (when given), so a stop and a launch step
-   * racing each other cannot overwrite one another. Returns whether it changed.
+   * Writes a change of state as a compare-and-set: only while the row is still at `version`, and
+   * bumping it. Returns whether it changed. Only src/sandboxes/lifecycle.ts calls this, under its
+   * per-sandbox serialisation; the version makes a decision taken on a stale read a no-op.
    */
-  async update(id: string, changes: Updateable<SandboxesTable>, from?: readonly SandboxState[]): Promise<boolean> {
-    let q = this.db.updateTable('sandboxes').set(changes).where('id', '=', id);
-    if (from) q = q.where('state', 'in', from);
-    const result = await q.executeTakeFirst();
+  async transition(id: string, version: number, changes: SandboxChanges & { state: SandboxState }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sandboxes')
+      .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
@@ -76,6 +78,7 @@ export class SandboxRepository {
       .execute();
   }
 
+  /** When each sandbox was last used: bookkeeping beside its state, so no version is bumped. */
   async recordActivity(lastActivity: Map<string, string>): Promise<void> {
     if (lastActivity.size === 0) return;
     await this.db.transaction().execute(async (tx) => {

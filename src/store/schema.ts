@@ -1,19 +1,11 @@
 /** Table types of the database, as Kysely sees them. Times are ISO-8601 strings in UTC. */
 import type { Generated } from 'kysely';
+import type { SandboxState } from '../contract/sandbox-states.js';
 
 export type Role = 'admin' | 'user';
 
-export type SandboxState =
-  | 'queued'
-  | 'pulling'
-  | 'creating'
-  | 'starting'
-  | 'waiting'
-  | 'running'
-  | 'unknown'
-  | 'stopping'
-  | 'stopped'
-  | 'failed';
+/** Listed once, in the contract the CLI and the dashboard share. */
+export type { SandboxState } from '../contract/sandbox-states.js';
 
 export interface MetaTable {
   key: string;
@@ -82,6 +74,8 @@ export interface SandboxesTable {
   started_at: string | null;
   stopped_at: string | null;
   last_activity_at: string | null;
+  /** How many times its state changed: the compare-and-set of src/sandboxes/lifecycle.ts. */
+  version: Generated<number>;
 }
 
 export interface SandboxEventsTable {

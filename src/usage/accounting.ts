@@ -9,7 +9,8 @@
  * (as GKE Autopilot bills pods by their requests).
  */
 import type { UsageDay, UsageFigures, UsageReport, UsageUser } from '../contract/api.js';
-import { TERMINAL_STATES, type SandboxLifetime } from '../store/sandboxes.js';
+import { TERMINAL_STATES } from '../contract/sandbox-states.js';
+import type { SandboxLifetime } from '../store/sandboxes.js';
 import { DAY_MS, dayOf, rangeBounds, type DayRange } from './range.js';
 
 export type UsageSandbox = SandboxLifetime;
