@@ -1,5 +1,6 @@
 /** `shiva launch`, `shiva ls`, `shiva stop`: sandboxes from the terminal. */
 import type { Command } from 'commander';
+import { isOutcome } from '../contract/sandbox-states.js';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { inFlagTerms, numberFlag } from './flags.js';
@@ -44,7 +45,7 @@ export function registerSandboxes(program: Command): void {
       for await (const event of hub.events<SandboxEvent>(`/api/sandboxes/${sandbox.id}/events`)) {
         last = event;
         say(`  ${event.state.padEnd(8)} ${event.percent !== null ? `${Math.round(event.percent)}% ` : ''}${event.message}`);
-        if (event.state === 'running' || event.state === 'failed' || event.state === 'stopped') break;
+        if (isOutcome(event.state)) break;
       }
       const final = await hub.request<Sandbox>('GET', `/api/sandboxes/${sandbox.id}`);
       if (opts.json) printJson(final);

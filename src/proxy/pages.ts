@@ -3,7 +3,7 @@
  * JSON error bodies for everything else. Every interpolated string is escaped; these pages show
  * names and reasons that came from users and containers.
  */
-import type { SandboxState } from '../contract/api.js';
+import { LAUNCHING_STATES, type SandboxState } from '../contract/sandbox-states.js';
 import { errorCodes, type ErrorBody, type ErrorCode } from '../contract/errors.js';
 
 const htmlEscapes: Record<string, string> = {
@@ -101,7 +101,7 @@ export function signOutPage(options: { action: string; back: string }): string {
 }
 
 /** States in which a missing route is expected to appear soon, so the page reloads itself. */
-const transientStates: ReadonlySet<string> = new Set<SandboxState>(['queued', 'pulling', 'creating', 'starting', 'waiting', 'running', 'unknown']);
+const transientStates: ReadonlySet<string> = new Set<SandboxState>([...LAUNCHING_STATES, 'running', 'unknown']);
 
 export interface Absence {
   /** e.g. `The sandbox alice/main failed: image not found.` */

@@ -6,24 +6,9 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { invalidateSandboxes } from './queries/sandboxes';
-import type { SandboxEvent, SandboxState } from './types';
+import { isOutcome, SANDBOX_STATES, type SandboxState } from '../../../src/contract/sandbox-states';
+import type { SandboxEvent } from './types';
 
-export const SANDBOX_STATES: readonly SandboxState[] = [
-  'queued',
-  'pulling',
-  'creating',
-  'starting',
-  'waiting',
-  'running',
-  'unknown',
-  'stopping',
-  'stopped',
-  'failed',
-];
-
-export const TERMINAL_STATES: readonly SandboxState[] = ['running', 'stopped', 'failed'];
-
-export const isTerminal = (state: SandboxState): boolean => TERMINAL_STATES.includes(state);
 
 export interface SandboxEventsState {
   events: SandboxEvent[];
@@ -55,7 +40,7 @@ export function useSandboxEvents(sandboxId: string | null): SandboxEventsState {
         return;
       }
       if (!isSandboxEvent(event)) return;
-      const done = isTerminal(event.state);
+      const done = isOutcome(event.state);
       if (done) source.close();
       setState((previous) =>
         previous.events.some((e) => e.id === event.id)

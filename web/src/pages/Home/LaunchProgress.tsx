@@ -14,6 +14,7 @@ import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import LinearProgress from '@mui/material/LinearProgress';
 import Typography from '@mui/material/Typography';
+import { isOutcome } from '../../../../src/contract/sandbox-states';
 import type { Sandbox, SandboxEvent } from '../../api/types';
 import { eventText } from '../../i18n/eventText';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -30,7 +31,7 @@ export function LaunchProgress({ sandbox, events, lost, onDismiss }: LaunchProgr
   const { t } = useI18n();
   const last = events.at(-1);
   const state = last?.state ?? sandbox.state;
-  const done = state === 'running' || state === 'failed' || state === 'stopped';
+  const done = isOutcome(state);
   const pullPercent = state === 'pulling' && last?.percent !== null && last?.percent !== undefined ? Math.round(last.percent) : null;
   const failure = state === 'failed' ? splitFailure(last?.message ?? sandbox.reason ?? '') : null;
   const shown = steps(events);

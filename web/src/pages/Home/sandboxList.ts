@@ -1,7 +1,8 @@
 /** Which of my sandboxes the home page lists, in what order. */
+import { isTerminal } from '../../../../src/contract/sandbox-states';
 import type { Sandbox } from '../../api/types';
 
-const ended = (s: Sandbox) => s.state === 'stopped' || s.state === 'failed';
+const ended = (s: Sandbox) => isTerminal(s.state);
 
 /**
  * Live sandboxes first (newest first), then ended ones that can be relaunched: only the latest
