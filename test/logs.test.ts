@@ -87,10 +87,13 @@ describeDocker('the log an operator reads', [TINY_IMAGE], () => {
 
     const stop = await during(() => t.api(token, 'DELETE', `/api/sandboxes/${id}`));
     const stopInfo = infoOf(stop);
-    expect(stopInfo).toHaveLength(1);
-    expect(stopInfo[0]).toMatchObject({ msg: 'sandbox stopped', user: 'lena', name: 'logged', machine: 'local', reason: 'stopped by its owner' });
-    expect(typeof stopInfo[0]!.ms).toBe('number');
-    expect(typeof stopInfo[0]!.ranSeconds).toBe('number');
+    expect(stopInfo.map((l) => l.msg)).toEqual(['stop asked', 'container removed', 'sandbox stopped']);
+    expect(stopInfo[0]).toMatchObject({ by: 'lena', reason: 'stopped by its owner' });
+    // The container is named by its id, so an operator can find it in the engine's own log.
+    expect(stopInfo[1]).toMatchObject({ by: 'lena', reason: 'stopped by its owner', container: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(stopInfo[2]).toMatchObject({ msg: 'sandbox stopped', user: 'lena', name: 'logged', machine: 'local', reason: 'stopped by its owner', by: 'lena' });
+    expect(typeof stopInfo[2]!.ms).toBe('number');
+    expect(typeof stopInfo[2]!.ranSeconds).toBe('number');
     expect(stop.filter((l) => l.level >= ERROR)).toEqual([]);
   });
 
