@@ -189,6 +189,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       activity,
       deploymentId: depId,
       origins,
+      audit,
       log,
     };
     const sandboxes = new SandboxService(deps);

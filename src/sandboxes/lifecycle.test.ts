@@ -15,6 +15,7 @@ import { sandboxOrigins } from '../proxy/origins.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import type { ContainerInfo } from '../runtime/types.js';
+import { AuditRepository } from '../store/audit.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
@@ -65,6 +66,7 @@ async function world(): Promise<World> {
     activity: new ActivityRecorder(),
     deploymentId: 'lifecycle0test',
     origins: sandboxOrigins('http://hub.test', undefined),
+    audit: new AuditRepository(db),
     log: pino({ level: 'info' }, sink),
   };
   await deps.machines.refresh();
@@ -147,6 +149,10 @@ describe('the owner of sandbox state', () => {
     const removal = w.lines.find((l) => l.msg === 'container removed' && l.container === container!.id);
     expect(removal).toMatchObject({ level: 30, sandbox: sandbox.id, by: 'reconciler' });
     expect(w.service.ledger.heldIds()).toEqual([]);
+    // The hub's own act is in the audit log too, under its system actor.
+    const audited = await new AuditRepository(w.db).find({ actor: 'hub:reconciler', limit: 10 });
+    expect(audited).toMatchObject([{ action: 'sandbox.stop', target: 'alice/main', result: 'ok' }]);
+    expect(JSON.parse(audited[0]!.details!)).toMatchObject({ sandbox: sandbox.id, container: container!.id, state: 'starting' });
   });
 
   it('lets an ended sandbox go of its room and of its own route only, and never moves it again', async () => {

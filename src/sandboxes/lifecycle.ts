@@ -16,6 +16,7 @@ import type { EventDetail } from '../contract/event-codes.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { RuntimeError, type ContainerInfo } from '../runtime/types.js';
 import type { Ledger } from '../scheduler/ledger.js';
+import { systemActor, type AuditLog } from '../store/audit.js';
 import { now } from '../store/database.js';
 import type { NewSandbox, SandboxChanges, SandboxRepository, SandboxRow } from '../store/sandboxes.js';
 import type { ActivityRecorder } from './activity.js';
@@ -30,6 +31,7 @@ export interface LifecycleDeps {
   machines: MachineRegistry;
   activity: ActivityRecorder;
   ledger: Ledger;
+  audit: AuditLog;
   log: Logger;
   /** How long a stop lets the container's processes end before the engine kills them. */
   stopTimeoutSeconds: number;
@@ -230,6 +232,9 @@ export class SandboxLifecycle {
       const row = await this.deps.repo.byId(id);
       if (!row || row.version !== version) return 'changed';
       const by = 'reconciler';
+      /** The reconciler's destructive acts are audited under its system actor, beside being logged. */
+      const audit = (action: string, details: Record<string, unknown>) =>
+        this.deps.audit.record({ actor: systemActor('reconciler'), action, target: `${row.username}/${row.name}`, result: 'ok', details: { sandbox: row.id, ...details } });
       switch (decision.action) {
         case 'adopt': {
           const { container } = decision;
@@ -259,6 +264,7 @@ export class SandboxLifecycle {
         case 'end': {
           this.deps.log.info({ ...who(row), container: decision.container?.name ?? row.container_id, reason: decision.why }, 'reconcile: ending a sandbox whose container is gone');
           await this.endWithContainer(row, decision.why, decision.container?.id ?? row.container_id, by);
+          await audit('sandbox.stop', { reason: decision.why, container: decision.container?.id ?? row.container_id });
           return 'done';
         }
         case 'abandon': {
@@ -269,6 +275,7 @@ export class SandboxLifecycle {
           await this.write(row, 'abandon', { reason, stopped_at: now() });
           await this.deps.events.record(id, 'failed', reason);
           this.deps.log.info({ ...who(row), state: row.state, container: containerId }, 'reconcile: ended a launch a hub that died left halfway');
+          await audit('sandbox.stop', { reason: 'a launch no hub is working on', state: row.state, container: containerId });
           return 'done';
         }
         case 'finishStop': {
@@ -292,6 +299,13 @@ export class SandboxLifecycle {
         this.deps.log.warn({ machine: machineName, container: container.name, err: err.message }, 'reconcile: could not remove a container no sandbox owns'),
       );
       this.deps.log.info({ machine: machineName, sandbox: sandboxId ?? null, container: container.name, reason: 'no live sandbox owns it', by: 'reconciler' }, 'reconcile: removed a container no sandbox owns');
+      await this.deps.audit.record({
+        actor: systemActor('reconciler'),
+        action: 'container.remove',
+        target: container.name,
+        result: 'ok',
+        details: { machine: machineName, sandbox: sandboxId ?? null, reason: 'no live sandbox owns it' },
+      });
       return true;
     };
     if (!sandboxId) return remove();

@@ -11,6 +11,7 @@ import { MachineRegistry } from '../machines/registry.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { LABELS, RuntimeError } from '../runtime/types.js';
+import { AuditRepository } from '../store/audit.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
@@ -78,6 +79,7 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
     activity: new ActivityRecorder(),
     deploymentId: DEPLOYMENT,
     origins: sandboxOrigins('http://hub.test', undefined),
+    audit: new AuditRepository(db),
     log: pino({ level: 'silent' }),
   };
   await deps.machines.refresh();

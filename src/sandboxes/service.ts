@@ -12,6 +12,7 @@ import type { Config, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
 import { isTerminal } from '../contract/sandbox-states.js';
+import type { AuditLog } from '../store/audit.js';
 import type { SandboxRepository, SandboxRow } from '../store/sandboxes.js';
 import { randomSecret } from '../auth/secrets.js';
 import { Ledger } from '../scheduler/ledger.js';
@@ -35,6 +36,8 @@ export interface SandboxServiceDeps {
   deploymentId: string;
   /** Where browsers reach each sandbox (its `url`). */
   origins: SandboxOrigins;
+  /** Where what the hub does to sandboxes by itself (the reconciler's removals) is recorded. */
+  audit: AuditLog;
   log: Logger;
 }
 

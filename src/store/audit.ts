@@ -5,6 +5,16 @@ import type { AuditTable } from './schema.js';
 
 export type AuditRow = Selectable<AuditTable>;
 
+/** What writes to the audit log need of it (the sandboxes core records what the hub does by itself). */
+export type AuditLog = Pick<AuditRepository, 'record'>;
+
+/**
+ * The actor of what the hub does by itself, such as `hub:reconciler` (DESIGN.md: a system actor
+ * for culling and reconciling). A `:` never appears in a user name (src/contract/names.ts), so
+ * it cannot be mistaken for one, and `GET /api/audit?actor=hub:reconciler` finds its actions.
+ */
+export const systemActor = (part: 'reconciler'): string => `hub:${part}`;
+
 export interface AuditEntry {
   /** The user who acted, or null when nobody was signed in (a refused sign-in). */
   actor: string | null;
