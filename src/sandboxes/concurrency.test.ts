@@ -21,6 +21,7 @@ import { MachineRegistry } from '../machines/registry.js';
 import { sandboxOrigins } from '../proxy/origins.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
+import { AuditRepository } from '../store/audit.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
@@ -82,6 +83,7 @@ async function churnWorld(seed: number) {
     activity: new ActivityRecorder(),
     deploymentId: DEPLOYMENT,
     origins: sandboxOrigins('http://hub.test', undefined),
+    audit: new AuditRepository(db),
     log,
   };
   await deps.machines.refresh();
@@ -89,7 +91,6 @@ async function churnWorld(seed: number) {
   watch.attach({ rowState: async (id) => (await repo.byId(id))?.state ?? null });
   cleanups.push(async () => {
     await service.settle();
-    service.close();
     for (const runtime of runtimes) await runtime.closeAll();
     await db.destroy();
     rmSync(homes, { recursive: true, force: true });
