@@ -2,12 +2,15 @@
  * The sandbox core under churn on the real engine (issue 16, "Tests that must exist"): for two
  * minutes, launches, stops and relaunches through the HTTP API over dozens of tiny sandboxes of
  * four users run at once with the hub's own reconcile every 100 ms, each pass made slow by a
- * delay before its container listing. Afterwards every sandbox whose last request was a launch
- * runs and answers through the proxy, none lost its container, no container is orphaned, no
- * room is held twice, and the log names every removal the hub made on its own.
+ * delay before its container listing, and now and then a container is killed behind the hub's
+ * back. Afterwards every sandbox whose last request was a launch runs and answers through the
+ * proxy, none lost its container, every killed one was ended with why, no container is
+ * orphaned, no room is held twice, and the log names every removal the hub made on its own.
  *
  * SHIVA_CHURN_SECONDS shortens the churn for a local run; SHIVA_CHURN_SEED replays a seed.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { checkChurn, type ChurnWorld } from './support/churn-checks.js';
@@ -17,6 +20,8 @@ import { startTestHub, type TestHub } from './support/hub.js';
 import { memoryLog } from './support/memory-log.js';
 import { runChurn, type ChurnTarget } from './support/sandbox-churn.js';
 import { churnSeeds, SeededRandom } from './support/seeded-random.js';
+
+const execFileAsync = promisify(execFile);
 
 /** The issue's bound: two minutes of churn. */
 const SECONDS = Number(process.env.SHIVA_CHURN_SECONDS || 120);
@@ -67,6 +72,13 @@ describeDocker('sandboxes under churn on the real engine', [TINY_IMAGE], () => {
           return { ok: false, code: res.body.error?.code ?? `HTTP ${res.status}`, message: res.body.error?.message ?? '' };
         },
         reconcile: () => t.hub.reconcile(),
+        async crash(id) {
+          // Killed behind the hub's back, as the kernel's OOM killer or a crash would.
+          const row = await t.hub.sandboxesRepo.byId(id);
+          if (row?.state !== 'running' || !row.container_id) return false;
+          const killed = await execFileAsync('docker', ['kill', row.container_id]).then(() => true, () => false);
+          return killed;
+        },
         isLaunching: (id) => t.hub.sandboxes.isLaunching(id),
         settle: () => t.hub.sandboxes.settle(),
       };
@@ -78,6 +90,7 @@ describeDocker('sandboxes under churn on the real engine', [TINY_IMAGE], () => {
         workers: 6,
         maxLaunching: 3,
         stopChance: 0.1,
+        crashChance: 0.02,
         pauseMs: [50, 400],
         reconcileEveryMs: 100,
       });

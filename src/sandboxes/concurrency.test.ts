@@ -2,8 +2,9 @@
  * The sandbox core under churn, on the fake runtime (issue 16, "Tests that must exist"):
  * thousands of launches, stops, relaunches and reconciles run at once over two machines with a
  * few GPUs each, with a slow container listing injected into every reconcile pass and small
- * random delays into the engine's calls. Afterwards no sandbox the driver last launched was
- * removed, none is orphaned, no room or GPU is held twice and every removal is in the log.
+ * random delays into the engine's calls, and a few containers killed behind the hub's back.
+ * Afterwards no sandbox the driver last launched was removed, every killed one was ended with
+ * why, none is orphaned, no room or GPU is held twice and every removal is in the log.
  * Each run draws fresh seeds and prints them; SHIVA_CHURN_SEED replays one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -114,6 +115,13 @@ async function churnWorld(seed: number) {
       }
     },
     reconcile: () => reconcile(deps, service),
+    async crash(id) {
+      const row = await repo.byId(id);
+      const runtime = row && (deps.machines.get(row.machine)?.runtime as FakeRuntime | undefined);
+      if (!row?.container_id || !runtime || (await runtime.inspect(row.container_id))?.state !== 'running') return false;
+      await runtime.crash(row.container_id, 137);
+      return true;
+    },
     isLaunching: (id) => service.isLaunching(id),
     settle: () => service.settle(),
   };
@@ -147,6 +155,7 @@ it.each(churnSeeds(5))(
       workers: 12,
       maxLaunching: 8,
       stopChance: 0.5,
+      crashChance: 0.05,
       pauseMs: [0, 3],
       reconcileEveryMs: 0,
     });

@@ -4,6 +4,7 @@
  * that is alive"). Each problem found is one line naming the sandboxes it concerns; the figures
  * go into one summary line.
  */
+import { LAUNCHING_STATES, type SandboxState } from '../../src/contract/sandbox-states.js';
 import { LABELS } from '../../src/runtime/types.js';
 import type { Ledger } from '../../src/scheduler/ledger.js';
 import type { SandboxRepository, SandboxRow } from '../../src/store/sandboxes.js';
@@ -43,11 +44,7 @@ export interface ChurnFindings {
   summary: string;
 }
 
-/**
- * The states of a launch under way (the core's LAUNCHING_STATES), restated here so that the
- * checks rest only on the core's public surfaces while its state lists move.
- */
-const LAUNCHING: readonly string[] = ['queued', 'pulling', 'creating', 'starting', 'waiting'];
+const launching = (state: string | null): boolean => state !== null && LAUNCHING_STATES.includes(state as SandboxState);
 
 export async function checkChurn(world: ChurnWorld, record: ChurnRecord): Promise<ChurnFindings> {
   const problems: string[] = [...record.unexpected.map((u) => `unexpected answer: ${u}`)];
@@ -62,9 +59,19 @@ export async function checkChurn(world: ChurnWorld, record: ChurnRecord): Promis
     return s ? `${s.user}/${s.name} (${id})` : `sandbox ${id} (not launched by the churn)`;
   };
 
-  // 1. Every sandbox whose last request was an accepted launch runs and answers at its route.
+  // 1. Every sandbox whose last request was an accepted launch runs and answers at its route;
+  // one whose container was killed from outside has been ended by the reconciler, with why.
   for (const s of record.sandboxes) {
     if (s.stopAskedAt !== null) continue;
+    if (s.crashedAt !== null) {
+      const row = rows.get(s.id);
+      // Stopped by the reconciler, or failed by its launch when the kill came before its server answered.
+      const ended = row?.state === 'stopped' || row?.state === 'failed';
+      if (!ended || !/container (exited with code|vanished)/.test(row.reason ?? '')) {
+        problems.push(`crashed but not ended: ${label(s.id)} is ${row?.state ?? 'absent'}${row?.reason ? ` (${row.reason})` : ''} after its container was killed`);
+      }
+      continue;
+    }
     const row = rows.get(s.id);
     if (!row) {
       problems.push(`launched but not running: ${label(s.id)} has no record`);
@@ -91,10 +98,15 @@ export async function checkChurn(world: ChurnWorld, record: ChurnRecord): Promis
   const fromStopOrFailure = (r: ContainerRemoval): boolean => {
     const s = tracked.get(r.sandboxId);
     if (s?.stopAskedAt !== null && s?.stopAskedAt !== undefined && s.stopAskedAt <= r.at) return true;
-    return rows.get(r.sandboxId)?.state === 'failed' && r.rowState !== null && LAUNCHING.includes(r.rowState);
+    return rows.get(r.sandboxId)?.state === 'failed' && launching(r.rowState);
+  };
+  /** The reconciler cleaning up after a container killed from outside: rightful, but its own act. */
+  const afterCrash = (r: ContainerRemoval): boolean => {
+    const crashedAt = tracked.get(r.sandboxId)?.crashedAt;
+    return crashedAt !== null && crashedAt !== undefined && crashedAt <= r.at;
   };
   for (const r of world.watch.removals) {
-    if (!tracked.has(r.sandboxId) || fromStopOrFailure(r)) continue;
+    if (!tracked.has(r.sandboxId) || fromStopOrFailure(r) || afterCrash(r)) continue;
     // Container ids are unique per engine only (the fake numbers them from 1 on each machine).
     const key = `${r.machine}/${r.containerId}`;
     if (!wrongful.has(key)) wrongful.set(key, r);
@@ -149,11 +161,12 @@ export async function checkChurn(world: ChurnWorld, record: ChurnRecord): Promis
   }
 
   const removed = new Set(world.watch.removals.filter((r) => r.op === 'remove').map((r) => `${r.machine}/${r.containerId}`));
-  const { launches, relaunches, duplicates, stops, reconciles, refused } = record.counts;
+  const afterCrashes = new Set(world.watch.removals.filter((r) => r.op === 'remove' && afterCrash(r)).map((r) => `${r.machine}/${r.containerId}`));
+  const { launches, relaunches, duplicates, stops, crashes, reconciles, refused } = record.counts;
   const refusedText = Object.entries(refused).map(([code, n]) => `${code}:${n}`).join(',') || 'none';
   const summary =
-    `churn seed=${record.seed}: launches=${launches} relaunches=${relaunches} duplicate-launches=${duplicates} stops=${stops} ` +
-    `reconciles=${reconciles} refused=${refusedText} sandboxes=${record.sandboxes.length} removals=${removed.size} wrongful-removals=${wrongful.size} problems=${problems.length}`;
+    `churn seed=${record.seed}: launches=${launches} relaunches=${relaunches} duplicate-launches=${duplicates} stops=${stops} crashes=${crashes} ` +
+    `reconciles=${reconciles} refused=${refusedText} sandboxes=${record.sandboxes.length} removals=${removed.size} removals-after-crash=${afterCrashes.size} wrongful-removals=${wrongful.size} problems=${problems.length}`;
   return { problems, removals: removed.size, wrongfulRemovals: wrongful.size, summary };
 }
 

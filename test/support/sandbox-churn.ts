@@ -31,6 +31,11 @@ export interface ChurnTarget {
   stop(user: string, id: string): Promise<StopAnswer>;
   /** One reconcile pass (the hub's own, as its timer would run it). */
   reconcile(): Promise<unknown>;
+  /**
+   * Kills the sandbox's container from outside the hub, as a crash or the kernel's OOM killer
+   * would; false when it has no running container. The reconciler must then end it, and only it.
+   */
+  crash?(id: string): Promise<boolean>;
   /** Whether the sandbox's launch is still under way in the hub. */
   isLaunching(id: string): boolean;
   /** Waits for every launch in flight. */
@@ -51,6 +56,8 @@ export interface ChurnOptions {
   maxLaunching: number;
   /** The chance that a worker that picks a live sandbox stops it (0 to 1). */
   stopChance: number;
+  /** The chance that a worker that picks a live sandbox it did not stop kills its container instead (needs `crash`). */
+  crashChance?: number;
   /** Pause of a worker between two operations (min and max, milliseconds). */
   pauseMs: readonly [number, number];
   /** Pause between two reconcile passes (milliseconds). */
@@ -66,6 +73,8 @@ export interface TrackedSandbox {
   launchAskedAt: number;
   stopAskedAt: number | null;
   stopAnswer: StopAnswer | null;
+  /** Date.now() when the driver killed its container from outside the hub (null: never). */
+  crashedAt: number | null;
 }
 
 /** The counts printed in the summary line. */
@@ -75,6 +84,8 @@ export interface ChurnCounts {
   /** Launches of a name the driver still held live (the API must refuse them). */
   duplicates: number;
   stops: number;
+  /** Containers killed from outside the hub. */
+  crashes: number;
   reconciles: number;
   /** Refused launches by error code (NO_CAPACITY, SANDBOX_NAME_TAKEN, SANDBOX_LIMIT_REACHED …). */
   refused: Record<string, number>;
@@ -96,7 +107,7 @@ interface Slot {
   name: string;
   /** The sandbox the driver launched here and has not asked to stop. */
   live: TrackedSandbox | null;
-  /** Whether the driver ever stopped a sandbox of this name (a launch then is a relaunch). */
+  /** Whether the driver ever stopped (or crashed) a sandbox of this name (a launch then is a relaunch). */
   stoppedBefore: boolean;
 }
 
@@ -111,7 +122,7 @@ export async function runChurn(target: ChurnTarget, options: ChurnOptions): Prom
   if (options.operations === undefined && options.durationMs === undefined) throw new Error('a churn needs a bound: operations or durationMs');
   const random = new SeededRandom(options.seed);
   const slots: Slot[] = target.users.flatMap((user) => options.names.map((name) => ({ user, name, live: null, stoppedBefore: false })));
-  const counts: ChurnCounts = { launches: 0, relaunches: 0, duplicates: 0, stops: 0, reconciles: 0, refused: {} };
+  const counts: ChurnCounts = { launches: 0, relaunches: 0, duplicates: 0, stops: 0, crashes: 0, reconciles: 0, refused: {} };
   const sandboxes: TrackedSandbox[] = [];
   const unexpected: string[] = [];
   const deadline = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
@@ -131,7 +142,7 @@ export async function runChurn(target: ChurnTarget, options: ChurnOptions): Prom
         if (!EXPECTED_REFUSALS.includes(answer.code)) unexpected.push(`launch of ${slot.user}/${slot.name} refused with ${answer.code}: ${answer.message}`);
         return;
       }
-      const tracked: TrackedSandbox = { id: answer.id, user: slot.user, name: slot.name, launchAskedAt, stopAskedAt: null, stopAnswer: null };
+      const tracked: TrackedSandbox = { id: answer.id, user: slot.user, name: slot.name, launchAskedAt, stopAskedAt: null, stopAnswer: null, crashedAt: null };
       sandboxes.push(tracked);
       // The newest accepted launch is the one the driver may stop next; one it still held
       // (a duplicate that was accepted) keeps its own record and is checked like any other.
@@ -152,6 +163,17 @@ export async function runChurn(target: ChurnTarget, options: ChurnOptions): Prom
     if (!tracked.stopAnswer.ok) unexpected.push(`stop of ${tracked.user}/${tracked.name} (${tracked.id}) answered ${tracked.stopAnswer.code}: ${tracked.stopAnswer.message}`);
   };
 
+  /** Kills the container; the name is then free once the reconciler has ended the sandbox. */
+  const crash = async (slot: Slot): Promise<void> => {
+    const tracked = slot.live!;
+    const crashedAt = Date.now();
+    if (!(await target.crash!(tracked.id))) return;
+    tracked.crashedAt = crashedAt;
+    slot.live = null;
+    slot.stoppedBefore = true;
+    counts.crashes++;
+  };
+
   const work = async (worker: SeededRandom): Promise<void> => {
     while (more()) {
       const slot = worker.pick(slots);
@@ -161,6 +183,7 @@ export async function runChurn(target: ChurnTarget, options: ChurnOptions): Prom
       let act: (() => Promise<void>) | null = null;
       if (slot.live) {
         if (worker.chance(options.stopChance)) act = () => stop(slot);
+        else if (target.crash && worker.chance(options.crashChance ?? 0)) act = () => crash(slot);
         else if (worker.chance(0.05) && launching < options.maxLaunching) act = () => launch(worker, slot);
       } else if (launching < options.maxLaunching) {
         act = () => launch(worker, slot);
