@@ -57,8 +57,6 @@ export class FakeRuntime implements Runtime {
   down = false;
   /** Env var that, when present in a spec, makes the container exit at start (like the tiny image). */
   failEnv = 'TINY_FAIL_AT_START';
-  /** Milliseconds a started server answers 503 before it answers 200. */
-  readyAfterMs = 0;
   private seq = 0;
 
   constructor(options: FakeRuntimeOptions = {}) {
@@ -113,13 +111,11 @@ export class FakeRuntime implements Runtime {
     // that answers, and the engine's port forwarder drops every connection to it.
     const answers = !failing && c.spec.port === this.serverPort(c.spec.image);
     const api = `${c.spec.env.SHIVA_BASE_URL ?? '/'}api`;
-    const readyAt = Date.now() + this.readyAfterMs;
     const server = http.createServer((req, res) => {
       // The tiny server's version answer where readiness asks; any other path answers too.
       const body = (req.url ?? '').split('?')[0] === api ? '{"version": "tiny"}\n' : '{}';
-      const status = Date.now() >= readyAt ? 200 : 503;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
-      c.logs.push(`tiny: ${req.socket.remoteAddress ?? '-'} "${req.method} ${req.url}" ${status} ${body.length}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      c.logs.push(`tiny: ${req.socket.remoteAddress ?? '-'} "${req.method} ${req.url}" 200 ${body.length}`);
     });
     if (!answers) server.on('connection', (socket) => socket.destroy());
     const host = loopback(c.spec.publishAddress);
