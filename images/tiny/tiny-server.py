@@ -19,6 +19,8 @@ or a "?token=<t>" query parameter.
          extra-after-204      204 No Content, then the forged answer
 
 TINY_FAIL_AT_START=<value> makes it exit 3 at once (launch-failure tests).
+TINY_LISTEN_AFTER_MS=<n> makes it listen only n milliseconds after it starts, as a server
+that takes its time to come up does (readiness and race tests).
 """
 import datetime
 import hashlib
@@ -27,6 +29,7 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -42,6 +45,9 @@ def fail(code, message):
 
 if "TINY_FAIL_AT_START" in os.environ:
     fail(3, "failing at start as asked: %s" % os.environ["TINY_FAIL_AT_START"])
+
+if "TINY_LISTEN_AFTER_MS" in os.environ:
+    time.sleep(int(os.environ["TINY_LISTEN_AFTER_MS"]) / 1000)
 
 TOKEN = os.environ.get("JUPYTER_TOKEN", "")
 if not TOKEN:

@@ -55,7 +55,8 @@ async function churnWorld(seed: number) {
     dataDir: homes,
     homes: { root: homes },
     machines: [gpuMachine('g1', 4), gpuMachine('g2', 2)],
-    images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest' }] },
+    // Servers listen a little after they start, so readiness polls more than once.
+    images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest', env: { TINY_LISTEN_AFTER_MS: '3' } }] },
     sandboxes: { maxPerUser: NAMES.length, readinessTimeoutSeconds: 10, limits: { gpus: 2 } },
   });
   const db: Db = await openDatabase(':memory:');
@@ -74,8 +75,6 @@ async function churnWorld(seed: number) {
     repo,
     machines: MachineRegistry.fromConfig(config, (entry) => {
       const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } } });
-      // Servers answer a little after they start, so readiness polls more than once.
-      runtime.readyAfterMs = 3;
       runtimes.push(runtime);
       return watch.instrument(entry.name, runtime);
     }),

@@ -42,7 +42,15 @@ async function world(): Promise<World> {
   const config = parseConfig({
     dataDir: homes,
     homes: { root: homes },
-    images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest' }] },
+    images: {
+      default: 'tiny',
+      catalogue: [
+        { name: 'tiny', image: 'shiva/tiny:latest' },
+        // Servers that take their time to come up, as Jupyter's does.
+        { name: 'slow', image: 'shiva/tiny:latest', env: { TINY_LISTEN_AFTER_MS: '300' } },
+        { name: 'sleepy', image: 'shiva/tiny:latest', env: { TINY_LISTEN_AFTER_MS: '60000' } },
+      ],
+    },
     sandboxes: { readinessTimeoutSeconds: 5 },
   });
   const db = await openDatabase(':memory:');
@@ -96,8 +104,7 @@ describe('the owner of sandbox state', () => {
   });
 
   it('leaves alone a launch that comes up between the reconciler reading the rows and listing the containers', async () => {
-    w.runtime.readyAfterMs = 300;
-    const sandbox = await w.service.launch(w.alice, { name: 'main' });
+    const sandbox = await w.service.launch(w.alice, { name: 'main', image: 'slow' });
     while ((await w.deps.repo.byId(sandbox.id))?.state !== 'waiting') await new Promise((r) => setTimeout(r, 5));
     // The rows are read while the launch waits; the containers are listed once it has come up.
     slowListing(w.runtime, () => w.service.settle());
@@ -125,8 +132,7 @@ describe('the owner of sandbox state', () => {
   });
 
   it('acts on nothing a launch or a stop is still working on', async () => {
-    w.runtime.readyAfterMs = 60_000;
-    const sandbox = await w.service.launch(w.alice, { name: 'main' });
+    const sandbox = await w.service.launch(w.alice, { name: 'main', image: 'sleepy' });
     while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
     const row = (await w.deps.repo.byId(sandbox.id))!;
     const [container] = await w.runtime.list({});

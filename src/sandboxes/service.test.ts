@@ -1,5 +1,5 @@
 import { sandboxOrigins } from '../proxy/origins.js';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -17,7 +17,6 @@ import { SandboxRepository } from '../store/sandboxes.js';
 import { UserRepository } from '../store/users.js';
 import { ActivityRecorder } from './activity.js';
 import { SandboxEvents } from './events.js';
-import { CUT_BY_SHUTDOWN } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
@@ -99,6 +98,9 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
 
 const rejection = (promise: Promise<unknown>) => rejectionWith(promise, ShivaError);
 
+// What the core does with an engine (launch, stop, reconcile) is tested once per runtime, on the
+// fake and on Docker, in lifecycle.conformance.ts; here is what is the core's own: names,
+// refusals, event codes, pulls, placement, GPUs and limits.
 describe('the sandboxes core', () => {
   let w: World;
   beforeEach(async () => {
@@ -109,20 +111,6 @@ describe('the sandboxes core', () => {
     for (const runtime of w.runtimes.values()) await runtime.closeAll();
     await w.db.destroy();
     rmSync(w.homes, { recursive: true, force: true });
-  });
-
-  it('answers a launch at once as queued, then brings the sandbox to running with a route', async () => {
-    const sandbox = await w.service.launch(w.alice, { name: 'main' });
-    expect(sandbox.state).toBe('queued');
-    expect(sandbox.url).toBe('http://hub.test/user/alice/main/');
-    await w.service.settle();
-    const after = await w.service.get(w.alice, sandbox.id);
-    expect(after.state).toBe('running');
-    expect(after.startedAt).not.toBeNull();
-    const route = w.routes.get('alice', 'main');
-    expect(route?.sandboxId).toBe(sandbox.id);
-    const states = (await w.deps.events.history(sandbox.id)).map((e) => e.state);
-    expect(states).toEqual(['queued', 'creating', 'starting', 'waiting', 'running']);
   });
 
   it('gives each launch step and a stop a code with its values, beside the English message', async () => {
@@ -139,22 +127,6 @@ describe('the sandboxes core', () => {
     expect(events.find((e) => e.code === 'stop_asked')?.params).toEqual({ by: 'alice' });
     // The stop's reason is in the message only.
     expect(events.at(-1)).toMatchObject({ state: 'stopped', code: null, params: null });
-  });
-
-  it('gives the container the limits, labels, token and base URL, and the user a home', async () => {
-    const sandbox = await w.service.launch(w.alice, { name: 'lab', cpus: 1.5, memoryGiB: 2 });
-    await w.service.settle();
-    const [container] = [...w.runtime.containers.values()];
-    expect(container!.spec.cpus).toBe(1.5);
-    expect(container!.spec.memoryBytes).toBe(2 * 1024 ** 3);
-    expect(container!.spec.pidsLimit).toBe(2048);
-    expect(container!.spec.publishAddress).toBe('127.0.0.2');
-    expect(container!.spec.labels).toMatchObject({ [LABELS.deployment]: DEPLOYMENT, [LABELS.sandbox]: sandbox.id, [LABELS.user]: 'alice' });
-    expect(container!.spec.env.SHIVA_BASE_URL).toBe('/user/alice/lab/');
-    expect(container!.spec.env.JUPYTER_TOKEN).toHaveLength(32);
-    expect(container!.spec.home.hostPath).toBe(path.join(w.homes, 'alice'));
-    expect(statSync(path.join(w.homes, 'alice')).isDirectory()).toBe(true);
-    expect(JSON.stringify(sandbox)).not.toContain(container!.spec.env.JUPYTER_TOKEN);
   });
 
   it('picks main, then main-2, when no name is given', async () => {
@@ -213,76 +185,6 @@ describe('the sandboxes core', () => {
     expect(logged).toMatchObject({ err: engineText, level: 40 });
   });
 
-  it('fails a sandbox whose server exits, with the log tail, and leaves no container', async () => {
-    const sandbox = await w.service.launch(w.alice, { image: 'broken' });
-    await w.service.settle();
-    const after = await w.service.get(w.alice, sandbox.id);
-    expect(after.state).toBe('failed');
-    expect(after.reason).toContain('exited with code 3');
-    const last = (await w.deps.events.history(sandbox.id)).at(-1)!;
-    expect(last.message).toContain('tiny: failing at start as asked: on purpose');
-    expect(w.runtime.containers.size).toBe(0);
-    expect(w.routes.size).toBe(0);
-    // A failed sandbox frees its name.
-    expect((await w.service.launch(w.alice, { name: sandbox.name })).state).toBe('queued');
-  });
-
-  it('fails a sandbox whose server never answers within the readiness timeout', async () => {
-    w.runtime.readyAfterMs = 60_000;
-    const sandbox = await w.service.launch(w.alice, {});
-    await w.service.settle();
-    const after = await w.service.get(w.alice, sandbox.id);
-    expect(after.state).toBe('failed');
-    expect(after.reason).toContain('did not answer within 2 s');
-    expect(w.runtime.containers.size).toBe(0);
-  });
-
-  it('stops a running sandbox: route and container go, the record stays as stopped', async () => {
-    const sandbox = await w.service.launch(w.alice, {});
-    await w.service.settle();
-    const stopped = await w.service.stop(w.alice, sandbox.id);
-    expect(stopped.state).toBe('stopped');
-    expect(stopped.reason).toBe('stopped by its owner');
-    expect(w.routes.size).toBe(0);
-    expect(w.runtime.containers.size).toBe(0);
-    expect((await w.service.stop(w.alice, sandbox.id)).state).toBe('stopped');
-  });
-
-  it('cancels a launch that is still coming up when it is stopped', async () => {
-    w.runtime.readyAfterMs = 60_000;
-    const sandbox = await w.service.launch(w.alice, {});
-    while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
-    const stopped = await w.service.stop(w.alice, sandbox.id);
-    expect(stopped.state).toBe('stopped');
-    expect(w.runtime.containers.size).toBe(0);
-    expect(w.service.isLaunching(sandbox.id)).toBe(false);
-  });
-
-  it('records launches cut by a hub shutdown as failed with why, cuts later ones at once, and leaves their containers to the next reconcile', async () => {
-    w.runtime.readyAfterMs = 60_000;
-    const cut = await w.service.launch(w.alice, { name: 'cut' });
-    while (w.runtime.containers.size === 0) await new Promise((r) => setTimeout(r, 5));
-    await w.service.abortLaunches();
-    const after = await w.service.get(w.alice, cut.id);
-    expect(after.state).toBe('failed');
-    expect(after.reason).toBe(CUT_BY_SHUTDOWN);
-    expect((await w.deps.events.history(cut.id)).at(-1)).toMatchObject({ state: 'failed', message: CUT_BY_SHUTDOWN });
-    expect(w.routes.size).toBe(0);
-    expect(w.runtime.containers.size).toBe(1);
-
-    // A request already past its checks when the shutdown began.
-    const late = await w.service.launch(w.alice, { name: 'late' });
-    await w.service.settle();
-    expect((await w.service.get(w.alice, late.id)).reason).toBe(CUT_BY_SHUTDOWN);
-    expect(w.runtime.containers.size).toBe(1);
-
-    // The next start: the container is one no live sandbox owns, and the record stays as it was.
-    const next = new SandboxService(w.deps);
-    expect((await reconcile(w.deps, next)).removedOrphans).toBe(1);
-    expect(w.runtime.containers.size).toBe(0);
-    expect((await w.service.get(w.alice, cut.id)).reason).toBe(CUT_BY_SHUTDOWN);
-  });
-
   it("hides other users' sandboxes, but lets an admin see and stop them", async () => {
     const sandbox = await w.service.launch(w.alice, {});
     expect((await rejection(w.service.get(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
@@ -291,55 +193,6 @@ describe('the sandboxes core', () => {
     expect(await w.service.list(w.admin, { all: true })).toHaveLength(1);
     await w.service.settle();
     expect((await w.service.stop(w.admin, sandbox.id)).reason).toBe('stopped by root');
-  });
-
-  describe('reconcile', () => {
-    it('adopts running containers into a fresh route table and ends sandboxes whose container died', async () => {
-      const kept = await w.service.launch(w.alice, { name: 'kept' });
-      const dies = await w.service.launch(w.alice, { name: 'dies' });
-      await w.service.settle();
-      const dying = [...w.runtime.containers.values()].find((c) => c.spec.labels[LABELS.sandbox] === dies.id)!;
-      await w.runtime.crash(dying.info.id, 137);
-      w.routes.clear();
-      const report = await reconcile(w.deps, w.service);
-      expect(report).toMatchObject({ adopted: 1, ended: 1 });
-      expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
-      expect(w.routes.get('alice', 'dies')).toBeUndefined();
-      const ended = await w.service.get(w.alice, dies.id);
-      expect(ended.state).toBe('stopped');
-      expect(ended.reason).toContain('exited with code 137');
-    });
-
-    it('ends a launch that a dead hub left halfway and removes its container', async () => {
-      const sandbox = await w.service.launch(w.alice, {});
-      await w.service.settle();
-      // As a hub killed mid-launch leaves it: a transitional state nobody is working on.
-      await w.db.updateTable('sandboxes').set({ state: 'starting' }).where('id', '=', sandbox.id).execute();
-      const report = await reconcile(w.deps, new SandboxService(w.deps));
-      expect(report.ended).toBe(1);
-      expect(w.runtime.containers.size).toBe(0);
-      const after = await w.service.get(w.alice, sandbox.id);
-      expect(after.state).toBe('failed');
-      expect(after.reason).toContain('restarted while this sandbox was launching');
-    });
-
-    it('removes containers of its deployment that no sandbox owns, and leaves other deployments alone', async () => {
-      await w.runtime.create({ ...specFor('orphan'), labels: { [LABELS.deployment]: DEPLOYMENT, [LABELS.sandbox]: 'nobody' } });
-      await w.runtime.create({ ...specFor('foreign'), labels: { [LABELS.deployment]: 'another-hub', [LABELS.sandbox]: 'x' } });
-      const report = await reconcile(w.deps, w.service);
-      expect(report.removedOrphans).toBe(1);
-      expect([...w.runtime.containers.values()].map((c) => c.info.name)).toEqual(['foreign']);
-    });
-
-    it('decides nothing about a machine whose engine does not answer', async () => {
-      const sandbox = await w.service.launch(w.alice, {});
-      await w.service.settle();
-      w.runtime.down = true;
-      const report = await reconcile(w.deps, w.service);
-      expect(report.unreachableMachines).toEqual(['local']);
-      w.runtime.down = false;
-      expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
-    });
   });
 });
 
@@ -565,20 +418,3 @@ describe('placement', () => {
     expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([0.25]);
   });
 });
-
-function specFor(name: string) {
-  return {
-    name,
-    image: 'shiva/tiny:latest',
-    env: {},
-    labels: {},
-    port: 8888,
-    publishAddress: '127.0.0.1',
-    cpus: 1,
-    cpuRequest: 1,
-    memoryBytes: 1 << 30,
-    pidsLimit: 100,
-    home: { hostPath: '/tmp', containerPath: '/home/shiva' },
-    user: '1000:1000',
-  };
-}

@@ -1,7 +1,9 @@
 /**
- * DockerRuntime on the real Docker Engine with the tiny test image. Every container carries
- * this run's own deployment label and is removed by that label afterwards, so runs (and a hub)
- * sharing the engine never touch each other's containers.
+ * DockerRuntime on the real Docker Engine with the tiny test image: what is Docker's own (the
+ * create options, mounts, jobs, pulls, GPUs). What every runtime must do is in the contract
+ * suite (contract.docker.test.ts). Every container carries this run's own deployment label and
+ * is removed by that label afterwards, so runs (and a hub) sharing the engine never touch each
+ * other's containers.
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -135,40 +137,6 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(JSON.stringify(data.Mounts)).not.toContain('docker.sock');
   });
 
-  it('starting a running sandbox again is fine and gives the same endpoint', async () => {
-    expect((await runtime.start(sandbox.id)).endpoint).toEqual(sandbox.endpoint);
-    expect((await runtime.inspect(sandbox.id))?.endpoint).toEqual(sandbox.endpoint);
-  });
-
-  it("lists the run's containers by label, with the endpoint of the running ones", async () => {
-    const found = await runtime.list({ [LABELS.deployment]: deployment, [LABELS.name]: sandbox.name });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ id: sandbox.id, name: sandbox.name, state: 'running', endpoint: sandbox.endpoint });
-    expect(await runtime.list({ [LABELS.deployment]: `test-${run}-nobody` })).toEqual([]);
-  });
-
-  it('reads why a sandbox failed at start from its logs', async () => {
-    const failing = spec({ env: { JUPYTER_TOKEN: token, SHIVA_BASE_URL: base, TINY_FAIL_AT_START: 'on purpose' } });
-    const id = await runtime.create(failing);
-    await runtime.start(id);
-    const exited = await eventually(async () => {
-      const info = await runtime.inspect(id);
-      return info?.state === 'exited' ? info : undefined;
-    }, 'the failing sandbox to exit');
-    expect(exited).toMatchObject({ exitCode: 3, endpoint: null });
-    expect(await runtime.logs(id, 50)).toContain('tiny: failing at start as asked: on purpose');
-    const [listed] = await runtime.list({ [LABELS.deployment]: deployment, [LABELS.name]: failing.name });
-    expect(listed).toMatchObject({ state: 'exited', exitCode: 3, endpoint: null });
-  });
-
-  it('refuses a second container with the same name as a conflict', async () => {
-    const first = spec();
-    await runtime.create(first);
-    const err = await failure(runtime.create({ ...first, home: { ...first.home } }));
-    expect(err.kind).toBe('conflict');
-    expect(err.message).toContain(first.name);
-  });
-
   it('runs a job to completion without network, gives its output, and leaves no container', async () => {
     const job = `test-job-${run}`;
     const result = await runtime.runJob({
@@ -201,11 +169,6 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=test-gpu-job-${run}`] } })).toEqual([]);
   });
 
-  it('says image_not_found when creating from an image the engine does not have', async () => {
-    const err = await failure(runtime.create(spec({ image: `shiva-test/does-not-exist-${run}:never` })));
-    expect(err.kind).toBe('image_not_found');
-  });
-
   it('refuses to mount the Docker socket and creates nothing', async () => {
     const bad = spec({ home: { hostPath: '/var/run/docker.sock', containerPath: '/home/shiva' } });
     await expect(runtime.create(bad)).rejects.toThrow(/Docker socket/);
@@ -218,28 +181,6 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     expect(err.kind).toBe('image_not_found');
     expect(err.message).toContain('shiva-test/does-not-exist:never');
     expect(Date.now() - started).toBeLessThan(30_000);
-  });
-
-  it('stops and removes a sandbox, and again without complaint once it is gone', async () => {
-    sandboxSpec = spec();
-    const id = await runtime.create(sandboxSpec);
-    await runtime.start(id);
-    await runtime.stop(id, 2);
-    expect((await runtime.inspect(id))?.state).toBe('exited');
-    await runtime.stop(id, 2);
-    await runtime.remove(id);
-    expect(await runtime.inspect(id)).toBeNull();
-    await runtime.remove(id);
-    await runtime.stop(id, 2);
-  });
-
-  it('treats containers that never existed as gone', async () => {
-    const missing = `shiva-test-${run}-missing`;
-    await expect(runtime.stop(missing, 1)).resolves.toBeUndefined();
-    await expect(runtime.remove(missing)).resolves.toBeUndefined();
-    expect(await runtime.inspect(missing)).toBeNull();
-    expect((await failure(runtime.logs(missing, 10))).kind).toBe('not_found');
-    expect((await failure(runtime.start(missing))).kind).toBe('not_found');
   });
 
   it("reads the engine's facts", async () => {

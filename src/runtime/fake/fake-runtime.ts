@@ -1,10 +1,15 @@
 /**
  * An in-memory runtime for unit tests of the domain core. Each "running" container is a tiny
- * HTTP server on loopback, so readiness and routing are exercised for real.
+ * HTTP server on loopback, so readiness and routing are exercised for real. It answers as a
+ * Docker Engine running the tiny test image does (images/tiny), and the Runtime conformance
+ * suite (../conformance.ts) holds it to that: containers found by id or by name, a server that
+ * logs each request and ends with 143 on a stop (SIGTERM through tini), a container asked to
+ * fail at start that runs for a moment and then exits with 3 and says why in its log.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  IMAGE_LABELS,
   RuntimeError,
   type ContainerInfo,
   type ContainerSpec,
@@ -21,9 +26,12 @@ interface FakeContainer {
   info: ContainerInfo;
   spec: ContainerSpec;
   server: http.Server | null;
-  logs: string;
+  /** What the container wrote to stdout and stderr, a line each. */
+  logs: string[];
   /** What stats() reports while it runs; tests set it with setUsage(). */
   usage: { cpuSeconds: number; memoryUsedBytes: number };
+  /** The coming exit of a container asked to fail at start. */
+  exit: NodeJS.Timeout | null;
 }
 
 export interface FakeRuntimeOptions {
@@ -31,6 +39,17 @@ export interface FakeRuntimeOptions {
   /** Images a pull can fetch (they become present after the pull). */
   pullable?: string[];
 }
+
+/** The exit status of a process ended by SIGTERM (128 + 15) as tini reports it: what `docker stop` leaves. */
+const STOPPED_EXIT_CODE = 143;
+/** The tiny image's status when TINY_FAIL_AT_START is set. */
+const FAIL_AT_START_EXIT_CODE = 3;
+/** How long a container asked to fail at start runs: an interpreter's start-up, roughly. */
+const FAIL_AT_START_AFTER_MS = 20;
+/** Env var that makes the tiny image's server listen only that many milliseconds after it starts. */
+const LISTEN_AFTER_ENV = 'TINY_LISTEN_AFTER_MS';
+/** The port the tiny image's server listens on when the image does not say (images/tiny). */
+const DEFAULT_SERVER_PORT = 8888;
 
 export class FakeRuntime implements Runtime {
   readonly containers = new Map<string, FakeContainer>();
@@ -40,8 +59,6 @@ export class FakeRuntime implements Runtime {
   down = false;
   /** Env var that, when present in a spec, makes the container exit at start (like the tiny image). */
   failEnv = 'TINY_FAIL_AT_START';
-  /** Milliseconds a started server waits before it answers 200. */
-  readyAfterMs = 0;
   private seq = 0;
 
   constructor(options: FakeRuntimeOptions = {}) {
@@ -77,8 +94,10 @@ export class FakeRuntime implements Runtime {
     this.containers.set(id, {
       spec,
       server: null,
-      logs: '',
-      usage: { cpuSeconds: 0, memoryUsedBytes: 0 },
+      logs: [],
+      // A server that runs has used some CPU time and holds some memory, as an engine reports.
+      usage: { cpuSeconds: 0.05, memoryUsedBytes: 8 * 1024 ** 2 },
+      exit: null,
       info: { id, name: spec.name, image: spec.image, labels: { ...spec.labels }, state: 'created', endpoint: null, startedAt: null, exitCode: null },
     });
     return id;
@@ -87,60 +106,81 @@ export class FakeRuntime implements Runtime {
   async start(id: string): Promise<ContainerInfo> {
     this.check();
     const c = this.mustGet(id);
-    if (c.spec.env[this.failEnv]) {
-      c.info.state = 'exited';
-      c.info.exitCode = 3;
-      c.logs = `tiny: failing at start as asked: ${c.spec.env[this.failEnv]}\n`;
-      c.info.endpoint = { host: '127.0.0.1', port: 9 };
-      return { ...c.info };
-    }
-    const readyAt = Date.now() + this.readyAfterMs;
-    c.server = http.createServer((_req, res) => {
-      res.writeHead(Date.now() >= readyAt ? 200 : 503).end('{}');
+    // The engine answers "started already" (304), and the container keeps its port.
+    if (c.info.state === 'running') return copy(c.info);
+    const failing = this.failEnv in c.spec.env;
+    // The server listens on its image's port: a spec that publishes another publishes nothing
+    // that answers, and the engine's port forwarder drops every connection to it.
+    const answers = !failing && c.spec.port === this.serverPort(c.spec.image);
+    const api = `${c.spec.env.SHIVA_BASE_URL ?? '/'}api`;
+    const server = http.createServer((req, res) => {
+      // The tiny server's version answer where readiness asks; any other path answers too.
+      const body = (req.url ?? '').split('?')[0] === api ? '{"version": "tiny"}\n' : '{}';
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      c.logs.push(`tiny: ${req.socket.remoteAddress ?? '-'} "${req.method} ${req.url}" 200 ${body.length}`);
     });
-    await new Promise<void>((resolve) => c.server!.listen(0, '127.0.0.1', resolve));
+    // Until the server listens (TINY_LISTEN_AFTER_MS), the forwarder drops connections just the same.
+    const listensAt = Date.now() + Number(c.spec.env[LISTEN_AFTER_ENV] ?? 0);
+    server.on('connection', (socket) => {
+      if (!answers || Date.now() < listensAt) socket.destroy();
+    });
+    const host = loopback(c.spec.publishAddress);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, resolve);
+    });
+    c.server = server;
     c.info.state = 'running';
     c.info.startedAt = new Date().toISOString();
-    c.info.endpoint = { host: '127.0.0.1', port: (c.server.address() as AddressInfo).port };
-    return { ...c.info };
+    c.info.exitCode = null;
+    c.info.endpoint = { host, port: (server.address() as AddressInfo).port };
+    if (failing) {
+      c.exit = setTimeout(() => {
+        c.logs.push(`tiny: failing at start as asked: ${c.spec.env[this.failEnv]}`);
+        void this.halt(c, FAIL_AT_START_EXIT_CODE);
+      }, FAIL_AT_START_AFTER_MS);
+    }
+    return copy(c.info);
   }
 
   async inspect(id: string): Promise<ContainerInfo | null> {
     this.check();
-    const c = this.containers.get(id) ?? [...this.containers.values()].find((x) => x.info.name === id);
-    return c ? { ...c.info } : null;
+    const c = this.find(id);
+    return c ? copy(c[1].info) : null;
   }
 
   async stop(id: string): Promise<void> {
     this.check();
-    const c = this.containers.get(id);
-    if (!c) return;
-    await this.halt(c, 0);
+    const c = this.find(id);
+    if (c) await this.halt(c[1], STOPPED_EXIT_CODE);
   }
 
   async remove(id: string): Promise<void> {
     this.check();
-    const entry = [...this.containers.entries()].find(([key, c]) => key === id || c.info.name === id);
-    if (!entry) return;
-    await this.halt(entry[1], 137);
-    this.containers.delete(entry[0]);
+    const c = this.find(id);
+    if (!c) return;
+    await this.halt(c[1], 137);
+    this.containers.delete(c[0]);
   }
 
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
     this.check();
     return [...this.containers.values()]
       .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
-      .map((c) => ({ ...c.info }));
+      // An engine's list carries no start time (DockerRuntime reads it only on an inspect).
+      .map((c) => ({ ...copy(c.info), startedAt: null }));
   }
 
-  async logs(id: string): Promise<string> {
+  async logs(id: string, lines: number): Promise<string> {
     this.check();
-    return this.containers.get(id)?.logs ?? '';
+    const tail = Math.max(0, Math.floor(lines));
+    const kept = tail === 0 ? [] : this.mustGet(id).logs.slice(-tail);
+    return kept.map((line) => `${line}\n`).join('');
   }
 
   async stats(id: string): Promise<ContainerStats | null> {
     this.check();
-    const c = this.containers.get(id);
+    const c = this.find(id)?.[1];
     if (!c || c.info.state !== 'running') return null;
     return { ...c.usage, at: new Date().toISOString() };
   }
@@ -160,35 +200,62 @@ export class FakeRuntime implements Runtime {
     return this.jobResult(job);
   }
 
-  /** Simulates a container dying on its own (OOM, crash). */
+  /** Simulates a container dying on its own (OOM, crash, `docker kill`). */
   async crash(id: string, exitCode = 137): Promise<void> {
     await this.halt(this.mustGet(id), exitCode);
   }
 
   async closeAll(): Promise<void> {
-    for (const c of this.containers.values()) await this.halt(c, 0);
+    for (const c of this.containers.values()) await this.halt(c, STOPPED_EXIT_CODE);
+  }
+
+  private serverPort(image: string): number {
+    const label = Number(this.images.get(image)?.[IMAGE_LABELS.port]);
+    return Number.isInteger(label) && label > 0 ? label : DEFAULT_SERVER_PORT;
   }
 
   private async halt(c: FakeContainer, exitCode: number): Promise<void> {
-    if (c.server) {
-      c.server.closeAllConnections();
-      await new Promise((resolve) => c.server!.close(resolve));
-      c.server = null;
-    }
+    if (c.exit) clearTimeout(c.exit);
+    c.exit = null;
     if (c.info.state === 'running') {
       c.info.state = 'exited';
       c.info.exitCode = exitCode;
       c.info.endpoint = null;
     }
+    const server = c.server;
+    c.server = null;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  /** The container by id or by name, as the engine takes either. */
+  private find(idOrName: string): [string, FakeContainer] | undefined {
+    const byId = this.containers.get(idOrName);
+    if (byId) return [idOrName, byId];
+    return [...this.containers.entries()].find(([, c]) => c.info.name === idOrName);
   }
 
   private mustGet(id: string): FakeContainer {
-    const c = this.containers.get(id);
+    const c = this.find(id);
     if (!c) throw new RuntimeError('not_found', `no such container: ${id}`);
-    return c;
+    return c[1];
   }
 
   private check(): void {
     if (this.down) throw new RuntimeError('unavailable', 'the fake engine is down');
   }
+}
+
+function copy(info: ContainerInfo): ContainerInfo {
+  return { ...info, labels: { ...info.labels }, endpoint: info.endpoint && { ...info.endpoint } };
+}
+
+/**
+ * Where the fake publishes: the spec's address when it is a loopback one (the hub's own machine
+ * publishes on 127.0.0.2), else 127.0.0.1, the one address the fake can always listen on.
+ */
+function loopback(address: string): string {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) ? address : '127.0.0.1';
 }

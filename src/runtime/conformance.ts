@@ -1,0 +1,298 @@
+/**
+ * The Runtime contract (types.ts) as behaviour tests that every runtime must pass, so that the
+ * fake one the core's unit tests use cannot drift from a real engine (DESIGN.md: "one
+ * conformance suite runs against every runtime"). A runtime's own test file calls
+ * describeRuntimeContract with a factory; the Docker one runs it against a real engine, the
+ * fake one in memory. Every expectation here is what the Docker Engine answers with the tiny
+ * test image (images/tiny): when a new runtime fails one, the runtime is wrong, not the test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerInfo, type ContainerSpec, type Runtime } from './types.js';
+
+/** What the suite needs from the runtime under test. */
+export interface RuntimeUnderTest {
+  runtime: Runtime;
+  /** A runtime of the same kind whose engine does not answer (a Docker one: a socket nobody listens on). */
+  unreachable: Runtime;
+  /** An image with the tiny image's contract: port 8888 under SHIVA_BASE_URL, TINY_FAIL_AT_START. */
+  image: string;
+  /** The deployment label every container of the suite carries: unique to the run, so cleanup finds them all. */
+  deployment: string;
+  /** A host directory to mount as containers' home. */
+  home: string;
+  /** Kills a running container behind the runtime's back, as `docker kill` (SIGKILL) does. */
+  kill(id: string): Promise<void>;
+  /** Removes every container of `deployment` and whatever else the factory made. */
+  close(): Promise<void>;
+}
+
+const BASE = '/user/conformance/box/';
+const TOKEN = 'conformance-token-0123456789abcdef';
+/** What tini reports for the tiny server ended by SIGTERM (128 + 15), and for SIGKILL (128 + 9). */
+const SIGTERM_EXIT = 143;
+const SIGKILL_EXIT = 137;
+
+/** Declares the contract's tests for the runtime `make` gives; `close` runs after the last. */
+export function describeRuntimeContract(title: string, make: () => Promise<RuntimeUnderTest>): void {
+  describe(title, () => {
+    let t: RuntimeUnderTest;
+    let runtime: Runtime;
+    let counter = 0;
+
+    beforeAll(async () => {
+      t = await make();
+      runtime = t.runtime;
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
+      const name = `${t.deployment}-${++counter}`;
+      return {
+        name,
+        image: t.image,
+        env: { JUPYTER_TOKEN: TOKEN, SHIVA_BASE_URL: BASE },
+        labels: { [LABELS.deployment]: t.deployment, [LABELS.name]: name },
+        port: 8888,
+        publishAddress: '127.0.0.1',
+        cpus: 0.5,
+        cpuRequest: 0.125,
+        memoryBytes: 256 * 1024 * 1024,
+        pidsLimit: 128,
+        home: { hostPath: t.home, containerPath: '/home/shiva' },
+        user: '1000:1000',
+        ...over,
+      };
+    }
+
+    /** A created and started container whose server answers. */
+    async function running(over: Partial<ContainerSpec> = {}): Promise<{ spec: ContainerSpec; info: ContainerInfo }> {
+      const s = spec(over);
+      const info = await runtime.start(await runtime.create(s));
+      await eventually(async () => ((await get(info, 'api')).status === 200 ? true : undefined), 'the server to answer');
+      return { spec: s, info };
+    }
+
+    async function exited(id: string): Promise<ContainerInfo> {
+      return eventually(async () => {
+        const info = await runtime.inspect(id);
+        return info?.state === 'exited' ? info : undefined;
+      }, `${id} to exit`);
+    }
+
+    const failure = async (promise: Promise<unknown>): Promise<RuntimeError> => {
+      const err = await promise.then(
+        () => new Error('it did not fail'),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RuntimeError);
+      return err as RuntimeError;
+    };
+
+    it('creates a container that inspect finds by id and by name, created, with its labels and no endpoint', async () => {
+      const s = spec();
+      const id = await runtime.create(s);
+      const byId = await runtime.inspect(id);
+      expect(byId).toMatchObject({ id, name: s.name, image: t.image, state: 'created', endpoint: null, startedAt: null, exitCode: null });
+      expect(byId?.labels).toMatchObject(s.labels);
+      expect(await runtime.inspect(s.name)).toEqual(byId);
+    });
+
+    it('starts a container: running since a start time, on an endpoint of its publish address where its server answers; starting it again changes nothing', async () => {
+      const { info } = await running();
+      expect(info).toMatchObject({ state: 'running', exitCode: null });
+      expect(info.startedAt).not.toBeNull();
+      expect(Number.isNaN(Date.parse(info.startedAt!))).toBe(false);
+      expect(info.endpoint?.host).toBe('127.0.0.1');
+      expect(info.endpoint?.port).toBeGreaterThan(0);
+      expect(await (await get(info, 'api')).json()).toEqual({ version: 'tiny' });
+      expect((await runtime.inspect(info.id))?.endpoint).toEqual(info.endpoint);
+      // The engine answers "started already", by id or by name, and the port stays.
+      expect(await runtime.start(info.id)).toMatchObject({ id: info.id, state: 'running', endpoint: info.endpoint });
+      expect((await runtime.start(info.name)).endpoint).toEqual(info.endpoint);
+    });
+
+    it('lists every container carrying all the labels, exited (stopped by name) and created ones included', async () => {
+      const up = await running();
+      const created = spec();
+      const createdId = await runtime.create(created);
+      const ended = await running();
+      // By name: the engine takes either.
+      await runtime.stop(ended.spec.name, 5);
+
+      const all = await runtime.list({ [LABELS.deployment]: t.deployment });
+      const byId = new Map(all.map((c) => [c.id, c]));
+      expect(byId.get(up.info.id)).toMatchObject({ name: up.spec.name, state: 'running', endpoint: up.info.endpoint, exitCode: null });
+      expect(byId.get(createdId)).toMatchObject({ name: created.name, state: 'created', endpoint: null, exitCode: null });
+      expect(byId.get(ended.info.id)).toMatchObject({ state: 'exited', endpoint: null, exitCode: SIGTERM_EXIT });
+      for (const c of all) expect(c.labels[LABELS.deployment]).toBe(t.deployment);
+
+      const one = await runtime.list({ [LABELS.deployment]: t.deployment, [LABELS.name]: created.name });
+      expect(one.map((c) => c.id)).toEqual([createdId]);
+      expect(await runtime.list({ [LABELS.deployment]: `${t.deployment}-nobody` })).toEqual([]);
+    });
+
+    it('refuses a second container of a taken name as a conflict, and gives the name again once the first is removed', async () => {
+      const s = spec();
+      const first = await runtime.create(s);
+      const err = await failure(runtime.create({ ...s }));
+      expect(err.kind).toBe('conflict');
+      expect(err.message).toContain(s.name);
+      await runtime.remove(first);
+      const second = await runtime.create({ ...s });
+      expect(second).not.toBe(first);
+      expect((await runtime.inspect(s.name))?.id).toBe(second);
+    });
+
+    it('says image_not_found when creating from an image it does not have, and inspectImage says null', async () => {
+      const missing = `shiva-test/does-not-exist-${t.deployment}:never`;
+      const s = spec({ image: missing });
+      expect((await failure(runtime.create(s))).kind).toBe('image_not_found');
+      expect(await runtime.inspect(s.name)).toBeNull();
+      expect(await runtime.inspectImage(missing)).toBeNull();
+      const present = await runtime.inspectImage(t.image);
+      expect(present?.labels[IMAGE_LABELS.port]).toBe('8888');
+    });
+
+    it('a container whose server exits at start ends exited with its code, without an endpoint, and its log says why', async () => {
+      const s = spec({ env: { JUPYTER_TOKEN: TOKEN, SHIVA_BASE_URL: BASE, TINY_FAIL_AT_START: 'on purpose' } });
+      const id = await runtime.create(s);
+      const started = await runtime.start(id);
+      // The engine may answer before or after the server has exited; either way the endpoint
+      // is there exactly while the container runs.
+      expect(['running', 'exited']).toContain(started.state);
+      expect(started.endpoint === null).toBe(started.state !== 'running');
+      const after = await exited(id);
+      expect(after).toMatchObject({ exitCode: 3, endpoint: null });
+      expect(after.startedAt).not.toBeNull();
+      expect(await runtime.logs(id, 20)).toContain('tiny: failing at start as asked: on purpose');
+      const [listed] = await runtime.list({ [LABELS.deployment]: t.deployment, [LABELS.name]: s.name });
+      expect(listed).toMatchObject({ state: 'exited', exitCode: 3, endpoint: null });
+    });
+
+    it('stops a running container with its server ending on SIGTERM (143); the endpoint goes, and a second stop changes nothing', async () => {
+      const { info } = await running();
+      await runtime.stop(info.id, 5);
+      const stopped = await runtime.inspect(info.id);
+      expect(stopped).toMatchObject({ state: 'exited', exitCode: SIGTERM_EXIT, endpoint: null });
+      await runtime.stop(info.id, 5);
+      expect(await runtime.inspect(info.id)).toMatchObject({ state: 'exited', exitCode: SIGTERM_EXIT });
+      expect(await runtime.stats(info.id)).toBeNull();
+    });
+
+    it('reports a container killed behind its back as exited with 137, without an endpoint', async () => {
+      const { info } = await running();
+      await t.kill(info.id);
+      expect(await exited(info.id)).toMatchObject({ exitCode: SIGKILL_EXIT, endpoint: null });
+      const [listed] = await runtime.list({ [LABELS.deployment]: t.deployment, [LABELS.name]: info.name });
+      expect(listed).toMatchObject({ state: 'exited', exitCode: SIGKILL_EXIT });
+    });
+
+    it('removes a container whether it runs or not, by id or by name, and then knows it no more', async () => {
+      const up = await running();
+      const createdSpec = spec();
+      const created = await runtime.create(createdSpec);
+      await runtime.remove(up.info.id);
+      await runtime.remove(createdSpec.name);
+      for (const gone of [up.info.id, up.spec.name, created, createdSpec.name]) expect(await runtime.inspect(gone)).toBeNull();
+      const left = await runtime.list({ [LABELS.deployment]: t.deployment });
+      expect(left.map((c) => c.id)).not.toContain(up.info.id);
+      expect(left.map((c) => c.id)).not.toContain(created);
+      // The endpoint no longer answers.
+      await expect(fetch(`http://${up.info.endpoint!.host}:${up.info.endpoint!.port}${BASE}api`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status)).rejects.toThrow();
+    });
+
+    it('takes stop and remove of a container that does not exist as done; inspect and stats say null, start and logs not_found', async () => {
+      const missing = `${t.deployment}-never-made`;
+      await expect(runtime.stop(missing, 1)).resolves.toBeUndefined();
+      await expect(runtime.remove(missing)).resolves.toBeUndefined();
+      expect(await runtime.inspect(missing)).toBeNull();
+      expect(await runtime.stats(missing)).toBeNull();
+      expect((await failure(runtime.start(missing))).kind).toBe('not_found');
+      expect((await failure(runtime.logs(missing, 10))).kind).toBe('not_found');
+    });
+
+    it('gives the last lines of the log asked for, by id or by name', async () => {
+      const { spec: s, info } = await running();
+      for (const n of [1, 2, 3]) expect((await get(info, `api?n=${n}`)).status).toBe(200);
+      // Engines write logs as they come, and the tiny server writes a request's line once its
+      // answer is out (from a thread per request): wait for all three, in whatever order.
+      const all = await eventually(async () => {
+        const text = await runtime.logs(info.id, 1000);
+        return [1, 2, 3].every((n) => text.includes(`GET ${BASE}api?n=${n}`)) ? text : undefined;
+      }, 'the three requests in the log');
+      const lines = all.trimEnd().split('\n');
+      expect(all.endsWith('\n')).toBe(true);
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      const tail = await runtime.logs(info.id, 2);
+      expect(tail).toBe(`${lines.slice(-2).join('\n')}\n`);
+      expect(await runtime.logs(info.id, 1)).toBe(`${lines.at(-1)}\n`);
+      expect(await runtime.logs(s.name, 2)).toBe(tail);
+    });
+
+    it('reads what a running container uses, by id or by name, and null for one created or exited', async () => {
+      const { spec: s, info } = await running();
+      const reading = await runtime.stats(info.id);
+      expect(reading).not.toBeNull();
+      expect(Number.isNaN(Date.parse(reading!.at))).toBe(false);
+      // A server that has started has used CPU time and holds memory.
+      expect(reading!.cpuSeconds).toBeGreaterThan(0);
+      expect(reading!.memoryUsedBytes).toBeGreaterThan(0);
+      expect(await runtime.stats(s.name)).not.toBeNull();
+      const created = await runtime.create(spec());
+      expect(await runtime.stats(created)).toBeNull();
+      await runtime.stop(info.id, 5);
+      expect(await runtime.stats(info.id)).toBeNull();
+    });
+
+    it("reads the engine's facts", async () => {
+      const info = await runtime.info();
+      expect(info.cpus).toBeGreaterThan(0);
+      expect(info.memoryBytes).toBeGreaterThan(0);
+      expect(info.version).not.toBe('');
+      expect(info.runtimes).toContain('runc');
+    });
+
+    it('answers every call with RuntimeError unavailable when its engine does not answer', async () => {
+      const down = t.unreachable;
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['info', () => down.info()],
+        ['inspectImage', () => down.inspectImage(t.image)],
+        ['create', () => down.create(spec())],
+        ['start', () => down.start('x')],
+        ['inspect', () => down.inspect('x')],
+        ['stop', () => down.stop('x', 1)],
+        ['remove', () => down.remove('x')],
+        ['list', () => down.list({ [LABELS.deployment]: t.deployment })],
+        ['logs', () => down.logs('x', 10)],
+        ['stats', () => down.stats('x')],
+      ];
+      for (const [name, call] of calls) {
+        const err = await failure(call());
+        expect(`${name}: ${err.kind}`).toBe(`${name}: unavailable`);
+      }
+    });
+  });
+}
+
+function get(info: ContainerInfo, path: string): Promise<Response> {
+  if (!info.endpoint) throw new Error(`${info.name} has no endpoint`);
+  return fetch(`http://${info.endpoint.host}:${info.endpoint.port}${BASE}${path}`, {
+    headers: { authorization: `token ${TOKEN}` },
+    // A connection made in the first milliseconds after a start can be accepted by the engine's
+    // port forwarder and never answered: each try has its own deadline.
+    signal: AbortSignal.timeout(2000),
+  });
+}
+
+/** Polls `probe` with a short, growing delay until it gives a value; a throw counts as not yet. */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The behaviour of launch, stop and reconcile, declared once and run against every runtime
+ * (lifecycle.fake.test.ts with the fake, test/lifecycle.docker.test.ts with the Docker Engine),
+ * so that what the core's unit tests see of an engine is what a real one does. Each test asks
+ * its world (test/support/lifecycle-world.ts) for a fresh core; what it does behind the hub's
+ * back (a crash, an engine that stops answering) goes through the world's harness. Only the
+ * core's public surfaces are used: the service, reconcile, the route table, reads of the
+ * sandbox records and events, and the runtime.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bareSpec, type LifecycleWorld, type MakeWorld, type WorldOptions } from '../../test/support/lifecycle-world.js';
+import { RouteTable } from '../proxy/route-table.js';
+import { LABELS } from '../runtime/types.js';
+import { CUT_BY_SHUTDOWN } from './launch.js';
+import { reconcile } from './reconcile.js';
+import { SandboxService, type SandboxServiceDeps } from './service.js';
+
+/** Declares the lifecycle tests for the worlds `make` gives: one fresh world per test, closed after it. */
+export function describeLifecycle(title: string, make: MakeWorld): void {
+  describe(title, () => {
+    let current: LifecycleWorld | undefined;
+    const open = async (options?: WorldOptions): Promise<LifecycleWorld> => (current = await make(options));
+    afterEach(async () => {
+      await current?.close();
+      current = undefined;
+    });
+
+    /** Waits, polling, for the world to reach what `check` looks for. */
+    async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+      const deadline = Date.now() + 30_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    const someContainer = (w: LifecycleWorld) => until(async () => (await w.containers()).length > 0, 'the launch to make its container');
+
+    describe('launch and stop', () => {
+      it('answers a launch at once as queued, then brings the sandbox to running with a route', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { name: 'main' });
+        expect(sandbox.state).toBe('queued');
+        expect(sandbox.url).toBe('http://hub.test/user/alice/main/');
+        await w.service.settle();
+        const after = await w.service.get(w.alice, sandbox.id);
+        expect(after.state).toBe('running');
+        expect(after.startedAt).not.toBeNull();
+        const route = w.deps.routes.get('alice', 'main');
+        expect(route?.sandboxId).toBe(sandbox.id);
+        const states = (await w.deps.events.history(sandbox.id)).map((e) => e.state);
+        expect(states).toEqual(['queued', 'creating', 'starting', 'waiting', 'running']);
+        // The route leads to the sandbox's server.
+        const { host, port } = route!.target;
+        const answer = await fetch(`http://${host}:${port}/user/alice/main/api`, { headers: { authorization: `token ${route!.token}` } });
+        expect(answer.status).toBe(200);
+      });
+
+      it('gives the container the limits, labels, token and base URL, and the user a home', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { name: 'lab', cpus: 1.5, memoryGiB: 2 });
+        await w.service.settle();
+        const [container] = await w.containers();
+        const given = await w.harness.given(container!.id);
+        expect(given.cpus).toBe(1.5);
+        expect(given.memoryBytes).toBe(2 * 1024 ** 3);
+        expect(given.pidsLimit).toBe(2048);
+        expect(given.publishAddress).toBe('127.0.0.2');
+        expect(given.labels).toMatchObject({ [LABELS.deployment]: w.deployment, [LABELS.sandbox]: sandbox.id, [LABELS.user]: 'alice' });
+        expect(given.env.SHIVA_BASE_URL).toBe('/user/alice/lab/');
+        expect(given.env.JUPYTER_TOKEN).toHaveLength(32);
+        expect(given.home.hostPath).toBe(path.join(w.homes, 'alice'));
+        expect(statSync(path.join(w.homes, 'alice')).isDirectory()).toBe(true);
+        expect(JSON.stringify(sandbox)).not.toContain(given.env.JUPYTER_TOKEN);
+      });
+
+      it('fails a sandbox whose server exits, with the log tail, and leaves no container', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { image: 'broken' });
+        await w.service.settle();
+        const after = await w.service.get(w.alice, sandbox.id);
+        expect(after.state).toBe('failed');
+        expect(after.reason).toContain('exited with code 3');
+        const last = (await w.deps.events.history(sandbox.id)).at(-1)!;
+        expect(last.message).toContain('tiny: failing at start as asked: on purpose');
+        expect(await w.containers()).toHaveLength(0);
+        expect(w.deps.routes.list()).toHaveLength(0);
+        // A failed sandbox frees its name.
+        expect((await w.service.launch(w.alice, { name: sandbox.name })).state).toBe('queued');
+      });
+
+      it('fails a sandbox whose server never answers within the readiness timeout', async () => {
+        const w = await open({ readinessTimeoutSeconds: 2 });
+        const sandbox = await w.service.launch(w.alice, { image: 'deaf' });
+        await w.service.settle();
+        const after = await w.service.get(w.alice, sandbox.id);
+        expect(after.state).toBe('failed');
+        expect(after.reason).toContain('did not answer within 2 s');
+        expect(await w.containers()).toHaveLength(0);
+      });
+
+      it('stops a running sandbox: route and container go, the record stays as stopped', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, {});
+        await w.service.settle();
+        const stopped = await w.service.stop(w.alice, sandbox.id);
+        expect(stopped.state).toBe('stopped');
+        expect(stopped.reason).toBe('stopped by its owner');
+        expect(w.deps.routes.list()).toHaveLength(0);
+        expect(await w.containers()).toHaveLength(0);
+        expect((await w.service.stop(w.alice, sandbox.id)).state).toBe('stopped');
+      });
+
+      it('cancels a launch that is still coming up when it is stopped', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { image: 'deaf' });
+        await someContainer(w);
+        const stopped = await w.service.stop(w.alice, sandbox.id);
+        expect(stopped.state).toBe('stopped');
+        expect(await w.containers()).toHaveLength(0);
+        expect(w.service.isLaunching(sandbox.id)).toBe(false);
+      });
+
+      it('records launches cut by a hub shutdown as failed with why, cuts later ones at once, and leaves their containers to the next reconcile', async () => {
+        const w = await open();
+        const cut = await w.service.launch(w.alice, { name: 'cut', image: 'deaf' });
+        await someContainer(w);
+        await w.service.abortLaunches();
+        const after = await w.service.get(w.alice, cut.id);
+        expect(after.state).toBe('failed');
+        expect(after.reason).toBe(CUT_BY_SHUTDOWN);
+        expect((await w.deps.events.history(cut.id)).at(-1)).toMatchObject({ state: 'failed', message: CUT_BY_SHUTDOWN });
+        expect(w.deps.routes.list()).toHaveLength(0);
+        expect(await w.containers()).toHaveLength(1);
+
+        // A request already past its checks when the shutdown began.
+        const late = await w.service.launch(w.alice, { name: 'late' });
+        await w.service.settle();
+        expect((await w.service.get(w.alice, late.id)).reason).toBe(CUT_BY_SHUTDOWN);
+        expect(await w.containers()).toHaveLength(1);
+
+        // The next start: the container is one no live sandbox owns, and the record stays as it was.
+        const next = new SandboxService(w.deps);
+        expect((await reconcile(w.deps, next)).removedOrphans).toBe(1);
+        expect(await w.containers()).toHaveLength(0);
+        expect((await w.service.get(w.alice, cut.id)).reason).toBe(CUT_BY_SHUTDOWN);
+      });
+    });
+
+    describe('reconcile', () => {
+      it('adopts running containers into a fresh route table and ends sandboxes whose container died', async () => {
+        const w = await open();
+        const kept = await w.service.launch(w.alice, { name: 'kept' });
+        const dies = await w.service.launch(w.alice, { name: 'dies' });
+        await w.service.settle();
+        const dying = (await w.containers()).find((c) => c.labels[LABELS.sandbox] === dies.id)!;
+        await w.harness.kill(dying.id);
+        // As the next start of the hub sees it: a fresh route table and no launch in flight.
+        const restarted: SandboxServiceDeps = { ...w.deps, routes: new RouteTable() };
+        const next = new SandboxService(restarted);
+        const report = await reconcile(restarted, next);
+        expect(report).toMatchObject({ adopted: 1, ended: 1 });
+        expect(restarted.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
+        expect(restarted.routes.get('alice', 'dies')).toBeUndefined();
+        const ended = await w.service.get(w.alice, dies.id);
+        expect(ended.state).toBe('stopped');
+        expect(ended.reason).toContain('exited with code 137');
+        expect((await w.service.get(w.alice, kept.id)).state).toBe('running');
+      });
+
+      it('ends a sandbox whose container vanished, and takes its route away', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, {});
+        await w.service.settle();
+        const [container] = await w.containers();
+        await w.runtime.remove(container!.id);
+        const report = await reconcile(w.deps, w.service);
+        expect(report).toMatchObject({ adopted: 0, ended: 1 });
+        const ended = await w.service.get(w.alice, sandbox.id);
+        expect(ended.state).toBe('stopped');
+        expect(ended.reason).toBe('its container vanished');
+        expect(w.deps.routes.get('alice', sandbox.name)).toBeUndefined();
+      });
+
+      it('ends a launch that a dead hub left halfway and removes its container', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { image: 'deaf' });
+        await until(async () => (await w.deps.repo.byId(sandbox.id))?.state === 'waiting', 'the launch to wait for its server');
+        // The next start of a hub killed mid-launch: a launching record and a container that no
+        // launch of this process works on.
+        const next = new SandboxService(w.deps);
+        const report = await reconcile(w.deps, next);
+        expect(report.ended).toBe(1);
+        expect(await w.containers()).toHaveLength(0);
+        const after = await w.service.get(w.alice, sandbox.id);
+        expect(after.state).toBe('failed');
+        expect(after.reason).toContain('restarted while this sandbox was launching');
+        // The dead hub's launch, here still in this process, finds its container gone and changes nothing.
+        await w.service.settle();
+        expect((await w.service.get(w.alice, sandbox.id)).reason).toBe(after.reason);
+      });
+
+      it('removes containers of its deployment that no sandbox owns, and leaves other deployments alone', async () => {
+        const w = await open();
+        await w.runtime.create(bareSpec(w, 'orphan', { [LABELS.deployment]: w.deployment, [LABELS.sandbox]: 'nobody' }));
+        const foreign = bareSpec(w, 'foreign', { [LABELS.deployment]: w.harness.otherDeployment, [LABELS.sandbox]: 'x' });
+        await w.runtime.create(foreign);
+        const report = await reconcile(w.deps, w.service);
+        expect(report.removedOrphans).toBe(1);
+        expect(await w.containers()).toEqual([]);
+        expect((await w.runtime.list({ [LABELS.deployment]: w.harness.otherDeployment })).map((c) => c.name)).toEqual([foreign.name]);
+      });
+
+      it('decides nothing about a machine whose engine does not answer', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, {});
+        await w.service.settle();
+        w.harness.setEngineDown(true);
+        const report = await reconcile(w.deps, w.service);
+        expect(report.unreachableMachines).toEqual(['local']);
+        w.harness.setEngineDown(false);
+        expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
+        expect(await w.containers()).toHaveLength(1);
+      });
+    });
+  });
+}
