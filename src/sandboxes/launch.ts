@@ -11,7 +11,7 @@ import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
 import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
 import { who, type SandboxLifecycle } from './lifecycle.js';
-import { waitForServer } from './readiness.js';
+import { NotReadyError, waitForServer } from './readiness.js';
 import type { SandboxServiceDeps } from './service.js';
 import { sandboxPath } from './view.js';
 
@@ -118,6 +118,9 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     containerId = await createFresh(runtime, spec);
     await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
+    // A server that fails at once may have exited before the engine answered the start: that is
+    // what the user must hear, not the missing port that follows from it.
+    if (container.state !== 'running') throw new NotReadyError(`the container exited with code ${container.exitCode ?? '?'}`);
     if (!container.endpoint) throw new RuntimeError('failed', 'the engine did not publish the sandbox port', { plain: true });
     const { host, port: hostPort } = container.endpoint;
 

@@ -161,6 +161,21 @@ describe('the owner of sandbox state', () => {
     expect(JSON.parse(audited[0]!.details!)).toMatchObject({ sandbox: sandbox.id, container: container!.id, state: 'starting' });
   });
 
+  it('says the container exited, not that a port is missing, when the server died before the engine answered its start', async () => {
+    const start = w.runtime.start.bind(w.runtime);
+    w.runtime.start = async (id: string) => {
+      const started = await start(id);
+      await w.runtime.crash(id, 3);
+      return { ...started, state: 'exited', exitCode: 3, endpoint: null };
+    };
+    const sandbox = await w.service.launch(w.alice, { name: 'main' });
+    await w.service.settle();
+    const after = await w.service.get(w.alice, sandbox.id);
+    expect(after).toMatchObject({ state: 'failed', reason: "The sandbox's server did not come up: the container exited with code 3." });
+    expect(w.runtime.containers.size).toBe(0);
+    expect(w.service.ledger.heldIds()).toEqual([]);
+  });
+
   it('lets an ended sandbox go of its room and of its own route only, and never moves it again', async () => {
     const sandbox = await w.service.launch(w.alice, { name: 'main' });
     await w.service.settle();
