@@ -12,25 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { checkChurn } from '../../test/support/churn-checks.js';
+import { coreDeps } from '../../test/support/core-deps.js';
 import { ContainerWatch } from '../../test/support/container-watch.js';
 import { memoryLog } from '../../test/support/memory-log.js';
 import { runChurn, type ChurnTarget } from '../../test/support/sandbox-churn.js';
 import { churnSeeds, SeededRandom } from '../../test/support/seeded-random.js';
 import { parseConfig } from '../config/load.js';
 import { ShivaError } from '../contract/errors.js';
-import { MachineRegistry } from '../machines/registry.js';
-import { sandboxOrigins } from '../proxy/origins.js';
-import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
-import { AuditRepository } from '../store/audit.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { SandboxRepository } from '../store/sandboxes.js';
-import { UserRepository } from '../store/users.js';
-import { ActivityRecorder } from './activity.js';
-import { SandboxEvents } from './events.js';
 import { reconcile } from './reconcile.js';
-import { SandboxService, type SandboxServiceDeps } from './service.js';
-import type { Actor } from './types.js';
+import { SandboxService } from './service.js';
 
 const DEPLOYMENT = 'churn0000fake';
 const USERS = ['ann', 'ben', 'cat', 'dan'];
@@ -59,34 +50,21 @@ async function churnWorld(seed: number) {
     images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest', env: { TINY_LISTEN_AFTER_MS: '3' } }] },
     sandboxes: { maxPerUser: NAMES.length, readinessTimeoutSeconds: 10, limits: { gpus: 2 } },
   });
-  const db: Db = await openDatabase(':memory:');
-  const users = new UserRepository(db);
-  const actors = new Map<string, Actor>();
-  for (const username of USERS) {
-    actors.set(username, { userId: (await users.create({ username, passwordHash: null, role: 'user' }))!.id, username, admin: false });
-  }
   const watch = new ContainerWatch({ random: new SeededRandom(seed).derive(0x5107), listDelayMs: [0, 12], opDelayMs: [0, 4] });
   const runtimes: FakeRuntime[] = [];
-  const repo = new SandboxRepository(db);
-  const routes = new RouteTable();
   const { log, lines } = memoryLog();
-  const deps: SandboxServiceDeps = {
+  const { deps, db, actors } = await coreDeps({
     config,
-    repo,
-    machines: MachineRegistry.fromConfig(config, (entry) => {
+    deploymentId: DEPLOYMENT,
+    users: USERS,
+    log,
+    makeRuntime: (entry) => {
       const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } } });
       runtimes.push(runtime);
       return watch.instrument(entry.name, runtime);
-    }),
-    routes,
-    events: new SandboxEvents(repo),
-    activity: new ActivityRecorder(),
-    deploymentId: DEPLOYMENT,
-    origins: sandboxOrigins('http://hub.test', undefined),
-    audit: new AuditRepository(db),
-    log,
-  };
-  await deps.machines.refresh();
+    },
+  });
+  const { repo, routes } = deps;
   const service = new SandboxService(deps);
   watch.attach({ rowState: async (id) => (await repo.byId(id))?.state ?? null });
   cleanups.push(async () => {

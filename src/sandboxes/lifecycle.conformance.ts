@@ -4,15 +4,16 @@
  * so that what the core's unit tests see of an engine is what a real one does. Each test asks
  * its world (test/support/lifecycle-world.ts) for a fresh core; what it does behind the hub's
  * back (a crash, an engine that stops answering) goes through the world's harness. Only the
- * core's public surfaces are used: the service, reconcile, the route table, reads of the
- * sandbox records and events, and the runtime.
+ * core's public surfaces are used: the service and its lifecycle, reconcile, the route table,
+ * reads of the sandbox records, events, log and audit, and the runtime; the races are staged
+ * (a listing held back until a launch has come up), not hoped for.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bareSpec, type LifecycleWorld, type MakeWorld, type WorldOptions } from '../../test/support/lifecycle-world.js';
 import { RouteTable } from '../proxy/route-table.js';
-import { LABELS } from '../runtime/types.js';
+import { LABELS, type ContainerInfo } from '../runtime/types.js';
 import { CUT_BY_SHUTDOWN } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
@@ -189,10 +190,16 @@ export function describeLifecycle(title: string, make: MakeWorld): void {
         await until(async () => (await w.deps.repo.byId(sandbox.id))?.state === 'waiting', 'the launch to wait for its server');
         // The next start of a hub killed mid-launch: a launching record and a container that no
         // launch of this process works on.
+        const [container] = await w.containers();
         const next = new SandboxService(w.deps);
         const report = await reconcile(w.deps, next);
         expect(report.ended).toBe(1);
         expect(await w.containers()).toHaveLength(0);
+        // The removal is in the log at info, naming the container, and in the audit log under the hub's own actor.
+        expect(w.lines.find((l) => l.msg === 'container removed' && l.container === container!.id)).toMatchObject({ level: 30, sandbox: sandbox.id, by: 'reconciler' });
+        const audited = await w.audit.find({ actor: 'hub:reconciler', limit: 10 });
+        expect(audited).toMatchObject([{ action: 'sandbox.stop', target: `alice/${sandbox.name}`, result: 'ok' }]);
+        expect(JSON.parse(audited[0]!.details!)).toMatchObject({ sandbox: sandbox.id, container: container!.id, state: 'waiting' });
         const after = await w.service.get(w.alice, sandbox.id);
         expect(after.state).toBe('failed');
         expect(after.reason).toContain('restarted while this sandbox was launching');
@@ -222,6 +229,93 @@ export function describeLifecycle(title: string, make: MakeWorld): void {
         w.harness.setEngineDown(false);
         expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
         expect(await w.containers()).toHaveLength(1);
+      });
+    });
+    describe('under races', () => {
+      /** Makes the next container listing wait for `gate`: a reconcile slowed between reading the rows and listing. */
+      const slowListing = (w: LifecycleWorld, gate: () => Promise<void>): void => {
+        const list = w.runtime.list.bind(w.runtime);
+        w.runtime.list = async (labels: Record<string, string>): Promise<ContainerInfo[]> => {
+          w.runtime.list = list;
+          await gate();
+          return list(labels);
+        };
+      };
+
+      it('leaves alone a launch that comes up between the reconciler reading the rows and listing the containers', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { name: 'main', image: 'slow' });
+        await until(async () => (await w.deps.repo.byId(sandbox.id))?.state === 'waiting', 'the launch to wait for its server');
+        // The rows are read while the launch waits; the containers are listed once it has come up.
+        slowListing(w, () => w.service.settle());
+        const report = await reconcile(w.deps, w.service);
+
+        expect(report).toMatchObject({ ended: 0, removedOrphans: 0, deferred: 1 });
+        expect((await w.service.get(w.alice, sandbox.id)).state).toBe('running');
+        expect(w.deps.routes.get('alice', 'main')?.sandboxId).toBe(sandbox.id);
+        expect((await w.containers()).map((c) => c.state)).toEqual(['running']);
+        // The next pass, on fresh reads, adopts it as it is.
+        expect(await reconcile(w.deps, w.service)).toMatchObject({ adopted: 1, ended: 0, deferred: 0 });
+      });
+
+      it('does not end a sandbox on a view taken before it was stopped and its name launched again', async () => {
+        const w = await open();
+        const first = await w.service.launch(w.alice, { name: 'main' });
+        await w.service.settle();
+        const [seen] = await w.deps.repo.live();
+        await w.service.stop(w.alice, first.id);
+        const second = await w.service.launch(w.alice, { name: 'main' });
+        await w.service.settle();
+        const decision = { action: 'end', why: 'its container vanished', container: undefined } as const;
+        expect(await w.service.lifecycle.reconcile(first.id, seen!.version, decision)).toBe('changed');
+        expect(w.deps.routes.get('alice', 'main')?.sandboxId).toBe(second.id);
+        expect((await w.service.get(w.alice, second.id)).state).toBe('running');
+      });
+
+      it('acts on nothing a launch or a stop is still working on', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { name: 'main', image: 'sleepy' });
+        await someContainer(w);
+        const row = (await w.deps.repo.byId(sandbox.id))!;
+        const [container] = await w.containers();
+        expect(await w.service.lifecycle.reconcile(sandbox.id, row.version, { action: 'abandon', container })).toBe('busy');
+        expect(await w.service.lifecycle.removeOrphan('local', container!, sandbox.id)).toBe(false);
+        expect(await w.containers()).toHaveLength(1);
+        const stopped = await w.service.stop(w.alice, sandbox.id);
+        expect(stopped.reason).toBe('stopped by its owner');
+        expect(await w.containers()).toHaveLength(0);
+      });
+
+      it('says the container exited, not that a port is missing, when the server died before the engine answered its start', async () => {
+        const w = await open();
+        const start = w.runtime.start.bind(w.runtime);
+        w.runtime.start = async (id: string) => {
+          const started = await start(id);
+          await w.harness.kill(id);
+          return { ...started, state: 'exited', exitCode: 137, endpoint: null };
+        };
+        const sandbox = await w.service.launch(w.alice, { name: 'main' });
+        await w.service.settle();
+        expect(await w.service.get(w.alice, sandbox.id)).toMatchObject({ state: 'failed', reason: "The sandbox's server did not come up: the container exited with code 137." });
+        expect(await w.containers()).toHaveLength(0);
+        expect(w.service.ledger.heldIds()).toEqual([]);
+      });
+
+      it('lets an ended sandbox go of its room and its route, and never moves it again', async () => {
+        const w = await open();
+        const sandbox = await w.service.launch(w.alice, { name: 'main' });
+        await w.service.settle();
+        const before = (await w.deps.repo.byId(sandbox.id))!.version;
+        await w.service.stop(w.alice, sandbox.id);
+        expect(w.service.ledger.heldIds()).toEqual([]);
+        expect(w.deps.routes.get('alice', 'main')).toBeUndefined();
+        const after = (await w.deps.repo.byId(sandbox.id))!;
+        expect(after.version).toBeGreaterThan(before);
+        // Whatever arrives late for an ended sandbox changes nothing.
+        expect(await w.service.lifecycle.lose(sandbox.id, 'local')).toBe(false);
+        expect(await w.service.lifecycle.finishStop(sandbox.id, 'someone')).toBe('not_stopping');
+        expect(await w.service.lifecycle.askStop(sandbox.id, 'again', 'someone', { message: 'again' })).toBeNull();
+        expect(await w.deps.repo.byId(sandbox.id)).toEqual(after);
       });
     });
   });

@@ -1,4 +1,3 @@
-import { sandboxOrigins } from '../proxy/origins.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,17 +5,12 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { ShivaError } from '../contract/errors.js';
+import { coreDeps } from '../../test/support/core-deps.js';
 import { rejection as rejectionWith } from '../../test/support/rejection.js';
-import { MachineRegistry } from '../machines/registry.js';
 import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { LABELS, RuntimeError } from '../runtime/types.js';
-import { AuditRepository } from '../store/audit.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { SandboxRepository } from '../store/sandboxes.js';
-import { UserRepository } from '../store/users.js';
-import { ActivityRecorder } from './activity.js';
-import { SandboxEvents } from './events.js';
+import type { Db } from '../store/database.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
@@ -54,45 +48,30 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
     sandboxes: { maxPerUser: 2, readinessTimeoutSeconds: 2 },
     ...overrides,
   });
-  const db = await openDatabase(':memory:');
-  const users = new UserRepository(db);
-  const ids: number[] = [];
-  for (const name of ['alice', 'bob', 'root']) {
-    ids.push((await users.create({ username: name, passwordHash: null, role: name === 'root' ? 'admin' : 'user' }))!.id);
-  }
   const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } }, pullable: ['registry.example/remote:1'] });
   const runtimes = new Map<string, FakeRuntime>([[config.machines[0]!.name, runtime]]);
-  const repo = new SandboxRepository(db);
-  const routes = new RouteTable();
-  const deps: SandboxServiceDeps = {
+  const { deps, db, actors } = await coreDeps({
     config,
-    repo,
-    machines: MachineRegistry.fromConfig(config, (entry) => {
+    deploymentId: DEPLOYMENT,
+    users: ['alice', 'bob', 'root'],
+    makeRuntime: (entry) => {
       if (entry.name === config.machines[0]!.name) return runtime;
       const other = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } } });
       runtimes.set(entry.name, other);
       return other;
-    }),
-    routes,
-    events: new SandboxEvents(repo),
-    activity: new ActivityRecorder(),
-    deploymentId: DEPLOYMENT,
-    origins: sandboxOrigins('http://hub.test', undefined),
-    audit: new AuditRepository(db),
-    log: pino({ level: 'silent' }),
-  };
-  await deps.machines.refresh();
+    },
+  });
   return {
     db,
     runtime,
     runtimes,
     deps,
-    routes,
+    routes: deps.routes,
     homes,
     service: new SandboxService(deps),
-    alice: { userId: ids[0]!, username: 'alice', admin: false },
-    bob: { userId: ids[1]!, username: 'bob', admin: false },
-    admin: { userId: ids[2]!, username: 'root', admin: true },
+    alice: actors.get('alice')!,
+    bob: actors.get('bob')!,
+    admin: actors.get('root')!,
   };
 }
 

@@ -6,21 +6,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { parseConfig } from '../../src/config/load.js';
-import { MachineRegistry } from '../../src/machines/registry.js';
-import { sandboxOrigins } from '../../src/proxy/origins.js';
-import { RouteTable } from '../../src/proxy/route-table.js';
 import { LABELS, type ContainerInfo, type ContainerSpec, type Runtime } from '../../src/runtime/types.js';
-import { ActivityRecorder } from '../../src/sandboxes/activity.js';
-import { SandboxEvents } from '../../src/sandboxes/events.js';
 import { SandboxService, type SandboxServiceDeps } from '../../src/sandboxes/service.js';
 import type { Actor } from '../../src/sandboxes/types.js';
-import { AuditRepository } from '../../src/store/audit.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { SandboxRepository } from '../../src/store/sandboxes.js';
-import { UserRepository } from '../../src/store/users.js';
+import type { AuditRepository } from '../../src/store/audit.js';
+import type { LogLine } from './churn-checks.js';
+import { coreDeps } from './core-deps.js';
 import { TINY_IMAGE } from './docker.js';
+import { memoryLog } from './memory-log.js';
 
 /** What the engine recorded of a container's spec: what the hub gave it. */
 export type GivenSpec = Pick<ContainerSpec, 'cpus' | 'memoryBytes' | 'pidsLimit' | 'publishAddress' | 'labels' | 'env' | 'home'>;
@@ -49,6 +43,10 @@ export interface LifecycleWorld {
   alice: Actor;
   bob: Actor;
   admin: Actor;
+  /** What the core logged at info and above, parsed. */
+  lines: LogLine[];
+  /** The audit log the core writes to. */
+  audit: AuditRepository;
   /** This hub's containers on the machine, running or not. */
   containers(): Promise<ContainerInfo[]>;
   /** Settles launches, removes every container of this world's two deployments, closes the database. */
@@ -64,8 +62,10 @@ export interface WorldOptions {
 export type MakeWorld = (options?: WorldOptions) => Promise<LifecycleWorld>;
 
 /**
- * The images the tests launch: the tiny one, the tiny one told to exit at start, and the tiny
- * one published on a port its server does not listen on, so that it never answers.
+ * The images the tests launch: the tiny one, the tiny one told to exit at start, the tiny one
+ * published on a port its server does not listen on, so that it never answers, and the tiny one
+ * told to listen only after 300 ms (`slow`) or a minute (`sleepy`), as a server that takes its
+ * time to come up.
  */
 export const WORLD_IMAGES = {
   default: 'tiny',
@@ -73,6 +73,8 @@ export const WORLD_IMAGES = {
     { name: 'tiny', image: TINY_IMAGE },
     { name: 'broken', image: TINY_IMAGE, env: { TINY_FAIL_AT_START: 'on purpose' } },
     { name: 'deaf', image: TINY_IMAGE, port: 8889 },
+    { name: 'slow', image: TINY_IMAGE, env: { TINY_LISTEN_AFTER_MS: '300' } },
+    { name: 'sleepy', image: TINY_IMAGE, env: { TINY_LISTEN_AFTER_MS: '60000' } },
   ],
 };
 
@@ -105,26 +107,8 @@ export async function buildWorld(args: {
     },
     {},
   );
-  const db: Db = await openDatabase(':memory:');
-  const users = new UserRepository(db);
-  const ids: number[] = [];
-  for (const name of ['alice', 'bob', 'root']) {
-    ids.push((await users.create({ username: name, passwordHash: null, role: name === 'root' ? 'admin' : 'user' }))!.id);
-  }
-  const repo = new SandboxRepository(db);
-  const deps: SandboxServiceDeps = {
-    config,
-    repo,
-    machines: MachineRegistry.fromConfig(config, () => runtime),
-    routes: new RouteTable(),
-    events: new SandboxEvents(repo),
-    activity: new ActivityRecorder(),
-    deploymentId: deployment,
-    origins: sandboxOrigins('http://hub.test', undefined),
-    audit: new AuditRepository(db),
-    log: pino({ level: 'silent' }),
-  };
-  await deps.machines.refresh();
+  const { log, lines } = memoryLog();
+  const { deps, db, audit, actors } = await coreDeps({ config, makeRuntime: () => runtime, deploymentId: deployment, users: ['alice', 'bob', 'root'], log });
   const service = new SandboxService(deps);
   const ofDeployment = (id: string) => runtime.list({ [LABELS.deployment]: id });
   return {
@@ -134,9 +118,11 @@ export async function buildWorld(args: {
     harness,
     deployment,
     homes,
-    alice: { userId: ids[0]!, username: 'alice', admin: false },
-    bob: { userId: ids[1]!, username: 'bob', admin: false },
-    admin: { userId: ids[2]!, username: 'root', admin: true },
+    alice: actors.get('alice')!,
+    bob: actors.get('bob')!,
+    admin: actors.get('root')!,
+    lines,
+    audit,
     containers: () => ofDeployment(deployment),
     async close() {
       harness.setEngineDown(false);
