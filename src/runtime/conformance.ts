@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerInfo, type ContainerSpec, type Runtime } from './types.js';
+import { tinySpec } from '../../test/support/tiny-spec.js';
 
 /** What the suite needs from the runtime under test. */
 export interface RuntimeUnderTest {
@@ -49,21 +50,12 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
 
     function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
       const name = `${t.deployment}-${++counter}`;
-      return {
-        name,
+      return tinySpec(name, t.home, {
         image: t.image,
         env: { JUPYTER_TOKEN: TOKEN, SHIVA_BASE_URL: BASE },
         labels: { [LABELS.deployment]: t.deployment, [LABELS.name]: name },
-        port: 8888,
-        publishAddress: '127.0.0.1',
-        cpus: 0.5,
-        cpuRequest: 0.125,
-        memoryBytes: 256 * 1024 * 1024,
-        pidsLimit: 128,
-        home: { hostPath: t.home, containerPath: '/home/shiva' },
-        user: '1000:1000',
         ...over,
-      };
+      });
     }
 
     /** A created and started container whose server answers. */

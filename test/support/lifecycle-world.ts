@@ -14,6 +14,7 @@ import type { AuditRepository } from '../../src/store/audit.js';
 import type { LogLine } from './churn-checks.js';
 import { coreDeps } from './core-deps.js';
 import { TINY_IMAGE } from './docker.js';
+import { tinySpec } from './tiny-spec.js';
 import { memoryLog } from './memory-log.js';
 
 /** What the engine recorded of a container's spec: what the hub gave it. */
@@ -138,18 +139,5 @@ export async function buildWorld(args: {
 
 /** A container spec for a container the test makes itself (an orphan, another hub's). */
 export function bareSpec(world: LifecycleWorld, name: string, labels: Record<string, string>): ContainerSpec {
-  return {
-    name: `${world.deployment}-${name}`,
-    image: TINY_IMAGE,
-    env: { JUPYTER_TOKEN: 'not-a-sandbox-of-this-test' },
-    labels,
-    port: 8888,
-    publishAddress: '127.0.0.2',
-    cpus: 0.5,
-    cpuRequest: 0.125,
-    memoryBytes: 256 * 1024 * 1024,
-    pidsLimit: 128,
-    home: { hostPath: world.homes, containerPath: '/home/shiva' },
-    user: '1000:1000',
-  };
+  return tinySpec(`${world.deployment}-${name}`, world.homes, { env: { JUPYTER_TOKEN: 'not-a-sandbox-of-this-test' }, labels, publishAddress: '127.0.0.2' });
 }

@@ -13,6 +13,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TINY_IMAGE, describeDocker } from '../../../test/support/docker.js';
 import { rejection } from '../../../test/support/rejection.js';
+import { tinySpec } from '../../../test/support/tiny-spec.js';
 import { LABELS, RuntimeError, type ContainerInfo, type ContainerSpec } from '../types.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { NO_NVIDIA_RUNTIME_MESSAGE } from './errors.js';
@@ -43,21 +44,11 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
 
   function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
     const name = `shiva-test-${run}-${++counter}`;
-    return {
-      name,
-      image: TINY_IMAGE,
+    return tinySpec(name, home(), {
       env: { JUPYTER_TOKEN: token, SHIVA_BASE_URL: base },
       labels: { [LABELS.deployment]: deployment, [LABELS.name]: name },
-      port: 8888,
-      publishAddress: '127.0.0.1',
-      cpus: 0.5,
-      cpuRequest: 0.125,
-      memoryBytes: 256 * 1024 * 1024,
-      pidsLimit: 128,
-      home: { hostPath: home(), containerPath: '/home/shiva' },
-      user: '1000:1000',
       ...over,
-    };
+    });
   }
 
   const failure = (promise: Promise<unknown>) => rejection(promise, RuntimeError);
