@@ -26,9 +26,13 @@ export interface LaunchContext extends SandboxServiceDeps {
   signal: AbortSignal;
 }
 
-/** The container name on the engine: unique per sandbox, and readable in `docker ps`. */
+/**
+ * The container name on the engine: readable in `docker ps`, and unique per sandbox by its whole
+ * id. A part of the id would not do: `ann` + `x-lab` and `ann-x` + `lab` read alike, and 24 bits
+ * of id are within a determined user's reach of launches.
+ */
 export const containerName = (deploymentId: string, row: Pick<SandboxRow, 'id' | 'username' | 'name'>): string =>
-  `shiva-${deploymentId}-${row.username}-${row.name}-${row.id.slice(0, 6)}`;
+  `shiva-${deploymentId}-${row.username}-${row.name}-${row.id}`;
 
 class Cancelled extends Error {}
 
@@ -72,10 +76,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
           lastReport = t;
           // The percentage, not the engine's status words ("Extracting", digests, …).
           const percent = Math.floor(p.percent);
-          void ctx.lifecycle.progress(row.id, p.percent, {
-            message: `Pulling ${row.image_ref}: ${percent}%`,
-            detail: { code: 'pull_progress', params: { image: row.image_ref, percent } },
-          });
+          ctx.lifecycle
+            .progress(row.id, p.percent, {
+              message: `Pulling ${row.image_ref}: ${percent}%`,
+              detail: { code: 'pull_progress', params: { image: row.image_ref, percent } },
+            })
+            .catch((err: Error) => ctx.log.warn({ sandbox: row.id, err: err.message }, 'could not record a pull progress'));
         },
         signal,
       );
@@ -115,7 +121,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       user: `${uid}:${uid}`,
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
     };
-    containerId = await createFresh(runtime, spec);
+    containerId = await createFresh(ctx, runtime, spec);
     await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
     // A server that fails at once may have exited before the engine answered the start: that is
@@ -201,13 +207,19 @@ export function gpuAssignment(machine: Pick<Machine, 'name' | 'entry' | 'gpus'>,
   }
 }
 
-/** Creates the container; a leftover of the same name (from a hub killed mid-launch) is replaced. */
-async function createFresh(runtime: Runtime, spec: ContainerSpec): Promise<string> {
+/**
+ * Creates the container. A container of the same name is this sandbox's own (the name holds its
+ * whole id): a create the engine carried out although its answer was lost. It is replaced, through
+ * the lifecycle so that the removal is logged; a container of any other sandbox is never touched.
+ */
+async function createFresh(ctx: LaunchContext, runtime: Runtime, spec: ContainerSpec): Promise<string> {
   try {
     return await runtime.create(spec);
   } catch (err) {
     if (!(err instanceof RuntimeError && err.kind === 'conflict')) throw err;
-    await runtime.remove(spec.name);
+    const existing = await runtime.inspect(spec.name);
+    if (existing?.labels[LABELS.sandbox] !== ctx.row.id) throw err;
+    await ctx.lifecycle.discardLaunchContainer(ctx.row.id, existing.id);
     return runtime.create(spec);
   }
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bareSpec, type LifecycleWorld, type MakeWorld, type WorldOptions } from '../../test/support/lifecycle-world.js';
 import { RouteTable } from '../proxy/route-table.js';
-import { LABELS, type ContainerInfo } from '../runtime/types.js';
+import { LABELS, RuntimeError, type ContainerInfo } from '../runtime/types.js';
 import { CUT_BY_SHUTDOWN } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
@@ -299,6 +299,64 @@ export function describeLifecycle(title: string, make: MakeWorld): void {
         expect(await w.service.get(w.alice, sandbox.id)).toMatchObject({ state: 'failed', reason: "The sandbox's server did not come up: the container exited with code 137." });
         expect(await w.containers()).toHaveLength(0);
         expect(w.service.ledger.heldIds()).toEqual([]);
+      });
+
+      it('keeps the room of a sandbox whose container the engine would not remove, until the reconciler has removed it', async () => {
+        const w = await open();
+        const remove = w.runtime.remove.bind(w.runtime);
+        w.runtime.remove = async () => {
+          throw new RuntimeError('failed', 'the engine refused to remove the container');
+        };
+        const failed = await w.service.launch(w.alice, { name: 'failing', image: 'broken' });
+        const running = await w.service.launch(w.alice, { name: 'main' });
+        await w.service.settle();
+        expect((await w.service.get(w.alice, failed.id)).state).toBe('failed');
+        expect((await w.service.stop(w.alice, running.id)).state).toBe('stopped');
+        // Both containers are still on the engine, so both sandboxes keep their room (and would keep their GPUs).
+        const both = new Set([failed.id, running.id]);
+        expect(new Set(w.service.ledger.heldIds())).toEqual(both);
+        // A pass while the engine still refuses removes nothing and says so: a warning, a failed audit entry.
+        expect(await reconcile(w.deps, w.service)).toMatchObject({ removedOrphans: 0 });
+        expect(new Set(w.service.ledger.heldIds())).toEqual(both);
+        expect((await w.audit.find({ actor: 'hub:reconciler', limit: 10 })).map((e) => [e.action, e.result])).toEqual([
+          ['container.remove', 'failed'],
+          ['container.remove', 'failed'],
+        ]);
+        expect(w.lines.filter((l) => l.msg === 'reconcile: removed a container no sandbox owns')).toEqual([]);
+        w.runtime.remove = remove;
+        expect(await reconcile(w.deps, w.service)).toMatchObject({ removedOrphans: 2 });
+        expect(await w.containers()).toEqual([]);
+        expect(w.service.ledger.heldIds()).toEqual([]);
+      });
+
+      it("does not hold a reconcile pass behind a stop that waits for the engine", async () => {
+        const w = await open();
+        const slow = await w.service.launch(w.alice, { name: 'slow' });
+        const other = await w.service.launch(w.alice, { name: 'other' });
+        await w.service.settle();
+        const containers = await w.containers();
+        const of = (id: string) => containers.find((c) => c.labels[LABELS.sandbox] === id)!;
+        const stop = w.runtime.stop.bind(w.runtime);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let entered!: () => void;
+        const inStop = new Promise<void>((resolve) => (entered = resolve));
+        w.runtime.stop = async (id: string, timeoutSeconds: number) => {
+          if (id === of(slow.id).id) {
+            entered();
+            // A server that ignores SIGTERM: the engine's stop takes its whole timeout.
+            await released;
+          }
+          return stop(id, timeoutSeconds);
+        };
+        const stopping = w.service.stop(w.alice, slow.id);
+        await inStop;
+        await w.harness.kill(of(other.id).id);
+        // The pass ends the other sandbox, whose container died, while the stop still waits.
+        expect(await reconcile(w.deps, w.service)).toMatchObject({ ended: 1, deferred: 1 });
+        expect((await w.service.get(w.alice, other.id)).state).toBe('stopped');
+        release();
+        expect((await stopping).state).toBe('stopped');
       });
 
       it('lets an ended sandbox go of its room and its route, and never moves it again', async () => {

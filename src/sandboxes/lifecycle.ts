@@ -161,9 +161,9 @@ export class SandboxLifecycle {
     return this.serialised(id, async () => {
       const row = await this.deps.repo.byId(id);
       if (!row) return false;
-      if (how === 'fail' && containerId && row.state !== 'running') await this.removeContainer(row, containerId, 'the launch failed', 'launch');
+      const removed = how === 'fail' && containerId && row.state !== 'running' ? await this.removeContainer(row, containerId, 'the launch failed', 'launch') : true;
       if (!nextState(row.state, how)) return false;
-      await this.write(row, how, { reason, stopped_at: now() });
+      await this.write(row, how, { reason, stopped_at: now() }, { keepRoom: !removed });
       await this.deps.events.record(id, 'failed', message);
       return true;
     });
@@ -184,7 +184,10 @@ export class SandboxLifecycle {
   async askStop(id: string, reason: string, by: ActorName, event: TransitionEvent): Promise<SandboxRow | null> {
     return this.serialised(id, async () => {
       const row = await this.deps.repo.byId(id);
-      if (!row || !nextState(row.state, 'askStop')) return null;
+      if (!row) return null;
+      // Asked again while a stop waits for its machine: that stop goes on, with its first reason.
+      if (row.state === 'stopping') return row;
+      if (!nextState(row.state, 'askStop')) return null;
       const after = await this.write(row, 'askStop', { reason });
       await this.deps.events.record(id, 'stopping', event.message, null, event.detail);
       this.deps.log.info({ ...who(row), by, reason }, 'stop asked');
@@ -208,6 +211,8 @@ export class SandboxLifecycle {
   /** Its machine stopped answering: a running sandbox becomes `unknown`, keeps its room, loses its route. */
   async lose(id: string, machine: string): Promise<boolean> {
     return this.serialised(id, async () => {
+      // A machine that answers again before this got here: the sandbox runs on, routed.
+      if (this.deps.machines.get(machine)?.status !== 'down') return false;
       const row = await this.current(id, 'lose');
       if (!row) return false;
       this.dropRoute(row);
@@ -227,6 +232,9 @@ export class SandboxLifecycle {
    * pass ('changed'), since the listing may predate that change. Every removal is logged at info.
    */
   async reconcile(id: string, version: number, decision: ReconcileDecision): Promise<ReconcileOutcome> {
+    // Checked before the lock too: a stop holds the lock while the engine stops its container
+    // (up to the stop timeout), and the pass must not wait on it only to answer 'busy'.
+    if (this.claimed(id)) return 'busy';
     return this.serialised(id, async () => {
       if (this.claimed(id)) return 'busy';
       const row = await this.deps.repo.byId(id);
@@ -246,7 +254,7 @@ export class SandboxLifecycle {
               code: 'machine_back',
               params: { machine: row.machine },
             });
-            this.deps.log.info({ ...who(row), container: container.name }, 'reconcile: a sandbox of a machine that answers again is still running');
+            this.deps.log.info({ ...who(row), container: container.id, containerName: container.name }, 'reconcile: a sandbox of a machine that answers again is still running');
             return 'done';
           }
           const routed = this.deps.routes.get(row.username, row.name);
@@ -257,29 +265,31 @@ export class SandboxLifecycle {
           }
           if (!same) {
             this.deps.routes.set(routeOf(row, { host, port }));
-            this.deps.log.info({ ...who(row), container: container.name }, 'reconcile: adopted a running sandbox');
+            this.deps.log.info({ ...who(row), container: container.id, containerName: container.name }, 'reconcile: adopted a running sandbox');
           }
           return 'done';
         }
         case 'end': {
-          this.deps.log.info({ ...who(row), container: decision.container?.name ?? row.container_id, reason: decision.why }, 'reconcile: ending a sandbox whose container is gone');
-          await this.endWithContainer(row, decision.why, decision.container?.id ?? row.container_id, by);
-          await audit('sandbox.stop', { reason: decision.why, container: decision.container?.id ?? row.container_id });
+          // Listed after the row was read and the row unchanged since: a container the listing
+          // lacks is gone, and only one it shows (exited) is left to remove.
+          const containerId = decision.container?.id ?? null;
+          this.deps.log.info({ ...who(row), container: containerId ?? row.container_id, reason: decision.why }, 'reconcile: ending a sandbox whose container is gone');
+          const outcome = await this.endWithContainer(row, decision.why, containerId, by);
+          await audit('sandbox.stop', { reason: decision.why, container: containerId ?? row.container_id, outcome });
           return 'done';
         }
         case 'abandon': {
           const reason = 'The hub restarted while this sandbox was launching; launch it again.';
-          const containerId = decision.container?.id ?? row.container_id;
-          if (containerId) await this.removeContainer(row, containerId, 'a launch no hub is working on', by);
-          this.dropRoute(row);
-          await this.write(row, 'abandon', { reason, stopped_at: now() });
+          const containerId = decision.container?.id ?? null;
+          const removed = containerId ? await this.removeContainer(row, containerId, 'a launch no hub is working on', by) : true;
+          await this.write(row, 'abandon', { reason, stopped_at: now() }, { keepRoom: !removed });
           await this.deps.events.record(id, 'failed', reason);
           this.deps.log.info({ ...who(row), state: row.state, container: containerId }, 'reconcile: ended a launch a hub that died left halfway');
-          await audit('sandbox.stop', { reason: 'a launch no hub is working on', state: row.state, container: containerId });
+          await audit('sandbox.stop', { reason: 'a launch no hub is working on', state: row.state, container: containerId, removed });
           return 'done';
         }
         case 'finishStop': {
-          await this.endWithContainer(row, row.reason ?? 'stopped', decision.container?.id ?? row.container_id, by);
+          await this.endWithContainer(row, row.reason ?? 'stopped', decision.container?.id ?? null, by);
           return 'done';
         }
       }
@@ -295,20 +305,26 @@ export class SandboxLifecycle {
     const remove = async (): Promise<boolean> => {
       const machine = this.deps.machines.get(machineName);
       if (!machine) return false;
-      await machine.runtime.remove(container.id).catch((err: Error) =>
-        this.deps.log.warn({ machine: machineName, container: container.name, err: err.message }, 'reconcile: could not remove a container no sandbox owns'),
-      );
-      this.deps.log.info({ machine: machineName, sandbox: sandboxId ?? null, container: container.name, reason: 'no live sandbox owns it', by: 'reconciler' }, 'reconcile: removed a container no sandbox owns');
-      await this.deps.audit.record({
-        actor: systemActor('reconciler'),
-        action: 'container.remove',
-        target: container.name,
-        result: 'ok',
-        details: { machine: machineName, sandbox: sandboxId ?? null, reason: 'no live sandbox owns it' },
-      });
+      const reason = 'no live sandbox owns it';
+      const fields = { machine: machineName, sandbox: sandboxId ?? null, container: container.id, containerName: container.name, reason, by: 'reconciler' };
+      const audit = (result: 'ok' | 'failed') =>
+        this.deps.audit.record({ actor: systemActor('reconciler'), action: 'container.remove', target: container.name, result, details: { machine: machineName, sandbox: sandboxId ?? null, reason } });
+      try {
+        await machine.runtime.remove(container.id);
+      } catch (err) {
+        // Still there: said as it is, and tried again next pass. Its sandbox's room stays held.
+        this.deps.log.warn({ ...fields, err: (err as Error).message }, 'reconcile: could not remove a container no sandbox owns');
+        await audit('failed');
+        return false;
+      }
+      this.deps.log.info(fields, 'reconcile: removed a container no sandbox owns');
+      await audit('ok');
+      // The room of an ended sandbox whose container outlived it (its removal had failed) is free now.
+      if (sandboxId) this.deps.ledger.release(sandboxId);
       return true;
     };
     if (!sandboxId) return remove();
+    if (this.claimed(sandboxId)) return false;
     return this.serialised(sandboxId, async () => {
       if (this.claimed(sandboxId)) return false;
       const row = await this.deps.repo.byId(sandboxId);
@@ -322,6 +338,7 @@ export class SandboxLifecycle {
    * running drops its route itself). Logged, since it means something was missed.
    */
   async dropStaleRoute(route: SandboxRoute): Promise<boolean> {
+    if (this.claimed(route.sandboxId)) return false;
     return this.serialised(route.sandboxId, async () => {
       if (this.claimed(route.sandboxId)) return false;
       const row = await this.deps.repo.byId(route.sandboxId);
@@ -335,12 +352,14 @@ export class SandboxLifecycle {
 
   /**
    * Lets go of room held by sandboxes that ended (should one have been missed). Only ids the
-   * database shows ended are released: a launch reserves before its row exists.
+   * database shows ended are released (a launch reserves before its row exists), and none in
+   * `withContainer`: sandboxes whose container the engines still show, or whose machine could
+   * not be seen, keep their room (and GPUs) until the container is gone.
    */
-  async releaseEnded(liveIds: ReadonlySet<string>): Promise<number> {
+  async releaseEnded(liveIds: ReadonlySet<string>, withContainer: ReadonlySet<string>): Promise<number> {
     let released = 0;
     for (const id of this.deps.ledger.heldIds()) {
-      if (liveIds.has(id) || this.claimed(id)) continue;
+      if (liveIds.has(id) || withContainer.has(id) || this.claimed(id)) continue;
       const row = await this.deps.repo.byId(id);
       if (row && !isLive(row.state)) {
         this.deps.ledger.release(id);
@@ -367,7 +386,7 @@ export class SandboxLifecycle {
    * drops the route and releases the room. Returns the row as written. Throws when the table
    * forbids the move or the version moved: both mean a writer bypassed the lock, a bug to hear of.
    */
-  private async write(row: SandboxRow, transition: TransitionName, changes: SandboxChanges): Promise<SandboxRow> {
+  private async write(row: SandboxRow, transition: TransitionName, changes: SandboxChanges, options: { keepRoom?: boolean } = {}): Promise<SandboxRow> {
     const to = nextState(row.state, transition);
     if (!to) throw new Error(`sandbox ${row.id}: ${transition} is not allowed from ${row.state}`);
     if (!(await this.deps.repo.transition(row.id, row.version, { ...changes, state: to }))) {
@@ -375,7 +394,10 @@ export class SandboxLifecycle {
     }
     if (TRANSITIONS[transition].ends) {
       this.dropRoute(row);
-      this.deps.ledger.release(row.id);
+      // A container the engine would not remove may still run on the sandbox's GPUs: its room
+      // stays held until the reconciler removes it (removeOrphan), so no one else gets them.
+      if (options.keepRoom) this.deps.log.warn({ ...who(row), state: to }, 'the sandbox ended but its container could not be removed: its room stays held until the reconciler removes it');
+      else this.deps.ledger.release(row.id);
     }
     return { ...row, ...changes, state: to, version: row.version + 1 } as SandboxRow;
   }
@@ -391,6 +413,7 @@ export class SandboxLifecycle {
     const began = performance.now();
     this.dropRoute(row);
     const machine = machines.get(row.machine);
+    let removed = true;
     if (containerId && machine) {
       // A container on a machine that does not answer may still run and hold its GPUs: the
       // sandbox stays `stopping` (and keeps its room) until the reconciler can remove it.
@@ -404,13 +427,15 @@ export class SandboxLifecycle {
           log.warn({ sandbox: row.id, err: err.message }, 'the engine did not answer a stop');
           return this.defer(row, reason, `${machine.name} does not answer`);
         }
-        // The engine answered but refused: the record ends, and the reconciler removes what is left.
+        // The engine answered but refused: the record ends; the container is the reconciler's
+        // to remove, and until then it keeps the sandbox's room.
         log.warn({ sandbox: row.id, container: containerId, err: (err as Error).message }, 'could not remove the container of a stopped sandbox');
+        removed = false;
       }
     }
     const lastActivity = this.deps.activity.last(row.id);
     this.deps.activity.forget(row.id);
-    await this.write(row, 'end', { stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) });
+    await this.write(row, 'end', { stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) }, { keepRoom: !removed });
     await this.deps.events.record(row.id, 'stopped', `Stopped: ${reason}`);
     // `ms`: what the stop took; `ranSeconds`: how long it had been running (null: it never ran).
     const ranSeconds = row.started_at ? Math.round((Date.now() - Date.parse(row.started_at)) / 1000) : null;
@@ -427,15 +452,20 @@ export class SandboxLifecycle {
     return 'deferred';
   }
 
-  /** Removes a container of a sandbox that is not running, and says so in the log. */
-  private async removeContainer(row: SandboxRow, containerId: string, reason: string, by: ActorName): Promise<void> {
+  /**
+   * Removes a container of a sandbox that is not running, and says so in the log. Returns
+   * whether it is gone (a machine no longer configured counts as gone: nothing can reach it).
+   */
+  private async removeContainer(row: SandboxRow, containerId: string, reason: string, by: ActorName): Promise<boolean> {
     const runtime = this.deps.machines.get(row.machine)?.runtime;
-    if (!runtime) return;
+    if (!runtime) return true;
     try {
       await runtime.remove(containerId);
       this.deps.log.info({ ...who(row), container: containerId, reason, by }, 'container removed');
+      return true;
     } catch (err) {
       this.deps.log.warn({ ...who(row), container: containerId, err: (err as Error).message }, 'could not remove a container');
+      return false;
     }
   }
 }

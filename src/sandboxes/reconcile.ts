@@ -32,12 +32,19 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
   const { lifecycle } = service;
   const rows = await deps.repo.live();
   const liveIds = new Set(rows.map((r) => r.id));
+  /** Sandboxes whose container may still exist: listed, or on a machine that could not be seen. */
+  const withContainer = new Set<string>();
   for (const machine of deps.machines.list()) {
     const containers = await containersOf(deps, machine);
     if (containers === null) {
-      // Nothing is decided about a machine we cannot see: its sandboxes keep their state.
+      // Nothing is decided about a machine we cannot see: its sandboxes keep their state and room.
       report.unreachableMachines.push(machine.name);
+      for (const held of service.ledger.heldOn(machine.name)) withContainer.add(held);
       continue;
+    }
+    for (const c of containers) {
+      const id = c.labels[LABELS.sandbox];
+      if (id) withContainer.add(id);
     }
     const byId = new Map(containers.map((c) => [c.labels[LABELS.sandbox] ?? '', c]));
     for (const row of rows.filter((r) => r.machine === machine.name)) {
@@ -51,13 +58,16 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
     for (const container of containers) {
       const id = container.labels[LABELS.sandbox];
       if (id && liveIds.has(id)) continue;
-      if (await lifecycle.removeOrphan(machine.name, container, id)) report.removedOrphans++;
+      if (await lifecycle.removeOrphan(machine.name, container, id)) {
+        report.removedOrphans++;
+        if (id) withContainer.delete(id);
+      }
     }
   }
   // A safety net: every transition away from running drops its own route.
   for (const route of deps.routes.list()) await lifecycle.dropStaleRoute(route);
   const stillLive = new Set((await deps.repo.live()).map((r) => r.id));
-  await lifecycle.releaseEnded(stillLive);
+  await lifecycle.releaseEnded(stillLive, withContainer);
   return report;
 }
 

@@ -98,6 +98,11 @@ export class Ledger {
     return [...this.holdings.keys()];
   }
 
+  /** The ids of what is held on one machine. */
+  heldOn(machine: string): string[] {
+    return [...this.holdings].filter(([, h]) => h.machine === machine).map(([id]) => id);
+  }
+
   /** What live and launching sandboxes hold on a machine. */
   usedOn(machine: string): { sandboxes: number; cpus: number; memoryBytes: number; gpus: number } {
     const used = this.used.get(machine);
