@@ -11,6 +11,7 @@ import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { LABELS, RuntimeError } from '../runtime/types.js';
 import type { Db } from '../store/database.js';
+import { containerName } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
@@ -76,6 +77,14 @@ async function world(overrides: Record<string, unknown> = {}): Promise<World> {
 }
 
 const rejection = (promise: Promise<unknown>) => rejectionWith(promise, ShivaError);
+
+it("names each container by its sandbox's whole id, so two users' names that read alike never meet", () => {
+  // ann's x-lab and ann-x's lab read alike; ids that share their first digits stay apart.
+  const a = containerName('dep', { id: 'aaaaaa0000000001', username: 'ann', name: 'x-lab' });
+  const b = containerName('dep', { id: 'aaaaaa0000000002', username: 'ann-x', name: 'lab' });
+  expect(a).toBe('shiva-dep-ann-x-lab-aaaaaa0000000001');
+  expect(b).not.toBe(a);
+});
 
 // What the core does with an engine (launch, stop, reconcile) is tested once per runtime, on the
 // fake and on Docker, in lifecycle.conformance.ts; here is what is the core's own: names,
@@ -382,9 +391,13 @@ describe('placement', () => {
     const kept = await w.service.launch(w.alice, { name: 'kept', cpus: 1, memoryGiB: 1 });
     const lost = await w.service.launch(w.alice, { name: 'lost', cpus: 1, memoryGiB: 1 });
     await w.service.settle();
+    w.runtime.down = true;
+    await w.deps.machines.refresh();
     expect(await w.service.markUnknown('local')).toBe(2);
     expect((await w.service.get(w.alice, kept.id)).state).toBe('unknown');
     expect(w.routes.get('alice', 'kept')).toBeUndefined();
+    w.runtime.down = false;
+    await w.deps.machines.refresh();
     const lostContainer = [...w.runtime.containers.values()].find((c) => c.spec.labels[LABELS.name] === 'lost')!;
     await w.runtime.remove(lostContainer.info.id);
     await reconcile(w.deps, w.service);
@@ -395,5 +408,9 @@ describe('placement', () => {
     expect(ended.reason).toBe('its container vanished');
     expect((await w.deps.events.history(kept.id)).map((e) => e.state)).toEqual(['queued', 'creating', 'starting', 'waiting', 'running', 'unknown', 'running']);
     expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([0.25]);
+    // A late call for the down it had (the machine flapped): the sandbox runs on, routed.
+    expect(await w.service.markUnknown('local')).toBe(0);
+    expect((await w.service.get(w.alice, kept.id)).state).toBe('running');
+    expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
   });
 });
