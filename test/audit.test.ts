@@ -43,12 +43,16 @@ describe('the audit log', () => {
       await login('admin', ADMIN_PASSWORD);
       await login('admin', 'wrong');
       await login('nobody', 'wrong');
+      // A name no account can have is not recorded as an actor: it could pass for the hub's own.
+      await login('hub:reconciler', 'wrong');
     });
     expect(entries.map((e) => [e.action, e.actor, e.result])).toEqual([
       ['auth.login', 'admin', 'ok'],
       ['auth.login', 'admin', 'refused'],
       ['auth.login', 'nobody', 'refused'],
+      ['auth.login', null, 'refused'],
     ]);
+    expect(entries[3]!.details).toMatchObject({ attempted: 'hub:reconciler', error: 'INVALID_CREDENTIALS' });
     expect(entries[1]!.details).toMatchObject({ error: 'INVALID_CREDENTIALS' });
     expect(entries[0]!.address).toBe('127.0.0.1');
   });
@@ -123,7 +127,8 @@ describe('the audit log', () => {
 
   it('filters and pages, and is for admins only', async () => {
     const refused = await t.api<{ entries: Entry[] }>(t.adminToken, 'GET', '/api/audit?result=refused&action=auth.login');
-    expect(refused.body.entries.length).toBe(2);
+    expect(refused.body.entries.length).toBe(3);
+    expect((await t.api<{ entries: Entry[] }>(t.adminToken, 'GET', '/api/audit?actor=hub:reconciler')).body.entries).toEqual([]);
     const page1 = await t.api<{ entries: Entry[]; nextBefore: number | null }>(t.adminToken, 'GET', '/api/audit?limit=3');
     expect(page1.body.entries).toHaveLength(3);
     const page2 = await t.api<{ entries: Entry[] }>(t.adminToken, 'GET', `/api/audit?limit=3&before=${page1.body.nextBefore}`);

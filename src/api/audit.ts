@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AuditEntryView, ErrorResponse } from '../contract/api.js';
 import { isShivaError } from '../contract/errors.js';
+import { isValidName } from '../contract/names.js';
 import type { Hub } from '../hub.js';
 import type { AuditEntry } from '../store/audit.js';
 import { requireAdmin } from './identity.js';
@@ -17,6 +18,18 @@ import type { App, RouteOptions } from './types.js';
  * `target` is kept when the work is refused or fails.
  */
 type Action<T> = Omit<AuditEntry, 'actor' | 'address' | 'result'> & { actor?: string | null; targetOf?: (result: T) => string };
+
+/**
+ * The actor of an attempt that names a user who has not proven who they are (a sign-in, HTTP
+ * Basic): the name when it could be an account's, else null with the name kept in the details,
+ * so that no one can write entries under a name no account has, such as the hub's own
+ * `hub:reconciler` (src/store/audit.ts).
+ */
+export function claimedActor(name: string | undefined | null): { actor: string | null; details: Record<string, unknown> } {
+  if (name === undefined || name === null) return { actor: null, details: {} };
+  const valid: boolean = isValidName(name);
+  return valid ? { actor: name, details: {} } : { actor: null, details: { attempted: name.slice(0, 64) } };
+}
 
 /**
  * Runs `work` and records it: `ok` when it returns, `refused` (with the error code) when it

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LoginRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import type { App, RouteOptions } from './types.js';
-import { audited } from './audit.js';
+import { audited, claimedActor } from './audit.js';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.js';
 import { toUser } from './users.js';
 
@@ -21,7 +21,8 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
       },
     },
     async (request, reply) => {
-      const identity = await audited(hub, request, { actor: request.body.username, action: 'auth.login', details: { method: 'password' } }, async () => {
+      const { actor, details } = claimedActor(request.body.username);
+      const identity = await audited(hub, request, { actor, action: 'auth.login', details: { method: 'password', ...details } }, async () => {
         const found = await hub.auth.fromPassword(request.body.username, request.body.password, request.ip);
         if (!found) throw new ShivaError('INVALID_CREDENTIALS');
         return found;

@@ -9,7 +9,7 @@ import { ShivaError } from '../contract/errors.js';
 import type { TokenRow } from '../store/tokens.js';
 import { missingScope, requireScope, requireUserOrBasic } from './identity.js';
 import type { App, RouteOptions } from './types.js';
-import { audited } from './audit.js';
+import { audited, claimedActor } from './audit.js';
 
 const toToken = (row: TokenRow): Token => ({
   id: row.id,
@@ -42,8 +42,8 @@ export async function tokenRoutes(app: App, { hub }: RouteOptions): Promise<void
       },
     },
     async (request, reply) => {
-      const actor = request.identity?.username ?? parseBasic(request.headers.authorization)?.username ?? null;
-      const { identity, scopes } = await audited(hub, request, { actor, action: 'token.create', target: request.body.name }, async () => {
+      const { actor, details } = request.identity ? { actor: request.identity.username, details: {} } : claimedActor(parseBasic(request.headers.authorization)?.username);
+      const { identity, scopes } = await audited(hub, request, { actor, action: 'token.create', target: request.body.name, details }, async () => {
         const maker = await requireUserOrBasic(request, hub.auth);
         if (!hasScope(maker, 'tokens:write')) throw missingScope('tokens:write');
         return { identity: maker, scopes: scopesFor(maker, request.body.scopes) };
