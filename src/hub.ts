@@ -281,7 +281,16 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         timer.unref();
         closers.unshift(() => clearInterval(timer));
       };
-      every(config.sandboxes.reconcileIntervalSeconds, runReconcile, 'reconcile');
+      every(
+        config.sandboxes.reconcileIntervalSeconds,
+        async () => {
+          const passed = await runReconcile();
+          // A pass that changed something, or left something for the next, says so; a quiet one only at debug.
+          const acted = passed.ended + passed.removedOrphans + passed.deferred > 0 || passed.unreachableMachines.length > 0;
+          log[acted ? 'info' : 'debug']({ ...passed }, 'reconciled sandboxes with the engines');
+        },
+        'reconcile',
+      );
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
       every(Math.max(1, config.auth.tokenCacheSeconds), sweepCredentials, 'credential sweep');
       every(config.health.intervalSeconds, async () => {

@@ -19,6 +19,7 @@ function machine(local: boolean): Pick<Machine, 'name' | 'local' | 'runtime'> {
 function recorder(): { log: Logger; warnings: Array<{ fields: Record<string, unknown>; message: string }> } {
   const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
   const log: Logger = {
+    debug: () => undefined,
     info: () => undefined,
     warn: (fields: object, message?: string) => void warnings.push({ fields: { ...fields }, message: message ?? '' }),
     error: () => undefined,

@@ -17,6 +17,7 @@ export interface Routes {
 }
 
 export interface Logger {
+  debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
