@@ -60,6 +60,7 @@ function givenOf(data: Docker.ContainerInspectInfo): GivenSpec {
   return {
     cpus: (host.NanoCpus ?? 0) / 1e9,
     memoryBytes: host.Memory ?? 0,
+    shmBytes: host.ShmSize ?? 0,
     pidsLimit: host.PidsLimit ?? 0,
     publishAddress: binding[0]?.[0]?.HostIp ?? '',
     labels: { ...data.Config.Labels },

@@ -92,6 +92,17 @@ describeDocker('resources a sandbox may have, on the real engine', [TINY_IMAGE],
     for (const s of [asked.body, defaulted.body]) expect((await t.api(owner, 'DELETE', `/api/sandboxes/${s.id}`)).status).toBe(200);
   });
 
+  it('gives the sandbox a /dev/shm of a quarter of its memory, at least 1 GiB, as df inside shows', async () => {
+    const res = await t.api<SandboxBody>(owner, 'POST', '/api/sandboxes', { name: 'shm', memoryGiB: 8 });
+    expect(res.status).toBe(202);
+    await waitForState(t, owner, res.body.id, 'running');
+    const [container] = (await containers()).filter((c) => c.labels[LABELS.sandbox] === res.body.id);
+    // `df -B1 --output=size` prints a header line and the size in bytes.
+    const df = execFileSync('docker', ['exec', container!.id, 'df', '-B1', '--output=size', '/dev/shm'], { encoding: 'utf8' });
+    expect(Number(df.trim().split('\n').at(-1))).toBe(2 * 1024 ** 3);
+    expect((await t.api(owner, 'DELETE', `/api/sandboxes/${res.body.id}`)).status).toBe(200);
+  });
+
   it('runs the smallest CPU share the engine takes, 0.01', async () => {
     const res = await t.api<SandboxBody>(owner, 'POST', '/api/sandboxes', { name: 'least', cpus: 0.01 });
     expect(res.status).toBe(202);

@@ -234,6 +234,12 @@ export const ConfigSchema = Type.Object(
           { ...strict, default: {} },
         ),
         pidsLimit: Type.Integer({ minimum: 16, default: 2048 }),
+        shmGiB: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            description: "Each sandbox's /dev/shm; unset: a quarter of its memory, at least 1 GiB; never above its memory (Docker's 64 MB default crashes PyTorch's DataLoader workers)",
+          }),
+        ),
         network: Type.String({
           pattern: BRIDGE_PATTERN,
           default: 'shiva-sandboxes',

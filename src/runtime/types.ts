@@ -36,6 +36,8 @@ export interface ContainerSpec {
   /** The CPU request: its weight under contention (Docker's CpuShares, 1024 per CPU). */
   cpuRequest: number;
   memoryBytes: number;
+  /** The size of its /dev/shm in bytes (Docker's ShmSize), within `memoryBytes`. */
+  shmBytes: number;
   pidsLimit: number;
   /** Host directory mounted read-write at `containerPath`. */
   home: { hostPath: string; containerPath: string };

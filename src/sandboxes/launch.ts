@@ -10,6 +10,7 @@ import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignm
 import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
 import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
+import { sharedMemoryBytes } from './shared-memory.js';
 import { who, type SandboxLifecycle } from './lifecycle.js';
 import { NotReadyError, waitForServer } from './readiness.js';
 import type { SandboxServiceDeps } from './service.js';
@@ -116,6 +117,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       cpus: row.cpus,
       cpuRequest: row.cpu_request,
       memoryBytes: row.memory_bytes,
+      shmBytes: sharedMemoryBytes(row.memory_bytes, ctx.config.sandboxes.shmGiB),
       pidsLimit: ctx.config.sandboxes.pidsLimit,
       home: { hostPath: home, containerPath: homeInside },
       user: `${uid}:${uid}`,

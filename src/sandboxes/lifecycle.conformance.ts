@@ -66,6 +66,8 @@ export function describeLifecycle(title: string, make: MakeWorld): void {
         const given = await w.harness.given(container!.id);
         expect(given.cpus).toBe(1.5);
         expect(given.memoryBytes).toBe(2 * 1024 ** 3);
+        // /dev/shm: a quarter of the memory, at least 1 GiB (not Docker's 64 MB).
+        expect(given.shmBytes).toBe(1024 ** 3);
         expect(given.pidsLimit).toBe(2048);
         expect(given.publishAddress).toBe('127.0.0.2');
         expect(given.labels).toMatchObject({ [LABELS.deployment]: w.deployment, [LABELS.sandbox]: sandbox.id, [LABELS.user]: 'alice' });

@@ -24,8 +24,8 @@ describeLifecycle('launch, stop and reconcile on the fake runtime', async (optio
       given: async (id) => {
         const c = runtime.containers.get(id);
         if (!c) throw new Error(`no container ${id}`);
-        const { cpus, memoryBytes, pidsLimit, publishAddress, labels, env, home } = c.spec;
-        return { cpus, memoryBytes, pidsLimit, publishAddress, labels, env, home };
+        const { cpus, memoryBytes, shmBytes, pidsLimit, publishAddress, labels, env, home } = c.spec;
+        return { cpus, memoryBytes, shmBytes, pidsLimit, publishAddress, labels, env, home };
       },
       otherDeployment: 'another-hub',
     },

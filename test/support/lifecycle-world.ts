@@ -18,7 +18,7 @@ import { tinySpec } from './tiny-spec.js';
 import { memoryLog } from './memory-log.js';
 
 /** What the engine recorded of a container's spec: what the hub gave it. */
-export type GivenSpec = Pick<ContainerSpec, 'cpus' | 'memoryBytes' | 'pidsLimit' | 'publishAddress' | 'labels' | 'env' | 'home'>;
+export type GivenSpec = Pick<ContainerSpec, 'cpus' | 'memoryBytes' | 'shmBytes' | 'pidsLimit' | 'publishAddress' | 'labels' | 'env' | 'home'>;
 
 /** What a test does to the engine behind the hub's back; each runtime's world does it its own way. */
 export interface LifecycleHarness {

@@ -17,6 +17,7 @@ export function tinySpec(name: string, homeOnHost: string, over: Partial<Contain
     cpus: 0.5,
     cpuRequest: 0.125,
     memoryBytes: 256 * 1024 * 1024,
+    shmBytes: 64 * 1024 * 1024,
     pidsLimit: 128,
     home: { hostPath: homeOnHost, containerPath: '/home/shiva' },
     user: '1000:1000',

@@ -20,6 +20,7 @@ const spec: ContainerSpec = {
   cpus: 1.5,
   cpuRequest: 0.375,
   memoryBytes: 2 * 1024 ** 3,
+  shmBytes: 1024 ** 3,
   pidsLimit: 512,
   home: { hostPath: '/srv/shiva/homes/alice', containerPath: '/home/shiva' },
   user: '1000:1000',
@@ -52,13 +53,14 @@ describe('createOptions', () => {
     expect(body.Env).toEqual(['JUPYTER_TOKEN=t0k', 'SHIVA_BASE_URL=/user/alice/main/']);
   });
 
-  it('limits CPU, memory without extra swap, and processes, and weighs CPU by the request', () => {
+  it('limits CPU, memory without extra swap, and processes, weighs CPU by the request, and sizes /dev/shm', () => {
     expect(createOptions(spec, NETWORK).HostConfig).toMatchObject({
       NanoCpus: 1_500_000_000,
       CpuShares: 384,
       Memory: 2 * 1024 ** 3,
       MemorySwap: 2 * 1024 ** 3,
       PidsLimit: 512,
+      ShmSize: 1024 ** 3,
     });
   });
 

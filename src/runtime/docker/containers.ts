@@ -69,6 +69,8 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       PidsLimit: spec.pidsLimit,
+      // /dev/shm: Docker's 64 MB default kills PyTorch's DataLoader workers (shared-memory.ts).
+      ShmSize: spec.shmBytes,
       Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`, ...readOnlyMounts(spec.gpus)],
       ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],

@@ -87,6 +87,7 @@ const spec: ContainerSpec = {
   cpus: 1,
   cpuRequest: 0.25,
   memoryBytes: 256 * 1024 * 1024,
+  shmBytes: 64 * 1024 * 1024,
   pidsLimit: 128,
   home: { hostPath: '/tmp/offline-home', containerPath: '/home/shiva' },
   user: '1000:1000',
