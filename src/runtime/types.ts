@@ -62,6 +62,25 @@ export type GpuAssignment =
   | { mode: 'cdi'; devices: string[] }
   | { mode: 'devices'; devices: Array<{ hostPath: string; containerPath: string }>; readOnlyMounts: string[] };
 
+/**
+ * A host directory (or file) bound into a container. The host path must exist on the machine:
+ * a runtime never makes a missing one (Docker's `Binds` would make an empty root-owned folder,
+ * which is how a machine without the shared homes would silently give users an empty home).
+ */
+export interface Mount {
+  /** Absolute path on the machine the container runs on. */
+  hostPath: string;
+  /** Absolute path inside the container. */
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/**
+ * The Linux capabilities a job may get back after all are dropped (capabilities(7)): what making
+ * and handing over a user's home needs, and nothing that reaches beyond the mounted folders.
+ */
+export type JobCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'DAC_READ_SEARCH' | 'FOWNER';
+
 /** A short command run to completion in a throwaway container (reading a machine's GPUs, say). */
 export interface Job {
   /** What the job is, for its container's label (so an operator can tell what it was). */
@@ -71,6 +90,12 @@ export interface Job {
   env?: Record<string, string>;
   /** Every GPU of the machine with the driver's utilities, as `docker run --gpus all` gives them. */
   allGpus?: boolean;
+  /** Host folders the job sees (making homes, measuring them); a missing host path fails the job. */
+  mounts?: Mount[];
+  /** `uid:gid` the job runs as; the image's user when absent. */
+  user?: string;
+  /** Capabilities given back after dropping all; none when absent. */
+  capabilities?: JobCapability[];
   timeoutMs: number;
 }
 

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { cpuShares } from '../../contract/resources.js';
-import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment } from '../types.js';
+import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment, type Mount } from '../types.js';
 
 /** Where Docker Engines put their socket; never mounted into a sandbox, nor any folder above it. */
 export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
@@ -17,16 +17,34 @@ export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock']
  * holding it) could start a privileged container and own the machine.
  */
 export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonly string[] = []): void {
-  const refuse = (why: string): never => {
-    throw new RuntimeError('failed', `refusing to create ${spec.name}: ${why}`, { plain: true });
-  };
   const { hostPath, containerPath } = spec.home;
-  if (!posix.isAbsolute(hostPath) || !posix.isAbsolute(containerPath)) refuse('home paths must be absolute');
-  const mounts = [
-    { what: 'the home mount', hostPath, containerPath },
-    // The driver's files for GPU passthrough are host paths too, and an admin's typo could name /run.
-    ...(spec.gpus?.mode === 'devices' ? spec.gpus.readOnlyMounts.map((p) => ({ what: 'the driver mount', hostPath: p, containerPath: p })) : []),
-  ];
+  if (!posix.isAbsolute(hostPath) || !posix.isAbsolute(containerPath)) {
+    throw new RuntimeError('failed', `refusing to create ${spec.name}: home paths must be absolute`, { plain: true });
+  }
+  assertSafeMounts(
+    `create ${spec.name}`,
+    [
+      { what: 'the home mount', hostPath, containerPath },
+      // The driver's files for GPU passthrough are host paths too, and an admin's typo could name /run.
+      ...(spec.gpus?.mode === 'devices' ? spec.gpus.readOnlyMounts.map((p) => ({ what: 'the driver mount', hostPath: p, containerPath: p })) : []),
+    ],
+    engineSockets,
+  );
+}
+
+/**
+ * Throws a plain RuntimeError (`refusing to <action>: …`) unless every mount's host path is
+ * absolute, free of ":" (the engine's field separator in binds) and neither is nor holds an
+ * engine's socket, and no path names the Docker socket.
+ */
+export function assertSafeMounts(
+  action: string,
+  mounts: ReadonlyArray<{ what: string; hostPath: string; containerPath: string }>,
+  engineSockets: readonly string[] = [],
+): void {
+  const refuse = (why: string): never => {
+    throw new RuntimeError('failed', `refusing to ${action}: ${why}`, { plain: true });
+  };
   for (const mount of mounts) {
     for (const path of [mount.hostPath, mount.containerPath]) {
       if (/docker\.sock/i.test(path)) refuse(`${mount.what} ${path} names the Docker socket`);
@@ -34,6 +52,7 @@ export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonl
       if (path.includes(':')) refuse(`${mount.what} ${path} must not contain ":"`);
     }
     if (!posix.isAbsolute(mount.hostPath)) refuse(`${mount.what} ${mount.hostPath} must be absolute`);
+    if (!posix.isAbsolute(mount.containerPath)) refuse(`${mount.what} ${mount.containerPath} must be absolute inside the container`);
     const host = posix.normalize(mount.hostPath).replace(/\/+$/, '') || '/';
     for (const socket of [...KNOWN_ENGINE_SOCKETS, ...engineSockets]) {
       if (socket === host || socket.startsWith(host === '/' ? '/' : `${host}/`)) {
@@ -41,6 +60,14 @@ export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonl
       }
     }
   }
+}
+
+/**
+ * A Mount as the engine's `HostConfig.Mounts` entry of type bind, which fails when the host path
+ * is missing instead of making it (as `Binds` does).
+ */
+export function bindMount(mount: Mount): Docker.MountSettings {
+  return { Type: 'bind', Source: mount.hostPath, Target: mount.containerPath, ReadOnly: mount.readOnly };
 }
 
 /** The body of `POST /containers/create` for a sandbox, on the Docker network named `network`. */

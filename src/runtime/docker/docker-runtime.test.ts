@@ -6,7 +6,7 @@
  * other's containers.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -139,6 +139,70 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
     // Only the loopback interface: the job had no network.
     expect(result).toEqual({ exitCode: 0, output: '42\n1\n' });
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=${job}`] } })).toEqual([]);
+  });
+
+  it('gives a job its mounts, user and capabilities: reads a read-only mount, cannot write it, and hands a file over with CHOWN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), `shiva-job-${run}-`));
+    homes.push(dir);
+    chmodSync(dir, 0o777); // uid 1000 may write here: only the read-only mount refuses it
+    writeFileSync(join(dir, 'marker'), 'seen\n');
+    const read = await runtime.runJob({
+      name: `test-mount-job-${run}`,
+      image: TINY_IMAGE,
+      command: ['sh', '-c', 'cat /data/marker; touch /data/new 2>/dev/null && echo wrote || echo refused'],
+      mounts: [{ hostPath: dir, containerPath: '/data', readOnly: true }],
+      timeoutMs: 30_000,
+    });
+    expect(read).toEqual({ exitCode: 0, output: 'seen\nrefused\n' });
+
+    const owned = await runtime.runJob({
+      name: `test-chown-job-${run}`,
+      image: TINY_IMAGE,
+      command: ['sh', '-c', 'mkdir /data/alice && chown 20001:20001 /data/alice && id -u'],
+      mounts: [{ hostPath: dir, containerPath: '/data', readOnly: false }],
+      user: '0:0',
+      capabilities: ['CHOWN'],
+      timeoutMs: 30_000,
+    });
+    expect(owned).toEqual({ exitCode: 0, output: '0\n' });
+    expect(statSync(join(dir, 'alice'))).toMatchObject({ uid: 20001, gid: 20001 });
+
+    // Without CHOWN, root in a job cannot hand anything over.
+    const refused = await runtime.runJob({
+      name: `test-nochown-job-${run}`,
+      image: TINY_IMAGE,
+      command: ['chown', '20002', '/data/marker'],
+      mounts: [{ hostPath: dir, containerPath: '/data', readOnly: false }],
+      user: '0:0',
+      timeoutMs: 30_000,
+    });
+    expect(refused.exitCode).not.toBe(0);
+    expect(statSync(join(dir, 'marker')).uid).not.toBe(20002);
+  });
+
+  it('fails a job whose host folder is missing instead of making it, and refuses one that would see the engine socket', async () => {
+    const missing = join(tmpdir(), `shiva-job-missing-${run}`);
+    const err = await failure(
+      runtime.runJob({
+        name: `test-missing-job-${run}`,
+        image: TINY_IMAGE,
+        command: ['true'],
+        mounts: [{ hostPath: missing, containerPath: '/data', readOnly: true }],
+        timeoutMs: 30_000,
+      }),
+    );
+    expect(err.kind).toBe('failed');
+    expect(existsSync(missing)).toBe(false);
+    await expect(
+      runtime.runJob({
+        name: `test-socket-job-${run}`,
+        image: TINY_IMAGE,
+        command: ['true'],
+        mounts: [{ hostPath: '/var/run', containerPath: '/data', readOnly: true }],
+        timeoutMs: 30_000,
+      }),
+    ).rejects.toThrow(/would expose the engine's socket/);
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABELS.job}=test-socket-job-${run}`] } })).toEqual([]);
   });
 
   it('removes the finished containers of the same job that a killed hub left behind', async () => {

@@ -16,7 +16,7 @@ import type {
   Runtime,
 } from '../types.js';
 import { LABELS, RuntimeError } from '../types.js';
-import { assertNoEngineSocket, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
+import { assertNoEngineSocket, assertSafeMounts, bindMount, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineSsh, type EngineTls } from './engine-url.js';
 import { DEFAULT_SANDBOX_NETWORK, networkCreateOptions, unsuitableBecause, type InspectedNetwork, type SandboxNetwork } from './sandbox-network.js';
 import { statsFromEngine, type EngineStats } from './stats.js';
@@ -317,6 +317,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async runJob(job: Job): Promise<JobResult> {
+    assertSafeMounts(`run the job ${job.name}`, (job.mounts ?? []).map((m) => ({ what: 'the mount', ...m })), this.engineSockets);
     await this.removeFinishedJobs(job.name);
     const created = await this.call(
       `create a job from ${job.image}`,
@@ -326,10 +327,13 @@ export class DockerRuntime implements Runtime {
           Cmd: job.command,
           Labels: { [LABELS.job]: job.name },
           Env: Object.entries(job.env ?? {}).map(([key, value]) => `${key}=${value}`),
+          ...(job.user ? { User: job.user } : {}),
           NetworkDisabled: true,
           HostConfig: {
             NetworkMode: 'none',
             CapDrop: ['ALL'],
+            ...(job.capabilities?.length ? { CapAdd: [...job.capabilities] } : {}),
+            ...(job.mounts?.length ? { Mounts: job.mounts.map(bindMount) } : {}),
             SecurityOpt: ['no-new-privileges'],
             Memory: 256 * 1024 * 1024,
             PidsLimit: 64,
