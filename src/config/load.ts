@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { checkDatasets } from './datasets.js';
 import { ConfigSchema, DEFAULT_IMAGES, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -56,6 +57,7 @@ export function parseConfig(input: Record<string, unknown>, env: NodeJS.ProcessE
   config.dataDir = path.resolve(config.dataDir);
   config.homes.root = path.resolve(config.homes.root ?? path.join(config.dataDir, 'homes'));
   checkConsistency(config, input);
+  checkDatasets(config);
   return deepFreeze(config);
 }
 

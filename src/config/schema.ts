@@ -123,6 +123,28 @@ export const MachineEntry = Type.Object(
   strict,
 );
 
+/**
+ * A shared dataset: a host folder (the same path on every machine, on the shared filesystem)
+ * mounted into sandboxes. Who gets it: everyone when neither `users` nor `admins` is set;
+ * otherwise the users `users` names, plus every admin when `admins` is true. Paths are checked
+ * in config/datasets.ts (absolute, no overlap with homes, the data directory, system folders).
+ */
+export const DatasetEntry = Type.Object(
+  {
+    name: Name,
+    hostPath: Type.String({ minLength: 1, description: 'Absolute path of the folder on every machine (the same path on each, e.g. on the shared filesystem)' }),
+    containerPath: Type.String({ minLength: 1, description: 'Absolute path the folder is mounted at inside sandboxes' }),
+    readOnly: Type.Boolean({
+      default: true,
+      description: 'false lets every sandbox that gets the dataset change and delete its files, for all its users: only with care',
+    }),
+    description: Type.String({ default: '', description: 'Shown to users in the launch form and GET /api/datasets' }),
+    users: Type.Optional(Type.Array(Name, { description: 'Only these users get it (plus admins with admins: true); absent with admins absent: everyone' })),
+    admins: Type.Optional(Type.Boolean({ description: 'true: every admin gets it too (with users: the listed users and the admins; alone: admins only)' })),
+  },
+  strict,
+);
+
 export const ConfigSchema = Type.Object(
   {
     hub: Type.Object(
@@ -158,6 +180,12 @@ export const ConfigSchema = Type.Object(
     homes: Type.Object(
       {
         root: Type.Optional(Type.String({ description: 'Defaults to <dataDir>/homes' })),
+      },
+      { ...strict, default: {} },
+    ),
+    storage: Type.Object(
+      {
+        datasets: Type.Array(DatasetEntry, { default: [], description: 'Shared datasets mounted into sandboxes; see docs/storage.md' }),
       },
       { ...strict, default: {} },
     ),
@@ -322,6 +350,7 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type ImageEntry = Static<typeof ImageEntry>;
 export type MachineEntry = Static<typeof MachineEntry>;
+export type DatasetEntry = Static<typeof DatasetEntry>;
 
 /** The embedded catalogue: what `npm start` offers with no configuration at all. */
 export const DEFAULT_IMAGES = {
