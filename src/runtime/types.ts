@@ -45,6 +45,8 @@ export interface ContainerSpec {
   user: string;
   /** The GPUs the scheduler gave this sandbox, by id; none when absent. */
   gpus?: GpuAssignment;
+  /** Further host folders (shared datasets), each of which must exist on the machine; none when absent. */
+  mounts?: Mount[];
 }
 
 /**
@@ -73,6 +75,11 @@ export interface Mount {
   /** Absolute path inside the container. */
   containerPath: string;
   readOnly: boolean;
+  /**
+   * What the mount is, in words for users ("the dataset imagenet"): a missing host folder is
+   * reported under this name, since the host path itself is for admins only.
+   */
+  what?: string;
 }
 
 /**

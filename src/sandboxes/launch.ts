@@ -3,11 +3,12 @@
  * readiness, route. Each step is an event; any failure ends in `failed` with a reason a user can
  * act on and the last lines of the container's log, and leaves no container behind.
  */
-import type { ImageEntry } from '../config/schema.js';
+import type { DatasetEntry, ImageEntry } from '../config/schema.js';
 import type { EventDetail } from '../contract/event-codes.js';
 import type { Machine } from '../machines/registry.js';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
 import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
+import { datasetMounts } from './datasets.js';
 import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
 import { sharedMemoryBytes } from './shared-memory.js';
@@ -24,6 +25,8 @@ export interface LaunchContext extends SandboxServiceDeps {
   lifecycle: SandboxLifecycle;
   row: SandboxRow;
   image: ImageEntry;
+  /** The shared datasets the owner gets (see datasets.ts), mounted into the sandbox. */
+  datasets: readonly DatasetEntry[];
   signal: AbortSignal;
 }
 
@@ -93,6 +96,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     const homeInside = ctx.image.home ?? image.labels[IMAGE_LABELS.home] ?? '/home/shiva';
     const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
 
+    // Before the home is made: a dataset over this image's home fails the launch with nothing made.
+    const mounts = datasetMounts(ctx.datasets, homeInside);
     await step('create', 'Creating the container', { code: 'creating', params: {} });
     const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
     const spec: ContainerSpec = {
@@ -122,6 +127,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       home: { hostPath: home, containerPath: homeInside },
       user: `${uid}:${uid}`,
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
+      mounts,
     };
     containerId = await createFresh(ctx, runtime, spec);
     await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });

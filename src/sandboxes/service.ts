@@ -8,7 +8,7 @@ import { count } from '../contract/count.js';
 import { ShivaError } from '../contract/errors.js';
 import { nextFreeName } from '../contract/names.js';
 import { defaultCpuRequest, GiB, resourceProblems } from '../contract/resources.js';
-import type { Config, ImageEntry } from '../config/schema.js';
+import type { Config, DatasetEntry, ImageEntry } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { now } from '../store/database.js';
 import { isTerminal } from '../contract/sandbox-states.js';
@@ -20,6 +20,7 @@ import { largestFit, type LargestFit } from '../scheduler/largest.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
+import { datasetsFor } from './datasets.js';
 import { HubStopping, runLaunch } from './launch.js';
 import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
@@ -130,7 +131,8 @@ export class SandboxService {
       { ...who(row), image: row.image_ref, cpus, memoryGiB, gpus: placement.gpus, by: actor.username },
       'launch requested',
     );
-    this.startLaunch(row, image, release);
+    // The datasets of the owner as they are now (by name and role), as the launch form showed them.
+    this.startLaunch(row, image, datasetsFor(config.storage.datasets, actor), release);
     return this.view(row);
   }
 
@@ -226,9 +228,9 @@ export class SandboxService {
   }
 
   /** Runs the launch in the background; `release` lets go of its claim once it has ended. */
-  private startLaunch(row: SandboxRow, image: ImageEntry, release: () => void): void {
+  private startLaunch(row: SandboxRow, image: ImageEntry, datasets: DatasetEntry[], release: () => void): void {
     const abort = new AbortController();
-    const done = runLaunch({ ...this.deps, lifecycle: this.lifecycle, row, image, signal: abort.signal })
+    const done = runLaunch({ ...this.deps, lifecycle: this.lifecycle, row, image, datasets, signal: abort.signal })
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'launch crashed'))
       .finally(() => {
         this.inFlight.delete(row.id);

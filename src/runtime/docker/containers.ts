@@ -27,6 +27,7 @@ export function assertNoEngineSocket(spec: ContainerSpec, engineSockets: readonl
       { what: 'the home mount', hostPath, containerPath },
       // The driver's files for GPU passthrough are host paths too, and an admin's typo could name /run.
       ...(spec.gpus?.mode === 'devices' ? spec.gpus.readOnlyMounts.map((p) => ({ what: 'the driver mount', hostPath: p, containerPath: p })) : []),
+      ...(spec.mounts ?? []).map((m) => ({ what: m.what ?? 'the mount', hostPath: m.hostPath, containerPath: m.containerPath })),
     ],
     engineSockets,
   );
@@ -99,6 +100,7 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       // /dev/shm: Docker's 64 MB default kills PyTorch's DataLoader workers (shared-memory.ts).
       ShmSize: spec.shmBytes,
       Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`, ...readOnlyMounts(spec.gpus)],
+      ...specMounts(spec),
       ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
@@ -112,6 +114,14 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
   };
+}
+
+/**
+ * The spec's further folders (shared datasets) as `HostConfig.Mounts` binds, so that a folder
+ * missing on the machine fails the create instead of becoming an empty one.
+ */
+export function specMounts(spec: ContainerSpec): Pick<Docker.HostConfig, 'Mounts'> {
+  return spec.mounts?.length ? { Mounts: spec.mounts.map(bindMount) } : {};
 }
 
 /** The HostConfig fields that hand a container its GPUs (see GpuAssignment). */

@@ -26,6 +26,7 @@ import {
   classifyRegistryFailure,
   engineMessage,
   engineStatus,
+  missingBindSource,
   unavailableError,
   type ErrorContext,
 } from './errors.js';
@@ -229,7 +230,7 @@ export class DockerRuntime implements Runtime {
       if (err instanceof RuntimeError && err.kind === 'conflict') {
         throw new RuntimeError('conflict', `a container named ${spec.name} exists already`, { cause: err.cause });
       }
-      throw err;
+      throw missingMountError(spec, err) ?? err;
     }
   }
 
@@ -405,6 +406,18 @@ export class DockerRuntime implements Runtime {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A plain error naming the spec's mount whose host folder the engine found missing (the host path
+ * is for admins and the log: the user reads what the mount is), or null for any other failure.
+ */
+function missingMountError(spec: ContainerSpec, err: unknown): RuntimeError | null {
+  if (!(err instanceof RuntimeError)) return null;
+  const source = missingBindSource(err.cause);
+  const mount = source === null ? undefined : spec.mounts?.find((m) => m.hostPath === source || m.hostPath.replace(/\/+$/, '') === source);
+  if (!mount) return null;
+  return new RuntimeError('failed', `${mount.what ?? 'a folder to mount'} is missing on this machine (its folder does not exist here)`, { cause: err.cause, plain: true });
 }
 
 function destroy(stream: NodeJS.ReadableStream): void {

@@ -74,6 +74,14 @@ export function engineMessage(err: unknown): string {
   return oneLine(text);
 }
 
+/**
+ * The host path of a `Mounts` bind the engine refused because it does not exist on the machine
+ * ("invalid mount config for type "bind": bind source path does not exist: /x"), else null.
+ */
+export function missingBindSource(err: unknown): string | null {
+  return /bind source path does not exist: (\/.*)$/.exec(engineMessage(err))?.[1]?.trim() ?? null;
+}
+
 /** True when the engine refused a GPU request because it has no NVIDIA runtime or toolkit. */
 export function isMissingNvidiaRuntime(err: unknown): boolean {
   return /could not select device driver "?nvidia"?/i.test(engineMessage(err));
