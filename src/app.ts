@@ -14,6 +14,7 @@ import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
 import { oidcRoutes } from './api/oidc.js';
 import { catalogueRoutes } from './api/catalogue.js';
+import { datasetRoutes } from './api/datasets.js';
 import { eventRoutes } from './api/events.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
@@ -129,6 +130,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(sandboxSignInRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
+  await app.register(datasetRoutes, opts);
   await app.register(usageRoutes, opts);
   if (withWeb) await app.register(webApp, { root: web });
   else hub.log.warn({ webRoot: web }, 'the dashboard is not built (npm run build): serving the API and sandboxes only');

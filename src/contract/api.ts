@@ -187,6 +187,16 @@ export const Image = Type.Object(
 );
 export type Image = Static<typeof Image>;
 
+/** A shared dataset the asking user's sandboxes get (GET /api/datasets). */
+export const Dataset = Type.Object({
+  name: Type.String(),
+  containerPath: Type.String({ description: 'Where the dataset appears inside sandboxes' }),
+  readOnly: Type.Boolean({ description: 'Whether sandboxes may only read it' }),
+  description: Type.String(),
+  hostPath: Type.Optional(Type.String({ description: "The folder on every machine; shown to admins only" })),
+});
+export type Dataset = Static<typeof Dataset>;
+
 export const MachineGpu = Type.Object({
   index: Type.Integer(),
   uuid: Type.String({ description: 'The id sandboxes are given this GPU by' }),
