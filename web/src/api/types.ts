@@ -13,6 +13,7 @@ export type {
   CreatedUser,
   CreateTokenRequest,
   CreateUserRequest,
+  Dataset,
   Image,
   LaunchRequest,
   Machine,

@@ -163,6 +163,11 @@ export const en = {
     submitting: 'Launching…',
     limitReached: 'You run as many sandboxes as you may. Stop one to launch another.',
   },
+  launchDatasets: {
+    title: 'Shared datasets in this sandbox',
+    readOnly: 'read-only',
+    readWrite: 'read-write',
+  },
   progress: {
     title: (name: string) => `Launching ${name}`,
     ready: (name: string) => `${name} is ready.`,

@@ -185,6 +185,11 @@ export const ja: Messages = {
     submitting: '起動中…',
     limitReached: '同時に動かせる上限に達しています。どれかを停止してください。',
   },
+  launchDatasets: {
+    title: 'このサンドボックスに入る共有データセット',
+    readOnly: '読み取り専用',
+    readWrite: '読み書き可',
+  },
   progress: {
     title: (name) => `${name} を起動中`,
     ready: (name) => `${name} の準備ができました。`,

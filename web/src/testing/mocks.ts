@@ -5,6 +5,7 @@
 import type {
   AuditEntryView,
   CreatedToken,
+  Dataset,
   EventDetail,
   Image,
   Machine,
@@ -37,6 +38,11 @@ export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 export const MockImages: Image[] = [
   { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true },
   { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false },
+];
+
+export const MockDatasets: Dataset[] = [
+  { name: 'imagenet', containerPath: '/datasets/imagenet', readOnly: true, description: 'ILSVRC 2012, train and val' },
+  { name: 'scratch', containerPath: '/scratch', readOnly: false, description: '' },
 ];
 
 export const MockSandboxRunning: Sandbox = {

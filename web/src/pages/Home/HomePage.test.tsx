@@ -2,7 +2,7 @@
 import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxStopped } from '../../testing/mocks';
+import { MockDatasets, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePage } from './HomePage';
 
@@ -17,6 +17,7 @@ function hubRefusingLaunches(): ReturnType<typeof vi.fn> {
     if (path.startsWith('/api/sandboxes')) return json(200, MockSandboxes);
     if (path === '/api/images') return json(200, MockImages);
     if (path === '/api/machines') return json(200, MockMachines);
+    if (path === '/api/datasets') return json(200, MockDatasets);
     return json(404, { error: { code: 'NOT_FOUND', message: `no ${path}` } });
   });
 }
@@ -44,5 +45,16 @@ describe('HomePage', () => {
     expect((await within(form).findByRole('alert')).textContent).toBe('No machine has room for 4 CPUs, 16 GiB.');
     // The row keeps its own error, and only that one.
     expect(within(table).getAllByRole('alert')).toHaveLength(1);
+  });
+
+  it('shows in the launch form the shared datasets the hub lists for me, and where they appear', async () => {
+    renderView(<HomePage />);
+    const form = await screen.findByRole('form', { name: 'Launch my container' });
+    const list = await within(form).findByRole('region', { name: 'Shared datasets in this sandbox' });
+    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'imagenet/datasets/imagenetread-onlyILSVRC 2012, train and val',
+      'scratch/scratchread-write',
+    ]);
+    expect(fetch).toHaveBeenCalledWith('/api/datasets', expect.anything());
   });
 });

@@ -5,6 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { datasets as datasetsQuery } from '../../api/queries/datasets';
 import { images as imagesQuery } from '../../api/queries/images';
 import { machines as machinesQuery } from '../../api/queries/machines';
 import { me as meQuery } from '../../api/queries/me';
@@ -19,6 +20,7 @@ export function HomePage() {
   const me = useQuery(meQuery());
   const sandboxes = useQuery(mySandboxes());
   const images = useQuery(imagesQuery());
+  const datasets = useQuery(datasetsQuery());
   const machines = useQuery(machinesQuery());
   const launch = useMutation(launchSandbox(queryClient));
   const relaunch = useMutation(launchSandbox(queryClient));
@@ -66,6 +68,7 @@ export function HomePage() {
       onRetrySandboxes={() => void sandboxes.refetch()}
       images={images.data}
       imagesError={images.error}
+      datasets={datasets.data}
       machines={machines.data}
       launchPending={launch.isPending}
       launchError={launch.error}

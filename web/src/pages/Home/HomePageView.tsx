@@ -3,7 +3,7 @@ import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
-import type { Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
+import type { Dataset, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -24,6 +24,8 @@ export interface HomePageViewProps {
   onRetrySandboxes(): void;
   images: Image[] | undefined;
   imagesError: unknown;
+  /** The shared datasets my sandboxes get; undefined while loading or unavailable. */
+  datasets?: readonly Dataset[];
   machines: Machine[] | undefined;
   launchPending: boolean;
   /** Why the last launch from the form was refused (a relaunch's error is on its row). */
@@ -84,6 +86,7 @@ export function HomePageView(props: HomePageViewProps) {
               images={images}
               machines={machines}
               takenNames={sandboxes?.filter(isLive).map((s) => s.name)}
+              datasets={props.datasets}
               pending={props.launchPending}
               error={props.launchError}
               onLaunch={props.onLaunch}

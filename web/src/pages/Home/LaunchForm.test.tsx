@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import type { Machine } from '../../api/types';
-import { MockImages, MockLimits, MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines } from '../../testing/mocks';
+import { MockDatasets, MockImages, MockLimits, MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { choose } from '../../testing/select';
 import { LaunchForm, type LaunchFormProps } from './LaunchForm';
@@ -217,5 +217,16 @@ describe('LaunchForm', () => {
     unmount();
     renderView(<LaunchForm {...props({ error: new ApiError(409, 'SANDBOX_LIMIT_REACHED', 'limit') })} />);
     expect(screen.getByRole('alert').textContent).toContain('Stop one to launch another');
+  });
+
+  it('shows the shared datasets the sandbox will get, where and how, and nothing when there are none', () => {
+    renderView(<LaunchForm {...props({ datasets: MockDatasets })} />);
+    const list = screen.getByRole('region', { name: 'Shared datasets in this sandbox' });
+    expect(within(list).getByText('/datasets/imagenet')).toBeTruthy();
+    expect(within(list).getByText('read-only')).toBeTruthy();
+    expect(within(list).getByText('read-write')).toBeTruthy();
+    cleanup();
+    renderView(<LaunchForm {...props({ datasets: [] })} />);
+    expect(screen.queryByRole('region', { name: 'Shared datasets in this sandbox' })).toBeNull();
   });
 });

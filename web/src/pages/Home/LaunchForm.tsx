@@ -25,13 +25,14 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { isValidName, nextFreeName } from '../../../../src/contract/names';
 import { defaultCpuRequest, MIN_CPUS, MIN_MEMORY_GIB, resourceProblems } from '../../../../src/contract/resources';
 import { isApiError } from '../../api/client';
-import type { Image, LaunchRequest, Machine, Me } from '../../api/types';
+import type { Dataset, Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatNumber, roundTo } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
+import { LaunchDatasets } from './LaunchDatasets';
 import { freeRoom, largestFitting, mostFreeGpus, totalGpus, whyNoRoom, type Need, type NoRoom } from '../../utils/room';
 
 /** Not a valid machine name, so it cannot clash with one. */
@@ -49,6 +50,8 @@ export interface LaunchFormProps {
   onLaunch(request: LaunchRequest): void;
   /** The names of my live sandboxes, to show which name an empty one picks; undefined while unknown. */
   takenNames?: readonly string[];
+  /** The shared datasets the sandbox will get; undefined while loading or when the hub cannot list them. */
+  datasets?: readonly Dataset[];
 }
 
 function reasonText(t: Messages, locale: string, reason: NoRoom): string {
@@ -72,7 +75,7 @@ function roomText(t: Messages, locale: string, machine: Machine): string {
   return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
 }
 
-export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames }: LaunchFormProps) {
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames, datasets }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
   const presets = useMemo(() => sizePresets(limits), [limits]);
@@ -286,6 +289,8 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
           {chosenNoRoom && <FormHelperText>{reasonText(t, locale, chosenNoRoom)}</FormHelperText>}
         </FormControl>
       </Box>
+
+      {datasets && <LaunchDatasets datasets={datasets} />}
 
       {noRoomAnywhere && machine === ANY && (
         <Alert severity="warning" sx={{ mt: 2 }}>
