@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { ApiError } from './cli/client.js';
 import { registerLogin, registerLogout } from './cli/login.js';
+import { registerDatasets } from './cli/datasets.js';
 import { registerMachines } from './cli/machines.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
@@ -21,6 +22,7 @@ registerLogin(program);
 registerLogout(program);
 registerSandboxes(program);
 registerMachines(program);
+registerDatasets(program);
 registerUsers(program);
 registerTokens(program);
 registerUsage(program);

@@ -12,6 +12,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LABELS } from '../src/runtime/types.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
+import { runShiva } from './support/cli.js';
 import { startTestHub, testCatalogue, type TestHub } from './support/hub.js';
 import { waitForState } from './support/wait.js';
 
@@ -117,6 +118,12 @@ describeDocker('shared datasets on the real engine', [TINY_IMAGE], () => {
     expect(refused.body.error.code).toBe('FORBIDDEN');
     const spec = await t.api<{ paths: Record<string, unknown> }>(null, 'GET', '/api/openapi.json');
     expect(spec.body.paths['/api/datasets']).toBeDefined();
+    // The same answers through `shiva datasets`.
+    const cli = (token: string) => runShiva(['datasets'], { SHIVA_URL: t.url, SHIVA_TOKEN: token, SHIVA_CREDENTIALS: path.join(folder, 'no-credentials.json') });
+    const [aliceCli, bobCli] = await Promise.all([cli(alice), cli(bob)]);
+    expect(aliceCli.stdout.split('\n')[1]).toMatch(/^pets +\/datasets\/pets +read-only +Cats and dogs$/);
+    expect(aliceCli.stdout).not.toContain(folder);
+    expect(bobCli.stdout).toBe('No shared datasets are mounted into your sandboxes.\n');
   });
 
   it('fails a launch on a machine without the dataset\'s folder in plain words naming the dataset, and leaves no container', async () => {
