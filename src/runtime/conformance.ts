@@ -147,6 +147,15 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect(present?.labels[IMAGE_LABELS.port]).toBe('8888');
     });
 
+    it("refuses a container whose mount's host folder is missing, in plain words naming the mount and not its path, and makes none", async () => {
+      const missing = `${t.home}-no-such-dataset`;
+      const s = spec({ mounts: [{ hostPath: missing, containerPath: '/datasets/absent', readOnly: true, what: 'the dataset absent' }] });
+      const err = await failure(runtime.create(s));
+      expect(err.plain).toBe(true);
+      expect(err.message).toBe('the dataset absent is missing on this machine (its folder does not exist here)');
+      expect(await runtime.inspect(s.name)).toBeNull();
+    });
+
     it('a container whose server exits at start ends exited with its code, without an endpoint, and its log says why', async () => {
       const s = spec({ env: { JUPYTER_TOKEN: TOKEN, SHIVA_BASE_URL: BASE, TINY_FAIL_AT_START: 'on purpose' } });
       const id = await runtime.create(s);

@@ -83,6 +83,14 @@ export interface Mount {
 }
 
 /**
+ * What every runtime says, as a plain RuntimeError, when a mount's host folder is missing on the
+ * machine: the mount by what it is, never its host path (which is for admins and the log).
+ */
+export function missingMountMessage(mount: Pick<Mount, 'what'>): string {
+  return `${mount.what ?? 'a folder to mount'} is missing on this machine (its folder does not exist here)`;
+}
+
+/**
  * The Linux capabilities a job may get back after all are dropped (capabilities(7)): what making
  * and handing over a user's home needs, and nothing that reaches beyond the mounted folders.
  */

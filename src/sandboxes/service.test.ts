@@ -414,3 +414,34 @@ describe('placement', () => {
     expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
   });
 });
+
+describe('shared datasets', () => {
+  it("mounts into each launch the datasets its owner gets by name and role, and no other user's", async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'shiva-datasets-'));
+    const w = await world({
+      sandboxes: { maxPerUser: 2, readinessTimeoutSeconds: 2 },
+      storage: {
+        datasets: [
+          { name: 'open', hostPath: folder, containerPath: '/datasets/open' },
+          { name: 'alices', hostPath: folder, containerPath: '/datasets/alices', users: ['alice'], readOnly: false },
+          { name: 'staff', hostPath: folder, containerPath: '/datasets/staff', admins: true },
+        ],
+      },
+    });
+    try {
+      for (const actor of [w.alice, w.bob, w.admin]) await w.service.launch(actor, { name: 'main' });
+      await w.service.settle();
+      const mountsOf = (user: string) =>
+        [...w.runtime.containers.values()].find((c) => c.spec.labels[LABELS.user] === user)!.spec.mounts?.map((m) => `${m.containerPath}:${m.readOnly ? 'ro' : 'rw'}`);
+      expect(mountsOf('alice')).toEqual(['/datasets/open:ro', '/datasets/alices:rw']);
+      expect(mountsOf('bob')).toEqual(['/datasets/open:ro']);
+      expect(mountsOf('root')).toEqual(['/datasets/open:ro', '/datasets/staff:ro']);
+    } finally {
+      await w.service.settle();
+      await w.runtime.closeAll();
+      await w.db.destroy();
+      rmSync(w.homes, { recursive: true, force: true });
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});

@@ -15,7 +15,7 @@ import type {
   PullProgress,
   Runtime,
 } from '../types.js';
-import { LABELS, RuntimeError } from '../types.js';
+import { LABELS, missingMountMessage, RuntimeError } from '../types.js';
 import { assertNoEngineSocket, assertSafeMounts, bindMount, createOptions, demuxLogs, infoFromInspect, infoFromListEntry } from './containers.js';
 import { parseEngineUrl, type EngineSsh, type EngineTls } from './engine-url.js';
 import { DEFAULT_SANDBOX_NETWORK, networkCreateOptions, unsuitableBecause, type InspectedNetwork, type SandboxNetwork } from './sandbox-network.js';
@@ -417,7 +417,7 @@ function missingMountError(spec: ContainerSpec, err: unknown): RuntimeError | nu
   const source = missingBindSource(err.cause);
   const mount = source === null ? undefined : spec.mounts?.find((m) => m.hostPath === source || m.hostPath.replace(/\/+$/, '') === source);
   if (!mount) return null;
-  return new RuntimeError('failed', `${mount.what ?? 'a folder to mount'} is missing on this machine (its folder does not exist here)`, { cause: err.cause, plain: true });
+  return new RuntimeError('failed', missingMountMessage(mount), { cause: err.cause, plain: true });
 }
 
 function destroy(stream: NodeJS.ReadableStream): void {

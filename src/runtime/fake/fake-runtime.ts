@@ -6,10 +6,12 @@
  * logs each request and ends with 143 on a stop (SIGTERM through tini), a container asked to
  * fail at start that runs for a moment and then exits with 3 and says why in its log.
  */
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   IMAGE_LABELS,
+  missingMountMessage,
   RuntimeError,
   type ContainerInfo,
   type ContainerSpec,
@@ -90,6 +92,9 @@ export class FakeRuntime implements Runtime {
     if ([...this.containers.values()].some((c) => c.info.name === spec.name)) {
       throw new RuntimeError('conflict', `the name ${spec.name} is taken`);
     }
+    // This host is the fake's machine: a folder missing here fails the create, as Docker's Mounts do.
+    const absent = spec.mounts?.find((m) => !existsSync(m.hostPath));
+    if (absent) throw new RuntimeError('failed', missingMountMessage(absent), { plain: true });
     const id = `fake${++this.seq}`;
     this.containers.set(id, {
       spec,
