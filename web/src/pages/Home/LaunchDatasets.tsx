@@ -15,7 +15,7 @@ export function LaunchDatasets({ datasets }: { datasets: readonly Dataset[] }) {
   if (datasets.length === 0) return null;
   return (
     <Box component="section" aria-labelledby={title} sx={{ mt: 2 }}>
-      <Typography variant="subtitle2" id={title}>
+      <Typography variant="body1" color="text.secondary" id={title}>
         {t.launchDatasets.title}
       </Typography>
       <Box component="ul" sx={{ m: 0, mt: 0.5, pl: 0, listStyle: 'none', display: 'grid', gap: 0.5 }}>
