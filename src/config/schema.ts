@@ -161,6 +161,18 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    storage: Type.Object(
+      {
+        minFreePercent: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          default: 5,
+          description:
+            'Launches are refused (503 STORAGE_FULL) while the homes filesystem has less than this share of its size free for users; 0 turns the check off',
+        }),
+      },
+      { ...strict, default: {} },
+    ),
     machines: Type.Array(MachineEntry, {
       minItems: 1,
       description: 'Defaults to one machine, "local", on DOCKER_HOST or /var/run/docker.sock',
