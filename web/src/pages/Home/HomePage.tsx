@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { images as imagesQuery } from '../../api/queries/images';
 import { machines as machinesQuery } from '../../api/queries/machines';
 import { me as meQuery } from '../../api/queries/me';
+import { storage as storageQuery } from '../../api/queries/storage';
 import { launchSandbox, mySandboxes, relaunchRequest, stopSandbox } from '../../api/queries/sandboxes';
 import { useSandboxEvents } from '../../api/sandboxEvents';
 import type { LaunchRequest, Sandbox } from '../../api/types';
@@ -20,6 +21,7 @@ export function HomePage() {
   const sandboxes = useQuery(mySandboxes());
   const images = useQuery(imagesQuery());
   const machines = useQuery(machinesQuery());
+  const storage = useQuery(storageQuery());
   const launch = useMutation(launchSandbox(queryClient));
   const relaunch = useMutation(launchSandbox(queryClient));
   const [relaunchErrors, setRelaunchErrors] = useState<ReadonlyMap<string, unknown>>(new Map());
@@ -80,6 +82,7 @@ export function HomePage() {
         setLaunched(null);
         launch.reset();
       }}
+      homes={storage.data?.homes}
     />
   );
 }
