@@ -184,7 +184,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         })
       : null;
     const homesFilesystem = new HomesFilesystem({ root: config.homes.root!, minFreePercent: config.storage.minFreePercent, log });
-    await homesFilesystem.refresh();
+    await homesFilesystem.refreshWithin();
     const deps: SandboxServiceDeps = {
       config,
       repo: sandboxesRepo,

@@ -112,6 +112,9 @@ describe('the homes filesystem reader', () => {
     expect(await first).toBe('STORAGE_FULL');
     expect(await second).toBe('STORAGE_FULL');
     expect(calls).toBe(2);
+    // The hub's start does not wait on it either.
+    expect((await homes.refreshWithin()).figures).toEqual({ freeBytes: 1, sizeBytes: 100 });
+    expect(calls).toBe(2);
     answer({ bsize: 1, blocks: 100, bavail: 50 });
     await homes.refresh();
     expect(homes.reading().figures).toEqual({ freeBytes: 50, sizeBytes: 100 });

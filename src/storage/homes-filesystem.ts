@@ -41,7 +41,7 @@ export interface HomesFilesystemOptions {
   /** `storage.minFreePercent`, 0-100. */
   minFreePercent: number;
   log: Logger;
-  /** How long a launch waits for a fresh reading before it is judged on the last one; 2 s by default. */
+  /** How long a launch (or the hub's start) waits for a fresh reading before taking the last one; 2 s by default. */
   admissionWaitMs?: number;
   /** The statfs to call (tests give a fake one); Node's by default. */
   statfs?: (path: string) => Promise<StatfsFigures>;
@@ -90,14 +90,23 @@ export class HomesFilesystem {
    */
   async checkRoomForLaunch(): Promise<void> {
     if (this.minFreePercent <= 0) return;
+    const { figures } = await this.refreshWithin();
+    if (figures && belowMinimum(figures, this.minFreePercent)) throw storageFullError(figures, this.minFreePercent);
+  }
+
+  /**
+   * A fresh reading, or the last one when the filesystem does not answer within
+   * `admissionWaitMs` (the read goes on, and lands when it answers). The hub's start uses it
+   * too, so a hung mount cannot keep the hub from starting.
+   */
+  async refreshWithin(): Promise<HomesFilesystemReading> {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), this.admissionWaitMs);
       timer.unref();
     });
     const fresh = await Promise.race([this.refresh(), waited]).finally(() => clearTimeout(timer));
-    const figures = (fresh ?? this.last).figures;
-    if (figures && belowMinimum(figures, this.minFreePercent)) throw storageFullError(figures, this.minFreePercent);
+    return fresh ?? this.last;
   }
 
   private async readOnce(): Promise<HomesFilesystemReading> {
