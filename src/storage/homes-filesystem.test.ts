@@ -62,6 +62,24 @@ describe('the homes filesystem reader', () => {
     expect(homes.full()).toBe(false);
   });
 
+  it('logs once when the filesystem goes below the threshold and once when it has room again', async () => {
+    const fs = fakeStatfs();
+    const { lines, log } = recordingLog();
+    const homes = new HomesFilesystem({ root: '/h', minFreePercent: 5, log, statfs: fs.statfs });
+    fs.set(50 * GiB, 100 * GiB);
+    await homes.refresh();
+    expect(lines).toEqual([]);
+    fs.set(1 * GiB, 100 * GiB);
+    await homes.refresh();
+    await homes.refresh();
+    expect(lines.map((l) => l.level)).toEqual(['warn']);
+    expect(lines[0]!.msg).toContain('launches are refused with STORAGE_FULL');
+    fs.set(10 * GiB, 100 * GiB);
+    await homes.refresh();
+    await homes.refresh();
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'info']);
+  });
+
   it('does not check at all with minFreePercent 0', async () => {
     const fs = fakeStatfs();
     fs.set(0, 100 * GiB);
@@ -83,11 +101,11 @@ describe('the homes filesystem reader', () => {
     // The old, full figures are dropped rather than kept as if still true.
     expect(homes.reading()).toEqual({ figures: null, readAt: null, problem: 'statfs /mnt/homes: ENOENT' });
     expect(homes.full()).toBe(false);
-    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    expect(lines.filter((l) => l.level === 'warn' && l.msg?.includes('cannot read'))).toHaveLength(1);
     fs.set(50 * GiB, 100 * GiB);
     await homes.refresh();
     await homes.refresh();
-    expect(lines.filter((l) => l.level === 'info')).toHaveLength(1);
+    expect(lines.filter((l) => l.level === 'info' && l.msg?.includes('can be read again'))).toHaveLength(1);
     expect(homes.reading().problem).toBeNull();
   });
 

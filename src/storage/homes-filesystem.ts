@@ -55,6 +55,8 @@ export class HomesFilesystem {
   private inFlight: Promise<HomesFilesystemReading> | null = null;
   /** The problem last logged, so a lasting one is logged once and its end once. */
   private logged: string | null = null;
+  /** Whether the last known figures were below the threshold, so each crossing is logged once. */
+  private wasFull = false;
   private readonly read: (path: string) => Promise<StatfsFigures>;
   private readonly now: () => Date;
   private readonly admissionWaitMs: number;
@@ -109,6 +111,16 @@ export class HomesFilesystem {
     return fresh ?? this.last;
   }
 
+  /** Logs when the filesystem goes below the threshold (launches refused) and when it comes back above. */
+  private noteCrossing(figures: FilesystemFigures): void {
+    const full = belowMinimum(figures, this.minFreePercent);
+    if (full === this.wasFull) return;
+    this.wasFull = full;
+    const fields = { root: this.root, freeBytes: figures.freeBytes, sizeBytes: figures.sizeBytes, minFreePercent: this.minFreePercent };
+    if (full) this.options.log.warn(fields, 'the homes filesystem is below storage.minFreePercent free: launches are refused with STORAGE_FULL until space is freed');
+    else this.options.log.info(fields, 'the homes filesystem has room again: launches are admitted');
+  }
+
   private async readOnce(): Promise<HomesFilesystemReading> {
     try {
       const s = await this.read(this.root);
@@ -116,6 +128,7 @@ export class HomesFilesystem {
       this.last = { figures, readAt: this.now().toISOString(), problem: null };
       if (this.logged !== null) this.options.log.info({ root: this.root }, 'the homes filesystem can be read again');
       this.logged = null;
+      this.noteCrossing(figures);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       const problem = `statfs ${this.root}: ${code}`;
