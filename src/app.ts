@@ -24,6 +24,7 @@ import { requestLogPlugin } from './api/request-log.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { sandboxSignInRoutes } from './api/sandbox-sign-in.js';
 import { securityHeaders } from './api/security-headers.js';
+import { storageRoutes } from './api/storage.js';
 import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
@@ -131,6 +132,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
   await app.register(datasetRoutes, opts);
+  await app.register(storageRoutes, opts);
   await app.register(usageRoutes, opts);
   if (withWeb) await app.register(webApp, { root: web });
   else hub.log.warn({ webRoot: web }, 'the dashboard is not built (npm run build): serving the API and sandboxes only');

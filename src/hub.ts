@@ -31,6 +31,7 @@ import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import { LiveSandboxStats } from './sandboxes/live-stats.js';
+import { HomesFilesystem } from './storage/homes-filesystem.js';
 import type { Logger } from './sandboxes/types.js';
 import { DATA_FILES } from './store/data-dir.js';
 import { lockDataDir } from './store/data-dir-lock.js';
@@ -85,6 +86,8 @@ export interface Hub {
   metrics: HubMetrics;
   /** Each running sandbox's CPU and memory, refreshed with the machines. */
   liveStats: LiveSandboxStats;
+  /** Free and total bytes of homes.root, read with the machines and fresh at each launch. */
+  homesFilesystem: HomesFilesystem;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /**
@@ -180,6 +183,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           clockSkewSeconds: options.oidcClockSkewSeconds,
         })
       : null;
+    const homesFilesystem = new HomesFilesystem({ root: config.homes.root!, minFreePercent: config.storage.minFreePercent, log });
+    await homesFilesystem.refreshWithin();
     const deps: SandboxServiceDeps = {
       config,
       repo: sandboxesRepo,
@@ -191,9 +196,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       origins,
       audit,
       log,
+      homesFilesystem,
     };
     const sandboxes = new SandboxService(deps);
-    const metrics = new HubMetrics({ ...deps, routes, liveStats, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
+    const metrics = new HubMetrics({ ...deps, routes, liveStats, homesFilesystem, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
     closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.abortLaunches());
     await sandboxes.restoreHoldings();
@@ -297,6 +303,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         await machines.refresh();
         await liveStats.refresh();
       }, 'machine health check');
+      every(config.health.intervalSeconds, () => homesFilesystem.refresh(), 'homes filesystem reading');
     }
     closers.unshift(flush);
 
@@ -322,6 +329,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       tunnels,
       metrics,
       liveStats,
+      homesFilesystem,
       log,
       reconcile: runReconcile,
       sweepCredentials,

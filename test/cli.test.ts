@@ -78,10 +78,13 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
   });
 
   it('lists the machines with what sandboxes were given, and as JSON', async () => {
+    // homes.root was made by the launch above; this hub's timers are off, so read it now.
+    await t.hub.homesFilesystem.refresh();
     const table = await shiva(['machines']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^NAME\s+STATUS\s+CPUS RESERVED\s+MEMORY\s+GPUS\s+SANDBOXES\n/);
     expect(table.stdout).toMatch(/\nlocal\s+up\s+\d[\d.]*\/\d[\d.]*\s+\d[\d.]*\/\d[\d.]*G\s+\d+\/\d+\s+\d+\n/);
+    expect(table.stdout).toMatch(/\n\nHomes filesystem: [\d.]+[MG] free of [\d.]+[MG] \(\d+%\)\n$/);
     const json = JSON.parse((await shiva(['machines', '--json'])).stdout) as Array<{ name: string; status: string; capacity: { cpus: number } }>;
     expect(json).toEqual([expect.objectContaining({ name: 'local', status: 'up' })]);
     expect(json[0]!.capacity.cpus).toBeGreaterThan(0);

@@ -19,7 +19,7 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
         tags: ['sandboxes'],
         summary: 'Launch a sandbox; answers at once, follow /events to see it come up',
         body: LaunchRequest,
-        response: { 202: Sandbox, 400: ErrorResponse, 401: ErrorResponse, 409: ErrorResponse },
+        response: { 202: Sandbox, 400: ErrorResponse, 401: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../contract/api.js';
-import { machineLines } from './machines.js';
+import { homesLine, machineLines } from './machines.js';
 
 const GiB = 1024 ** 3;
 const NOW = Date.parse('2026-03-02T10:00:00Z');
+const NOW_ISO = new Date(NOW).toISOString();
 const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
 
 const gpu = (index: number, holders: Machine['gpus'][number]['holders'], utilizationPercent: number | null): Machine['gpus'][number] => ({
@@ -86,5 +87,17 @@ describe('shiva machines', () => {
     const lines = machineLines([machine('m', { capacity: { cpus: 2, memoryBytes: 23.56 * GiB, gpus: 0 }, allocated: { cpus: 0.25, memoryBytes: 4 * GiB, gpus: 0 } })], NOW);
     expect(lines[1]).toContain('4/23.5G');
     expect(machineLines([machine('m', { capacity: { cpus: 2, memoryBytes: 25276026880, gpus: 0 } })], NOW)[1]).toContain('/23.5G');
+  });
+
+  it('says the homes filesystem\'s free space under the table, and when launches are refused for it', () => {
+    const homes = { freeBytes: 412.36 * GiB, sizeBytes: 1000 * GiB, minFreePercent: 5, full: false, readAt: NOW_ISO };
+    expect(homesLine(homes)).toBe('Homes filesystem: 412.3G free of 1000G (41%)');
+    expect(homesLine({ ...homes, freeBytes: 20 * 1024 ** 2, sizeBytes: 64 * 1024 ** 2, full: true })).toBe(
+      'Homes filesystem: 20M free of 64M (31%); below 5%, launches are refused (STORAGE_FULL)',
+    );
+    expect(homesLine({ ...homes, freeBytes: null, sizeBytes: null })).toBe('Homes filesystem: free space unknown');
+    expect(homesLine({ ...homes, freeBytes: null, sizeBytes: null, root: '/mnt/homes', problem: 'statfs /mnt/homes: ENOENT' })).toBe(
+      'Homes filesystem: free space unknown (statfs /mnt/homes: ENOENT)',
+    );
   });
 });

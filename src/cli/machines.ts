@@ -3,7 +3,7 @@
  * and under a machine with GPUs one line per GPU with its use and who holds it.
  */
 import type { Command } from 'commander';
-import type { Machine } from '../contract/api.js';
+import type { HomesStorage, Machine, Storage } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { ago, alignColumns, printJson } from './output.js';
 
@@ -57,6 +57,22 @@ export function machineLines(machines: readonly Machine[], now = Date.now()): st
   return lines;
 }
 
+/**
+ * The homes filesystem in one line under the table: free of total, and why launches are refused
+ * or why the figures are unknown (the reason is given to admins only).
+ */
+export function homesLine(homes: HomesStorage): string {
+  if (homes.freeBytes === null || homes.sizeBytes === null) {
+    return `Homes filesystem: free space unknown${homes.problem ? ` (${homes.problem})` : ''}`;
+  }
+  const share = homes.sizeBytes > 0 ? Math.floor((homes.freeBytes / homes.sizeBytes) * 100) : 100;
+  const refused = homes.full ? `; below ${homes.minFreePercent}%, launches are refused (STORAGE_FULL)` : '';
+  return `Homes filesystem: ${bytes(homes.freeBytes)} free of ${bytes(homes.sizeBytes)} (${share}%)${refused}`;
+}
+
+/** GiB rounded down to a tenth; whole MiB below 1 GiB, where a tenth of a GiB says nothing. */
+const bytes = (n: number) => (n > 0 && n < GiB ? `${Math.floor(n / 1024 ** 2)}M` : `${gib(n)}G`);
+
 export function registerMachines(program: Command): void {
   program
     .command('machines')
@@ -69,5 +85,7 @@ export function registerMachines(program: Command): void {
       if (opts.json) return printJson(machines);
       if (machines.length === 0) return void process.stdout.write('No machines are configured.\n');
       for (const line of machineLines(machines)) process.stdout.write(`${line}\n`);
+      const storage = await hub.request<Storage>('GET', '/api/storage');
+      process.stdout.write(`\n${homesLine(storage.homes)}\n`);
     });
 }

@@ -14,6 +14,7 @@ describe('configuration', () => {
     expect(config.homes.root).toBe(path.resolve('data/homes'));
     expect(config.machines).toMatchObject([{ name: 'local', docker: 'unix:///var/run/docker.sock', address: '127.0.0.2', gpus: { mode: 'deviceRequests', source: 'auto' } }]);
     expect(config.scheduler).toEqual({ policy: 'pack', cpuOvercommit: 1 });
+    expect(config.storage.minFreePercent).toBe(5);
     expect(config.images.default).toBe('notebook');
     expect(publicUrl(config)).toBe('http://127.0.0.1:8000');
     expect(Object.isFrozen(config.sandboxes.limits)).toBe(true);
@@ -39,6 +40,9 @@ describe('configuration', () => {
       // A request of nothing would be Docker's default weight, and one above the limit is never used.
       [{ sandboxes: { defaults: { cpuRequestFraction: 0 } } }, /sandboxes\.defaults\.cpuRequestFraction/],
       [{ sandboxes: { defaults: { cpuRequestFraction: 1.5 } } }, /sandboxes\.defaults\.cpuRequestFraction/],
+      [{ storage: { minFreePercent: -1 } }, /storage\.minFreePercent/],
+      [{ storage: { minFreePercent: 101 } }, /storage\.minFreePercent/],
+      [{ storage: { minFreePercent: 'five' } }, /storage\.minFreePercent/],
       [{ typo: true }, /typo/],
       [{ machines: [{ name: 'Bad Name', docker: 'unix:///x' }] }, /machines\.0\.name/],
       [{ images: { default: 'x', catalogue: [{ name: 'a', image: 'a:1' }] } }, /images\.default names x/],

@@ -186,6 +186,13 @@ export const ConfigSchema = Type.Object(
     storage: Type.Object(
       {
         datasets: Type.Array(DatasetEntry, { default: [], description: 'Shared datasets mounted into sandboxes; see docs/storage.md' }),
+        minFreePercent: Type.Number({
+          minimum: 0,
+          maximum: 100,
+          default: 5,
+          description:
+            'Launches are refused (503 STORAGE_FULL) while the homes filesystem has less than this share of its size free for users; 0 turns the check off',
+        }),
       },
       { ...strict, default: {} },
     ),

@@ -274,6 +274,21 @@ export const Machine = Type.Object({
 });
 export type Machine = Static<typeof Machine>;
 
+/** GET /api/storage: the homes filesystem, with the admins' detail only for admins. */
+export const HomesStorage = Type.Object({
+  freeBytes: Nullable(Type.Number({ description: 'What users may still write (statfs f_bavail, root-reserved blocks excluded); null while unknown' })),
+  sizeBytes: Nullable(Type.Number({ description: 'The whole filesystem (statfs f_blocks); null while unknown' })),
+  minFreePercent: Type.Number({ description: 'storage.minFreePercent: below this share free, launches are refused with STORAGE_FULL' }),
+  full: Type.Boolean({ description: 'Below minFreePercent now: launches are refused' }),
+  readAt: Nullable(Time),
+  root: Type.Optional(Type.String({ description: 'homes.root (admins only)' })),
+  problem: Type.Optional(Nullable(Type.String({ description: 'Why the hub cannot read it, when it cannot (admins only)' }))),
+});
+export type HomesStorage = Static<typeof HomesStorage>;
+
+export const Storage = Type.Object({ homes: HomesStorage });
+export type Storage = Static<typeof Storage>;
+
 export const Limits = Type.Object({
   defaults: Type.Object({
     cpus: Type.Number(),

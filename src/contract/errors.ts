@@ -31,6 +31,7 @@ export const errorCodes = {
   IMAGE_NOT_FOUND: { status: 400, message: 'This image is not in the catalogue.' },
   MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
+  STORAGE_FULL: { status: 503, message: 'The homes filesystem is nearly full; new sandboxes cannot start until space is freed.' },
   RUNTIME_UNAVAILABLE: { status: 503, message: 'The container engine does not answer.' },
   SANDBOX_UNREACHABLE: { status: 503, message: 'The sandbox does not answer, or answers something that is not HTTP.' },
   SANDBOX_BAD_RESPONSE: { status: 502, message: 'The sandbox answered with a response that cannot be passed on safely (ambiguous framing or an invalid header).' },

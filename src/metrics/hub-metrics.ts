@@ -10,10 +10,12 @@ import type { RouteTable } from '../proxy/route-table.js';
 import type { ActivityRecorder } from '../sandboxes/activity.js';
 import type { SandboxEvents } from '../sandboxes/events.js';
 import type { LiveSandboxStats } from '../sandboxes/live-stats.js';
+import type { HomesFilesystem } from '../storage/homes-filesystem.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
 import { registerMachineSeries, type Allocation } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
+import { registerStorageSeries } from './storage-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
 import { watchSpawnDurations } from './spawn-durations.js';
 
@@ -25,6 +27,8 @@ export interface HubMetricsDeps {
   events: SandboxEvents;
   activity: ActivityRecorder;
   liveStats: LiveSandboxStats;
+  /** The homes filesystem's last reading. */
+  homesFilesystem: Pick<HomesFilesystem, 'reading'>;
   /** What sandboxes hold on a machine, as the scheduler counts it (the same figures /api/machines shows). */
   allocation: (machine: string) => Allocation;
 }
@@ -48,6 +52,7 @@ export class HubMetrics {
     registerProxySeries(this.registry, this.proxy, deps.routes);
     registerSandboxSeries(this.registry, () => this.state, deps.liveStats);
     registerMachineSeries(this.registry, deps.machines, deps.allocation);
+    registerStorageSeries(this.registry, deps.homesFilesystem, deps.config.storage.minFreePercent);
   }
 
   get contentType(): string {

@@ -11,6 +11,8 @@ import { RouteTable } from '../proxy/route-table.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { LABELS, RuntimeError } from '../runtime/types.js';
 import type { Db } from '../store/database.js';
+import { GiB } from '../contract/resources.js';
+import { HomesFilesystem } from '../storage/homes-filesystem.js';
 import { containerName } from './launch.js';
 import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
@@ -135,6 +137,28 @@ describe('the sandboxes core', () => {
     expect((await rejection(w.service.launch(w.bob, { gpus: 1 }))).message).toContain('no machine of this hub has GPUs');
     // Nothing was made for the refused requests.
     expect(await w.service.list(w.bob)).toEqual([]);
+  });
+
+  it('refuses a launch with STORAGE_FULL while the homes filesystem is below storage.minFreePercent, before holding or making anything', async () => {
+    let free = 4;
+    const homesFilesystem = new HomesFilesystem({
+      root: w.homes,
+      minFreePercent: 5,
+      log: pino({ level: 'silent' }),
+      statfs: async () => ({ bsize: GiB, blocks: 100, bavail: free }),
+    });
+    const service = new SandboxService({ ...w.deps, homesFilesystem });
+    const err = await rejection(service.launch(w.alice, { name: 'big' }));
+    expect(err.code).toBe('STORAGE_FULL');
+    expect(err.status).toBe(503);
+    expect(err.message).toContain('4 GiB free of 100 GiB');
+    expect(await service.list(w.alice, { includeEnded: true })).toEqual([]);
+    expect(service.ledger.held()).toEqual([]);
+    expect(w.runtime.containers.size).toBe(0);
+    // Freed: the next launch goes ahead, without waiting for a scheduled reading.
+    free = 5;
+    expect((await service.launch(w.alice, { name: 'big' })).state).toBe('queued');
+    await service.settle();
   });
 
   it('lets two concurrent launches with one name produce exactly one sandbox', async () => {

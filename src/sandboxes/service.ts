@@ -26,6 +26,7 @@ import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
+import type { HomesFilesystem } from '../storage/homes-filesystem.js';
 
 export interface SandboxServiceDeps {
   config: Readonly<Config>;
@@ -40,6 +41,11 @@ export interface SandboxServiceDeps {
   /** Where what the hub does to sandboxes by itself (the reconciler's removals) is recorded. */
   audit: AuditLog;
   log: Logger;
+  /**
+   * The homes filesystem's free-space check (src/storage/homes-filesystem.ts): throws
+   * STORAGE_FULL before a launch reserves anything. Absent in unit tests of other concerns.
+   */
+  homesFilesystem?: Pick<HomesFilesystem, 'checkRoomForLaunch'>;
 }
 
 export class SandboxService {
@@ -76,6 +82,8 @@ export class SandboxService {
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
+    // Last of the refusals and before the reservation: a full homes filesystem is nobody's request fault.
+    await this.deps.homesFilesystem?.checkRoomForLaunch();
     const id = randomBytes(8).toString('hex');
     // The request is what the machine must have free and what is held; the limit only has to
     // stay within the engine's ceiling (see scheduler/place.ts).

@@ -180,6 +180,15 @@ export const en = {
     pullPercent: (percent: number) => `${percent}% pulled`,
     steps: 'Progress',
   },
+  storage: {
+    title: 'Homes filesystem',
+    free: (free: string, size: string) => `${free} free of ${size}`,
+    unknown: 'Free space unknown',
+    full: (minFreePercent: number) => `Less than ${minFreePercent}% free: new sandboxes cannot start until an admin frees space. Sandboxes already running keep running.`,
+    adminFull: (root: string, free: string, size: string, minFreePercent: number) =>
+      `The homes filesystem ${root} has ${free} free of ${size}, below the ${minFreePercent}% kept free: launches are refused with STORAGE_FULL. Free space there (large files, homes of people who left) or grow the filesystem; see Operations in the documentation.`,
+    adminUnknown: (root: string, problem: string) => `The hub cannot read the free space of ${root} (${problem}): launches are not refused for it, and nothing warns before it fills.`,
+  },
   machines: {
     title: 'Machines',
     empty: 'No machines are configured.',

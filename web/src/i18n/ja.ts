@@ -56,6 +56,7 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   IMAGE_NOT_FOUND: 'そのイメージはカタログにありません。',
   MACHINE_NOT_FOUND: 'そのマシンは存在しません。',
   RUNTIME_UNAVAILABLE: 'コンテナエンジンが応答しません。',
+  STORAGE_FULL: 'ホームのファイルシステムがほぼ満杯です。管理者が容量を空けるまで新しいサンドボックスは起動できません。',
   INTERNAL: 'ハブ内部でエラーが起きました（ログに記録されています）。',
 };
 
@@ -201,6 +202,15 @@ export const ja: Messages = {
     lost: '進捗の受信が途切れました。上の一覧は引き続き更新されます。',
     pullPercent: (percent) => `${percent}% 取得済み`,
     steps: '進捗',
+  },
+  storage: {
+    title: 'ホームのファイルシステム',
+    free: (free, size) => `${size} 中 ${free} が空き`,
+    unknown: '空き容量は不明です',
+    full: (minFreePercent) => `空きが ${minFreePercent}% を下回っています。管理者が容量を空けるまで新しいサンドボックスは起動できません。動いているサンドボックスはそのまま動き続けます。`,
+    adminFull: (root, free, size, minFreePercent) =>
+      `ホームのファイルシステム ${root} の空きは ${size} 中 ${free} で、確保する ${minFreePercent}% を下回っています。起動は STORAGE_FULL で拒否されます。大きなファイルや退職者のホームを消すか、ファイルシステムを広げてください（ドキュメントの運用の章を参照）。`,
+    adminUnknown: (root, problem) => `ハブは ${root} の空き容量を読めません（${problem}）。そのために起動が拒否されることはなく、満杯になる前の警告もありません。`,
   },
   machines: {
     title: 'マシン',

@@ -7,6 +7,7 @@ import type {
   CreatedToken,
   Dataset,
   EventDetail,
+  HomesStorage,
   Image,
   Machine,
   Me,
@@ -346,3 +347,21 @@ export const MockAuditEntriesOlder: AuditEntryView[] = [
   audit(102, ago(hours(24)), { actor: 'admin', action: 'user.create', target: 'carol', result: 'ok', address: '10.0.4.2', details: { admin: false } }),
   audit(101, ago(hours(25)), { actor: 'alice', action: 'token.create', target: 'laptop', result: 'ok', address: '10.0.4.17', details: null }),
 ];
+
+/** The homes filesystem as a user sees it: 1 TiB, 400 GiB free. */
+export const MockHomesStorage: HomesStorage = {
+  freeBytes: 400 * GiB,
+  sizeBytes: 1024 ** 4,
+  minFreePercent: 5,
+  full: false,
+  readAt: ago(10_000),
+};
+
+/** The same filesystem, nearly full, as an admin sees it. */
+export const MockHomesStorageFullAdmin: HomesStorage = {
+  ...MockHomesStorage,
+  freeBytes: 20 * GiB,
+  full: true,
+  root: '/srv/shiva/homes',
+  problem: null,
+};

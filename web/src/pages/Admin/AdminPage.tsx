@@ -3,6 +3,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { auditLog, type AuditFilters } from '../../api/queries/audit';
 import { recentEvents } from '../../api/queries/events';
+import { storage as storageQuery } from '../../api/queries/storage';
 import { me as meQuery } from '../../api/queries/me';
 import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
 import { lastDays, usage as usageQuery, type UsageRange } from '../../api/queries/usage';
@@ -24,6 +25,7 @@ function AdminPageLoaded() {
   const users = useQuery(usersQuery());
   const sandboxes = useQuery(allSandboxes());
   const events = useQuery(recentEvents());
+  const storage = useQuery(storageQuery());
   const create = useMutation(createUser(queryClient));
   const update = useMutation(updateUser(queryClient));
   const stop = useMutation(stopSandbox(queryClient));
@@ -77,6 +79,7 @@ function AdminPageLoaded() {
         onOlder: () => void audit.fetchNextPage(),
       }}
       usage={{ range: usageRange, onRange: setUsageRange, report: usage.data, error: usage.error, onRetry: () => void usage.refetch() }}
+      homes={storage.data?.homes}
     />
   );
 }

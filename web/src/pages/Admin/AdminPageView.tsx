@@ -3,7 +3,8 @@ import Alert from '@mui/material/Alert';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
-import type { User } from '../../api/types';
+import type { HomesStorage, User } from '../../api/types';
+import { HomesStorageView } from '../../components/HomesStorage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { AuditSection, type AuditSectionProps } from './AuditSection';
 import { EventsSection, type EventsSectionProps } from './EventsSection';
@@ -18,15 +19,24 @@ export interface AdminPageViewProps {
   events: EventsSectionProps;
   audit: AuditSectionProps;
   usage: UsageSectionProps;
+  /** The homes filesystem with the admins' detail, once read: its alert tops the page. */
+  homes?: HomesStorage | undefined;
 }
 
-export function AdminPageView({ me, users, sandboxes, events, audit, usage }: AdminPageViewProps) {
+export function AdminPageView({ me, users, sandboxes, events, audit, usage, homes }: AdminPageViewProps) {
   const { t } = useI18n();
   return (
     <>
       <Typography variant="h1" sx={{ mb: 2 }}>
         {t.admin.title}
       </Typography>
+      {homes && (
+        <Card sx={{ mb: 3 }}>
+          <CardContent>
+            <HomesStorageView homes={homes} />
+          </CardContent>
+        </Card>
+      )}
       <Card sx={{ mb: 3 }}>
         <CardContent>
           <UsersSection me={me} {...users} />

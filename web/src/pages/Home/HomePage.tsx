@@ -9,6 +9,7 @@ import { datasets as datasetsQuery } from '../../api/queries/datasets';
 import { images as imagesQuery } from '../../api/queries/images';
 import { machines as machinesQuery } from '../../api/queries/machines';
 import { me as meQuery } from '../../api/queries/me';
+import { storage as storageQuery } from '../../api/queries/storage';
 import { launchSandbox, mySandboxes, relaunchRequest, stopSandbox } from '../../api/queries/sandboxes';
 import { useSandboxEvents } from '../../api/sandboxEvents';
 import type { LaunchRequest, Sandbox } from '../../api/types';
@@ -22,6 +23,7 @@ export function HomePage() {
   const images = useQuery(imagesQuery());
   const datasets = useQuery(datasetsQuery());
   const machines = useQuery(machinesQuery());
+  const storage = useQuery(storageQuery());
   const launch = useMutation(launchSandbox(queryClient));
   const relaunch = useMutation(launchSandbox(queryClient));
   const [relaunchErrors, setRelaunchErrors] = useState<ReadonlyMap<string, unknown>>(new Map());
@@ -83,6 +85,7 @@ export function HomePage() {
         setLaunched(null);
         launch.reset();
       }}
+      homes={storage.data?.homes}
     />
   );
 }

@@ -3,7 +3,8 @@ import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
-import type { Dataset, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
+import type { Dataset, HomesStorage, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
+import { HomesStorageView } from '../../components/HomesStorage';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -40,6 +41,8 @@ export interface HomePageViewProps {
   relaunchErrors: ReadonlyMap<string, unknown>;
   launch: LaunchUnderWay | null;
   onDismissLaunch(): void;
+  /** The homes filesystem, once read: launches are refused while it is full. */
+  homes?: HomesStorage | undefined;
 }
 
 export function HomePageView(props: HomePageViewProps) {
@@ -76,6 +79,11 @@ export function HomePageView(props: HomePageViewProps) {
           <Typography variant="h2" id="launch-title" sx={{ mb: 2 }}>
             {t.launch.title}
           </Typography>
+          {props.homes && (
+            <Box sx={{ mb: 2 }}>
+              <HomesStorageView homes={props.homes} />
+            </Box>
+          )}
           {images === undefined && imagesError ? (
             <ErrorState error={imagesError} />
           ) : images === undefined ? (
