@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Config } from '../config/schema.js';
+import { parseIdClaim, UidRangeExhausted, UidTaken } from '../store/user-ids.js';
 import type { UserRepository, UserRow } from '../store/users.js';
 import { completeClaims, neededClaims, UserInfoError, type SignInClaims } from './oidc-userinfo.js';
 import { freeUsername } from './usernames.js';
@@ -30,7 +31,10 @@ export type OidcRefusalCode =
   | 'invalid_response'
   | 'provider_unavailable'
   | 'userinfo_failed'
-  | 'userinfo_subject_mismatch';
+  | 'userinfo_subject_mismatch'
+  | 'uid_claim_invalid'
+  | 'uid_taken'
+  | 'uid_range_exhausted';
 
 /** A refused sign-in; thrown before any account is made or changed. */
 export class OidcRefusal extends Error {
@@ -167,10 +171,15 @@ export class OidcSignIn {
 
     let user = await users.byOidcSubject(this.issuer, claims.sub);
     if (!user) {
+      // Only a new account reads the id claims: an account keeps the uid it was given, whatever
+      // the provider or the configuration says later (its files on the shared homes carry it).
+      const ids = idsFromClaims(settings, claims, email);
       // Two first sign-ins may race for one name: try the next free name until one sticks.
       for (let attempt = 0; !user && attempt < 5; attempt++) {
         const username = await freeUsername(email, async (n) => (await users.byName(n)) !== undefined);
-        user = await users.createFromOidc({ username, email, issuer: this.issuer, subject: claims.sub, role: admin ? 'admin' : 'user' });
+        user = await createAccount(() =>
+          users.createFromOidc({ username, email, issuer: this.issuer, subject: claims.sub, role: admin ? 'admin' : 'user' }, ids),
+        email);
         user ??= await users.byOidcSubject(this.issuer, claims.sub);
       }
       if (!user) throw new OidcRefusal('invalid_response', 'Your account could not be created; please try again.', email);
@@ -202,6 +211,41 @@ export class OidcSignIn {
   private sweep(): void {
     const now = Date.now();
     for (const [id, flow] of this.flows) if (flow.expires < now) this.flows.delete(id);
+  }
+}
+
+/**
+ * The uid and gid a new account takes from the provider's claims (auth.oidc.uidClaim, gidClaim);
+ * undefined when no uid claim is configured (the hub then allocates one). A configured claim that
+ * is missing or not a person's id (src/store/user-ids.ts) refuses the sign-in.
+ */
+function idsFromClaims(settings: OidcSettings, claims: SignInClaims, email: string): { uid: number; gid?: number } | undefined {
+  if (!settings.uidClaim) return undefined;
+  const read = (claim: string, what: string): number => {
+    const parsed = parseIdClaim(claims[claim]);
+    if ('id' in parsed) return parsed.id;
+    throw new OidcRefusal(
+      'uid_claim_invalid',
+      `Your account has no usable ${what} here: the identity provider's claim ${claim} ${parsed.problem}. Ask an admin.`,
+      email,
+    );
+  };
+  const uid = read(settings.uidClaim, 'user id');
+  return settings.gidClaim ? { uid, gid: read(settings.gidClaim, 'group id') } : { uid };
+}
+
+/** Runs an account creation, turning the uid errors into refusals the person can read. */
+async function createAccount(create: () => Promise<UserRow | undefined>, email: string): Promise<UserRow | undefined> {
+  try {
+    return await create();
+  } catch (err) {
+    if (err instanceof UidTaken) {
+      throw new OidcRefusal('uid_taken', `Your user id ${err.uid} already belongs to another account here, so you were not let in. Ask an admin.`, email);
+    }
+    if (err instanceof UidRangeExhausted) {
+      throw new OidcRefusal('uid_range_exhausted', 'No user id is left for a new account here. Ask an admin.', email);
+    }
+    throw err;
   }
 }
 
