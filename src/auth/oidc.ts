@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Config } from '../config/schema.js';
-import { parseIdClaim, UidRangeExhausted, UidTaken } from '../store/user-ids.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { createAccount, idsFromClaims } from './oidc-ids.js';
 import { completeClaims, neededClaims, UserInfoError, type SignInClaims } from './oidc-userinfo.js';
 import { freeUsername } from './usernames.js';
 
@@ -211,41 +211,6 @@ export class OidcSignIn {
   private sweep(): void {
     const now = Date.now();
     for (const [id, flow] of this.flows) if (flow.expires < now) this.flows.delete(id);
-  }
-}
-
-/**
- * The uid and gid a new account takes from the provider's claims (auth.oidc.uidClaim, gidClaim);
- * undefined when no uid claim is configured (the hub then allocates one). A configured claim that
- * is missing or not a person's id (src/store/user-ids.ts) refuses the sign-in.
- */
-function idsFromClaims(settings: OidcSettings, claims: SignInClaims, email: string): { uid: number; gid?: number } | undefined {
-  if (!settings.uidClaim) return undefined;
-  const read = (claim: string, what: string): number => {
-    const parsed = parseIdClaim(claims[claim]);
-    if ('id' in parsed) return parsed.id;
-    throw new OidcRefusal(
-      'uid_claim_invalid',
-      `Your account has no usable ${what} here: the identity provider's claim ${claim} ${parsed.problem}. Ask an admin.`,
-      email,
-    );
-  };
-  const uid = read(settings.uidClaim, 'user id');
-  return settings.gidClaim ? { uid, gid: read(settings.gidClaim, 'group id') } : { uid };
-}
-
-/** Runs an account creation, turning the uid errors into refusals the person can read. */
-async function createAccount(create: () => Promise<UserRow | undefined>, email: string): Promise<UserRow | undefined> {
-  try {
-    return await create();
-  } catch (err) {
-    if (err instanceof UidTaken) {
-      throw new OidcRefusal('uid_taken', `Your user id ${err.uid} already belongs to another account here, so you were not let in. Ask an admin.`, email);
-    }
-    if (err instanceof UidRangeExhausted) {
-      throw new OidcRefusal('uid_range_exhausted', 'No user id is left for a new account here. Ask an admin.', email);
-    }
-    throw err;
   }
 }
 
