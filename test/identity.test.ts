@@ -149,6 +149,33 @@ describeDocker(
       expect(sudo.status).toBe(1);
       expect(sudo.out).toContain('The "no new privileges" flag is set, which prevents sudo from running as root.');
     });
+
+    it('keeps every uid across a restart with another range, takes new ones from it, and refuses a user when it is full', async () => {
+      const first = await startTestHub({ config: { identity: { firstUid: 31000, lastUid: 31009 } } });
+      const dataDir = first.dataDir;
+      await first.user('carol');
+      const before = await first.api<User[]>(first.adminToken, 'GET', '/api/users');
+      expect(before.body.map((u) => [u.username, u.uid, u.gid])).toEqual([
+        ['admin', 31000, 31000],
+        ['carol', 31001, 31001],
+      ]);
+      await first.close({ keepData: true });
+      const second = await startTestHub({ dataDir, config: { identity: { firstUid: 32000, lastUid: 32000 } } });
+      try {
+        await second.user('dave');
+        const after = await second.api<User[]>(second.adminToken, 'GET', '/api/users');
+        expect(after.body.map((u) => [u.username, u.uid])).toEqual([
+          ['admin', 31000],
+          ['carol', 31001],
+          ['dave', 32000],
+        ]);
+        const refused = await second.api<{ error: { code: string } }>(second.adminToken, 'POST', '/api/users', { username: 'erin', password: 'erin-password-123' });
+        expect(refused).toEqual({ status: 503, body: { error: { code: 'UID_RANGE_EXHAUSTED', message: 'No user id is left for a new account; an admin must widen identity.firstUid..lastUid.' } } });
+        expect((await second.api<User[]>(second.adminToken, 'GET', '/api/users')).body).toHaveLength(3);
+      } finally {
+        await second.close();
+      }
+    });
   },
   localUserUnavailableReason,
 );
