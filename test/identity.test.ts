@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Me, Sandbox, User } from '../src/contract/api.js';
+import type { Image, Me, Sandbox, User } from '../src/contract/api.js';
 import { describeDocker, NOTEBOOK_IMAGE, TINY_IMAGE } from './support/docker.js';
 import { startTestHub, testCatalogue, type TestHub } from './support/hub.js';
 import { localUserUnavailableReason, makeLocalUser, type LocalUser } from './support/local-user.js';
@@ -69,6 +69,9 @@ describeDocker(
       expect((await t.api(alice, 'GET', '/api/users')).status).toBe(403);
       const spec = await t.api<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(null, 'GET', '/api/openapi.json');
       expect(JSON.stringify(spec.body)).toContain('The numeric user id the user');
+      // The launch form and the CLI can tell which images give sudo.
+      const images = await t.api<Image[]>(alice, 'GET', '/api/images');
+      expect(images.body.filter((i) => i.sudo).map((i) => i.name)).toEqual(['rootable']);
     });
 
     it("runs alice's sandbox as her uid, named after her, with her home and her files hers on the host", async () => {

@@ -186,6 +186,7 @@ export const Image = Type.Object(
     image: Type.String(),
     description: Type.String(),
     default: Type.Boolean(),
+    sudo: Type.Boolean({ description: "Whether the sandbox's user may become root in it with sudo (the catalogue entry's opt-in)" }),
   },
 
 );

@@ -35,8 +35,8 @@ export const MockMe: Me = { user: MockUser, limits: MockLimits };
 export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 
 export const MockImages: Image[] = [
-  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true },
-  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false },
+  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false },
+  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true },
 ];
 
 export const MockSandboxRunning: Sandbox = {
