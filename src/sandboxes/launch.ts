@@ -94,7 +94,9 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     // The owner's own uid and gid, never the image's: files on the shared homes tell users apart
     // by it (src/store/user-ids.ts). The image entry's `uid` and label org.shiva.uid are ignored.
     const owner = await ctx.users.byId(row.user_id);
-    if (owner?.uid == null || owner.gid === null) throw new RuntimeError('failed', `the account ${row.username} has no uid yet; restart the hub to give it one`, { plain: true });
+    if (!owner || owner.uid === null || owner.gid === null) {
+      throw new RuntimeError('failed', `the account ${row.username} has no uid yet; restart the hub to give it one`, { plain: true });
+    }
     const ids = { uid: owner.uid, gid: owner.gid };
 
     await step('create', 'Creating the container', { code: 'creating', params: {} });
