@@ -69,6 +69,19 @@ describeDocker(
       expect((await t.api(alice, 'GET', '/api/users')).status).toBe(403);
       const spec = await t.api<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(null, 'GET', '/api/openapi.json');
       expect(JSON.stringify(spec.body)).toContain('The numeric user id the user');
+      // Nobody, admins included, sets or changes a uid through the API: it is given once.
+      const aliceId = listed.body.find((u) => u.username === 'alice')!.id;
+      for (const [method, url, body] of [
+        ['PATCH', `/api/users/${aliceId}`, { uid: 0 }],
+        ['PATCH', `/api/users/${aliceId}`, { gid: ids.bob!.gid }],
+        ['POST', '/api/users', { username: 'mallory', password: 'mallory-password', uid: ids.alice!.uid }],
+      ] as const) {
+        const res = await t.api<{ error: { code: string } }>(t.adminToken, method, url, body);
+        expect(res.status, `${method} ${url} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      }
+      expect((await t.api<Me>(alice, 'GET', '/api/me')).body.user).toMatchObject(ids.alice!);
+      expect((await t.api<User[]>(t.adminToken, 'GET', '/api/users')).body.map((u) => u.username)).not.toContain('mallory');
       // The launch form and the CLI can tell which images give sudo.
       const images = await t.api<Image[]>(alice, 'GET', '/api/images');
       expect(images.body.filter((i) => i.sudo).map((i) => i.name)).toEqual(['rootable']);
