@@ -62,10 +62,6 @@ export class UserRepository {
     );
   }
 
-  byUid(uid: number): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('uid', '=', uid).executeTakeFirst();
-  }
-
   /**
    * Gives every account without a uid (those made before migration 0009) one from the range, in
    * the order they were made, all in one transaction. Accounts that have one keep it whatever the
