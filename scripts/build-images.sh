@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Build the Shiva sandbox images without any container registry.
 #
-#   scripts/build-images.sh [notebook|tiny|all]     (default: all)
+#   scripts/build-images.sh [notebook|notebook-sudo|tiny|all]     (default: all)
 #
 # 1. Ensures the base image debian:bookworm-slim exists locally. When it is
 #    missing it is created offline from Debian packages with debootstrap
 #    (needs root) and imported with `docker import`.
 # 2. Builds images/<name> as shiva/<name>:latest, labelled with
-#    org.shiva.context-hash=<sha256 of the build context>. A build is skipped
-#    when the image exists and carries the same hash.
+#    org.shiva.context-hash=<sha256 of the build context and target>. A build
+#    is skipped when the image exists and carries the same hash.
+#    shiva/notebook-sudo is the notebook-sudo stage of images/notebook. Every
+#    context also gets images/common (shiva-identity, the passwd entry made at
+#    start). The tag moves only when a build has succeeded (docker build -t),
+#    so tests running meanwhile see the old image or the new one, never none.
 #
 # The notebook image also takes the browser build of xterm (its terminal page)
 # from the clone's node_modules/xterm, the exact version pinned in
@@ -35,20 +39,20 @@ SUITE="bookworm"
 MIRROR="${SHIVA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${SHIVA_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ALL_IMAGES=(notebook tiny)
+ALL_IMAGES=(notebook notebook-sudo tiny)
 
 log() { printf '[build-images] %s\n' "$*" >&2; }
 die() { printf '[build-images] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  echo "usage: $0 [notebook|tiny|all]" >&2
+  echo "usage: $0 [notebook|notebook-sudo|tiny|all]" >&2
   exit 64
 }
 
 target="${1:-all}"
 case "$target" in
   all) images=("${ALL_IMAGES[@]}") ;;
-  notebook|tiny) images=("$target") ;;
+  notebook|notebook-sudo|tiny) images=("$target") ;;
   -h|--help) usage ;;
   *) echo "unknown image: $target" >&2; usage ;;
 esac
@@ -205,15 +209,20 @@ vendor_npm_files() {
   done
 }
 
-# Sets ctxdir to a staged copy of images/$1 with the files the image takes from
-# node_modules, or leaves it empty when images/$1 is the whole context.
+# The folder under images/ an image is built from, and its Dockerfile stage (empty: the last).
+image_dir() { case "$1" in notebook-sudo) echo notebook ;; *) echo "$1" ;; esac; }
+image_target() { case "$1" in notebook-sudo) echo notebook-sudo ;; notebook) echo notebook ;; *) echo "" ;; esac; }
+
+# Sets ctxdir to a staged copy of images/$1 with images/common and the files the
+# image takes from node_modules.
 stage_context() {
-  local name="$1"
-  case "$name" in
+  local dir="$1"
+  ctxdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-context-$dir.XXXXXX")"
+  cp -a "$ROOT/images/$dir/." "$ctxdir/"
+  cp -a "$ROOT/images/common/." "$ctxdir/"
+  chmod 0755 "$ctxdir"
+  case "$dir" in
     notebook)
-      ctxdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-context-$name.XXXXXX")"
-      cp -a "$ROOT/images/$name/." "$ctxdir/"
-      chmod 0755 "$ctxdir"
       CTX_VENDOR="$ctxdir/vendor"
       vendor_npm_files xterm LICENSE dist/xterm.js dist/xterm.css dist/addons/fit/fit.js
       ;;
@@ -226,14 +235,16 @@ cleanup_context() {
 
 build_image() {
   local name="$1"
-  local src="$ROOT/images/$name"
+  local src="$ROOT/images/$(image_dir "$name")"
   local tag="shiva/$name:latest"
+  local stage
+  stage="$(image_target "$name")"
   [ -f "$src/Dockerfile" ] || die "missing $src/Dockerfile"
-  stage_context "$name"
-  local dir="${ctxdir:-$src}"
+  stage_context "$(image_dir "$name")"
+  local dir="$ctxdir"
 
   local hash current
-  hash="$(context_hash "$dir")"
+  hash="$({ context_hash "$dir"; echo "target=$stage"; } | sha256sum | cut -d' ' -f1)"
   current="$(docker image inspect -f '{{ index .Config.Labels "org.shiva.context-hash" }}' "$tag" 2>/dev/null || true)"
   if [ "${SHIVA_REBUILD:-0}" != 1 ] && [ "$current" = "$hash" ]; then
     log "$tag is up to date (context ${hash:0:12})"
@@ -246,6 +257,7 @@ build_image() {
   buildlog="$(mktemp "${TMPDIR:-/tmp}/shiva-build-$name.XXXXXX")"
   local extra=()
   [ "${SHIVA_REBUILD:-0}" = 1 ] && extra+=(--no-cache)
+  [ -n "$stage" ] && extra+=(--target "$stage")
   if ! DOCKER_BUILDKIT=0 docker build "${extra[@]}" \
         --build-arg "BASE=$BASE_IMAGE" \
         --label "org.shiva.context-hash=$hash" \

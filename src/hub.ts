@@ -114,10 +114,15 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
   try {
     const db = await openDatabase(path.join(config.dataDir, DATA_FILES.database));
     closers.unshift(() => db.destroy());
-    const users = new UserRepository(db);
+    const users = new UserRepository(db, { first: config.identity.firstUid, last: config.identity.lastUid });
     const tokens = new TokenRepository(db);
     const sandboxesRepo = new SandboxRepository(db);
     const audit = new AuditRepository(db);
+    // Accounts from before per-user uids get theirs before anyone can launch (src/store/user-ids.ts).
+    for (const given of await users.backfillIds()) log.info({ user: given.username, uid: given.uid, gid: given.gid }, 'user given a uid');
+    for (const entry of config.images.catalogue) {
+      if (entry.uid !== undefined) log.warn({ image: entry.name }, 'images.catalogue[].uid is ignored: sandboxes run as their owner\'s uid (docs/configuration.md)');
+    }
     await ensureAdmin(users, options.env ?? process.env, options.announce ?? ((m) => log.info({}, m)));
     const sessions = new SessionRepository(db);
     const auth = new Authenticator({
@@ -195,6 +200,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       deploymentId: depId,
       origins,
       audit,
+      users,
       log,
       homesFilesystem,
     };

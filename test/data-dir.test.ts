@@ -50,7 +50,8 @@ describeDocker('the data directory of a running hub', [TINY_IMAGE], () => {
     execFileSync('docker', ['exec', container, 'sh', '-c', 'echo written-inside > "$HOME/probe.txt"']);
     const onHost = path.join(t.dataDir, 'homes', 'alice', 'probe.txt');
     expect(readFileSync(onHost, 'utf8')).toBe('written-inside\n');
-    expect(statSync(onHost).uid).toBe(1000);
+    const me = await t.api<{ user: { uid: number } }>(alice, 'GET', '/api/me');
+    expect(statSync(onHost).uid).toBe(me.body.user.uid);
   }, 60_000);
 });
 

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Me } from '../src/contract/api.js';
 import { describeDocker, NOTEBOOK_IMAGE } from './support/docker.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { localUserUnavailableReason, makeLocalUser, type LocalUser } from './support/local-user.js';
@@ -45,9 +46,10 @@ describeDocker(
 
     beforeAll(async () => {
       stranger = makeLocalUser();
-      sameUid = makeLocalUser({ uid: 1000 });
       t = await startTestHub({ config: { sandboxes: { defaults: { cpus: 1, memoryGiB: 1 }, readinessTimeoutSeconds: 60 } } });
       const alice = await t.user('alice');
+      // A local account that happens to have alice's own uid and gid (her sandboxes run as them).
+      sameUid = makeLocalUser({ uid: (await t.api<Me>(alice, 'GET', '/api/me')).body.user.uid! });
       const launched = await t.api<Sandbox>(alice, 'POST', '/api/sandboxes', { name: 'lab', image: 'notebook' });
       await waitForState(t, alice, launched.body.id, 'running');
       secret = (await t.hub.db.selectFrom('sandboxes').select('token').where('id', '=', launched.body.id).executeTakeFirstOrThrow()).token;

@@ -20,8 +20,11 @@ const ACCOUNTS = {
 
 /** Accounts of the conformant provider; their login name is their subject. */
 const CONFORMANT_ACCOUNTS = {
-  carol: { sub: 'carol', email: 'carol@corp.example', email_verified: true, groups: ['staff'] },
-  dana: { sub: 'dana', email: 'dana@corp.example', email_verified: true, groups: ['staff', 'shiva-admins'] },
+  carol: { sub: 'carol', email: 'carol@corp.example', email_verified: true, groups: ['staff'], uidNumber: '5001', gidNumber: 5000 },
+  dana: { sub: 'dana', email: 'dana@corp.example', email_verified: true, groups: ['staff', 'shiva-admins'], uidNumber: 5002, gidNumber: 5000 },
+  // frank's directory entry has carol's uid; gina's has none that is a number
+  frank: { sub: 'frank', email: 'frank@corp.example', email_verified: true, uidNumber: 5001, gidNumber: 5000 },
+  gina: { sub: 'gina', email: 'gina@corp.example', email_verified: true, uidNumber: 'gina', gidNumber: 5000 },
   erin: { sub: 'erin', email: 'erin@corp.example', email_verified: false },
   // userinfo claims mallory is carol
   mallory: { sub: 'mallory', email: 'mallory@corp.example', email_verified: true },
@@ -75,6 +78,8 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
             clientId: conformantProvider.clientId,
             allowedDomains: ['corp.example'],
             adminGroups: ['shiva-admins'],
+            uidClaim: 'uidNumber',
+            gidClaim: 'gidNumber',
           },
         },
       },
@@ -218,7 +223,8 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
       await atProvider(page, login);
       await page.waitForURL(`${conformant.url}/`);
       const me = await (await ctx.request.get(`${conformant.url}/api/me`)).json();
-      expect(me.user).toMatchObject({ username: login, admin });
+      // The ids come from the directory's claims (carol's uid as a string), not the hub's range.
+      expect(me.user).toMatchObject({ username: login, admin, uid: login === 'carol' ? 5001 : 5002, gid: 5000 });
       expect(await lastAudit(conformant)).toMatchObject({ actor: login, result: 'ok' });
       await ctx.close();
     }
@@ -242,6 +248,23 @@ describeDocker('company sign-in with OpenID Connect', [TINY_IMAGE, NOTEBOOK_IMAG
     });
     expect(reason).toContain('another account');
     expect(await lastRefusalCode(conformant)).toBe('userinfo_subject_mismatch');
+  });
+
+  it("refuses a person whose directory uid is another account's, or not a number, making no account", async () => {
+    // carol signed in above with 5001.
+    expect((await conformant.hub.users.byName('carol'))?.uid).toBe(5001);
+    const taken = await refused(conformant, async (page) => {
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, 'frank');
+    });
+    expect(taken).toContain('Your user id 5001 already belongs to another account here');
+    expect(await lastRefusalCode(conformant)).toBe('uid_taken');
+    const invalid = await refused(conformant, async (page) => {
+      await page.goto(`${conformant.url}/api/auth/oidc/login`);
+      await atProvider(page, 'gina');
+    });
+    expect(invalid).toContain("the identity provider's claim uidNumber is not a whole number");
+    expect(await lastRefusalCode(conformant)).toBe('uid_claim_invalid');
   });
 
   it('refuses a sign-in whose userinfo request fails', async () => {

@@ -13,7 +13,7 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     async (request) => {
       requireScope(request, 'machines:read');
       const { catalogue, default: fallback } = hub.config.images;
-      return catalogue.map((i) => ({ name: i.name, image: i.image, description: i.description, default: i.name === fallback }));
+      return catalogue.map((i) => ({ name: i.name, image: i.image, description: i.description, default: i.name === fallback, sudo: i.sudo }));
     },
   );
 

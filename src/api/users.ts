@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { hashPassword, randomPassword } from '../auth/passwords.js';
 import { CreatedUser, CreateUserRequest, ErrorResponse, Me, UpdateUserRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { UidRangeExhausted } from '../store/user-ids.js';
 import type { UserRow } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -14,6 +15,8 @@ export const toUser = (row: UserRow): User => ({
   admin: row.role === 'admin',
   disabled: row.disabled === 1,
   createdAt: row.created_at,
+  uid: row.uid,
+  gid: row.gid,
 });
 
 export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void> {
@@ -52,7 +55,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
         tags: ['users'],
         summary: 'Create a user (admins only); without a password, one is generated and shown once',
         body: CreateUserRequest,
-        response: { 201: CreatedUser, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse },
+        response: { 201: CreatedUser, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -60,11 +63,16 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       const generated = request.body.password ? undefined : randomPassword();
       const details = { admin: Boolean(request.body.admin) };
       const row = await audited(hub, request, { action: 'user.create', target: request.body.username, details }, async () => {
-        const created = await hub.users.create({
-          username: request.body.username,
-          passwordHash: await hashPassword(request.body.password ?? generated!),
-          role: request.body.admin ? 'admin' : 'user',
-        });
+        const created = await hub.users
+          .create({
+            username: request.body.username,
+            passwordHash: await hashPassword(request.body.password ?? generated!),
+            role: request.body.admin ? 'admin' : 'user',
+          })
+          .catch((err: unknown) => {
+            if (err instanceof UidRangeExhausted) throw new ShivaError('UID_RANGE_EXHAUSTED');
+            throw err;
+          });
         if (!created) throw new ShivaError('USER_EXISTS', `The user ${request.body.username} already exists.`);
         return created;
       });

@@ -35,6 +35,9 @@ export function neededClaims(settings: OidcSettings): string[] {
   const needed = ['email'];
   if (settings.preset === 'google' && settings.allowedDomains.length > 0) needed.push('hd');
   if (settings.adminGroups.length > 0) needed.push(settings.groupsClaim);
+  // Only a new account reads them, but which sign-in is a first one is known only later.
+  if (settings.uidClaim) needed.push(settings.uidClaim);
+  if (settings.gidClaim) needed.push(settings.gidClaim);
   return needed;
 }
 

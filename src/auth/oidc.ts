@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Config } from '../config/schema.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { createAccount, idsFromClaims } from './oidc-ids.js';
 import { completeClaims, neededClaims, UserInfoError, type SignInClaims } from './oidc-userinfo.js';
 import { freeUsername } from './usernames.js';
 
@@ -30,7 +31,10 @@ export type OidcRefusalCode =
   | 'invalid_response'
   | 'provider_unavailable'
   | 'userinfo_failed'
-  | 'userinfo_subject_mismatch';
+  | 'userinfo_subject_mismatch'
+  | 'uid_claim_invalid'
+  | 'uid_taken'
+  | 'uid_range_exhausted';
 
 /** A refused sign-in; thrown before any account is made or changed. */
 export class OidcRefusal extends Error {
@@ -167,10 +171,15 @@ export class OidcSignIn {
 
     let user = await users.byOidcSubject(this.issuer, claims.sub);
     if (!user) {
+      // Only a new account reads the id claims: an account keeps the uid it was given, whatever
+      // the provider or the configuration says later (its files on the shared homes carry it).
+      const ids = idsFromClaims(settings, claims, email);
       // Two first sign-ins may race for one name: try the next free name until one sticks.
       for (let attempt = 0; !user && attempt < 5; attempt++) {
         const username = await freeUsername(email, async (n) => (await users.byName(n)) !== undefined);
-        user = await users.createFromOidc({ username, email, issuer: this.issuer, subject: claims.sub, role: admin ? 'admin' : 'user' });
+        user = await createAccount(() =>
+          users.createFromOidc({ username, email, issuer: this.issuer, subject: claims.sub, role: admin ? 'admin' : 'user' }, ids),
+        email);
         user ??= await users.byOidcSubject(this.issuer, claims.sub);
       }
       if (!user) throw new OidcRefusal('invalid_response', 'Your account could not be created; please try again.', email);

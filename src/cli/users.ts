@@ -35,7 +35,10 @@ export function registerUsers(program: Command): void {
       const hub = new HubClient(await loadCredentials(opts));
       const list = await hub.request<User[]>('GET', '/api/users');
       if (opts.json) return printJson(list);
-      printTable(['USERNAME', 'ROLE', 'DISABLED', 'CREATED'], list.map((u) => [u.username, u.admin ? 'admin' : 'user', u.disabled ? 'yes' : 'no', u.createdAt]));
+      printTable(
+        ['USERNAME', 'ROLE', 'DISABLED', 'UID', 'GID', 'CREATED'],
+        list.map((u) => [u.username, u.admin ? 'admin' : 'user', u.disabled ? 'yes' : 'no', String(u.uid ?? '-'), String(u.gid ?? '-'), u.createdAt]),
+      );
     });
   users
     .command('set-password <username>')

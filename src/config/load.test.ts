@@ -124,4 +124,33 @@ describe('configuration', () => {
     expect(config.scheduler.policy).toBe('pack');
     expect(config.auth.oidc?.preset).toBe('google');
   });
+
+  it('gives users uids from 20000 to 59999 unless told otherwise, and refuses ranges that reach system ids, naming the key', () => {
+    expect(parseConfig({}, env).identity).toEqual({ firstUid: 20000, lastUid: 59999 });
+    expect(parseConfig({ identity: { firstUid: 100000, lastUid: 199999 } }, env).identity).toEqual({ firstUid: 100000, lastUid: 199999 });
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ identity: { firstUid: 500 } }, /^configuration key identity\.firstUid: /],
+      [{ identity: { firstUid: 0, lastUid: 10 } }, /^configuration key identity\.firstUid: /],
+      [{ identity: { firstUid: 30000, lastUid: 20000 } }, /^configuration key identity\.lastUid 20000 is below identity\.firstUid 30000/],
+      [{ identity: { firstUid: 60000, lastUid: 70000 } }, /contains 65534/],
+      [{ identity: { firstUid: 20000.5 } }, /^configuration key identity\.firstUid: /],
+      [{ identity: { first: 20000 } }, /^configuration key identity\.first: /],
+      [{ auth: { oidc: { issuer: 'https://idp.example', clientId: 'c', gidClaim: 'gidNumber' } } }, /auth\.oidc\.gidClaim needs auth\.oidc\.uidClaim/],
+      [{ auth: { oidc: { issuer: 'https://idp.example', clientId: 'c', uidClaim: '' } } }, /^configuration key auth\.oidc\.uidClaim: /],
+      [{ images: { catalogue: [{ name: 'n', image: 'x', sudo: 'yes' }] } }, /^configuration key images\.catalogue\.0\.sudo: /],
+    ];
+    for (const [input, message] of bad) {
+      expect(() => parseConfig(input, env), JSON.stringify(input)).toThrow(message);
+      expect(() => parseConfig(input, env)).toThrow(ConfigError);
+    }
+  });
+
+  it('still loads an image entry with the old uid key (now ignored), and keeps sudo off unless an entry asks', () => {
+    const config = parseConfig(
+      { images: { catalogue: [{ name: 'old', image: 'x:1', uid: 1000 }, { name: 'root-able', image: 'shiva/notebook-sudo:latest', sudo: true }] } },
+      env,
+    );
+    expect(config.images.catalogue.map((e) => [e.name, e.sudo])).toEqual([['old', false], ['root-able', true]]);
+    expect(parseConfig({}, env).images.catalogue[0]!.sudo).toBe(false);
+  });
 });

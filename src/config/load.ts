@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { checkDatasets } from './datasets.js';
+import { uidRangeProblem } from '../store/user-ids.js';
 import { ConfigSchema, DEFAULT_IMAGES, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -70,7 +71,10 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
   if (!names.has(config.images.default)) {
     throw new ConfigError(`configuration key images.default names ${config.images.default}, which is not in images.catalogue`);
   }
+  const uids = uidRangeProblem({ first: config.identity.firstUid, last: config.identity.lastUid });
+  if (uids) throw new ConfigError(`configuration key ${uids}`);
   const oidc = config.auth.oidc;
+  if (oidc?.gidClaim && !oidc.uidClaim) throw new ConfigError('configuration key auth.oidc.gidClaim needs auth.oidc.uidClaim');
   if (oidc && !oidc.issuer && !oidc.preset) throw new ConfigError('configuration key auth.oidc needs an issuer or a preset');
   if (!config.auth.local.enabled && !oidc) {
     throw new ConfigError('configuration key auth.local.enabled is false but auth.oidc is not set: nobody could sign in');

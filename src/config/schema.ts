@@ -18,7 +18,18 @@ export const ImageEntry = Type.Object(
     description: Type.String({ default: '' }),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Overrides the image label org.shiva.port' })),
     home: Type.Optional(Type.String({ pattern: '^/', description: 'Overrides the image label org.shiva.home' })),
-    uid: Type.Optional(Type.Integer({ minimum: 0, description: 'Overrides the image label org.shiva.uid' })),
+    uid: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Deprecated and ignored: sandboxes run as their owner\'s uid (identity.firstUid); kept so that older configurations still load, and warned about at start',
+      }),
+    ),
+    sudo: Type.Boolean({
+      default: false,
+      description:
+        'The sandbox user may become root with sudo (the image must bring sudo, as shiva/notebook-sudo does): the container keeps the capabilities apt and sudo need and runs without no-new-privileges; see docs/security.md',
+    }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
   },
   strict,
@@ -196,6 +207,17 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    identity: Type.Object(
+      {
+        firstUid: Type.Integer({
+          minimum: 1000,
+          default: 20000,
+          description: 'The first uid (and own gid) given to new users; ids below 1000 are the system\'s and refused',
+        }),
+        lastUid: Type.Integer({ minimum: 1000, default: 59999, description: 'The last uid given; a user made when all are taken is refused' }),
+      },
+      { ...strict, default: {} },
+    ),
     machines: Type.Array(MachineEntry, {
       minItems: 1,
       description: 'Defaults to one machine, "local", on DOCKER_HOST or /var/run/docker.sock',
@@ -327,6 +349,15 @@ export const ConfigSchema = Type.Object(
               admins: Type.Array(Type.String(), { default: [], description: 'Emails that sign in as admins' }),
               adminGroups: Type.Array(Type.String(), { default: [], description: 'Groups (from groupsClaim) whose members sign in as admins' }),
               groupsClaim: Type.String({ default: 'groups' }),
+              uidClaim: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description: 'A claim holding the person\'s numeric uid (e.g. from LDAP): new accounts take it instead of one from identity.firstUid..lastUid',
+                }),
+              ),
+              gidClaim: Type.Optional(
+                Type.String({ minLength: 1, description: 'With uidClaim: a claim holding the numeric gid; default: a group of the uid\'s own number' }),
+              ),
             },
             strict,
           ),
@@ -363,6 +394,6 @@ export type DatasetEntry = Static<typeof DatasetEntry>;
 export const DEFAULT_IMAGES = {
   default: 'notebook',
   catalogue: [
-    { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter Notebook with Python 3 (Debian)', env: {} },
+    { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter Notebook with Python 3 (Debian)', env: {}, sudo: false },
   ],
 };

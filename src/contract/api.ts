@@ -98,6 +98,10 @@ export const User = Type.Object(
     admin: Type.Boolean(),
     disabled: Type.Boolean(),
     createdAt: Time,
+    uid: Type.Union([Type.Integer(), Type.Null()], {
+      description: "The numeric user id the user's sandboxes run as and their home belongs to; given once, never changed (null only before the hub's first start after an upgrade)",
+    }),
+    gid: Type.Union([Type.Integer(), Type.Null()], { description: 'The numeric group id: the uid itself (a group of their own) unless the identity provider gave one' }),
   },
 
 );
@@ -182,6 +186,7 @@ export const Image = Type.Object(
     image: Type.String(),
     description: Type.String(),
     default: Type.Boolean(),
+    sudo: Type.Boolean({ description: "Whether the sandbox's user may become root in it with sudo (the catalogue entry's opt-in)" }),
   },
 
 );

@@ -22,6 +22,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   USER_EXISTS: { status: 409, message: 'A user with this name already exists.' },
+  UID_RANGE_EXHAUSTED: { status: 503, message: 'No user id is left for a new account; an admin must widen identity.firstUid..lastUid.' },
   LAST_ADMIN: { status: 409, message: 'This is the last admin who can sign in; make another admin first.' },
   TOKEN_NOT_FOUND: { status: 404, message: 'No such API token.' },
   SANDBOX_NOT_FOUND: { status: 404, message: 'No such sandbox.' },

@@ -18,6 +18,7 @@ export const LABELS = {
 export const IMAGE_LABELS = {
   port: 'org.shiva.port',
   home: 'org.shiva.home',
+  /** No longer read: sandboxes run as their owner's uid (docs/configuration.md, images). */
   uid: 'org.shiva.uid',
 } as const;
 
@@ -41,8 +42,13 @@ export interface ContainerSpec {
   pidsLimit: number;
   /** Host directory mounted read-write at `containerPath`. */
   home: { hostPath: string; containerPath: string };
-  /** Numeric uid:gid the sandbox runs as. */
+  /** Numeric uid:gid the sandbox runs as: its owner's. */
   user: string;
+  /**
+   * Whether the sandbox's user may become root inside it with the image's sudo: the container
+   * keeps SUDO_CAPABILITIES and runs without no-new-privileges (which would stop setuid sudo).
+   */
+  sudo?: boolean;
   /** The GPUs the scheduler gave this sandbox, by id; none when absent. */
   gpus?: GpuAssignment;
   /** Further host folders (shared datasets), each of which must exist on the machine; none when absent. */
@@ -95,6 +101,20 @@ export function missingMountMessage(mount: Pick<Mount, 'what'>): string {
  * and handing over a user's home needs, and nothing that reaches beyond the mounted folders.
  */
 export type JobCapability = 'CHOWN' | 'DAC_OVERRIDE' | 'DAC_READ_SEARCH' | 'FOWNER';
+
+/**
+ * What a sudo sandbox keeps of Docker's default capability set (capabilities(7)); a process of
+ * the sandbox's own uid holds none of them, only what sudo starts as root does:
+ * - SETUID, SETGID: sudo becomes root; apt drops to its _apt user to download.
+ * - CHOWN, FOWNER, FSETID: dpkg gives unpacked files their owners, modes (setgid ones too) and times.
+ * - DAC_OVERRIDE: root writes where the modes say only the owner may (apt's lists, dpkg's database).
+ * - SETFCAP: packages whose scripts set file capabilities (setcap), never beyond this set.
+ * - KILL: root signals the user's processes (`sudo kill`), and sudo relays signals to its command.
+ * - AUDIT_WRITE: sudo writes its audit record and refuses to run when it cannot.
+ * Left out of Docker's default: NET_RAW (raw packets on the sandbox network), MKNOD, SYS_CHROOT,
+ * SETPCAP and NET_BIND_SERVICE, which neither apt nor sudo needs.
+ */
+export const SUDO_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETFCAP', 'SETGID', 'SETUID'] as const;
 
 /** A short command run to completion in a throwaway container (reading a machine's GPUs, say). */
 export interface Job {

@@ -94,12 +94,18 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     }
     const port = ctx.image.port ?? numberLabel(image.labels[IMAGE_LABELS.port]) ?? 8888;
     const homeInside = ctx.image.home ?? image.labels[IMAGE_LABELS.home] ?? '/home/shiva';
-    const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
+    // The owner's own uid and gid, never the image's: files on the shared homes tell users apart
+    // by it (src/store/user-ids.ts). The image entry's `uid` and label org.shiva.uid are ignored.
+    const owner = await ctx.users.byId(row.user_id);
+    if (!owner || owner.uid === null || owner.gid === null) {
+      throw new RuntimeError('failed', `the account ${row.username} has no uid yet; restart the hub to give it one`, { plain: true });
+    }
+    const ids = { uid: owner.uid, gid: owner.gid };
 
     // Before the home is made: a dataset over this image's home fails the launch with nothing made.
     const mounts = datasetMounts(ctx.datasets, homeInside);
     await step('create', 'Creating the container', { code: 'creating', params: {} });
-    const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
+    const home = await ensureHome(ctx.config.homes.root!, row.username, ids);
     const spec: ContainerSpec = {
       name: containerName(ctx.deploymentId, row),
       image: row.image_ref,
@@ -125,7 +131,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       shmBytes: sharedMemoryBytes(row.memory_bytes, ctx.config.sandboxes.shmGiB),
       pidsLimit: ctx.config.sandboxes.pidsLimit,
       home: { hostPath: home, containerPath: homeInside },
-      user: `${uid}:${uid}`,
+      user: `${ids.uid}:${ids.gid}`,
+      sudo: ctx.image.sudo,
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
       mounts,
     };

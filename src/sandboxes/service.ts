@@ -25,6 +25,7 @@ import { HubStopping, runLaunch } from './launch.js';
 import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
+import type { UserRepository } from '../store/users.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { HomesFilesystem } from '../storage/homes-filesystem.js';
 
@@ -40,6 +41,8 @@ export interface SandboxServiceDeps {
   origins: SandboxOrigins;
   /** Where what the hub does to sandboxes by itself (the reconciler's removals) is recorded. */
   audit: AuditLog;
+  /** The accounts, for the uid and gid a sandbox runs as (its owner's). */
+  users: Pick<UserRepository, 'byId'>;
   log: Logger;
   /**
    * The homes filesystem's free-space check (src/storage/homes-filesystem.ts): throws

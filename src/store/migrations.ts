@@ -133,6 +133,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sandboxes').addColumn('version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0009_user_identity': {
+    async up(db: Kysely<unknown>) {
+      // Null until the hub gives one at its next start (src/store/users.ts, backfillIds): the
+      // range is configuration, which a migration does not read.
+      await db.schema.alterTable('users').addColumn('uid', 'integer').execute();
+      await db.schema.alterTable('users').addColumn('gid', 'integer').execute();
+      // Two accounts sharing a uid would own each other's files on the shared homes.
+      await sql`create unique index users_uid on users (uid) where uid is not null`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,9 @@ export interface UsersTable {
   /** The OpenID Connect issuer and subject an account signs in as; null for local accounts. */
   oidc_issuer: string | null;
   oidc_subject: string | null;
+  /** The uid and gid the user's sandboxes run as and their home belongs to (src/store/user-ids.ts); null only before the first start after migration 0009. */
+  uid: number | null;
+  gid: number | null;
 }
 
 export interface SessionsTable {

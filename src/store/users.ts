@@ -1,12 +1,20 @@
 /** The users table. */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { now, type Db } from './database.js';
-import type { Role, UsersTable } from './schema.js';
+import type { Database, Role, UsersTable } from './schema.js';
+import { DEFAULT_UID_RANGE, firstFreeId, UidRangeExhausted, UidTaken, type UidRange, type UserIds } from './user-ids.js';
 
 export type UserRow = Selectable<UsersTable>;
 
+/** How often a creation that lost a race for a uid (to another process) is tried again. */
+const UID_ATTEMPTS = 5;
+
 export class UserRepository {
-  constructor(private readonly db: Db) {}
+  /** `uids`: the range new accounts' uids come from (config `identity`, src/store/user-ids.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly uids: Readonly<UidRange> = DEFAULT_UID_RANGE,
+  ) {}
 
   byId(id: number): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -25,23 +33,86 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
-  /** Creates an account for an OpenID Connect identity; undefined when the name is taken. */
-  createFromOidc(user: { username: string; email: string; issuer: string; subject: string; role: Role }): Promise<UserRow | undefined> {
-    return this.db
-      .insertInto('users')
-      .values({
-        username: user.username,
-        password_hash: null,
-        role: user.role,
-        disabled: 0,
-        created_at: now(),
-        email: user.email,
-        oidc_issuer: user.issuer,
-        oidc_subject: user.subject,
-      })
-      .onConflict((c) => c.doNothing())
-      .returningAll()
-      .executeTakeFirst();
+  /**
+   * Creates an account for an OpenID Connect identity; undefined when the name (or the subject)
+   * is taken. `ids`: the uid and gid from the provider's claims; without them, allocated. Throws
+   * UidTaken when the provider's uid is another account's, UidRangeExhausted when none is left.
+   */
+  createFromOidc(
+    user: { username: string; email: string; issuer: string; subject: string; role: Role },
+    ids?: { uid: number; gid?: number },
+  ): Promise<UserRow | undefined> {
+    return this.insertWithIds(ids, (trx, assigned) =>
+      trx
+        .insertInto('users')
+        .values({
+          username: user.username,
+          password_hash: null,
+          role: user.role,
+          disabled: 0,
+          created_at: now(),
+          email: user.email,
+          oidc_issuer: user.issuer,
+          oidc_subject: user.subject,
+          ...assigned,
+        })
+        .onConflict((c) => c.doNothing())
+        .returningAll()
+        .executeTakeFirst(),
+    );
+  }
+
+  /**
+   * Gives every account without a uid (those made before migration 0009) one from the range, in
+   * the order they were made, all in one transaction. Accounts that have one keep it whatever the
+   * range says now. Resolves to the accounts changed; throws UidRangeExhausted (changing none)
+   * when the range cannot hold them all.
+   */
+  async backfillIds(): Promise<Array<{ username: string } & UserIds>> {
+    return this.db.transaction().execute(async (trx) => {
+      const missing = await trx.selectFrom('users').select(['id', 'username']).where('uid', 'is', null).orderBy('id').execute();
+      const given: Array<{ username: string } & UserIds> = [];
+      if (missing.length === 0) return given;
+      const taken = await takenIds(trx);
+      for (const user of missing) {
+        const uid = firstFreeId(this.uids, taken);
+        if (uid === null) throw new UidRangeExhausted(this.uids);
+        taken.add(uid);
+        await trx.updateTable('users').set({ uid, gid: uid }).where('id', '=', user.id).where('uid', 'is', null).execute();
+        given.push({ username: user.username, uid, gid: uid });
+      }
+      return given;
+    });
+  }
+
+  /**
+   * Runs `insert` in a transaction with the ids the new row gets: the given ones (checked to be
+   * free), or the first free uid of the range with a group of its own (gid = uid, as Debian's
+   * USERGROUPS). The unique index on uid is the last guard; a creation that loses a race for a
+   * uid to another process is tried again.
+   */
+  private async insertWithIds(
+    given: { uid: number; gid?: number } | undefined,
+    insert: (trx: Transaction<Database>, ids: UserIds) => Promise<UserRow | undefined>,
+  ): Promise<UserRow | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          if (given) {
+            const owner = await trx.selectFrom('users').select('id').where('uid', '=', given.uid).executeTakeFirst();
+            if (owner) throw new UidTaken(given.uid);
+            return insert(trx, { uid: given.uid, gid: given.gid ?? given.uid });
+          }
+          const uid = firstFreeId(this.uids, await takenIds(trx));
+          if (uid === null) throw new UidRangeExhausted(this.uids);
+          return insert(trx, { uid, gid: uid });
+        });
+      } catch (err) {
+        if (!isUidConflict(err)) throw err;
+        if (given) throw new UidTaken(given.uid);
+        if (attempt >= UID_ATTEMPTS) throw err;
+      }
+    }
   }
 
   list(): Promise<UserRow[]> {
@@ -53,14 +124,19 @@ export class UserRepository {
     return Number(row.n);
   }
 
-  /** Inserts a user; returns undefined when the name is taken. */
+  /**
+   * Inserts a user with the next free uid of the range; returns undefined when the name is taken.
+   * Throws UidRangeExhausted when the range has no uid left.
+   */
   async create(user: { username: string; passwordHash: string | null; role: Role }): Promise<UserRow | undefined> {
-    return this.db
-      .insertInto('users')
-      .values({ username: user.username, password_hash: user.passwordHash, role: user.role, disabled: 0, created_at: now() })
-      .onConflict((c) => c.column('username').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    return this.insertWithIds(undefined, (trx, ids) =>
+      trx
+        .insertInto('users')
+        .values({ username: user.username, password_hash: user.passwordHash, role: user.role, disabled: 0, created_at: now(), ...ids })
+        .onConflict((c) => c.column('username').doNothing())
+        .returningAll()
+        .executeTakeFirst(),
+    );
   }
 
   async setPassword(id: number, passwordHash: string): Promise<void> {
@@ -90,4 +166,21 @@ export class UserRepository {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+}
+
+/** Every uid and gid some account holds: a new user's uid must be neither, as its gid equals it. */
+async function takenIds(trx: Transaction<Database>): Promise<Set<number>> {
+  const rows = await trx.selectFrom('users').select(['uid', 'gid']).execute();
+  const taken = new Set<number>();
+  for (const row of rows) {
+    if (row.uid !== null) taken.add(row.uid);
+    if (row.gid !== null) taken.add(row.gid);
+  }
+  return taken;
+}
+
+/** SQLite's answer when the unique index on uid refused a row. */
+function isUidConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.uid');
 }

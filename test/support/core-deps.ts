@@ -57,6 +57,7 @@ export async function coreDeps(args: {
     deploymentId: args.deploymentId,
     origins: sandboxOrigins('http://hub.test', undefined),
     audit,
+    users: userRepo,
     log: args.log ?? pino({ level: 'silent' }),
   };
   await deps.machines.refresh();

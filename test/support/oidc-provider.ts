@@ -14,6 +14,9 @@ export interface TestAccount {
   email_verified?: boolean;
   hd?: string;
   groups?: string[];
+  /** Numeric ids as a directory-backed provider maps them (sent as numbers or strings). */
+  uidNumber?: number | string;
+  gidNumber?: number | string;
 }
 
 export interface TestProvider {
@@ -53,7 +56,7 @@ export async function startProvider(options: ProviderOptions): Promise<TestProvi
         response_types: ['code'],
       },
     ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified', 'hd'], profile: ['groups'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified', 'hd'], profile: ['groups', 'uidNumber', 'gidNumber'] },
     // false is like Google: the claims of the asked scopes are in the ID token itself.
     conformIdTokenClaims: options.conformant ?? false,
     findAccount: (_ctx, id) => {

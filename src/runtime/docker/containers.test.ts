@@ -74,6 +74,17 @@ describe('createOptions', () => {
       Init: false,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     });
+    expect(createOptions(spec, NETWORK).HostConfig?.CapAdd).toBeUndefined();
+  });
+
+  it('gives a sudo sandbox only what apt and sudo need, without no-new-privileges, and keeps everything else', () => {
+    const host = createOptions({ ...spec, sudo: true }, NETWORK).HostConfig!;
+    expect(host.CapDrop).toEqual(['ALL']);
+    expect(host.CapAdd).toEqual(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETFCAP', 'SETGID', 'SETUID']);
+    expect(host.SecurityOpt ?? []).not.toContain('no-new-privileges');
+    expect(host).toMatchObject({ Privileged: false, Memory: 2 * 1024 ** 3, PidsLimit: 512, NanoCpus: 1_500_000_000, Binds: ['/srv/shiva/homes/alice:/home/shiva:rw'] });
+    // Nothing that reaches beyond the container: no SYS_ADMIN, NET_ADMIN, SYS_PTRACE, raw packets.
+    for (const cap of ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'NET_RAW', 'SYS_MODULE', 'ALL']) expect(host.CapAdd).not.toContain(cap);
   });
 });
 

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { cpuShares } from '../../contract/resources.js';
-import { RuntimeError, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment, type Mount } from '../types.js';
+import { RuntimeError, SUDO_CAPABILITIES, type ContainerInfo, type ContainerSpec, type ContainerState, type GpuAssignment, type Mount } from '../types.js';
 
 /** Where Docker Engines put their socket; never mounted into a sandbox, nor any folder above it. */
 export const KNOWN_ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
@@ -103,7 +103,9 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       ...specMounts(spec),
       ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      // A sudo sandbox (an image entry's opt-in) keeps what apt and sudo need, and may run setuid
+      // sudo, which no-new-privileges forbids; never privileged, never the socket, same limits.
+      ...(spec.sudo ? { CapAdd: [...SUDO_CAPABILITIES] } : { SecurityOpt: ['no-new-privileges'] }),
       Privileged: false,
       // The hub decides about restarts (the reconciler); an engine restarting a crashed sandbox
       // behind its back would hide the failure from the user.

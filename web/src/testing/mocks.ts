@@ -24,9 +24,9 @@ const ago = (ms: number) => new Date(MOCK_NOW - ms).toISOString();
 const minutes = (n: number) => n * 60_000;
 const hours = (n: number) => n * 3_600_000;
 
-export const MockUser: User = { id: 2, username: 'alice', admin: false, disabled: false, createdAt: ago(hours(24 * 30)) };
-export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)) };
-export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)) };
+export const MockUser: User = { id: 2, username: 'alice', admin: false, disabled: false, createdAt: ago(hours(24 * 30)), uid: 20001, gid: 20001 };
+export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)), uid: 20000, gid: 20000 };
+export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)), uid: 20002, gid: 20002 };
 export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
 
 export const MockLimits: Me['limits'] = {
@@ -37,8 +37,8 @@ export const MockMe: Me = { user: MockUser, limits: MockLimits };
 export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 
 export const MockImages: Image[] = [
-  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true },
-  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false },
+  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false },
+  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true },
 ];
 
 export const MockDatasets: Dataset[] = [
