@@ -14,6 +14,7 @@ import type { SandboxRepository } from '../store/sandboxes.js';
 import { registerMachineSeries, type Allocation } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
+import { registerHomeSeries, type HomeSeriesRow } from './home-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
 import { watchSpawnDurations } from './spawn-durations.js';
 
@@ -27,6 +28,8 @@ export interface HubMetricsDeps {
   liveStats: LiveSandboxStats;
   /** What sandboxes hold on a machine, as the scheduler counts it (the same figures /api/machines shows). */
   allocation: (machine: string) => Allocation;
+  /** Each user's home figures, read once per scrape. */
+  homes: () => Promise<HomeSeriesRow[]>;
 }
 
 export class HubMetrics {
@@ -36,6 +39,7 @@ export class HubMetrics {
   private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
   private readonly stopWatching: () => void;
   private state: ScrapeState = EMPTY_STATE;
+  private homes: HomeSeriesRow[] = [];
 
   constructor(private readonly deps: HubMetricsDeps) {
     this.requestDuration = new Histogram({
@@ -48,6 +52,7 @@ export class HubMetrics {
     registerProxySeries(this.registry, this.proxy, deps.routes);
     registerSandboxSeries(this.registry, () => this.state, deps.liveStats);
     registerMachineSeries(this.registry, deps.machines, deps.allocation);
+    registerHomeSeries(this.registry, () => this.homes);
   }
 
   get contentType(): string {
@@ -61,7 +66,7 @@ export class HubMetrics {
 
   /** The text exposition, from the hub's state as it is now. */
   async exposition(): Promise<string> {
-    this.state = await readScrapeState(this.deps.repo, this.deps.activity);
+    [this.state, this.homes] = await Promise.all([readScrapeState(this.deps.repo, this.deps.activity), this.deps.homes()]);
     return this.registry.metrics();
   }
 

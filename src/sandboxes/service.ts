@@ -39,6 +39,8 @@ export interface SandboxServiceDeps {
   /** Where what the hub does to sandboxes by itself (the reconciler's removals) is recorded. */
   audit: AuditLog;
   log: Logger;
+  /** Refuses a launch (by throwing a ShivaError) when the user may not launch now, e.g. a full home. */
+  admission?: (actor: Actor) => Promise<void>;
 }
 
 export class SandboxService {
@@ -75,6 +77,7 @@ export class SandboxService {
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
+    await this.deps.admission?.(actor);
     const id = randomBytes(8).toString('hex');
     // The request is what the machine must have free and what is held; the limit only has to
     // stay within the engine's ceiling (see scheduler/place.ts).

@@ -133,6 +133,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sandboxes').addColumn('version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0011_home_quota': {
+    async up(db: Kysely<unknown>) {
+      // An admin's quota for this user in bytes; null: storage.quota.defaultGiB applies.
+      await db.schema.alterTable('users').addColumn('quota_bytes', 'integer').execute();
+      // The home's allocated bytes at the last measurement, and when it was taken; null: never measured.
+      await db.schema.alterTable('users').addColumn('home_bytes', 'integer').execute();
+      await db.schema.alterTable('users').addColumn('home_measured_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

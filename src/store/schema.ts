@@ -23,6 +23,11 @@ export interface UsersTable {
   /** The OpenID Connect issuer and subject an account signs in as; null for local accounts. */
   oidc_issuer: string | null;
   oidc_subject: string | null;
+  /** An admin's quota for this user's home in bytes; null: storage.quota.defaultGiB applies. */
+  quota_bytes: number | null;
+  /** The home's allocated bytes at the last measurement; null: never measured. */
+  home_bytes: number | null;
+  home_measured_at: string | null;
 }
 
 export interface SessionsTable {

@@ -50,6 +50,9 @@ const eventTexts: EventTexts = {
   machine_back: ({ machine }) => `Its machine ${machine} answers again and the sandbox is still running`,
   admin_opened: ({ admin }) => `The admin ${admin} opened this sandbox.`,
   admin_token_opened: ({ admin }) => `The admin ${admin} opened this sandbox with an API token.`,
+  quota_warning: ({ usedGiB, quotaGiB, percent }) => `Your home uses ${usedGiB} GiB, ${percent}% of your ${quotaGiB} GiB quota.`,
+  quota_exceeded: ({ usedGiB, quotaGiB }) =>
+    `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
 };
 
 export const en = {

@@ -30,6 +30,9 @@ const eventTexts: EventTexts = {
   machine_back: ({ machine }) => `マシン ${machine} が再び応答し、サンドボックスは実行を続けています`,
   admin_opened: ({ admin }) => `管理者 ${admin} がこのサンドボックスを開きました。`,
   admin_token_opened: ({ admin }) => `管理者 ${admin} が API トークンでこのサンドボックスを開きました。`,
+  quota_warning: ({ usedGiB, quotaGiB, percent }) => `ホームの使用量は ${usedGiB} GiB で、クォータ ${quotaGiB} GiB の ${percent}% です。`,
+  quota_exceeded: ({ usedGiB, quotaGiB }) =>
+    `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
 };
 
 /**
