@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult } from '../src/quota/command.js';
 import { recordedRunner } from '../src/quota/recorded-runner.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
+import { runShiva } from './support/cli.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { waitForState } from './support/wait.js';
 
@@ -102,4 +103,28 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
     expect(refused.body.error.message).toMatch(/uses 1 GiB of your 1 GiB quota/);
     expect((await t.api<{ user: UserBody }>(alice, 'GET', '/api/me')).body.user).toMatchObject({ homeBytes: GiB, quotaBytes: GiB });
   });
+
+  it('shiva users set-quota and measure-homes: an admin sets, lists and resets a quota; bad quotas and non-admins are refused', async () => {
+    const { t, alice } = await hub({});
+    runtime.jobResult = (job) => ({ exitCode: 0, output: job.command.slice(4).map((u) => `${u === 'alice' ? 3 * GiB : 0}\t${u}\n`).join('') });
+    const shiva = (token: string, args: string[]) => runShiva(args, { SHIVA_URL: t.url, SHIVA_TOKEN: token, SHIVA_CREDENTIALS: path.join(t.dataDir, 'none.json') });
+
+    expect((await shiva(t.adminToken, ['users', 'set-quota', 'alice', '0.5'])).stdout).toBe('alice has a quota of 0.5 GiB.\n');
+    expect((await shiva(t.adminToken, ['users', 'measure-homes'])).stdout).toMatch(/^Measured 2 homes at \S+\.\n$/);
+    const listed = await shiva(t.adminToken, ['users', 'ls']);
+    expect(listed.stdout).toMatch(/alice\s+user\s+no\s+3 GiB\s+0\.5 GiB\s+\d{4}-/);
+
+    const typo = await shiva(t.adminToken, ['users', 'set-quota', 'alice', 'lots']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('a number of GiB');
+    const huge = await shiva(t.adminToken, ['users', 'set-quota', 'alice', '2000000']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('INVALID_QUOTA');
+    const notAdmin = await shiva(alice, ['users', 'set-quota', 'alice', '100']);
+    expect(notAdmin.stderr).toContain('FORBIDDEN');
+    expect((await t.api<{ user: UserBody }>(alice, 'GET', '/api/me')).body.user.quotaBytes).toBe(GiB / 2);
+
+    expect((await shiva(t.adminToken, ['users', 'set-quota', 'alice', 'none'])).stdout).toBe('alice has no quota (the default).\n');
+    expect((await t.api<{ user: UserBody }>(alice, 'GET', '/api/me')).body.user).toMatchObject({ quotaBytes: null, homeBytes: 3 * GiB });
+  }, 60_000);
 });
