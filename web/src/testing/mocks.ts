@@ -22,9 +22,19 @@ const ago = (ms: number) => new Date(MOCK_NOW - ms).toISOString();
 const minutes = (n: number) => n * 60_000;
 const hours = (n: number) => n * 3_600_000;
 
-export const MockUser: User = { id: 2, username: 'alice', admin: false, disabled: false, createdAt: ago(hours(24 * 30)) };
-export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)) };
-export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)) };
+const noHome = { homeBytes: null, quotaBytes: null, measuredAt: null };
+export const MockUser: User = {
+  id: 2,
+  username: 'alice',
+  admin: false,
+  disabled: false,
+  createdAt: ago(hours(24 * 30)),
+  homeBytes: 3 * GiB,
+  quotaBytes: 10 * GiB,
+  measuredAt: ago(minutes(4)),
+};
+export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)), ...noHome };
+export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)), ...noHome };
 export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
 
 export const MockLimits: Me['limits'] = {

@@ -4,6 +4,7 @@ import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
 import type { Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
+import { HomeUsage } from '../../components/HomeUsage';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -50,6 +51,13 @@ export function HomePageView(props: HomePageViewProps) {
       <Typography variant="h1" sx={{ mb: 2 }}>
         {t.home.title}
       </Typography>
+      {(me.user.homeBytes !== null || me.user.quotaBytes !== null) && (
+        <Card sx={{ mb: 3 }} component="section" aria-label={t.home.disk}>
+          <CardContent>
+            <HomeUsage user={me.user} own />
+          </CardContent>
+        </Card>
+      )}
       <Card sx={{ mb: 3 }}>
         <CardContent>
           {props.stopError !== null && props.stopError !== undefined && (
