@@ -121,7 +121,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       // Whatever else changed (made admin, enabled), what the hub remembers of this user's identity is stale now.
       hub.auth.forget((i) => i.userId === id);
       if (disabled) await hub.sandboxes.stopAllOf(actor, id);
-      request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password) }, 'user changed');
+      request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password), quotaGiB }, 'user changed');
       return toUser(updated!, hub.homeQuotas);
     },
   );
