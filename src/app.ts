@@ -29,6 +29,7 @@ import { tokenRoutes } from './api/tokens.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
 import { userRoutes } from './api/users.js';
+import { homeRoutes } from './api/homes.js';
 import { isAppPage, WEB_ROOT, webApp, webAppBuilt } from './api/web.js';
 import { answerClientError } from './http/client-error.js';
 import { watchRequestBody } from './http/request-body-idle.js';
@@ -124,6 +125,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(authRoutes, opts);
   await app.register(oidcRoutes, opts);
   await app.register(userRoutes, opts);
+  await app.register(homeRoutes, opts);
   await app.register(accountRoutes, opts);
   await app.register(eventRoutes, opts);
   await app.register(auditRoutes, opts);

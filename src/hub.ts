@@ -16,6 +16,9 @@ import { MachineRegistry } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
+import { makeEnforcer } from './quota/enforcer.js';
+import type { CommandRunner } from './quota/command.js';
+import { HomeQuotas } from './quota/home-quotas.js';
 import { OpenTunnels } from './proxy/open-tunnels.js';
 import { sandboxOrigins, type SandboxOrigins } from './proxy/origins.js';
 import { createProxy } from './proxy/proxy.js';
@@ -56,6 +59,8 @@ export interface HubOptions {
   oidcClockSkewSeconds?: number;
   /** Start the periodic reconcile and flush jobs (off in some tests, which call them by hand). */
   timers?: boolean;
+  /** How the hard quota backends run their commands (tests record them); child_process by default. */
+  quotaCommands?: CommandRunner;
 }
 
 export interface Hub {
@@ -88,6 +93,8 @@ export interface Hub {
   liveStats: LiveSandboxStats;
   /** Free and total bytes of homes.root, read with the machines and fresh at each launch. */
   homesFilesystem: HomesFilesystem;
+  /** Home usage and quotas: the figures, the measurements, the launch check. */
+  homeQuotas: HomeQuotas;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /**
@@ -190,7 +197,20 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       : null;
     const homesFilesystem = new HomesFilesystem({ root: config.homes.root!, minFreePercent: config.storage.minFreePercent, log });
     await homesFilesystem.refreshWithin();
+    const homeQuotas = new HomeQuotas({
+      config,
+      users,
+      repo: sandboxesRepo,
+      events,
+      log,
+      enforcer: makeEnforcer(config, {
+        jobImage: machines.jobImage,
+        runtime: () => machines.homesMachine(config.storage.quota.machine),
+        run: options.quotaCommands,
+      }),
+    });
     const deps: SandboxServiceDeps = {
+      admission: (actor) => homeQuotas.checkLaunch(actor.userId),
       config,
       repo: sandboxesRepo,
       machines,
@@ -205,7 +225,14 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       homesFilesystem,
     };
     const sandboxes = new SandboxService(deps);
-    const metrics = new HubMetrics({ ...deps, routes, liveStats, homesFilesystem, allocation: (machine) => sandboxes.ledger.usedOn(machine) });
+    const metrics = new HubMetrics({
+      ...deps,
+      routes,
+      liveStats,
+      homesFilesystem,
+      allocation: (machine) => sandboxes.ledger.usedOn(machine),
+      homes: async () => (await users.list()).map((row) => ({ user: row.username, bytes: row.home_bytes, quotaBytes: homeQuotas.quotaOf(row) })),
+    });
     closers.unshift(() => metrics.close());
     closers.unshift(() => sandboxes.abortLaunches());
     await sandboxes.restoreHoldings();
@@ -304,6 +331,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         'reconcile',
       );
       every(config.sandboxes.activityFlushSeconds, flush, 'activity flush');
+      every(config.storage.quota.measureIntervalSeconds, () => homeQuotas.measureNow(), 'home measurement');
       every(Math.max(1, config.auth.tokenCacheSeconds), sweepCredentials, 'credential sweep');
       every(config.health.intervalSeconds, async () => {
         await machines.refresh();
@@ -336,6 +364,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       metrics,
       liveStats,
       homesFilesystem,
+      homeQuotas,
       log,
       reconcile: runReconcile,
       sweepCredentials,

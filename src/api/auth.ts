@@ -29,7 +29,7 @@ export async function authRoutes(app: App, { hub }: RouteOptions): Promise<void>
       });
       setSessionCookies(reply, await hub.auth.openSession(identity.userId), secure);
       const user = await hub.users.byId(identity.userId);
-      return { user: toUser(user!) };
+      return { user: toUser(user!, hub.homeQuotas) };
     },
   );
 

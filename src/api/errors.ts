@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ShivaError, type ErrorCode } from '../contract/errors.js';
 
 const NAME_FIELDS = new Set(['/name', '/username']);
+const QUOTA_FIELDS = new Set(['/quotaGiB']);
 const RESOURCE_FIELDS = new Set(['/cpus', '/cpuRequest', '/memoryGiB', '/gpus']);
 
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
@@ -28,6 +29,9 @@ export function toShivaError(err: FastifyError): ShivaError | null {
       return new ShivaError('INVALID_NAME', `${where}: a name must be 1-32 lowercase letters, digits or dashes, starting with a letter and not ending with a dash.`);
     }
     if (err.validationContext === 'body' && RESOURCE_FIELDS.has(field)) return new ShivaError('INVALID_RESOURCES', message);
+    if (err.validationContext === 'body' && QUOTA_FIELDS.has(field)) {
+      return new ShivaError('INVALID_QUOTA', `${where}: a number of GiB from 0 to 1048576 (1 PiB), or null for the default.`);
+    }
     return new ShivaError('VALIDATION_FAILED', message);
   }
   const mapped = err.code ? FRAMEWORK_CODES[err.code] : undefined;

@@ -8,8 +8,12 @@ import type { UserRow } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
+import { GiB } from '../contract/resources.js';
+import { QuotaCommandError } from '../quota/command.js';
+import type { HomeQuotas } from '../quota/home-quotas.js';
 
-export const toUser = (row: UserRow): User => ({
+/** A user as the API shows them, with their home's last measured bytes and the quota that applies. */
+export const toUser = (row: UserRow, quotas: Pick<HomeQuotas, 'figures'>): User => ({
   id: row.id,
   username: row.username,
   admin: row.role === 'admin',
@@ -17,6 +21,7 @@ export const toUser = (row: UserRow): User => ({
   createdAt: row.created_at,
   uid: row.uid,
   gid: row.gid,
+  ...quotas.figures(row),
 });
 
 export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void> {
@@ -30,7 +35,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       const user = await hub.users.byId(identity.userId);
       if (!user) throw new ShivaError('UNAUTHENTICATED');
       return {
-        user: toUser(user),
+        user: toUser(user, hub.homeQuotas),
         limits: {
           defaults: sandboxes.defaults,
           max: { cpus: sandboxes.limits.cpus, memoryGiB: sandboxes.limits.memoryGiB, gpus: sandboxes.limits.gpus, sandboxes: sandboxes.maxPerUser },
@@ -44,7 +49,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
     { schema: { tags: ['users'], summary: 'Every user (admins only)', response: { 200: Type.Array(User), 401: ErrorResponse, 403: ErrorResponse } } },
     async (request) => {
       requireAdmin(request);
-      return (await hub.users.list()).map(toUser);
+      return (await hub.users.list()).map((row) => toUser(row, hub.homeQuotas));
     },
   );
 
@@ -77,7 +82,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
         return created;
       });
       request.log.info({ user: row.username, by: request.identity?.username }, 'user created');
-      return reply.code(201).send({ ...toUser(row), ...(generated ? { password: generated } : {}) });
+      return reply.code(201).send({ ...toUser(row, hub.homeQuotas), ...(generated ? { password: generated } : {}) });
     },
   );
 
@@ -87,22 +92,26 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       schema: {
         tags: ['users'],
         summary:
-          'Make admin or not, disable or enable, or reset the password of a user (admins only). Disabling deletes their API tokens (enabling brings none back) and closes all they opened; a password reset ends their sessions; demotion closes what only admin rights kept open',
+          "Make admin or not, disable or enable, reset the password or set the home quota of a user (admins only). Disabling deletes their API tokens (enabling brings none back) and closes all they opened; a password reset ends their sessions; demotion closes what only admin rights kept open; a quota is set on the filesystem first where the backend has hard limits",
         params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }),
         body: UpdateUserRequest,
-        response: { 200: User, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+        response: { 200: User, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse },
       },
     },
     async (request) => {
       const actor = requireAdmin(request);
       const id = Number(request.params.id);
-      const { admin, disabled, password } = request.body;
+      const { admin, disabled, password, quotaGiB } = request.body;
       const user = await hub.users.byId(id);
-      const details = { admin, disabled, passwordReset: password ? true : undefined };
+      const details = { admin, disabled, passwordReset: password ? true : undefined, quotaGiB };
       const updated = await audited(hub, request, { action: 'user.update', target: user?.username ?? String(id), details }, async () => {
         if (!user) throw new ShivaError('USER_NOT_FOUND');
         const losesAdmin = user.role === 'admin' && !user.disabled && (admin === false || disabled === true);
         if (losesAdmin && (await hub.users.activeAdmins()) <= 1) throw new ShivaError('LAST_ADMIN');
+        // The quota first: a filesystem that refuses it leaves the whole request undone.
+        let row: UserRow | undefined = user;
+        if (quotaGiB !== undefined) row = await setQuota(hub.homeQuotas, user, quotaGiB);
+        if (admin === undefined && disabled === undefined && !password) return row;
         return hub.users.update(id, {
           ...(admin !== undefined ? { role: admin ? ('admin' as const) : ('user' as const) } : {}),
           ...(disabled !== undefined ? { disabled } : {}),
@@ -120,8 +129,8 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       // Whatever else changed (made admin, enabled), what the hub remembers of this user's identity is stale now.
       hub.auth.forget((i) => i.userId === id);
       if (disabled) await hub.sandboxes.stopAllOf(actor, id);
-      request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password) }, 'user changed');
-      return toUser(updated!);
+      request.log.info({ user: user.username, by: actor.username, admin, disabled, password: Boolean(password), quotaGiB }, 'user changed');
+      return toUser(updated!, hub.homeQuotas);
     },
   );
 
@@ -146,4 +155,14 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       return reply.code(204).send(null);
     },
   );
+}
+
+/** Sets a user's quota from GiB (null: the default); a refusing filesystem becomes QUOTA_BACKEND_FAILED naming its command. */
+async function setQuota(quotas: HomeQuotas, user: UserRow, quotaGiB: number | null): Promise<UserRow | undefined> {
+  try {
+    return await quotas.setQuota(user, quotaGiB === null ? null : Math.round(quotaGiB * GiB));
+  } catch (err) {
+    if (err instanceof QuotaCommandError) throw new ShivaError('QUOTA_BACKEND_FAILED', err.message);
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
-/** `shiva users add|ls|set-password`: accounts, for admins. */
+/** `shiva users add|ls|set-password|set-quota|measure-homes`: accounts and their homes, for admins. */
 import type { Command } from 'commander';
-import type { CreatedUser, User } from '../contract/api.js';
+import type { CreatedUser, HomeMeasurement, User } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { printJson, printTable } from './output.js';
 
@@ -36,9 +36,55 @@ export function registerUsers(program: Command): void {
       const list = await hub.request<User[]>('GET', '/api/users');
       if (opts.json) return printJson(list);
       printTable(
-        ['USERNAME', 'ROLE', 'DISABLED', 'UID', 'GID', 'CREATED'],
-        list.map((u) => [u.username, u.admin ? 'admin' : 'user', u.disabled ? 'yes' : 'no', String(u.uid ?? '-'), String(u.gid ?? '-'), u.createdAt]),
+        ['USERNAME', 'ROLE', 'DISABLED', 'UID', 'GID', 'HOME', 'QUOTA', 'MEASURED', 'CREATED'],
+        list.map((u) => [
+          u.username,
+          u.admin ? 'admin' : 'user',
+          u.disabled ? 'yes' : 'no',
+          String(u.uid ?? '-'),
+          String(u.gid ?? '-'),
+          u.homeBytes === null ? '-' : `${gib(u.homeBytes)} GiB`,
+          u.quotaBytes === null ? 'none' : `${gib(u.quotaBytes)} GiB`,
+          u.measuredAt ?? '-',
+          u.createdAt,
+        ]),
       );
+    });
+  users
+    .command('set-quota <username> <quota>')
+    .description("set a user's home quota in GiB (e.g. 200 or 0.5), or none to give them the default (storage.quota.defaultGiB)")
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (username: string, quota: string, opts: { url?: string; json?: boolean }) => {
+      const quotaGiB = parseQuota(quota);
+      if (quotaGiB === undefined) {
+        // Checked here: JSON would turn a NaN into null, which means "the default".
+        process.stderr.write(`shiva: the quota is a number of GiB (like 200 or 0.5) or none, not ${JSON.stringify(quota)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const hub = new HubClient(await loadCredentials(opts));
+      const user = (await hub.request<User[]>('GET', '/api/users')).find((u) => u.username === username);
+      if (!user) {
+        process.stderr.write(`shiva: USER_NOT_FOUND: there is no user ${username}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const updated = await hub.request<User>('PATCH', `/api/users/${user.id}`, { quotaGiB });
+      if (opts.json) return printJson(updated);
+      const now = updated.quotaBytes === null ? 'no quota' : `a quota of ${gib(updated.quotaBytes)} GiB`;
+      process.stdout.write(`${updated.username} has ${now}${quotaGiB === null ? ' (the default)' : ''}.\n`);
+    });
+  users
+    .command('measure-homes')
+    .description("measure every user's home now (it may take a while), rather than at the next scheduled measurement")
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { url?: string; json?: boolean }) => {
+      const hub = new HubClient(await loadCredentials(opts));
+      const done = await hub.request<HomeMeasurement>('POST', '/api/homes/measure');
+      if (opts.json) return printJson(done);
+      process.stdout.write(`Measured ${done.measured} homes at ${done.at}${done.failed ? `; ${done.failed} could not be measured (see the hub's log)` : ''}.\n`);
     });
   users
     .command('set-password <username>')
@@ -70,4 +116,13 @@ export function registerUsers(program: Command): void {
         process.exitCode = err.exitCode;
       }
     });
+}
+
+const GIB = 1024 ** 3;
+const gib = (bytes: number): string => String(Math.round((bytes / GIB) * 100) / 100);
+
+/** A quota argument: GiB as a plain decimal number (the hub checks its range), null for none, undefined when it is neither. */
+export function parseQuota(text: string): number | null | undefined {
+  if (text === 'none') return null;
+  return /^-?[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : undefined;
 }

@@ -131,6 +131,13 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
       throw new ConfigError(`configuration key machines.${m.name}.prometheus needs the top-level prometheus.url`);
     }
   }
+  const quota = config.storage.quota;
+  if (quota.backend === 'xfs' && !quota.xfs) {
+    throw new ConfigError('configuration key storage.quota.xfs.mountPoint is required with storage.quota.backend xfs: the mount point of the XFS filesystem that holds homes.root');
+  }
+  if (quota.machine !== undefined && !config.machines.some((m) => m.name === quota.machine)) {
+    throw new ConfigError(`configuration key storage.quota.machine names ${quota.machine}, which is not in machines`);
+  }
   const sandboxDomain = config.hub.sandboxDomain;
   if (sandboxDomain) {
     const hubHost = new URL(publicUrl(config)).hostname;

@@ -204,6 +204,30 @@ export const ConfigSchema = Type.Object(
           description:
             'Launches are refused (503 STORAGE_FULL) while the homes filesystem has less than this share of its size free for users; 0 turns the check off',
         }),
+        quota: Type.Object(
+          {
+            defaultGiB: Type.Optional(
+              Type.Number({ minimum: 0, maximum: 1048576, description: "Each user's home quota in GiB unless an admin sets another; unset: no quota" }),
+            ),
+            backend: Type.Union([Type.Literal('measure'), Type.Literal('xfs'), Type.Literal('cephfs')], {
+              default: 'measure',
+              description: 'measure: warn at 90%, refuse launches at 100%; xfs and cephfs also set a hard limit on the filesystem (see docs/storage.md)',
+            }),
+            measureIntervalSeconds: Type.Number({ minimum: 10, default: 300, description: 'How often every home is measured' }),
+            measureTimeoutSeconds: Type.Number({ minimum: 1, default: 600, description: 'A measurement that takes longer is cut off; the previous figures stay' }),
+            machine: Type.Optional(Type.String({ description: 'The machine whose jobs measure the homes (measure backend); the first that answers by default' })),
+            xfs: Type.Optional(
+              Type.Object(
+                {
+                  mountPoint: Type.String({ minLength: 1, description: 'Where the XFS filesystem that holds homes.root is mounted on the hub' }),
+                  projectIdBase: Type.Integer({ minimum: 1, maximum: 4_000_000_000, default: 100000, description: "A user's project id is this plus their user id" }),
+                },
+                strict,
+              ),
+            ),
+          },
+          { ...strict, default: {} },
+        ),
       },
       { ...strict, default: {} },
     ),

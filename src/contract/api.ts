@@ -102,6 +102,9 @@ export const User = Type.Object(
       description: "The numeric user id the user's sandboxes run as and their home belongs to; given once, never changed (null only before the hub's first start after an upgrade)",
     }),
     gid: Type.Union([Type.Integer(), Type.Null()], { description: 'The numeric group id: the uid itself (a group of their own) unless the identity provider gave one' }),
+    homeBytes: Nullable(Type.Integer({ description: "The home's allocated bytes at the last measurement; null: not measured yet" })),
+    quotaBytes: Nullable(Type.Integer({ description: "The home's quota in bytes (an admin's, else storage.quota.defaultGiB); null: none" })),
+    measuredAt: Nullable(Time),
   },
 
 );
@@ -123,11 +126,17 @@ export const CreatedUser = Type.Composite([
 ]);
 export type CreatedUser = Static<typeof CreatedUser>;
 
+/** The largest quota an admin may set, in GiB: 1 PiB, beyond any filesystem a team runs. */
+export const MAX_QUOTA_GIB = 1024 * 1024;
+
 export const UpdateUserRequest = Type.Object(
   {
     admin: Type.Optional(Type.Boolean()),
     disabled: Type.Optional(Type.Boolean({ description: 'A disabled user cannot sign in; their sessions end and their sandboxes stop' })),
     password: Type.Optional(Type.String({ minLength: 8, maxLength: 256, description: 'A new password; their sessions end' })),
+    quotaGiB: Type.Optional(
+      Nullable(Type.Number({ minimum: 0, maximum: MAX_QUOTA_GIB, description: "The user's home quota in GiB; null: back to storage.quota.defaultGiB" })),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -304,6 +313,14 @@ export const Limits = Type.Object({
 });
 
 export const Me = Type.Object({ user: User, limits: Limits });
+
+/** POST /api/homes/measure: the measurement an admin asked for. */
+export const HomeMeasurement = Type.Object({
+  at: Time,
+  measured: Type.Integer({ description: 'Homes measured' }),
+  failed: Type.Integer({ description: 'Homes that could not be measured (their last figures stay)' }),
+});
+export type HomeMeasurement = Static<typeof HomeMeasurement>;
 export type Me = Static<typeof Me>;
 
 /** GET /api/auth/providers: the ways to sign in to this hub. */

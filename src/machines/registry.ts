@@ -127,6 +127,21 @@ export class MachineRegistry {
     }
   }
 
+  /** The image the hub's own jobs run in (the default catalogue image). */
+  get jobImage(): string {
+    return this.options.jobImage;
+  }
+
+  /**
+   * The runtime of the machine that runs jobs over homes.root (measuring homes): the one named,
+   * else the first that answers. Throws when there is none to ask.
+   */
+  homesMachine(name?: string): Runtime {
+    const machine = name ? this.machines.get(name) : this.list().find((m) => m.status === 'up');
+    if (!machine) throw new Error(name ? `storage.quota.machine names ${name}, which is not a machine` : 'no machine answers to measure the homes on');
+    return machine.runtime;
+  }
+
   get(name: string): Machine | undefined {
     return this.machines.get(name);
   }

@@ -16,6 +16,7 @@ import { registerMachineSeries, type Allocation } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
 import { registerStorageSeries } from './storage-series.js';
+import { registerHomeSeries, type HomeSeriesRow } from './home-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
 import { watchSpawnDurations } from './spawn-durations.js';
 
@@ -31,6 +32,8 @@ export interface HubMetricsDeps {
   homesFilesystem: Pick<HomesFilesystem, 'reading'>;
   /** What sandboxes hold on a machine, as the scheduler counts it (the same figures /api/machines shows). */
   allocation: (machine: string) => Allocation;
+  /** Each user's home figures, read once per scrape. */
+  homes: () => Promise<HomeSeriesRow[]>;
 }
 
 export class HubMetrics {
@@ -40,6 +43,7 @@ export class HubMetrics {
   private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
   private readonly stopWatching: () => void;
   private state: ScrapeState = EMPTY_STATE;
+  private homes: HomeSeriesRow[] = [];
 
   constructor(private readonly deps: HubMetricsDeps) {
     this.requestDuration = new Histogram({
@@ -53,6 +57,7 @@ export class HubMetrics {
     registerSandboxSeries(this.registry, () => this.state, deps.liveStats);
     registerMachineSeries(this.registry, deps.machines, deps.allocation);
     registerStorageSeries(this.registry, deps.homesFilesystem, deps.config.storage.minFreePercent);
+    registerHomeSeries(this.registry, () => this.homes);
   }
 
   get contentType(): string {
@@ -66,7 +71,7 @@ export class HubMetrics {
 
   /** The text exposition, from the hub's state as it is now. */
   async exposition(): Promise<string> {
-    this.state = await readScrapeState(this.deps.repo, this.deps.activity);
+    [this.state, this.homes] = await Promise.all([readScrapeState(this.deps.repo, this.deps.activity), this.deps.homes()]);
     return this.registry.metrics();
   }
 

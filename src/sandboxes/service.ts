@@ -49,6 +49,8 @@ export interface SandboxServiceDeps {
    * STORAGE_FULL before a launch reserves anything. Absent in unit tests of other concerns.
    */
   homesFilesystem?: Pick<HomesFilesystem, 'checkRoomForLaunch'>;
+  /** Refuses a launch (by throwing a ShivaError) when the user may not launch now, e.g. a full home. */
+  admission?: (actor: Actor) => Promise<void>;
 }
 
 export class SandboxService {
@@ -87,6 +89,7 @@ export class SandboxService {
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
     // Last of the refusals and before the reservation: a full homes filesystem is nobody's request fault.
     await this.deps.homesFilesystem?.checkRoomForLaunch();
+    await this.deps.admission?.(actor);
     const id = randomBytes(8).toString('hex');
     // The request is what the machine must have free and what is held; the limit only has to
     // stay within the engine's ceiling (see scheduler/place.ts).

@@ -143,6 +143,15 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index users_uid on users (uid) where uid is not null`.execute(db);
     },
   },
+  '0011_home_quota': {
+    async up(db: Kysely<unknown>) {
+      // An admin's quota for this user in bytes; null: storage.quota.defaultGiB applies.
+      await db.schema.alterTable('users').addColumn('quota_bytes', 'integer').execute();
+      // The home's allocated bytes at the last measurement, and when it was taken; null: never measured.
+      await db.schema.alterTable('users').addColumn('home_bytes', 'integer').execute();
+      await db.schema.alterTable('users').addColumn('home_measured_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -26,6 +26,11 @@ export interface UsersTable {
   /** The uid and gid the user's sandboxes run as and their home belongs to (src/store/user-ids.ts); null only before the first start after migration 0009. */
   uid: number | null;
   gid: number | null;
+  /** An admin's quota for this user's home in bytes; null: storage.quota.defaultGiB applies. */
+  quota_bytes: number | null;
+  /** The home's allocated bytes at the last measurement; null: never measured. */
+  home_bytes: number | null;
+  home_measured_at: string | null;
 }
 
 export interface SessionsTable {

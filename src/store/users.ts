@@ -156,6 +156,21 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /** An admin's quota for this user in bytes; null hands them back to storage.quota.defaultGiB. */
+  async setQuota(id: number, quotaBytes: number | null): Promise<UserRow | undefined> {
+    return this.db.updateTable('users').set({ quota_bytes: quotaBytes }).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  /** Keeps each measured home's allocated bytes with the time it was measured (ISO 8601). */
+  async recordHomeBytes(measured: ReadonlyArray<{ id: number; bytes: number }>, at: string): Promise<void> {
+    if (measured.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const m of measured) {
+        await tx.updateTable('users').set({ home_bytes: m.bytes, home_measured_at: at }).where('id', '=', m.id).execute();
+      }
+    });
+  }
+
   /** Admins that can still sign in; the last one may not be demoted or disabled. */
   async activeAdmins(): Promise<number> {
     const row = await this.db

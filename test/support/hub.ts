@@ -9,6 +9,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/api/types.js';
+import type { CommandRunner } from '../../src/quota/command.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { MachineEntry } from '../../src/config/schema.js';
 import { createHub, type Hub } from '../../src/hub.js';
@@ -41,6 +42,8 @@ export interface TestHubOptions {
   nvidiaSmi?: string;
   /** Where the hub and its API log (tests that read the log lines); silent by default. */
   log?: Logger;
+  /** How the hard quota backends run their commands (a recorder, on a machine without such filesystems). */
+  quotaCommands?: CommandRunner;
 }
 
 export const testCatalogue = {
@@ -88,6 +91,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     oidcClockSkewSeconds: options.oidcClockSkewSeconds,
     nvidiaSmi: options.nvidiaSmi,
     makeRuntime: options.makeRuntime,
+    quotaCommands: options.quotaCommands,
     announce: () => undefined,
     timers: options.timers ?? false,
   });

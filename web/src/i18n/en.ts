@@ -50,6 +50,9 @@ const eventTexts: EventTexts = {
   machine_back: ({ machine }) => `Its machine ${machine} answers again and the sandbox is still running`,
   admin_opened: ({ admin }) => `The admin ${admin} opened this sandbox.`,
   admin_token_opened: ({ admin }) => `The admin ${admin} opened this sandbox with an API token.`,
+  quota_warning: ({ usedGiB, quotaGiB, percent }) => `Your home uses ${usedGiB} GiB, ${percent}% of your ${quotaGiB} GiB quota.`,
+  quota_exceeded: ({ usedGiB, quotaGiB }) =>
+    `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
 };
 
 export const en = {
@@ -112,6 +115,13 @@ export const en = {
   },
   home: {
     title: 'My sandboxes',
+    disk: 'Home directory',
+    diskOf: (used: string, quota: string) => `${used} of ${quota} GiB`,
+    diskNoQuota: (used: string) => `${used} GiB, no quota`,
+    diskUnknown: 'not measured yet',
+    diskMeasured: (when: string) => `measured ${when}`,
+    diskWarning: (percent: number) => `Your home directory is at ${percent}% of its quota. Delete files you no longer need: at 100% no new sandbox can be launched.`,
+    diskOver: 'Your home directory is at or over its quota: no new sandbox can be launched until you delete files. Running sandboxes keep running.',
     empty: 'No sandboxes yet.',
     emptyHint: 'Launch one below: it is ready in seconds.',
     name: 'Name',
@@ -259,6 +269,12 @@ export const en = {
   },
   admin: {
     title: 'Admin',
+    home: 'Home',
+    setQuota: 'Set quota',
+    quotaTitle: (user: string) => `Home quota of ${user}`,
+    quotaGiB: 'Quota in GiB',
+    quotaHelp: 'Empty: the default for everyone.',
+    saveQuota: 'Save quota',
     forbidden: 'Only admins may see this page.',
     users: 'Users',
     createUser: 'Create user',

@@ -30,6 +30,9 @@ const eventTexts: EventTexts = {
   machine_back: ({ machine }) => `マシン ${machine} が再び応答し、サンドボックスは実行を続けています`,
   admin_opened: ({ admin }) => `管理者 ${admin} がこのサンドボックスを開きました。`,
   admin_token_opened: ({ admin }) => `管理者 ${admin} が API トークンでこのサンドボックスを開きました。`,
+  quota_warning: ({ usedGiB, quotaGiB, percent }) => `ホームの使用量は ${usedGiB} GiB で、クォータ ${quotaGiB} GiB の ${percent}% です。`,
+  quota_exceeded: ({ usedGiB, quotaGiB }) =>
+    `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
 };
 
 /**
@@ -136,6 +139,13 @@ export const ja: Messages = {
     withProvider: (name) => `${name} でサインイン`,
   },
   home: {
+    disk: 'ホームディレクトリ',
+    diskOf: (used, quota) => `${used} / ${quota} GiB`,
+    diskNoQuota: (used) => `${used} GiB（クォータなし）`,
+    diskUnknown: 'まだ測定されていません',
+    diskMeasured: (when) => `${when}に測定`,
+    diskWarning: (percent) => `ホームディレクトリがクォータの ${percent}% に達しました。不要なファイルを削除してください。100% になると新しいサンドボックスを起動できません。`,
+    diskOver: 'ホームディレクトリがクォータに達しました。ファイルを削除するまで新しいサンドボックスは起動できません。実行中のサンドボックスはそのまま動きます。',
     title: 'マイ サンドボックス',
     empty: 'サンドボックスはまだありません。',
     emptyHint: '下から起動できます。数秒で使えるようになります。',
@@ -275,6 +285,12 @@ export const ja: Messages = {
     perSandbox: (_most, most) => `1 つのサンドボックスは CPU ${most} まで`,
   },
   admin: {
+    home: 'ホーム',
+    setQuota: 'クォータを設定',
+    quotaTitle: (user) => `${user} のホームのクォータ`,
+    quotaGiB: 'クォータ（GiB）',
+    quotaHelp: '空欄: 全員の既定値。',
+    saveQuota: 'クォータを保存',
     title: '管理',
     forbidden: 'このページは管理者だけが見られます。',
     users: 'ユーザー',

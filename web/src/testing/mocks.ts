@@ -24,9 +24,21 @@ const ago = (ms: number) => new Date(MOCK_NOW - ms).toISOString();
 const minutes = (n: number) => n * 60_000;
 const hours = (n: number) => n * 3_600_000;
 
-export const MockUser: User = { id: 2, username: 'alice', admin: false, disabled: false, createdAt: ago(hours(24 * 30)), uid: 20001, gid: 20001 };
-export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)), uid: 20000, gid: 20000 };
-export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)), uid: 20002, gid: 20002 };
+const noHome = { homeBytes: null, quotaBytes: null, measuredAt: null };
+export const MockUser: User = {
+  id: 2,
+  username: 'alice',
+  admin: false,
+  disabled: false,
+  createdAt: ago(hours(24 * 30)),
+  uid: 20001,
+  gid: 20001,
+  homeBytes: 3 * GiB,
+  quotaBytes: 10 * GiB,
+  measuredAt: ago(minutes(4)),
+};
+export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)), uid: 20000, gid: 20000, ...noHome };
+export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)), uid: 20002, gid: 20002, ...noHome };
 export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
 
 export const MockLimits: Me['limits'] = {

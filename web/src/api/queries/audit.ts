@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'user.update',
   'user.password',
   'user.sessions.end',
+  'homes.measure',
   'token.create',
   'token.revoke',
 ] as const;

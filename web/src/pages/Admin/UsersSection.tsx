@@ -1,4 +1,4 @@
-/** Users for admins: create, make or remove admin, disable or enable, reset a password, end their sessions. */
+/** Users for admins: create, make or remove admin, disable or enable, reset a password, set a home quota, end their sessions. */
 import PersonAddIcon from '@mui/icons-material/PersonAdd';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
@@ -24,6 +24,7 @@ import { isValidName } from '../../../../src/contract/names';
 import { isApiError } from '../../api/client';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { HomeUsage } from '../../components/HomeUsage';
 import { RelativeTime } from '../../components/RelativeTime';
 import { OneLineName } from '../../components/OneLineName';
 import { SecretOnce } from '../../components/SecretOnce';
@@ -31,6 +32,7 @@ import { EmptyState, Loaded } from '../../components/States';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { generatePassword } from './password';
+import { QuotaDialog } from './QuotaDialog';
 
 const MIN_PASSWORD = 8;
 
@@ -215,6 +217,7 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
   const { t } = useI18n();
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
+  const [settingQuota, setSettingQuota] = useState<User | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
   const [updateError, setUpdateError] = useState<unknown>(null);
   const [endingSessions, setEndingSessions] = useState<User | null>(null);
@@ -275,6 +278,7 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
                   <TableCell>{t.admin.username}</TableCell>
                   <TableCell>{t.admin.role}</TableCell>
                   <TableCell>{t.admin.status}</TableCell>
+                  <TableCell>{t.admin.home}</TableCell>
                   <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{t.admin.created}</TableCell>
                   <TableCell align="right">{t.home.actions}</TableCell>
                 </TableRow>
@@ -293,6 +297,9 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
                       <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
                       <TableCell>
                         <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
+                      </TableCell>
+                      <TableCell>
+                        <HomeUsage user={user} />
                       </TableCell>
                       <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
                         <RelativeTime at={user.createdAt} />
@@ -313,6 +320,9 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
                           </Button>
                           <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
                             {t.admin.resetPassword}
+                          </Button>
+                          <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setSettingQuota(user)}>
+                            {t.admin.setQuota}
                           </Button>
                           <Button
                             size="small"
@@ -336,6 +346,7 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
       </Loaded>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
+      <QuotaDialog user={settingQuota} onClose={() => setSettingQuota(null)} onUpdate={onUpdate} />
       <ConfirmDialog
         open={endingSessions !== null}
         title={t.admin.endSessionsTitle(endingSessions?.username ?? '')}

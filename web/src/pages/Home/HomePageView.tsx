@@ -5,6 +5,7 @@ import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
 import type { Dataset, HomesStorage, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
 import { HomesStorageView } from '../../components/HomesStorage';
+import { HomeUsage } from '../../components/HomeUsage';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -55,6 +56,13 @@ export function HomePageView(props: HomePageViewProps) {
       <Typography variant="h1" sx={{ mb: 2 }}>
         {t.home.title}
       </Typography>
+      {(me.user.homeBytes !== null || me.user.quotaBytes !== null) && (
+        <Card sx={{ mb: 3 }} component="section" aria-label={t.home.disk}>
+          <CardContent>
+            <HomeUsage user={me.user} own />
+          </CardContent>
+        </Card>
+      )}
       <Card sx={{ mb: 3 }}>
         <CardContent>
           {props.stopError !== null && props.stopError !== undefined && (

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, JobResult } from '../runtime/types.js';
+import { MeasureEnforcer, parseDuLines } from './measure.js';
+
+describe('the measure backend', () => {
+  const make = (answer: (job: Job) => JobResult) => {
+    const jobs: Job[] = [];
+    const enforcer = new MeasureEnforcer({
+      homesRoot: '/srv/homes',
+      image: 'shiva/notebook:latest',
+      timeoutMs: 60_000,
+      runtime: () => ({ runJob: async (job) => (jobs.push(job), answer(job)) }),
+    });
+    return { enforcer, jobs };
+  };
+
+  it('walks every home in one job that sees homes.root read-only, may read every folder and nothing more, with the names as arguments', async () => {
+    const { enforcer, jobs } = make(() => ({ exitCode: 0, output: '4096\talice\n0\tbob\n' }));
+    expect(await enforcer.measure([{ userId: 1, username: 'alice' }, { userId: 2, username: 'bob' }])).toEqual(new Map([['alice', 4096], ['bob', 0]]));
+    expect(jobs).toHaveLength(1);
+    const [job] = jobs;
+    expect(job).toMatchObject({
+      name: 'home-usage',
+      image: 'shiva/notebook:latest',
+      mounts: [{ hostPath: '/srv/homes', containerPath: '/homes', readOnly: true }],
+      user: '0:0',
+      capabilities: ['DAC_READ_SEARCH'],
+      timeoutMs: 60_000,
+    });
+    expect(job!.command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(job!.command[2]).toContain('du -s -B1 --one-file-system -- "$u"');
+    expect(job!.command.slice(3)).toEqual(['sh', 'alice', 'bob']);
+  });
+
+  it('keeps the homes du measured when others fail, and fails when it measured none', async () => {
+    const partial = make(() => ({ exitCode: 1, output: "du: cannot read directory 'bob/x': Permission denied\n8192\talice\n" }));
+    expect(await partial.enforcer.measure([{ userId: 1, username: 'alice' }, { userId: 2, username: 'bob' }])).toEqual(new Map([['alice', 8192]]));
+    const none = make(() => ({ exitCode: 2, output: 'sh: cd: /homes: No such file or directory\n' }));
+    await expect(none.enforcer.measure([{ userId: 1, username: 'alice' }])).rejects.toThrow(/measured no home \(exit 2\): sh: cd: \/homes/);
+    expect(await none.enforcer.measure([])).toEqual(new Map());
+  });
+
+  it('reads only lines of the names it asked for', () => {
+    expect(parseDuLines('12\talice\n13\tmallory\nnoise\n14\tbob extra\n', new Set(['alice', 'bob']))).toEqual(new Map([['alice', 12]]));
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The `measure` backend: the homes' allocated bytes from `du` in a job on a machine that mounts
+ * homes.root (read-only), so the walk never runs in the hub's process and works where the hub
+ * cannot see the homes. The walk is bounded: one job for all homes at a time, the job's timeout,
+ * its memory and pids limits, `--one-file-system` (a mount inside a home is not followed) and a
+ * lowered CPU priority. There is no hard limit; the hub warns and refuses launches (home-quotas.ts).
+ */
+import type { Runtime } from '../runtime/types.js';
+import type { HomeOwner, QuotaEnforcer } from './types.js';
+
+/** Where homes.root appears inside the job. */
+const HOMES_INSIDE = '/homes';
+
+/**
+ * One line per home: `<bytes>\t<name>`. `du -B1` counts allocated blocks in bytes (what fills a
+ * disk); a missing home is 0. The names come as arguments, never inside the script.
+ */
+const SCRIPT = `cd ${HOMES_INSIDE} || exit 2
+for u do
+  if [ -d "$u" ]; then nice -n 10 du -s -B1 --one-file-system -- "$u"; else printf '0\\t%s\\n' "$u"; fi
+done`;
+
+export interface MeasureOptions {
+  /** homes.root: the same path on the hub and every machine. */
+  homesRoot: string;
+  /** An image with a POSIX shell and GNU du (the default catalogue image). */
+  image: string;
+  timeoutMs: number;
+  /** The runtime of a machine that mounts homes.root, chosen at each measurement (it may change). */
+  runtime: () => Pick<Runtime, 'runJob'>;
+}
+
+/** The lines of `du -s -B1` for the asked names; anything else in the output (errors) is ignored. */
+export function parseDuLines(output: string, names: ReadonlySet<string>): Map<string, number> {
+  const figures = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    const m = /^(\d+)\t(.+)$/.exec(line.trim());
+    if (m && names.has(m[2]!)) figures.set(m[2]!, Number(m[1]));
+  }
+  return figures;
+}
+
+export class MeasureEnforcer implements QuotaEnforcer {
+  readonly backend = 'measure';
+
+  constructor(private readonly options: MeasureOptions) {}
+
+  async measure(owners: readonly HomeOwner[]): Promise<Map<string, number>> {
+    if (owners.length === 0) return new Map();
+    const names = owners.map((o) => o.username);
+    const result = await this.options.runtime().runJob({
+      name: 'home-usage',
+      image: this.options.image,
+      command: ['sh', '-c', SCRIPT, 'sh', ...names],
+      mounts: [{ hostPath: this.options.homesRoot, containerPath: HOMES_INSIDE, readOnly: true }],
+      // root that may read every folder (homes belong to their users' uids) and change nothing.
+      user: '0:0',
+      capabilities: ['DAC_READ_SEARCH'],
+      timeoutMs: this.options.timeoutMs,
+    });
+    const figures = parseDuLines(result.output, new Set(names));
+    if (figures.size === 0) {
+      throw new Error(`the home-usage job measured no home (exit ${result.exitCode}): ${result.output.trim().slice(0, 300)}`);
+    }
+    return figures;
+  }
+
+  async apply(): Promise<void> {
+    // No hard limit on a filesystem without quotas: the hub's launch check is the limit.
+  }
+}
