@@ -98,7 +98,9 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       PidsLimit: spec.pidsLimit,
       // /dev/shm: Docker's 64 MB default kills PyTorch's DataLoader workers (shared-memory.ts).
       ShmSize: spec.shmBytes,
-      Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`, ...readOnlyMounts(spec.gpus)],
+      // Mounts, not Binds: a machine without the home (or a driver file) fails the create instead
+      // of the engine making an empty root-owned folder there and handing the user an empty home.
+      Mounts: [bindMount({ ...spec.home, readOnly: false }), ...readOnlyMounts(spec.gpus).map(bindMount)],
       ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
@@ -131,8 +133,8 @@ export function gpuOptions(gpus: GpuAssignment | undefined): Pick<Docker.HostCon
 }
 
 /** Checked by assertNoEngineSocket before any create. */
-function readOnlyMounts(gpus: GpuAssignment | undefined): string[] {
-  return gpus?.mode === 'devices' ? gpus.readOnlyMounts.map((path) => `${path}:${path}:ro`) : [];
+function readOnlyMounts(gpus: GpuAssignment | undefined): Mount[] {
+  return gpus?.mode === 'devices' ? gpus.readOnlyMounts.map((path) => ({ hostPath: path, containerPath: path, readOnly: true })) : [];
 }
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
