@@ -32,6 +32,7 @@ const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
   gpuMode: null,
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: null,
   gpus: [],
   gpusAt: null,

@@ -30,6 +30,7 @@ export const errorCodes = {
   SANDBOX_NOT_RUNNING: { status: 503, message: 'The sandbox is not running.' },
   IMAGE_NOT_FOUND: { status: 400, message: 'This image is not in the catalogue.' },
   MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
+  MACHINE_NOT_READY: { status: 503, message: 'This machine takes no launches now; the machines page says why.' },
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
   RUNTIME_UNAVAILABLE: { status: 503, message: 'The container engine does not answer.' },
   SANDBOX_UNREACHABLE: { status: 503, message: 'The sandbox does not answer, or answers something that is not HTTP.' },

@@ -4,6 +4,7 @@
  * engine versions (DESIGN.md, security model: no engine or stack text reaches a user).
  */
 import { RuntimeError } from '../runtime/types.js';
+import { HomeError } from './homes.js';
 import { NotReadyError } from './readiness.js';
 
 /** What the reason may name: the image reference and the machine, both from the hub's own records. */
@@ -14,10 +15,12 @@ export interface FailureSubject {
 
 /**
  * The reason stored on a failed sandbox and shown in its events, one sentence. Only messages
- * the hub wrote itself are quoted: readiness timeouts and RuntimeErrors marked `plain`.
+ * the hub wrote itself are quoted: readiness timeouts, homes that could not be made and
+ * RuntimeErrors marked `plain`.
  */
 export function failureReason(err: unknown, subject: FailureSubject): string {
   if (err instanceof NotReadyError) return `The sandbox's server did not come up: ${err.message}.`;
+  if (err instanceof HomeError) return `Your home could not be made ready: ${err.message}`;
   if (err instanceof RuntimeError) {
     if (err.plain) return `The container engine refused: ${err.message}.`;
     switch (err.kind) {

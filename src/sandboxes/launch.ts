@@ -8,8 +8,8 @@ import type { EventDetail } from '../contract/event-codes.js';
 import type { Machine } from '../machines/registry.js';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
 import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
-import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
+import { HomeError } from './homes.js';
 import { sharedMemoryBytes } from './shared-memory.js';
 import { who, type SandboxLifecycle } from './lifecycle.js';
 import { NotReadyError, waitForServer } from './readiness.js';
@@ -94,7 +94,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     const uid = ctx.image.uid ?? numberLabel(image.labels[IMAGE_LABELS.uid]) ?? 1000;
 
     await step('create', 'Creating the container', { code: 'creating', params: {} });
-    const home = await ensureHome(ctx.config.homes.root!, row.username, uid);
+    const owner = { uid, gid: uid };
+    const home = await ctx.homes.ensure(machine, row.username, owner);
     const spec: ContainerSpec = {
       name: containerName(ctx.deploymentId, row),
       image: row.image_ref,
@@ -123,7 +124,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       user: `${uid}:${uid}`,
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
     };
-    containerId = await createFresh(ctx, runtime, spec);
+    containerId = await createFresh(ctx, runtime, spec).catch(async (err: unknown) => {
+      if (!(err instanceof RuntimeError && err.kind === 'mount_missing')) throw err;
+      // Made once, but gone on this machine (deleted, or its filesystem not mounted): make it again, once.
+      await ctx.homes.ensure(machine, row.username, owner, true);
+      return createFresh(ctx, runtime, spec);
+    });
     await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
     // A server that fails at once may have exited before the engine answered the start: that is
@@ -176,7 +182,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     }
     await ctx.lifecycle.failLaunch(row.id, 'fail', reason, message, containerId);
     // The engine's own words stay here, in the log, next to what the user was told.
-    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
+    const detail = err instanceof HomeError ? { detail: err.detail } : {};
+    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message, ...detail }, 'launch failed');
   }
 }
 

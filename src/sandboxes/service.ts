@@ -24,6 +24,7 @@ import { HubStopping, runLaunch } from './launch.js';
 import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
+import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 
 export interface SandboxServiceDeps {
@@ -38,6 +39,8 @@ export interface SandboxServiceDeps {
   origins: SandboxOrigins;
   /** Where what the hub does to sandboxes by itself (the reconciler's removals) is recorded. */
   audit: AuditLog;
+  /** Makes users' homes on the machines that mount them. */
+  homes: HomeMaker;
   log: Logger;
 }
 
@@ -67,8 +70,13 @@ export class SandboxService {
     const { config, repo } = this.deps;
     const image = this.imageFor(request.image);
     const { cpus, cpuRequest, memoryGiB, gpus } = this.resourcesFor(request);
-    if (request.machine && !this.deps.machines.get(request.machine)) {
+    const pinned = request.machine ? this.deps.machines.get(request.machine) : undefined;
+    if (request.machine && !pinned) {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
+    }
+    // Said plainly rather than as "no room": the machine would give an empty home (homes-check.ts).
+    if (pinned?.homes?.ready === false) {
+      throw new ShivaError('MACHINE_NOT_READY', `${pinned.name} does not see the shared homes, so it takes no launches; an admin must mount them there.`);
     }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
     const name = request.name ?? nextFreeName(taken);

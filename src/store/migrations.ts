@@ -133,6 +133,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sandboxes').addColumn('version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  '0010_home_made': {
+    async up(db: Kysely<unknown>) {
+      // Which homes a job has made, and for which owner (src/sandboxes/homes.ts): a launch runs the
+      // job only for a home not made yet, made for another owner, or missing on its machine.
+      await db.schema
+        .createTable('homes')
+        .addColumn('username', 'text', (c) => c.primaryKey())
+        .addColumn('uid', 'integer', (c) => c.notNull())
+        .addColumn('gid', 'integer', (c) => c.notNull())
+        .addColumn('made_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -103,6 +103,14 @@ export interface AuditTable {
   details: string | null;
 }
 
+/** A home a job made on a machine (src/sandboxes/homes.ts), and the owner it was made for. */
+export interface HomesTable {
+  username: string;
+  uid: number;
+  gid: number;
+  made_at: string;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -111,4 +119,5 @@ export interface Database {
   sandboxes: SandboxesTable;
   sandbox_events: SandboxEventsTable;
   audit_events: AuditTable;
+  homes: HomesTable;
 }

@@ -169,6 +169,7 @@ export const MockMachine: Machine = {
   gpuMode: 'deviceRequests',
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: {
     cpuPercent: 37,
     memoryUsedBytes: 61.2 * GiB,
@@ -205,6 +206,7 @@ export const MockMachineAllocationOnly: Machine = {
   gpuMode: null,
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: null,
   gpus: [],
   gpusAt: null,
@@ -245,6 +247,7 @@ export const MockMachineSharedGpu: Machine = {
   gpuMode: 'devices',
   usageError: null,
   gpuError: null,
+  homes: null,
   gpus: [gpu(0, [aliceMain, { sandboxId: 'sbx_c1', user: 'carol', name: 'eval' }], 95)],
   sandboxes: MockMachine.sandboxes.map((s) => ({ ...s, gpus: ['GPU-0-0b1c'] })),
 };
