@@ -166,7 +166,7 @@ export const ConfigSchema = Type.Object(
             'marker: the hub writes <root>/.shiva-homes and a job on each machine reads it; a machine that does not see it is not ready. none: for a hub that cannot see homes.root itself (no check; a machine without the homes fails launches instead)',
         }),
         checkIntervalSeconds: Type.Number({
-          minimum: 10,
+          minimum: 1,
           default: 60,
           description: 'How often each machine\'s view of homes.root is checked again (also at start and whenever a machine comes back up); each check is a short job on the machine',
         }),
