@@ -82,6 +82,11 @@ describe('shiva machines', () => {
     ]);
   });
 
+  it('says a machine that answers but does not see the shared homes is not ready', () => {
+    const homes = { ready: false, reason: 'homes.root lacks the marker', checkedAt: ago(1) };
+    expect(machineLines([machine('m', { homes })], NOW)[1]).toMatch(/^m +not ready \(homes\) +6\.5\/30/);
+  });
+
   it('rounds memory down to a tenth of a GiB, so a capacity never reads larger than it is', () => {
     // 25276026880 bytes is 23.54 GiB; 23.56 GiB must not read 23.6.
     const lines = machineLines([machine('m', { capacity: { cpus: 2, memoryBytes: 23.56 * GiB, gpus: 0 }, allocated: { cpus: 0.25, memoryBytes: 4 * GiB, gpus: 0 } })], NOW);
