@@ -66,7 +66,15 @@ describe('a machine whose view of homes.root is checked', () => {
     runtime.jobResult = () => {
       throw new RuntimeError('image_not_found', 'no image');
     };
-    expect(await check(root, value).check(machine)).toBe('the homes could not be checked: the image shiva/tiny:latest is not on this machine');
+    expect(await check(root, value).check(machine)).toBe('the homes could not be checked: the image shiva/tiny:latest is not on this machine and could not be pulled');
+  });
+
+  it('pulls the job image onto a machine that lacks it, then checks', async () => {
+    const root = path.join(tempDir(), 'homes');
+    const value = await writeHomesMarker(root, 'dep1');
+    const runtime = new FakeRuntime({ images: {}, pullable: ['shiva/tiny:latest'] });
+    expect(await check(root, value).check({ name: 'new', runtime })).toBeNull();
+    expect(runtime.images.has('shiva/tiny:latest')).toBe(true);
   });
 
   it('gets no launches while not ready, is checked at start, on coming back and once per interval, and listeners hear each change', async () => {

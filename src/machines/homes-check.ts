@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
+import { runJobPulling } from './run-job.js';
 
 /** The marker's name inside homes.root; a dot file, so it never reads as a user's home. */
 export const HOMES_MARKER = '.shiva-homes';
@@ -83,13 +84,13 @@ export class HomesCheck {
     const { root, expected, jobImage, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await machine.runtime.runJob(markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
+      result = await runJobPulling(machine.runtime, markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         return `homes.root ${root} does not exist on this machine: mount the shared homes there`;
       }
       if (err instanceof RuntimeError && err.kind === 'image_not_found') {
-        return `the homes could not be checked: the image ${jobImage} is not on this machine`;
+        return `the homes could not be checked: the image ${jobImage} is not on this machine and could not be pulled`;
       }
       return `the homes could not be checked: ${(err as Error).message}`;
     }

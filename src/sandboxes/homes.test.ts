@@ -116,7 +116,7 @@ describe('making homes on the machine that mounts them', () => {
     w.runtime.jobResult = () => {
       throw new RuntimeError('image_not_found', 'no such image');
     };
-    expect((await rejection(w.maker.ensure(w.machine, 'alice', me), HomeError)).message).toBe(`The image ${IMAGE} that makes homes is not on one.`);
+    expect((await rejection(w.maker.ensure(w.machine, 'alice', me), HomeError)).message).toBe(`The image ${IMAGE} that makes homes is not on one and could not be pulled.`);
     w.runtime.down = true;
     expect((await rejection(w.maker.ensure(w.machine, 'alice', me), RuntimeError)).kind).toBe('unavailable');
     expect(w.made.size).toBe(0);

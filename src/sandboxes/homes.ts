@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { isValidName } from '../contract/names.js';
+import { runJobPulling } from '../machines/run-job.js';
 import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
 
@@ -152,13 +153,13 @@ export class HomeMaker {
     const { root, jobImage, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await machine.runtime.runJob(makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
+      result = await runJobPulling(machine.runtime, makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         throw new HomeError(`homes.root ${root} does not exist on ${machine.name}: the shared homes are not mounted there.`, err.message);
       }
       if (err instanceof RuntimeError && err.kind === 'image_not_found') {
-        throw new HomeError(`The image ${jobImage} that makes homes is not on ${machine.name}.`, err.message);
+        throw new HomeError(`The image ${jobImage} that makes homes is not on ${machine.name} and could not be pulled.`, err.message);
       }
       throw err;
     }
