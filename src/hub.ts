@@ -12,7 +12,8 @@ import { endCredentials, type CredentialSelector, type EndedCredentials } from '
 import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
-import { MachineRegistry } from './machines/registry.js';
+import { HomesCheck, writeHomesMarker } from './machines/homes-check.js';
+import { MachineRegistry, jobImageOf } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -30,6 +31,7 @@ import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
+import { HomeMaker } from './sandboxes/homes.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
@@ -41,6 +43,7 @@ import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { deploymentId, sandboxCookieKey } from './store/meta.js';
 import { AuditRepository } from './store/audit.js';
+import { HomeRepository } from './store/homes.js';
 import { SandboxRepository } from './store/sandboxes.js';
 import { SessionRepository } from './store/sessions.js';
 import { TokenRepository } from './store/tokens.js';
@@ -151,9 +154,15 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           ssh: entry.ssh,
           sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
         }));
+    const depId = await deploymentId(db);
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
+      homes: await homesCheck(config, depId),
+      onHomesChange: (m) => {
+        if (m.homes?.ready) log.info({ machine: m.name }, 'machine sees the shared homes: ready for launches');
+        else log.warn({ machine: m.name, reason: m.homes?.reason }, 'machine does not see the shared homes: no launches there until it does');
+      },
     });
     await machines.refresh();
     for (const m of machines.list()) {
@@ -175,7 +184,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const activity = new ActivityRecorder();
     const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
-    const depId = await deploymentId(db);
     const url = publicUrl(config);
     const origins = sandboxOrigins(url, config.hub.sandboxDomain);
     if (origins.mode === 'path-only') {
@@ -221,6 +229,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       origins,
       audit,
       users,
+      homes: new HomeMaker({ root: config.homes.root!, jobImage: machines.jobImage, deploymentId: depId, records: new HomeRepository(db) }),
       log,
       homesFilesystem,
     };
@@ -387,6 +396,31 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
 }
 
 /** A missing catalogue image is pulled at first launch; say so early, since offline engines cannot. */
+/**
+ * The check of each machine's view of homes.root (machines/homes-check.ts): the marker is written
+ * anew at every start, so a machine still showing an older hub's or an older start's marker is
+ * caught too. None with `homes.check: none`, for a hub that cannot see homes.root.
+ */
+async function homesCheck(config: Readonly<Config>, deploymentId: string): Promise<HomesCheck | null> {
+  if (config.homes.check === 'none') return null;
+  const root = config.homes.root!;
+  let expected: string;
+  try {
+    expected = await writeHomesMarker(root, deploymentId);
+  } catch (err) {
+    throw new Error(
+      `cannot write the homes marker into homes.root ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): mount the shared homes on the hub, or set homes.check to none if the hub cannot see them`,
+    );
+  }
+  return new HomesCheck({
+    root,
+    expected,
+    jobImage: jobImageOf(config),
+    deploymentId,
+    intervalMs: config.homes.checkIntervalSeconds * 1000,
+  });
+}
+
 async function warnAboutMissingImages(config: Readonly<Config>, machines: MachineRegistry, log: Logger): Promise<void> {
   for (const machine of machines.list().filter((m) => m.status === 'up')) {
     for (const image of config.images.catalogue) {

@@ -56,7 +56,8 @@ describeDocker('the sandboxes core on the real Docker Engine', [TINY_IMAGE], () 
 function givenOf(data: Docker.ContainerInspectInfo): GivenSpec {
   const host = data.HostConfig as Docker.HostConfig & { NanoCpus?: number };
   const binding = Object.values(host.PortBindings ?? {}) as Array<Array<{ HostIp?: string }> | null>;
-  const [hostPath = '', containerPath = ''] = (host.Binds?.[0] ?? '').split(':');
+  // The home is the first of the Mounts (never Binds: a missing home must fail the create).
+  const { Source: hostPath = '', Target: containerPath = '' } = host.Mounts?.[0] ?? {};
   return {
     cpus: (host.NanoCpus ?? 0) / 1e9,
     memoryBytes: host.Memory ?? 0,

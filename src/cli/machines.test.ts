@@ -33,6 +33,7 @@ const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
   gpuMode: null,
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: null,
   gpus: [],
   gpusAt: null,
@@ -80,6 +81,11 @@ describe('shiva machines', () => {
       '  GPU 1  NVIDIA A100 80GB PCIe  -    -/80G     free',
       'cpu-1  down since 12m ago  6.5/30         24/248G  0/0   1',
     ]);
+  });
+
+  it('says a machine that answers but does not see the shared homes is not ready', () => {
+    const homes = { ready: false, reason: 'homes.root lacks the marker', checkedAt: ago(1) };
+    expect(machineLines([machine('m', { homes })], NOW)[1]).toMatch(/^m +not ready \(homes\) +6\.5\/30/);
   });
 
   it('rounds memory down to a tenth of a GiB, so a capacity never reads larger than it is', () => {

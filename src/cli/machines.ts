@@ -19,7 +19,8 @@ const figure = (n: number) => String(Math.round(n * 100) / 100);
 const gib = (bytes: number) => String(Math.floor((bytes / GiB) * 10 + 1e-9) / 10);
 
 function status(machine: Machine, now: number): string {
-  if (machine.status === 'up') return 'up';
+  // Answers, but does not see the shared homes: no launches go there (the reason is on GET /api/machines).
+  if (machine.status === 'up') return machine.homes?.ready === false ? 'not ready (homes)' : 'up';
   return machine.lastSeenAt ? `down since ${ago(machine.lastSeenAt, now)}` : 'down';
 }
 

@@ -190,7 +190,19 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.String({ default: './data', description: 'SHIVA_DATA_DIR overrides it' }),
     homes: Type.Object(
       {
-        root: Type.Optional(Type.String({ description: 'Defaults to <dataDir>/homes' })),
+        root: Type.Optional(
+          Type.String({ description: 'Defaults to <dataDir>/homes; a shared filesystem mounted at this same path on the hub and every machine (docs/storage.md)' }),
+        ),
+        check: Type.Union([Type.Literal('marker'), Type.Literal('none')], {
+          default: 'marker',
+          description:
+            'marker: the hub writes <root>/.shiva-homes and a job on each machine reads it; a machine that does not see it is not ready. none: for a hub that cannot see homes.root itself (no check; a machine without the homes fails launches instead)',
+        }),
+        checkIntervalSeconds: Type.Number({
+          minimum: 1,
+          default: 60,
+          description: 'How often each machine\'s view of homes.root is checked again (also at start and whenever a machine comes back up); each check is a short job on the machine',
+        }),
       },
       { ...strict, default: {} },
     ),

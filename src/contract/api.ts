@@ -269,6 +269,16 @@ export const Machine = Type.Object({
   gpus: Type.Array(MachineGpu),
   gpuError: Nullable(Type.String({ description: 'Why the last GPU reading failed; the list is the last good one' })),
   gpusAt: Nullable(Time),
+  homes: Nullable(
+    Type.Object(
+      {
+        ready: Type.Boolean({ description: 'Whether the machine sees the shared homes; a machine that does not takes no launches' }),
+        reason: Nullable(Type.String({ description: 'Why not, when not' })),
+        checkedAt: Time,
+      },
+      { description: "The last check of the machine's view of homes.root (docs/storage.md); null while unchecked or with homes.check: none" },
+    ),
+  ),
   history: Type.Array(MachineSample),
   sandboxes: Type.Array(
     Type.Object({

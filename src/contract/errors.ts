@@ -31,6 +31,7 @@ export const errorCodes = {
   SANDBOX_NOT_RUNNING: { status: 503, message: 'The sandbox is not running.' },
   IMAGE_NOT_FOUND: { status: 400, message: 'This image is not in the catalogue.' },
   MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
+  MACHINE_NOT_READY: { status: 503, message: 'This machine takes no launches now; the machines page says why.' },
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
   STORAGE_FULL: { status: 503, message: 'The homes filesystem is nearly full; new sandboxes cannot start until space is freed.' },
   QUOTA_EXCEEDED: { status: 409, message: 'Your home is at or over its disk quota; delete files from it before launching.' },

@@ -40,7 +40,27 @@ export interface Machine {
   gpuSource: GpuSource | null;
   /** Why the GPUs could not be read, if they could not. */
   gpuError: string | null;
+  /**
+   * Whether the machine sees the shared homes (homes-check.ts), as last checked: a machine that
+   * does not is not ready and gets no launches. Null while unchecked or with `homes.check: none`.
+   */
+  homes: HomesReadiness | null;
   history: MachineHistory;
+}
+
+export interface HomesReadiness {
+  ready: boolean;
+  /** Why not, for an admin; null when ready. */
+  reason: string | null;
+  checkedAt: string;
+}
+
+/** What checks a machine's view of homes.root (HomesCheck). */
+export interface HomesChecker {
+  /** Null when the machine sees the hub's homes, else why not. */
+  check(machine: Pick<Machine, 'name' | 'runtime'>): Promise<string | null>;
+  /** How long a verdict stands: a job costs engine time, so not every health check runs one. */
+  readonly intervalMs: number;
 }
 
 /** What a Prometheus server knows of machines (sources/prometheus.ts reads it through PromQL). */
@@ -67,6 +87,10 @@ export interface MachineRegistryOptions {
   prometheus?: PrometheusReader | null;
   /** How long a GPU list read through a container is good for (default a minute). */
   containerGpuReadEveryMs?: number;
+  /** Checks each machine's view of homes.root; none with `homes.check: none`. */
+  homes?: HomesChecker | null;
+  /** Hears each machine's homes verdict when it changes (the hub logs it). */
+  onHomesChange?: (machine: Machine) => void;
 }
 
 type StatusListener = (machine: Machine) => void;
@@ -83,9 +107,9 @@ export class MachineRegistry {
   static fromConfig(
     config: Readonly<Config>,
     makeRuntime: (entry: MachineEntry) => Runtime,
-    extras: Pick<MachineRegistryOptions, 'nvidiaSmi' | 'prometheus' | 'containerGpuReadEveryMs'> = {},
+    extras: Pick<MachineRegistryOptions, 'nvidiaSmi' | 'prometheus' | 'containerGpuReadEveryMs' | 'homes' | 'onHomesChange'> = {},
   ): MachineRegistry {
-    const { health, scheduler, images } = config;
+    const { health, scheduler } = config;
     return new MachineRegistry({
       entries: config.machines,
       makeRuntime,
@@ -93,7 +117,7 @@ export class MachineRegistry {
       timeoutSeconds: health.timeoutSeconds,
       historySamples: Math.ceil((health.historyMinutes * 60) / health.intervalSeconds),
       cpuOvercommit: scheduler.cpuOvercommit,
-      jobImage: images.catalogue.find((i) => i.name === images.default)?.image ?? images.catalogue[0]!.image,
+      jobImage: jobImageOf(config),
       ...extras,
     });
   }
@@ -122,22 +146,24 @@ export class MachineRegistry {
         gpusAt: null,
         gpuSource: null,
         gpuError: null,
+        homes: null,
         history: new MachineHistory(options.historySamples),
       });
     }
   }
 
-  /** The image the hub's own jobs run in (the default catalogue image). */
+  /** The image the hub's short jobs run in on every machine (reading GPUs, making homes). */
   get jobImage(): string {
     return this.options.jobImage;
   }
 
   /**
    * The runtime of the machine that runs jobs over homes.root (measuring homes): the one named,
-   * else the first that answers. Throws when there is none to ask.
+   * else the first that answers and sees the shared homes (a machine whose view lacks the
+   * marker would measure an empty folder and clear everyone's figures). Throws when there is none.
    */
   homesMachine(name?: string): Runtime {
-    const machine = name ? this.machines.get(name) : this.list().find((m) => m.status === 'up');
+    const machine = name ? this.machines.get(name) : this.list().find((m) => m.status === 'up' && m.homes?.ready !== false);
     if (!machine) throw new Error(name ? `storage.quota.machine names ${name}, which is not a machine` : 'no machine answers to measure the homes on');
     return machine.runtime;
   }
@@ -194,11 +220,27 @@ export class MachineRegistry {
       }
       await this.gpus.refresh(machine);
       machine.history.add(sampleOf(at, machine.usage, machine.gpus));
+      await this.checkHomes(machine, before === 'down', at);
     }
     // The first check only learns the state; changes after it are news (down, or back up).
     const first = !this.checked.has(machine.name);
     this.checked.add(machine.name);
     if (!first && machine.status !== before) for (const listener of this.listeners) listener(machine);
+  }
+
+  /**
+   * Runs the homes check when it is due: at the first check, when the machine comes back up,
+   * then at most once per interval (a job per machine every health check would cost engine
+   * time for an answer that rarely changes).
+   */
+  private async checkHomes(machine: Machine, cameUp: boolean, at: string): Promise<void> {
+    const checker = this.options.homes;
+    if (!checker) return;
+    const last = machine.homes;
+    if (last && !cameUp && Date.now() - Date.parse(last.checkedAt) < checker.intervalMs) return;
+    const reason = await checker.check(machine).catch((err: Error) => `the homes could not be checked: ${err.message}`);
+    machine.homes = { ready: reason === null, reason, checkedAt: at };
+    if (last?.ready !== machine.homes.ready || last?.reason !== reason) this.options.onHomesChange?.(machine);
   }
 
   private async readUsage(machine: Machine, readHost: () => ReturnType<HostUsageReader['read']>): Promise<MachineUsage | null> {
@@ -211,14 +253,24 @@ export class MachineRegistry {
   }
 }
 
+/** The image the hub's short jobs run in: the default catalogue image, present wherever sandboxes run. */
+export function jobImageOf(config: Pick<Config, 'images'>): string {
+  const { images } = config;
+  return images.catalogue.find((i) => i.name === images.default)?.image ?? images.catalogue[0]!.image;
+}
+
 /** What a machine may give sandboxes: its engine's figures less the reserve, within the caps. */
-export function capacityOf(machine: Pick<Machine, 'name' | 'entry' | 'status' | 'info' | 'gpus'>, cpuOvercommit: number): MachineCapacity {
+export function capacityOf(
+  machine: Pick<Machine, 'name' | 'entry' | 'status' | 'info' | 'gpus'> & Partial<Pick<Machine, 'homes'>>,
+  cpuOvercommit: number,
+): MachineCapacity {
   const { reserved, max, gpus } = machine.entry;
   const cpus = Math.max(0, (machine.info?.cpus ?? 0) - reserved.cpus) * cpuOvercommit;
   const memoryBytes = Math.max(0, (machine.info?.memoryBytes ?? 0) - reserved.memoryGiB * GiB);
   return {
     name: machine.name,
-    up: machine.status === 'up' && machine.info !== null,
+    // A machine that does not see the shared homes would hand out empty homes: no launches there.
+    up: machine.status === 'up' && machine.info !== null && machine.homes?.ready !== false,
     cpus: max.cpus === undefined ? cpus : Math.min(cpus, max.cpus),
     memoryBytes: max.memoryGiB === undefined ? memoryBytes : Math.min(memoryBytes, max.memoryGiB * GiB),
     gpus: machine.gpus.map((g) => g.uuid),

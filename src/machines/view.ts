@@ -50,6 +50,7 @@ export function toMachineView(
     usage: machine.usage,
     gpus,
     gpusAt: machine.gpusAt,
+    homes: machine.homes ? { ...machine.homes } : null,
     history: machine.history.list(),
     sandboxes: here.map(({ row, gpus: ids }) => {
       const measured = figures(row.id);
@@ -83,6 +84,8 @@ export function withoutEngineText(view: MachineView): MachineView {
     error: view.error === null ? null : view.status === 'down' ? "The machine's container engine does not answer." : "The machine's container engine answers slowly or with errors.",
     gpuError: view.gpuError === null ? null : "The machine's GPUs could not be read; the list shown is the last good one.",
     usageError: view.usageError === null ? null : "The machine's usage could not be read.",
+    // The admin's reason names paths and engine words; a member needs only to know why no launch goes there.
+    homes: view.homes && !view.homes.ready ? { ...view.homes, reason: 'This machine does not see the shared home folders; an admin must mount them there.' } : view.homes,
   };
 }
 

@@ -38,6 +38,9 @@ export function registerMachineSeries(
     });
 
   perMachine('shiva_machine_up', 'Whether the machine\'s engine answered its last check (1) or not (0)', (m) => (m.status === 'up' ? 1 : 0));
+  perMachine('shiva_machine_homes_ready', 'Whether the machine saw the shared homes at its last homes check (1) or not (0); absent while unchecked or with homes.check none', (m) =>
+    m.homes === null ? null : m.homes.ready ? 1 : 0,
+  );
   perMachine('shiva_machine_capacity_cpus', 'CPU requests sandboxes may hold in all on the machine (less what is reserved, times cpuOvercommit, within its caps)', (m) =>
     m.info ? (capacityOf(m.name)?.cpus ?? null) : null,
   );

@@ -193,6 +193,8 @@ export type RuntimeErrorKind =
   | 'not_found'
   /** A container with that name exists already. */
   | 'conflict'
+  /** A host folder to mount (a home) does not exist on the machine; nothing was made there. */
+  | 'mount_missing'
   /** The engine refused or failed the operation. */
   | 'failed';
 

@@ -5,6 +5,7 @@
  */
 import { RuntimeError } from '../runtime/types.js';
 import { DatasetConflict } from './datasets.js';
+import { HomeError } from './homes.js';
 import { NotReadyError } from './readiness.js';
 
 /** What the reason may name: the image reference and the machine, both from the hub's own records. */
@@ -15,12 +16,13 @@ export interface FailureSubject {
 
 /**
  * The reason stored on a failed sandbox and shown in its events, one sentence. Only messages
- * the hub wrote itself are quoted: readiness timeouts, dataset conflicts and RuntimeErrors
- * marked `plain`.
+ * the hub wrote itself are quoted: readiness timeouts, dataset conflicts, homes that could not
+ * be made and RuntimeErrors marked `plain`.
  */
 export function failureReason(err: unknown, subject: FailureSubject): string {
   if (err instanceof NotReadyError) return `The sandbox's server did not come up: ${err.message}.`;
   if (err instanceof DatasetConflict) return err.message;
+  if (err instanceof HomeError) return `Your home could not be made ready: ${err.message}`;
   if (err instanceof RuntimeError) {
     if (err.plain) return `The container engine refused: ${err.message}.`;
     switch (err.kind) {

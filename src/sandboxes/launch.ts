@@ -9,8 +9,8 @@ import type { Machine } from '../machines/registry.js';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerSpec, type GpuAssignment, type Runtime } from '../runtime/types.js';
 import type { SandboxChanges, SandboxRow } from '../store/sandboxes.js';
 import { datasetMounts } from './datasets.js';
-import { ensureHome } from './homes.js';
 import { failureReason } from './failure-reason.js';
+import { HomeError } from './homes.js';
 import { sharedMemoryBytes } from './shared-memory.js';
 import { who, type SandboxLifecycle } from './lifecycle.js';
 import { NotReadyError, waitForServer } from './readiness.js';
@@ -105,7 +105,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     // Before the home is made: a dataset over this image's home fails the launch with nothing made.
     const mounts = datasetMounts(ctx.datasets, homeInside);
     await step('create', 'Creating the container', { code: 'creating', params: {} });
-    const home = await ensureHome(ctx.config.homes.root!, row.username, ids);
+    const home = await ctx.homes.ensure(machine, row.username, ids);
     const spec: ContainerSpec = {
       name: containerName(ctx.deploymentId, row),
       image: row.image_ref,
@@ -136,7 +136,12 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
       gpus: gpuAssignment(machine, JSON.parse(row.gpus) as string[]),
       mounts,
     };
-    containerId = await createFresh(ctx, runtime, spec);
+    containerId = await createFresh(ctx, runtime, spec).catch(async (err: unknown) => {
+      if (!(err instanceof RuntimeError && err.kind === 'mount_missing')) throw err;
+      // Made once, but gone on this machine (deleted, or its filesystem not mounted): make it again, once.
+      await ctx.homes.ensure(machine, row.username, ids, true);
+      return createFresh(ctx, runtime, spec);
+    });
     await step('start', 'Starting the container', { code: 'starting', params: {} }, { container_id: containerId });
     const container = await runtime.start(containerId);
     // A server that fails at once may have exited before the engine answered the start: that is
@@ -189,7 +194,8 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     }
     await ctx.lifecycle.failLaunch(row.id, 'fail', reason, message, containerId);
     // The engine's own words stay here, in the log, next to what the user was told.
-    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message }, 'launch failed');
+    const detail = err instanceof HomeError ? { detail: err.detail } : {};
+    ctx.log.warn({ ...who(row), image: row.image_ref, ms: sinceRequest(row), reason, err: (err as Error).message, ...detail }, 'launch failed');
   }
 }
 

@@ -346,6 +346,17 @@ describe('placement', () => {
     expect(specOf('g2', 'b').gpus).toEqual({ mode: 'cdi', devices: ['nvidia.com/gpu=GPU-g2-0'] });
   });
 
+  it('gives a machine that does not see the shared homes no launch: pinned ones are refused with MACHINE_NOT_READY, others go elsewhere', async () => {
+    const w = await make({ machines: [gpuMachine('g1', 1), gpuMachine('g2', 1)], sandboxes: { maxPerUser: 5 } });
+    w.deps.machines.get('g1')!.homes = { ready: false, reason: 'homes.root lacks the marker', checkedAt: new Date().toISOString() };
+    const pinned = await rejection(w.service.launch(w.alice, { name: 'p', machine: 'g1' }));
+    expect([pinned.code, pinned.message]).toEqual(['MACHINE_NOT_READY', 'g1 does not see the shared homes, so it takes no launches; an admin must mount them there.']);
+    expect((await w.service.launch(w.alice, { name: 'a' })).machine).toBe('g2');
+    expect((await w.service.launch(w.alice, { name: 'b' })).machine).toBe('g2');
+    expect(await w.service.list(w.alice)).toHaveLength(2);
+    await w.service.settle();
+  });
+
   it('says when no machine has GPUs at all', async () => {
     const w = await make({ sandboxes: { limits: { gpus: 2 } } });
     const err = await rejection(w.service.launch(w.alice, { gpus: 1 }));

@@ -26,6 +26,7 @@ import { SandboxLifecycle, who } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
+import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { HomesFilesystem } from '../storage/homes-filesystem.js';
 
@@ -43,6 +44,8 @@ export interface SandboxServiceDeps {
   audit: AuditLog;
   /** The accounts, for the uid and gid a sandbox runs as (its owner's). */
   users: Pick<UserRepository, 'byId'>;
+  /** Makes users' homes on the machines that mount them. */
+  homes: HomeMaker;
   log: Logger;
   /**
    * The homes filesystem's free-space check (src/storage/homes-filesystem.ts): throws
@@ -79,8 +82,13 @@ export class SandboxService {
     const { config, repo } = this.deps;
     const image = this.imageFor(request.image);
     const { cpus, cpuRequest, memoryGiB, gpus } = this.resourcesFor(request);
-    if (request.machine && !this.deps.machines.get(request.machine)) {
+    const pinned = request.machine ? this.deps.machines.get(request.machine) : undefined;
+    if (request.machine && !pinned) {
       throw new ShivaError('MACHINE_NOT_FOUND', `There is no machine named ${request.machine}.`);
+    }
+    // Said plainly rather than as "no room": the machine would give an empty home (homes-check.ts).
+    if (pinned?.homes?.ready === false) {
+      throw new ShivaError('MACHINE_NOT_READY', `${pinned.name} does not see the shared homes, so it takes no launches; an admin must mount them there.`);
     }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
     const name = request.name ?? nextFreeName(taken);

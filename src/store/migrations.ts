@@ -143,6 +143,19 @@ const migrations: Record<string, Migration> = {
       await sql`create unique index users_uid on users (uid) where uid is not null`.execute(db);
     },
   },
+  '0010_home_made': {
+    async up(db: Kysely<unknown>) {
+      // Which homes a job has made, and for which owner (src/sandboxes/homes.ts): a launch runs the
+      // job only for a home not made yet, made for another owner, or missing on its machine.
+      await db.schema
+        .createTable('homes')
+        .addColumn('username', 'text', (c) => c.primaryKey())
+        .addColumn('uid', 'integer', (c) => c.notNull())
+        .addColumn('gid', 'integer', (c) => c.notNull())
+        .addColumn('made_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0011_home_quota': {
     async up(db: Kysely<unknown>) {
       // An admin's quota for this user in bytes; null: storage.quota.defaultGiB applies.

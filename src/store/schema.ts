@@ -111,6 +111,14 @@ export interface AuditTable {
   details: string | null;
 }
 
+/** A home a job made on a machine (src/sandboxes/homes.ts), and the owner it was made for. */
+export interface HomesTable {
+  username: string;
+  uid: number;
+  gid: number;
+  made_at: string;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -119,4 +127,5 @@ export interface Database {
   sandboxes: SandboxesTable;
   sandbox_events: SandboxEventsTable;
   audit_events: AuditTable;
+  homes: HomesTable;
 }

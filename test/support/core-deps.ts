@@ -11,10 +11,12 @@ import { RouteTable } from '../../src/proxy/route-table.js';
 import type { Runtime } from '../../src/runtime/types.js';
 import { ActivityRecorder } from '../../src/sandboxes/activity.js';
 import { SandboxEvents } from '../../src/sandboxes/events.js';
+import { HomeMaker } from '../../src/sandboxes/homes.js';
 import type { SandboxServiceDeps } from '../../src/sandboxes/service.js';
 import type { Actor } from '../../src/sandboxes/types.js';
 import { AuditRepository } from '../../src/store/audit.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { HomeRepository } from '../../src/store/homes.js';
 import { SandboxRepository } from '../../src/store/sandboxes.js';
 import { UserRepository } from '../../src/store/users.js';
 
@@ -47,10 +49,11 @@ export async function coreDeps(args: {
   }
   const repo = new SandboxRepository(db);
   const audit = new AuditRepository(db);
+  const machines = MachineRegistry.fromConfig(args.config, args.makeRuntime);
   const deps = {
     config: args.config,
     repo,
-    machines: MachineRegistry.fromConfig(args.config, args.makeRuntime),
+    machines,
     routes: new RouteTable(),
     events: new SandboxEvents(repo),
     activity: new ActivityRecorder(),
@@ -58,6 +61,7 @@ export async function coreDeps(args: {
     origins: sandboxOrigins('http://hub.test', undefined),
     audit,
     users: userRepo,
+    homes: new HomeMaker({ root: args.config.homes.root!, jobImage: machines.jobImage, deploymentId: args.deploymentId, records: new HomeRepository(db) }),
     log: args.log ?? pino({ level: 'silent' }),
   };
   await deps.machines.refresh();

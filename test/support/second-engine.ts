@@ -30,6 +30,12 @@ export interface SecondEngine {
    */
   sandboxBridge: string;
   docker: Docker;
+  /**
+   * With `ownMountNamespace`: runs a command (mount, umount) in the engine's mount namespace, so
+   * its view of a host path can differ from the hub's, as a machine without a shared filesystem's
+   * does. Throws without it.
+   */
+  inMountNamespace(command: readonly string[]): void;
   /** SIGKILL: the engine stops answering at once, its containers keep running. */
   kill(): Promise<void>;
   /** Starts the engine again on the same state. */
@@ -50,7 +56,12 @@ export function secondEngineUnavailableReason(): string | null {
   return null;
 }
 
-export async function startSecondEngine(images: readonly string[], options: { tls?: boolean } = {}): Promise<SecondEngine> {
+/**
+ * `ownMountNamespace` starts the engine in a mount namespace of its own (`unshare --mount`, private
+ * propagation): mounts made there with inMountNamespace are the engine's and its containers' alone.
+ * A restart after kill() gets a fresh namespace, without them.
+ */
+export async function startSecondEngine(images: readonly string[], options: { tls?: boolean; ownMountNamespace?: boolean } = {}): Promise<SecondEngine> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-e2-'));
   const tls = options.tls ? makeCertificates(path.join(dir, 'tls'), await freePort()) : null;
   const socket = path.join(dir, 'docker.sock');
@@ -73,9 +84,11 @@ export async function startSecondEngine(images: readonly string[], options: { tl
     rmSync(pidFile, { force: true });
     removeStalePidFile(path.join(dir, 'exec', 'containerd', 'containerd.pid'));
     const logFd = openSync(path.join(dir, 'dockerd.log'), 'a');
+    const own = options.ownMountNamespace ? ['unshare', '--mount', '--propagation', 'private', 'dockerd'] : ['dockerd'];
     child = spawn(
-      'dockerd',
+      own[0]!,
       [
+        ...own.slice(1),
         '--host', `unix://${socket}`,
         '--data-root', dataRoot,
         '--exec-root', path.join(dir, 'exec'),
@@ -123,6 +136,11 @@ export async function startSecondEngine(images: readonly string[], options: { tl
     address,
     sandboxBridge,
     docker,
+    inMountNamespace(command) {
+      // unshare execs dockerd, which keeps its pid.
+      if (!options.ownMountNamespace || !child?.pid) throw new Error('the engine has no mount namespace of its own, or is not running');
+      execFileSync('nsenter', ['-t', String(child.pid), '-m', '--', ...command], { stdio: 'pipe' });
+    },
     kill: () => stopChild('SIGKILL'),
     start: launch,
     async close() {

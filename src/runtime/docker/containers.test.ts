@@ -66,7 +66,7 @@ describe('createOptions', () => {
 
   it('hardens the container: no capabilities, no new privileges, not privileged, no restarts, bounded logs', () => {
     expect(createOptions(spec, NETWORK).HostConfig).toMatchObject({
-      Binds: ['/srv/shiva/homes/alice:/home/shiva:rw'],
+      Mounts: [{ Type: 'bind', Source: '/srv/shiva/homes/alice', Target: '/home/shiva', ReadOnly: false }],
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
@@ -242,7 +242,13 @@ describe('GPU assignment', () => {
       { PathOnHost: '/dev/nvidia3', PathInContainer: '/dev/nvidia3', CgroupPermissions: 'rwm' },
       { PathOnHost: '/dev/nvidiactl', PathInContainer: '/dev/nvidiactl', CgroupPermissions: 'rwm' },
     ]);
-    expect(body.HostConfig?.Binds).toContain('/usr/lib/x86_64-linux-gnu/libcuda.so.1:/usr/lib/x86_64-linux-gnu/libcuda.so.1:ro');
+    expect(body.HostConfig?.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/usr/lib/x86_64-linux-gnu/libcuda.so.1',
+      Target: '/usr/lib/x86_64-linux-gnu/libcuda.so.1',
+      ReadOnly: true,
+    });
+    expect(body.HostConfig?.Binds).toBeUndefined();
     expect(body.HostConfig?.DeviceRequests).toBeUndefined();
     expect(body.HostConfig?.Privileged).toBe(false);
   });

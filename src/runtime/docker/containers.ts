@@ -99,8 +99,10 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       PidsLimit: spec.pidsLimit,
       // /dev/shm: Docker's 64 MB default kills PyTorch's DataLoader workers (shared-memory.ts).
       ShmSize: spec.shmBytes,
-      Binds: [`${spec.home.hostPath}:${spec.home.containerPath}:rw`, ...readOnlyMounts(spec.gpus)],
-      ...specMounts(spec),
+      // Mounts, not Binds: a machine without the home (or a driver file, or a dataset) fails the
+      // create instead of the engine making an empty root-owned folder there and handing the user
+      // an empty home.
+      Mounts: [bindMount({ ...spec.home, readOnly: false }), ...readOnlyMounts(spec.gpus).map(bindMount), ...(spec.mounts ?? []).map(bindMount)],
       ...gpuOptions(spec.gpus),
       CapDrop: ['ALL'],
       // A sudo sandbox (an image entry's opt-in) keeps what apt and sudo need, and may run setuid
@@ -116,14 +118,6 @@ export function createOptions(spec: ContainerSpec, network: string): Docker.Cont
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
   };
-}
-
-/**
- * The spec's further folders (shared datasets) as `HostConfig.Mounts` binds, so that a folder
- * missing on the machine fails the create instead of becoming an empty one.
- */
-export function specMounts(spec: ContainerSpec): Pick<Docker.HostConfig, 'Mounts'> {
-  return spec.mounts?.length ? { Mounts: spec.mounts.map(bindMount) } : {};
 }
 
 /** The HostConfig fields that hand a container its GPUs (see GpuAssignment). */
@@ -143,8 +137,8 @@ export function gpuOptions(gpus: GpuAssignment | undefined): Pick<Docker.HostCon
 }
 
 /** Checked by assertNoEngineSocket before any create. */
-function readOnlyMounts(gpus: GpuAssignment | undefined): string[] {
-  return gpus?.mode === 'devices' ? gpus.readOnlyMounts.map((path) => `${path}:${path}:ro`) : [];
+function readOnlyMounts(gpus: GpuAssignment | undefined): Mount[] {
+  return gpus?.mode === 'devices' ? gpus.readOnlyMounts.map((path) => ({ hostPath: path, containerPath: path, readOnly: true })) : [];
 }
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);

@@ -124,8 +124,21 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     });
-    expect(data.HostConfig.Binds).toEqual([`${sandboxSpec.home.hostPath}:/home/shiva:rw`]);
+    expect(data.HostConfig.Binds ?? []).toEqual([]);
+    // The engine leaves ReadOnly out when it is false.
+    expect(data.HostConfig.Mounts?.map((m) => ({ ...m, ReadOnly: m.ReadOnly ?? false }))).toEqual([
+      { Type: 'bind', Source: sandboxSpec.home.hostPath, Target: '/home/shiva', ReadOnly: false },
+    ]);
     expect(JSON.stringify(data.Mounts)).not.toContain('docker.sock');
+  });
+
+  it('refuses to create a sandbox whose home is missing on the machine, and makes no folder there', async () => {
+    const missing = join(tmpdir(), `shiva-no-home-${run}`);
+    const err = await failure(runtime.create(spec({ home: { hostPath: missing, containerPath: '/home/shiva' } })));
+    expect(err.kind).toBe('mount_missing');
+    expect(err.plain).toBe(true);
+    expect(err.message).toBe(`the folder ${missing} to mount does not exist on this machine`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('runs a job to completion without network, gives its output, and leaves no container', async () => {
@@ -191,7 +204,7 @@ describeDocker('DockerRuntime on the real Docker Engine', [TINY_IMAGE], () => {
         timeoutMs: 30_000,
       }),
     );
-    expect(err.kind).toBe('failed');
+    expect(err.kind).toBe('mount_missing');
     expect(existsSync(missing)).toBe(false);
     await expect(
       runtime.runJob({

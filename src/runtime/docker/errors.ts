@@ -122,6 +122,9 @@ export function classifyEngineError(err: unknown, context: ErrorContext): Runtim
 
   const status = engineStatus(err);
   const message = engineMessage(err);
+  // Mounts (never Binds) refuse a missing host path: the engine's words name the path, which is the hub's own.
+  const missing = /bind source path does not exist:\s*(\S+)/i.exec(message);
+  if (missing) return new RuntimeError('mount_missing', `the folder ${missing[1]} to mount does not exist on this machine`, { ...options, plain: true });
   const subject = context.subject ? ` ${context.subject}` : '';
   if (status === 404) {
     const kind: RuntimeErrorKind = context.notFound ?? 'not_found';

@@ -23,6 +23,7 @@ import {
   type PullProgress,
   type Runtime,
 } from '../types.js';
+import { runJobLocally } from './local-jobs.js';
 
 interface FakeContainer {
   info: ContainerInfo;
@@ -195,8 +196,13 @@ export class FakeRuntime implements Runtime {
     this.mustGet(id).usage = { ...usage };
   }
 
-  /** What runJob answers; by default a job fails as it would on an engine without the image. */
-  jobResult: (job: Job) => JobResult = (job) => {
+  /**
+   * What runJob answers. By default a job that mounts host folders runs here (local-jobs.ts), as
+   * on an engine on this host, when its image is present; any other job fails as it would on an
+   * engine without the image.
+   */
+  jobResult: (job: Job) => JobResult | Promise<JobResult> = (job) => {
+    if (job.mounts?.length && this.images.has(job.image)) return runJobLocally(job);
     throw new RuntimeError('image_not_found', `the image ${job.image} is not on this machine`);
   };
 

@@ -58,6 +58,7 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
       gpuMode: gpusPerMachine > 0 ? 'deviceRequests' : null,
       usageError: null,
       gpuError: null,
+      homes: null,
       usage: down
         ? null
         : {

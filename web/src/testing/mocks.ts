@@ -188,6 +188,7 @@ export const MockMachine: Machine = {
   gpuMode: 'deviceRequests',
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: {
     cpuPercent: 37,
     memoryUsedBytes: 61.2 * GiB,
@@ -224,6 +225,7 @@ export const MockMachineAllocationOnly: Machine = {
   gpuMode: null,
   usageError: null,
   gpuError: null,
+  homes: null,
   usage: null,
   gpus: [],
   gpusAt: null,
@@ -264,6 +266,7 @@ export const MockMachineSharedGpu: Machine = {
   gpuMode: 'devices',
   usageError: null,
   gpuError: null,
+  homes: null,
   gpus: [gpu(0, [aliceMain, { sandboxId: 'sbx_c1', user: 'carol', name: 'eval' }], 95)],
   sandboxes: MockMachine.sandboxes.map((s) => ({ ...s, gpus: ['GPU-0-0b1c'] })),
 };

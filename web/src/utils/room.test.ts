@@ -9,6 +9,8 @@ describe('room on a machine', () => {
 
   it('says why a launch does not fit, fitting CPUs by request and the limit within the machine', () => {
     expect(whyNoRoom(MockMachineDown, { cpus: 1, cpuRequest: 1, memoryGiB: 1, gpus: 0 })).toEqual({ kind: 'down' });
+    const withoutHomes = { ...MockMachine, homes: { ready: false, reason: 'no marker', checkedAt: '2026-11-30T09:00:00.000Z' } };
+    expect(whyNoRoom(withoutHomes, { cpus: 1, cpuRequest: 1, memoryGiB: 1, gpus: 0 })).toEqual({ kind: 'notReady' });
     expect(whyNoRoom(MockMachineAllocationOnly, { cpus: 4, cpuRequest: 4, memoryGiB: 1, gpus: 0 })).toEqual({ kind: 'cpus', free: 2 });
     // The same limit with a request of 1: two CPUs free are enough.
     expect(whyNoRoom(MockMachineAllocationOnly, { cpus: 4, cpuRequest: 1, memoryGiB: 1, gpus: 0 })).toBeNull();

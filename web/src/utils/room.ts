@@ -27,6 +27,7 @@ export interface Need {
 
 export type NoRoom =
   | { kind: 'down' }
+  | { kind: 'notReady' }
   | { kind: 'cpusPerSandbox'; most: number }
   | { kind: 'cpus'; free: number }
   | { kind: 'memory'; free: number }
@@ -43,6 +44,8 @@ export function freeRoom(machine: Machine): Room {
 /** Why this machine cannot take the launch, or null when it can. */
 export function whyNoRoom(machine: Machine, need: Need): NoRoom | null {
   if (machine.status !== 'up') return { kind: 'down' };
+  // The hub refuses a launch there (MACHINE_NOT_READY): it does not see the shared homes.
+  if (machine.homes?.ready === false) return { kind: 'notReady' };
   // The engine refuses a CPU limit above its CPU count, however much is free.
   if (machine.cpus > 0 && need.cpus > machine.cpus + EPSILON) return { kind: 'cpusPerSandbox', most: machine.cpus };
   const room = freeRoom(machine);

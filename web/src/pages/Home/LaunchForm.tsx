@@ -58,6 +58,8 @@ function reasonText(t: Messages, locale: string, reason: NoRoom): string {
   switch (reason.kind) {
     case 'down':
       return t.launch.machineDown;
+    case 'notReady':
+      return t.launch.machineNotReady;
     case 'cpusPerSandbox':
       return t.launchSize.perSandbox(roundTo(reason.most, 2), formatNumber(reason.most, locale, 2));
     case 'cpus':

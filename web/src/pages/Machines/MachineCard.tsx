@@ -1,5 +1,6 @@
 /**
- * One machine: whether it answers (and if not, since when and why), its CPU, memory and disk as
+ * One machine: whether it answers (and if not, since when and why), whether it takes launches
+ * (not when it does not see the shared homes, with the reason), its CPU, memory and disk as
  * bars (measured use with what sandboxes were given under it, or only the allocation where the hub
  * cannot measure), its room for a launch, network and temperature, its last hour as small charts,
  * each GPU with who holds it, and each sandbox with what it was given and what it uses.
@@ -32,6 +33,8 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
   const { t, locale } = useI18n();
   const now = useNow();
   const up = machine.status === 'up';
+  // Answers, but does not see the shared homes: the hub gives it no launches.
+  const notReady = up && machine.homes?.ready === false;
   const { gpus } = machine;
   const headingId = `machine-${machine.name}`;
   const readings = up ? readingsLine(machine, t, locale) : null;
@@ -42,7 +45,7 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
         <h2 className="machine-name" id={headingId}>
           {machine.name}
         </h2>
-        <span className={up ? 'machine-status up' : 'machine-status down'}>{up ? t.machines.up : t.machines.down}</span>
+        <span className={up && !notReady ? 'machine-status up' : 'machine-status down'}>{!up ? t.machines.down : notReady ? t.machines.notReady : t.machines.up}</span>
       </div>
       {machine.engine && (
         <p className="machine-engine">
@@ -62,6 +65,12 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
               {machine.error}
             </Typography>
           )}
+        </Alert>
+      )}
+
+      {notReady && (
+        <Alert severity="warning" sx={{ mb: 1.5, overflowWrap: 'anywhere' }}>
+          {t.machines.homesNotReady(machine.homes?.reason ?? '')}
         </Alert>
       )}
 

@@ -31,6 +31,21 @@ describe('MachinesPageView', () => {
     expect(card('gpu-1').textContent).toContain('GPUs not read (the last list is shown): nvidia-smi exited with 9');
   });
 
+  it('shows a machine that does not see the shared homes as not ready, with the reason', () => {
+    const reason = 'homes.root /srv/homes on this machine lacks the hub\'s marker .shiva-homes';
+    const machine = { ...MockMachine, homes: { ready: false, reason, checkedAt: '2026-11-30T09:00:00.000Z' } };
+    renderView(<MachinesPageView machines={[machine]} error={null} onRetry={vi.fn()} />);
+    expect(within(card('gpu-1')).getByText('Not ready')).toBeTruthy();
+    expect(card('gpu-1').textContent).toContain(`Takes no launches: ${reason}`);
+  });
+
+  it('shows a machine that sees the shared homes as up, without a warning', () => {
+    const machine = { ...MockMachine, homes: { ready: true, reason: null, checkedAt: '2026-11-30T09:00:00.000Z' } };
+    renderView(<MachinesPageView machines={[machine]} error={null} onRetry={vi.fn()} />);
+    expect(within(card('gpu-1')).getByText('Up')).toBeTruthy();
+    expect(card('gpu-1').textContent).not.toContain('Takes no launches');
+  });
+
   it('shows measured CPU, memory and disk use as bars with numbers', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');

@@ -1,0 +1,99 @@
+/**
+ * Whether a machine sees the shared homes: the hub writes a marker file into homes.root at
+ * start (its deployment id and a random value), and a short job on each machine reads it there
+ * through a read-only mount. A machine whose homes.root is missing, lacks the marker or holds
+ * another one would give users an empty or someone else's home: it is not ready, with the
+ * reason, and gets no launches (registry.ts, capacityOf). See docs/storage.md, "Homes on every
+ * machine".
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
+import { runJobPulling } from './run-job.js';
+
+/** The marker's name inside homes.root; a dot file, so it never reads as a user's home. */
+export const HOMES_MARKER = '.shiva-homes';
+const ROOT_IN_JOB = '/homes';
+const JOB_TIMEOUT_MS = 30_000;
+
+/**
+ * Writes a fresh marker into `root` (made 0755 if missing) and returns its value: written to a
+ * temporary file and renamed over the marker, so a machine reading it sees the old or the new
+ * value, never half of one. 0644: the job reads it without privileges beyond DAC_READ_SEARCH.
+ */
+export async function writeHomesMarker(root: string, deploymentId: string): Promise<string> {
+  const value = `${deploymentId} ${randomBytes(16).toString('hex')}`;
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  const temporary = path.join(root, `${HOMES_MARKER}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, `${value}\n`, { mode: 0o644, flag: 'wx' });
+    await rename(temporary, path.join(root, HOMES_MARKER));
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  return value;
+}
+
+/** The job that reads the marker on one machine: homes.root read-only, as root that may only read and search. */
+export function markerJob(args: { root: string; image: string; deploymentId: string; machine: string }): Job {
+  return {
+    name: `homes-marker:${args.deploymentId}:${args.machine}`,
+    image: args.image,
+    command: ['cat', `${ROOT_IN_JOB}/${HOMES_MARKER}`],
+    mounts: [{ hostPath: args.root, containerPath: ROOT_IN_JOB, readOnly: true }],
+    user: '0:0',
+    capabilities: ['DAC_READ_SEARCH'],
+    timeoutMs: JOB_TIMEOUT_MS,
+  };
+}
+
+/** Why the machine's view of `root` is not the hub's, from the job's result; null when it is. */
+export function markerVerdict(result: JobResult, expected: string, root: string): string | null {
+  if (result.exitCode !== 0) {
+    return `homes.root ${root} on this machine lacks the hub's marker ${HOMES_MARKER}: it is not the shared homes filesystem (is it mounted there?)`;
+  }
+  if (result.output.trim() !== expected) {
+    return `homes.root ${root} on this machine holds another marker than the one this hub wrote: it is another filesystem than the hub's`;
+  }
+  return null;
+}
+
+export interface HomesCheckOptions {
+  root: string;
+  /** The marker's value, as writeHomesMarker returned it. */
+  expected: string;
+  jobImage: string;
+  deploymentId: string;
+  /** How long a verdict stands (homes.checkIntervalSeconds), in milliseconds. */
+  intervalMs: number;
+}
+
+/** Checks one machine's view of homes.root through a job there. */
+export class HomesCheck {
+  constructor(readonly options: HomesCheckOptions) {}
+
+  /** How long a verdict stands before the next health check asks again. */
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
+  /** Null when the machine sees the hub's homes; else why not, in words for an admin. */
+  async check(machine: { name: string; runtime: Runtime }): Promise<string | null> {
+    const { root, expected, jobImage, deploymentId } = this.options;
+    let result: JobResult;
+    try {
+      result = await runJobPulling(machine.runtime, markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'mount_missing') {
+        return `homes.root ${root} does not exist on this machine: mount the shared homes there`;
+      }
+      if (err instanceof RuntimeError && err.kind === 'image_not_found') {
+        return `the homes could not be checked: the image ${jobImage} is not on this machine and could not be pulled`;
+      }
+      return `the homes could not be checked: ${(err as Error).message}`;
+    }
+    return markerVerdict(result, expected, root);
+  }
+}
