@@ -10,7 +10,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Machine, Sandbox } from '../src/contract/api.js';
-import { HOMES_MARKER } from '../src/machines/homes-check.js';
+import { markerName } from '../src/machines/homes-check.js';
 import { LABELS } from '../src/runtime/types.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { startTestHub, type TestHub } from './support/hub.js';
@@ -78,7 +78,7 @@ describeDocker('homes on every machine, two real engines', [TINY_IMAGE], () => {
 
     // Engine two sees another folder at homes.root than the hub does, with the hub's marker in it:
     // whatever makes alice's home there can only be something that runs on engine two.
-    cpSync(path.join(homes, HOMES_MARKER), path.join(elsewhere, HOMES_MARKER));
+    cpSync(path.join(homes, markerName(t.hub.deploymentId)), path.join(elsewhere, markerName(t.hub.deploymentId)));
     engine.inMountNamespace(['mount', '--bind', elsewhere, homes]);
     const there = await launch(alice, { name: 'there', machine: 'two' });
     expect(there.status).toBe(202);
@@ -115,7 +115,7 @@ describeDocker('homes on every machine, two real engines', [TINY_IMAGE], () => {
       await waitFor(async () => (await machine(t.adminToken, 'two')).homes?.ready === false, { timeoutMs: 20_000, what: 'machine two to be not ready' });
       const seen = await machine(t.adminToken, 'two');
       expect(seen.status).toBe('up');
-      expect(seen.homes?.reason).toBe(`homes.root ${homes} on this machine lacks the hub's marker ${HOMES_MARKER}: it is not the shared homes filesystem (is it mounted there?)`);
+      expect(seen.homes?.reason).toBe(`homes.root ${homes} on this machine lacks the hub's marker ${markerName(t.hub.deploymentId)}: it is not the shared homes filesystem (is it mounted there?)`);
       expect(seen.free).toEqual({ cpus: 0, memoryBytes: 0, gpus: 0 });
       // A member sees why in plain words, without the paths.
       expect((await machine(bob, 'two')).homes?.reason).toBe('This machine does not see the shared home folders; an admin must mount them there.');

@@ -196,7 +196,7 @@ export const ConfigSchema = Type.Object(
         check: Type.Union([Type.Literal('marker'), Type.Literal('none')], {
           default: 'marker',
           description:
-            'marker: the hub writes <root>/.shiva-homes and a job on each machine reads it; a machine that does not see it is not ready. none: for a hub that cannot see homes.root itself (no check; a machine without the homes fails launches instead)',
+            'marker: the hub writes <root>/.shiva-homes-<deployment id> and a job on each machine reads it; a machine that does not see it is not ready. none: for a hub that cannot see homes.root itself (no check; a machine without the homes fails launches instead)',
         }),
         checkIntervalSeconds: Type.Number({
           minimum: 1,

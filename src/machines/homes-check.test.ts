@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
-import { HOMES_MARKER, HomesCheck, markerJob, writeHomesMarker } from './homes-check.js';
+import { HomesCheck, markerName, markerJob, writeHomesMarker } from './homes-check.js';
 import { MachineRegistry } from './registry.js';
 
 const dirs: string[] = [];
@@ -25,10 +25,10 @@ describe('the homes marker', () => {
     const second = await writeHomesMarker(root, 'dep1');
     expect(first).toMatch(/^dep1 [0-9a-f]{32}$/);
     expect(second).not.toBe(first);
-    const file = path.join(root, HOMES_MARKER);
+    const file = path.join(root, markerName('dep1'));
     expect(readFileSync(file, 'utf8')).toBe(`${second}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o644);
-    expect(readdirSync(root)).toEqual([HOMES_MARKER]);
+    expect(readdirSync(root)).toEqual([markerName('dep1')]);
   });
 
   it('is read by a job that mounts homes.root read-only, as root that may only read and search, without network', () => {
@@ -36,7 +36,7 @@ describe('the homes marker', () => {
     expect(job).toMatchObject({
       name: 'homes-marker:dep1:gpu1',
       image: 'img',
-      command: ['cat', `/homes/${HOMES_MARKER}`],
+      command: ['cat', `/homes/${markerName('dep1')}`],
       mounts: [{ hostPath: '/srv/homes', containerPath: '/homes', readOnly: true }],
       user: '0:0',
       capabilities: ['DAC_READ_SEARCH'],
@@ -57,9 +57,9 @@ describe('a machine whose view of homes.root is checked', () => {
     expect(await check(root, 'dep1 other').check(machine)).toBe(
       `homes.root ${root} on this machine holds another marker than the one this hub wrote: it is another filesystem than the hub's`,
     );
-    rmSync(path.join(root, HOMES_MARKER));
+    rmSync(path.join(root, markerName('dep1')));
     expect(await check(root, value).check(machine)).toBe(
-      `homes.root ${root} on this machine lacks the hub's marker ${HOMES_MARKER}: it is not the shared homes filesystem (is it mounted there?)`,
+      `homes.root ${root} on this machine lacks the hub's marker ${markerName('dep1')}: it is not the shared homes filesystem (is it mounted there?)`,
     );
     rmSync(root, { recursive: true });
     expect(await check(root, value).check(machine)).toBe(`homes.root ${root} does not exist on this machine: mount the shared homes there`);

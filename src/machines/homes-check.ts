@@ -12,8 +12,14 @@ import path from 'node:path';
 import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
 import { runJobPulling } from './run-job.js';
 
-/** The marker's name inside homes.root; a dot file, so it never reads as a user's home. */
-export const HOMES_MARKER = '.shiva-homes';
+/**
+ * The marker's name inside homes.root: a dot file, so it never reads as a user's home, named
+ * after the deployment, so two hubs sharing one homes filesystem (production and staging, or
+ * two test runs) do not overwrite each other's marker and mark each other's machines not ready.
+ */
+export function markerName(deploymentId: string): string {
+  return `.shiva-homes-${deploymentId}`;
+}
 const ROOT_IN_JOB = '/homes';
 const JOB_TIMEOUT_MS = 30_000;
 
@@ -25,10 +31,10 @@ const JOB_TIMEOUT_MS = 30_000;
 export async function writeHomesMarker(root: string, deploymentId: string): Promise<string> {
   const value = `${deploymentId} ${randomBytes(16).toString('hex')}`;
   await mkdir(root, { recursive: true, mode: 0o755 });
-  const temporary = path.join(root, `${HOMES_MARKER}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = path.join(root, `${markerName(deploymentId)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(temporary, `${value}\n`, { mode: 0o644, flag: 'wx' });
-    await rename(temporary, path.join(root, HOMES_MARKER));
+    await rename(temporary, path.join(root, markerName(deploymentId)));
   } catch (err) {
     await rm(temporary, { force: true });
     throw err;
@@ -41,7 +47,7 @@ export function markerJob(args: { root: string; image: string; deploymentId: str
   return {
     name: `homes-marker:${args.deploymentId}:${args.machine}`,
     image: args.image,
-    command: ['cat', `${ROOT_IN_JOB}/${HOMES_MARKER}`],
+    command: ['cat', `${ROOT_IN_JOB}/${markerName(args.deploymentId)}`],
     mounts: [{ hostPath: args.root, containerPath: ROOT_IN_JOB, readOnly: true }],
     user: '0:0',
     capabilities: ['DAC_READ_SEARCH'],
@@ -50,9 +56,9 @@ export function markerJob(args: { root: string; image: string; deploymentId: str
 }
 
 /** Why the machine's view of `root` is not the hub's, from the job's result; null when it is. */
-export function markerVerdict(result: JobResult, expected: string, root: string): string | null {
+export function markerVerdict(result: JobResult, expected: string, root: string, marker: string): string | null {
   if (result.exitCode !== 0) {
-    return `homes.root ${root} on this machine lacks the hub's marker ${HOMES_MARKER}: it is not the shared homes filesystem (is it mounted there?)`;
+    return `homes.root ${root} on this machine lacks the hub's marker ${marker}: it is not the shared homes filesystem (is it mounted there?)`;
   }
   if (result.output.trim() !== expected) {
     return `homes.root ${root} on this machine holds another marker than the one this hub wrote: it is another filesystem than the hub's`;
@@ -94,6 +100,6 @@ export class HomesCheck {
       }
       return `the homes could not be checked: ${(err as Error).message}`;
     }
-    return markerVerdict(result, expected, root);
+    return markerVerdict(result, expected, root, markerName(deploymentId));
   }
 }
