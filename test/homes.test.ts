@@ -83,8 +83,10 @@ describeDocker('homes on every machine, two real engines', [TINY_IMAGE], () => {
     const there = await launch(alice, { name: 'there', machine: 'two' });
     expect(there.status).toBe(202);
     await waitForState(t, alice, there.body.id, 'running');
+    const { uid, gid } = (await t.api<{ user: { uid: number; gid: number } }>(alice, 'GET', '/api/me')).body.user;
+    expect(uid).toBeGreaterThanOrEqual(20000);
     const made = statSync(path.join(elsewhere, 'alice'));
-    expect([made.uid, made.gid, made.mode & 0o777]).toEqual([1000, 1000, 0o750]);
+    expect([made.uid, made.gid, made.mode & 0o777]).toEqual([uid, gid, 0o750]);
     expect(() => statSync(path.join(homes, 'alice'))).toThrow(/ENOENT/);
     expect(await homeJobsOn(engine.docker, since, job)).toBe(1);
     expect(await homeJobsOn(first, since, job)).toBe(0);
@@ -95,7 +97,7 @@ describeDocker('homes on every machine, two real engines', [TINY_IMAGE], () => {
     // it missing and the job runs again there, and only there.
     const a = await launch(alice, { name: 'a', machine: 'two' });
     await waitForState(t, alice, a.body.id, 'running');
-    expect(statSync(path.join(homes, 'alice')).uid).toBe(1000);
+    expect(statSync(path.join(homes, 'alice')).uid).toBe(uid);
     expect(await homeJobsOn(engine.docker, since, job)).toBe(2);
     expect((await file(alice, 'a', 'PUT', 'written on two')).status).toBeLessThan(300);
 

@@ -82,7 +82,8 @@ describe('createOptions', () => {
     expect(host.CapDrop).toEqual(['ALL']);
     expect(host.CapAdd).toEqual(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETFCAP', 'SETGID', 'SETUID']);
     expect(host.SecurityOpt ?? []).not.toContain('no-new-privileges');
-    expect(host).toMatchObject({ Privileged: false, Memory: 2 * 1024 ** 3, PidsLimit: 512, NanoCpus: 1_500_000_000, Binds: ['/srv/shiva/homes/alice:/home/shiva:rw'] });
+    expect(host).toMatchObject({ Privileged: false, Memory: 2 * 1024 ** 3, PidsLimit: 512, NanoCpus: 1_500_000_000 });
+    expect(host.Mounts).toEqual([{ Type: 'bind', Source: '/srv/shiva/homes/alice', Target: '/home/shiva', ReadOnly: false }]);
     // Nothing that reaches beyond the container: no SYS_ADMIN, NET_ADMIN, SYS_PTRACE, raw packets.
     for (const cap of ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'NET_RAW', 'SYS_MODULE', 'ALL']) expect(host.CapAdd).not.toContain(cap);
   });

@@ -219,6 +219,7 @@ describe('AdminPageView', () => {
       'user.update',
       'user.password',
       'user.sessions.end',
+      'homes.measure',
       'token.create',
       'token.revoke',
     ]);
