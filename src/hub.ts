@@ -12,7 +12,7 @@ import { endCredentials, type CredentialSelector, type EndedCredentials } from '
 import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandbox-sign-in.js';
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
-import { HomesCheck, writeHomesMarker } from './machines/homes-check.js';
+import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
 import { MachineRegistry, jobImageOf } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
@@ -158,7 +158,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
-      homes: await homesCheck(config, depId),
+      homes: await homesCheck(config, depId, log),
       onHomesChange: (m) => {
         if (m.homes?.ready) log.info({ machine: m.name }, 'machine sees the shared homes: ready for launches');
         else log.warn({ machine: m.name, reason: m.homes?.reason }, 'machine does not see the shared homes: no launches there until it does');
@@ -401,11 +401,13 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
  * anew at every start, so a machine still showing an older hub's or an older start's marker is
  * caught too. None with `homes.check: none`, for a hub that cannot see homes.root.
  */
-async function homesCheck(config: Readonly<Config>, deploymentId: string): Promise<HomesCheck | null> {
+async function homesCheck(config: Readonly<Config>, deploymentId: string, log: Logger): Promise<HomesCheck | null> {
   if (config.homes.check === 'none') return null;
   const root = config.homes.root!;
   let expected: string;
   try {
+    const was = await keepHomesRootPrivate(root);
+    if (was !== null) log.warn({ root, mode: was.toString(8) }, 'homes.root was open to other local accounts; made it 0700');
     expected = await writeHomesMarker(root, deploymentId);
   } catch (err) {
     throw new Error(

@@ -86,7 +86,7 @@ describeDocker('homes on every machine, two real engines', [TINY_IMAGE], () => {
     const { uid, gid } = (await t.api<{ user: { uid: number; gid: number } }>(alice, 'GET', '/api/me')).body.user;
     expect(uid).toBeGreaterThanOrEqual(20000);
     const made = statSync(path.join(elsewhere, 'alice'));
-    expect([made.uid, made.gid, made.mode & 0o777]).toEqual([uid, gid, 0o750]);
+    expect([made.uid, made.gid, made.mode & 0o777]).toEqual([uid, gid, 0o700]);
     expect(() => statSync(path.join(homes, 'alice'))).toThrow(/ENOENT/);
     expect(await homeJobsOn(engine.docker, since, job)).toBe(1);
     expect(await homeJobsOn(first, since, job)).toBe(0);

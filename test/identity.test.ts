@@ -103,7 +103,7 @@ describeDocker(
       const file = statSync(path.join(home, 'made-by-alice'));
       expect([file.uid, file.gid]).toEqual([uid, gid]);
       const dir = statSync(home);
-      expect([dir.uid, dir.gid, dir.mode & 0o777]).toEqual([uid, gid, 0o750]);
+      expect([dir.uid, dir.gid, dir.mode & 0o777]).toEqual([uid, gid, 0o700]);
       // The default image has no sudo at all, and no other way up (no setuid program).
       const sudo = inside(container, 'sudo -n id -u');
       expect(sudo.status).toBe(127);

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
-import { HomesCheck, markerName, markerJob, writeHomesMarker } from './homes-check.js';
+import { HomesCheck, keepHomesRootPrivate, markerName, markerJob, writeHomesMarker } from './homes-check.js';
 import { MachineRegistry } from './registry.js';
 
 const dirs: string[] = [];
@@ -19,8 +19,21 @@ afterEach(() => {
 });
 
 describe('the homes marker', () => {
+  it('lives in a homes.root made 0700, or made so when it was open to other local accounts', async () => {
+    const made = path.join(tempDir(), 'made');
+    expect(await keepHomesRootPrivate(made)).toBeNull();
+    expect(statSync(made).mode & 0o777).toBe(0o700);
+    const open = path.join(tempDir(), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o755);
+    expect(await keepHomesRootPrivate(open)).toBe(0o755);
+    expect(statSync(open).mode & 0o777).toBe(0o700);
+    expect(await keepHomesRootPrivate(open)).toBeNull();
+  });
+
   it('is written whole, 0644, with the deployment id and a fresh random value each time, and no temporary file left', async () => {
     const root = path.join(tempDir(), 'homes');
+    mkdirSync(root);
     const first = await writeHomesMarker(root, 'dep1');
     const second = await writeHomesMarker(root, 'dep1');
     expect(first).toMatch(/^dep1 [0-9a-f]{32}$/);

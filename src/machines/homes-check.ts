@@ -7,7 +7,7 @@
  * machine".
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
 import { runJobPulling } from './run-job.js';
@@ -24,13 +24,28 @@ const ROOT_IN_JOB = '/homes';
 const JOB_TIMEOUT_MS = 30_000;
 
 /**
- * Writes a fresh marker into `root` (made 0755 if missing) and returns its value: written to a
+ * Makes `root` 0700 (made so if missing) and returns the mode it had when that was looser, else
+ * null. Nobody but root and the hub's account needs to walk into homes.root: engines bind each
+ * home as root and jobs run as root. A looser root would let any local account reach into a home
+ * that its owner opened up, and run what root in a `sudo` sandbox left there (a setuid-root copy
+ * of a shell keeps its owner and mode on the host). Throws when the hub may not change it.
+ */
+export async function keepHomesRootPrivate(root: string): Promise<number | null> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const mode = (await stat(root)).mode & 0o777;
+  if ((mode & 0o077) === 0) return null;
+  await chmod(root, 0o700);
+  return mode;
+}
+
+/**
+ * Writes a fresh marker into `root` (made 0700 if missing) and returns its value: written to a
  * temporary file and renamed over the marker, so a machine reading it sees the old or the new
  * value, never half of one. 0644: the job reads it without privileges beyond DAC_READ_SEARCH.
  */
 export async function writeHomesMarker(root: string, deploymentId: string): Promise<string> {
   const value = `${deploymentId} ${randomBytes(16).toString('hex')}`;
-  await mkdir(root, { recursive: true, mode: 0o755 });
+  await mkdir(root, { recursive: true, mode: 0o700 });
   const temporary = path.join(root, `${markerName(deploymentId)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(temporary, `${value}\n`, { mode: 0o644, flag: 'wx' });

@@ -26,11 +26,11 @@ describeDocker('the make-home job on the real engine', [TINY_IMAGE], () => {
     return homeOutcome(result, { username, machine: 'local' });
   };
 
-  it('makes a home 0750 for its owner, keeps one already right, hands one of another owner over, and leaves no container', async () => {
+  it('makes a home 0700 for its owner, keeps one already right, hands one of another owner over, and leaves no container', async () => {
     expect(await run('alice', 20001)).toBe('made');
     const home = path.join(root, 'alice');
     const made = statSync(home);
-    expect([made.mode & 0o777, made.uid, made.gid]).toEqual([0o750, 20001, 20002]);
+    expect([made.mode & 0o777, made.uid, made.gid]).toEqual([0o700, 20001, 20002]);
     writeFileSync(path.join(home, 'notes.txt'), 'mine');
     chownSync(path.join(home, 'notes.txt'), 20001, 20002);
     expect(await run('alice', 20001)).toBe('kept');

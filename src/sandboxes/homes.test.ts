@@ -58,12 +58,12 @@ describe('the job that makes a home', () => {
 });
 
 describe('making homes on the machine that mounts them', () => {
-  it('makes the home 0750 for its owner once, and runs no job again for the same owner', async () => {
+  it('makes the home 0700 for its owner once, and runs no job again for the same owner', async () => {
     const w = world();
     const dir = await w.maker.ensure(w.machine, 'alice', me);
     expect(dir).toBe(path.join(w.homes, 'alice'));
     const info = statSync(dir);
-    expect([info.isDirectory(), info.mode & 0o777, info.uid, info.gid]).toEqual([true, 0o750, me.uid, me.gid]);
+    expect([info.isDirectory(), info.mode & 0o777, info.uid, info.gid]).toEqual([true, 0o700, me.uid, me.gid]);
     expect(w.jobs).toHaveLength(1);
     expect(w.made.get('alice')).toEqual(me);
     await w.maker.ensure(w.machine, 'alice', me);

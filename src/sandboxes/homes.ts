@@ -21,7 +21,7 @@ const JOB_TIMEOUT_MS = 60_000;
 
 /**
  * The job's script. The user name, uid and gid arrive as arguments ($1-$4), never spliced into
- * the text, so no name can become a command. It makes the folder 0750 and gives it to the owner;
+ * the text, so no name can become a command. It makes the folder 0700 and gives it to the owner;
  * a folder that exists with that owner is left as it is, one with another owner is given to the
  * new owner (the folder only: its contents are the user's), and nothing else is touched.
  * Exit statuses: 3 a symbolic link stands there, 4 something that is not a folder, 5 mkdir
@@ -35,7 +35,7 @@ export const MAKE_HOME_SCRIPT = [
   '  outcome=kept',
   'else',
   // Another launch's job may make it between the test and the mkdir: that is as good.
-  '  mkdir -m 0750 -- "$home" || [ -d "$home" ] || exit 5',
+  '  mkdir -m 0700 -- "$home" || [ -d "$home" ] || exit 5',
   '  outcome=made',
   'fi',
   'if [ "$(stat -c %u:%g -- "$home")" = "$owner" ]; then echo "$outcome"; exit 0; fi',
@@ -62,7 +62,7 @@ export class HomeError extends Error {
  * The job that makes `username`'s home on one machine: homes.root mounted read-write (a machine
  * without it fails the job), run as root with all capabilities dropped but CHOWN (to hand the
  * folder over) and DAC_OVERRIDE (to make it in a root the hub's user may own, and to look into
- * homes that are 0750 and not root's), no network.
+ * homes that are 0700 and not root's), no network.
  */
 export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; image: string; deploymentId: string }): Job {
   const { root, username, owner } = args;
