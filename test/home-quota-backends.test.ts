@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult } from '../src/quota/command.js';
 import { recordedRunner } from '../src/quota/recorded-runner.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
+import type { Job } from '../src/runtime/types.js';
 import { runShiva } from './support/cli.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { waitForState } from './support/wait.js';
@@ -70,6 +71,13 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
     expect(measured.body.error.message).toContain("`xfs_quota -x -c 'report -p -b -n -N' /srv` failed");
   });
 
+  /** The du job answers these figures; every other job (making homes) runs as the fake runs it. */
+  const measuring = (figure: (user: string) => number) => {
+    const others = runtime.jobResult;
+    return (job: Job) =>
+      job.name === 'home-usage' ? { exitCode: 0, output: job.command.slice(4).map((u) => `${figure(u)}\t${u}\n`).join('') } : others(job);
+  };
+
   it('xfs without a mount point is refused at start with what to set', async () => {
     await expect(hub({ backend: 'xfs' })).rejects.toThrow(/storage\.quota\.xfs\.mountPoint/);
   });
@@ -77,7 +85,7 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
   it('measure: a home crossing 90% and then 100% of the default quota warns on its running sandbox once per crossing, and launches stop at 100%', async () => {
     let bytes = 0;
     const { t, alice } = await hub({ defaultGiB: 1 });
-    runtime.jobResult = (job) => ({ exitCode: 0, output: job.command.slice(4).map((u) => `${u === 'alice' ? bytes : 0}\t${u}\n`).join('') });
+    runtime.jobResult = measuring((u) => (u === 'alice' ? bytes : 0));
     const launched = await t.api<{ id: string }>(alice, 'POST', '/api/sandboxes', { name: 'main' });
     await waitForState(t, alice, launched.body.id, 'running');
     const codes = async () => (await t!.hub.events.history(launched.body.id)).map((e) => e.code).filter((c) => c?.startsWith('quota'));
@@ -106,13 +114,13 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
 
   it('shiva users set-quota and measure-homes: an admin sets, lists and resets a quota; bad quotas and non-admins are refused', async () => {
     const { t, alice } = await hub({});
-    runtime.jobResult = (job) => ({ exitCode: 0, output: job.command.slice(4).map((u) => `${u === 'alice' ? 3 * GiB : 0}\t${u}\n`).join('') });
+    runtime.jobResult = measuring((u) => (u === 'alice' ? 3 * GiB : 0));
     const shiva = (token: string, args: string[]) => runShiva(args, { SHIVA_URL: t.url, SHIVA_TOKEN: token, SHIVA_CREDENTIALS: path.join(t.dataDir, 'none.json') });
 
     expect((await shiva(t.adminToken, ['users', 'set-quota', 'alice', '0.5'])).stdout).toBe('alice has a quota of 0.5 GiB.\n');
     expect((await shiva(t.adminToken, ['users', 'measure-homes'])).stdout).toMatch(/^Measured 2 homes at \S+\.\n$/);
     const listed = await shiva(t.adminToken, ['users', 'ls']);
-    expect(listed.stdout).toMatch(/alice\s+user\s+no\s+3 GiB\s+0\.5 GiB\s+\d{4}-/);
+    expect(listed.stdout).toMatch(/alice\s+user\s+no\s+\d+\s+\d+\s+3 GiB\s+0\.5 GiB\s+\d{4}-/);
 
     const typo = await shiva(t.adminToken, ['users', 'set-quota', 'alice', 'lots']);
     expect(typo.code).toBe(2);
