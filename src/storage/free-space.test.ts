@@ -37,6 +37,17 @@ describe('the minimum free share of the homes filesystem', () => {
     expect(err.details).toEqual({ freeBytes: 12 * GiB, sizeBytes: size, minFreePercent: 5 });
   });
 
+  it('refuses as well when the files (inodes) run out with blocks to spare, and says so; a filesystem that counts none is judged by bytes', () => {
+    const roomy = { freeBytes: 900 * GiB, sizeBytes: size };
+    expect(belowMinimum({ ...roomy, inodes: 1_000_000, freeInodes: 49_999 }, 5)).toBe(true);
+    expect(belowMinimum({ ...roomy, inodes: 1_000_000, freeInodes: 50_000 }, 5)).toBe(false);
+    // CephFS and btrfs report 0 inodes: no inode rule there.
+    expect(belowMinimum({ ...roomy, inodes: 0, freeInodes: 0 }, 5)).toBe(false);
+    const err = storageFullError({ ...roomy, inodes: 1_000_000, freeInodes: 12 }, 5);
+    expect(err.code).toBe('STORAGE_FULL');
+    expect(err.message).toContain('run out of files (inodes): 12 free of 1000000');
+  });
+
   it('shows small filesystems in GiB with the decimals they need', () => {
     expect(gib(64 * 1024 ** 2)).toBe('0.063');
     expect(gib(0)).toBe('0');

@@ -12,6 +12,13 @@ export interface FilesystemFigures {
   freeBytes: number;
   /** statfs f_blocks × block size: the whole filesystem, reserved blocks included. */
   sizeBytes: number;
+  /**
+   * statfs f_files and f_ffree: its inodes and those free. Millions of empty files fill a
+   * filesystem's inodes long before its blocks, and then nobody can make a file; absent or 0
+   * where the filesystem has no fixed count (CephFS, btrfs report 0).
+   */
+  inodes?: number;
+  freeInodes?: number;
 }
 
 /**
@@ -19,9 +26,19 @@ export interface FilesystemFigures {
  * refuses; a filesystem that reports no size at all (some pseudo filesystems) is never judged full.
  */
 export function belowMinimum(figures: FilesystemFigures, minFreePercent: number): boolean {
+  return bytesBelowMinimum(figures, minFreePercent) || inodesBelowMinimum(figures, minFreePercent);
+}
+
+function bytesBelowMinimum(figures: FilesystemFigures, minFreePercent: number): boolean {
   if (figures.sizeBytes <= 0) return false;
   // Multiplied, not divided, so nothing rounds at the boundary.
   return figures.freeBytes * 100 < minFreePercent * figures.sizeBytes;
+}
+
+/** The same rule for inodes, where the filesystem counts them. */
+function inodesBelowMinimum(figures: FilesystemFigures, minFreePercent: number): boolean {
+  const { inodes = 0, freeInodes = 0 } = figures;
+  return inodes > 0 && freeInodes * 100 < minFreePercent * inodes;
 }
 
 /** The free share in percent, 0-100, for messages and the dashboard. */
@@ -35,6 +52,14 @@ export function freePercent(figures: FilesystemFigures): number {
  * homes live is the admins' business (GET /api/storage shows it to them).
  */
 export function storageFullError(figures: FilesystemFigures, minFreePercent: number): ShivaError {
+  if (!bytesBelowMinimum(figures, minFreePercent) && inodesBelowMinimum(figures, minFreePercent)) {
+    return new ShivaError(
+      'STORAGE_FULL',
+      `The homes filesystem has nearly run out of files (inodes): ${figures.freeInodes} free of ${figures.inodes}, ` +
+        `below the ${minFreePercent}% this hub keeps free. New sandboxes cannot start until an admin frees space (sandboxes already running keep running).`,
+      { freeBytes: figures.freeBytes, sizeBytes: figures.sizeBytes, minFreePercent },
+    );
+  }
   return new ShivaError(
     'STORAGE_FULL',
     `The homes filesystem is nearly full: ${gib(figures.freeBytes)} GiB free of ${gib(figures.sizeBytes)} GiB (${percent(freePercent(figures))}%), ` +

@@ -33,6 +33,9 @@ export interface StatfsFigures {
   bsize: number;
   blocks: number;
   bavail: number;
+  /** Inodes: the total, and those free (a filesystem out of inodes refuses new files with space left). */
+  files?: number;
+  ffree?: number;
 }
 
 export interface HomesFilesystemOptions {
@@ -124,7 +127,11 @@ export class HomesFilesystem {
   private async readOnce(): Promise<HomesFilesystemReading> {
     try {
       const s = await this.read(this.root);
-      const figures = { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
+      const figures: FilesystemFigures = {
+        freeBytes: s.bavail * s.bsize,
+        sizeBytes: s.blocks * s.bsize,
+        ...(s.files !== undefined && s.ffree !== undefined ? { inodes: s.files, freeInodes: s.ffree } : {}),
+      };
       this.last = { figures, readAt: this.now().toISOString(), problem: null };
       if (this.logged !== null) this.options.log.info({ root: this.root }, 'the homes filesystem can be read again');
       this.logged = null;
