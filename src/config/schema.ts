@@ -226,7 +226,7 @@ export const ConfigSchema = Type.Object(
               description: 'measure: warn at 90%, refuse launches at 100%; xfs and cephfs also set a hard limit on the filesystem (see docs/storage.md)',
             }),
             measureIntervalSeconds: Type.Number({ minimum: 10, default: 300, description: 'How often every home is measured' }),
-            measureTimeoutSeconds: Type.Number({ minimum: 1, default: 600, description: 'A measurement that takes longer is cut off; the previous figures stay' }),
+            measureTimeoutSeconds: Type.Number({ minimum: 1, default: 600, description: 'How long the walk of one home may take; a home cut off keeps its previous figure' }),
             machine: Type.Optional(Type.String({ description: 'The machine whose jobs measure the homes (measure backend); the first that answers by default' })),
             xfs: Type.Optional(
               Type.Object(

@@ -25,7 +25,9 @@ describe('the measure backend', () => {
       mounts: [{ hostPath: '/srv/homes', containerPath: '/homes', readOnly: true }],
       user: '0:0',
       capabilities: ['DAC_READ_SEARCH'],
-      timeoutMs: 60_000,
+      env: { SHIVA_HOME_SECONDS: '60' },
+      // Each home may take its 60 s, and the job a minute more to come and go.
+      timeoutMs: 2 * 60_000 + 60_000,
     });
     expect(job!.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(job!.command[2]).toContain('du -s -B1 --one-file-system -- "$u"');
@@ -38,6 +40,12 @@ describe('the measure backend', () => {
     const none = make(() => ({ exitCode: 2, output: 'sh: cd: /homes: No such file or directory\n' }));
     await expect(none.enforcer.measure([{ userId: 1, username: 'alice' }])).rejects.toThrow(/measured no home \(exit 2\): sh: cd: \/homes/);
     expect(await none.enforcer.measure([])).toEqual(new Map());
+  });
+
+  it('keeps a home cut off by its time limit unmeasured and the others measured', async () => {
+    const cut = make(() => ({ exitCode: 0, output: 'unmeasured\tbig\n8192\talice\n' }));
+    expect(await cut.enforcer.measure([{ userId: 1, username: 'big' }, { userId: 2, username: 'alice' }])).toEqual(new Map([['alice', 8192]]));
+    expect(cut.jobs[0]!.command[2]).toContain('timeout -k 5 $SHIVA_HOME_SECONDS');
   });
 
   it('reads only lines of the names it asked for', () => {
