@@ -354,6 +354,11 @@ describe('placement', () => {
     expect((await w.service.launch(w.alice, { name: 'a' })).machine).toBe('g2');
     expect((await w.service.launch(w.alice, { name: 'b' })).machine).toBe('g2');
     expect(await w.service.list(w.alice)).toHaveLength(2);
+    // With no ready machine left, an unpinned launch hears why, not that there is no room.
+    w.deps.machines.get('g2')!.homes = { ready: false, reason: 'homes.root lacks the marker', checkedAt: new Date().toISOString() };
+    const none = await rejection(w.service.launch(w.alice, { name: 'c' }));
+    expect([none.code, none.message]).toEqual(['MACHINE_NOT_READY', 'No machine takes launches now: g1, g2 do not see the shared homes; an admin must mount them there.']);
+    expect(await w.service.list(w.alice)).toHaveLength(2);
     await w.service.settle();
   });
 

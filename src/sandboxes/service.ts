@@ -90,6 +90,13 @@ export class SandboxService {
     if (pinned?.homes?.ready === false) {
       throw new ShivaError('MACHINE_NOT_READY', `${pinned.name} does not see the shared homes, so it takes no launches; an admin must mount them there.`);
     }
+    // Likewise when every machine that answers is not ready: "no room" would send the user to
+    // stop sandboxes when only an admin can help.
+    const answering = this.deps.machines.list().filter((m) => m.status === 'up');
+    if (!pinned && answering.length > 0 && answering.every((m) => m.homes?.ready === false)) {
+      const names = answering.map((m) => m.name).join(', ');
+      throw new ShivaError('MACHINE_NOT_READY', `No machine takes launches now: ${names} ${answering.length === 1 ? 'does' : 'do'} not see the shared homes; an admin must mount them there.`);
+    }
     const taken = new Set((await repo.live(actor.userId)).map((s) => s.name));
     const name = request.name ?? nextFreeName(taken);
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
