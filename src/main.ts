@@ -16,6 +16,13 @@ import { registerUsage } from './cli/usage.js';
 import { registerUsers } from './cli/users.js';
 import { VERSION } from './version.js';
 
+// A reader that has what it wants (`shiva machines | head -1`) closes the pipe: end quietly, as
+// a command killed by SIGPIPE does, rather than print a stack for the next write.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('shiva').version(VERSION).description('Personal GPU sandboxes for machine-learning teams.');
 registerServe(program);
 registerLogin(program);

@@ -2,6 +2,7 @@
  * The `shiva` command against a real hub and Docker Engine: sign in, add a user, launch with
  * progress and a URL that opens the sandbox, list, stop, the machines, and --json for scripts.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +78,20 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect((await hostRequest(t, 'cli-box--admin.localhost', '/user/admin/cli-box/api/status', { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
   });
 
+  it('ends quietly with 0 when the reader of its output has gone (shiva machines | head -1)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/main.ts'), 'machines'], {
+      env: { ...process.env, SHIVA_URL: t.url, SHIVA_CREDENTIALS: path.join(home, 'credentials.json'), SHIVA_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the command writes anything: each of its writes meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('lists the machines with what sandboxes were given, and as JSON', async () => {
     // homes.root was made by the launch above; this hub's timers are off, so read it now.
     await t.hub.homesFilesystem.refresh();
@@ -84,7 +99,7 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^NAME\s+STATUS\s+CPUS RESERVED\s+MEMORY\s+GPUS\s+SANDBOXES\n/);
     expect(table.stdout).toMatch(/\nlocal\s+up\s+\d[\d.]*\/\d[\d.]*\s+\d[\d.]*\/\d[\d.]*G\s+\d+\/\d+\s+\d+\n/);
-    expect(table.stdout).toMatch(/\n\nHomes filesystem: [\d.]+[MG] free of [\d.]+[MG] \(\d+%\)\n$/);
+    expect(table.stdout).toMatch(/\n\nHomes filesystem: [\d.]+[MG] free of [\d.]+[MG] \(\d+% free\)\n$/);
     const json = JSON.parse((await shiva(['machines', '--json'])).stdout) as Array<{ name: string; status: string; capacity: { cpus: number } }>;
     expect(json).toEqual([expect.objectContaining({ name: 'local', status: 'up' })]);
     expect(json[0]!.capacity.cpus).toBeGreaterThan(0);

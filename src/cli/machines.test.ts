@@ -97,9 +97,9 @@ describe('shiva machines', () => {
 
   it('says the homes filesystem\'s free space under the table, and when launches are refused for it', () => {
     const homes = { freeBytes: 412.36 * GiB, sizeBytes: 1000 * GiB, minFreePercent: 5, full: false, readAt: NOW_ISO };
-    expect(homesLine(homes)).toBe('Homes filesystem: 412.3G free of 1000G (41%)');
+    expect(homesLine(homes)).toBe('Homes filesystem: 412.3G free of 1000G (41% free)');
     expect(homesLine({ ...homes, freeBytes: 20 * 1024 ** 2, sizeBytes: 64 * 1024 ** 2, full: true })).toBe(
-      'Homes filesystem: 20M free of 64M (31%); below 5%, launches are refused (STORAGE_FULL)',
+      'Homes filesystem: 20M free of 64M (31% free); below 5%, launches are refused (STORAGE_FULL)',
     );
     expect(homesLine({ ...homes, freeBytes: null, sizeBytes: null })).toBe('Homes filesystem: free space unknown');
     expect(homesLine({ ...homes, freeBytes: null, sizeBytes: null, root: '/mnt/homes', problem: 'statfs /mnt/homes: ENOENT' })).toBe(

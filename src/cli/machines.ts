@@ -68,7 +68,7 @@ export function homesLine(homes: HomesStorage): string {
   }
   const share = homes.sizeBytes > 0 ? Math.floor((homes.freeBytes / homes.sizeBytes) * 100) : 100;
   const refused = homes.full ? `; below ${homes.minFreePercent}%, launches are refused (STORAGE_FULL)` : '';
-  return `Homes filesystem: ${bytes(homes.freeBytes)} free of ${bytes(homes.sizeBytes)} (${share}%)${refused}`;
+  return `Homes filesystem: ${bytes(homes.freeBytes)} free of ${bytes(homes.sizeBytes)} (${share}% free)${refused}`;
 }
 
 /** GiB rounded down to a tenth; whole MiB below 1 GiB, where a tenth of a GiB says nothing. */
