@@ -40,7 +40,11 @@ describeDocker('pulling a missing image', [TINY_IMAGE], () => {
     execFileSync('docker', ['build', '-q', '-t', ref, context], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: 'pipe' });
     execFileSync('docker', ['push', ref], { stdio: 'pipe' });
     execFileSync('docker', ['rmi', ref], { stdio: 'pipe' });
-    t = await startTestHub({ config: { images: { catalogue: [{ name: 'pulled', image: ref }] } } });
+    // The default image is the one the hub's jobs run in, which it pulls for its first job (the
+    // homes check at start): the image to pull at launch is another.
+    t = await startTestHub({
+      config: { images: { default: 'tiny', catalogue: [{ name: 'tiny', image: TINY_IMAGE }, { name: 'pulled', image: ref }] } },
+    });
   });
 
   afterAll(async () => {
@@ -52,7 +56,7 @@ describeDocker('pulling a missing image', [TINY_IMAGE], () => {
 
   it('pulls with progress in percent, then runs the sandbox', async () => {
     const alice = await t.user('alice');
-    const launched = await t.api<{ id: string; state: string }>(alice, 'POST', '/api/sandboxes', { name: 'fresh' });
+    const launched = await t.api<{ id: string; state: string }>(alice, 'POST', '/api/sandboxes', { name: 'fresh', image: 'pulled' });
     expect(launched.status).toBe(202);
     await waitForState(t, alice, launched.body.id, 'running');
     const events = await t.hub.events.history(launched.body.id);
