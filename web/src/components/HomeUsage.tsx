@@ -18,6 +18,11 @@ const WARN_AT = 90;
 
 const gib = (bytes: number) => String(Math.round((bytes / GiB) * 100) / 100);
 
+/** Whether the hub refuses launches for this home now: measured at or over its quota (src/quota/home-quotas.ts). */
+export function overQuota(user: Pick<User, 'homeBytes' | 'quotaBytes'>): boolean {
+  return user.homeBytes !== null && user.quotaBytes !== null && user.homeBytes >= user.quotaBytes;
+}
+
 /** The home's use as a whole percentage of its quota; null without a figure or a quota. */
 export function homePercent(user: Pick<User, 'homeBytes' | 'quotaBytes'>): number | null {
   if (user.homeBytes === null || user.quotaBytes === null) return null;

@@ -58,7 +58,8 @@ export function whyNoRoom(machine: Machine, need: Need): NoRoom | null {
 /** The largest size that one of `machines` could take now with `gpus` GPUs (the hub's own rule), or null. */
 export function largestFitting(machines: readonly Machine[], gpus: number, limits: Me['limits']): LargestSize | null {
   const rooms: MachineRoom[] = machines
-    .filter((m) => m.status === 'up')
+    // A machine that does not see the shared homes takes no launch, however much room it has.
+    .filter((m) => m.status === 'up' && m.homes?.ready !== false)
     .map((m) => ({
       machine: m.name,
       cpus: m.free.cpus,
@@ -75,7 +76,7 @@ export function totalGpus(machines: readonly Machine[]): number {
   return machines.reduce((sum, m) => sum + m.gpus.length, 0);
 }
 
-/** The most GPUs any one answering machine has free. */
+/** The most GPUs any one answering machine that takes launches has free. */
 export function mostFreeGpus(machines: readonly Machine[]): number {
-  return machines.filter((m) => m.status === 'up').reduce((most, m) => Math.max(most, freeRoom(m).gpus), 0);
+  return machines.filter((m) => m.status === 'up' && m.homes?.ready !== false).reduce((most, m) => Math.max(most, freeRoom(m).gpus), 0);
 }

@@ -5,7 +5,7 @@ import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
 import type { Dataset, HomesStorage, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
 import { HomesStorageView } from '../../components/HomesStorage';
-import { HomeUsage } from '../../components/HomeUsage';
+import { HomeUsage, overQuota } from '../../components/HomeUsage';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -103,6 +103,7 @@ export function HomePageView(props: HomePageViewProps) {
               machines={machines}
               takenNames={sandboxes?.filter(isLive).map((s) => s.name)}
               datasets={props.datasets}
+              blocked={overQuota(me.user) ? t.home.launchBlocked : undefined}
               pending={props.launchPending}
               error={props.launchError}
               onLaunch={props.onLaunch}

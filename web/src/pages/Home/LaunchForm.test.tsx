@@ -137,6 +137,14 @@ describe('LaunchForm', () => {
     expect(room.textContent).toBe('gpu-1— 24 CPUs · 224 GiB · 1 GPU free');
   });
 
+  it('says that no machine sees the shared homes, not that nothing fits, when every machine that answers is not ready', () => {
+    const notReady: Machine = { ...MockMachine, homes: { ready: false, reason: 'homes.root lacks the marker', checkedAt: MockMachine.lastSeenAt ?? '' } };
+    renderView(<LaunchForm {...props({ machines: [notReady, MockMachineDown] })} />);
+    expect(sizeLabels()).toEqual(['CustomYour own figures, within the limits.']);
+    expect(screen.getByText('This size does not fit any machine now. No machine takes launches now: none sees the shared homes. An admin must mount them.')).toBeTruthy();
+    expect(screen.queryByText(/stop one of your sandboxes/)).toBeNull();
+  });
+
   it('offers only a custom size, and says so, when nothing fits any machine', async () => {
     const onLaunch = vi.fn();
     const full: Machine = { ...MockMachineAllocationOnly, free: { cpus: 0, memoryBytes: 0, gpus: 0 } };

@@ -52,6 +52,8 @@ export interface LaunchFormProps {
   takenNames?: readonly string[];
   /** The shared datasets the sandbox will get; undefined while loading or when the hub cannot list them. */
   datasets?: readonly Dataset[];
+  /** Why the hub would refuse any launch now (the home over its quota), shown with the button disabled. */
+  blocked?: string;
 }
 
 function reasonText(t: Messages, locale: string, reason: NoRoom): string {
@@ -77,7 +79,7 @@ function roomText(t: Messages, locale: string, machine: Machine): string {
   return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
 }
 
-export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames, datasets }: LaunchFormProps) {
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames, datasets, blocked }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
   const presets = useMemo(() => sizePresets(limits), [limits]);
@@ -100,6 +102,9 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
   const fitsNow = (size: Omit<Need, 'gpus'>) => candidates === undefined || candidates.some((m) => whyNoRoom(m, { ...size, gpus }) === null);
   const offered = presets.filter(fitsNow);
   const largest = candidates === undefined ? null : largestFitting(candidates, gpus, limits);
+  // Every machine that answers lacks the shared homes: the hub says MACHINE_NOT_READY, not "no room".
+  const answering = machines?.filter((m) => m.status === 'up') ?? [];
+  const noneReady = !pinned && answering.length > 0 && answering.every((m) => m.homes?.ready === false);
   // A preset that no longer fits gives way to the default, else the largest that fits, else a custom size.
   const preset =
     sizeChoice === CUSTOM ? undefined : (offered.find((p) => p.id === sizeChoice) ?? offered.find((p) => p.id === 'standard') ?? offered.at(-1));
@@ -249,12 +254,14 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
           {customOutOfLimits
             ? t.launchSize.outOfLimits(formatNumber(MIN_CPUS, locale, 2), formatNumber(limits.max.cpus, locale, 2), formatNumber(MIN_MEMORY_GIB, locale, 3), formatNumber(limits.max.memoryGiB, locale, 2))
             : customDoesNotFit
-              ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : t.launchSize.nothingFits}`
+              ? `${t.launchSize.doesNotFit} ${largest ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine) : noneReady ? t.launchSize.noneReady : t.launchSize.nothingFits}`
               : !preset
                 ? largest
                   ? t.launchSize.largestFits(roundTo(largest.cpus, 2), formatNumber(largest.cpus, locale, 2), formatNumber(largest.memoryGiB, locale, 2), largest.machine)
                   : candidates !== undefined
-                    ? t.launchSize.nothingFits
+                    ? noneReady
+                      ? t.launchSize.noneReady
+                      : t.launchSize.nothingFits
                     : ''
                 : t.launchSize.guaranteed(formatNumber(limits.defaults.cpuRequestFraction * 100, locale, 1))}
         </FormHelperText>
@@ -304,7 +311,19 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
           {isApiError(error, 'SANDBOX_LIMIT_REACHED') ? t.launch.limitReached : errorMessage(error, t)}
         </Alert>
       )}
-      <Button type="submit" variant="contained" size="large" startIcon={<RocketLaunchIcon />} disabled={pending || images.length === 0} sx={{ mt: 2 }}>
+      {blocked && (
+        <Alert severity="warning" role="status" sx={{ mt: 2 }}>
+          {blocked}
+        </Alert>
+      )}
+      <Button
+        type="submit"
+        variant="contained"
+        size="large"
+        startIcon={<RocketLaunchIcon />}
+        disabled={pending || images.length === 0 || blocked !== undefined}
+        sx={{ mt: 2 }}
+      >
         {pending ? t.launch.submitting : t.launch.submit}
       </Button>
     </Box>
