@@ -2,9 +2,17 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test files that use the real Docker Engine (or start a hub that does): everything under test/,
- * and the runtime's and homes' tests against the engine, named *.docker.test.ts or below.
+ * and the runtime's and homes' tests against the engine, named *.docker.test.ts or below. And the
+ * churn and races on the fake runtime, whose launches must come up within their timeouts while
+ * hundreds of operations interleave: beside two other files on two cores they can starve.
  */
-const ENGINE_TESTS = ['test/**/*.test.ts', 'src/**/*.docker.test.ts', 'src/runtime/docker/docker-runtime.test.ts'];
+const ENGINE_TESTS = [
+  'test/**/*.test.ts',
+  'src/**/*.docker.test.ts',
+  'src/runtime/docker/docker-runtime.test.ts',
+  'src/sandboxes/concurrency.test.ts',
+  'src/sandboxes/lifecycle.fake.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -26,8 +34,9 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Files on the real engine share it and a 2-core machine: one at a time, after the unit
-          // files, so launches do not starve each other and readiness timeouts stay meaningful.
+          // Files on the real engine share it and a 2-core machine (and the fake churn needs the
+          // cores): one at a time, after the unit files, so launches do not starve each other and
+          // readiness timeouts stay meaningful.
           name: 'engine',
           include: ENGINE_TESTS,
           fileParallelism: false,
