@@ -31,6 +31,9 @@ export interface LastActivity {
  * a source that cannot be read is left out of the answer and logged.
  */
 export interface ActivityView {
-  /** The latest activity from any source, or null when none was ever seen (then the start counts). */
-  lastActivity(sandbox: ActivitySubject): Promise<LastActivity | null>;
+  /**
+   * The latest activity from any source, or null when none was ever seen (then the start counts).
+   * `gpuUtilisationPercent`: a GPU at or above it (0-100) in a reading counts as activity then.
+   */
+  lastActivity(sandbox: ActivitySubject, options: { gpuUtilisationPercent: number }): Promise<LastActivity | null>;
 }
