@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,20 @@ describe('making homes on the machine that mounts them', () => {
     const w = world();
     await Promise.all([w.maker.ensure(w.machine, 'alice', me), w.maker.ensure(w.machine, 'alice', me)]);
     expect(w.jobs).toHaveLength(1);
+  });
+
+  it('goes on when another machine makes the home between the check and the mkdir (both mount the same homes)', async () => {
+    const w = world();
+    // A mkdir that loses the race: the folder appears just before it runs, so it fails with "File exists".
+    const shims = mkdtempSync(path.join(os.tmpdir(), 'shiva-shims-'));
+    dirs.push(shims);
+    const mkdir = execFileSync('sh', ['-c', 'command -v mkdir'], { encoding: 'utf8' }).trim();
+    writeFileSync(path.join(shims, 'mkdir'), `#!/bin/sh\nfor last; do :; done\n${mkdir} -p -- "$last"\nexec ${mkdir} "$@"\n`, { mode: 0o755 });
+    const run = w.runtime.jobResult;
+    w.runtime.jobResult = (job) => run({ ...job, env: { ...job.env, PATH: `${shims}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+    const dir = await w.maker.ensure(w.machine, 'alice', me);
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(w.made.get('alice')).toEqual(me);
   });
 
   it('fails with the reason, and remembers nothing, when a symbolic link or a file stands where the home goes', async () => {

@@ -34,8 +34,10 @@ export const MAKE_HOME_SCRIPT = [
   '  [ -d "$home" ] || exit 4',
   '  outcome=kept',
   'else',
-  // Another launch's job may make it between the test and the mkdir: that is as good.
-  '  mkdir -m 0700 -- "$home" || [ -d "$home" ] || exit 5',
+  // Another launch's job (on another machine that mounts the same homes) may make it between
+  // the test and the mkdir: that is as good, and the loser's "File exists" must not be the last
+  // line of the output, where the outcome is read; mkdir's words are kept for a real failure.
+  '  why=$(mkdir -m 0700 -- "$home" 2>&1) || [ -d "$home" ] || { echo "$why" >&2; exit 5; }',
   '  outcome=made',
   'fi',
   'if [ "$(stat -c %u:%g -- "$home")" = "$owner" ]; then echo "$outcome"; exit 0; fi',
