@@ -36,6 +36,7 @@ import { LastKnownStates } from './sandboxes/last-known.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import { LiveSandboxStats } from './sandboxes/live-stats.js';
+import { MemoryWarnings } from './sandboxes/memory-warnings.js';
 import { HomesFilesystem } from './storage/homes-filesystem.js';
 import type { Logger } from './sandboxes/types.js';
 import { DATA_FILES } from './store/data-dir.js';
@@ -232,8 +233,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       homes: new HomeMaker({ root: config.homes.root!, jobImage: machines.jobImage, deploymentId: depId, records: new HomeRepository(db) }),
       log,
       homesFilesystem,
+      liveStats,
     };
     const sandboxes = new SandboxService(deps);
+    const memoryWarnings = new MemoryWarnings({ repo: sandboxesRepo, events, stats: liveStats, log });
     const metrics = new HubMetrics({
       ...deps,
       routes,
@@ -345,6 +348,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       every(config.health.intervalSeconds, async () => {
         await machines.refresh();
         await liveStats.refresh();
+        await memoryWarnings.check();
       }, 'machine health check');
       every(config.health.intervalSeconds, () => homesFilesystem.refresh(), 'homes filesystem reading');
     }

@@ -55,7 +55,10 @@ export const Sandbox = Type.Object(
     machine: Type.String(),
     cpus: Type.Number({ description: 'The CPU limit: what the sandbox may burst to' }),
     cpuRequest: Type.Number({ description: 'The CPUs it is guaranteed under contention, and what the scheduler holds for it' }),
-    memoryGiB: Type.Number(),
+    memoryGiB: Type.Number({ description: 'The memory limit' }),
+    memoryUsedBytes: Nullable(
+      Type.Number({ description: "Memory in use at the hub's last health check, from the engine's stats; null when it does not run or before its first reading" }),
+    ),
     gpus: Type.Array(Type.String()),
     url: Type.String({ description: 'Where the sandbox is served through the hub' }),
     createdAt: Time,

@@ -31,6 +31,11 @@ export interface EventCodeParams {
   quota_warning: { usedGiB: number; quotaGiB: number; percent: number };
   /** The owner's home is at or over their quota: the sandbox runs on, new launches are refused. */
   quota_exceeded: { usedGiB: number; quotaGiB: number };
+  /**
+   * The sandbox's memory use reached 90% of its limit (sizes in GiB, two decimals; percent whole),
+   * once per crossing: again only after it fell under 80% (src/sandboxes/memory-warnings.ts).
+   */
+  memory_warning: { usedGiB: number; limitGiB: number; percent: number };
 }
 
 export type EventCode = keyof EventCodeParams;
@@ -54,6 +59,7 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   admin_token_opened: { admin: 'string' },
   quota_warning: { usedGiB: 'number', quotaGiB: 'number', percent: 'number' },
   quota_exceeded: { usedGiB: 'number', quotaGiB: 'number' },
+  memory_warning: { usedGiB: 'number', limitGiB: 'number', percent: 'number' },
 };
 
 export const EVENT_CODES = Object.keys(EVENT_PARAMS) as readonly EventCode[];

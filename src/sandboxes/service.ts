@@ -20,6 +20,7 @@ import { largestFit, type LargestFit } from '../scheduler/largest.js';
 import type { Free, PlacementRequest } from '../scheduler/place.js';
 import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
+import type { LiveSandboxStats } from './live-stats.js';
 import { datasetsFor } from './datasets.js';
 import { HubStopping, runLaunch } from './launch.js';
 import { SandboxLifecycle, who } from './lifecycle.js';
@@ -54,6 +55,8 @@ export interface SandboxServiceDeps {
   homesFilesystem?: Pick<HomesFilesystem, 'checkRoomForLaunch'>;
   /** Refuses a launch (by throwing a ShivaError) when the user may not launch now, e.g. a full home. */
   admission?: (actor: Actor) => Promise<void>;
+  /** The latest usage of running sandboxes, for the memory in use in each view. Absent: none shown. */
+  liveStats?: Pick<LiveSandboxStats, 'get'>;
 }
 
 export class SandboxService {
@@ -253,7 +256,7 @@ export class SandboxService {
   }
 
   view(row: SandboxRow): Sandbox {
-    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id));
+    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id), this.deps.liveStats?.get(row.id)?.memoryUsedBytes ?? null);
   }
 
   /** Runs the launch in the background; `release` lets go of its claim once it has ended. */

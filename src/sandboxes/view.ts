@@ -7,8 +7,12 @@ const GiB = 1024 ** 3;
 
 export { sandboxPath } from '../proxy/origins.js';
 
-/** The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts). */
-export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null): Sandbox {
+/**
+ * The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts).
+ * `memoryUsedBytes` is the latest reading of a running sandbox (sandboxes/live-stats.ts), shown
+ * only while it runs.
+ */
+export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null, memoryUsedBytes: number | null = null): Sandbox {
   return {
     id: row.id,
     name: row.name,
@@ -20,6 +24,7 @@ export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivi
     cpus: row.cpus,
     cpuRequest: row.cpu_request,
     memoryGiB: Math.round((row.memory_bytes / GiB) * 1000) / 1000,
+    memoryUsedBytes: row.state === 'running' ? memoryUsedBytes : null,
     gpus: JSON.parse(row.gpus) as string[],
     url: origins.url(row.username, row.name),
     createdAt: row.created_at,
