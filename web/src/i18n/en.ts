@@ -53,6 +53,8 @@ const eventTexts: EventTexts = {
   quota_warning: ({ usedGiB, quotaGiB, percent }) => `Your home uses ${usedGiB} GiB, ${percent}% of your ${quotaGiB} GiB quota.`,
   quota_exceeded: ({ usedGiB, quotaGiB }) =>
     `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
+  memory_warning: ({ usedGiB, limitGiB, percent }) =>
+    `This sandbox uses ${usedGiB} GiB of memory, ${percent}% of its ${limitGiB} GiB limit: past the limit the kernel ends the process that asks for more (often the notebook's kernel).`,
 };
 
 export const en = {
@@ -130,6 +132,10 @@ export const en = {
     image: 'Image',
     machine: 'Machine',
     resources: 'Resources',
+    memoryInUse: 'Memory in use',
+    /** A running sandbox's memory in use against its limit, both already formatted with units. */
+    memoryOf: (used: string, limit: string) => `${used} of ${limit}`,
+    memoryNearLimit: 'Near its memory limit: past it, the process that asks for more is ended (often the notebook kernel).',
     since: 'Running since',
     /** The column of when a sandbox started, or ended for one that has. */
     when: 'Started or ended',

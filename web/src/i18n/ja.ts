@@ -33,6 +33,8 @@ const eventTexts: EventTexts = {
   quota_warning: ({ usedGiB, quotaGiB, percent }) => `ホームの使用量は ${usedGiB} GiB で、クォータ ${quotaGiB} GiB の ${percent}% です。`,
   quota_exceeded: ({ usedGiB, quotaGiB }) =>
     `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
+  memory_warning: ({ usedGiB, limitGiB, percent }) =>
+    `このサンドボックスのメモリ使用量は ${usedGiB} GiB で、上限 ${limitGiB} GiB の ${percent}% です。上限を超えると、さらにメモリを求めたプロセス（多くはノートブックのカーネル）をカーネルが終了します。`,
 };
 
 /**
@@ -155,6 +157,9 @@ export const ja: Messages = {
     image: 'イメージ',
     machine: 'マシン',
     resources: 'リソース',
+    memoryInUse: '使用中のメモリ',
+    memoryOf: (used, limit) => `${used} / ${limit}`,
+    memoryNearLimit: 'メモリ上限に近づいています。上限を超えると、さらにメモリを求めたプロセス（多くはノートブックのカーネル）が終了されます。',
     since: '起動時刻',
     when: '起動・終了',
     startedWhen: (when) => `起動: ${when}`,

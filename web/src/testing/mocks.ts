@@ -69,6 +69,7 @@ export const MockSandboxRunning: Sandbox = {
   cpus: 4,
   cpuRequest: 1,
   memoryGiB: 16,
+  memoryUsedBytes: 5.25 * 1024 ** 3,
   gpus: ['GPU-0b1c'],
   url: 'http://127.0.0.1:8000/user/alice/main/',
   createdAt: ago(hours(3) + minutes(1)),
@@ -79,6 +80,7 @@ export const MockSandboxRunning: Sandbox = {
 
 export const MockSandboxStarting: Sandbox = {
   ...MockSandboxRunning,
+  memoryUsedBytes: null,
   id: 'sbx_a2',
   name: 'exp',
   state: 'pulling',
@@ -94,6 +96,7 @@ export const MockSandboxStarting: Sandbox = {
 
 export const MockSandboxFailed: Sandbox = {
   ...MockSandboxRunning,
+  memoryUsedBytes: null,
   id: 'sbx_a3',
   name: 'old',
   state: 'failed',
@@ -111,6 +114,7 @@ export const MockSandboxFailed: Sandbox = {
 
 export const MockSandboxStopped: Sandbox = {
   ...MockSandboxRunning,
+  memoryUsedBytes: null,
   id: 'sbx_a4',
   name: 'train',
   state: 'stopped',

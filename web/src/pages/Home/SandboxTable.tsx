@@ -16,6 +16,7 @@ import { useState } from 'react';
 import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { RelativeTime } from '../../components/RelativeTime';
+import { SandboxMemory } from '../../components/SandboxMemory';
 import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
 import { errorMessage } from '../../i18n/errorMessage';
@@ -93,6 +94,7 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
                   <TableCell sx={wide}>{s.machine}</TableCell>
                   <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
                     {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
+                    <SandboxMemory sandbox={s} />
                   </TableCell>
                   <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
                     <When sandbox={s} />
