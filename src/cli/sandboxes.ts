@@ -14,6 +14,23 @@ const LAUNCH_FLAGS = { cpus: '--cpus', memoryGiB: '--memory', gpus: '--gpus', ma
 /** "1 CPU", "2 CPUs", "0.5 CPUs": a count and its noun, singular only for exactly one. */
 export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+const GiB = 1024 ** 3;
+
+/**
+ * The MEM column of `shiva ls`: the memory in use of a running sandbox over its limit, "1.2/4G"
+ * (GiB, in use rounded down to a tenth as `shiva machines` shows it; whole MiB under 1 GiB,
+ * "512M/4G"), with "!" from 90% of the limit, where its events get a memory_warning; the limit
+ * alone, "4G", before the hub's first reading or for a sandbox that does not run.
+ */
+export function memoryColumn(s: Pick<Sandbox, 'memoryGiB' | 'memoryUsedBytes'>): string {
+  const limit = `${s.memoryGiB}G`;
+  const used = s.memoryUsedBytes;
+  // undefined: a hub from before the figure existed.
+  if (used === null || used === undefined) return limit;
+  const shown = used > 0 && used < GiB ? `${Math.floor(used / 1024 ** 2)}M` : String(Math.floor((used / GiB) * 10 + 1e-9) / 10);
+  return `${shown}/${limit}${s.memoryGiB > 0 && used >= 0.9 * s.memoryGiB * GiB ? '!' : ''}`;
+}
+
 export function registerSandboxes(program: Command): void {
   program
     .command('launch [name]')
@@ -72,7 +89,7 @@ export function registerSandboxes(program: Command): void {
       if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
       printTable(
         ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'URL'],
-        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), `${s.memoryGiB}G`, ago(s.startedAt), s.url]),
+        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), memoryColumn(s), ago(s.startedAt), s.url]),
       );
     });
 
