@@ -218,7 +218,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }),
     });
     const deps: SandboxServiceDeps = {
-      admission: (actor) => homeQuotas.checkLaunch(actor.userId),
+      // A full filesystem first: it is nobody's fault, and freeing one's home would not help.
+      admission: [() => homesFilesystem.checkRoomForLaunch(), (actor) => homeQuotas.checkLaunch(actor.userId)],
       config,
       repo: sandboxesRepo,
       machines,
@@ -231,7 +232,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       users,
       homes: new HomeMaker({ root: config.homes.root!, jobImage: machines.jobImage, deploymentId: depId, records: new HomeRepository(db) }),
       log,
-      homesFilesystem,
     };
     const sandboxes = new SandboxService(deps);
     const metrics = new HubMetrics({
