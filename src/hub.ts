@@ -213,7 +213,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
       enforcer: makeEnforcer(config, {
         jobImage: machines.jobImage,
-        runtime: () => machines.homesMachine(config.storage.quota.machine),
+        jobs: () => machines.homesMachine(config.storage.quota.machine).jobs,
         run: options.quotaCommands,
       }),
     });

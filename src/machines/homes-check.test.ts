@@ -6,6 +6,7 @@ import { parseConfig } from '../config/load.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
 import { HomesCheck, keepHomesRootPrivate, markerName, markerJob, writeHomesMarker } from './homes-check.js';
+import { MachineJobs, type JobRunner } from './jobs.js';
 import { MachineRegistry } from './registry.js';
 
 const dirs: string[] = [];
@@ -65,7 +66,7 @@ describe('a machine whose view of homes.root is checked', () => {
     const root = path.join(tempDir(), 'homes');
     const value = await writeHomesMarker(root, 'dep1');
     const runtime = new FakeRuntime();
-    const machine = { name: 'one', runtime };
+    const machine = { name: 'one', jobs: new MachineJobs(runtime) };
     expect(await check(root, value).check(machine)).toBeNull();
     expect(await check(root, 'dep1 other').check(machine)).toBe(
       `homes.root ${root} on this machine holds another marker than the one this hub wrote: it is another filesystem than the hub's`,
@@ -86,7 +87,7 @@ describe('a machine whose view of homes.root is checked', () => {
     const root = path.join(tempDir(), 'homes');
     const value = await writeHomesMarker(root, 'dep1');
     const runtime = new FakeRuntime({ images: {}, pullable: ['shiva/tiny:latest'] });
-    expect(await check(root, value).check({ name: 'new', runtime })).toBeNull();
+    expect(await check(root, value).check({ name: 'new', jobs: new MachineJobs(runtime) })).toBeNull();
     expect(runtime.images.has('shiva/tiny:latest')).toBe(true);
   });
 
@@ -103,7 +104,7 @@ describe('a machine whose view of homes.root is checked', () => {
     const heard: string[] = [];
     let intervalMs = 60_000;
     const config = parseConfig({ dataDir: tempDir(), homes: { root }, machines: [{ name: 'one', docker: 'tcp://one:2376' }] });
-    const checker = { check: (m: { name: string; runtime: FakeRuntime }) => check(root, value).check(m), get intervalMs() { return intervalMs; } };
+    const checker = { check: (m: { name: string; jobs: JobRunner }) => check(root, value).check(m), get intervalMs() { return intervalMs; } };
     const machines = MachineRegistry.fromConfig(config, () => runtime, {
       homes: checker,
       onHomesChange: (m) => heard.push(`${m.name} ${m.homes?.ready ? 'ready' : 'not ready'}`),

@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
-import { runJobPulling } from './run-job.js';
+import { RuntimeError, type Job, type JobResult } from '../runtime/types.js';
+import type { JobRunner } from './jobs.js';
 
 /**
  * The marker's name inside homes.root: a dot file, so it never reads as a user's home, named
@@ -101,11 +101,11 @@ export class HomesCheck {
   }
 
   /** Null when the machine sees the hub's homes; else why not, in words for an admin. */
-  async check(machine: { name: string; runtime: Runtime }): Promise<string | null> {
+  async check(machine: { name: string; jobs: JobRunner }): Promise<string | null> {
     const { root, expected, jobImage, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await runJobPulling(machine.runtime, markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
+      result = await machine.jobs.run(markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         return `homes.root ${root} does not exist on this machine: mount the shared homes there`;

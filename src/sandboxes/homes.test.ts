@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection } from '../../test/support/rejection.js';
+import { MachineJobs } from '../machines/jobs.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
@@ -35,7 +36,7 @@ function world() {
     forget: async (u) => void made.delete(u),
   };
   const maker = new HomeMaker({ root: homes, jobImage: IMAGE, deploymentId: 'dep1', records });
-  return { homes, runtime, jobs, made, maker, machine: { name: 'one', runtime } };
+  return { homes, runtime, jobs, made, maker, machine: { name: 'one', jobs: new MachineJobs(runtime) } };
 }
 
 describe('the job that makes a home', () => {

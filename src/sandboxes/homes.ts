@@ -1,15 +1,15 @@
 /**
  * Users' home directories, `<homes.root>/<user>` on the shared filesystem, made and handed to
  * their owner on the machine that mounts them: through a short job on that machine's engine
- * (Runtime.runJob), so it works the same whether or not the hub itself sees the filesystem.
+ * (machines/jobs.ts), so it works the same whether or not the hub itself sees the filesystem.
  * A home made once is remembered (the homes table) and the job runs again only for a new owner
  * or when a machine reports the home missing: a job costs a container start, about half the
  * budget a launch may add to a bare `docker run` (docs/storage.md, "Homes on every machine").
  */
 import path from 'node:path';
 import { isValidName } from '../contract/names.js';
-import { runJobPulling } from '../machines/run-job.js';
-import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
+import type { JobRunner } from '../machines/jobs.js';
+import { RuntimeError, type Job, type JobResult } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
 
 export type { HomeOwner } from '../store/homes.js';
@@ -131,7 +131,7 @@ export class HomeMaker {
    * missing); else nothing runs. Throws a HomeError when the home cannot be made, a
    * RuntimeError when the engine fails otherwise.
    */
-  async ensure(machine: { name: string; runtime: Runtime }, username: string, owner: HomeOwner, again = false): Promise<string> {
+  async ensure(machine: { name: string; jobs: JobRunner }, username: string, owner: HomeOwner, again = false): Promise<string> {
     const dir = this.pathOf(username);
     if (!again) {
       const made = await this.options.records.madeFor(username);
@@ -149,11 +149,11 @@ export class HomeMaker {
     return dir;
   }
 
-  private async runJob(machine: { name: string; runtime: Runtime }, username: string, owner: HomeOwner): Promise<HomeOutcome> {
+  private async runJob(machine: { name: string; jobs: JobRunner }, username: string, owner: HomeOwner): Promise<HomeOutcome> {
     const { root, jobImage, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await runJobPulling(machine.runtime, makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
+      result = await machine.jobs.run(makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         throw new HomeError(`homes.root ${root} does not exist on ${machine.name}: the shared homes are not mounted there.`, err.message);

@@ -74,7 +74,7 @@ export interface GpuInventoryOptions {
   containerReadEveryMs?: number;
 }
 
-type GpuFields = Pick<Machine, 'name' | 'entry' | 'local' | 'info' | 'runtime' | 'gpus' | 'gpusAt' | 'gpuSource' | 'gpuError'>;
+type GpuFields = Pick<Machine, 'name' | 'entry' | 'local' | 'info' | 'jobs' | 'gpus' | 'gpusAt' | 'gpuSource' | 'gpuError'>;
 
 /** Reads each machine's GPUs from the best source it has, at a health check. */
 export class GpuInventory {
@@ -123,7 +123,7 @@ export class GpuInventory {
         const last = this.containerReadAt.get(machine.name) ?? 0;
         if (Date.now() - last < (this.options.containerReadEveryMs ?? CONTAINER_READ_EVERY_MS) && machine.gpuSource === source) return null;
         this.containerReadAt.set(machine.name, Date.now());
-        const result = await machine.runtime.runJob({
+        const result = await machine.jobs.run({
           name: 'gpu-inventory',
           image: this.options.jobImage,
           command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
