@@ -77,7 +77,6 @@ async function main(): Promise<void> {
 
   const enforcer = new MeasureEnforcer({
     homesRoot: homes,
-    image: t.hub.machines.jobImage,
     timeoutMs: 600_000,
     jobs: () => t!.hub.machines.homesMachine().jobs,
   });

@@ -13,7 +13,7 @@ import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandb
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
-import { MachineRegistry, jobImageOf } from './machines/registry.js';
+import { MachineRegistry } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -212,7 +212,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       log,
       enforcer: makeEnforcer(config, {
-        jobImage: machines.jobImage,
         jobs: () => machines.homesMachine(config.storage.quota.machine).jobs,
         run: options.quotaCommands,
       }),
@@ -230,7 +229,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       origins,
       audit,
       users,
-      homes: new HomeMaker({ root: config.homes.root!, jobImage: machines.jobImage, deploymentId: depId, records: new HomeRepository(db) }),
+      homes: new HomeMaker({ root: config.homes.root!, deploymentId: depId, records: new HomeRepository(db) }),
       log,
     };
     const sandboxes = new SandboxService(deps);
@@ -417,7 +416,6 @@ async function homesCheck(config: Readonly<Config>, deploymentId: string, log: L
   return new HomesCheck({
     root,
     expected,
-    jobImage: jobImageOf(config),
     deploymentId,
     intervalMs: config.homes.checkIntervalSeconds * 1000,
   });

@@ -12,7 +12,7 @@ import { GpuInventory, staticGpus, type GpuSource } from './gpu/inventory.js';
 import type { GpuReading } from './gpu/nvidia-smi.js';
 import { MachineHistory, sampleOf } from './history.js';
 import { HostUsageReader } from './host-usage.js';
-import { MachineJobs, type JobRunner } from './jobs.js';
+import { jobImageOf, MachineJobs, type JobRunner } from './jobs.js';
 
 const GiB = 1024 ** 3;
 /**
@@ -84,7 +84,7 @@ export interface MachineRegistryOptions {
   historySamples: number;
   /** CPUs each machine may hand out per CPU it has (limits are time shares; see docs). */
   cpuOvercommit: number;
-  /** The image nvidia-smi runs in on machines with the NVIDIA runtime (the toolkit injects it). */
+  /** The image every job runs in on every machine (jobImageOf; nvidia-smi there is the toolkit's). */
   jobImage: string;
   nvidiaSmi?: string;
   prometheus?: PrometheusReader | null;
@@ -130,7 +130,6 @@ export class MachineRegistry {
     this.gpus = new GpuInventory({
       nvidiaSmi: options.nvidiaSmi,
       prometheus: options.prometheus,
-      jobImage: options.jobImage,
       containerReadEveryMs: options.containerGpuReadEveryMs,
     });
     for (const entry of options.entries) {
@@ -139,7 +138,7 @@ export class MachineRegistry {
         name: entry.name,
         entry,
         runtime,
-        jobs: new MachineJobs(runtime),
+        jobs: new MachineJobs(runtime, options.jobImage),
         local: entry.docker.startsWith('unix://'),
         status: 'down',
         info: null,
@@ -155,11 +154,6 @@ export class MachineRegistry {
         history: new MachineHistory(options.historySamples),
       });
     }
-  }
-
-  /** The image the hub's short jobs run in on every machine (reading GPUs, making homes). */
-  get jobImage(): string {
-    return this.options.jobImage;
   }
 
   /**
@@ -256,12 +250,6 @@ export class MachineRegistry {
     if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.readUsage(machine.entry.prometheus.instance);
     return null;
   }
-}
-
-/** The image the hub's short jobs run in: the default catalogue image, present wherever sandboxes run. */
-export function jobImageOf(config: Pick<Config, 'images'>): string {
-  const { images } = config;
-  return images.catalogue.find((i) => i.name === images.default)?.image ?? images.catalogue[0]!.image;
 }
 
 /** What a machine may give sandboxes: its engine's figures less the reserve, within the caps. */

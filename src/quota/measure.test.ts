@@ -12,15 +12,17 @@ describe('the measure backend', () => {
     const jobs: Job[] = [];
     const enforcer = new MeasureEnforcer({
       homesRoot: '/srv/homes',
-      image: 'shiva/notebook:latest',
       timeoutMs: 60_000,
       jobs: () =>
-        new MachineJobs({
-          runJob: async (job) => (jobs.push(job), answer(job)),
-          pullImage: async () => {
-            throw new RuntimeError('image_not_found', 'no pull expected');
+        new MachineJobs(
+          {
+            runJob: async (job) => (jobs.push(job), answer(job)),
+            pullImage: async () => {
+              throw new RuntimeError('image_not_found', 'no pull expected');
+            },
           },
-        }),
+          'shiva/notebook:latest',
+        ),
     });
     return { enforcer, jobs };
   };
@@ -78,7 +80,7 @@ describe('the measure backend', () => {
     });
     const machines = MachineRegistry.fromConfig(config, () => runtime);
     await machines.refresh();
-    const enforcer = new MeasureEnforcer({ homesRoot: '/srv/homes', image, timeoutMs: 60_000, jobs: () => machines.homesMachine().jobs });
+    const enforcer = new MeasureEnforcer({ homesRoot: '/srv/homes', timeoutMs: 60_000, jobs: () => machines.homesMachine().jobs });
     expect(await enforcer.measure([{ userId: 1, username: 'alice' }])).toEqual(new Map([['alice', 4096]]));
     expect(runtime.images.has(image)).toBe(true);
     expect(ran.map((j) => [j.name, j.image])).toEqual([['home-usage', image]]);

@@ -31,11 +31,9 @@ const JOB_OVERHEAD_MS = 60_000;
 export interface MeasureOptions {
   /** homes.root: the same path on the hub and every machine. */
   homesRoot: string;
-  /** An image with a POSIX shell and GNU du (the default catalogue image). */
-  image: string;
   /** How long the walk of one home may take (storage.quota.measureTimeoutSeconds), in milliseconds. */
   timeoutMs: number;
-  /** The jobs of a machine that mounts homes.root, chosen at each measurement (it may change). */
+  /** The jobs of a machine that mounts homes.root, chosen at each measurement (it may change); their image has a POSIX shell and GNU du. */
   jobs: () => JobRunner;
 }
 
@@ -59,7 +57,6 @@ export class MeasureEnforcer implements QuotaEnforcer {
     const names = owners.map((o) => o.username);
     const result = await this.options.jobs().run({
       name: 'home-usage',
-      image: this.options.image,
       command: ['sh', '-c', SCRIPT, 'sh', ...names],
       env: { SHIVA_HOME_SECONDS: String(Math.max(1, Math.ceil(this.options.timeoutMs / 1000))) },
       mounts: [{ hostPath: this.options.homesRoot, containerPath: HOMES_INSIDE, readOnly: true }],

@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import { isValidName } from '../contract/names.js';
-import type { JobRunner } from '../machines/jobs.js';
-import { RuntimeError, type Job, type JobResult } from '../runtime/types.js';
+import type { JobRunner, JobSpec } from '../machines/jobs.js';
+import { RuntimeError, type JobResult } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
 
 export type { HomeOwner } from '../store/homes.js';
@@ -64,7 +64,7 @@ export class HomeError extends Error {
  * folder over) and DAC_OVERRIDE (to make it in a root the hub's user may own, and to look into
  * homes that are 0700 and not root's), no network.
  */
-export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; image: string; deploymentId: string }): Job {
+export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; deploymentId: string }): JobSpec {
   const { root, username, owner } = args;
   // The name pattern is the guard that keeps the home inside the root.
   if (!isValidName(username)) throw new Error(`refusing to make a home for the invalid name ${JSON.stringify(username)}`);
@@ -74,7 +74,6 @@ export function makeHomeJob(args: { root: string; username: string; owner: HomeO
   return {
     // Per hub and user: a second hub's or user's job of the same name is never cleaned up under this one.
     name: `make-home:${args.deploymentId}:${username}`,
-    image: args.image,
     command: ['sh', '-c', MAKE_HOME_SCRIPT, 'make-home', ROOT_IN_JOB, username, String(owner.uid), String(owner.gid)],
     mounts: [{ hostPath: root, containerPath: ROOT_IN_JOB, readOnly: false }],
     user: '0:0',
@@ -107,8 +106,6 @@ export interface HomeRecords {
 export interface HomeMakerOptions {
   /** homes.root: the same path on every machine. */
   root: string;
-  /** The image the job runs in (the machines' job image). */
-  jobImage: string;
   deploymentId: string;
   records: HomeRecords;
 }
@@ -150,16 +147,16 @@ export class HomeMaker {
   }
 
   private async runJob(machine: { name: string; jobs: JobRunner }, username: string, owner: HomeOwner): Promise<HomeOutcome> {
-    const { root, jobImage, deploymentId } = this.options;
+    const { root, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await machine.jobs.run(makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
+      result = await machine.jobs.run(makeHomeJob({ root, username, owner, deploymentId }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         throw new HomeError(`homes.root ${root} does not exist on ${machine.name}: the shared homes are not mounted there.`, err.message);
       }
       if (err instanceof RuntimeError && err.kind === 'image_not_found') {
-        throw new HomeError(`The image ${jobImage} that makes homes is not on ${machine.name} and could not be pulled.`, err.message);
+        throw new HomeError(`The image ${machine.jobs.image} that makes homes is not on ${machine.name} and could not be pulled.`, err.message);
       }
       throw err;
     }

@@ -64,7 +64,7 @@ export async function coreDeps(args: {
     origins: sandboxOrigins('http://hub.test', undefined),
     audit,
     users: userRepo,
-    homes: new HomeMaker({ root: args.config.homes.root!, jobImage: machines.jobImage, deploymentId: args.deploymentId, records: new HomeRepository(db) }),
+    homes: new HomeMaker({ root: args.config.homes.root!, deploymentId: args.deploymentId, records: new HomeRepository(db) }),
     log: args.log ?? pino({ level: 'silent' }),
     admission: args.admission ?? [],
   };

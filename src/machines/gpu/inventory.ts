@@ -68,8 +68,6 @@ export interface GpuInventoryOptions {
   nvidiaSmi?: string;
   /** DCGM exporter series by their Hostname label, when a Prometheus server is configured. */
   prometheus?: { readGpus(hostname: string): Promise<GpuReading[]> } | null;
-  /** The image nvidia-smi runs in on machines with the NVIDIA runtime (the toolkit injects it). */
-  jobImage: string;
   /** How long a list read through a container is good for (default a minute). */
   containerReadEveryMs?: number;
 }
@@ -125,7 +123,6 @@ export class GpuInventory {
         this.containerReadAt.set(machine.name, Date.now());
         const result = await machine.jobs.run({
           name: 'gpu-inventory',
-          image: this.options.jobImage,
           command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
           allGpus: true,
           timeoutMs: 30_000,
