@@ -77,9 +77,8 @@ async function main(): Promise<void> {
 
   const enforcer = new MeasureEnforcer({
     homesRoot: homes,
-    image: t.hub.machines.jobImage,
     timeoutMs: 600_000,
-    runtime: () => t!.hub.machines.homesMachine(),
+    jobs: () => t!.hub.machines.homesMachine().jobs,
   });
   mkdirSync(path.join(homes, 'empty'));
   await latencies(token, () => true, 2000); // warm-up: JIT, connection pool

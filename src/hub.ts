@@ -13,7 +13,7 @@ import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandb
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
-import { MachineRegistry, jobImageOf } from './machines/registry.js';
+import { MachineRegistry } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -213,13 +213,13 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       events,
       log,
       enforcer: makeEnforcer(config, {
-        jobImage: machines.jobImage,
-        runtime: () => machines.homesMachine(config.storage.quota.machine),
+        jobs: () => machines.homesMachine(config.storage.quota.machine).jobs,
         run: options.quotaCommands,
       }),
     });
     const deps: SandboxServiceDeps = {
-      admission: (actor) => homeQuotas.checkLaunch(actor.userId),
+      // A full filesystem first: it is nobody's fault, and freeing one's home would not help.
+      admission: [() => homesFilesystem.checkRoomForLaunch(), (actor) => homeQuotas.checkLaunch(actor.userId)],
       config,
       repo: sandboxesRepo,
       machines,
@@ -230,9 +230,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       origins,
       audit,
       users,
-      homes: new HomeMaker({ root: config.homes.root!, jobImage: machines.jobImage, deploymentId: depId, records: new HomeRepository(db) }),
+      homes: new HomeMaker({ root: config.homes.root!, deploymentId: depId, records: new HomeRepository(db) }),
       log,
-      homesFilesystem,
       liveStats,
     };
     const sandboxes = new SandboxService(deps);
@@ -421,7 +420,6 @@ async function homesCheck(config: Readonly<Config>, deploymentId: string, log: L
   return new HomesCheck({
     root,
     expected,
-    jobImage: jobImageOf(config),
     deploymentId,
     intervalMs: config.homes.checkIntervalSeconds * 1000,
   });

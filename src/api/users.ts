@@ -8,8 +8,6 @@ import type { UserRow } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
-import { GiB } from '../contract/resources.js';
-import { QuotaCommandError } from '../quota/command.js';
 import type { HomeQuotas } from '../quota/home-quotas.js';
 
 /** A user as the API shows them, with their home's last measured bytes and the quota that applies. */
@@ -110,7 +108,7 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
         if (losesAdmin && (await hub.users.activeAdmins()) <= 1) throw new ShivaError('LAST_ADMIN');
         // The quota first: a filesystem that refuses it leaves the whole request undone.
         let row: UserRow | undefined = user;
-        if (quotaGiB !== undefined) row = await setQuota(hub.homeQuotas, user, quotaGiB);
+        if (quotaGiB !== undefined) row = await hub.homeQuotas.setQuota(user, quotaGiB);
         if (admin === undefined && disabled === undefined && !password) return row;
         return hub.users.update(id, {
           ...(admin !== undefined ? { role: admin ? ('admin' as const) : ('user' as const) } : {}),
@@ -155,14 +153,4 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       return reply.code(204).send(null);
     },
   );
-}
-
-/** Sets a user's quota from GiB (null: the default); a refusing filesystem becomes QUOTA_BACKEND_FAILED naming its command. */
-async function setQuota(quotas: HomeQuotas, user: UserRow, quotaGiB: number | null): Promise<UserRow | undefined> {
-  try {
-    return await quotas.setQuota(user, quotaGiB === null ? null : Math.round(quotaGiB * GiB));
-  } catch (err) {
-    if (err instanceof QuotaCommandError) throw new ShivaError('QUOTA_BACKEND_FAILED', err.message);
-    throw err;
-  }
 }

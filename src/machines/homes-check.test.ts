@@ -6,6 +6,7 @@ import { parseConfig } from '../config/load.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
 import { HomesCheck, keepHomesRootPrivate, markerName, markerJob, writeHomesMarker } from './homes-check.js';
+import { MachineJobs, type JobRunner } from './jobs.js';
 import { MachineRegistry } from './registry.js';
 
 const dirs: string[] = [];
@@ -44,9 +45,12 @@ describe('the homes marker', () => {
     expect(readdirSync(root)).toEqual([markerName('dep1')]);
   });
 
-  it('is read by a job that mounts homes.root read-only, as root that may only read and search, without network', () => {
-    const job = markerJob({ root: '/srv/homes', image: 'img', deploymentId: 'dep1', machine: 'gpu1' });
-    expect(job).toMatchObject({
+  it('is read by a job in the job image that mounts homes.root read-only, as root that may only read and search, without network', async () => {
+    const ran: Job[] = [];
+    const jobs = new MachineJobs({ runJob: async (job) => (ran.push(job), { exitCode: 0, output: '' }), pullImage: async () => undefined }, 'img');
+    await jobs.run(markerJob({ root: '/srv/homes', deploymentId: 'dep1', machine: 'gpu1' }));
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatchObject({
       name: 'homes-marker:dep1:gpu1',
       image: 'img',
       command: ['cat', `/homes/${markerName('dep1')}`],
@@ -59,13 +63,13 @@ describe('the homes marker', () => {
 
 describe('a machine whose view of homes.root is checked', () => {
   const check = (root: string, expected: string) =>
-    new HomesCheck({ root, expected, jobImage: 'shiva/tiny:latest', deploymentId: 'dep1', intervalMs: 60_000 });
+    new HomesCheck({ root, expected, deploymentId: 'dep1', intervalMs: 60_000 });
 
   it('is ready when the job reads the hub\'s marker, and says why not when the marker is missing, another, or the root is absent', async () => {
     const root = path.join(tempDir(), 'homes');
     const value = await writeHomesMarker(root, 'dep1');
     const runtime = new FakeRuntime();
-    const machine = { name: 'one', runtime };
+    const machine = { name: 'one', jobs: new MachineJobs(runtime, 'shiva/tiny:latest') };
     expect(await check(root, value).check(machine)).toBeNull();
     expect(await check(root, 'dep1 other').check(machine)).toBe(
       `homes.root ${root} on this machine holds another marker than the one this hub wrote: it is another filesystem than the hub's`,
@@ -86,7 +90,7 @@ describe('a machine whose view of homes.root is checked', () => {
     const root = path.join(tempDir(), 'homes');
     const value = await writeHomesMarker(root, 'dep1');
     const runtime = new FakeRuntime({ images: {}, pullable: ['shiva/tiny:latest'] });
-    expect(await check(root, value).check({ name: 'new', runtime })).toBeNull();
+    expect(await check(root, value).check({ name: 'new', jobs: new MachineJobs(runtime, 'shiva/tiny:latest') })).toBeNull();
     expect(runtime.images.has('shiva/tiny:latest')).toBe(true);
   });
 
@@ -103,7 +107,7 @@ describe('a machine whose view of homes.root is checked', () => {
     const heard: string[] = [];
     let intervalMs = 60_000;
     const config = parseConfig({ dataDir: tempDir(), homes: { root }, machines: [{ name: 'one', docker: 'tcp://one:2376' }] });
-    const checker = { check: (m: { name: string; runtime: FakeRuntime }) => check(root, value).check(m), get intervalMs() { return intervalMs; } };
+    const checker = { check: (m: { name: string; jobs: JobRunner }) => check(root, value).check(m), get intervalMs() { return intervalMs; } };
     const machines = MachineRegistry.fromConfig(config, () => runtime, {
       homes: checker,
       onHomesChange: (m) => heard.push(`${m.name} ${m.homes?.ready ? 'ready' : 'not ready'}`),

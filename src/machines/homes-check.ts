@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
-import { runJobPulling } from './run-job.js';
+import { RuntimeError, type JobResult } from '../runtime/types.js';
+import type { JobRunner, JobSpec } from './jobs.js';
 
 /**
  * The marker's name inside homes.root: a dot file, so it never reads as a user's home, named
@@ -58,10 +58,9 @@ export async function writeHomesMarker(root: string, deploymentId: string): Prom
 }
 
 /** The job that reads the marker on one machine: homes.root read-only, as root that may only read and search. */
-export function markerJob(args: { root: string; image: string; deploymentId: string; machine: string }): Job {
+export function markerJob(args: { root: string; deploymentId: string; machine: string }): JobSpec {
   return {
     name: `homes-marker:${args.deploymentId}:${args.machine}`,
-    image: args.image,
     command: ['cat', `${ROOT_IN_JOB}/${markerName(args.deploymentId)}`],
     mounts: [{ hostPath: args.root, containerPath: ROOT_IN_JOB, readOnly: true }],
     user: '0:0',
@@ -85,7 +84,6 @@ export interface HomesCheckOptions {
   root: string;
   /** The marker's value, as writeHomesMarker returned it. */
   expected: string;
-  jobImage: string;
   deploymentId: string;
   /** How long a verdict stands (homes.checkIntervalSeconds), in milliseconds. */
   intervalMs: number;
@@ -101,17 +99,17 @@ export class HomesCheck {
   }
 
   /** Null when the machine sees the hub's homes; else why not, in words for an admin. */
-  async check(machine: { name: string; runtime: Runtime }): Promise<string | null> {
-    const { root, expected, jobImage, deploymentId } = this.options;
+  async check(machine: { name: string; jobs: JobRunner }): Promise<string | null> {
+    const { root, expected, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await runJobPulling(machine.runtime, markerJob({ root, image: jobImage, deploymentId, machine: machine.name }));
+      result = await machine.jobs.run(markerJob({ root, deploymentId, machine: machine.name }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         return `homes.root ${root} does not exist on this machine: mount the shared homes there`;
       }
       if (err instanceof RuntimeError && err.kind === 'image_not_found') {
-        return `the homes could not be checked: the image ${jobImage} is not on this machine and could not be pulled`;
+        return `the homes could not be checked: the image ${machine.jobs.image} is not on this machine and could not be pulled`;
       }
       return `the homes could not be checked: ${(err as Error).message}`;
     }

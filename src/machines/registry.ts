@@ -12,6 +12,7 @@ import { GpuInventory, staticGpus, type GpuSource } from './gpu/inventory.js';
 import type { GpuReading } from './gpu/nvidia-smi.js';
 import { MachineHistory, sampleOf } from './history.js';
 import { HostUsageReader } from './host-usage.js';
+import { jobImageOf, MachineJobs, type JobRunner } from './jobs.js';
 
 const GiB = 1024 ** 3;
 /**
@@ -25,6 +26,8 @@ export interface Machine {
   /** The machine as configured: its engine, address (where sandbox ports are published and reached), reserve, caps and GPUs. */
   entry: MachineEntry;
   runtime: Runtime;
+  /** Where the hub's short jobs run on this machine: each pulls its image when the machine lacks it (jobs.ts). */
+  jobs: JobRunner;
   /** The engine is on the hub's own machine: /proc, /sys and nvidia-smi here describe it. */
   local: boolean;
   status: 'up' | 'down';
@@ -58,7 +61,7 @@ export interface HomesReadiness {
 /** What checks a machine's view of homes.root (HomesCheck). */
 export interface HomesChecker {
   /** Null when the machine sees the hub's homes, else why not. */
-  check(machine: Pick<Machine, 'name' | 'runtime'>): Promise<string | null>;
+  check(machine: Pick<Machine, 'name' | 'jobs'>): Promise<string | null>;
   /** How long a verdict stands: a job costs engine time, so not every health check runs one. */
   readonly intervalMs: number;
 }
@@ -81,7 +84,7 @@ export interface MachineRegistryOptions {
   historySamples: number;
   /** CPUs each machine may hand out per CPU it has (limits are time shares; see docs). */
   cpuOvercommit: number;
-  /** The image nvidia-smi runs in on machines with the NVIDIA runtime (the toolkit injects it). */
+  /** The image every job runs in on every machine (jobImageOf; nvidia-smi there is the toolkit's). */
   jobImage: string;
   nvidiaSmi?: string;
   prometheus?: PrometheusReader | null;
@@ -127,14 +130,15 @@ export class MachineRegistry {
     this.gpus = new GpuInventory({
       nvidiaSmi: options.nvidiaSmi,
       prometheus: options.prometheus,
-      jobImage: options.jobImage,
       containerReadEveryMs: options.containerGpuReadEveryMs,
     });
     for (const entry of options.entries) {
+      const runtime = options.makeRuntime(entry);
       this.machines.set(entry.name, {
         name: entry.name,
         entry,
-        runtime: options.makeRuntime(entry),
+        runtime,
+        jobs: new MachineJobs(runtime, options.jobImage),
         local: entry.docker.startsWith('unix://'),
         status: 'down',
         info: null,
@@ -152,20 +156,15 @@ export class MachineRegistry {
     }
   }
 
-  /** The image the hub's short jobs run in on every machine (reading GPUs, making homes). */
-  get jobImage(): string {
-    return this.options.jobImage;
-  }
-
   /**
-   * The runtime of the machine that runs jobs over homes.root (measuring homes): the one named,
-   * else the first that answers and sees the shared homes (a machine whose view lacks the
-   * marker would measure an empty folder and clear everyone's figures). Throws when there is none.
+   * The machine that runs jobs over homes.root (measuring homes): the one named, else the first
+   * that answers and sees the shared homes (a machine whose view lacks the marker would measure
+   * an empty folder and clear everyone's figures). Throws when there is none.
    */
-  homesMachine(name?: string): Runtime {
+  homesMachine(name?: string): Machine {
     const machine = name ? this.machines.get(name) : this.list().find((m) => m.status === 'up' && m.homes?.ready !== false);
     if (!machine) throw new Error(name ? `storage.quota.machine names ${name}, which is not a machine` : 'no machine answers to measure the homes on');
-    return machine.runtime;
+    return machine;
   }
 
   get(name: string): Machine | undefined {
@@ -251,12 +250,6 @@ export class MachineRegistry {
     if (machine.entry.prometheus && this.options.prometheus) return this.options.prometheus.readUsage(machine.entry.prometheus.instance);
     return null;
   }
-}
-
-/** The image the hub's short jobs run in: the default catalogue image, present wherever sandboxes run. */
-export function jobImageOf(config: Pick<Config, 'images'>): string {
-  const { images } = config;
-  return images.catalogue.find((i) => i.name === images.default)?.image ?? images.catalogue[0]!.image;
 }
 
 /** What a machine may give sandboxes: its engine's figures less the reserve, within the caps. */

@@ -1,6 +1,6 @@
 /** The QuotaEnforcer that `storage.quota.backend` names, wired to what it runs on. */
 import type { Config } from '../config/schema.js';
-import type { Runtime } from '../runtime/types.js';
+import type { JobRunner } from '../machines/jobs.js';
 import { CephfsEnforcer } from './cephfs.js';
 import { execRunner, type CommandRunner } from './command.js';
 import { MeasureEnforcer } from './measure.js';
@@ -11,10 +11,8 @@ import { XfsEnforcer } from './xfs.js';
 const COMMAND_TIMEOUT_MS = 30_000;
 
 export interface EnforcerWiring {
-  /** The image the measure job runs in. */
-  jobImage: string;
-  /** The runtime of the machine that measures (measure backend). */
-  runtime: () => Pick<Runtime, 'runJob'>;
+  /** The jobs of the machine that measures (measure backend). */
+  jobs: () => JobRunner;
   /** How the hard backends run their commands on the hub (tests record them). */
   run?: CommandRunner;
 }
@@ -25,7 +23,7 @@ export function makeEnforcer(config: Readonly<Config>, wiring: EnforcerWiring): 
   const run = wiring.run ?? execRunner;
   switch (quota.backend) {
     case 'measure':
-      return new MeasureEnforcer({ homesRoot, image: wiring.jobImage, timeoutMs: quota.measureTimeoutSeconds * 1000, runtime: wiring.runtime });
+      return new MeasureEnforcer({ homesRoot, timeoutMs: quota.measureTimeoutSeconds * 1000, jobs: wiring.jobs });
     case 'xfs':
       if (!quota.xfs) throw new Error('storage.quota.backend is xfs: set storage.quota.xfs.mountPoint to the mount point of the XFS filesystem that holds homes.root');
       return new XfsEnforcer({ homesRoot, mountPoint: quota.xfs.mountPoint, projectIdBase: quota.xfs.projectIdBase, run, timeoutMs: COMMAND_TIMEOUT_MS });

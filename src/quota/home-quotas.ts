@@ -15,6 +15,7 @@ import type { SandboxEvents } from '../sandboxes/events.js';
 import type { Logger } from '../sandboxes/types.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
 import type { UserRepository, UserRow } from '../store/users.js';
+import { QuotaCommandError } from './command.js';
 import type { HomeOwner, QuotaEnforcer } from './types.js';
 
 /** The share of the quota at which a user is warned (the 90%). */
@@ -85,12 +86,20 @@ export class HomeQuotas {
   }
 
   /**
-   * Sets (or, with null, removes) an admin's quota for a user. A hard backend sets the new
-   * limit on the home first, so a filesystem that refuses it leaves the record unchanged.
+   * Sets an admin's quota for a user in GiB (kept in whole bytes), or with null removes it so
+   * the default applies; returns the user as recorded now. A hard backend sets the new limit on
+   * the home first, so a filesystem that refuses it leaves the record unchanged, and the refusal
+   * is QUOTA_BACKEND_FAILED naming the command that failed (command.ts).
    */
-  async setQuota(row: UserRow, quotaBytes: number | null): Promise<UserRow | undefined> {
+  async setQuota(row: UserRow, quotaGiB: number | null): Promise<UserRow | undefined> {
+    const quotaBytes = quotaGiB === null ? null : Math.round(quotaGiB * GiB);
     if (this.deps.enforcer.backend !== 'measure' && (await this.homeExists(row.username))) {
-      await this.deps.enforcer.apply(owner(row), quotaBytes ?? this.defaultBytes);
+      try {
+        await this.deps.enforcer.apply(owner(row), quotaBytes ?? this.defaultBytes);
+      } catch (err) {
+        if (err instanceof QuotaCommandError) throw new ShivaError('QUOTA_BACKEND_FAILED', err.message);
+        throw err;
+      }
     }
     return this.deps.users.setQuota(row.id, quotaBytes);
   }

@@ -1,5 +1,10 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { Job, JobResult } from '../runtime/types.js';
+import { parseConfig } from '../config/load.js';
+import { MachineJobs } from '../machines/jobs.js';
+import { MachineRegistry } from '../machines/registry.js';
+import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
+import { RuntimeError, type Job, type JobResult } from '../runtime/types.js';
 import { MeasureEnforcer, parseDuLines } from './measure.js';
 
 describe('the measure backend', () => {
@@ -7,9 +12,17 @@ describe('the measure backend', () => {
     const jobs: Job[] = [];
     const enforcer = new MeasureEnforcer({
       homesRoot: '/srv/homes',
-      image: 'shiva/notebook:latest',
       timeoutMs: 60_000,
-      runtime: () => ({ runJob: async (job) => (jobs.push(job), answer(job)) }),
+      jobs: () =>
+        new MachineJobs(
+          {
+            runJob: async (job) => (jobs.push(job), answer(job)),
+            pullImage: async () => {
+              throw new RuntimeError('image_not_found', 'no pull expected');
+            },
+          },
+          'shiva/notebook:latest',
+        ),
     });
     return { enforcer, jobs };
   };
@@ -46,6 +59,31 @@ describe('the measure backend', () => {
     const cut = make(() => ({ exitCode: 0, output: 'unmeasured\tbig\n8192\talice\n' }));
     expect(await cut.enforcer.measure([{ userId: 1, username: 'big' }, { userId: 2, username: 'alice' }])).toEqual(new Map([['alice', 8192]]));
     expect(cut.jobs[0]!.command[2]).toContain('timeout -k 5 $SHIVA_HOME_SECONDS');
+  });
+
+  it('measures on a machine that has not got the job image yet: the job pulls it first', async () => {
+    const image = 'shiva/notebook:latest';
+    const runtime = new FakeRuntime({ images: {}, pullable: [image] });
+    const engine = runtime.jobResult;
+    const ran: Job[] = [];
+    runtime.jobResult = (job) => {
+      // Without the image the engine refuses the job, as Docker does (image_not_found).
+      if (!runtime.images.has(job.image)) return engine(job);
+      ran.push(job);
+      return { exitCode: 0, output: '4096\talice\n' };
+    };
+    const config = parseConfig({
+      dataDir: os.tmpdir(),
+      homes: { root: '/srv/homes' },
+      images: { default: 'notebook', catalogue: [{ name: 'notebook', image }] },
+      machines: [{ name: 'fresh', docker: 'tcp://fresh:2376' }],
+    });
+    const machines = MachineRegistry.fromConfig(config, () => runtime);
+    await machines.refresh();
+    const enforcer = new MeasureEnforcer({ homesRoot: '/srv/homes', timeoutMs: 60_000, jobs: () => machines.homesMachine().jobs });
+    expect(await enforcer.measure([{ userId: 1, username: 'alice' }])).toEqual(new Map([['alice', 4096]]));
+    expect(runtime.images.has(image)).toBe(true);
+    expect(ran.map((j) => [j.name, j.image])).toEqual([['home-usage', image]]);
   });
 
   it('reads only lines of the names it asked for', () => {

@@ -6,7 +6,7 @@
  * and pids limits, `--one-file-system` (a mount inside a home is not followed) and a
  * lowered CPU priority. There is no hard limit; the hub warns and refuses launches (home-quotas.ts).
  */
-import type { Runtime } from '../runtime/types.js';
+import type { JobRunner } from '../machines/jobs.js';
 import type { HomeOwner, QuotaEnforcer } from './types.js';
 
 /** Where homes.root appears inside the job. */
@@ -31,12 +31,10 @@ const JOB_OVERHEAD_MS = 60_000;
 export interface MeasureOptions {
   /** homes.root: the same path on the hub and every machine. */
   homesRoot: string;
-  /** An image with a POSIX shell and GNU du (the default catalogue image). */
-  image: string;
   /** How long the walk of one home may take (storage.quota.measureTimeoutSeconds), in milliseconds. */
   timeoutMs: number;
-  /** The runtime of a machine that mounts homes.root, chosen at each measurement (it may change). */
-  runtime: () => Pick<Runtime, 'runJob'>;
+  /** The jobs of a machine that mounts homes.root, chosen at each measurement (it may change); their image has a POSIX shell and GNU du. */
+  jobs: () => JobRunner;
 }
 
 /** The lines of `du -s -B1` for the asked names; anything else in the output (errors) is ignored. */
@@ -57,9 +55,8 @@ export class MeasureEnforcer implements QuotaEnforcer {
   async measure(owners: readonly HomeOwner[]): Promise<Map<string, number>> {
     if (owners.length === 0) return new Map();
     const names = owners.map((o) => o.username);
-    const result = await this.options.runtime().runJob({
+    const result = await this.options.jobs().run({
       name: 'home-usage',
-      image: this.options.image,
       command: ['sh', '-c', SCRIPT, 'sh', ...names],
       env: { SHIVA_HOME_SECONDS: String(Math.max(1, Math.ceil(this.options.timeoutMs / 1000))) },
       mounts: [{ hostPath: this.options.homesRoot, containerPath: HOMES_INSIDE, readOnly: true }],

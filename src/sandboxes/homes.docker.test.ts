@@ -9,6 +9,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, expect, it } from 'vitest';
 import { TINY_IMAGE, describeDocker } from '../../test/support/docker.js';
+import { MachineJobs } from '../machines/jobs.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import { LABELS } from '../runtime/types.js';
 import { homeOutcome, makeHomeJob } from './homes.js';
@@ -22,7 +23,7 @@ describeDocker('the make-home job on the real engine', [TINY_IMAGE], () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const run = async (username: string, uid: number) => {
-    const result = await runtime.runJob(makeHomeJob({ root, username, owner: { uid, gid: uid + 1 }, image: TINY_IMAGE, deploymentId }));
+    const result = await new MachineJobs(runtime, TINY_IMAGE).run(makeHomeJob({ root, username, owner: { uid, gid: uid + 1 }, deploymentId }));
     return homeOutcome(result, { username, machine: 'local' });
   };
 

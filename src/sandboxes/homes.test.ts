@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection } from '../../test/support/rejection.js';
+import { MachineJobs } from '../machines/jobs.js';
 import { FakeRuntime } from '../runtime/fake/fake-runtime.js';
 import { RuntimeError, type Job } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
@@ -35,13 +36,13 @@ function world() {
     recordMade: async (u, o) => void made.set(u, o),
     forget: async (u) => void made.delete(u),
   };
-  const maker = new HomeMaker({ root: homes, jobImage: IMAGE, deploymentId: 'dep1', records });
-  return { homes, runtime, jobs, made, maker, machine: { name: 'one', runtime } };
+  const maker = new HomeMaker({ root: homes, deploymentId: 'dep1', records });
+  return { homes, runtime, jobs, made, maker, machine: { name: 'one', jobs: new MachineJobs(runtime, IMAGE) } };
 }
 
 describe('the job that makes a home', () => {
   it('passes the name and owner as arguments to a fixed script, mounts homes.root, and runs as root with CHOWN and DAC_OVERRIDE only', () => {
-    const job = makeHomeJob({ root: '/srv/homes', username: 'alice', owner: { uid: 20001, gid: 20002 }, image: IMAGE, deploymentId: 'dep1' });
+    const job = makeHomeJob({ root: '/srv/homes', username: 'alice', owner: { uid: 20001, gid: 20002 }, deploymentId: 'dep1' });
     expect(job.name).toBe('make-home:dep1:alice');
     expect(job.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(job.command.slice(3)).toEqual(['make-home', '/homes', 'alice', '20001', '20002']);
@@ -50,11 +51,11 @@ describe('the job that makes a home', () => {
   });
 
   it.each(['../etc', 'a;rm -rf /', 'Alice', '', 'a/b', '$(id)'])('refuses the name %j', (name) => {
-    expect(() => makeHomeJob({ root: '/srv/homes', username: name, owner: me, image: IMAGE, deploymentId: 'd' })).toThrow(/invalid name/);
+    expect(() => makeHomeJob({ root: '/srv/homes', username: name, owner: me, deploymentId: 'd' })).toThrow(/invalid name/);
   });
 
   it.each([[{ uid: -1, gid: 0 }], [{ uid: 1.5, gid: 0 }], [{ uid: 0, gid: Number.NaN }]])('refuses the owner %j', (owner) => {
-    expect(() => makeHomeJob({ root: '/srv/homes', username: 'alice', owner, image: IMAGE, deploymentId: 'd' })).toThrow(/whole numbers/);
+    expect(() => makeHomeJob({ root: '/srv/homes', username: 'alice', owner, deploymentId: 'd' })).toThrow(/whole numbers/);
   });
 });
 

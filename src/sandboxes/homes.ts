@@ -1,15 +1,15 @@
 /**
  * Users' home directories, `<homes.root>/<user>` on the shared filesystem, made and handed to
  * their owner on the machine that mounts them: through a short job on that machine's engine
- * (Runtime.runJob), so it works the same whether or not the hub itself sees the filesystem.
+ * (machines/jobs.ts), so it works the same whether or not the hub itself sees the filesystem.
  * A home made once is remembered (the homes table) and the job runs again only for a new owner
  * or when a machine reports the home missing: a job costs a container start, about half the
  * budget a launch may add to a bare `docker run` (docs/storage.md, "Homes on every machine").
  */
 import path from 'node:path';
 import { isValidName } from '../contract/names.js';
-import { runJobPulling } from '../machines/run-job.js';
-import { RuntimeError, type Job, type JobResult, type Runtime } from '../runtime/types.js';
+import type { JobRunner, JobSpec } from '../machines/jobs.js';
+import { RuntimeError, type JobResult } from '../runtime/types.js';
 import type { HomeOwner } from '../store/homes.js';
 
 export type { HomeOwner } from '../store/homes.js';
@@ -66,7 +66,7 @@ export class HomeError extends Error {
  * folder over) and DAC_OVERRIDE (to make it in a root the hub's user may own, and to look into
  * homes that are 0700 and not root's), no network.
  */
-export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; image: string; deploymentId: string }): Job {
+export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; deploymentId: string }): JobSpec {
   const { root, username, owner } = args;
   // The name pattern is the guard that keeps the home inside the root.
   if (!isValidName(username)) throw new Error(`refusing to make a home for the invalid name ${JSON.stringify(username)}`);
@@ -76,7 +76,6 @@ export function makeHomeJob(args: { root: string; username: string; owner: HomeO
   return {
     // Per hub and user: a second hub's or user's job of the same name is never cleaned up under this one.
     name: `make-home:${args.deploymentId}:${username}`,
-    image: args.image,
     command: ['sh', '-c', MAKE_HOME_SCRIPT, 'make-home', ROOT_IN_JOB, username, String(owner.uid), String(owner.gid)],
     mounts: [{ hostPath: root, containerPath: ROOT_IN_JOB, readOnly: false }],
     user: '0:0',
@@ -109,8 +108,6 @@ export interface HomeRecords {
 export interface HomeMakerOptions {
   /** homes.root: the same path on every machine. */
   root: string;
-  /** The image the job runs in (the machines' job image). */
-  jobImage: string;
   deploymentId: string;
   records: HomeRecords;
 }
@@ -133,7 +130,7 @@ export class HomeMaker {
    * missing); else nothing runs. Throws a HomeError when the home cannot be made, a
    * RuntimeError when the engine fails otherwise.
    */
-  async ensure(machine: { name: string; runtime: Runtime }, username: string, owner: HomeOwner, again = false): Promise<string> {
+  async ensure(machine: { name: string; jobs: JobRunner }, username: string, owner: HomeOwner, again = false): Promise<string> {
     const dir = this.pathOf(username);
     if (!again) {
       const made = await this.options.records.madeFor(username);
@@ -151,17 +148,17 @@ export class HomeMaker {
     return dir;
   }
 
-  private async runJob(machine: { name: string; runtime: Runtime }, username: string, owner: HomeOwner): Promise<HomeOutcome> {
-    const { root, jobImage, deploymentId } = this.options;
+  private async runJob(machine: { name: string; jobs: JobRunner }, username: string, owner: HomeOwner): Promise<HomeOutcome> {
+    const { root, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await runJobPulling(machine.runtime, makeHomeJob({ root, username, owner, image: jobImage, deploymentId }));
+      result = await machine.jobs.run(makeHomeJob({ root, username, owner, deploymentId }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         throw new HomeError(`homes.root ${root} does not exist on ${machine.name}: the shared homes are not mounted there.`, err.message);
       }
       if (err instanceof RuntimeError && err.kind === 'image_not_found') {
-        throw new HomeError(`The image ${jobImage} that makes homes is not on ${machine.name} and could not be pulled.`, err.message);
+        throw new HomeError(`The image ${machine.jobs.image} that makes homes is not on ${machine.name} and could not be pulled.`, err.message);
       }
       throw err;
     }

@@ -147,7 +147,7 @@ describe('the sandboxes core', () => {
       log: pino({ level: 'silent' }),
       statfs: async () => ({ bsize: GiB, blocks: 100, bavail: free }),
     });
-    const service = new SandboxService({ ...w.deps, homesFilesystem });
+    const service = new SandboxService({ ...w.deps, admission: [() => homesFilesystem.checkRoomForLaunch()] });
     const err = await rejection(service.launch(w.alice, { name: 'big' }));
     expect(err.code).toBe('STORAGE_FULL');
     expect(err.status).toBe(503);
@@ -159,6 +159,31 @@ describe('the sandboxes core', () => {
     free = 5;
     expect((await service.launch(w.alice, { name: 'big' })).state).toBe('queued');
     await service.settle();
+  });
+
+  it('asks the admission checks in order and refuses with the first that says no, holding nothing', async () => {
+    const asked: string[] = [];
+    let full = true;
+    const service = new SandboxService({
+      ...w.deps,
+      admission: [
+        async (actor) => {
+          asked.push(`filesystem ${actor.username}`);
+          if (full) throw new ShivaError('STORAGE_FULL', 'The homes filesystem is full.');
+        },
+        async (actor) => {
+          asked.push(`quota ${actor.username}`);
+          throw new ShivaError('QUOTA_EXCEEDED', 'Your home is full.');
+        },
+      ],
+    });
+    expect((await rejection(service.launch(w.alice, { name: 'one' }))).code).toBe('STORAGE_FULL');
+    expect(asked).toEqual(['filesystem alice']);
+    full = false;
+    expect((await rejection(service.launch(w.alice, { name: 'one' }))).code).toBe('QUOTA_EXCEEDED');
+    expect(asked).toEqual(['filesystem alice', 'filesystem alice', 'quota alice']);
+    expect(await service.list(w.alice, { includeEnded: true })).toEqual([]);
+    expect(service.ledger.held()).toEqual([]);
   });
 
   it('lets two concurrent launches with one name produce exactly one sandbox', async () => {

@@ -29,7 +29,13 @@ import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
-import type { HomesFilesystem } from '../storage/homes-filesystem.js';
+
+/**
+ * One check a launch must pass before anything is reserved for it: resolves when the actor may
+ * launch now, else throws the ShivaError that says why (STORAGE_FULL for a full homes
+ * filesystem, QUOTA_EXCEEDED for a full home).
+ */
+export type AdmissionCheck = (actor: Actor) => Promise<void>;
 
 export interface SandboxServiceDeps {
   config: Readonly<Config>;
@@ -49,12 +55,12 @@ export interface SandboxServiceDeps {
   homes: HomeMaker;
   log: Logger;
   /**
-   * The homes filesystem's free-space check (src/storage/homes-filesystem.ts): throws
-   * STORAGE_FULL before a launch reserves anything. Absent in unit tests of other concerns.
+   * The checks every launch passes, in this order, after the request's own refusals and before
+   * the reservation; the first that throws refuses the launch with nothing held or made. The hub
+   * wires the homes filesystem's free space, then the user's home quota; unit tests of other
+   * concerns give none.
    */
-  homesFilesystem?: Pick<HomesFilesystem, 'checkRoomForLaunch'>;
-  /** Refuses a launch (by throwing a ShivaError) when the user may not launch now, e.g. a full home. */
-  admission?: (actor: Actor) => Promise<void>;
+  admission: readonly AdmissionCheck[];
   /** The latest usage of running sandboxes, for the memory in use in each view. Absent: none shown. */
   liveStats?: Pick<LiveSandboxStats, 'get'>;
 }
@@ -105,9 +111,8 @@ export class SandboxService {
     // Said before placement so a full hub does not hide the simpler answer; the insert still guards the race.
     if (taken.has(name)) throw new ShivaError('SANDBOX_NAME_TAKEN', `You already have a sandbox named ${name}.`);
     if (taken.size >= config.sandboxes.maxPerUser) throw limitReached(config.sandboxes.maxPerUser);
-    // Last of the refusals and before the reservation: a full homes filesystem is nobody's request fault.
-    await this.deps.homesFilesystem?.checkRoomForLaunch();
-    await this.deps.admission?.(actor);
+    // Last of the refusals and before the reservation: a full filesystem or home is no fault of the request.
+    for (const check of this.deps.admission) await check(actor);
     const id = randomBytes(8).toString('hex');
     // The request is what the machine must have free and what is held; the limit only has to
     // stay within the engine's ceiling (see scheduler/place.ts).

@@ -12,7 +12,7 @@ import type { Runtime } from '../../src/runtime/types.js';
 import { ActivityRecorder } from '../../src/sandboxes/activity.js';
 import { SandboxEvents } from '../../src/sandboxes/events.js';
 import { HomeMaker } from '../../src/sandboxes/homes.js';
-import type { SandboxServiceDeps } from '../../src/sandboxes/service.js';
+import type { AdmissionCheck, SandboxServiceDeps } from '../../src/sandboxes/service.js';
 import type { Actor } from '../../src/sandboxes/types.js';
 import { AuditRepository } from '../../src/store/audit.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -30,7 +30,8 @@ export interface CoreDeps {
 
 /**
  * Builds the core's dependencies over a fresh in-memory database, refreshes the machines once
- * (so their status and capacities are known) and makes `users` (`root` as an admin).
+ * (so their status and capacities are known) and makes `users` (`root` as an admin). The
+ * launch checks are `admission` (none when absent).
  */
 export async function coreDeps(args: {
   config: Readonly<Config>;
@@ -38,6 +39,8 @@ export async function coreDeps(args: {
   deploymentId: string;
   users: readonly string[];
   log?: Logger;
+  /** The launch checks, as the hub wires them (homes filesystem, then quota); none by default. */
+  admission?: readonly AdmissionCheck[];
 }): Promise<CoreDeps> {
   const db = await openDatabase(':memory:');
   const userRepo = new UserRepository(db);
@@ -61,8 +64,9 @@ export async function coreDeps(args: {
     origins: sandboxOrigins('http://hub.test', undefined),
     audit,
     users: userRepo,
-    homes: new HomeMaker({ root: args.config.homes.root!, jobImage: machines.jobImage, deploymentId: args.deploymentId, records: new HomeRepository(db) }),
+    homes: new HomeMaker({ root: args.config.homes.root!, deploymentId: args.deploymentId, records: new HomeRepository(db) }),
     log: args.log ?? pino({ level: 'silent' }),
+    admission: args.admission ?? [],
   };
   await deps.machines.refresh();
   return { deps, db, audit, actors };

@@ -68,13 +68,11 @@ export interface GpuInventoryOptions {
   nvidiaSmi?: string;
   /** DCGM exporter series by their Hostname label, when a Prometheus server is configured. */
   prometheus?: { readGpus(hostname: string): Promise<GpuReading[]> } | null;
-  /** The image nvidia-smi runs in on machines with the NVIDIA runtime (the toolkit injects it). */
-  jobImage: string;
   /** How long a list read through a container is good for (default a minute). */
   containerReadEveryMs?: number;
 }
 
-type GpuFields = Pick<Machine, 'name' | 'entry' | 'local' | 'info' | 'runtime' | 'gpus' | 'gpusAt' | 'gpuSource' | 'gpuError'>;
+type GpuFields = Pick<Machine, 'name' | 'entry' | 'local' | 'info' | 'jobs' | 'gpus' | 'gpusAt' | 'gpuSource' | 'gpuError'>;
 
 /** Reads each machine's GPUs from the best source it has, at a health check. */
 export class GpuInventory {
@@ -123,9 +121,8 @@ export class GpuInventory {
         const last = this.containerReadAt.get(machine.name) ?? 0;
         if (Date.now() - last < (this.options.containerReadEveryMs ?? CONTAINER_READ_EVERY_MS) && machine.gpuSource === source) return null;
         this.containerReadAt.set(machine.name, Date.now());
-        const result = await machine.runtime.runJob({
+        const result = await machine.jobs.run({
           name: 'gpu-inventory',
-          image: this.options.jobImage,
           command: ['nvidia-smi', ...NVIDIA_SMI_ARGS],
           allGpus: true,
           timeoutMs: 30_000,

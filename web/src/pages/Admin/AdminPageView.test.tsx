@@ -12,25 +12,18 @@ import {
   MockRecentEvents,
   MockSandboxRunning,
   MockUser,
-  MockUsers,
 } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { choose } from '../../testing/select';
 import { MockUsageReport } from '../../testing/usageMocks';
+import { mockUsersProps } from '../../testing/usersProps';
 import { AdminForbiddenView, AdminPageView, type AdminPageViewProps } from './AdminPageView';
 
 afterEach(cleanup);
 
 const props = (overrides: Partial<AdminPageViewProps> = {}): AdminPageViewProps => ({
   me: MockAdminUser,
-  users: {
-    users: MockUsers,
-    error: null,
-    onRetry: vi.fn(),
-    onCreate: vi.fn(async (request) => ({ ...MockUser, id: 9, username: request.username, password: 'generated-pass-123' })),
-    onUpdate: vi.fn(async () => MockUser),
-    onEndSessions: vi.fn(async () => null),
-  },
+  users: mockUsersProps(),
   sandboxes: { sandboxes: [MockSandboxRunning, MockOthersSandbox], error: null, onRetry: vi.fn(), busyIds: new Set(), stopError: null, onStop: vi.fn() },
   events: { events: MockRecentEvents, error: null, onRetry: vi.fn() },
   audit: { filters: {}, onFilter: vi.fn(), entries: MockAuditEntries, error: null, onRetry: vi.fn(), hasOlder: true, loadingOlder: false, onOlder: vi.fn() },

@@ -3,17 +3,16 @@ import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MockAdminUser, MockUser, MockUsers } from '../../testing/mocks';
+import { MockAdminUser, MockUser } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
+import { mockUsersProps } from '../../testing/usersProps';
 import { UsersSection } from './UsersSection';
 import { quotaFromField } from './QuotaDialog';
 
 afterEach(cleanup);
 
 const section = (onUpdate = vi.fn(async () => MockUser)) => {
-  renderView(
-    <UsersSection me={MockAdminUser} users={MockUsers} error={null} onRetry={vi.fn()} onCreate={vi.fn()} onUpdate={onUpdate} onEndSessions={vi.fn()} />,
-  );
+  renderView(<UsersSection me={MockAdminUser} {...mockUsersProps({ onUpdate })} />);
   return onUpdate;
 };
 const actionsFor = (user: string) => screen.getByRole('group', { name: `Actions for ${user}` });

@@ -11,6 +11,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { UpdateUserRequest, User } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
+import { useSubmit } from '../../utils/useSubmit';
 
 const GiB = 1024 ** 3;
 /** The hub's bound (MAX_QUOTA_GIB in src/contract/api.ts): 1 PiB. */
@@ -28,26 +29,19 @@ export function quotaFromField(text: string): number | null | undefined {
 export function QuotaDialog({ user, onClose, onUpdate }: { user: User | null; onClose(): void; onUpdate(user: User, changes: UpdateUserRequest): Promise<unknown> }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { pending, error, run, reset } = useSubmit();
   useEffect(() => {
     setText(user?.quotaBytes != null ? String(Math.round((user.quotaBytes / GiB) * 100) / 100) : '');
-    setError(null);
-  }, [user]);
+    reset();
+  }, [user, reset]);
   const quota = quotaFromField(text);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!user || quota === undefined) return;
-    setPending(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onUpdate(user, { quotaGiB: quota });
       onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setPending(false);
-    }
+    });
   };
   return (
     <Dialog open={user !== null} onClose={onClose} fullWidth maxWidth="xs" aria-labelledby="quota-title">

@@ -31,6 +31,7 @@ import { SecretOnce } from '../../components/SecretOnce';
 import { EmptyState, Loaded } from '../../components/States';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
+import { useSubmit } from '../../utils/useSubmit';
 import { generatePassword } from './password';
 import { QuotaDialog } from './QuotaDialog';
 
@@ -139,28 +140,21 @@ function CreateUserDialog({ open, onClose, onCreate }: { open: boolean; onClose(
 function ResetPasswordDialog({ user, onClose, onUpdate }: { user: User | null; onClose(): void; onUpdate: UsersSectionProps['onUpdate'] }) {
   const { t } = useI18n();
   const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { pending, error, run, reset } = useSubmit();
   const [done, setDone] = useState(false);
   const close = () => {
     setPassword('');
-    setError(null);
+    reset();
     setDone(false);
     onClose();
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!user || password.length < MIN_PASSWORD) return;
-    setPending(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onUpdate(user, { password });
       setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setPending(false);
-    }
+    });
   };
   return (
     <Dialog open={user !== null} onClose={close} fullWidth maxWidth="xs" aria-labelledby="reset-password-title">
