@@ -23,7 +23,7 @@ describeDocker('the make-home job on the real engine', [TINY_IMAGE], () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const run = async (username: string, uid: number) => {
-    const result = await new MachineJobs(runtime, TINY_IMAGE).run(makeHomeJob({ root, username, owner: { uid, gid: uid + 1 }, deploymentId }));
+    const result = await new MachineJobs(runtime, TINY_IMAGE).run(makeHomeJob({ root, username, owner: { uid, gid: uid + 1 }, deploymentId, machine: 'local' }));
     return homeOutcome(result, { username, machine: 'local' });
   };
 
@@ -38,7 +38,7 @@ describeDocker('the make-home job on the real engine', [TINY_IMAGE], () => {
     expect(await run('alice', 30001)).toBe('owned');
     expect([statSync(home).uid, statSync(home).gid]).toEqual([30001, 30002]);
     expect(statSync(path.join(home, 'notes.txt')).uid).toBe(20001);
-    const left = await new Docker().listContainers({ all: true, filters: { label: [`${LABELS.job}=make-home:${deploymentId}:alice`] } });
+    const left = await new Docker().listContainers({ all: true, filters: { label: [`${LABELS.job}=make-home:${deploymentId}:local:alice`] } });
     expect(left).toEqual([]);
   });
 

@@ -42,8 +42,8 @@ function world() {
 
 describe('the job that makes a home', () => {
   it('passes the name and owner as arguments to a fixed script, mounts homes.root, and runs as root with CHOWN and DAC_OVERRIDE only', () => {
-    const job = makeHomeJob({ root: '/srv/homes', username: 'alice', owner: { uid: 20001, gid: 20002 }, deploymentId: 'dep1' });
-    expect(job.name).toBe('make-home:dep1:alice');
+    const job = makeHomeJob({ root: '/srv/homes', username: 'alice', owner: { uid: 20001, gid: 20002 }, deploymentId: 'dep1', machine: 'g1' });
+    expect(job.name).toBe('make-home:dep1:g1:alice');
     expect(job.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(job.command.slice(3)).toEqual(['make-home', '/homes', 'alice', '20001', '20002']);
     expect(job.command[2]).not.toContain('alice');
@@ -51,11 +51,11 @@ describe('the job that makes a home', () => {
   });
 
   it.each(['../etc', 'a;rm -rf /', 'Alice', '', 'a/b', '$(id)'])('refuses the name %j', (name) => {
-    expect(() => makeHomeJob({ root: '/srv/homes', username: name, owner: me, deploymentId: 'd' })).toThrow(/invalid name/);
+    expect(() => makeHomeJob({ root: '/srv/homes', username: name, owner: me, deploymentId: 'd', machine: 'g1' })).toThrow(/invalid name/);
   });
 
   it.each([[{ uid: -1, gid: 0 }], [{ uid: 1.5, gid: 0 }], [{ uid: 0, gid: Number.NaN }]])('refuses the owner %j', (owner) => {
-    expect(() => makeHomeJob({ root: '/srv/homes', username: 'alice', owner, deploymentId: 'd' })).toThrow(/whole numbers/);
+    expect(() => makeHomeJob({ root: '/srv/homes', username: 'alice', owner, deploymentId: 'd', machine: 'g1' })).toThrow(/whole numbers/);
   });
 });
 

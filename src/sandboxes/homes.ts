@@ -66,7 +66,7 @@ export class HomeError extends Error {
  * folder over) and DAC_OVERRIDE (to make it in a root the hub's user may own, and to look into
  * homes that are 0700 and not root's), no network.
  */
-export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; deploymentId: string }): JobSpec {
+export function makeHomeJob(args: { root: string; username: string; owner: HomeOwner; deploymentId: string; machine: string }): JobSpec {
   const { root, username, owner } = args;
   // The name pattern is the guard that keeps the home inside the root.
   if (!isValidName(username)) throw new Error(`refusing to make a home for the invalid name ${JSON.stringify(username)}`);
@@ -74,8 +74,9 @@ export function makeHomeJob(args: { root: string; username: string; owner: HomeO
     if (!Number.isSafeInteger(id) || id < 0) throw new Error(`refusing to make a home owned by ${JSON.stringify(owner)}: ids are whole numbers from 0`);
   }
   return {
-    // Per hub and user: a second hub's or user's job of the same name is never cleaned up under this one.
-    name: `make-home:${args.deploymentId}:${username}`,
+    // Per hub, machine and user: a job of the same name is cleaned up before each run, so a second
+    // hub's, machine's (several machines may share one engine) or user's job must not share it.
+    name: `make-home:${args.deploymentId}:${args.machine}:${username}`,
     command: ['sh', '-c', MAKE_HOME_SCRIPT, 'make-home', ROOT_IN_JOB, username, String(owner.uid), String(owner.gid)],
     mounts: [{ hostPath: root, containerPath: ROOT_IN_JOB, readOnly: false }],
     user: '0:0',
@@ -152,7 +153,7 @@ export class HomeMaker {
     const { root, deploymentId } = this.options;
     let result: JobResult;
     try {
-      result = await machine.jobs.run(makeHomeJob({ root, username, owner, deploymentId }));
+      result = await machine.jobs.run(makeHomeJob({ root, username, owner, deploymentId, machine: machine.name }));
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'mount_missing') {
         throw new HomeError(`homes.root ${root} does not exist on ${machine.name}: the shared homes are not mounted there.`, err.message);
