@@ -29,6 +29,7 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { countsAsActivity } from './sandboxes/culling/traffic-rules.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { HomeMaker } from './sandboxes/homes.js';
@@ -257,7 +258,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         const hit = auth.cached(req);
         return hit !== undefined ? hit : auth.fromRequest(req);
       },
-      activity,
+      // Only what counts (docs/culling.md): a page's own polls and static files do not.
+      activity: { touch: (sandboxId, kind) => activity.touch(sandboxId, kind), counts: countsAsActivity },
       describe: (user, name) => lastKnown.get(user, name),
       authenticateSandbox: (req, label): Identity | null | Promise<Identity | null> => {
         // A sandbox origin knows bearer tokens and its own cookie only, never the hub's session.

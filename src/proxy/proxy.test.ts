@@ -354,6 +354,8 @@ describe('proxy (HTTP)', () => {
     expect(warnings).toEqual([
       expect.objectContaining({ code: 'ECONNREFUSED', sandboxId: 's-down', route: 'alice/down', target: `127.0.0.1:${closedPort}` }),
     ]);
+    // Nothing reached the sandbox: no one's work kept it alive.
+    expect(touched).toEqual([]);
   });
 
   it('stops waiting for the sandbox shortly after the client goes away', async () => {

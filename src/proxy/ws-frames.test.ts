@@ -1,11 +1,22 @@
-import { Receiver, Sender } from 'ws';
+import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../test/support/seeded-random.js';
 import { WebSocketFrameReader } from './ws-frames.js';
 
+/**
+ * The `ws` package's own framing (lib/sender.js and lib/receiver.js), which it exports at run
+ * time but its type declarations leave out.
+ */
+interface WsFraming {
+  Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] };
+  Receiver: new (options: { isServer: boolean; maxPayload: number }) => Writable;
+}
+const { Sender, Receiver } = createRequire(import.meta.url)('ws') as WsFraming;
+
 /** One frame as `ws` itself frames it, masked as a client sends it or plain as a server does. */
 function frame(opcode: number, payload: Buffer, masked: boolean, fin = true): Buffer {
-  return Buffer.concat(Sender.frame(payload, { fin, opcode, mask: masked, readOnly: false, rsv1: false }) as Buffer[]);
+  return Buffer.concat(Sender.frame(payload, { fin, opcode, mask: masked, readOnly: false, rsv1: false }));
 }
 
 /** Whether each chunk of `chunks` held a data frame's byte, as the reader says. */
