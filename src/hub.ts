@@ -29,7 +29,9 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { hubActivityView } from './sandboxes/culling/activity-view.js';
 import { countsAsActivity } from './sandboxes/culling/traffic-rules.js';
+import type { ActivityView } from './sandboxes/culling/types.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { HomeMaker } from './sandboxes/homes.js';
@@ -86,6 +88,11 @@ export interface Hub {
   machines: MachineRegistry;
   routes: RouteTable;
   activity: ActivityRecorder;
+  /**
+   * When each sandbox was last really active, from every source (docs/culling.md, "What counts
+   * as activity"); asked by the culler, it runs no timer of its own.
+   */
+  activityView: ActivityView;
   events: SandboxEvents;
   sandboxes: SandboxService;
   proxy: Proxy;
@@ -183,6 +190,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const routes = new RouteTable();
     const tunnels = new OpenTunnels(log);
     const activity = new ActivityRecorder();
+    // GPU readings are kept from the next health check on.
+    const { view: activityView } = hubActivityView({ activity, routes, machines, log });
     const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
     const url = publicUrl(config);
@@ -317,6 +326,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     });
     const report = await runReconcile();
     log.info({ ...report, deployment: depId }, 'reconciled sandboxes with the engines');
+    // What was flushed before a restart still counts: idle time does not start again from the launch.
+    for (const row of await sandboxesRepo.live()) activity.restore(row.id, row.last_activity_at);
 
     if (options.timers !== false) {
       const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
@@ -368,6 +379,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       machines,
       routes,
       activity,
+      activityView,
       events,
       sandboxes,
       proxy,
