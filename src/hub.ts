@@ -29,6 +29,9 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { hubActivityView } from './sandboxes/culling/activity-view.js';
+import { countsAsActivity } from './sandboxes/culling/traffic-rules.js';
+import type { ActivityView } from './sandboxes/culling/types.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { HomeMaker } from './sandboxes/homes.js';
@@ -86,6 +89,11 @@ export interface Hub {
   machines: MachineRegistry;
   routes: RouteTable;
   activity: ActivityRecorder;
+  /**
+   * When each sandbox was last really active, from every source (docs/culling.md, "What counts
+   * as activity"); asked by the culler, it runs no timer of its own.
+   */
+  activityView: ActivityView;
   events: SandboxEvents;
   sandboxes: SandboxService;
   proxy: Proxy;
@@ -183,6 +191,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const routes = new RouteTable();
     const tunnels = new OpenTunnels(log);
     const activity = new ActivityRecorder();
+    // GPU readings are kept from the next health check on.
+    const { view: activityView } = hubActivityView({ activity, routes, machines, log });
     const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
     const url = publicUrl(config);
@@ -259,7 +269,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         const hit = auth.cached(req);
         return hit !== undefined ? hit : auth.fromRequest(req);
       },
-      activity,
+      // Only what counts (docs/culling.md): a page's own polls and static files do not.
+      activity: { touch: (sandboxId, kind) => activity.touch(sandboxId, kind), counts: countsAsActivity },
       describe: (user, name) => lastKnown.get(user, name),
       authenticateSandbox: (req, label): Identity | null | Promise<Identity | null> => {
         // A sandbox origin knows bearer tokens and its own cookie only, never the hub's session.
@@ -317,6 +328,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     });
     const report = await runReconcile();
     log.info({ ...report, deployment: depId }, 'reconciled sandboxes with the engines');
+    // What was flushed before a restart still counts: idle time does not start again from the launch.
+    for (const row of await sandboxesRepo.live()) activity.restore(row.id, row.last_activity_at);
 
     if (options.timers !== false) {
       const every = (seconds: number, job: () => Promise<unknown>, what: string) => {
@@ -369,6 +382,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       machines,
       routes,
       activity,
+      activityView,
       events,
       sandboxes,
       proxy,

@@ -101,7 +101,8 @@ describe('/metrics', () => {
     await t.hub.sandboxes.settle();
     expect((await t.api<{ state: string }>(lee, 'GET', `/api/sandboxes/${launched.body.id}`)).body.state).toBe('running');
 
-    expect((await fetch(`${t.url}/user/lee/lab/api`, { headers: { authorization: `Bearer ${lee}` } })).status).toBe(200);
+    // A page (not an API read, which a tab polls by itself) counts as activity.
+    expect((await fetch(`${t.url}/user/lee/lab/tree`, { headers: { authorization: `Bearer ${lee}` } })).status).toBe(200);
     expect((await fetch(`${t.url}/user/lee/lab/api`)).status).toBe(401);
     expect((await fetch(`${t.url}/user/lee/nothing/api`, { headers: { authorization: `Bearer ${lee}` } })).status).toBe(503);
 

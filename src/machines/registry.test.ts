@@ -83,6 +83,19 @@ describe('machine registry', () => {
     expect(jobs).toHaveLength(1);
   });
 
+  it('tells GPU reading listeners of each new reading, not of a list kept from an earlier one', async () => {
+    const runtime = new FakeRuntime();
+    const info = runtime.info.bind(runtime);
+    runtime.info = async () => ({ ...(await info()), runtimes: ['runc', 'nvidia'] });
+    runtime.jobResult = () => ({ exitCode: 0, output: H200.replace(/, 0, 36,/, ', 87, 36,') });
+    const machines = registry([{ name: 'gpu1', docker: 'tcp://gpu1:2376' }], { gpu1: runtime });
+    const heard: Array<{ at: string | null; percent: number | null }> = [];
+    machines.onGpuReading((m) => heard.push({ at: m.gpusAt, percent: m.gpus[0]!.utilizationPercent }));
+    await machines.refresh();
+    await machines.refresh();
+    expect(heard).toEqual([{ at: machines.get('gpu1')!.gpusAt, percent: 87 }]);
+  });
+
   it('keeps the last GPU list when a reading fails, and says why', async () => {
     const runtime = new FakeRuntime();
     runtime.info = async () => ({ name: 'g', version: '0', cpus: 8, memoryBytes: 16 * GiB, operatingSystem: 'fake', runtimes: ['nvidia'] });

@@ -103,6 +103,7 @@ export class MachineRegistry {
   private readonly hostUsage: HostUsageReader;
   private readonly gpus: GpuInventory;
   private readonly listeners: StatusListener[] = [];
+  private readonly gpuListeners: StatusListener[] = [];
   private readonly checked = new Set<string>();
   private readonly slowChecks = new Map<string, number>();
 
@@ -180,6 +181,11 @@ export class MachineRegistry {
     this.listeners.push(listener);
   }
 
+  /** Called after each new reading of a machine's GPUs (its `gpus` and `gpusAt`), e.g. to keep their utilisation over time. */
+  onGpuReading(listener: StatusListener): void {
+    this.gpuListeners.push(listener);
+  }
+
   /** What each machine may give sandboxes in all, for the scheduler. */
   capacities(): MachineCapacity[] {
     return this.list().map((m) => capacityOf(m, this.options.cpuOvercommit));
@@ -217,7 +223,9 @@ export class MachineRegistry {
         machine.usage = null;
         machine.usageError = (err as Error).message;
       }
+      const gpusReadAt = machine.gpusAt;
       await this.gpus.refresh(machine);
+      if (machine.gpusAt !== gpusReadAt) for (const listener of this.gpuListeners) listener(machine);
       machine.history.add(sampleOf(at, machine.usage, machine.gpus));
       await this.checkHomes(machine, before === 'down', at);
     }

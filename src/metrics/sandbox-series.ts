@@ -69,7 +69,7 @@ export function registerSandboxSeries(registry: Registry, state: () => ScrapeSta
   perSandbox('shiva_sandbox_started_time_seconds', 'When the sandbox began running, in Unix seconds', (row) =>
     row.started_at ? seconds(row.started_at) : null,
   );
-  perSandbox('shiva_sandbox_last_activity_time_seconds', 'Last traffic through the proxy to the sandbox, in Unix seconds', (row, s) => {
+  perSandbox('shiva_sandbox_last_activity_time_seconds', 'Last activity the hub recorded itself for the sandbox (proxied traffic that counts, the Keep button, SSH), in Unix seconds', (row, s) => {
     const last = s.lastActivity.get(row.id);
     return last ? seconds(last) : null;
   });

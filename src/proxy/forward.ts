@@ -16,7 +16,7 @@ import { badAnswerMessage, classifyUpstreamError, connectionLostMessage, unreach
 import type { ConnectionUser, ConnectionWaiter, SandboxPool, UpstreamConnection } from './pool.js';
 import type { Refusal } from './respond.js';
 import { ResponseParseError, type ResponseHead } from './response-parser.js';
-import type { ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
+import type { ProxyActivity, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
 
 export interface ForwardContext {
   pool: SandboxPool;
@@ -24,6 +24,8 @@ export interface ForwardContext {
   trustProxy: boolean;
   metrics: ProxyMetrics;
   log: ProxyLogger;
+  /** Told of a request that counts once the sandbox answers it. */
+  activity: ProxyActivity;
   reply(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void;
 }
 
@@ -51,6 +53,8 @@ export interface Passage {
    * no script, so it cannot act for whoever opens it on the hub.
    */
   sandboxCsp: boolean;
+  /** The request counts as activity (see ProxyActivity.counts), recorded when the sandbox answers it. */
+  counts: boolean;
 }
 
 /** The request line and headers as sent to the sandbox, or null when a header value cannot be sent as is. */
@@ -82,7 +86,7 @@ export function forwardRequest(ctx: ForwardContext, req: IncomingMessage, res: S
     ctx.reply(req, res, { code: 'INVALID_HEADER', message: 'A header of the request has a value that cannot be forwarded.' });
     return;
   }
-  new Exchange(ctx, req, res, route, head, passage.sandboxCsp).start(false);
+  new Exchange(ctx, req, res, route, head, passage.sandboxCsp, passage.counts).start(false);
 }
 
 class Exchange implements ConnectionUser, ConnectionWaiter {
@@ -95,6 +99,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
   readonly #chunked: boolean;
   readonly #noBody: boolean;
   readonly #sandboxCsp: boolean;
+  readonly #counts: boolean;
   #conn: UpstreamConnection | null = null;
   /** The request body has been written up in full. */
   #sent = false;
@@ -113,7 +118,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
    */
   #upstreamPaused = false;
 
-  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string, sandboxCsp: boolean) {
+  constructor(ctx: ForwardContext, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, head: string, sandboxCsp: boolean, counts: boolean) {
     this.#ctx = ctx;
     this.#req = req;
     this.#res = res;
@@ -123,6 +128,7 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     this.#chunked = this.#hasBody && req.headers['transfer-encoding'] !== undefined;
     this.#noBody = req.method === 'HEAD';
     this.#sandboxCsp = sandboxCsp;
+    this.#counts = counts;
     res.once('close', () => this.#onClientClose());
   }
 
@@ -196,6 +202,8 @@ class Exchange implements ConnectionUser, ConnectionWaiter {
     }
     this.#responded = true;
     this.#ctx.metrics.request(head.status);
+    // The sandbox took the request and answered it: now it was activity, not before.
+    if (this.#counts) this.#ctx.activity.touch(this.#route.sandboxId, 'http');
     // A stream (no length) may hold its first chunk back for long: send the head now.
     if (!sized && !this.#noBody) setImmediate(flushHead, res);
   }

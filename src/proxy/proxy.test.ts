@@ -6,6 +6,7 @@ import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyDeps, ProxyIdentity } from './types.js';
 import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
+import { countsAsActivity } from '../sandboxes/culling/traffic-rules.js';
 
 const COOKIE = 'shiva_session';
 
@@ -122,6 +123,8 @@ describe('proxy (HTTP)', () => {
   let proxy: Proxy;
   const routes = new RouteTable();
   const touched: string[] = [];
+  const kinds: string[] = [];
+  const asked: string[] = [];
   const warnings: object[] = [];
   let closedPort = 0;
 
@@ -137,7 +140,16 @@ describe('proxy (HTTP)', () => {
     const deps: ProxyDeps = {
       routes,
       authenticate,
-      activity: { touch: (id) => touched.push(id) },
+      activity: {
+        touch: (id, kind) => {
+          touched.push(id);
+          kinds.push(kind);
+        },
+        counts: (method, path) => {
+          asked.push(`${method} ${path}`);
+          return countsAsActivity(method, path);
+        },
+      },
       describe: (user, name) =>
         name === 'broken' ? { state: 'failed', reason: 'image <b>x</b> not found' } : name === 'idle' ? { state: 'stopped' } : undefined,
       ...sandboxDoorDeps(),
@@ -160,6 +172,8 @@ describe('proxy (HTTP)', () => {
 
   beforeEach(() => {
     touched.length = 0;
+    kinds.length = 0;
+    asked.length = 0;
     warnings.length = 0;
   });
 
@@ -168,6 +182,18 @@ describe('proxy (HTTP)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toBe('hello from /user/alice/main/lab?x=1');
     expect(touched).toEqual(['s-alice']);
+  });
+
+  it("records a page's own API reads as no activity, and a save as activity once answered", async () => {
+    const poll = await request('/user/alice/main/api/sessions?_=1', { headers: alice });
+    expect(poll.status).toBe(200);
+    expect(touched).toEqual([]);
+    const save = await request('/user/alice/main/api/contents/a.ipynb', { method: 'PUT', headers: { ...alice, 'content-type': 'application/json' }, body: '{}' });
+    expect(save.status).toBe(200);
+    expect(touched).toEqual(['s-alice']);
+    expect(kinds).toEqual(['http']);
+    // The rule is asked with the path after the sandbox's prefix.
+    expect(asked).toEqual(['GET /api/sessions?_=1', 'PUT /api/contents/a.ipynb']);
   });
 
   it('lets an admin through to any sandbox', async () => {
@@ -354,6 +380,8 @@ describe('proxy (HTTP)', () => {
     expect(warnings).toEqual([
       expect.objectContaining({ code: 'ECONNREFUSED', sandboxId: 's-down', route: 'alice/down', target: `127.0.0.1:${closedPort}` }),
     ]);
+    // Nothing reached the sandbox: no one's work kept it alive.
+    expect(touched).toEqual([]);
   });
 
   it('stops waiting for the sandbox shortly after the client goes away', async () => {

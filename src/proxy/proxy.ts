@@ -80,7 +80,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const dashboard = `${origins.hubOrigin}/`;
   const replyTo = (req: IncomingMessage, res: ServerResponse, refusal: Refusal): void => reply(req, res, refusal, metrics, dashboard);
   // No hub cookie (shiva_*) reaches a sandbox on either form: headers.ts strips them all.
-  const forwardCtx: ForwardContext = { pool, trustProxy, metrics, log, reply: replyTo };
+  const forwardCtx: ForwardContext = { pool, trustProxy, metrics, log, activity, reply: replyTo };
   const upgradeCtx: UpgradeContext = { pool, trustProxy, metrics, log, activity, open };
   const cookieAttributes = `; Path=/; HttpOnly; SameSite=Lax${origins.secure ? '; Secure' : ''}`;
 
@@ -290,11 +290,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
     // Logout and Quit are the hub's to answer; not registered, so that the stop or sign-out they
     // cause does not cut their own answer short.
     const controls = deps.controls;
-    const control = controls ? jupyterControl(req.method ?? 'GET', url.slice(path.prefixEnd)) : null;
+    const method = req.method ?? 'GET';
+    const rest = url.slice(path.prefixEnd);
+    const control = controls ? jupyterControl(method, rest) : null;
     if (controls && control !== null && answerControl(controlContext(controls, label), control, req, res, url, identity!, verdict, byCookie)) return;
     // A long poll or a stream must end with the credential that let it in.
     if (enter('request', req, res, identity!, path, verdict, since)) {
-      forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie });
+      const counts = activity.counts === undefined || activity.counts(method, rest);
+      forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie, counts });
     }
   }
 
@@ -310,12 +313,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   /**
-   * What every admitted request and upgrade does before it is forwarded: records activity,
-   * reports an admin's token entering another user's sandbox, and registers the connection with
-   * the credential that let it in. False when that credential ended while it was being checked.
+   * What every admitted request and upgrade does before it is forwarded: reports an admin's
+   * token entering another user's sandbox, and registers the connection with the credential
+   * that let it in. False when that credential ended while it was being checked. Activity is
+   * recorded later, when the sandbox answers (forward.ts) or a data frame passes (upgrade.ts).
    */
   function enter(kind: TunnelKind, req: IncomingMessage, client: ClientStream, identity: ProxyIdentity, path: UserPath, route: ProxyRoute, since: number): boolean {
-    activity.touch(route.sandboxId);
     const intoOthers = identity.username !== path.user;
     if (intoOthers && identity.via === 'token') deps.onAdminEntry?.(identity, route, req.socket.remoteAddress ?? null);
     return tunnels.track(new ClientTunnel(kind, identity, route.sandboxId, intoOthers, client), client, since);

@@ -14,10 +14,16 @@ export interface Tunnel {
 }
 
 /**
+ * What a tunnel's owner sees of the bytes relayed: each chunk, with whether it came from `a`
+ * (the client) or `b` (the sandbox). Called before the chunk is passed on; must stay cheap.
+ */
+export type ChunkWatcher = (chunk: Buffer, fromA: boolean) => void;
+
+/**
  * Relays `a` and `b` to each other until both are closed. `onChunk` runs for each chunk either
  * way (activity); `onClosed` runs once, when both sockets are closed.
  */
-export function openTunnel(a: Duplex, b: Duplex, onChunk: () => void, onClosed: () => void): Tunnel {
+export function openTunnel(a: Duplex, b: Duplex, onChunk: ChunkWatcher, onClosed: () => void): Tunnel {
   let closed = false;
   const destroyBoth = (): void => {
     a.destroy();
@@ -29,14 +35,14 @@ export function openTunnel(a: Duplex, b: Duplex, onChunk: () => void, onClosed: 
       onClosed();
     }
   };
-  relay(a, b, onChunk, destroyBoth, settle);
-  relay(b, a, onChunk, destroyBoth, settle);
+  relay(a, b, true, onChunk, destroyBoth, settle);
+  relay(b, a, false, onChunk, destroyBoth, settle);
   return { destroy: destroyBoth };
 }
 
-function relay(from: Duplex, to: Duplex, onChunk: () => void, destroyBoth: () => void, settle: () => void): void {
+function relay(from: Duplex, to: Duplex, fromA: boolean, onChunk: ChunkWatcher, destroyBoth: () => void, settle: () => void): void {
   from.on('data', (chunk: Buffer) => {
-    onChunk();
+    onChunk(chunk, fromA);
     if (!to.write(chunk)) from.pause();
   });
   to.on('drain', () => from.resume());

@@ -59,6 +59,22 @@ export interface SandboxSignInCodes {
   cookieValue(label: string, sessionId: string): string;
 }
 
+/**
+ * What the proxy tells of a sandbox's traffic (docs/culling.md, "What counts as activity"): a
+ * request that counts, once the sandbox has answered it (a request the proxy refuses, or one
+ * the sandbox never answers, does not); a chunk of a WebSocket that carries a data frame either
+ * way (pings, pongs and closes do not), at most once a second per tunnel.
+ */
+export interface ProxyActivity {
+  touch(sandboxId: string, kind: 'http' | 'websocket'): void;
+  /**
+   * Whether a request is a person's work rather than a page's background traffic: `method`, and
+   * `path` after `/user/<user>/<name>` (src/sandboxes/culling/traffic-rules.ts). Every request
+   * counts when absent.
+   */
+  counts?(method: string, path: string): boolean;
+}
+
 type MaybeIdentity = ProxyIdentity | null | Promise<ProxyIdentity | null>;
 
 export interface ProxyDeps {
@@ -84,8 +100,8 @@ export interface ProxyDeps {
    * Must stay cheap: the hub keeps one audit entry per token and sandbox per period.
    */
   onAdminEntry?: (identity: ProxyIdentity, route: ProxyRoute, address: string | null) => void;
-  /** Called on real traffic (each proxied request and each WebSocket data chunk either way). Must stay cheap. */
-  activity: { touch(sandboxId: string): void };
+  /** Where real traffic is recorded (see ProxyActivity). Must stay cheap. */
+  activity: ProxyActivity;
   /** For the 503 page when no route exists: what the hub knows of that sandbox, from memory. */
   describe(user: string, name: string): { state: string; reason?: string | null } | undefined;
   /**

@@ -12,10 +12,13 @@ import { downstreamResponseHeaders, sandboxCredential, upstreamRequestHeaders } 
 import { badAnswerMessage, classifyUpstreamError, unreachableMessage } from './pages.js';
 import type { SandboxPool } from './pool.js';
 import { refuseUpgrade, responseHead } from './respond.js';
-import { openTunnel, type Tunnel } from './tunnel.js';
-import type { ProxyDeps, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
+import { openTunnel, type ChunkWatcher, type Tunnel } from './tunnel.js';
+import type { ProxyActivity, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
+import { WebSocketFrameReader } from './ws-frames.js';
 
 const TCP_KEEPALIVE_MS = 30_000;
+/** A tunnel records its activity at most this often: culling counts in minutes, data frames come by the thousand. */
+const TOUCH_EVERY_MS = 1_000;
 
 export interface UpgradeContext {
   pool: SandboxPool;
@@ -23,7 +26,7 @@ export interface UpgradeContext {
   trustProxy: boolean;
   metrics: ProxyMetrics;
   log: ProxyLogger;
-  activity: ProxyDeps['activity'];
+  activity: ProxyActivity;
   /** Upgrades in progress and open tunnels, so that the proxy can end them when it closes. */
   open: Set<Tunnel>;
 }
@@ -89,14 +92,17 @@ export function forwardUpgrade(
     }
     const { headers } = downstreamResponseHeaders(upRes.rawHeaders, true);
     socket.write(responseHead(upRes.statusCode ?? 101, upRes.statusMessage ?? '', headers));
-    if (upHead.length > 0) socket.write(upHead);
-    if (head.length > 0) upSocket.write(head);
-    const tunnel = openTunnel(
-      socket,
-      upSocket,
-      () => ctx.activity.touch(sandboxId),
-      () => open.delete(tunnel),
-    );
+    const watch = dataFrameWatcher(ctx.activity, sandboxId);
+    // Bytes that came with the handshake are the start of each direction's frames.
+    if (upHead.length > 0) {
+      watch(upHead, false);
+      socket.write(upHead);
+    }
+    if (head.length > 0) {
+      watch(head, true);
+      upSocket.write(head);
+    }
+    const tunnel = openTunnel(socket, upSocket, watch, () => open.delete(tunnel));
     open.add(tunnel);
     metrics.upgrade('ok');
   });
@@ -142,4 +148,22 @@ export function forwardUpgrade(
   });
 
   upReq.end();
+}
+
+/**
+ * Watches both directions of a tunnel with a frame reader each, and records `websocket` activity
+ * for a chunk that carries a data frame (never for pings, pongs and closes: Notebook 6 pings every
+ * idle socket every 30 s), at most once per TOUCH_EVERY_MS.
+ */
+function dataFrameWatcher(activity: ProxyActivity, sandboxId: string): ChunkWatcher {
+  const fromClient = new WebSocketFrameReader();
+  const fromSandbox = new WebSocketFrameReader();
+  let touchedAt = 0;
+  return (chunk, fromA) => {
+    if (!(fromA ? fromClient : fromSandbox).read(chunk)) return;
+    const now = Date.now();
+    if (now - touchedAt < TOUCH_EVERY_MS) return;
+    touchedAt = now;
+    activity.touch(sandboxId, 'websocket');
+  };
 }
