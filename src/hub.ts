@@ -29,6 +29,9 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { Culler } from './sandboxes/culling/culler.js';
+import { PendingStops } from './sandboxes/culling/pending-stops.js';
+import { recorderActivityView } from './sandboxes/culling/recorder-view.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { HomeMaker } from './sandboxes/homes.js';
@@ -98,6 +101,8 @@ export interface Hub {
   homesFilesystem: HomesFilesystem;
   /** Home usage and quotas: the figures, the measurements, the launch check. */
   homeQuotas: HomeQuotas;
+  /** Warns of and stops idle sandboxes (src/sandboxes/culling/culler.ts); its timer runs with the others. */
+  culler: Culler;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /**
@@ -217,7 +222,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         run: options.quotaCommands,
       }),
     });
+    const idleStops = new PendingStops();
     const deps: SandboxServiceDeps = {
+      idleStops,
       admission: (actor) => homeQuotas.checkLaunch(actor.userId),
       config,
       repo: sandboxesRepo,
@@ -247,6 +254,19 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     await sandboxes.restoreHoldings();
     // A machine already down at start-up: its sandboxes are unknown, as if it went down now.
     for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);
+    const culler = new Culler({
+      config,
+      repo: sandboxesRepo,
+      users,
+      // Until the activity sources (src/sandboxes/culling/) are wired in: the proxy's traffic.
+      activity: recorderActivityView(activity, async (id) => (await sandboxesRepo.byId(id))?.last_activity_at ?? null),
+      events,
+      stop: (id, by, reason, event) => sandboxes.stopByHub(id, by, reason, event),
+      audit,
+      pending: idleStops,
+      counted: (reason) => metrics.culled.culled(reason),
+      log,
+    });
     const lastKnown = await LastKnownStates.load(sandboxesRepo, events);
     closers.unshift(() => lastKnown.close());
     const adminEntries = new AdminEntries({ audit, events, repo: sandboxesRepo, log });
@@ -347,6 +367,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         await liveStats.refresh();
       }, 'machine health check');
       every(config.health.intervalSeconds, () => homesFilesystem.refresh(), 'homes filesystem reading');
+      culler.start();
+      closers.unshift(() => culler.stop());
     }
     closers.unshift(flush);
 
@@ -374,6 +396,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       liveStats,
       homesFilesystem,
       homeQuotas,
+      culler,
       log,
       reconcile: runReconcile,
       sweepCredentials,

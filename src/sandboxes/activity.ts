@@ -2,11 +2,14 @@
  * Last activity per sandbox from real traffic. The proxy calls `touch` on every request and
  * WebSocket chunk, so it only writes a number into a map; a timer flushes the map in one batch.
  */
+import type { ActivityKind } from './culling/types.js';
+
 export class ActivityRecorder {
   private pending = new Map<string, number>();
   private readonly latest = new Map<string, number>();
 
-  touch(sandboxId: string): void {
+  /** Notes activity now; `kind` says where it came from (a Keep it running press is 'keep'). */
+  touch(sandboxId: string, _kind: ActivityKind = 'http'): void {
     const t = Date.now();
     this.pending.set(sandboxId, t);
     this.latest.set(sandboxId, t);

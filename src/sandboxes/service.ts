@@ -22,13 +22,14 @@ import type { ActivityRecorder } from './activity.js';
 import type { SandboxEvents } from './events.js';
 import { datasetsFor } from './datasets.js';
 import { HubStopping, runLaunch } from './launch.js';
-import { SandboxLifecycle, who } from './lifecycle.js';
+import { SandboxLifecycle, who, type TransitionEvent } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { HomesFilesystem } from '../storage/homes-filesystem.js';
+import type { PendingStops } from './culling/pending-stops.js';
 
 export interface SandboxServiceDeps {
   config: Readonly<Config>;
@@ -54,6 +55,8 @@ export interface SandboxServiceDeps {
   homesFilesystem?: Pick<HomesFilesystem, 'checkRoomForLaunch'>;
   /** Refuses a launch (by throwing a ShivaError) when the user may not launch now, e.g. a full home. */
   admission?: (actor: Actor) => Promise<void>;
+  /** The stops the culler has warned of, shown in each sandbox's view (absent: none shown). */
+  idleStops?: Pick<PendingStops, 'view'>;
 }
 
 export class SandboxService {
@@ -203,6 +206,25 @@ export class SandboxService {
     return this.view((await this.deps.repo.byId(id))!);
   }
 
+  /**
+   * Stops a sandbox for a reason of the hub's own (the culler's idle stops), as a user's stop
+   * does: route, container, room; the home stays. `by` is the system actor (e.g. hub:culler);
+   * `reason` is what the sandbox then shows as why it stopped. Answers whether this ended it
+   * (false: it was no longer running, or a launch or stop was already working on it).
+   */
+  async stopByHub(id: string, by: string, reason: string, event: TransitionEvent): Promise<boolean> {
+    if (this.lifecycle.claimed(id)) return false;
+    const release = this.lifecycle.claim(id);
+    try {
+      const row = await this.deps.repo.byId(id);
+      if (row?.state !== 'running') return false;
+      if (!(await this.lifecycle.askStop(id, reason, by, event))) return false;
+      return (await this.lifecycle.finishStop(id, by)) === 'ended';
+    } finally {
+      release();
+    }
+  }
+
   /** Stops every live sandbox of a user (when an admin disables them). */
   async stopAllOf(actor: Actor, userId: number): Promise<number> {
     const live = await this.deps.repo.live(userId);
@@ -253,7 +275,7 @@ export class SandboxService {
   }
 
   view(row: SandboxRow): Sandbox {
-    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id));
+    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id), this.deps.idleStops?.view(row.id) ?? null);
   }
 
   /** Runs the launch in the background; `release` lets go of its claim once it has ended. */

@@ -1,5 +1,5 @@
 /** How a sandbox record is shown through the API. */
-import type { Sandbox } from '../contract/api.js';
+import type { IdleStop, Sandbox } from '../contract/api.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { SandboxRow } from '../store/sandboxes.js';
 
@@ -7,8 +7,11 @@ const GiB = 1024 ** 3;
 
 export { sandboxPath } from '../proxy/origins.js';
 
-/** The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts). */
-export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null): Sandbox {
+/**
+ * The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts),
+ * `idleStop` the stop the culler has warned of (shown while the sandbox is live).
+ */
+export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null, idleStop: IdleStop | null = null): Sandbox {
   return {
     id: row.id,
     name: row.name,
@@ -26,5 +29,6 @@ export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivi
     startedAt: row.started_at,
     stoppedAt: row.stopped_at,
     lastActivityAt: recentActivity ?? row.last_activity_at,
+    idleStop: row.state === 'running' ? idleStop : null,
   };
 }
