@@ -42,7 +42,7 @@ async function world(sandboxes: number, culling: Record<string, unknown>) {
       {
         id, user_id: owner.id, username: owner.username, name: `s${i % 3}`, image: 'tiny', image_ref: 'shiva/tiny:latest', machine: 'local',
         cpus: 1, cpu_request: 0.25, memory_bytes: 2 ** 30, gpus: i % 4 === 0 ? JSON.stringify([`GPU-${i}`]) : '[]', state: 'queued', reason: null,
-        container_id: null, host: null, port: null, token: 'x', created_at: now(), started_at: null, stopped_at: null, last_activity_at: null, version: 0,
+        container_id: null, host: null, port: null, token: 'x', created_at: now(), started_at: null, stopped_at: null, last_activity_at: null,
       },
       10,
     );
