@@ -304,6 +304,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       controls: sandboxControls({
         audit,
         sandboxes,
+        idleStops,
+        keep: { activity, culler },
         endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
       }),
     });

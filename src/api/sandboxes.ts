@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox, type SandboxEvent } from '../contract/api.js';
 import { ClosingTunnel } from '../proxy/open-tunnels.js';
-import { ShivaError } from '../contract/errors.js';
+import { keepRunning } from '../sandboxes/culling/keep.js';
 import { OUTCOME_STATES, TERMINAL_STATES, type SandboxState } from '../contract/sandbox-states.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -87,11 +87,8 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     async (request) => {
       const actor = requireScope(request, 'sandboxes:launch');
       return audited(hub, request, { action: 'sandbox.keep', target: request.params.id }, async () => {
-        const row = await hub.sandboxes.visible(actor, request.params.id);
-        if (row.state !== 'running') throw new ShivaError('SANDBOX_NOT_RUNNING', `${row.name} is ${row.state}, not running: only a running sandbox can be kept running.`);
-        hub.activity.touch(row.id, 'keep');
-        await hub.culler.keep(row, actor.username);
-        return hub.sandboxes.get(actor, row.id);
+        await keepRunning(hub, actor, request.params.id);
+        return hub.sandboxes.get(actor, request.params.id);
       });
     },
   );
