@@ -30,6 +30,8 @@ import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { hubActivityView } from './sandboxes/culling/activity-view.js';
+import { Culler } from './sandboxes/culling/culler.js';
+import { PendingStops } from './sandboxes/culling/pending-stops.js';
 import { countsAsActivity } from './sandboxes/culling/traffic-rules.js';
 import type { ActivityView } from './sandboxes/culling/types.js';
 import { AdminEntries } from './sandboxes/admin-entries.js';
@@ -107,6 +109,8 @@ export interface Hub {
   homesFilesystem: HomesFilesystem;
   /** Home usage and quotas: the figures, the measurements, the launch check. */
   homeQuotas: HomeQuotas;
+  /** Warns of and stops idle sandboxes (src/sandboxes/culling/culler.ts); its timer runs with the others. */
+  culler: Culler;
   log: Logger;
   reconcile(): ReturnType<typeof reconcile>;
   /**
@@ -227,7 +231,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         run: options.quotaCommands,
       }),
     });
+    const idleStops = new PendingStops();
     const deps: SandboxServiceDeps = {
+      idleStops,
       // A full filesystem first: it is nobody's fault, and freeing one's home would not help.
       admission: [() => homesFilesystem.checkRoomForLaunch(), (actor) => homeQuotas.checkLaunch(actor.userId)],
       config,
@@ -259,6 +265,19 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     await sandboxes.restoreHoldings();
     // A machine already down at start-up: its sandboxes are unknown, as if it went down now.
     for (const m of machines.list()) if (m.status === 'down') await sandboxes.markUnknown(m.name);
+    const culler = new Culler({
+      config,
+      repo: sandboxesRepo,
+      users,
+      // Until the activity sources (src/sandboxes/culling/) are wired in: the proxy's traffic.
+      activity: activityView,
+      events,
+      stop: (id, by, reason, event) => sandboxes.stopByHub(id, by, reason, event),
+      audit,
+      pending: idleStops,
+      counted: (reason) => metrics.culled.culled(reason),
+      log,
+    });
     const lastKnown = await LastKnownStates.load(sandboxesRepo, events);
     closers.unshift(() => lastKnown.close());
     const adminEntries = new AdminEntries({ audit, events, repo: sandboxesRepo, log });
@@ -297,6 +316,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       controls: sandboxControls({
         audit,
         sandboxes,
+        idleStops,
+        keep: { activity, culler },
         endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
       }),
     });
@@ -363,6 +384,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         await memoryWarnings.check();
       }, 'machine health check');
       every(config.health.intervalSeconds, () => homesFilesystem.refresh(), 'homes filesystem reading');
+      culler.start();
+      closers.unshift(() => culler.stop());
     }
     closers.unshift(flush);
 
@@ -391,6 +414,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       liveStats,
       homesFilesystem,
       homeQuotas,
+      culler,
       log,
       reconcile: runReconcile,
       sweepCredentials,

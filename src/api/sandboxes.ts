@@ -1,7 +1,8 @@
-/** Sandboxes: launch, list, look at, follow the events of, and stop. */
+/** Sandboxes: launch, list, look at, follow the events of, keep running, and stop. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox, type SandboxEvent } from '../contract/api.js';
 import { ClosingTunnel } from '../proxy/open-tunnels.js';
+import { keepRunning } from '../sandboxes/culling/keep.js';
 import { OUTCOME_STATES, TERMINAL_STATES, type SandboxState } from '../contract/sandbox-states.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -69,6 +70,26 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     async (request) => {
       const actor = requireScope(request, 'sandboxes:launch');
       return audited(hub, request, { action: 'sandbox.stop', target: request.params.id }, () => hub.sandboxes.stop(actor, request.params.id));
+    },
+  );
+
+  app.post(
+    '/api/sandboxes/:id/keep',
+    {
+      schema: {
+        tags: ['sandboxes'],
+        summary:
+          'Keep it running: counts as activity now and calls off an idle warning; the maximum age (culling.maxAgeHours) is not postponed (docs/culling.md)',
+        params: Id,
+        response: { 200: Sandbox, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const actor = requireScope(request, 'sandboxes:launch');
+      return audited(hub, request, { action: 'sandbox.keep', target: request.params.id }, async () => {
+        await keepRunning(hub, actor, request.params.id);
+        return hub.sandboxes.get(actor, request.params.id);
+      });
     },
   );
 

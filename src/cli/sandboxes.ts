@@ -1,9 +1,10 @@
-/** `shiva launch`, `shiva ls`, `shiva stop`: sandboxes from the terminal. */
+/** `shiva launch`, `shiva ls`, `shiva keep`, `shiva stop`: sandboxes from the terminal. */
 import type { Command } from 'commander';
 import { isOutcome } from '../contract/sandbox-states.js';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { inFlagTerms, numberFlag } from './flags.js';
+import { idleStopText } from './idle-stop.js';
 import { ago, printJson, printTable } from './output.js';
 
 const client = async (opts: { url?: string }) => new HubClient(await loadCredentials(opts));
@@ -88,9 +89,26 @@ export function registerSandboxes(program: Command): void {
       if (opts.json) return printJson(list);
       if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
       printTable(
-        ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'URL'],
-        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), memoryColumn(s), ago(s.startedAt), s.url]),
+        ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'STOPS', 'URL'],
+        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), memoryColumn(s), ago(s.startedAt), idleStopText(s.idleStop), s.url]),
       );
+      const warned = list.filter((s) => s.idleStop);
+      if (warned.length > 0) process.stdout.write(`\n${warned.length === 1 ? 'One sandbox is' : `${warned.length} sandboxes are`} about to be stopped (STOPS); keep one with: shiva keep <name>\n`);
+    });
+
+  program
+    .command('keep <sandbox>')
+    .description('keep a sandbox running (by name or id): calls off an idle stop; the maximum age still applies')
+    .option('--url <url>', 'the hub (or SHIVA_URL)')
+    .option('--json', 'print JSON')
+    .action(async (which: string, opts: { url?: string; json?: boolean }) => {
+      const hub = await client(opts);
+      const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes');
+      const id = (list.find((s) => s.id === which) ?? list.find((s) => s.name === which))?.id ?? which;
+      const kept = await hub.request<Sandbox>('POST', `/api/sandboxes/${encodeURIComponent(id)}/keep`);
+      if (opts.json) return printJson(kept);
+      const still = kept.idleStop?.reason === 'max_age' ? ` It still stops ${idleStopText(kept.idleStop)}: nothing postpones the maximum age.` : '';
+      process.stdout.write(`Kept ${kept.user}/${kept.name} running.${still}\n`);
     });
 
   program

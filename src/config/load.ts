@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { checkDatasets } from './datasets.js';
+import { cullingProblem } from './culling.js';
 import { uidRangeProblem } from '../store/user-ids.js';
 import { ConfigSchema, DEFAULT_IMAGES, type Config } from './schema.js';
 
@@ -146,6 +147,8 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
       throw new ConfigError(`configuration key hub.sandboxDomain (${sandboxDomain}) contains the hub's own host ${hubHost}: give sandboxes a domain of their own`);
     }
   }
+  const culling = cullingProblem(config);
+  if (culling) throw new ConfigError(`configuration key ${culling}`);
   const { defaults, limits } = config.sandboxes;
   if (defaults.cpus > limits.cpus) throw new ConfigError('configuration key sandboxes.defaults.cpus is above sandboxes.limits.cpus');
   if (defaults.memoryGiB > limits.memoryGiB) {

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../contract/names.js';
 import { MIN_CPUS, MIN_MEMORY_GIB } from '../contract/resources.js';
+import { CullingOverride, CullingSettings } from './culling.js';
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const strict = { additionalProperties: false } as const;
@@ -31,6 +32,7 @@ export const ImageEntry = Type.Object(
         'The sandbox user may become root with sudo (the image must bring sudo, as shiva/notebook-sudo does): the container keeps the capabilities apt and sudo need and runs without no-new-privileges; see docs/security.md',
     }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+    culling: Type.Optional({ ...CullingOverride, description: 'Culling limits for sandboxes of this image, over the hub-wide culling block (docs/culling.md)' }),
   },
   strict,
 );
@@ -402,6 +404,7 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    culling: { ...CullingSettings, description: 'When idle sandboxes are warned and stopped (docs/culling.md)' },
     audit: Type.Object(
       {
         retentionDays: Type.Integer({ minimum: 1, default: 365, description: 'Audit entries older than this are deleted' }),

@@ -44,6 +44,16 @@ export const LaunchRequest = Type.Object(
 );
 export type LaunchRequest = Static<typeof LaunchRequest>;
 
+/** A stop the hub has announced (the idle warning): when, and why (idle, gpu_idle or max_age). */
+export const IdleStop = Type.Object(
+  {
+    at: Time,
+    reason: Type.Union([Type.Literal('idle'), Type.Literal('gpu_idle'), Type.Literal('max_age')]),
+  },
+  { additionalProperties: false },
+);
+export type IdleStop = Static<typeof IdleStop>;
+
 export const Sandbox = Type.Object(
   {
     id: Type.String(),
@@ -65,6 +75,11 @@ export const Sandbox = Type.Object(
     startedAt: Nullable(Time),
     stoppedAt: Nullable(Time),
     lastActivityAt: Nullable(Time),
+    idleStop: Nullable({
+      ...IdleStop,
+      description:
+        'The stop the hub has warned of, or null: idle ones are called off by any use or POST /api/sandboxes/{id}/keep; a max_age one is not (docs/culling.md)',
+    }),
   },
 
 );

@@ -16,6 +16,7 @@ import { registerMachineSeries, type Allocation } from './machine-series.js';
 import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
 import { registerStorageSeries } from './storage-series.js';
+import { CulledCounts } from './culled.js';
 import { registerHomeSeries, type HomeSeriesRow } from './home-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
 import { watchSpawnDurations } from './spawn-durations.js';
@@ -40,6 +41,8 @@ export class HubMetrics {
   readonly registry = new Registry();
   /** Hand this to the proxy: it counts answers in plain memory. */
   readonly proxy = new ProxyCounts();
+  /** The culler's stops, by reason. */
+  readonly culled: CulledCounts;
   private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
   private readonly stopWatching: () => void;
   private state: ScrapeState = EMPTY_STATE;
@@ -52,6 +55,7 @@ export class HubMetrics {
       labelNames: ['method', 'handler', 'code'],
       registers: [this.registry],
     });
+    this.culled = new CulledCounts(this.registry);
     this.stopWatching = watchSpawnDurations(this.registry, deps.events);
     registerProxySeries(this.registry, this.proxy, deps.routes);
     registerSandboxSeries(this.registry, () => this.state, deps.liveStats);

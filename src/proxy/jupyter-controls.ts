@@ -23,15 +23,25 @@ import { PAGE_HEADERS, signOutPage } from './pages.js';
 import type { Refusal } from './respond.js';
 import type { ProxyIdentity, ProxyLogger, ProxyMetrics, ProxyRoute } from './types.js';
 
-/** What the hub does for the two buttons; both are audited by the hub. */
+/** What the hub does for the two buttons and the idle-stop notice of the notebook page; audited by the hub. */
 export interface SandboxControls {
+  /** The stop the hub has warned of for the routed sandbox, from memory (docs/culling.md); null for none. */
+  idleStop(route: ProxyRoute): { at: string; reason: string } | null;
+  /** Keep it running, as `identity`. Throws ShivaError when refused. */
+  keep(identity: ProxyIdentity, route: ProxyRoute, address: string | null): Promise<void>;
   /** Ends the hub session `identity` came with (its `credentialId`), and what it opened. */
   signOut(identity: ProxyIdentity, address: string | null): Promise<void>;
   /** Stops the routed sandbox as `identity`; resolves once it is stopped. Throws ShivaError when refused. */
   stop(identity: ProxyIdentity, route: ProxyRoute, address: string | null): Promise<void>;
 }
 
-export type JupyterControl = 'logout' | 'shutdown';
+/**
+ * `idle_stop` (GET <prefix>/shiva/idle-stop) and `keep` (POST <prefix>/shiva/keep) serve the
+ * notebook page's idle-stop notice (images/notebook/custom/custom.js): the proxy answers them
+ * for the owner from the hub's state, never forwards them, and they count as no activity (only
+ * a press of Keep it running does, as a 'keep').
+ */
+export type JupyterControl = 'logout' | 'shutdown' | 'idle_stop' | 'keep';
 
 /**
  * Which of Jupyter's controls a request is, from its method and `rest`, the URL after
@@ -43,6 +53,10 @@ export function jupyterControl(method: string, rest: string): JupyterControl | n
   // On every proxied request: compare in place, allocating nothing for the usual miss.
   if (isPath(rest, '/logout')) return method === 'GET' || method === 'HEAD' || method === 'POST' ? 'logout' : null;
   if (method === 'POST' && isPath(rest, '/api/shutdown')) return 'shutdown';
+  if (rest.charCodeAt(1) === 115 /* s */ && rest.startsWith('/shiva/')) {
+    if ((method === 'GET' || method === 'HEAD') && isPath(rest, '/shiva/idle-stop')) return 'idle_stop';
+    if (method === 'POST' && isPath(rest, '/shiva/keep')) return 'keep';
+  }
   return null;
 }
 
@@ -121,6 +135,10 @@ export function answerControl(
     );
     return true;
   }
+  if (control === 'idle_stop' || control === 'keep') {
+    answerIdleStop(ctx, control, req, res, identity, route, address);
+    return true;
+  }
   if (!mayStop(identity)) {
     ctx.reply(req, res, { code: 'FORBIDDEN', message: 'This token lacks the scope sandboxes:launch, which stopping a sandbox needs.' });
     return true;
@@ -137,6 +155,39 @@ export function answerControl(
     (err: unknown) => failed(ctx, req, res, err, 'stopping a sandbox from Jupyter failed'),
   );
   return true;
+}
+
+/**
+ * The notebook page's idle-stop notice: its owner reads the stop the hub has warned of, and
+ * keeps the sandbox running (a token needs `sandboxes:launch`, as the API's keep does). Anyone
+ * else (an admin with adminAccess) is refused: the notice is the owner's.
+ */
+function answerIdleStop(
+  ctx: ControlContext,
+  control: 'idle_stop' | 'keep',
+  req: IncomingMessage,
+  res: ServerResponse,
+  identity: ProxyIdentity,
+  route: ProxyRoute,
+  address: string | null,
+): void {
+  if (identity.username !== route.user) {
+    ctx.reply(req, res, { code: 'FORBIDDEN', message: 'Only the owner of this sandbox is told of its idle stop.' });
+    return;
+  }
+  const answer = () => {
+    if (res.destroyed) return;
+    const body = JSON.stringify({ idleStop: ctx.controls.idleStop(route) });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    ctx.metrics.request(200);
+  };
+  if (control === 'idle_stop') return answer();
+  if (!mayStop(identity)) {
+    ctx.reply(req, res, { code: 'FORBIDDEN', message: 'This token lacks the scope sandboxes:launch, which keeping a sandbox running needs.' });
+    return;
+  }
+  ctx.controls.keep(identity, route, address).then(answer, (err: unknown) => failed(ctx, req, res, err, 'keeping a sandbox running from Jupyter failed'));
 }
 
 function failed(ctx: ControlContext, req: IncomingMessage, res: ServerResponse, err: unknown, what: string): void {

@@ -22,6 +22,7 @@ const alice: ProxyIdentity = { userId: 1, username: 'alice', admin: false, via: 
 const tokens: Record<string, ProxyIdentity> = {
   full: { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 't1', scopes: null },
   'access-only': { userId: 1, username: 'alice', admin: false, via: 'token', credentialId: 't2', scopes: new Set(['sandboxes:access']) },
+  root: { userId: 2, username: 'root', admin: true, via: 'token', credentialId: 't3', scopes: null },
 };
 
 interface Reply {
@@ -37,6 +38,8 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
   let proxy: Proxy;
   const forwarded: string[] = [];
   const calls: string[] = [];
+  const touched: string[] = [];
+  let idleStop: { at: string; reason: string } | null = null;
   let stopFails: Error | null = null;
   const signIn = new SandboxSignIn(randomBytes(32));
   let cookie = '';
@@ -58,7 +61,7 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
     proxy = createProxy({
       routes,
       authenticate: () => null,
-      activity: { touch: () => {} },
+      activity: { touch: (id: string) => void touched.push(id) },
       describe: () => undefined,
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
@@ -72,6 +75,12 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
           calls.push(`stop ${route.sandboxId} by ${identity.username}`);
           return stopFails ? Promise.reject(stopFails) : Promise.resolve();
         },
+        idleStop: () => idleStop,
+        keep: (identity, route) => {
+          calls.push(`keep ${route.sandboxId} by ${identity.username}`);
+          idleStop = null;
+          return Promise.resolve();
+        },
       },
     });
     front = http.createServer((req, res) => proxy.handleRequest(req, res));
@@ -83,6 +92,8 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
   beforeEach(() => {
     forwarded.length = 0;
     calls.length = 0;
+    touched.length = 0;
+    idleStop = null;
     stopFails = null;
   });
 
@@ -155,5 +166,24 @@ describe("the proxy answering Jupyter's Logout and Quit", () => {
     expect((JSON.parse(gone.body) as { error: { code: string } }).error.code).toBe('SANDBOX_NOT_FOUND');
     expect(calls).toEqual(['stop s-alice by alice']);
     expect(forwarded).toEqual([]);
+  });
+
+  it("answers the notebook page's idle-stop notice itself, for the owner only, without forwarding it or counting it as activity", async () => {
+    idleStop = { at: '2026-01-01T14:05:00.000Z', reason: 'idle' };
+    const read = await send('/user/alice/main/shiva/idle-stop', { headers: { cookie } });
+    expect([read.status, JSON.parse(read.body)]).toEqual([200, { idleStop }]);
+    expect(read.headers['cache-control']).toBe('no-store');
+    const kept = await send('/user/alice/main/shiva/keep', { method: 'POST', headers: { cookie, origin: ORIGIN } });
+    expect([kept.status, JSON.parse(kept.body)]).toEqual([200, { idleStop: null }]);
+    expect(calls).toEqual(['keep s-alice by alice']);
+    expect(forwarded).toEqual([]);
+    expect(touched).toEqual([]);
+    // A keep from another origin, a token without sandboxes:launch, and anyone but the owner are refused.
+    expect((await send('/user/alice/main/shiva/keep', { method: 'POST', headers: { cookie, origin: 'http://elsewhere.example' } })).status).toBe(403);
+    expect((await send('/user/alice/main/shiva/keep', { method: 'POST', headers: { authorization: 'Bearer access-only' } })).status).toBe(403);
+    expect((await send('/user/alice/main/shiva/idle-stop', { headers: { authorization: 'Bearer root' } })).status).toBe(403);
+    expect(calls).toEqual(['keep s-alice by alice']);
+    // Other paths under /shiva/ are Jupyter's.
+    expect((await send('/user/alice/main/shiva/other', { headers: { cookie } })).body).toBe('from jupyter');
   });
 });

@@ -23,12 +23,13 @@ import type { SandboxEvents } from './events.js';
 import type { LiveSandboxStats } from './live-stats.js';
 import { datasetsFor } from './datasets.js';
 import { HubStopping, runLaunch } from './launch.js';
-import { SandboxLifecycle, who } from './lifecycle.js';
+import { SandboxLifecycle, who, type TransitionEvent } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
+import type { PendingStops } from './culling/pending-stops.js';
 
 /**
  * One check a launch must pass before anything is reserved for it: resolves when the actor may
@@ -63,6 +64,8 @@ export interface SandboxServiceDeps {
   admission: readonly AdmissionCheck[];
   /** The latest usage of running sandboxes, for the memory in use in each view. Absent: none shown. */
   liveStats?: Pick<LiveSandboxStats, 'get'>;
+  /** The stops the culler has warned of, shown in each sandbox's view (absent: none shown). */
+  idleStops?: Pick<PendingStops, 'view'>;
 }
 
 export class SandboxService {
@@ -211,6 +214,25 @@ export class SandboxService {
     return this.view((await this.deps.repo.byId(id))!);
   }
 
+  /**
+   * Stops a sandbox for a reason of the hub's own (the culler's idle stops), as a user's stop
+   * does: route, container, room; the home stays. `by` is the system actor (e.g. hub:culler);
+   * `reason` is what the sandbox then shows as why it stopped. Answers whether this ended it
+   * (false: it was no longer running, or a launch or stop was already working on it).
+   */
+  async stopByHub(id: string, by: string, reason: string, event: TransitionEvent): Promise<boolean> {
+    if (this.lifecycle.claimed(id)) return false;
+    const release = this.lifecycle.claim(id);
+    try {
+      const row = await this.deps.repo.byId(id);
+      if (row?.state !== 'running') return false;
+      if (!(await this.lifecycle.askStop(id, reason, by, event))) return false;
+      return (await this.lifecycle.finishStop(id, by)) === 'ended';
+    } finally {
+      release();
+    }
+  }
+
   /** Stops every live sandbox of a user (when an admin disables them). */
   async stopAllOf(actor: Actor, userId: number): Promise<number> {
     const live = await this.deps.repo.live(userId);
@@ -261,7 +283,10 @@ export class SandboxService {
   }
 
   view(row: SandboxRow): Sandbox {
-    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id), this.deps.liveStats?.get(row.id)?.memoryUsedBytes ?? null);
+    return toSandbox(row, this.deps.origins, this.deps.activity.last(row.id), {
+      memoryUsedBytes: this.deps.liveStats?.get(row.id)?.memoryUsedBytes ?? null,
+      idleStop: this.deps.idleStops?.view(row.id) ?? null,
+    });
   }
 
   /** Runs the launch in the background; `release` lets go of its claim once it has ended. */

@@ -1,5 +1,5 @@
 /** How a sandbox record is shown through the API. */
-import type { Sandbox } from '../contract/api.js';
+import type { IdleStop, Sandbox } from '../contract/api.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { SandboxRow } from '../store/sandboxes.js';
 
@@ -9,10 +9,15 @@ export { sandboxPath } from '../proxy/origins.js';
 
 /**
  * The sandbox as the API shows it; its `url` is on the sandbox's own origin (see proxy/origins.ts).
- * `memoryUsedBytes` is the latest reading of a running sandbox (sandboxes/live-stats.ts), shown
- * only while it runs.
+ * Shown only while it runs: `memoryUsedBytes`, the latest reading (sandboxes/live-stats.ts), and
+ * `idleStop`, the stop the culler has warned of.
  */
-export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivity: string | null, memoryUsedBytes: number | null = null): Sandbox {
+export function toSandbox(
+  row: SandboxRow,
+  origins: SandboxOrigins,
+  recentActivity: string | null,
+  live: { memoryUsedBytes?: number | null; idleStop?: IdleStop | null } = {},
+): Sandbox {
   return {
     id: row.id,
     name: row.name,
@@ -24,12 +29,13 @@ export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivi
     cpus: row.cpus,
     cpuRequest: row.cpu_request,
     memoryGiB: Math.round((row.memory_bytes / GiB) * 1000) / 1000,
-    memoryUsedBytes: row.state === 'running' ? memoryUsedBytes : null,
+    memoryUsedBytes: row.state === 'running' ? (live.memoryUsedBytes ?? null) : null,
     gpus: JSON.parse(row.gpus) as string[],
     url: origins.url(row.username, row.name),
     createdAt: row.created_at,
     startedAt: row.started_at,
     stoppedAt: row.stopped_at,
     lastActivityAt: recentActivity ?? row.last_activity_at,
+    idleStop: row.state === 'running' ? (live.idleStop ?? null) : null,
   };
 }

@@ -7,6 +7,9 @@ import { pluralForm } from './plural';
 /** "1 GPU", "2 GPUs": the count, as shown (rounded) where given, and its noun in the right form. */
 const plural = (n: number, one: string, other: string, shown: string = String(n)): string => `${shown} ${pluralForm('en', n, { one, other })}`;
 
+/** A stop time in the reader's own time zone: "14:05". */
+export const clock = (iso: string, locale: string): string => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+
 const states: Record<SandboxState, string> = {
   queued: 'Queued',
   pulling: 'Pulling image',
@@ -55,6 +58,14 @@ const eventTexts: EventTexts = {
     `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
   memory_warning: ({ usedGiB, limitGiB, percent }) =>
     `This sandbox uses ${usedGiB} GiB of memory, ${percent}% of its ${limitGiB} GiB limit: past the limit the kernel ends the process that asks for more (often the notebook's kernel).`,
+  idle_warning: ({ stopAt, reason, idleMinutes, maxAgeHours }) =>
+    reason === 'max_age'
+      ? `It reaches its ${maxAgeHours} h maximum age: it stops at ${clock(stopAt, 'en')} whatever happens`
+      : `Idle for ${plural(idleMinutes, 'minute', 'minutes')}: it stops at ${clock(stopAt, 'en')} unless it is used`,
+  idle_warning_cleared: () => 'In use again: the idle stop is called off',
+  kept_running: ({ by }) => `Kept running by ${by}`,
+  culled: ({ reason, idleMinutes, maxAgeHours }) =>
+    reason === 'max_age' ? `Stopping: it reached its ${maxAgeHours} h maximum age` : `Stopping: idle for ${plural(idleMinutes, 'minute', 'minutes')}`,
 };
 
 export const en = {
@@ -154,6 +165,16 @@ export const en = {
     stopTitle: (name: string) => `Stop ${name}?`,
     stopBody: 'Its container is removed; your home directory stays, and Relaunch brings the same sandbox back.',
     notYet: 'not yet',
+  },
+  /** The banner of a sandbox the hub is about to stop (docs/culling.md). */
+  idleStop: {
+    idle: (name: string, time: string, relative: string) => `${name} has been idle: it stops at ${time} (${relative}) unless you use it. Your home stays.`,
+    gpu_idle: (name: string, time: string, relative: string) =>
+      `${name} holds GPUs and has been idle: it stops at ${time} (${relative}) unless you use it, so that others can have the GPUs. Your home stays.`,
+    max_age: (name: string, time: string, relative: string) =>
+      `${name} reaches its maximum age: it stops at ${time} (${relative}) whatever happens; Keep it running cannot postpone that. Your home stays.`,
+    keep: 'Keep it running',
+    keepLabel: (name: string) => `Keep ${name} running`,
   },
   launch: {
     title: 'Launch my container',

@@ -2,7 +2,7 @@
 import type { ClientErrorCode } from '../api/client';
 import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
 import type { Scope } from '../../../src/contract/scopes';
-import type { EventTexts, Messages } from './en';
+import { clock, type EventTexts, type Messages } from './en';
 
 const states: Record<SandboxState, string> = {
   queued: '待機中',
@@ -35,6 +35,14 @@ const eventTexts: EventTexts = {
     `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
   memory_warning: ({ usedGiB, limitGiB, percent }) =>
     `このサンドボックスのメモリ使用量は ${usedGiB} GiB で、上限 ${limitGiB} GiB の ${percent}% です。上限を超えると、さらにメモリを求めたプロセス（多くはノートブックのカーネル）をカーネルが終了します。`,
+  idle_warning: ({ stopAt, reason, idleMinutes, maxAgeHours }) =>
+    reason === 'max_age'
+      ? `最大稼働時間 ${maxAgeHours} 時間に達するため、${clock(stopAt, 'ja')} に停止します`
+      : `${idleMinutes} 分間使われていません。使わなければ ${clock(stopAt, 'ja')} に停止します`,
+  idle_warning_cleared: () => '再び使われたため、アイドル停止は取り消されました',
+  kept_running: ({ by }) => `${by} が実行を継続しました`,
+  culled: ({ reason, idleMinutes, maxAgeHours }) =>
+    reason === 'max_age' ? `停止中: 最大稼働時間 ${maxAgeHours} 時間に達しました` : `停止中: ${idleMinutes} 分間使われていません`,
 };
 
 /**
@@ -177,6 +185,13 @@ export const ja: Messages = {
     stopTitle: (name) => `${name} を停止しますか？`,
     stopBody: 'コンテナは削除されますが、ホームディレクトリは残ります。「再起動」で同じサンドボックスを戻せます。',
     notYet: 'まだ',
+  },
+  idleStop: {
+    idle: (name, time, relative) => `${name} は使われていません。使わなければ ${time}（${relative}）に停止します。ホームは残ります。`,
+    gpu_idle: (name, time, relative) => `${name} は GPU を確保したまま使われていません。ほかの人が GPU を使えるよう、使わなければ ${time}（${relative}）に停止します。ホームは残ります。`,
+    max_age: (name, time, relative) => `${name} は最大稼働時間に達するため、${time}（${relative}）に停止します。「実行を続ける」でも延長できません。ホームは残ります。`,
+    keep: '実行を続ける',
+    keepLabel: (name) => `${name} の実行を続ける`,
   },
   launch: {
     title: 'コンテナを起動',

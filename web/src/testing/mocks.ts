@@ -76,6 +76,7 @@ export const MockSandboxRunning: Sandbox = {
   startedAt: ago(hours(3)),
   stoppedAt: null,
   lastActivityAt: ago(minutes(4)),
+  idleStop: null,
 };
 
 export const MockSandboxStarting: Sandbox = {
@@ -125,6 +126,17 @@ export const MockSandboxStopped: Sandbox = {
   startedAt: ago(hours(50)),
   stoppedAt: ago(hours(26)),
   lastActivityAt: ago(hours(27)),
+};
+
+/** A running sandbox the hub has warned of: idle, stopping in 8 minutes. */
+export const MockSandboxIdle: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a5',
+  name: 'idle',
+  gpus: [],
+  url: 'http://127.0.0.1:8000/user/alice/idle/',
+  lastActivityAt: ago(minutes(52)),
+  idleStop: { at: ago(-minutes(8)), reason: 'idle' },
 };
 
 export const MockSandboxes: Sandbox[] = [MockSandboxRunning, MockSandboxStarting, MockSandboxFailed, MockSandboxStopped];

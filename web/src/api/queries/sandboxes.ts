@@ -1,4 +1,4 @@
-/** Sandboxes: mine (with the recently ended, so they can be relaunched), everyone's for admins, launch and stop. */
+/** Sandboxes: mine (with the recently ended, so they can be relaunched), everyone's for admins, launch, keep running and stop. */
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { request } from '../client';
 import type { LaunchRequest, Sandbox } from '../types';
@@ -38,6 +38,12 @@ export const launchSandbox = (queryClient: QueryClient) => ({
 
 export const stopSandbox = (queryClient: QueryClient) => ({
   mutationFn: (sandbox: Pick<Sandbox, 'id'>) => request<Sandbox>(`/api/sandboxes/${encodeURIComponent(sandbox.id)}`, { method: 'DELETE' }),
+  onSettled: () => invalidateSandboxes(queryClient),
+});
+
+/** Keep it running: calls off an idle stop (not the maximum age); the lists show the banner gone. */
+export const keepSandbox = (queryClient: QueryClient) => ({
+  mutationFn: (sandbox: Pick<Sandbox, 'id'>) => request<Sandbox>(`/api/sandboxes/${encodeURIComponent(sandbox.id)}/keep`, { method: 'POST' }),
   onSettled: () => invalidateSandboxes(queryClient),
 });
 

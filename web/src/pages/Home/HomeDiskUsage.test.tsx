@@ -26,6 +26,7 @@ const props = (me: Me): HomePageViewProps => ({
   onStop: vi.fn(),
   stopError: null,
   onRelaunch: vi.fn(),
+  onKeep: vi.fn(),
   relaunchErrors: new Map(),
   launch: null,
   onDismissLaunch: vi.fn(),

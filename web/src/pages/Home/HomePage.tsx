@@ -10,7 +10,7 @@ import { images as imagesQuery } from '../../api/queries/images';
 import { machines as machinesQuery } from '../../api/queries/machines';
 import { me as meQuery } from '../../api/queries/me';
 import { storage as storageQuery } from '../../api/queries/storage';
-import { launchSandbox, mySandboxes, relaunchRequest, stopSandbox } from '../../api/queries/sandboxes';
+import { keepSandbox, launchSandbox, mySandboxes, relaunchRequest, stopSandbox } from '../../api/queries/sandboxes';
 import { useSandboxEvents } from '../../api/sandboxEvents';
 import type { LaunchRequest, Sandbox } from '../../api/types';
 import { LoadingState } from '../../components/States';
@@ -28,6 +28,7 @@ export function HomePage() {
   const relaunch = useMutation(launchSandbox(queryClient));
   const [relaunchErrors, setRelaunchErrors] = useState<ReadonlyMap<string, unknown>>(new Map());
   const stop = useMutation(stopSandbox(queryClient));
+  const keep = useMutation(keepSandbox(queryClient));
   const [launched, setLaunched] = useState<Sandbox | null>(null);
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
   const stream = useSandboxEvents(launched?.id ?? null);
@@ -79,6 +80,8 @@ export function HomePage() {
       stopError={stop.error}
       onStop={(sandbox) => withBusy(sandbox.id, stop.mutateAsync(sandbox).catch(() => undefined))}
       onRelaunch={startRelaunch}
+      keepError={keep.error}
+      onKeep={(sandbox) => withBusy(sandbox.id, keep.mutateAsync(sandbox).catch(() => undefined))}
       relaunchErrors={relaunchErrors}
       launch={launched ? { sandbox: launched, events: stream.events, lost: stream.lost } : null}
       onDismissLaunch={() => {

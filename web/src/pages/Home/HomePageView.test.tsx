@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxIdle, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePageView, type HomePageViewProps } from './HomePageView';
 
@@ -24,6 +24,7 @@ const props = (overrides: Partial<HomePageViewProps> = {}): HomePageViewProps =>
   onStop: vi.fn(),
   stopError: null,
   onRelaunch: vi.fn(),
+  onKeep: vi.fn(),
   relaunchErrors: new Map(),
   launch: null,
   onDismissLaunch: vi.fn(),
@@ -31,6 +32,16 @@ const props = (overrides: Partial<HomePageViewProps> = {}): HomePageViewProps =>
 });
 
 describe('HomePageView', () => {
+  it('shows a banner on a sandbox about to be stopped, whose Keep it running keeps that one', async () => {
+    const onKeep = vi.fn();
+    renderView(<HomePageView {...props({ sandboxes: [...MockSandboxes, MockSandboxIdle], onKeep })} />);
+    const banners = screen.getAllByRole('alert');
+    expect(banners).toHaveLength(1);
+    expect(banners[0]!.textContent).toContain('idle has been idle: it stops at');
+    await userEvent.click(within(banners[0]!).getByRole('button', { name: 'Keep idle running' }));
+    expect(onKeep).toHaveBeenCalledWith(MockSandboxIdle);
+  });
+
   it('lists my sandboxes with state, image, machine, resources and times, live ones first', () => {
     renderView(<HomePageView {...props()} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });

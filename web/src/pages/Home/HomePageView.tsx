@@ -6,6 +6,7 @@ import Typography from '@mui/material/Typography';
 import type { Dataset, HomesStorage, Image, LaunchRequest, Machine, Me, Sandbox, SandboxEvent } from '../../api/types';
 import { HomesStorageView } from '../../components/HomesStorage';
 import { HomeUsage, overQuota } from '../../components/HomeUsage';
+import { IdleStopBanner } from '../../components/IdleStopBanner';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { LaunchForm } from './LaunchForm';
@@ -38,6 +39,10 @@ export interface HomePageViewProps {
   /** Why the last stop did not happen. */
   stopError: unknown;
   onRelaunch(sandbox: Sandbox): void;
+  /** Keep it running, from the banner of a sandbox about to be stopped. */
+  onKeep(sandbox: Pick<Sandbox, 'id' | 'name'>): void;
+  /** Why the last Keep it running did not happen. */
+  keepError?: unknown;
   /** Why the last relaunch of a sandbox (by id) was refused. */
   relaunchErrors: ReadonlyMap<string, unknown>;
   launch: LaunchUnderWay | null;
@@ -70,6 +75,14 @@ export function HomePageView(props: HomePageViewProps) {
               <ErrorState error={props.stopError} />
             </Box>
           )}
+          {props.keepError !== null && props.keepError !== undefined && (
+            <Box sx={{ mb: 2 }}>
+              <ErrorState error={props.keepError} />
+            </Box>
+          )}
+          {listed
+            ?.filter((s) => s.state === 'running' && s.idleStop)
+            .map((s) => <IdleStopBanner key={s.id} sandbox={s} busy={props.busyIds.has(s.id)} onKeep={props.onKeep} />)}
           {listed === undefined && sandboxesError ? (
             <ErrorState error={sandboxesError} onRetry={props.onRetrySandboxes} />
           ) : listed === undefined ? (
