@@ -173,9 +173,15 @@ describeDocker(
       // A script's socket through the same proxy hears the pings the tab's sockets get.
       const pinged = await socket(`terminals/websocket/${(await post('api/terminals')).name}`);
       const pings = new Promise<void>((resolve) => pinged.once('ping', () => resolve()));
-      // Opening the pages counted: the sandbox was active then.
-      await sleep(2_000);
-      const loaded = await view();
+      // Opening the pages counted: the sandbox was active then. On a loaded machine the pages'
+      // last requests and the terminal's first message may land late: wait until nothing moves.
+      let loaded = await view();
+      for (let still = 0, tries = 0; still < 3 && tries < 30; tries++) {
+        await sleep(1_000);
+        const now = await view();
+        still = now?.at === loaded?.at ? still + 1 : 0;
+        loaded = now;
+      }
       expect(loaded).not.toBeNull();
       requests.length = 0;
       // Wait past the tree page's ten seconds between refreshes, then give it the focus as a person would.
