@@ -31,6 +31,8 @@ export interface EventCodeParams {
   quota_warning: { usedGiB: number; quotaGiB: number; percent: number };
   /** The owner's home is at or over their quota: the sandbox runs on, new launches are refused. */
   quota_exceeded: { usedGiB: number; quotaGiB: number };
+  /** The kernel killed a process of the sandbox for memory at its limit (GiB, two decimals); the sandbox may run on. */
+  oom_kill: { limitGiB: number };
 }
 
 export type EventCode = keyof EventCodeParams;
@@ -54,6 +56,7 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   admin_token_opened: { admin: 'string' },
   quota_warning: { usedGiB: 'number', quotaGiB: 'number', percent: 'number' },
   quota_exceeded: { usedGiB: 'number', quotaGiB: 'number' },
+  oom_kill: { limitGiB: 'number' },
 };
 
 export const EVENT_CODES = Object.keys(EVENT_PARAMS) as readonly EventCode[];

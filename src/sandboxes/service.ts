@@ -140,6 +140,7 @@ export class SandboxService {
       stopped_at: null,
       last_activity_at: null,
       version: 0,
+      log_tail: null,
     } satisfies SandboxRow;
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
     // Claimed from before its row exists until the launch ends: the reconciler leaves it alone.

@@ -38,6 +38,8 @@ interface FakeContainer {
   usage: { cpuSeconds: number; memoryUsedBytes: number };
   /** The coming exit of a container asked to fail at start. */
   exit: NodeJS.Timeout | null;
+  /** Being removed: an inspect says `removing`, as Docker's does while `rm -f` kills it. */
+  removing?: boolean;
 }
 
 export interface FakeRuntimeOptions {
@@ -164,6 +166,7 @@ export class FakeRuntime implements Runtime {
   async inspect(id: string): Promise<ContainerInfo | null> {
     this.check();
     const c = this.find(id);
+    if (c?.[1].removing) return { ...copy(c[1].info), state: 'removing', exitCode: null, endpoint: null };
     return c ? copy(c[1].info) : null;
   }
 
@@ -181,6 +184,7 @@ export class FakeRuntime implements Runtime {
     this.check();
     const c = this.find(id);
     if (!c) return;
+    c[1].removing = true;
     if (c[1].info.state === 'running') this.emit(c[1], 'kill', { signal: '9' });
     await this.halt(c[1], 137);
     this.containers.delete(c[0]);
