@@ -62,6 +62,14 @@ export const Sandbox = Type.Object(
     startedAt: Nullable(Time),
     stoppedAt: Nullable(Time),
     lastActivityAt: Nullable(Time),
+    logTail: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            'The last lines (at most 20, 4 KiB) its server wrote, tokens hidden, when its container ended without the hub asking (out of memory, a crash, a kill from outside); null otherwise',
+        }),
+      ),
+    ),
   },
 
 );
