@@ -53,6 +53,7 @@ const eventTexts: EventTexts = {
   quota_warning: ({ usedGiB, quotaGiB, percent }) => `Your home uses ${usedGiB} GiB, ${percent}% of your ${quotaGiB} GiB quota.`,
   quota_exceeded: ({ usedGiB, quotaGiB }) =>
     `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
+  oom_kill: ({ limitGiB }) => `A process was killed: out of memory at the ${limitGiB} GiB limit`,
 };
 
 export const en = {
@@ -136,17 +137,20 @@ export const en = {
     startedWhen: (when: string) => `Started ${when}`,
     stoppedWhen: (when: string) => `Stopped ${when}`,
     failedWhen: (when: string) => `Failed ${when}`,
-    relaunchFailed: (why: string) => `Relaunch failed: ${why}`,
+    relaunchFailed: (why: string) => `Launching again failed: ${why}`,
+    /** The toggle of an ended sandbox's last log lines (shown collapsed). */
+    logTail: 'Last log lines',
+    logTailLabel: (name: string) => `Last log lines of ${name}`,
     lastActivity: 'Last activity',
     actions: 'Actions',
     open: 'Open',
     openLabel: (name: string) => `Open ${name} in a new tab`,
     stop: 'Stop',
     stopLabel: (name: string) => `Stop ${name}`,
-    relaunch: 'Relaunch',
-    relaunchLabel: (name: string) => `Relaunch ${name}`,
+    relaunch: 'Launch again',
+    relaunchLabel: (name: string) => `Launch ${name} again`,
     stopTitle: (name: string) => `Stop ${name}?`,
-    stopBody: 'Its container is removed; your home directory stays, and Relaunch brings the same sandbox back.',
+    stopBody: 'Its container is removed; your home directory stays, and Launch again brings the same sandbox back.',
     notYet: 'not yet',
   },
   launch: {

@@ -32,7 +32,7 @@ const eventTexts: EventTexts = {
   admin_token_opened: ({ admin }) => `管理者 ${admin} が API トークンでこのサンドボックスを開きました。`,
   quota_warning: ({ usedGiB, quotaGiB, percent }) => `ホームの使用量は ${usedGiB} GiB で、クォータ ${quotaGiB} GiB の ${percent}% です。`,
   quota_exceeded: ({ usedGiB, quotaGiB }) =>
-    `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
+    `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,  oom_kill: ({ limitGiB }) => `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
 };
 
 /**
@@ -160,17 +160,19 @@ export const ja: Messages = {
     startedWhen: (when) => `起動: ${when}`,
     stoppedWhen: (when) => `停止: ${when}`,
     failedWhen: (when) => `失敗: ${when}`,
-    relaunchFailed: (why) => `再起動できませんでした: ${why}`,
+    relaunchFailed: (why) => `もう一度起動できませんでした: ${why}`,
+    logTail: '最後のログ行',
+    logTailLabel: (name) => `${name} の最後のログ行`,
     lastActivity: '最終アクティビティ',
     actions: '操作',
     open: '開く',
     openLabel: (name) => `${name} を新しいタブで開く`,
     stop: '停止',
     stopLabel: (name) => `${name} を停止`,
-    relaunch: '再起動',
-    relaunchLabel: (name) => `${name} を再起動`,
+    relaunch: 'もう一度起動',
+    relaunchLabel: (name) => `${name} をもう一度起動`,
     stopTitle: (name) => `${name} を停止しますか？`,
-    stopBody: 'コンテナは削除されますが、ホームディレクトリは残ります。「再起動」で同じサンドボックスを戻せます。',
+    stopBody: 'コンテナは削除されますが、ホームディレクトリは残ります。「もう一度起動」で同じサンドボックスを戻せます。',
     notYet: 'まだ',
   },
   launch: {

@@ -123,6 +123,16 @@ export const MockSandboxStopped: Sandbox = {
   lastActivityAt: ago(hours(27)),
 };
 
+/** A sandbox whose server outgrew its memory limit: the hub ended it, keeping its last log lines. */
+export const MockSandboxOutOfMemory: Sandbox = {
+  ...MockSandboxStopped,
+  id: 'sbx_a5',
+  name: 'big',
+  memoryGiB: 4,
+  reason: 'out of memory: the sandbox used its 4 GiB limit',
+  logTail: '[I 12:00:01 ServerApp] Kernel started\nKilled',
+};
+
 export const MockSandboxes: Sandbox[] = [MockSandboxRunning, MockSandboxStarting, MockSandboxFailed, MockSandboxStopped];
 
 export const MockOthersSandbox: Sandbox = {

@@ -1,6 +1,7 @@
 /**
- * My sandboxes with Open, Stop (after a confirmation) and Relaunch; a relaunch that was refused
- * says why on its own row, when each started or ended.
+ * My sandboxes with Open, Stop (after a confirmation) and Launch again; an ended one says why it
+ * ended (with its last log lines when its container ended on its own), a relaunch that was
+ * refused says why on its own row, and each says when it started or ended.
  */
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Box from '@mui/material/Box';
@@ -21,6 +22,7 @@ import { StateChip } from '../../components/StateChip';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
+import { LogTail } from './LogTail';
 import { canOpen, canRelaunch, canStop } from './sandboxList';
 
 /** Columns that give way on a phone: the name, state and actions matter most. */
@@ -75,11 +77,12 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
                     <Typography variant="body2" sx={{ fontWeight: 600 }}>
                       <OneLineName name={s.name} />
                     </Typography>
-                    {s.reason && s.state === 'failed' && (
+                    {s.reason && (s.state === 'failed' || s.state === 'stopped') && (
                       <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
                         {s.reason.split('\n')[0]}
                       </Typography>
                     )}
+                    {s.logTail && (s.state === 'failed' || s.state === 'stopped') && <LogTail name={s.name} text={s.logTail} />}
                     {relaunchError !== undefined && (
                       <Typography variant="caption" color="error" role="alert" sx={{ display: 'block', maxWidth: 280 }}>
                         {t.home.relaunchFailed(errorMessage(relaunchError, t))}
