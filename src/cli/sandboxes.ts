@@ -1,6 +1,6 @@
 /** `shiva launch`, `shiva ls`, `shiva stop`: sandboxes from the terminal. */
 import type { Command } from 'commander';
-import { isOutcome } from '../contract/sandbox-states.js';
+import { isOutcome, isTerminal } from '../contract/sandbox-states.js';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { inFlagTerms, numberFlag } from './flags.js';
@@ -13,6 +13,20 @@ const LAUNCH_FLAGS = { cpus: '--cpus', memoryGiB: '--memory', gpus: '--gpus', ma
 
 /** "1 CPU", "2 CPUs", "0.5 CPUs": a count and its noun, singular only for exactly one. */
 export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * The columns and rows of `shiva ls`; with `--ended`, a last REASON column says why each ended
+ * sandbox ended (its first line), `-` for live ones.
+ */
+export function lsTable(list: readonly Sandbox[], ended: boolean): [string[], string[][]] {
+  const header = ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'URL', ...(ended ? ['REASON'] : [])];
+  const rows = list.map((s) => {
+    const row = [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), `${s.memoryGiB}G`, ago(s.startedAt), s.url];
+    if (ended) row.push(isTerminal(s.state) && s.reason ? s.reason.split('\n')[0]! : '-');
+    return row;
+  });
+  return [header, rows];
+}
 
 export function registerSandboxes(program: Command): void {
   program
@@ -70,10 +84,8 @@ export function registerSandboxes(program: Command): void {
       const list = await hub.request<Sandbox[]>('GET', `/api/sandboxes${query.size ? `?${query}` : ''}`);
       if (opts.json) return printJson(list);
       if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
-      printTable(
-        ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'URL'],
-        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), `${s.memoryGiB}G`, ago(s.startedAt), s.url]),
-      );
+      const [header, rows] = lsTable(list, opts.ended === true);
+      printTable(header, rows);
     });
 
   program
