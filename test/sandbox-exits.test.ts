@@ -68,6 +68,15 @@ describeDocker('the exits of sandboxes, explained', [IMAGE], () => {
     expect(history.find((e) => e.code === 'oom_kill')?.message).toBe('A process was killed: out of memory at the 0.25 GiB limit');
     expect(history.at(-1)?.message).toBe('Stopped: out of memory: the sandbox used its 0.25 GiB limit');
     expect(await t.hub.metrics.exposition()).toMatch(/shiva_sandbox_oom_kills_total\{user="alice",machine="local"\} [1-9]/);
+    // Its address says the same to its owner, and nothing of it to anyone else.
+    const owner = await fetch(`${t.url}/user/alice/greedy/`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(owner.status).toBe(503);
+    expect(((await owner.json()) as { error: { message: string } }).error.message).toBe(
+      'The sandbox alice/greedy has stopped: out of memory: the sandbox used its 0.25 GiB limit. Launch it again from the dashboard.',
+    );
+    const other = await fetch(`${t.url}/user/alice/greedy/`, { headers: { authorization: `Bearer ${await t.user('bob')}` } });
+    expect(other.status).toBe(403);
+    expect(await other.text()).not.toContain('memory');
   });
 
   it('says a sandbox killed with docker kill was stopped outside Shiva, and keeps its last log lines without its token', async () => {
