@@ -62,6 +62,15 @@ export const Sandbox = Type.Object(
     startedAt: Nullable(Time),
     stoppedAt: Nullable(Time),
     lastActivityAt: Nullable(Time),
+    oomKills: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1 }),
+          lastAt: Time,
+        },
+        { description: 'Processes of it the kernel killed for memory at its limit (a kernel Jupyter restarted, say); absent when none' },
+      ),
+    ),
     logTail: Type.Optional(
       Nullable(
         Type.String({

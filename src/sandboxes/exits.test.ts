@@ -94,6 +94,7 @@ describe('the exit watcher', () => {
     expect(events.at(-1)).toMatchObject({ state: 'running', code: 'oom_kill', params: { limitGiB: 0.5 }, message: 'A process was killed: out of memory at the 0.5 GiB limit' });
     expect(oomKills).toEqual([expect.any(String)]);
     expect((await deps.repo.byId(id))?.state).toBe('running');
+    expect((await service.get(alice, id)).oomKills).toMatchObject({ count: 1 });
   });
 
   it('ends a sandbox whose server was killed for memory with the out-of-memory reason', async () => {

@@ -141,6 +141,7 @@ export class ExitWatch {
     if (!row || (row.state !== 'running' && row.state !== 'waiting' && row.state !== 'unknown')) return;
     const limit = formatGiB(row.memory_bytes);
     this.deps.onOomKill(row);
+    await this.deps.repo.recordOomKill(row.id, new Date().toISOString());
     await this.deps.events.record(row.id, row.state, `A process was killed: out of memory at the ${limit} limit`, null, {
       code: 'oom_kill',
       params: { limitGiB: limitGiB(row.memory_bytes) },

@@ -40,6 +40,8 @@ function row(id: string, over: Partial<SandboxRow> = {}): SandboxRow {
     last_activity_at: null,
     version: 0,
     log_tail: null,
+    oom_kills: 0,
+    last_oom_at: null,
     ...over,
   };
 }

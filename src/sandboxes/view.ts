@@ -26,6 +26,7 @@ export function toSandbox(row: SandboxRow, origins: SandboxOrigins, recentActivi
     startedAt: row.started_at,
     stoppedAt: row.stopped_at,
     lastActivityAt: recentActivity ?? row.last_activity_at,
+    ...(row.oom_kills > 0 && row.last_oom_at ? { oomKills: { count: row.oom_kills, lastAt: row.last_oom_at } } : {}),
     // Only an ended sandbox shows its last lines: they are of a container that no longer runs.
     logTail: row.state === 'stopped' || row.state === 'failed' ? row.log_tail : null,
   };

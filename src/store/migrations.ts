@@ -170,6 +170,9 @@ const migrations: Record<string, Migration> = {
       // The last lines its server wrote when a sandbox's container ended on its own, secrets
       // removed (src/sandboxes/log-tail.ts); null for sandboxes stopped by the hub.
       await db.schema.alterTable('sandboxes').addColumn('log_tail', 'text').execute();
+      // How many of its processes the kernel killed for memory, and the last time (src/sandboxes/exits.ts).
+      await db.schema.alterTable('sandboxes').addColumn('oom_kills', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sandboxes').addColumn('last_oom_at', 'text').execute();
     },
   },
 };

@@ -86,6 +86,9 @@ export interface SandboxesTable {
   version: Generated<number>;
   /** The last lines its server wrote, when its container ended on its own (src/sandboxes/log-tail.ts). */
   log_tail: Generated<string | null>;
+  /** Processes of it the kernel killed for memory (the engine's oom events), and when last. */
+  oom_kills: Generated<number>;
+  last_oom_at: Generated<string | null>;
 }
 
 export interface SandboxEventsTable {

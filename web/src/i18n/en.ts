@@ -140,6 +140,9 @@ export const en = {
     relaunchFailed: (why: string) => `Launching again failed: ${why}`,
     /** The toggle of an ended sandbox's last log lines (shown collapsed). */
     logTail: 'Last log lines',
+    /** A live sandbox some of whose processes the kernel killed for memory (its limit in GiB). */
+    oomKills: (limitGiB: number, count: number) =>
+      count === 1 ? `A process was killed: out of memory at the ${limitGiB} GiB limit` : `${count} processes were killed: out of memory at the ${limitGiB} GiB limit`,
     logTailLabel: (name: string) => `Last log lines of ${name}`,
     lastActivity: 'Last activity',
     actions: 'Actions',

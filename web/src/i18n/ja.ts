@@ -162,6 +162,8 @@ export const ja: Messages = {
     failedWhen: (when) => `失敗: ${when}`,
     relaunchFailed: (why) => `もう一度起動できませんでした: ${why}`,
     logTail: '最後のログ行',
+    oomKills: (limitGiB, count) =>
+      count === 1 ? `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました` : `${count} 個のプロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
     logTailLabel: (name) => `${name} の最後のログ行`,
     lastActivity: '最終アクティビティ',
     actions: '操作',

@@ -123,6 +123,15 @@ export const MockSandboxStopped: Sandbox = {
   lastActivityAt: ago(hours(27)),
 };
 
+/** A running sandbox one of whose kernels the kernel killed for memory; Jupyter restarted it. */
+export const MockSandboxKernelKilled: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a6',
+  name: 'notes',
+  memoryGiB: 4,
+  oomKills: { count: 1, lastAt: ago(minutes(3)) },
+};
+
 /** A sandbox whose server outgrew its memory limit: the hub ended it, keeping its last log lines. */
 export const MockSandboxOutOfMemory: Sandbox = {
   ...MockSandboxStopped,

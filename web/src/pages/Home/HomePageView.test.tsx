@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxOutOfMemory, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxKernelKilled, MockSandboxOutOfMemory, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePageView, type HomePageViewProps } from './HomePageView';
 
@@ -88,6 +88,12 @@ describe('HomePageView', () => {
     expect(screen.getByText(/Kernel started\s+Killed/)).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Launch big again' }));
     expect(onRelaunch).toHaveBeenCalledWith(MockSandboxOutOfMemory);
+  });
+
+  it('says on a running sandbox that a process of it was killed for memory at its limit', () => {
+    renderView(<HomePageView {...props({ sandboxes: [MockSandboxKernelKilled] })} />);
+    expect(screen.getByText(/A process was killed: out of memory at the 4 GiB limit/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Stop notes' })).toBeTruthy();
   });
 
   it('hides an ended sandbox whose name a live one has taken again', () => {

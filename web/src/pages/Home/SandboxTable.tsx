@@ -23,7 +23,7 @@ import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
 import { LogTail } from './LogTail';
-import { canOpen, canRelaunch, canStop } from './sandboxList';
+import { canOpen, canRelaunch, canStop, isLive } from './sandboxList';
 
 /** Columns that give way on a phone: the name, state and actions matter most. */
 const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
@@ -83,6 +83,11 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
                       </Typography>
                     )}
                     {s.logTail && (s.state === 'failed' || s.state === 'stopped') && <LogTail name={s.name} text={s.logTail} />}
+                    {s.oomKills && isLive(s) && (
+                      <Typography variant="caption" color="warning.main" sx={{ display: 'block', maxWidth: 280 }}>
+                        {t.home.oomKills(s.memoryGiB, s.oomKills.count)} · <RelativeTime at={s.oomKills.lastAt} />
+                      </Typography>
+                    )}
                     {relaunchError !== undefined && (
                       <Typography variant="caption" color="error" role="alert" sx={{ display: 'block', maxWidth: 280 }}>
                         {t.home.relaunchFailed(errorMessage(relaunchError, t))}
