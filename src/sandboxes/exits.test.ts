@@ -14,6 +14,7 @@ import { LABELS } from '../runtime/types.js';
 import type { Db } from '../store/database.js';
 import { EventCursors } from '../store/event-cursors.js';
 import { ExitWatch } from './exits.js';
+import { reconcile } from './reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './service.js';
 import type { Actor } from './types.js';
 
@@ -141,6 +142,16 @@ describe('the exit watcher', () => {
     runtime.endEventStreams();
     await runtime.killFromOutside(containerId);
     expect((await ended(id)).reason).toBe('it was stopped outside Shiva (SIGKILL, exit code 137)');
+  });
+
+  it('gives the same out-of-memory reason and log lines through the reconciler when no watcher heard the death', async () => {
+    const { id, containerId } = await launched();
+    await watch.close();
+    await runtime.oom(containerId, { dies: true });
+    await reconcile(deps, service);
+    const row = await deps.repo.byId(id);
+    expect(row).toMatchObject({ state: 'stopped', reason: 'out of memory: the sandbox used its 0.5 GiB limit' });
+    expect(row?.log_tail).toContain('GET');
   });
 
   it('resumes from its kept cursor after a restart, so an exit while it was closed keeps its explained reason', async () => {
