@@ -38,6 +38,7 @@ import { AdminEntries } from './sandboxes/admin-entries.js';
 import { SandboxEvents } from './sandboxes/events.js';
 import { HomeMaker } from './sandboxes/homes.js';
 import { LastKnownStates } from './sandboxes/last-known.js';
+import { ExitWatch } from './sandboxes/exits.js';
 import { reconcile } from './sandboxes/reconcile.js';
 import { SandboxService, type SandboxServiceDeps } from './sandboxes/service.js';
 import { LiveSandboxStats } from './sandboxes/live-stats.js';
@@ -47,6 +48,7 @@ import type { Logger } from './sandboxes/types.js';
 import { DATA_FILES } from './store/data-dir.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { openDatabase, type Db } from './store/database.js';
+import { EventCursors } from './store/event-cursors.js';
 import { deploymentId, sandboxCookieKey } from './store/meta.js';
 import { AuditRepository } from './store/audit.js';
 import { HomeRepository } from './store/homes.js';
@@ -347,6 +349,24 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
       }
     });
+    // Each machine's exits explained as its engine announces them; the exits it kept from while the
+    // hub was down are handled before the first reconcile, so they keep their explained reasons.
+    const cursors = new EventCursors(db);
+    const exitWatches = machines.list().map((machine) => ({
+      machine,
+      watch: new ExitWatch({
+        machine,
+        deploymentId: depId,
+        repo: sandboxesRepo,
+        lifecycle: sandboxes.lifecycle,
+        events,
+        cursors,
+        log,
+        onOomKill: (row) => metrics.countOomKill(row.username, row.machine),
+      }),
+    }));
+    closers.unshift(() => Promise.all(exitWatches.map(({ watch }) => watch.close())).then(() => undefined));
+    await Promise.all(exitWatches.map(({ machine, watch }) => (machine.status === 'up' ? watch.start() : void watch.start())));
     const report = await runReconcile();
     log.info({ ...report, deployment: depId }, 'reconciled sandboxes with the engines');
     // What was flushed before a restart still counts: idle time does not start again from the launch.

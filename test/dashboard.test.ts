@@ -193,7 +193,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     await page.getByRole('button', { name: 'Stop main' }).click();
     const dialog = page.getByRole('dialog', { name: 'Stop main?' });
     await dialog.getByRole('button', { name: 'Stop' }).click();
-    await page.getByRole('button', { name: 'Relaunch main' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Launch main again' }).waitFor({ timeout: 30_000 });
     await row.getByText('Stopped', { exact: true }).waitFor();
     await context.close();
   });
@@ -211,7 +211,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const progress = page.getByRole('region', { name: 'Launching crash' });
     await progress.getByText('crash did not start.').waitFor({ timeout: 60_000 });
     expect(await progress.getByLabel("Last lines of the container's log").textContent()).toContain('failing at start as asked');
-    await page.getByRole('button', { name: 'Relaunch crash' }).waitFor();
+    await page.getByRole('button', { name: 'Launch crash again' }).waitFor();
     await page.screenshot({ path: path.join(shots, 'home-launch-failed-en-light.png'), fullPage: true, animations: 'disabled' });
     await context.close();
   });

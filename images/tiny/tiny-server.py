@@ -17,6 +17,8 @@ or a "?token=<t>" query parameter.
                               connection by a forged second answer:
          te-and-cl            Transfer-Encoding: chunked and Content-Length
          extra-after-204      204 No Content, then the forged answer
+  POST {base}hog/<mib>        the server allocates and keeps <mib> MiB more (memory-limit
+                              tests: past its limit the kernel kills the server for memory)
 
 TINY_FAIL_AT_START=<value> makes it exit 3 at once (launch-failure tests).
 TINY_LISTEN_AFTER_MS=<n> makes it listen only n milliseconds after it starts, as a server
@@ -63,6 +65,10 @@ HOME = os.path.realpath(os.environ.get("HOME") or "/home/shiva")
 STARTED = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 AUTH_RE = re.compile(r"^\s*(?:token|bearer)\s+(\S+)\s*$", re.IGNORECASE)
 TOKEN_IN_QUERY_RE = re.compile(r"(?i)(^|[?&])token=[^&]*")
+
+
+# What POST {base}hog/<mib> has allocated, kept for the life of the server.
+HELD = []
 
 
 class Forbidden(Exception):
@@ -205,6 +211,9 @@ class Handler(BaseHTTPRequestHandler):
             })
         if rel == "echo" or rel.startswith("echo/") or rel.startswith("echo?"):
             return self.echo(url, query)
+        if rel.startswith("hog/") and self.command == "POST":
+            self.drain()
+            return self.hog(rel[len("hog/"):])
         if rel.startswith("misbehave/"):
             self.drain()
             return self.misbehave(rel[len("misbehave/"):])
@@ -243,6 +252,13 @@ class Handler(BaseHTTPRequestHandler):
             out["bodySize"] = size
             out["bodySha256"] = digest.hexdigest()
         self.send_json(200, out)
+
+    def hog(self, mib):
+        if not mib.isdigit():
+            return self.send_error_json(400, "hog/<mib> takes a whole number of MiB")
+        # Filled with ones, not zeros: every page is written, so the memory is really in use.
+        HELD.append(b"\x01" * (int(mib) * 1024 * 1024))
+        return self.send_json(200, {"heldMiB": sum(len(b) for b in HELD) // (1024 * 1024)})
 
     FORGED = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
               b"Cache-Control: public, max-age=31536000\r\nContent-Length: 27\r\n\r\n"

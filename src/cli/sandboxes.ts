@@ -1,6 +1,6 @@
 /** `shiva launch`, `shiva ls`, `shiva keep`, `shiva stop`: sandboxes from the terminal. */
 import type { Command } from 'commander';
-import { isOutcome } from '../contract/sandbox-states.js';
+import { isOutcome, isTerminal } from '../contract/sandbox-states.js';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
 import { inFlagTerms, numberFlag } from './flags.js';
@@ -30,6 +30,20 @@ export function memoryColumn(s: Pick<Sandbox, 'memoryGiB' | 'memoryUsedBytes'>):
   if (used === null || used === undefined) return limit;
   const shown = used > 0 && used < GiB ? `${Math.floor(used / 1024 ** 2)}M` : String(Math.floor((used / GiB) * 10 + 1e-9) / 10);
   return `${shown}/${limit}${s.memoryGiB > 0 && used >= 0.9 * s.memoryGiB * GiB ? '!' : ''}`;
+}
+
+/**
+ * The columns and rows of `shiva ls` (STOPS: an idle stop the hub has warned of); with `--ended`,
+ * a last REASON column says why each ended sandbox ended (its first line), `-` for live ones.
+ */
+export function lsTable(list: readonly Sandbox[], ended: boolean): [string[], string[][]] {
+  const header = ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'STOPS', 'URL', ...(ended ? ['REASON'] : [])];
+  const rows = list.map((s) => {
+    const row = [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), memoryColumn(s), ago(s.startedAt), idleStopText(s.idleStop), s.url];
+    if (ended) row.push(isTerminal(s.state) && s.reason ? s.reason.split('\n')[0]! : '-');
+    return row;
+  });
+  return [header, rows];
 }
 
 export function registerSandboxes(program: Command): void {
@@ -88,10 +102,8 @@ export function registerSandboxes(program: Command): void {
       const list = await hub.request<Sandbox[]>('GET', `/api/sandboxes${query.size ? `?${query}` : ''}`);
       if (opts.json) return printJson(list);
       if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
-      printTable(
-        ['ID', 'USER', 'NAME', 'STATE', 'IMAGE', 'MACHINE', 'CPUS', 'MEM', 'STARTED', 'STOPS', 'URL'],
-        list.map((s) => [s.id, s.user, s.name, s.state, s.image, s.machine, String(s.cpus), memoryColumn(s), ago(s.startedAt), idleStopText(s.idleStop), s.url]),
-      );
+      const [header, rows] = lsTable(list, opts.ended === true);
+      printTable(header, rows);
       const warned = list.filter((s) => s.idleStop);
       if (warned.length > 0) process.stdout.write(`\n${warned.length === 1 ? 'One sandbox is' : `${warned.length} sandboxes are`} about to be stopped (STOPS); keep one with: shiva keep <name>\n`);
     });

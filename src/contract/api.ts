@@ -80,6 +80,23 @@ export const Sandbox = Type.Object(
       description:
         'The stop the hub has warned of, or null: idle ones are called off by any use or POST /api/sandboxes/{id}/keep; a max_age one is not (docs/culling.md)',
     }),
+    oomKills: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1 }),
+          lastAt: Time,
+        },
+        { description: 'Processes of it the kernel killed for memory at its limit (a kernel Jupyter restarted, say); absent when none' },
+      ),
+    ),
+    logTail: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            'The last lines (at most 20, 4 KiB) its server wrote, tokens hidden, when its container ended without the hub asking (out of memory, a crash, a kill from outside); null otherwise',
+        }),
+      ),
+    ),
   },
 
 );

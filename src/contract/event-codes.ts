@@ -48,6 +48,8 @@ export interface EventCodeParams {
   kept_running: { by: string };
   /** The hub stops it for `reason` (idle, gpu_idle, max_age); the figures as in idle_warning. */
   culled: { reason: string; idleMinutes: number; maxAgeHours: number };
+  /** The kernel killed a process of the sandbox for memory at its limit (GiB, two decimals); the sandbox may run on. */
+  oom_kill: { limitGiB: number };
 }
 
 export type EventCode = keyof EventCodeParams;
@@ -76,6 +78,7 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   idle_warning_cleared: { kind: 'string' },
   kept_running: { by: 'string' },
   culled: { reason: 'string', idleMinutes: 'number', maxAgeHours: 'number' },
+  oom_kill: { limitGiB: 'number' },
 };
 
 export const EVENT_CODES = Object.keys(EVENT_PARAMS) as readonly EventCode[];

@@ -3,7 +3,7 @@
  * as in tests, and must not mix their series). Nothing here runs on a timer: counters are bumped
  * where things happen, and everything else is read from the hub's state when /metrics is scraped.
  */
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import type { RouteTable } from '../proxy/route-table.js';
@@ -44,6 +44,7 @@ export class HubMetrics {
   /** The culler's stops, by reason. */
   readonly culled: CulledCounts;
   private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
+  private readonly oomKills: Counter<'user' | 'machine'>;
   private readonly stopWatching: () => void;
   private state: ScrapeState = EMPTY_STATE;
   private homes: HomeSeriesRow[] = [];
@@ -56,6 +57,12 @@ export class HubMetrics {
       registers: [this.registry],
     });
     this.culled = new CulledCounts(this.registry);
+    this.oomKills = new Counter({
+      name: 'shiva_sandbox_oom_kills_total',
+      help: 'Processes of sandboxes the kernel killed for memory at the sandbox limit (the engine oom events), by owner and machine',
+      labelNames: ['user', 'machine'],
+      registers: [this.registry],
+    });
     this.stopWatching = watchSpawnDurations(this.registry, deps.events);
     registerProxySeries(this.registry, this.proxy, deps.routes);
     registerSandboxSeries(this.registry, () => this.state, deps.liveStats);
@@ -71,6 +78,11 @@ export class HubMetrics {
   /** One answered API request; `handler` is its route pattern, so ids in paths do not make new series. */
   observeRequest(method: string, handler: string, code: number, seconds: number): void {
     this.requestDuration.observe({ method, handler, code: String(code) }, seconds);
+  }
+
+  /** One process of a sandbox killed for memory (src/sandboxes/exits.ts). */
+  countOomKill(user: string, machine: string): void {
+    this.oomKills.inc({ user, machine });
   }
 
   /** The text exposition, from the hub's state as it is now. */

@@ -17,6 +17,9 @@ describe('pages', () => {
   it('says why a sandbox has no route', () => {
     expect(describeAbsence('alice', 'main', undefined).message).toBe('The sandbox alice/main does not exist.');
     expect(describeAbsence('alice', 'main', { state: 'stopped' }).message).toBe('The sandbox alice/main is stopped.');
+    expect(describeAbsence('alice', 'main', { state: 'stopped', reason: 'out of memory: the sandbox used its 4 GiB limit' }).message).toBe(
+      'The sandbox alice/main has stopped: out of memory: the sandbox used its 4 GiB limit. Launch it again from the dashboard.',
+    );
     const unknown = describeAbsence('alice', 'main', { state: 'unknown' });
     expect(unknown.message).toBe('The machine of the sandbox alice/main does not answer. The sandbox is kept and comes back when its machine does; this page reloads by itself.');
     expect(unknown.transient).toBe(true);

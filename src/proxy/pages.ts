@@ -128,6 +128,9 @@ export function describeAbsence(
     message = reason ? `The sandbox ${sandbox} failed: ${reason}` : `The sandbox ${sandbox} failed.`;
   } else if (info.state === 'unknown') {
     message = `The machine of the sandbox ${sandbox} does not answer. The sandbox is kept and comes back when its machine does; this page reloads by itself.`;
+  } else if (info.state === 'stopped' && reason) {
+    // The same reason the dashboard shows; only the owner (or an admin let in) gets this far.
+    message = `The sandbox ${sandbox} has stopped: ${reason}. Launch it again from the dashboard.`;
   } else if (transient) {
     message = `The sandbox ${sandbox} is not ready yet (${info.state}); this page reloads by itself.`;
   } else {

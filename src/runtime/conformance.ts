@@ -7,7 +7,7 @@
  * test image (images/tiny): when a new runtime fails one, the runtime is wrong, not the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerInfo, type ContainerSpec, type Runtime } from './types.js';
+import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerEvent, type ContainerInfo, type ContainerSpec, type Runtime } from './types.js';
 import { tinySpec } from '../../test/support/tiny-spec.js';
 
 /** What the suite needs from the runtime under test. */
@@ -190,6 +190,40 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect(listed).toMatchObject({ state: 'exited', exitCode: SIGKILL_EXIT });
     });
 
+    it('announces what befalls its containers: a kill from outside as kill then die with 137, a removal as destroy; from a cursor only what came after, and with until it ends', async () => {
+      const { info } = await running();
+      const before = (BigInt(Date.now() - 1) * 1_000_000n).toString();
+      const seen: ContainerEvent[] = [];
+      const following = new AbortController();
+      const follow = (async () => {
+        for await (const e of runtime.events({ labels: { [LABELS.deployment]: t.deployment }, since: before, signal: following.signal })) {
+          if (e.containerId === info.id) seen.push(e);
+        }
+      })();
+      await t.kill(info.id);
+      await exited(info.id);
+      await runtime.remove(info.id);
+      await eventually(async () => (seen.some((e) => e.action === 'destroy') ? true : undefined), 'the destroy event');
+      following.abort();
+      await follow;
+      const actions = seen.map((e) => e.action);
+      expect(actions.indexOf('kill')).toBeLessThan(actions.indexOf('die'));
+      expect(actions.indexOf('die')).toBeLessThan(actions.indexOf('destroy'));
+      expect(seen.find((e) => e.action === 'kill')?.signal).toMatch(/^(9|SIGKILL|KILL)$/);
+      expect(seen.find((e) => e.action === 'die')).toMatchObject({ exitCode: SIGKILL_EXIT, labels: { [LABELS.deployment]: t.deployment } });
+      for (let i = 1; i < seen.length; i++) expect(BigInt(seen[i]!.cursor) > BigInt(seen[i - 1]!.cursor)).toBe(true);
+
+      // Resumed from the kill's cursor: the die and the destroy again, not the kill; the stream ends at `until`.
+      const kill = seen.find((e) => e.action === 'kill')!;
+      const again: string[] = [];
+      for await (const e of runtime.events({ labels: { [LABELS.deployment]: t.deployment }, since: kill.cursor, until: 'now', signal: AbortSignal.timeout(10_000) })) {
+        if (e.containerId === info.id) again.push(e.action);
+      }
+      expect(again).not.toContain('kill');
+      expect(again).toContain('die');
+      expect(again.at(-1)).toBe('destroy');
+    });
+
     it('removes a container whether it runs or not, by id or by name, and then knows it no more', async () => {
       const up = await running();
       const createdSpec = spec();
@@ -268,6 +302,9 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
         ['list', () => down.list({ [LABELS.deployment]: t.deployment })],
         ['logs', () => down.logs('x', 10)],
         ['stats', () => down.stats('x')],
+        ['events', async () => {
+          for await (const _ of down.events({ labels: { [LABELS.deployment]: t.deployment }, since: null, signal: AbortSignal.timeout(10_000) })) break;
+        }],
       ];
       for (const [name, call] of calls) {
         const err = await failure(call());

@@ -152,6 +152,48 @@ export interface ContainerInfo {
   endpoint: { host: string; port: number } | null;
   startedAt: string | null;
   exitCode: number | null;
+  /**
+   * Whether the kernel killed a process of the container for memory (Docker's State.OOMKilled),
+   * as an inspect reads it; absent from a list's entries. Lost once the container is removed.
+   */
+  oomKilled?: boolean;
+}
+
+/**
+ * What a container went through, as the engine announces it (Docker's container events):
+ * - `oom`: the kernel killed one of its processes for memory; the container may live on (a
+ *   Jupyter kernel dies and is restarted) or die next;
+ * - `kill`: a signal was sent to it (`docker kill`, `docker stop`, `docker rm -f`, or a runtime's own stop);
+ * - `die`: its main process ended; `exitCode` says how;
+ * - `stop`: a `docker stop` finished;
+ * - `destroy`: it was removed.
+ */
+export type ContainerEventAction = 'oom' | 'kill' | 'die' | 'stop' | 'destroy';
+
+/** One engine event of a container, with a cursor to resume after it. */
+export interface ContainerEvent {
+  action: ContainerEventAction;
+  containerId: string;
+  /** The container's labels as the event carries them (all of them, on Docker). */
+  labels: Record<string, string>;
+  /** `die`: the main process's exit status; otherwise null. */
+  exitCode: number | null;
+  /** `kill`: the signal by name or number as the engine gives it ("9", "SIGTERM"); otherwise null. */
+  signal: string | null;
+  /** When it happened, nanoseconds since the epoch as a decimal string: the cursor of `events`. */
+  cursor: string;
+}
+
+/** What `Runtime.events` asks for. */
+export interface EventQuery {
+  /** Only containers carrying all these labels. */
+  labels: Record<string, string>;
+  /** Events after this cursor (exclusive); from now when null. */
+  since: string | null;
+  /** With a cursor (or `'now'`): the events up to then, after which the stream ends; none: it follows on. */
+  until?: string | 'now';
+  /** Ends the stream (the iteration then finishes without error). */
+  signal: AbortSignal;
 }
 
 export interface ImageInfo {
@@ -242,4 +284,13 @@ export interface Runtime {
   runJob(job: Job): Promise<JobResult>;
   /** What the container uses now; null when it does not exist or does not run. */
   stats(id: string): Promise<ContainerStats | null>;
+  /**
+   * The engine's container events, in order: those kept since `query.since`, then (without
+   * `until`) the new ones as they come. The iteration ends when the engine closes the stream
+   * (it restarted, say) or the signal aborts; a caller that wants more asks again from the last
+   * cursor it saw. Throws RuntimeError('unavailable') when the engine does not answer.
+   * An engine keeps only its recent events (Docker: the last 256 in memory, none across its own
+   * restart): what fell out is the reconciler's to find.
+   */
+  events(query: EventQuery): AsyncIterable<ContainerEvent>;
 }

@@ -182,7 +182,7 @@ export function describeLifecycle(title: string, make: MakeWorld): void {
         expect(report).toMatchObject({ adopted: 0, ended: 1 });
         const ended = await w.service.get(w.alice, sandbox.id);
         expect(ended.state).toBe('stopped');
-        expect(ended.reason).toBe('its container vanished');
+        expect(ended.reason).toBe('its container was removed outside Shiva (docker rm)');
         expect(w.deps.routes.get('alice', sandbox.name)).toBeUndefined();
       });
 

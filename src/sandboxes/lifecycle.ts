@@ -47,8 +47,11 @@ export interface TransitionEvent {
 export type ReconcileDecision =
   /** Its container runs: route it (again), and bring an `unknown` sandbox back to running. */
   | { action: 'adopt'; container: ContainerInfo }
-  /** A running (or unknown) sandbox whose container is gone or exited: end it. */
-  | { action: 'end'; why: string; container: ContainerInfo | undefined }
+  /**
+   * A running (or unknown) sandbox whose container is gone or exited: end it, keeping the last
+   * lines its server wrote (secrets removed) when they could be read.
+   */
+  | { action: 'end'; why: string; container: ContainerInfo | undefined; logTail?: string | null }
   /** A launch no launch in this hub works on (a hub died halfway): remove its container and fail it. */
   | { action: 'abandon'; container: ContainerInfo | undefined }
   /** A stop nobody is finishing (deferred while the machine was down, or a hub died): finish it. */
@@ -231,7 +234,7 @@ export class SandboxLifecycle {
    * on is left alone ('busy'), and one whose row changed since it was read is left for the next
    * pass ('changed'), since the listing may predate that change. Every removal is logged at info.
    */
-  async reconcile(id: string, version: number, decision: ReconcileDecision): Promise<ReconcileOutcome> {
+  async reconcile(id: string, version: number, decision: ReconcileDecision, by: 'reconciler' | 'exits' = 'reconciler'): Promise<ReconcileOutcome> {
     // Checked before the lock too: a stop holds the lock while the engine stops its container
     // (up to the stop timeout), and the pass must not wait on it only to answer 'busy'.
     if (this.claimed(id)) return 'busy';
@@ -239,10 +242,9 @@ export class SandboxLifecycle {
       if (this.claimed(id)) return 'busy';
       const row = await this.deps.repo.byId(id);
       if (!row || row.version !== version) return 'changed';
-      const by = 'reconciler';
-      /** The reconciler's destructive acts are audited under its system actor, beside being logged. */
+      /** The reconciler's (and the exit watcher's) destructive acts are audited under its system actor, beside being logged. */
       const audit = (action: string, details: Record<string, unknown>) =>
-        this.deps.audit.record({ actor: systemActor('reconciler'), action, target: `${row.username}/${row.name}`, result: 'ok', details: { sandbox: row.id, ...details } });
+        this.deps.audit.record({ actor: systemActor(by), action, target: `${row.username}/${row.name}`, result: 'ok', details: { sandbox: row.id, ...details } });
       switch (decision.action) {
         case 'adopt': {
           const { container } = decision;
@@ -273,8 +275,8 @@ export class SandboxLifecycle {
           // Listed after the row was read and the row unchanged since: a container the listing
           // lacks is gone, and only one it shows (exited) is left to remove.
           const containerId = decision.container?.id ?? null;
-          this.deps.log.info({ ...who(row), container: containerId ?? row.container_id, reason: decision.why }, 'reconcile: ending a sandbox whose container is gone');
-          const outcome = await this.endWithContainer(row, decision.why, containerId, by);
+          this.deps.log.info({ ...who(row), container: containerId ?? row.container_id, reason: decision.why, by }, 'reconcile: ending a sandbox whose container is gone');
+          const outcome = await this.endWithContainer(row, decision.why, containerId, by, decision.logTail ?? null);
           await audit('sandbox.stop', { reason: decision.why, container: containerId ?? row.container_id, outcome });
           return 'done';
         }
@@ -408,7 +410,7 @@ export class SandboxLifecycle {
   }
 
   /** Stops and removes the container, then ends the sandbox; defers while its machine does not answer. */
-  private async endWithContainer(row: SandboxRow, reason: string, containerId: string | null, by: ActorName): Promise<'ended' | 'deferred'> {
+  private async endWithContainer(row: SandboxRow, reason: string, containerId: string | null, by: ActorName, logTail: string | null = null): Promise<'ended' | 'deferred'> {
     const { machines, log } = this.deps;
     const began = performance.now();
     this.dropRoute(row);
@@ -435,7 +437,7 @@ export class SandboxLifecycle {
     }
     const lastActivity = this.deps.activity.last(row.id);
     this.deps.activity.forget(row.id);
-    await this.write(row, 'end', { stopped_at: now(), reason, ...(lastActivity ? { last_activity_at: lastActivity } : {}) }, { keepRoom: !removed });
+    await this.write(row, 'end', { stopped_at: now(), reason, ...(logTail !== null ? { log_tail: logTail } : {}), ...(lastActivity ? { last_activity_at: lastActivity } : {}) }, { keepRoom: !removed });
     await this.deps.events.record(row.id, 'stopped', `Stopped: ${reason}`);
     // `ms`: what the stop took; `ranSeconds`: how long it had been running (null: it never ran).
     const ranSeconds = row.started_at ? Math.round((Date.now() - Date.parse(row.started_at)) / 1000) : null;

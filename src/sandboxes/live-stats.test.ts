@@ -39,6 +39,9 @@ function row(id: string, over: Partial<SandboxRow> = {}): SandboxRow {
     stopped_at: null,
     last_activity_at: null,
     version: 0,
+    log_tail: null,
+    oom_kills: 0,
+    last_oom_at: null,
     ...over,
   };
 }

@@ -15,7 +15,9 @@ import type { Machine } from '../machines/registry.js';
 import { isLaunching } from '../contract/sandbox-states.js';
 import { LABELS, type ContainerInfo } from '../runtime/types.js';
 import type { SandboxRow } from '../store/sandboxes.js';
+import { explainExit } from './exit-reason.js';
 import type { ReconcileDecision } from './lifecycle.js';
+import { logTail, LOG_TAIL_LINES } from './log-tail.js';
 import type { SandboxService, SandboxServiceDeps } from './service.js';
 
 export interface ReconcileReport {
@@ -48,8 +50,12 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
     }
     const byId = new Map(containers.map((c) => [c.labels[LABELS.sandbox] ?? '', c]));
     for (const row of rows.filter((r) => r.machine === machine.name)) {
-      const decision = decide(row, byId.get(row.id));
+      const decision = decide(row, await inspected(machine, row, byId.get(row.id)));
       if (!decision) continue;
+      if (decision.action === 'end' && decision.container) {
+        // The same last lines the exit watcher keeps, when it did not hear of this end.
+        decision.logTail = await machine.runtime.logs(decision.container.id, LOG_TAIL_LINES).then((text) => logTail(text, [row.token]), () => null);
+      }
       const outcome = await lifecycle.reconcile(row.id, row.version, decision);
       if (outcome !== 'done') report.deferred++;
       else if (decision.action === 'adopt') report.adopted++;
@@ -78,12 +84,21 @@ export async function reconcile(deps: SandboxServiceDeps, service: SandboxServic
 export function decide(row: SandboxRow, container: ContainerInfo | undefined): ReconcileDecision | null {
   if (row.state === 'running' || row.state === 'unknown') {
     if (container?.state === 'running' && container.endpoint) return { action: 'adopt', container };
-    const why = container ? `its container exited with code ${container.exitCode ?? '?'}` : 'its container vanished';
+    const why = explainExit({ container: container ?? null, signal: null, memoryBytes: row.memory_bytes });
     return { action: 'end', why, container };
   }
   if (isLaunching(row.state)) return { action: 'abandon', container };
   if (row.state === 'stopping') return { action: 'finishStop', container };
   return null;
+}
+
+/**
+ * The listed container of a running (or unknown) sandbox, inspected when it no longer runs: a
+ * list does not say whether the kernel killed it for memory, an inspect does.
+ */
+async function inspected(machine: Machine, row: SandboxRow, listed: ContainerInfo | undefined): Promise<ContainerInfo | undefined> {
+  if (!listed || listed.state === 'running' || (row.state !== 'running' && row.state !== 'unknown')) return listed;
+  return (await machine.runtime.inspect(listed.id).catch(() => null)) ?? listed;
 }
 
 /**

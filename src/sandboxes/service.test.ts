@@ -470,7 +470,7 @@ describe('placement', () => {
     expect(w.routes.get('alice', 'kept')?.sandboxId).toBe(kept.id);
     const ended = await w.service.get(w.alice, lost.id);
     expect(ended.state).toBe('stopped');
-    expect(ended.reason).toBe('its container vanished');
+    expect(ended.reason).toBe('its container was removed outside Shiva (docker rm)');
     expect((await w.deps.events.history(kept.id)).map((e) => e.state)).toEqual(['queued', 'creating', 'starting', 'waiting', 'running', 'unknown', 'running']);
     expect(w.service.ledger.held().map((h) => h.cpus)).toEqual([0.25]);
     // A late call for the down it had (the machine flapped): the sandbox runs on, routed.

@@ -151,6 +151,9 @@ export class SandboxService {
       stopped_at: null,
       last_activity_at: null,
       version: 0,
+      log_tail: null,
+      oom_kills: 0,
+      last_oom_at: null,
     } satisfies SandboxRow;
     const onGpus = placement.gpus.length > 0 ? ` with GPU ${placement.gpus.join(', ')}` : '';
     // Claimed from before its row exists until the launch ends: the reconciler leaves it alone.

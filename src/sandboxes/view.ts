@@ -37,5 +37,8 @@ export function toSandbox(
     stoppedAt: row.stopped_at,
     lastActivityAt: recentActivity ?? row.last_activity_at,
     idleStop: row.state === 'running' ? (live.idleStop ?? null) : null,
+    ...(row.oom_kills > 0 && row.last_oom_at ? { oomKills: { count: row.oom_kills, lastAt: row.last_oom_at } } : {}),
+    // Only an ended sandbox shows its last lines: they are of a container that no longer runs.
+    logTail: row.state === 'stopped' || row.state === 'failed' ? row.log_tail : null,
   };
 }

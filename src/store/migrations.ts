@@ -165,6 +165,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('home_measured_at', 'text').execute();
     },
   },
+  '0012_sandbox_log_tail': {
+    async up(db: Kysely<unknown>) {
+      // The last lines its server wrote when a sandbox's container ended on its own, secrets
+      // removed (src/sandboxes/log-tail.ts); null for sandboxes stopped by the hub.
+      await db.schema.alterTable('sandboxes').addColumn('log_tail', 'text').execute();
+      // How many of its processes the kernel killed for memory, and the last time (src/sandboxes/exits.ts).
+      await db.schema.alterTable('sandboxes').addColumn('oom_kills', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sandboxes').addColumn('last_oom_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

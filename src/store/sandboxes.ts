@@ -88,6 +88,15 @@ export class SandboxRepository {
     });
   }
 
+  /** One more process of the sandbox killed for memory, at `at`: bookkeeping beside its state, so no version is bumped. */
+  async recordOomKill(id: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('sandboxes')
+      .set((eb) => ({ oom_kills: eb('oom_kills', '+', 1), last_oom_at: at }))
+      .where('id', '=', id)
+      .execute();
+  }
+
   async addEvent(event: {
     sandboxId: string;
     state: SandboxState;

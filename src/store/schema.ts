@@ -84,6 +84,11 @@ export interface SandboxesTable {
   last_activity_at: string | null;
   /** How many times its state changed: the compare-and-set of src/sandboxes/lifecycle.ts. */
   version: Generated<number>;
+  /** The last lines its server wrote, when its container ended on its own (src/sandboxes/log-tail.ts). */
+  log_tail: Generated<string | null>;
+  /** Processes of it the kernel killed for memory (the engine's oom events), and when last. */
+  oom_kills: Generated<number>;
+  last_oom_at: Generated<string | null>;
 }
 
 export interface SandboxEventsTable {

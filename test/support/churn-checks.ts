@@ -67,7 +67,7 @@ export async function checkChurn(world: ChurnWorld, record: ChurnRecord): Promis
       const row = rows.get(s.id);
       // Stopped by the reconciler, or failed by its launch when the kill came before its server answered.
       const ended = row?.state === 'stopped' || row?.state === 'failed';
-      if (!ended || !/container (exited with code|vanished)/.test(row.reason ?? '')) {
+      if (!ended || !/(exited with code|removed outside Shiva|stopped outside Shiva)/.test(row.reason ?? '')) {
         problems.push(`crashed but not ended: ${label(s.id)} is ${row?.state ?? 'absent'}${row?.reason ? ` (${row.reason})` : ''} after its container was killed`);
       }
       continue;

@@ -4,10 +4,12 @@
  * comes back, for tests of what the hub decides meanwhile, without stopping a shared engine.
  */
 import type {
+  ContainerEvent,
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
   EngineInfo,
+  EventQuery,
   ImageInfo,
   Job,
   JobResult,
@@ -62,5 +64,8 @@ export class SwitchableRuntime implements Runtime {
   }
   stats(id: string): Promise<ContainerStats | null> {
     return this.now.stats(id);
+  }
+  events(query: EventQuery): AsyncIterable<ContainerEvent> {
+    return this.now.events(query);
   }
 }

@@ -152,7 +152,13 @@ describe('infoFromInspect', () => {
       endpoint: { host: '127.0.0.1', port: 49153 },
       startedAt: '2026-01-01T00:00:00.1Z',
       exitCode: null,
+      oomKilled: false,
     });
+  });
+
+  it('says whether the kernel killed the container for memory', () => {
+    const info = infoFromInspect(inspect({ State: { Status: 'exited', StartedAt: '2026-01-01T00:00:00.1Z', ExitCode: 137, OOMKilled: true } }));
+    expect(info).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: true, endpoint: null });
   });
 
   it('gives a created container no start time, no endpoint and no exit code', () => {

@@ -167,7 +167,7 @@ export interface InspectedContainer {
   Name: string;
   Image: string;
   Config?: { Image?: string; Labels?: Record<string, string> | null };
-  State?: { Status?: string; StartedAt?: string; ExitCode?: number };
+  State?: { Status?: string; StartedAt?: string; ExitCode?: number; OOMKilled?: boolean };
   NetworkSettings?: { Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> };
 }
 
@@ -205,6 +205,7 @@ export function infoFromInspect(data: InspectedContainer): ContainerInfo {
     // The engine writes the zero time for a container that never started.
     startedAt: startedAt && !startedAt.startsWith('0001-') ? startedAt : null,
     exitCode: state === 'exited' || state === 'dead' ? (data.State?.ExitCode ?? null) : null,
+    oomKilled: data.State?.OOMKilled === true,
   };
 }
 

@@ -5,8 +5,10 @@
  */
 import Docker from 'dockerode';
 import type {
+  ContainerEvent,
   ContainerInfo,
   ContainerSpec,
+  EventQuery,
   ContainerStats,
   EngineInfo,
   ImageInfo,
@@ -30,6 +32,7 @@ import {
   unavailableError,
   type ErrorContext,
 } from './errors.js';
+import { eventsOptions, readEvents } from './events.js';
 import { PullProgressTracker, throttledReporter, type PullEvent } from './pull-progress.js';
 
 export const DEFAULT_ENGINE_TIMEOUT_MS = 30_000;
@@ -382,6 +385,32 @@ export class DockerRuntime implements Runtime {
       if (err instanceof RuntimeError && err.kind === 'not_found') return null;
       throw err;
     }
+  }
+
+  /**
+   * The engine's container events (events.ts). Opening the stream has the usual deadline; once
+   * open it lasts until the engine closes it or the query's signal aborts.
+   */
+  async *events(query: EventQuery): AsyncGenerator<ContainerEvent> {
+    if (query.signal.aborted) return;
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(
+        'follow container events',
+        // The engine takes since and until with a nanosecond fraction, which dockerode's types
+        // (numbers) do not declare; it passes abortSignal on, which they do not declare either.
+        (abortSignal) =>
+          (this.docker.getEvents.bind(this.docker) as (opts: object) => Promise<NodeJS.ReadableStream>)({
+            ...eventsOptions(query),
+            abortSignal: AbortSignal.any([query.signal, abortSignal]),
+          }),
+        {},
+      );
+    } catch (err) {
+      if (query.signal.aborted) return;
+      throw err;
+    }
+    yield* readEvents(stream, query.since, query.signal);
   }
 
   /**

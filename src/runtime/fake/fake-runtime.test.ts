@@ -14,7 +14,7 @@ describeRuntimeContract('FakeRuntime keeps the Runtime contract', async () => {
     image: 'shiva/tiny:latest',
     deployment: 'fake-conformance',
     home: '/nonexistent/home',
-    kill: (id) => runtime.crash(id, 137),
+    kill: (id) => runtime.killFromOutside(id),
     close: () => runtime.closeAll(),
   };
 });

@@ -13,10 +13,13 @@ import {
   IMAGE_LABELS,
   missingMountMessage,
   RuntimeError,
+  type ContainerEvent,
+  type ContainerEventAction,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerStats,
   type EngineInfo,
+  type EventQuery,
   type ImageInfo,
   type Job,
   type JobResult,
@@ -35,6 +38,8 @@ interface FakeContainer {
   usage: { cpuSeconds: number; memoryUsedBytes: number };
   /** The coming exit of a container asked to fail at start. */
   exit: NodeJS.Timeout | null;
+  /** Being removed: an inspect says `removing`, as Docker's does while `rm -f` kills it. */
+  removing?: boolean;
 }
 
 export interface FakeRuntimeOptions {
@@ -53,6 +58,8 @@ const FAIL_AT_START_AFTER_MS = 20;
 const LISTEN_AFTER_ENV = 'TINY_LISTEN_AFTER_MS';
 /** The port the tiny image's server listens on when the image does not say (images/tiny). */
 const DEFAULT_SERVER_PORT = 8888;
+/** How many past events the fake keeps for `since`, as Docker keeps its last 256 in memory. */
+const KEPT_EVENTS = 256;
 
 export class FakeRuntime implements Runtime {
   readonly containers = new Map<string, FakeContainer>();
@@ -63,6 +70,12 @@ export class FakeRuntime implements Runtime {
   /** Env var that, when present in a spec, makes the container exit at start (like the tiny image). */
   failEnv = 'TINY_FAIL_AT_START';
   private seq = 0;
+  /** The recent events, oldest first, and the streams following new ones. */
+  private readonly past: ContainerEvent[] = [];
+  private readonly followers = new Set<() => void>();
+  /** Bumped by endEventStreams: a stream of an older epoch ends, as at an engine restart. */
+  private epoch = 0;
+  private lastCursor = 0n;
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.images = new Map(Object.entries(options.images ?? { 'shiva/tiny:latest': {} }));
@@ -104,7 +117,7 @@ export class FakeRuntime implements Runtime {
       // A server that runs has used some CPU time and holds some memory, as an engine reports.
       usage: { cpuSeconds: 0.05, memoryUsedBytes: 8 * 1024 ** 2 },
       exit: null,
-      info: { id, name: spec.name, image: spec.image, labels: { ...spec.labels }, state: 'created', endpoint: null, startedAt: null, exitCode: null },
+      info: { id, name: spec.name, image: spec.image, labels: { ...spec.labels }, state: 'created', endpoint: null, startedAt: null, exitCode: null, oomKilled: false },
     });
     return id;
   }
@@ -139,6 +152,7 @@ export class FakeRuntime implements Runtime {
     c.info.state = 'running';
     c.info.startedAt = new Date().toISOString();
     c.info.exitCode = null;
+    c.info.oomKilled = false;
     c.info.endpoint = { host, port: (server.address() as AddressInfo).port };
     if (failing) {
       c.exit = setTimeout(() => {
@@ -152,21 +166,29 @@ export class FakeRuntime implements Runtime {
   async inspect(id: string): Promise<ContainerInfo | null> {
     this.check();
     const c = this.find(id);
+    if (c?.[1].removing) return { ...copy(c[1].info), state: 'removing', exitCode: null, endpoint: null };
     return c ? copy(c[1].info) : null;
   }
 
   async stop(id: string): Promise<void> {
     this.check();
     const c = this.find(id);
-    if (c) await this.halt(c[1], STOPPED_EXIT_CODE);
+    if (!c) return;
+    const wasRunning = c[1].info.state === 'running';
+    if (wasRunning) this.emit(c[1], 'kill', { signal: '15' });
+    await this.halt(c[1], STOPPED_EXIT_CODE);
+    if (wasRunning) this.emit(c[1], 'stop');
   }
 
   async remove(id: string): Promise<void> {
     this.check();
     const c = this.find(id);
     if (!c) return;
+    c[1].removing = true;
+    if (c[1].info.state === 'running') this.emit(c[1], 'kill', { signal: '9' });
     await this.halt(c[1], 137);
     this.containers.delete(c[0]);
+    this.emit(c[1], 'destroy');
   }
 
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -174,7 +196,10 @@ export class FakeRuntime implements Runtime {
     return [...this.containers.values()]
       .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
       // An engine's list carries no start time (DockerRuntime reads it only on an inspect).
-      .map((c) => ({ ...copy(c.info), startedAt: null }));
+      .map((c) => {
+        const { oomKilled: _inspectOnly, ...listed } = copy(c.info);
+        return { ...listed, startedAt: null };
+      });
   }
 
   async logs(id: string, lines: number): Promise<string> {
@@ -211,9 +236,63 @@ export class FakeRuntime implements Runtime {
     return this.jobResult(job);
   }
 
-  /** Simulates a container dying on its own (OOM, crash, `docker kill`). */
+  /** Simulates a container dying on its own (a crash): its process ends with `exitCode`. */
   async crash(id: string, exitCode = 137): Promise<void> {
     await this.halt(this.mustGet(id), exitCode);
+  }
+
+  /** Simulates `docker kill` from outside: a SIGKILL, then the container dies with 137. */
+  async killFromOutside(id: string): Promise<void> {
+    const c = this.mustGet(id);
+    if (c.info.state === 'running') this.emit(c, 'kill', { signal: '9' });
+    await this.halt(c, 137);
+  }
+
+  /**
+   * Simulates the kernel killing a process of the container for memory: the `oom` event, and
+   * with `dies` its main process too (exit 137, OOMKilled as an inspect reads it).
+   */
+  async oom(id: string, options: { dies: boolean }): Promise<void> {
+    const c = this.mustGet(id);
+    this.emit(c, 'oom');
+    if (!options.dies) return;
+    c.info.oomKilled = true;
+    await this.halt(c, 137);
+  }
+
+  /** Ends every open event stream, as an engine restart does; later streams work again. */
+  endEventStreams(): void {
+    this.epoch++;
+    for (const wake of [...this.followers]) wake();
+  }
+
+  async *events(query: EventQuery): AsyncGenerator<ContainerEvent> {
+    this.check();
+    const epoch = this.epoch;
+    const until = query.until === 'now' ? this.lastCursor : query.until === undefined ? null : BigInt(query.until);
+    let after = query.since === null ? this.lastCursor : BigInt(query.since);
+    const matches = (e: ContainerEvent) => Object.entries(query.labels).every(([k, v]) => e.labels[k] === v);
+    for (;;) {
+      for (const event of this.past) {
+        const at = BigInt(event.cursor);
+        if (at <= after) continue;
+        if (until !== null && at > until) return;
+        after = at;
+        if (matches(event)) yield { ...event, labels: { ...event.labels } };
+      }
+      if (until !== null || query.signal.aborted || epoch !== this.epoch) return;
+      // Wait for the next event, the end of the streams or the caller's abort.
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.followers.delete(wake);
+          query.signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.followers.add(wake);
+        query.signal.addEventListener('abort', wake, { once: true });
+      });
+      if (query.signal.aborted || epoch !== this.epoch) return;
+    }
   }
 
   async closeAll(): Promise<void> {
@@ -225,6 +304,23 @@ export class FakeRuntime implements Runtime {
     return Number.isInteger(label) && label > 0 ? label : DEFAULT_SERVER_PORT;
   }
 
+  /** Records an event of the container and wakes the streams that follow. */
+  private emit(c: FakeContainer, action: ContainerEventAction, extra: { exitCode?: number; signal?: string } = {}): void {
+    // Strictly increasing, as nanosecond times of one engine are in practice.
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    this.lastCursor = nowNs > this.lastCursor ? nowNs : this.lastCursor + 1n;
+    this.past.push({
+      action,
+      containerId: c.info.id,
+      labels: { ...c.info.labels },
+      exitCode: extra.exitCode ?? null,
+      signal: extra.signal ?? null,
+      cursor: this.lastCursor.toString(),
+    });
+    if (this.past.length > KEPT_EVENTS) this.past.shift();
+    for (const wake of [...this.followers]) wake();
+  }
+
   private async halt(c: FakeContainer, exitCode: number): Promise<void> {
     if (c.exit) clearTimeout(c.exit);
     c.exit = null;
@@ -232,6 +328,7 @@ export class FakeRuntime implements Runtime {
       c.info.state = 'exited';
       c.info.exitCode = exitCode;
       c.info.endpoint = null;
+      this.emit(c, 'die', { exitCode });
     }
     const server = c.server;
     c.server = null;

@@ -66,6 +66,7 @@ const eventTexts: EventTexts = {
   kept_running: ({ by }) => `Kept running by ${by}`,
   culled: ({ reason, idleMinutes, maxAgeHours }) =>
     reason === 'max_age' ? `Stopping: it reached its ${maxAgeHours} h maximum age` : `Stopping: idle for ${plural(idleMinutes, 'minute', 'minutes')}`,
+  oom_kill: ({ limitGiB }) => `A process was killed: out of memory at the ${limitGiB} GiB limit`,
 };
 
 export const en = {
@@ -153,17 +154,23 @@ export const en = {
     startedWhen: (when: string) => `Started ${when}`,
     stoppedWhen: (when: string) => `Stopped ${when}`,
     failedWhen: (when: string) => `Failed ${when}`,
-    relaunchFailed: (why: string) => `Relaunch failed: ${why}`,
+    relaunchFailed: (why: string) => `Launching again failed: ${why}`,
+    /** The toggle of an ended sandbox's last log lines (shown collapsed). */
+    logTail: 'Last log lines',
+    /** A live sandbox some of whose processes the kernel killed for memory (its limit in GiB). */
+    oomKills: (limitGiB: number, count: number) =>
+      count === 1 ? `A process was killed: out of memory at the ${limitGiB} GiB limit` : `${count} processes were killed: out of memory at the ${limitGiB} GiB limit`,
+    logTailLabel: (name: string) => `Last log lines of ${name}`,
     lastActivity: 'Last activity',
     actions: 'Actions',
     open: 'Open',
     openLabel: (name: string) => `Open ${name} in a new tab`,
     stop: 'Stop',
     stopLabel: (name: string) => `Stop ${name}`,
-    relaunch: 'Relaunch',
-    relaunchLabel: (name: string) => `Relaunch ${name}`,
+    relaunch: 'Launch again',
+    relaunchLabel: (name: string) => `Launch ${name} again`,
     stopTitle: (name: string) => `Stop ${name}?`,
-    stopBody: 'Its container is removed; your home directory stays, and Relaunch brings the same sandbox back.',
+    stopBody: 'Its container is removed; your home directory stays, and Launch again brings the same sandbox back.',
     notYet: 'not yet',
   },
   /** The banner of a sandbox the hub is about to stop (docs/culling.md). */

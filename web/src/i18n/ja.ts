@@ -43,6 +43,7 @@ const eventTexts: EventTexts = {
   kept_running: ({ by }) => `${by} が実行を継続しました`,
   culled: ({ reason, idleMinutes, maxAgeHours }) =>
     reason === 'max_age' ? `停止中: 最大稼働時間 ${maxAgeHours} 時間に達しました` : `停止中: ${idleMinutes} 分間使われていません`,
+  oom_kill: ({ limitGiB }) => `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
 };
 
 /**
@@ -173,17 +174,21 @@ export const ja: Messages = {
     startedWhen: (when) => `起動: ${when}`,
     stoppedWhen: (when) => `停止: ${when}`,
     failedWhen: (when) => `失敗: ${when}`,
-    relaunchFailed: (why) => `再起動できませんでした: ${why}`,
+    relaunchFailed: (why) => `もう一度起動できませんでした: ${why}`,
+    logTail: '最後のログ行',
+    oomKills: (limitGiB, count) =>
+      count === 1 ? `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました` : `${count} 個のプロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
+    logTailLabel: (name) => `${name} の最後のログ行`,
     lastActivity: '最終アクティビティ',
     actions: '操作',
     open: '開く',
     openLabel: (name) => `${name} を新しいタブで開く`,
     stop: '停止',
     stopLabel: (name) => `${name} を停止`,
-    relaunch: '再起動',
-    relaunchLabel: (name) => `${name} を再起動`,
+    relaunch: 'もう一度起動',
+    relaunchLabel: (name) => `${name} をもう一度起動`,
     stopTitle: (name) => `${name} を停止しますか？`,
-    stopBody: 'コンテナは削除されますが、ホームディレクトリは残ります。「再起動」で同じサンドボックスを戻せます。',
+    stopBody: 'コンテナは削除されますが、ホームディレクトリは残ります。「もう一度起動」で同じサンドボックスを戻せます。',
     notYet: 'まだ',
   },
   idleStop: {

@@ -139,6 +139,25 @@ export const MockSandboxIdle: Sandbox = {
   idleStop: { at: ago(-minutes(8)), reason: 'idle' },
 };
 
+/** A running sandbox one of whose kernels the kernel killed for memory; Jupyter restarted it. */
+export const MockSandboxKernelKilled: Sandbox = {
+  ...MockSandboxRunning,
+  id: 'sbx_a6',
+  name: 'notes',
+  memoryGiB: 4,
+  oomKills: { count: 1, lastAt: ago(minutes(3)) },
+};
+
+/** A sandbox whose server outgrew its memory limit: the hub ended it, keeping its last log lines. */
+export const MockSandboxOutOfMemory: Sandbox = {
+  ...MockSandboxStopped,
+  id: 'sbx_a7',
+  name: 'big',
+  memoryGiB: 4,
+  reason: 'out of memory: the sandbox used its 4 GiB limit',
+  logTail: '[I 12:00:01 ServerApp] Kernel started\nKilled',
+};
+
 export const MockSandboxes: Sandbox[] = [MockSandboxRunning, MockSandboxStarting, MockSandboxFailed, MockSandboxStopped];
 
 export const MockOthersSandbox: Sandbox = {

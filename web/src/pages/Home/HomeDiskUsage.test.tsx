@@ -44,7 +44,7 @@ describe('the home directory bar on Home', () => {
   it('warns at 90% and says launches stop at 100%', () => {
     renderView(<HomePageView {...props(withHome(9.5 * GiB, 10 * GiB))} />);
     expect(screen.getByRole('alert').textContent).toContain('at 95% of its quota');
-    expect((screen.getByRole('button', { name: /Launch/ }) as HTMLButtonElement).disabled).toBe(false);
+    expect((screen.getByRole('button', { name: 'Launch my container' }) as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('says no new sandbox can be launched at or over the quota, and that running ones go on', () => {
@@ -52,7 +52,7 @@ describe('the home directory bar on Home', () => {
     expect(screen.getByRole('alert').textContent).toContain('no new sandbox can be launched until you delete files');
     expect(screen.getByRole('progressbar', { name: 'Home directory' }).getAttribute('aria-valuetext')).toBe('12 of 10 GiB');
     // The hub would answer QUOTA_EXCEEDED: the button says so before anyone presses it.
-    expect((screen.getByRole('button', { name: /Launch/ }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Launch my container' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByRole('status').textContent).toBe('Delete files from your home to launch: it is at or over its quota.');
   });
 

@@ -33,10 +33,10 @@ afterEach(() => {
 describe('HomePage', () => {
   it('shows a refused relaunch on its row, and a refused launch under the form', async () => {
     renderView(<HomePage />);
-    await userEvent.click(await screen.findByRole('button', { name: 'Relaunch train' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Launch train again' }));
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     const train = within(table).getByRole('rowheader', { name: /^train/ }).closest('tr')!;
-    expect((await within(train).findByRole('alert')).textContent).toBe('Relaunch failed: No machine has room for 4 CPUs, 16 GiB.');
+    expect((await within(train).findByRole('alert')).textContent).toBe('Launching again failed: No machine has room for 4 CPUs, 16 GiB.');
     const form = screen.getByRole('form', { name: 'Launch my container' });
     expect(within(form).queryByRole('alert')).toBeNull();
     expect(fetch).toHaveBeenCalledWith('/api/sandboxes', expect.objectContaining({ method: 'POST', body: expect.stringContaining(`"name":"${MockSandboxStopped.name}"`) }));

@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxIdle, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxIdle, MockSandboxKernelKilled, MockSandboxOutOfMemory, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePageView, type HomePageViewProps } from './HomePageView';
 
@@ -46,7 +46,7 @@ describe('HomePageView', () => {
     renderView(<HomePageView {...props()} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     const rows = within(table).getAllByRole('row').slice(1);
-    expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual(['exp', 'main', 'old' + MockSandboxFailed.reason, 'train']);
+    expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual(['exp', 'main', 'old' + MockSandboxFailed.reason, 'train' + MockSandboxStopped.reason]);
     const main = rows[1]!;
     expect(main.textContent).toContain('Running');
     expect(main.textContent).toContain('notebook');
@@ -81,17 +81,37 @@ describe('HomePageView', () => {
     const onRelaunch = vi.fn();
     renderView(<HomePageView {...props({ onRelaunch })} />);
     expect(screen.queryByRole('button', { name: 'Stop train' })).toBeNull();
-    expect(screen.queryByRole('button', { name: 'Relaunch main' })).toBeNull();
-    await userEvent.click(screen.getByRole('button', { name: 'Relaunch train' }));
+    expect(screen.queryByRole('button', { name: 'Launch main again' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Launch train again' }));
     expect(onRelaunch).toHaveBeenCalledWith(MockSandboxStopped);
-    expect(screen.getByRole('button', { name: 'Relaunch old' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Launch old again' })).toBeTruthy();
+  });
+
+  it('says why a sandbox ended, shows its last log lines when asked, and launches it again', async () => {
+    const onRelaunch = vi.fn();
+    renderView(<HomePageView {...props({ sandboxes: [MockSandboxOutOfMemory], onRelaunch })} />);
+    expect(screen.getByText('out of memory: the sandbox used its 4 GiB limit')).toBeTruthy();
+    const toggle = screen.getByRole('button', { name: 'Last log lines of big' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByText(/Killed/)).toBeNull();
+    await userEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(screen.getByText(/Kernel started\s+Killed/)).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Launch big again' }));
+    expect(onRelaunch).toHaveBeenCalledWith(MockSandboxOutOfMemory);
+  });
+
+  it('says on a running sandbox that a process of it was killed for memory at its limit', () => {
+    renderView(<HomePageView {...props({ sandboxes: [MockSandboxKernelKilled] })} />);
+    expect(screen.getByText(/A process was killed: out of memory at the 4 GiB limit/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Stop notes' })).toBeTruthy();
   });
 
   it('hides an ended sandbox whose name a live one has taken again', () => {
     const relaunched = { ...MockSandboxStopped, id: 'sbx_new', state: 'running' as const, createdAt: new Date().toISOString() };
     renderView(<HomePageView {...props({ sandboxes: [MockSandboxStopped, relaunched] })} />);
     expect(screen.getAllByRole('row')).toHaveLength(2);
-    expect(screen.queryByRole('button', { name: 'Relaunch train' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Launch train again' })).toBeNull();
   });
 
   it('says when there are no sandboxes yet', () => {
@@ -140,7 +160,7 @@ describe('HomePageView', () => {
     renderView(<HomePageView {...props({ relaunchErrors: new Map([[MockSandboxStopped.id, refusal]]) })} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     const train = within(table).getByRole('rowheader', { name: /^train/ }).closest('tr')!;
-    expect(within(train).getByRole('alert').textContent).toBe('Relaunch failed: No machine has room for 4 CPUs, 16 GiB.');
+    expect(within(train).getByRole('alert').textContent).toBe('Launching again failed: No machine has room for 4 CPUs, 16 GiB.');
     expect(within(table).getAllByRole('alert')).toHaveLength(1);
     expect(within(screen.getByRole('form', { name: 'Launch my container' })).queryByRole('alert')).toBeNull();
   });

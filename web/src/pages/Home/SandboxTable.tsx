@@ -1,6 +1,7 @@
 /**
- * My sandboxes with Open, Stop (after a confirmation) and Relaunch; a relaunch that was refused
- * says why on its own row, when each started or ended.
+ * My sandboxes with Open, Stop (after a confirmation) and Launch again; an ended one says why it
+ * ended (with its last log lines when its container ended on its own), a relaunch that was
+ * refused says why on its own row, and each says when it started or ended.
  */
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Box from '@mui/material/Box';
@@ -22,7 +23,8 @@ import { StateChip } from '../../components/StateChip';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
-import { canOpen, canRelaunch, canStop } from './sandboxList';
+import { LogTail } from './LogTail';
+import { canOpen, canRelaunch, canStop, isLive } from './sandboxList';
 
 /** Columns that give way on a phone: the name, state and actions matter most. */
 const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
@@ -76,9 +78,15 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
                     <Typography variant="body2" sx={{ fontWeight: 600 }}>
                       <OneLineName name={s.name} />
                     </Typography>
-                    {s.reason && s.state === 'failed' && (
+                    {s.reason && (s.state === 'failed' || s.state === 'stopped') && (
                       <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
                         {s.reason.split('\n')[0]}
+                      </Typography>
+                    )}
+                    {s.logTail && (s.state === 'failed' || s.state === 'stopped') && <LogTail name={s.name} text={s.logTail} />}
+                    {s.oomKills && isLive(s) && (
+                      <Typography variant="caption" color="warning.main" sx={{ display: 'block', maxWidth: 280 }}>
+                        {t.home.oomKills(s.memoryGiB, s.oomKills.count)} · <RelativeTime at={s.oomKills.lastAt} />
                       </Typography>
                     )}
                     {relaunchError !== undefined && (
