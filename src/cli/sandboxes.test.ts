@@ -24,6 +24,7 @@ const sandbox = (over: Partial<Sandbox>): Sandbox => ({
   idleStop: null,
   logTail: null,
   ...over,
+});
 
 describe('shiva ls', () => {
   it('adds a REASON column with --ended: why each ended sandbox ended, - for live ones', () => {
@@ -40,6 +41,7 @@ describe('shiva ls', () => {
     expect(header).not.toContain('REASON');
     expect(rows[0]).toHaveLength(header.length);
   });
+});
 
 const GiB = 1024 ** 3;
 
