@@ -12,7 +12,10 @@ export function alignColumns(rows: string[][]): string[] {
 }
 
 export function printTable(headers: string[], rows: string[][]): void {
-  for (const line of alignColumns([headers, ...rows])) process.stdout.write(`${line}\n`);
+  // Cells carry text from elsewhere (a stop reason may quote a container's signal or exit): no
+  // control character reaches the terminal.
+  const cells = rows.map((row) => row.map((cell) => cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')));
+  for (const line of alignColumns([headers, ...cells])) process.stdout.write(`${line}\n`);
 }
 
 /** "3 min ago"-style age of an ISO time. */

@@ -98,6 +98,15 @@ describe('the exit watcher', () => {
     expect((await service.get(alice, id)).oomKills).toMatchObject({ count: 1 });
   });
 
+  it('counts every kill in a loop of out-of-memory kills but says so in the events once a minute', async () => {
+    const { id, containerId } = await launched();
+    for (let i = 0; i < 5; i++) await runtime.oom(containerId, { dies: false });
+    for (let i = 0; i < 200 && oomKills.length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(oomKills).toHaveLength(5);
+    expect((await service.get(alice, id)).oomKills).toMatchObject({ count: 5 });
+    expect((await deps.events.history(id)).filter((e) => e.code === 'oom_kill')).toHaveLength(1);
+  });
+
   it('ends a sandbox whose server was killed for memory with the out-of-memory reason', async () => {
     const { id, containerId } = await launched();
     await runtime.oom(containerId, { dies: true });

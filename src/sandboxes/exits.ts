@@ -41,6 +41,11 @@ export interface ExitWatchDeps {
   backoffMs?: { first: number; max: number };
 }
 
+/** How often the events cursor is stored at most, in milliseconds. */
+const CURSOR_SAVE_MS = 1000;
+/** How often one sandbox's out-of-memory kills are said in its events and the log at most, in milliseconds. */
+const OOM_EVENT_EVERY_MS = 60_000;
+
 /** One machine's watcher, from `start` until `close`. */
 export class ExitWatch {
   private readonly stopping = new AbortController();
@@ -48,6 +53,8 @@ export class ExitWatch {
   private readonly signals = new Map<string, string>();
   /** Containers whose death was handled, so their `destroy` is not taken for a removal from outside. */
   private readonly handled = new Set<string>();
+  /** When each sandbox's last out-of-memory event was recorded (ms). */
+  private readonly oomSaidAt = new Map<string, number>();
   private running: Promise<void> | null = null;
 
   constructor(private readonly deps: ExitWatchDeps) {}
@@ -86,11 +93,22 @@ export class ExitWatch {
     while (!signal.aborted) {
       try {
         const query: EventQuery = { labels: { [LABELS.deployment]: this.deps.deploymentId }, since: cursor, signal, ...(catchingUp ? { until: 'now' as const } : {}) };
-        for await (const event of machine.runtime.events(query)) {
-          await this.handle(event);
-          cursor = event.cursor;
+        let saved = Date.now();
+        try {
+          for await (const event of machine.runtime.events(query)) {
+            await this.handle(event);
+            cursor = event.cursor;
+            // At most once a second: a process in a sandbox can make the engine send events
+            // without end (out-of-memory kills in a loop). An event seen again after a crash is
+            // harmless: an ended sandbox is not ended twice.
+            if (Date.now() - saved >= CURSOR_SAVE_MS) {
+              await cursors.set(machine.name, cursor);
+              saved = Date.now();
+            }
+            delay = first;
+          }
+        } finally {
           await cursors.set(machine.name, cursor);
-          delay = first;
         }
         if (catchingUp) {
           catchingUp = false;
@@ -117,7 +135,7 @@ export class ExitWatch {
     try {
       switch (event.action) {
         case 'oom':
-          return await this.outOfMemory(sandboxId);
+          return await this.outOfMemory(sandboxId, event.containerId);
         case 'kill':
           // The hub's own stops send signals too; those sandboxes are claimed or no longer running.
           if (!this.deps.lifecycle.claimed(sandboxId) && event.signal !== null) this.signals.set(event.containerId, event.signal);
@@ -136,12 +154,23 @@ export class ExitWatch {
     }
   }
 
-  private async outOfMemory(sandboxId: string): Promise<void> {
+  /**
+   * Counts an out-of-memory kill in the sandbox's current container, and says so in its events
+   * and the log at most once a minute per sandbox: a process in a loop of kills would otherwise
+   * write without end (the count and the metric still see every kill).
+   */
+  private async outOfMemory(sandboxId: string, containerId: string): Promise<void> {
     const row = await this.deps.repo.byId(sandboxId);
     if (!row || (row.state !== 'running' && row.state !== 'waiting' && row.state !== 'unknown')) return;
+    // Another machine's view of the same engine, or an old container of the sandbox: not this one's.
+    if (row.container_id !== containerId || row.machine !== this.deps.machine.name) return;
     const limit = formatGiB(row.memory_bytes);
     this.deps.onOomKill(row);
     await this.deps.repo.recordOomKill(row.id, new Date().toISOString());
+    const now = Date.now();
+    if (now - (this.oomSaidAt.get(row.id) ?? -Infinity) < OOM_EVENT_EVERY_MS) return;
+    this.oomSaidAt.set(row.id, now);
+    if (this.oomSaidAt.size > 1000) for (const [id, at] of this.oomSaidAt) if (now - at >= OOM_EVENT_EVERY_MS) this.oomSaidAt.delete(id);
     await this.deps.events.record(row.id, row.state, `A process was killed: out of memory at the ${limit} limit`, null, {
       code: 'oom_kill',
       params: { limitGiB: limitGiB(row.memory_bytes) },

@@ -38,9 +38,15 @@ describe('Docker container events', () => {
       cursor: '1700000000123456789',
     });
     expect(toContainerEvent(line({ Action: 'kill', Actor: { ID: 'abc', Attributes: { signal: '9' } } }))).toMatchObject({ action: 'kill', signal: '9', exitCode: null });
+    expect(toContainerEvent(line({ Action: 'kill', Actor: { ID: 'abc', Attributes: { signal: 'SIGTERM' } } }))).toMatchObject({ signal: 'SIGTERM' });
     expect(toContainerEvent(line({ Type: 'network' }))).toBeNull();
     expect(toContainerEvent(line({ Action: 'start' }))).toBeNull();
     expect(toContainerEvent('{"Type":')).toBeNull();
+  });
+
+  it("drops a signal that is not one: an image's labels are copied over the attributes and could put any text there", () => {
+    for (const signal of ['killed by the admin\u001b[2J', 'SIGKILL; see https://example.invalid', '', '999'])
+      expect(toContainerEvent(line({ Action: 'kill', Actor: { ID: 'abc', Attributes: { signal } } }))).toMatchObject({ action: 'kill', signal: null });
   });
 
   it('skips events at or before the cursor, since the engine takes `since` inclusively', async () => {

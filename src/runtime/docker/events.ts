@@ -47,6 +47,15 @@ export function eventsOptions(query: Pick<EventQuery, 'labels' | 'since' | 'unti
   };
 }
 
+/**
+ * The engine's `signal` attribute when it looks like one (a number or a name such as SIGKILL),
+ * else null: Docker copies a container's labels, its image's included, over the attributes, so
+ * an image may put any text there, and the text ends up in a stop reason.
+ */
+function signalOf(value: string | undefined): string | null {
+  return value !== undefined && /^(\d{1,2}|(SIG)?[A-Z][A-Z0-9+-]{1,9})$/.test(value) ? value : null;
+}
+
 /** One line of the stream as a ContainerEvent, or null for anything else (another type, an action not asked for, a broken line). */
 export function toContainerEvent(line: string): ContainerEvent | null {
   let data: EngineEvent;
@@ -67,7 +76,7 @@ export function toContainerEvent(line: string): ContainerEvent | null {
     // The attributes hold the labels beside the image and name; the caller filters by label anyway.
     labels: { ...attributes },
     exitCode: Number.isInteger(exit) ? exit : null,
-    signal: action === 'kill' ? (attributes.signal ?? null) : null,
+    signal: action === 'kill' ? signalOf(attributes.signal) : null,
     cursor,
   };
 }
