@@ -105,7 +105,11 @@ export function registerSandboxes(program: Command): void {
       const [header, rows] = lsTable(list, opts.ended === true);
       printTable(header, rows);
       const warned = list.filter((s) => s.idleStop);
-      if (warned.length > 0) process.stdout.write(`\n${warned.length === 1 ? 'One sandbox is' : `${warned.length} sandboxes are`} about to be stopped (STOPS); keep one with: shiva keep <name>\n`);
+      if (warned.length > 0) {
+        // Keep it running calls off an idle stop only: nothing postpones the maximum age.
+        const remedy = warned.some((s) => s.idleStop?.reason !== 'max_age') ? '; keep an idle one with: shiva keep <name>' : ` at ${warned.length === 1 ? 'its' : 'their'} maximum age`;
+        process.stdout.write(`\n${warned.length === 1 ? 'One sandbox is' : `${warned.length} sandboxes are`} about to be stopped (STOPS)${remedy}\n`);
+      }
     });
 
   program

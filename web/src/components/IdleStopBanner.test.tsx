@@ -15,13 +15,13 @@ describe('the banner of a sandbox about to be stopped', () => {
     expect(alert.textContent).toContain('idle has been idle: it stops at');
     expect(alert.textContent).toContain('in 8 minutes');
     expect(alert.textContent).toContain('Your home stays.');
-    fireEvent.click(screen.getByRole('button', { name: 'Keep idle running' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Keep it running: idle' }));
     expect(onKeep).toHaveBeenCalledWith(MockSandboxIdle);
   });
 
   it('waits while a keep is on its way', () => {
     renderView(<IdleStopBanner sandbox={MockSandboxIdle} busy onKeep={() => undefined} />);
-    expect((screen.getByRole('button', { name: 'Keep idle running' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Keep it running: idle' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('offers no button for the maximum age, which nothing postpones, and says so', () => {

@@ -181,7 +181,7 @@ export const en = {
     max_age: (name: string, time: string, relative: string) =>
       `${name} reaches its maximum age: it stops at ${time} (${relative}) whatever happens; Keep it running cannot postpone that. Your home stays.`,
     keep: 'Keep it running',
-    keepLabel: (name: string) => `Keep ${name} running`,
+    keepLabel: (name: string) => `Keep it running: ${name}`,
   },
   launch: {
     title: 'Launch my container',

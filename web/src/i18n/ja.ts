@@ -196,7 +196,7 @@ export const ja: Messages = {
     gpu_idle: (name, time, relative) => `${name} は GPU を確保したまま使われていません。ほかの人が GPU を使えるよう、使わなければ ${time}（${relative}）に停止します。ホームは残ります。`,
     max_age: (name, time, relative) => `${name} は最大稼働時間に達するため、${time}（${relative}）に停止します。「実行を続ける」でも延長できません。ホームは残ります。`,
     keep: '実行を続ける',
-    keepLabel: (name) => `${name} の実行を続ける`,
+    keepLabel: (name) => `実行を続ける: ${name}`,
   },
   launch: {
     title: 'コンテナを起動',

@@ -38,7 +38,7 @@ describe('HomePageView', () => {
     const banners = screen.getAllByRole('alert');
     expect(banners).toHaveLength(1);
     expect(banners[0]!.textContent).toContain('idle has been idle: it stops at');
-    await userEvent.click(within(banners[0]!).getByRole('button', { name: 'Keep idle running' }));
+    await userEvent.click(within(banners[0]!).getByRole('button', { name: 'Keep it running: idle' }));
     expect(onKeep).toHaveBeenCalledWith(MockSandboxIdle);
   });
 
