@@ -84,8 +84,9 @@ describeDocker(
       const ws = await socket(`api/kernels/${kernel.id}/channels?session_id=activity-test`);
       const busy = new Promise<void>((resolve) =>
         ws.on('message', (data: Buffer) => {
-          const msg = JSON.parse(data.toString()) as { msg_type: string; content: { execution_state?: string } };
-          if (msg.msg_type === 'status' && msg.content.execution_state === 'busy') resolve();
+          const msg = JSON.parse(data.toString()) as { msg_type: string; parent_header: { msg_id?: string }; content: { execution_state?: string } };
+          // Busy with this cell: the server's own kernel_info request on connecting makes the kernel busy too.
+          if (msg.msg_type === 'status' && msg.content.execution_state === 'busy' && msg.parent_header.msg_id === 'long-cell') resolve();
         }),
       );
       ws.send(
