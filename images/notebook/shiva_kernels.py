@@ -1,0 +1,44 @@
+"""Jupyter's own view of its kernels, kept reliable for the hub's idle culling.
+
+The hub counts a kernel whose `execution_state` is `busy` in GET /api/kernels as activity, so
+that a long cell that prints nothing keeps its sandbox (docs/culling.md). Notebook 6 learns that
+state from an IOPub subscriber it opens per kernel at start (MappingKernelManager.
+start_watching_activity). With Debian 12's notebook 6.4.12, jupyter_client 7.4.9 and pyzmq 24,
+that subscriber receives nothing for some kernels (5 of 14 in a row here, each started over the
+REST API and running a cell through its WebSocket): their listing then says `starting` for
+ever, and a kernel busy for hours looks idle.
+
+This manager opens the subscriber itself, a plain SUB socket on the process-wide ZeroMQ context,
+which received for every kernel in the same run (14 of 14; why Notebook's own does not was not
+found), and records the same two facts from it as Notebook does: the time of every message and
+the state of every status message.
+"""
+import zmq
+from jupyter_client.session import Session
+from notebook._tz import utcnow
+from notebook.services.kernels.kernelmanager import MappingKernelManager
+from zmq.eventloop.zmqstream import ZMQStream
+
+
+class ActivityKernelManager(MappingKernelManager):
+    """MappingKernelManager whose per-kernel activity watcher is its own SUB socket."""
+
+    def start_watching_activity(self, kernel_id):
+        kernel = self._kernels[kernel_id]
+        kernel.execution_state = "starting"
+        kernel.last_activity = utcnow()
+        socket = zmq.Context.instance().socket(zmq.SUB)
+        socket.setsockopt(zmq.SUBSCRIBE, b"")
+        socket.connect(kernel._make_url("iopub"))
+        # stop_watching_activity (Notebook's) closes it, as it closes its own.
+        kernel._activity_stream = ZMQStream(socket)
+        session = Session(config=kernel.session.config, key=kernel.session.key)
+
+        def record(parts):
+            self.last_kernel_activity = kernel.last_activity = utcnow()
+            _, fed = session.feed_identities(parts)
+            message = session.deserialize(fed)
+            if message["header"]["msg_type"] == "status":
+                kernel.execution_state = message["content"]["execution_state"]
+
+        kernel._activity_stream.on_recv(record)
