@@ -8,10 +8,20 @@
  * culling off (idleMinutes 0: rows and roles are read, nothing is asked); the ratio is printed.
  * The first check after a start also replays each sandbox's events once, measured apart.
  *
+ * A third row asks the hub's own ActivityView instead (activity-view.ts): the recorder, the GPU
+ * readings and, for each sandbox, Jupyter's kernels and terminals over HTTP from a loopback
+ * stand-in of Notebook's API, which runs in a child process so that only the hub's side of each
+ * request is counted, as it would be with real sandboxes.
+ *
  *   npm run bench:culling
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import pino from 'pino';
 import { parseConfig } from '../src/config/load.js';
+import { RouteTable } from '../src/proxy/route-table.js';
+import { ActivityRecorder } from '../src/sandboxes/activity.js';
+import { hubActivityView } from '../src/sandboxes/culling/activity-view.js';
 import { Culler } from '../src/sandboxes/culling/culler.js';
 import { PendingStops } from '../src/sandboxes/culling/pending-stops.js';
 import type { ActivityView } from '../src/sandboxes/culling/types.js';
@@ -24,9 +34,31 @@ import { UserRepository } from '../src/store/users.js';
 const N = 30;
 const SIZES = [100, 1000];
 
-const activity: ActivityView = { lastActivity: async () => ({ at: Date.now() - 60_000, kind: 'http' }) };
+const standIn: ActivityView = { lastActivity: async () => ({ at: Date.now() - 60_000, kind: 'http' }) };
 
-async function world(sandboxes: number, culling: Record<string, unknown>) {
+/**
+ * Notebook's GET api/kernels and api/terminals for any sandbox, as a server with one idle kernel
+ * and one terminal answers them, from a child process; resolves to its port and the process.
+ */
+async function jupyterStandIn(): Promise<{ port: number; child: ChildProcess }> {
+  const code = `
+    const http = require('node:http');
+    const minute = new Date(Date.now() - 60000).toISOString();
+    const kernels = JSON.stringify([{ id: 'k1', name: 'python3', last_activity: minute, execution_state: 'idle', connections: 0 }]);
+    const terminals = JSON.stringify([{ name: '1', last_activity: minute }]);
+    const server = http.createServer((req, res) => {
+      const body = req.url.endsWith('/api/kernels') ? kernels : req.url.endsWith('/api/terminals') ? terminals : '[]';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    server.keepAliveTimeout = 0;
+    server.listen(0, '127.0.0.1', () => process.send(server.address().port));`;
+  const child = fork('-e', [code], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const [port] = (await once(child, 'message')) as [number];
+  return { port, child };
+}
+
+async function world(sandboxes: number, culling: Record<string, unknown>, jupyterPort: number | null = null) {
   const config = parseConfig({ culling, images: { default: 'tiny', catalogue: [{ name: 'tiny', image: 'shiva/tiny:latest' }] } }, {});
   const db = await openDatabase(':memory:');
   const users = new UserRepository(db);
@@ -48,6 +80,12 @@ async function world(sandboxes: number, culling: Record<string, unknown>) {
     );
     await db.updateTable('sandboxes').set({ state: 'running', started_at: started, container_id: `c${i}`, host: '127.0.0.2', port: 40000 + i }).where('id', '=', id).execute();
     for (const step of ['Queued on local', 'Creating the container', 'Starting the container', 'Ready in 0.4 s']) await events.record(id, 'running', step);
+  }
+  let activity = standIn;
+  if (jupyterPort !== null) {
+    const routes = new RouteTable();
+    for (const row of await repo.live()) routes.set({ sandboxId: row.id, user: row.username, name: row.name, target: { host: '127.0.0.1', port: jupyterPort }, token: 'x' });
+    activity = hubActivityView({ activity: new ActivityRecorder(), routes, machines: { onGpuReading: () => undefined }, log: pino({ level: 'silent' }) }).view;
   }
   const culler = new Culler({
     config,
@@ -81,19 +119,23 @@ for (const culling of [{ idleMinutes: 0 }, { idleMinutes: 60 }]) {
   for (let i = 0; i < N; i++) await w.culler.check();
   await w.close();
 }
+const jupyter = await jupyterStandIn();
 for (const size of SIZES) {
   const results: Record<string, { first: number; perCheck: number }> = {};
-  for (const [label, culling] of [['off', { idleMinutes: 0 }], ['on', { idleMinutes: 60, maxAgeHours: 24 }]] as const) {
-    const w = await world(size, culling);
+  const on = { idleMinutes: 60, maxAgeHours: 24 };
+  for (const [label, culling, port] of [['off', { idleMinutes: 0 }, null], ['on', on, null], ['hub', on, jupyter.port]] as const) {
+    const w = await world(size, culling, port);
     const first = await cpuMs(() => w.culler.check());
     const samples: number[] = [];
     for (let i = 0; i < N; i++) samples.push(await cpuMs(() => w.culler.check()));
     results[label] = { first: (first * 100) / size, perCheck: (median(samples) * 100) / size };
     await w.close();
   }
-  const { on, off } = results as { on: { first: number; perCheck: number }; off: { first: number; perCheck: number } };
+  const { on: withStandIn, off, hub } = results as Record<'on' | 'off' | 'hub', { first: number; perCheck: number }>;
   console.log(
-    `${String(size).padStart(5)} sandboxes: culling on ${on.perCheck.toFixed(3)} ms/100 per check (first check after start ${on.first.toFixed(3)}), ` +
-      `baseline culling off ${off.perCheck.toFixed(3)} ms/100, ratio ${(on.perCheck / off.perCheck).toFixed(2)}x`,
+    `${String(size).padStart(5)} sandboxes: culling on ${withStandIn.perCheck.toFixed(3)} ms/100 per check (first check after start ${withStandIn.first.toFixed(3)}), ` +
+      `baseline culling off ${off.perCheck.toFixed(3)} ms/100, ratio ${(withStandIn.perCheck / off.perCheck).toFixed(2)}x; ` +
+      `with the hub's activity view and loopback Jupyter ${hub.perCheck.toFixed(3)} ms/100, ratio ${(hub.perCheck / off.perCheck).toFixed(2)}x`,
   );
 }
+jupyter.child.kill();
