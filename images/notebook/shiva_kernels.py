@@ -10,8 +10,9 @@ ever, and a kernel busy for hours looks idle.
 
 This manager opens the subscriber itself, a plain SUB socket on the process-wide ZeroMQ context,
 and records the same two facts from it as Notebook does: the time of every message and the state
-of every status message. It received for 14 of 14 kernels in one run but left 8 of 20 stuck in a
-later one: it does not fix the problem, whose cause is not found yet (docs/culling.md).
+of every status message. Opened only at the kernel's start it still left 8 of 20 kernels stuck;
+opened again when a client connects (as the WebSocket handler opens its own, which always hears)
+it left 0 of 20 in the same test minutes later. Why the first one stays deaf is not known.
 """
 import zmq
 from jupyter_client.session import Session
@@ -23,10 +24,29 @@ from zmq.eventloop.zmqstream import ZMQStream
 class ActivityKernelManager(MappingKernelManager):
     """MappingKernelManager whose per-kernel activity watcher is its own SUB socket."""
 
+    def notify_connect(self, kernel_id):
+        """A client connected: subscribe again, now that the kernel surely listens on IOPub.
+
+        The subscriber opened at the kernel's start is the one that stays deaf; the WebSocket
+        handler's, opened at this moment, always hears. The kernel's state is kept.
+        """
+        super().notify_connect(kernel_id)
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return
+        state = kernel.execution_state
+        if kernel._activity_stream is not None:
+            kernel._activity_stream.close()
+        self._subscribe(kernel)
+        kernel.execution_state = state
+
     def start_watching_activity(self, kernel_id):
         kernel = self._kernels[kernel_id]
         kernel.execution_state = "starting"
         kernel.last_activity = utcnow()
+        self._subscribe(kernel)
+
+    def _subscribe(self, kernel):
         socket = zmq.Context.instance().socket(zmq.SUB)
         socket.setsockopt(zmq.SUBSCRIBE, b"")
         socket.connect(kernel._make_url("iopub"))
