@@ -46,6 +46,15 @@ export function lsTable(list: readonly Sandbox[], ended: boolean): [string[], st
   return [header, rows];
 }
 
+/**
+ * The id of the caller's sandbox `which` names, by id or else by name; `which` itself when none
+ * matches, so the hub answers SANDBOX_NOT_FOUND for it.
+ */
+async function sandboxIdOf(hub: HubClient, which: string): Promise<string> {
+  const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes');
+  return (list.find((s) => s.id === which) ?? list.find((s) => s.name === which))?.id ?? which;
+}
+
 export function registerSandboxes(program: Command): void {
   program
     .command('launch [name]')
@@ -119,8 +128,7 @@ export function registerSandboxes(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (which: string, opts: { url?: string; json?: boolean }) => {
       const hub = await client(opts);
-      const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes');
-      const id = (list.find((s) => s.id === which) ?? list.find((s) => s.name === which))?.id ?? which;
+      const id = await sandboxIdOf(hub, which);
       const kept = await hub.request<Sandbox>('POST', `/api/sandboxes/${encodeURIComponent(id)}/keep`);
       if (opts.json) return printJson(kept);
       const still = kept.idleStop?.reason === 'max_age' ? ` It still stops ${idleStopText(kept.idleStop)}: nothing postpones the maximum age.` : '';
@@ -134,9 +142,7 @@ export function registerSandboxes(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (which: string, opts: { url?: string; json?: boolean }) => {
       const hub = await client(opts);
-      const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes');
-      const target = list.find((s) => s.id === which) ?? list.find((s) => s.name === which);
-      const id = target?.id ?? which;
+      const id = await sandboxIdOf(hub, which);
       const stopped = await hub.request<Sandbox>('DELETE', `/api/sandboxes/${encodeURIComponent(id)}`);
       if (opts.json) printJson(stopped);
       else process.stdout.write(`Stopped ${stopped.user}/${stopped.name}.\n`);
