@@ -271,7 +271,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       config,
       repo: sandboxesRepo,
       users,
-      // Until the activity sources (src/sandboxes/culling/) are wired in: the proxy's traffic.
       activity: activityView,
       events,
       stop: (id, by, reason, event) => sandboxes.stopByHub(id, by, reason, event),

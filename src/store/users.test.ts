@@ -110,6 +110,23 @@ describe('per-user uids', () => {
   });
 });
 
+describe('roles of some accounts', () => {
+  it('reads the roles of the accounts asked for, once each, and leaves out ids that are no account', async () => {
+    const db = await openDatabase(':memory:');
+    try {
+      const users = new UserRepository(db);
+      const alice = (await users.create({ username: 'alice', passwordHash: null, role: 'user' }))!;
+      const root = (await users.create({ username: 'root', passwordHash: null, role: 'admin' }))!;
+      await users.create({ username: 'bob', passwordHash: null, role: 'admin' });
+      const roles = await users.rolesOf([root.id, alice.id, root.id, 999]);
+      expect([...roles.entries()].sort()).toEqual([[alice.id, 'user'], [root.id, 'admin']].sort());
+      expect((await users.rolesOf([])).size).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('uid ranges and claims', () => {
   it('refuses ranges that reach system ids or nobody, or run backwards', () => {
     expect(uidRangeProblem({ first: 20000, last: 59999 })).toBeNull();

@@ -26,6 +26,8 @@ export interface CoreDeps {
   audit: AuditRepository;
   /** The users made, by name; `root` (when asked for) is an admin. */
   actors: Map<string, Actor>;
+  /** The users table, whole (the core sees only `byId`). */
+  users: UserRepository;
 }
 
 /**
@@ -69,5 +71,5 @@ export async function coreDeps(args: {
     admission: args.admission ?? [],
   };
   await deps.machines.refresh();
-  return { deps, db, audit, actors };
+  return { deps, db, audit, actors, users: userRepo };
 }

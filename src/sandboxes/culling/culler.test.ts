@@ -75,7 +75,7 @@ async function world(culling: Record<string, unknown> = {}, gpus = 0): Promise<W
     culling,
   });
   const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': { 'org.shiva.uid': String(process.getuid?.() ?? 1000) } } });
-  const { deps, db, audit, actors } = await coreDeps({ config, deploymentId: 'cull0000test', users: ['alice', 'root'], makeRuntime: () => runtime });
+  const { deps, db, audit, actors, users } = await coreDeps({ config, deploymentId: 'cull0000test', users: ['alice', 'root'], makeRuntime: () => runtime });
   const pending = new PendingStops();
   const service = new SandboxService({ ...deps, idleStops: pending });
   const activity = new StandInActivity();
@@ -84,7 +84,7 @@ async function world(culling: Record<string, unknown> = {}, gpus = 0): Promise<W
     new Culler({
       config,
       repo: deps.repo,
-      users: deps.users as never as { list(): Promise<Array<{ id: number; role: 'admin' | 'user' }>> },
+      users,
       activity,
       events: deps.events,
       stop: (id, by, reason, event) => service.stopByHub(id, by, reason, event),

@@ -31,8 +31,8 @@ const PARALLEL = 8;
 export interface CullerDeps {
   config: Readonly<Pick<Config, 'culling' | 'images'>>;
   repo: Pick<SandboxRepository, 'live'>;
-  /** Every account's role, read once per check. */
-  users: { list(): Promise<ReadonlyArray<{ id: number; role: Role }>> };
+  /** The roles of the running sandboxes' owners, read once per check (UserRepository.rolesOf). */
+  users: { rolesOf(ids: ReadonlyArray<number>): Promise<ReadonlyMap<number, Role>> };
   activity: ActivityView;
   events: Pick<SandboxEvents, 'record' | 'history'>;
   /** Stops a sandbox as a user's stop does; answers whether that ended it (SandboxService.stopByHub). */
@@ -108,7 +108,7 @@ export class Culler {
     const running = new Set(rows.map((r) => r.id));
     for (const id of [...this.deps.pending.ids()]) if (!running.has(id)) this.deps.pending.delete(id);
     for (const id of this.known) if (!running.has(id)) (this.known.delete(id), this.keptAt.delete(id));
-    const roles = new Map((await this.deps.users.list()).map((u) => [u.id, u.role]));
+    const roles = await this.deps.users.rolesOf(rows.map((r) => r.user_id));
     const images = new Map(this.deps.config.images.catalogue.map((i) => [i.name, i]));
     let next = 0;
     const worker = async () => {
