@@ -118,6 +118,9 @@ function getJson(target: JupyterTarget, path: string, signal: AbortSignal): Prom
         port: target.port,
         path: `${target.basePath}${path}`,
         headers: { authorization: `token ${target.token}`, accept: 'application/json' },
+        // A connection per request, closed after it. Kept alive, each sandbox would hold an idle
+        // connection to the hub (a descriptor on each side) between checks a minute apart, to
+        // save about 0.5 ms of CPU per sandbox per check (npm run bench:culling).
         agent: false,
         signal,
       },
