@@ -12,10 +12,10 @@ import { describeDocker, NOTEBOOK_IMAGE } from './support/docker.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { waitFor, waitForState } from './support/wait.js';
 
-/** The idle limit here, in seconds: 12 s, warned 6 s before. */
-const IDLE_SECONDS = 12;
+/** The idle limit here, in seconds: 8 s, warned 6 s before. */
+const IDLE_SECONDS = 8;
 /** How long the silent cell runs, in seconds: well past the idle limit. */
-const CELL_SECONDS = 30;
+const CELL_SECONDS = 22;
 
 describeDocker('culling a notebook sandbox whose kernel works silently', [NOTEBOOK_IMAGE], () => {
   let t: TestHub;
