@@ -11,6 +11,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { readCookie } from '../auth/authenticator.js';
 import { SANDBOX_COOKIE, SandboxSignIn } from '../auth/sandbox-sign-in.js';
 import { sandboxDoorDeps } from '../../test/support/proxy-deps.js';
+import { countsAsActivity } from '../sandboxes/culling/traffic-rules.js';
 import { createProxy } from './proxy.js';
 import { RouteTable } from './route-table.js';
 import type { Proxy, ProxyIdentity } from './types.js';
@@ -35,6 +36,8 @@ describe('proxy with sandbox origins', () => {
   let port = 0;
   let proxy: Proxy;
   const seen: IncomingHttpHeaders[] = [];
+  /** Sandboxes whose activity the proxy recorded, in order. */
+  const touched: string[] = [];
   const signIn = new SandboxSignIn(randomBytes(32));
   let adminAccess = false;
 
@@ -69,7 +72,7 @@ describe('proxy with sandbox origins', () => {
         if (bearer?.startsWith('Bearer ')) return tokens[bearer.slice(7)] ?? null;
         return sessions[readCookie(req.headers.cookie, 'shiva_session') ?? ''] ?? null;
       },
-      activity: { touch: () => {} },
+      activity: { touch: (id) => touched.push(id), counts: countsAsActivity },
       describe: () => undefined,
       loginPath: '/login',
       log: { info: () => {}, warn: () => {}, error: () => {} },
@@ -159,6 +162,24 @@ describe('proxy with sandbox origins', () => {
     expect(own.status).toBe(200);
     const elsewhere = await send(BOB_HOST, '/user/bob/main/api/contents', { headers: { cookie } });
     expect(elsewhere.status).toBe(401);
+  });
+
+  it("counts a cookie page load from the sandbox's own pages or typed in as activity, and not one another site sent the browser to", async () => {
+    const cookie = await signedIn(ALICE_HOST, 'main--alice', 'session-alice');
+    touched.length = 0;
+    for (const site of ['cross-site', 'same-site']) {
+      // A link, a form or an image elsewhere (bob's sandbox is same-site): answered, not counted.
+      const sent = await send(ALICE_HOST, '/user/alice/main/tree', { headers: { cookie, 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' } });
+      expect(sent.status).toBe(200);
+    }
+    expect(touched).toEqual([]);
+    for (const site of ['same-origin', 'none']) await send(ALICE_HOST, '/user/alice/main/tree', { headers: { cookie, 'sec-fetch-site': site } });
+    // A client that sends no Fetch Metadata (a script) counts as before.
+    await send(ALICE_HOST, '/user/alice/main/tree', { headers: { cookie } });
+    expect(touched).toEqual(['s-alice', 's-alice', 's-alice']);
+    // A token is no browser's ambient credential: its requests count whatever they say.
+    await send(ALICE_HOST, '/user/alice/main/tree', { headers: { authorization: 'Bearer alice-token', 'sec-fetch-site': 'cross-site' } });
+    expect(touched).toHaveLength(4);
   });
 
   it('forwards a cookie request with the secret in X-Shiva-Sandbox-Secret, without any shiva cookie, and drops a planted one', async () => {

@@ -296,7 +296,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (controls && control !== null && answerControl(controlContext(controls, label), control, req, res, url, identity!, verdict, byCookie)) return;
     // A long poll or a stream must end with the credential that let it in.
     if (enter('request', req, res, identity!, path, verdict, since)) {
-      const counts = activity.counts === undefined || activity.counts(method, rest);
+      const counts = (activity.counts === undefined || activity.counts(method, rest)) && !(byCookie && sentForAnotherSite(req));
       forwardRequest(forwardCtx, req, res, url, verdict, { byCookie, sandboxCsp: label === null && !byCookie, counts });
     }
   }
@@ -389,4 +389,16 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   return { handleRequest, handleUpgrade, close };
+}
+
+/**
+ * Whether the browser says another page than the sandbox's own made it send this request (Fetch
+ * Metadata, `Sec-Fetch-Site` other than `same-origin` or `none`): a link, a form or an image on
+ * another site, or on another sandbox under the same domain, which a `SameSite=Lax` cookie still
+ * accompanies on GET. Such a request is not the owner's work and must not keep their sandbox from
+ * being culled (docs/culling.md). A request without the header (a script, an old browser) counts.
+ */
+function sentForAnotherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site !== undefined && site !== 'same-origin' && site !== 'none';
 }
