@@ -138,18 +138,26 @@ class ActivityKernelManager(MappingKernelManager):
         stream.on_recv(record)
 
 
+#: Requests that may come on the control channel (Jupyter messaging protocol, "Control channel").
+CONTROL_REQUESTS = frozenset(
+    ["kernel_info_request", "shutdown_request", "interrupt_request", "debug_request", "usage_request"]
+)
+
+
 def _state_after(busy, message):
     """The kernel's state after the status `message`, given the requests it is `busy` with (updated).
 
     A status message's parent is the request it is about (Jupyter messaging protocol, "Kernel
-    status"): busy and idle come in pairs per request, on whichever channel it came.
+    status"): busy and idle come in pairs per request, on whichever channel it came. The shell
+    channel runs one request at a time, so a shell request's idle also ends any other whose idle
+    was lost (ZeroMQ drops messages for a subscriber that falls too far behind).
     """
     state = message["content"]["execution_state"]
-    parent = message["parent_header"].get("msg_id")
+    parent = message["parent_header"]
     if state == "busy":
-        busy.add(parent)
-    elif state == "idle":
-        busy.discard(parent)
-    elif state == "starting":
+        busy.add(parent.get("msg_id"))
+    elif state == "idle" and parent.get("msg_type") in CONTROL_REQUESTS:
+        busy.discard(parent.get("msg_id"))
+    elif state in ("idle", "starting"):
         busy.clear()
     return "busy" if busy else state
