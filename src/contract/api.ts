@@ -74,7 +74,10 @@ export const Sandbox = Type.Object(
     createdAt: Time,
     startedAt: Nullable(Time),
     stoppedAt: Nullable(Time),
-    lastActivityAt: Nullable(Time),
+    lastActivityAt: Type.Union([Time, Type.Null()], {
+      description:
+        "The newest activity the hub knows of (docs/culling.md): proxied traffic and Keep it running at once, a busy kernel, a terminal or a GPU at work as of the culler's last check; null before any",
+    }),
     idleStop: Nullable({
       ...IdleStop,
       description:

@@ -4,6 +4,8 @@
  * a data frame either way), SSH sessions (`ssh`: the SSH gateway calls `touch` while a session
  * carries data, once it exists) and the dashboard's "Keep it running" (`keep`). `touch` runs on
  * the proxy's hot path, so it only writes numbers into maps; a timer flushes them in one batch.
+ * And, through `observe`, what the culler read from the other sources, so that one place holds a
+ * sandbox's last activity.
  */
 import type { ActivityKind, LastActivity } from './culling/types.js';
 
@@ -13,7 +15,7 @@ export type TouchedActivityKind = Extract<ActivityKind, 'http' | 'websocket' | '
 export class ActivityRecorder {
   private pending = new Map<string, number>();
   private readonly latest = new Map<string, number>();
-  private readonly kinds = new Map<string, TouchedActivityKind>();
+  private readonly kinds = new Map<string, ActivityKind>();
 
   /**
    * Records activity of `kind` on `sandboxId` now. `http` when not given (the proxy's own
@@ -25,6 +27,18 @@ export class ActivityRecorder {
     this.pending.set(sandboxId, t);
     this.latest.set(sandboxId, t);
     this.kinds.set(sandboxId, kind);
+  }
+
+  /**
+   * Records what a source the hub reads found (a busy kernel, a terminal, a GPU at work: the
+   * culler's ActivityView), when it is newer than what is known, so that the sandbox's
+   * `lastActivityAt` and the database say what the culler goes by, not the proxy's traffic alone.
+   */
+  observe(sandboxId: string, activity: LastActivity): void {
+    if ((this.latest.get(sandboxId) ?? -Infinity) >= activity.at) return;
+    this.pending.set(sandboxId, activity.at);
+    this.latest.set(sandboxId, activity.at);
+    this.kinds.set(sandboxId, activity.kind);
   }
 
   /**

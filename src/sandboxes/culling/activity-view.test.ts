@@ -60,9 +60,22 @@ describe("the hub's activity view", () => {
     reading(T + 60_000, 2);
     expect(await view.lastActivity(subject, { gpuUtilisationPercent: 50 })).toEqual({ at: T, kind: 'gpu' });
     expect(await view.lastActivity(subject, { gpuUtilisationPercent: 1 })).toEqual({ at: T + 60_000, kind: 'gpu' });
-    expect(await view.lastActivity({ ...subject, gpus: [] }, { gpuUtilisationPercent: 1 })).toBeNull();
+    expect(await view.lastActivity({ ...subject, id: 's2', gpus: [] }, { gpuUtilisationPercent: 1 })).toBeNull();
     activity.touch('s1', 'keep');
     expect((await view.lastActivity(subject, { gpuUtilisationPercent: 1 }))?.kind).toBe('keep');
+  });
+
+  it("makes what it found the sandbox's last activity, for its view and the database", async () => {
+    const { view, activity, reading } = build();
+    reading(T, 80);
+    expect(activity.last('s1')).toBeNull();
+    await view.lastActivity(subject, { gpuUtilisationPercent: 50 });
+    expect(activity.lastActivity('s1')).toEqual({ at: T, kind: 'gpu' });
+    expect(activity.drain().get('s1')).toBe(new Date(T).toISOString());
+    // Something older found later changes nothing.
+    activity.observe('s1', { at: T - 1, kind: 'kernel' });
+    expect(activity.lastActivity('s1')).toEqual({ at: T, kind: 'gpu' });
+    expect(activity.drain().size).toBe(0);
   });
 
   it('keeps what the database held from before a restart, unless something newer is known', async () => {

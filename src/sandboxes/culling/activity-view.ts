@@ -7,7 +7,9 @@
  * - Jupyter's own view (jupyter-activity.ts): busy kernels, kernel and terminal last_activity;
  * - GPU utilisation at or above the policy's threshold (gpu-activity.ts).
  *
- * It has no timer: the culler asks when it runs. A source that fails is left out (each logs).
+ * It has no timer: the culler asks when it runs. A source that fails is left out (each logs). The
+ * answer is also given to the recorder (ActivityRecorder.observe), so that the sandbox's
+ * `lastActivityAt` shows a busy kernel or GPU too, as fresh as the last check.
  */
 import type { MachineRegistry } from '../../machines/registry.js';
 import type { RouteTable } from '../../proxy/route-table.js';
@@ -86,7 +88,7 @@ export function hubActivityView(parts: HubActivityParts): { view: ActivityView; 
     concurrency: parts.jupyterConcurrency ?? DEFAULT_JUPYTER_CONCURRENCY,
     log: parts.log,
   });
-  const view = new CombinedActivityView(
+  const combined = new CombinedActivityView(
     {
       recorded: (sandbox) => parts.activity.lastActivity(sandbox.id),
       jupyter: async (sandbox) => {
@@ -102,6 +104,14 @@ export function hubActivityView(parts: HubActivityParts): { view: ActivityView; 
     },
     parts.log,
   );
+  // What the culler goes by becomes the sandbox's last activity everywhere (its view, the database).
+  const view: ActivityView = {
+    async lastActivity(sandbox, options) {
+      const found = await combined.lastActivity(sandbox, options);
+      if (found !== null) parts.activity.observe(sandbox.id, found);
+      return found;
+    },
+  };
   return { view, gpus, jupyter };
 }
 
