@@ -38,16 +38,18 @@ export interface EventCodeParams {
   memory_warning: { usedGiB: number; limitGiB: number; percent: number };
   /**
    * The idle warning: the sandbox is stopped at `stopAt` (ISO 8601) unless it is used (or, for
-   * `max_age`, whatever happens). `reason`: idle, gpu_idle or max_age; `idleMinutes`: how long
-   * it has been idle (whole minutes); `maxAgeHours`: the maximum age it reaches (0 unless max_age).
+   * `max_age`, whatever happens). `reason`: idle, gpu_idle or max_age; `idleSeconds`: how long
+   * it has been idle (whole seconds; shown as seconds under 2 minutes, else whole minutes, as the
+   * hub's own text does); `idleMinutes`: the same in whole minutes (for clients from before
+   * idleSeconds); `maxAgeHours`: the maximum age it reaches (0 unless max_age).
    */
-  idle_warning: { stopAt: string; reason: string; idleMinutes: number; maxAgeHours: number };
+  idle_warning: { stopAt: string; reason: string; idleSeconds: number; idleMinutes: number; maxAgeHours: number };
   /** It was used after an idle warning (`kind`: what counted, e.g. http, kernel, gpu): the stop is off. */
   idle_warning_cleared: { kind: string };
   /** Someone pressed Keep it running: idle time counts from now (the maximum age still applies). */
   kept_running: { by: string };
   /** The hub stops it for `reason` (idle, gpu_idle, max_age); the figures as in idle_warning. */
-  culled: { reason: string; idleMinutes: number; maxAgeHours: number };
+  culled: { reason: string; idleSeconds: number; idleMinutes: number; maxAgeHours: number };
   /** The kernel killed a process of the sandbox for memory at its limit (GiB, two decimals); the sandbox may run on. */
   oom_kill: { limitGiB: number };
 }
@@ -74,10 +76,10 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   quota_warning: { usedGiB: 'number', quotaGiB: 'number', percent: 'number' },
   quota_exceeded: { usedGiB: 'number', quotaGiB: 'number' },
   memory_warning: { usedGiB: 'number', limitGiB: 'number', percent: 'number' },
-  idle_warning: { stopAt: 'string', reason: 'string', idleMinutes: 'number', maxAgeHours: 'number' },
+  idle_warning: { stopAt: 'string', reason: 'string', idleSeconds: 'number', idleMinutes: 'number', maxAgeHours: 'number' },
   idle_warning_cleared: { kind: 'string' },
   kept_running: { by: 'string' },
-  culled: { reason: 'string', idleMinutes: 'number', maxAgeHours: 'number' },
+  culled: { reason: 'string', idleSeconds: 'number', idleMinutes: 'number', maxAgeHours: 'number' },
   oom_kill: { limitGiB: 'number' },
 };
 

@@ -136,7 +136,7 @@ describe('the culler', () => {
     expect(await w.culler.check()).toMatchObject({ warned: 1 });
     const warning = (await w.deps.events.history(s.id)).find((e) => e.code === 'idle_warning')!;
     expect(warning.message).toMatch(/^Idle for 51 minutes: it stops at \d\d:\d\d UTC unless it is used$/);
-    expect(warning.params).toMatchObject({ reason: 'idle', idleMinutes: 51, maxAgeHours: 0 });
+    expect(warning.params).toMatchObject({ reason: 'idle', idleSeconds: 51 * 60, idleMinutes: 51, maxAgeHours: 0 });
     // The view shows the pending stop, at the time the warning gave.
     const viewed = await w.service.get(w.alice, s.id);
     expect(viewed.idleStop).toEqual({ at: warning.params!.stopAt, reason: 'idle' });
@@ -166,6 +166,7 @@ describe('the culler', () => {
     expect(await w.culler.check()).toMatchObject({ cleared: 1 });
     const cleared = (await w.deps.events.history(s.id)).find((e) => e.code === 'idle_warning_cleared')!;
     expect(cleared.params).toEqual({ kind: 'kernel' });
+    expect(cleared.message).toMatch(/^In use again \(a kernel at work\): it no longer stops at \d\d:\d\d UTC$/);
     expect((await w.service.get(w.alice, s.id)).idleStop).toBeNull();
     // Past the first stop time nothing happens: idle time counts from the kernel's activity.
     w.advance(20 * MINUTE);

@@ -151,7 +151,10 @@ export class Culler {
       if (pending.reason !== 'max_age' && (last.at > pending.warnedAt || !limit)) {
         this.deps.pending.delete(row.id);
         report.cleared++;
-        await this.record(row.id, `In use again: it no longer stops at ${clock(pending.stopAt)}`, { code: 'idle_warning_cleared', params: { kind: last.kind } });
+        await this.record(row.id, `In use again (${ACTIVITY_WORDS[last.kind]}): it no longer stops at ${clock(pending.stopAt)}`, {
+          code: 'idle_warning_cleared',
+          params: { kind: last.kind },
+        });
         return;
       }
       if (t < pending.stopAt) return;
@@ -169,6 +172,7 @@ export class Culler {
     if (t < due.at - warnMs) return;
     const stopAt = Math.max(due.at, t + warnMs);
     const idleMinutes = Math.floor((t - last.at) / MINUTE);
+    const idleSeconds = Math.max(0, Math.round((t - last.at) / 1000));
     const maxAgeHours = due.reason === 'max_age' ? policy.maxAgeHours! : 0;
     this.deps.pending.set(row.id, { warnedAt: t, stopAt, reason: due.reason });
     report.warned++;
@@ -176,7 +180,7 @@ export class Culler {
       due.reason === 'max_age'
         ? `It reaches its ${maxAgeHours} h maximum age: it stops at ${clock(stopAt)} whatever happens`
         : `Idle for ${minutes(t - last.at)}: it stops at ${clock(stopAt)} unless it is used`;
-    await this.record(row.id, message, { code: 'idle_warning', params: { stopAt: new Date(stopAt).toISOString(), reason: due.reason, idleMinutes, maxAgeHours } });
+    await this.record(row.id, message, { code: 'idle_warning', params: { stopAt: new Date(stopAt).toISOString(), reason: due.reason, idleSeconds, idleMinutes, maxAgeHours } });
     this.deps.log.info({ user: row.username, sandbox: row.id, name: row.name, reason: due.reason, stopAt: new Date(stopAt).toISOString() }, 'idle warning given');
   }
 
@@ -189,7 +193,7 @@ export class Culler {
     const by = systemActor('culler');
     const ended = await this.deps.stop(row.id, by, why, {
       message: `Stopping: ${why}`,
-      detail: { code: 'culled', params: { reason, idleMinutes: Math.floor(idleMs / MINUTE), maxAgeHours } },
+      detail: { code: 'culled', params: { reason, idleSeconds: Math.max(0, Math.round(idleMs / 1000)), idleMinutes: Math.floor(idleMs / MINUTE), maxAgeHours } },
     });
     this.deps.pending.delete(row.id);
     if (!ended) return;
@@ -218,6 +222,18 @@ export class Culler {
 }
 
 /** "62 minutes", or seconds under two minutes (short test limits), in English. */
+/** What each kind of activity is, for the event that calls an idle stop off. */
+const ACTIVITY_WORDS: Record<ActivityKind | 'start', string> = {
+  http: 'a request through the hub',
+  websocket: 'a kernel or terminal connection',
+  kernel: 'a kernel at work',
+  terminal: 'a terminal',
+  gpu: 'its GPUs at work',
+  ssh: 'an SSH session',
+  keep: 'Keep it running',
+  start: 'its start',
+};
+
 function minutes(ms: number): string {
   if (ms < 2 * MINUTE) return `${Math.max(0, Math.round(ms / 1000))} seconds`;
   return `${Math.floor(ms / MINUTE)} minutes`;

@@ -7,6 +7,21 @@ import { pluralForm } from './plural';
 /** "1 GPU", "2 GPUs": the count, as shown (rounded) where given, and its noun in the right form. */
 const plural = (n: number, one: string, other: string, shown: string = String(n)): string => `${shown} ${pluralForm('en', n, { one, other })}`;
 
+/** How long a sandbox has been idle, as the hub writes it: seconds under 2 minutes, else whole minutes. */
+const idleFor = (seconds: number): string =>
+  seconds < 120 ? plural(seconds, 'second', 'seconds') : plural(Math.floor(seconds / 60), 'minute', 'minutes');
+
+/** What counted as use when an idle stop was called off (ActivityKind), as the hub words it. */
+const activityWords: Record<string, string> = {
+  http: 'a request through the hub',
+  websocket: 'a kernel or terminal connection',
+  kernel: 'a kernel at work',
+  terminal: 'a terminal',
+  gpu: 'its GPUs at work',
+  ssh: 'an SSH session',
+  keep: 'Keep it running',
+};
+
 /** A stop time in the reader's own time zone: "14:05". */
 export const clock = (iso: string, locale: string): string => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 
@@ -58,14 +73,14 @@ const eventTexts: EventTexts = {
     `Your home uses ${usedGiB} GiB, at or over your ${quotaGiB} GiB quota: this sandbox keeps running, but no new one can be launched until you delete files.`,
   memory_warning: ({ usedGiB, limitGiB, percent }) =>
     `This sandbox uses ${usedGiB} GiB of memory, ${percent}% of its ${limitGiB} GiB limit: past the limit the kernel ends the process that asks for more (often the notebook's kernel).`,
-  idle_warning: ({ stopAt, reason, idleMinutes, maxAgeHours }) =>
+  idle_warning: ({ stopAt, reason, idleSeconds, maxAgeHours }) =>
     reason === 'max_age'
       ? `It reaches its ${maxAgeHours} h maximum age: it stops at ${clock(stopAt, 'en')} whatever happens`
-      : `Idle for ${plural(idleMinutes, 'minute', 'minutes')}: it stops at ${clock(stopAt, 'en')} unless it is used`,
-  idle_warning_cleared: () => 'In use again: the idle stop is called off',
+      : `Idle for ${idleFor(idleSeconds)}: it stops at ${clock(stopAt, 'en')} unless it is used`,
+  idle_warning_cleared: ({ kind }) => `In use again (${activityWords[kind] ?? kind}): the idle stop is called off`,
   kept_running: ({ by }) => `Kept running by ${by}`,
-  culled: ({ reason, idleMinutes, maxAgeHours }) =>
-    reason === 'max_age' ? `Stopping: it reached its ${maxAgeHours} h maximum age` : `Stopping: idle for ${plural(idleMinutes, 'minute', 'minutes')}`,
+  culled: ({ reason, idleSeconds, maxAgeHours }) =>
+    reason === 'max_age' ? `Stopping: it reached its ${maxAgeHours} h maximum age` : `Stopping: idle for ${idleFor(idleSeconds)}`,
   oom_kill: ({ limitGiB }) => `A process was killed: out of memory at the ${limitGiB} GiB limit`,
 };
 

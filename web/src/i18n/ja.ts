@@ -4,6 +4,20 @@ import type { AuditEntryView, ErrorCode, SandboxState } from '../api/types';
 import type { Scope } from '../../../src/contract/scopes';
 import { clock, type EventTexts, type Messages } from './en';
 
+/** アイドルだった時間。2 分未満は秒、それ以上は分（ハブの文言と同じ）。 */
+const idleFor = (seconds: number): string => (seconds < 120 ? `${seconds} 秒間` : `${Math.floor(seconds / 60)} 分間`);
+
+/** アイドル停止を取り消した利用の種類（ActivityKind）。 */
+const activityWords: Record<string, string> = {
+  http: 'ハブ経由のリクエスト',
+  websocket: 'カーネルまたはターミナルの接続',
+  kernel: 'カーネルの実行',
+  terminal: 'ターミナル',
+  gpu: 'GPU の使用',
+  ssh: 'SSH セッション',
+  keep: '「実行を続ける」',
+};
+
 const states: Record<SandboxState, string> = {
   queued: '待機中',
   pulling: 'イメージ取得中',
@@ -35,14 +49,14 @@ const eventTexts: EventTexts = {
     `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
   memory_warning: ({ usedGiB, limitGiB, percent }) =>
     `このサンドボックスのメモリ使用量は ${usedGiB} GiB で、上限 ${limitGiB} GiB の ${percent}% です。上限を超えると、さらにメモリを求めたプロセス（多くはノートブックのカーネル）をカーネルが終了します。`,
-  idle_warning: ({ stopAt, reason, idleMinutes, maxAgeHours }) =>
+  idle_warning: ({ stopAt, reason, idleSeconds, maxAgeHours }) =>
     reason === 'max_age'
       ? `最大稼働時間 ${maxAgeHours} 時間に達するため、${clock(stopAt, 'ja')} に停止します`
-      : `${idleMinutes} 分間使われていません。使わなければ ${clock(stopAt, 'ja')} に停止します`,
-  idle_warning_cleared: () => '再び使われたため、アイドル停止は取り消されました',
+      : `${idleFor(idleSeconds)}使われていません。使わなければ ${clock(stopAt, 'ja')} に停止します`,
+  idle_warning_cleared: ({ kind }) => `再び使われたため（${activityWords[kind] ?? kind}）、アイドル停止は取り消されました`,
   kept_running: ({ by }) => `${by} が実行を継続しました`,
-  culled: ({ reason, idleMinutes, maxAgeHours }) =>
-    reason === 'max_age' ? `停止中: 最大稼働時間 ${maxAgeHours} 時間に達しました` : `停止中: ${idleMinutes} 分間使われていません`,
+  culled: ({ reason, idleSeconds, maxAgeHours }) =>
+    reason === 'max_age' ? `停止中: 最大稼働時間 ${maxAgeHours} 時間に達しました` : `停止中: ${idleFor(idleSeconds)}使われていません`,
   oom_kill: ({ limitGiB }) => `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
 };
 
