@@ -76,6 +76,10 @@ describeDocker('the shiva command', [TINY_IMAGE], () => {
     const stop = await shiva(['stop', 'cli-box']);
     expect(stop.stdout).toContain('Stopped admin/cli-box');
     expect((await hostRequest(t, 'cli-box--admin.localhost', '/user/admin/cli-box/api/status', { headers: { authorization: `Bearer ${token}` } })).status).toBe(503);
+    // By name, a stopped sandbox is found and the hub says why it cannot be kept, not that it is unknown.
+    const keep = await shiva(['keep', 'cli-box']);
+    expect(keep.code).not.toBe(0);
+    expect(keep.stderr).toContain('cli-box is stopped, not running');
   });
 
   it('ends quietly with 0 when the reader of its output has gone (shiva machines | head -1)', async () => {
