@@ -17,13 +17,14 @@
     return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   }
 
-  function minutesLeft(iso) {
-    var ms = Date.parse(iso) - Date.now();
-    return Math.max(0, Math.round(ms / 60000));
+  // Seconds under 2 minutes, as the hub's own messages count: "in 0 min" with 20 s left says nothing.
+  function timeLeft(iso) {
+    var ms = Math.max(0, Date.parse(iso) - Date.now());
+    return ms < 120000 ? Math.round(ms / 1000) + ' s' : Math.round(ms / 60000) + ' min';
   }
 
   function text(stop) {
-    var when = clock(stop.at) + ' (in ' + minutesLeft(stop.at) + ' min)';
+    var when = clock(stop.at) + ' (in ' + timeLeft(stop.at) + ')';
     if (stop.reason === 'max_age') {
       return 'This sandbox reaches its maximum age: it stops at ' + when + ' whatever happens. Your home stays.';
     }
