@@ -50,7 +50,8 @@ describeDocker(
       await page.goto(`${sandbox.url}tree`);
       const bar = page.locator('#shiva-idle-stop');
       await bar.waitFor({ timeout: 30_000 });
-      expect(await bar.innerText()).toMatch(/This sandbox has been idle: it stops at .+ unless you use it\. Your home stays\./);
+      // Seconds left, not "in 0 min": the stop is moments away.
+      expect(await bar.innerText()).toMatch(/This sandbox has been idle: it stops at .+ \(in \d+ s\) unless you use it\. Your home stays\./);
       await bar.getByRole('button', { name: 'Keep it running' }).click();
       await bar.waitFor({ state: 'detached', timeout: 10_000 });
       expect((await t.api<Sandbox>(alice, 'GET', `/api/sandboxes/${sandbox.id}`)).body).toMatchObject({ state: 'running', idleStop: null });
