@@ -12,6 +12,7 @@
  * rebuilt the first time a sandbox is seen after a restart (warnings.ts).
  */
 import type { Config } from '../../config/schema.js';
+import { ACTIVITY_WORDS } from '../../contract/activity-kinds.js';
 import type { EventDetail } from '../../contract/event-codes.js';
 import { systemActor, type AuditLog } from '../../store/audit.js';
 import type { Role } from '../../store/schema.js';
@@ -151,7 +152,7 @@ export class Culler {
       if (pending.reason !== 'max_age' && (last.at > pending.warnedAt || !limit)) {
         this.deps.pending.delete(row.id);
         report.cleared++;
-        await this.record(row.id, `In use again (${ACTIVITY_WORDS[last.kind]}): it no longer stops at ${clock(pending.stopAt)}`, {
+        await this.record(row.id, `In use again (${last.kind === 'start' ? 'its start' : ACTIVITY_WORDS[last.kind]}): it no longer stops at ${clock(pending.stopAt)}`, {
           code: 'idle_warning_cleared',
           params: { kind: last.kind },
         });
@@ -222,18 +223,6 @@ export class Culler {
 }
 
 /** "62 minutes", or seconds under two minutes (short test limits), in English. */
-/** What each kind of activity is, for the event that calls an idle stop off. */
-const ACTIVITY_WORDS: Record<ActivityKind | 'start', string> = {
-  http: 'a request through the hub',
-  websocket: 'a kernel or terminal connection',
-  kernel: 'a kernel at work',
-  terminal: 'a terminal',
-  gpu: 'its GPUs at work',
-  ssh: 'an SSH session',
-  keep: 'Keep it running',
-  start: 'its start',
-};
-
 function minutes(ms: number): string {
   if (ms < 2 * MINUTE) return `${Math.max(0, Math.round(ms / 1000))} seconds`;
   return `${Math.floor(ms / MINUTE)} minutes`;

@@ -3,6 +3,7 @@
  * what decides to warn and stop idle sandboxes (src/sandboxes/culling/culler.ts). Kept apart so
  * each side is tested with a stand-in for the other.
  */
+import type { ActivityKind } from '../../contract/activity-kinds.js';
 
 /** The facts about a running sandbox that activity sources need. */
 export interface ActivitySubject {
@@ -16,8 +17,8 @@ export interface ActivitySubject {
   startedAt: string | null;
 }
 
-/** Where an activity came from: what docs/culling.md lists as counting. */
-export type ActivityKind = 'http' | 'websocket' | 'kernel' | 'terminal' | 'gpu' | 'ssh' | 'keep';
+/** Where an activity came from: what docs/culling.md lists as counting (src/contract/activity-kinds.ts). */
+export type { ActivityKind };
 
 /** The latest activity of a sandbox: when (ms since the epoch) and from which source. */
 export interface LastActivity {

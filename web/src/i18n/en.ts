@@ -1,6 +1,7 @@
 /** English text of the dashboard; the shape every other language must match. */
 import type { ClientErrorCode } from '../api/client';
 import type { AuditEntryView, ErrorCode, EventCode, EventCodeParams, SandboxState } from '../api/types';
+import { ACTIVITY_WORDS } from '../../../src/contract/activity-kinds';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../../src/contract/scopes';
 import { pluralForm } from './plural';
 
@@ -11,16 +12,8 @@ const plural = (n: number, one: string, other: string, shown: string = String(n)
 const idleFor = (seconds: number): string =>
   seconds < 120 ? plural(seconds, 'second', 'seconds') : plural(Math.floor(seconds / 60), 'minute', 'minutes');
 
-/** What counted as use when an idle stop was called off (ActivityKind), as the hub words it. */
-const activityWords: Record<string, string> = {
-  http: 'a request through the hub',
-  websocket: 'a kernel or terminal connection',
-  kernel: 'a kernel at work',
-  terminal: 'a terminal',
-  gpu: 'its GPUs at work',
-  ssh: 'an SSH session',
-  keep: 'Keep it running',
-};
+/** What counted as use when an idle stop was called off, as the hub words it (a kind this build does not know: as sent). */
+const activityWords: Readonly<Record<string, string>> = ACTIVITY_WORDS;
 
 /** A stop time in the reader's own time zone: "14:05". */
 export const clock = (iso: string, locale: string): string => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
