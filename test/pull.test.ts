@@ -2,40 +2,26 @@
  * A launch whose image is not on the machine: the hub pulls it from a real registry (Debian's
  * docker-registry on loopback), reports the pull's progress in percent, and runs it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
-import { freePort, startTestHub, type TestHub } from './support/hub.js';
+import { startTestHub, type TestHub } from './support/hub.js';
+import { startRegistry, type TestRegistry } from './support/registry.js';
 import { waitForState } from './support/wait.js';
 
-const REGISTRY = '/usr/bin/docker-registry';
-
 describeDocker('pulling a missing image', [TINY_IMAGE], () => {
-  let registry: ChildProcess | undefined;
-  let dir: string;
+  let registry: TestRegistry | undefined;
   let ref: string;
   let t: TestHub;
 
   beforeAll(async () => {
-    if (!existsSync(REGISTRY)) throw new Error(`${REGISTRY} is missing: apt-get install docker-registry`);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-registry-'));
-    const port = await freePort();
-    writeFileSync(
-      path.join(dir, 'config.yml'),
-      `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${dir}/data}}\nhttp: {addr: "127.0.0.1:${port}"}\n`,
-    );
-    registry = spawn(REGISTRY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    registry = await startRegistry();
     // An image with a layer no local image has, so the pull really downloads something.
-    ref = `127.0.0.1:${port}/shiva-test/pulled:${Date.now()}`;
-    const context = path.join(dir, 'context');
-    execFileSync('mkdir', ['-p', context]);
+    ref = `${registry.host}/shiva-test/pulled:${Date.now()}`;
+    const context = path.join(registry.dir, 'context');
+    mkdirSync(context);
     writeFileSync(path.join(context, 'Dockerfile'), `FROM ${TINY_IMAGE}\nUSER root\nRUN head -c 8000000 /dev/urandom > /opt/blob\nUSER shiva\n`);
     execFileSync('docker', ['build', '-q', '-t', ref, context], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: 'pipe' });
     execFileSync('docker', ['push', ref], { stdio: 'pipe' });
@@ -50,8 +36,7 @@ describeDocker('pulling a missing image', [TINY_IMAGE], () => {
   afterAll(async () => {
     await t?.close();
     if (ref) execFileSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
-    registry?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await registry?.close();
   });
 
   it('pulls with progress in percent, then runs the sandbox', async () => {

@@ -1,0 +1,48 @@
+/**
+ * A real registry on loopback for the tests: Debian's docker-registry (distribution), in a
+ * temporary folder, optionally with deletes enabled (storage.delete.enabled, as docs/registry.md
+ * asks a team to run it). The engine pushes to it over plain http: dockerd treats registries on
+ * 127.0.0.0/8 as insecure-allowed by default.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './hub.js';
+
+const REGISTRY = '/usr/bin/docker-registry';
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, as image references name it. */
+  host: string;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** A scratch folder of its own, removed with it. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Starts a registry and waits until `/v2/` answers; throws with the remedy when it is not installed. */
+export async function startRegistry(options: { deletes?: boolean } = {}): Promise<TestRegistry> {
+  if (!existsSync(REGISTRY)) throw new Error(`${REGISTRY} is missing: apt-get install docker-registry`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-registry-'));
+  const port = await freePort();
+  const storage = `{filesystem: {rootdirectory: ${dir}/data}${options.deletes ? ', delete: {enabled: true}' : ''}}`;
+  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog: {level: error}\nstorage: ${storage}\nhttp: {addr: "127.0.0.1:${port}"}\n`);
+  const child: ChildProcess = spawn(REGISTRY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${url}/v2/`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    host: `127.0.0.1:${port}`,
+    url,
+    dir,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
