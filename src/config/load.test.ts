@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registryClientOf } from '../registry/from-config.js';
 import { ConfigError, loadConfig, parseConfig, publicUrl } from './load.js';
 
 const env = {} as NodeJS.ProcessEnv;
@@ -115,6 +116,24 @@ describe('configuration', () => {
       expect(() => parseConfig({ hub: { sandboxDomain: bad } }, env)).toThrow(/hub\.sandboxDomain/);
     }
     expect(parseConfig({}, env).sandboxes.adminAccess).toBe(false);
+  });
+
+  it("takes the team's registry with its password from the environment, and refuses credentials half given or a variable not set", () => {
+    expect(parseConfig({}, env).registry).toBeUndefined();
+    const open = parseConfig({ registry: { url: 'http://127.0.0.1:5000' } }, env).registry;
+    expect(open).toEqual({ url: 'http://127.0.0.1:5000', insecure: false, prefix: 'shiva/' });
+    const withCredentials = { registry: { url: 'https://registry.example', username: 'shiva', passwordEnv: 'SHIVA_REGISTRY_PASSWORD' } };
+    const config = parseConfig(withCredentials, { SHIVA_REGISTRY_PASSWORD: 'pw' });
+    // The password itself stays out of the configuration.
+    expect(JSON.stringify(config)).not.toContain('pw"');
+    expect(registryClientOf(config, { SHIVA_REGISTRY_PASSWORD: 'pw' })).not.toBeNull();
+    expect(registryClientOf(parseConfig({}, env), env)).toBeNull();
+    expect(() => parseConfig(withCredentials, env)).toThrow('configuration key registry.passwordEnv names SHIVA_REGISTRY_PASSWORD, which is not set');
+    expect(() => parseConfig({ registry: { url: 'https://r.example', username: 'shiva' } }, env)).toThrow('registry.username and registry.passwordEnv go together');
+    expect(() => parseConfig({ registry: { url: 'ftp://r.example' } }, env)).toThrow('configuration key registry.url');
+    expect(() => parseConfig({ registry: { url: 'https://r.example/v2/' } }, env)).toThrow('configuration key registry.url');
+    expect(() => parseConfig({ registry: { url: 'https://r.example', prefix: 'Shiva' } }, env)).toThrow('configuration key registry.prefix');
+    expect(() => parseConfig({ registry: { url: 'https://r.example', password: 'x' } }, env)).toThrow('configuration key registry');
   });
 
   it('loads the example of docs/configuration.md as written, so the documented keys are the real ones', () => {

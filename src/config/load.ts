@@ -59,6 +59,10 @@ export function parseConfig(input: Record<string, unknown>, env: NodeJS.ProcessE
   config.dataDir = path.resolve(config.dataDir);
   config.homes.root = path.resolve(config.homes.root ?? path.join(config.dataDir, 'homes'));
   checkConsistency(config, input);
+  const passwordEnv = config.registry?.passwordEnv;
+  if (passwordEnv !== undefined && !env[passwordEnv]) {
+    throw new ConfigError(`configuration key registry.passwordEnv names ${passwordEnv}, which is not set in the hub's environment`);
+  }
   checkDatasets(config);
   return deepFreeze(config);
 }
@@ -71,6 +75,10 @@ function checkConsistency(config: Config, input: Record<string, unknown>): void 
   }
   if (!names.has(config.images.default)) {
     throw new ConfigError(`configuration key images.default names ${config.images.default}, which is not in images.catalogue`);
+  }
+  const registry = config.registry;
+  if (registry && (registry.username === undefined) !== (registry.passwordEnv === undefined)) {
+    throw new ConfigError('configuration keys registry.username and registry.passwordEnv go together: a registry that asks for credentials needs both');
   }
   const uids = uidRangeProblem({ first: config.identity.firstUid, last: config.identity.lastUid });
   if (uids) throw new ConfigError(`configuration key ${uids}`);

@@ -297,6 +297,24 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    registry: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://[^/?#]+/?$', description: "The team's registry (registry HTTP API v2): https://registry.example:5000, or http:// on a trusted network" }),
+          username: Type.Optional(Type.String({ minLength: 1, description: 'For a registry that asks for credentials (HTTP Basic, or a bearer token from its token service)' })),
+          passwordEnv: Type.Optional(
+            Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "The environment variable that holds username's password: never the password itself in this file" }),
+          ),
+          insecure: Type.Boolean({ default: false, description: 'Accept a TLS certificate no trusted authority signed (a team\'s own)' }),
+          prefix: Type.String({
+            pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*$',
+            default: 'shiva/',
+            description: "Repositories under this prefix are Shiva's: its catalogue entries and, under <prefix>envs/<user>/, saved environments (empty: the whole registry)",
+          }),
+        },
+        strict,
+      ),
+    ),
     images: Type.Object(
       {
         default: Name,
