@@ -1,8 +1,8 @@
 /**
  * The registry client against a real registry on loopback (Debian's docker-registry, deletes
  * enabled) to which the real engine pushed: the catalogue lists what was pushed, tags page by
- * page, a manifest's size is what the registry stores for its blobs, and a deleted manifest's
- * tags are gone.
+ * page, a manifest's size is what the registry stores for its blobs, a deleted manifest's tags
+ * are gone, and one that asks for credentials (htpasswd) gets them.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -59,5 +59,16 @@ describeDocker('a real registry', [TINY_IMAGE], () => {
     await client.deleteManifest('shiva-test/beta', digest);
     expect(await client.tags('shiva-test/beta')).toEqual([]);
     await expect(client.manifest('shiva-test/beta', 'latest')).rejects.toMatchObject({ kind: 'not_found', message: expect.stringContaining('MANIFEST_UNKNOWN') });
+  });
+
+  it('sends the configured credentials to a registry that asks for them, and says what is missing without them', async () => {
+    const guarded = await startRegistry({ basicAuth: { username: 'shiva', password: 'registry-password' } });
+    try {
+      expect(await new RegistryClient({ url: guarded.url, username: 'shiva', password: 'registry-password' }).repositories()).toEqual([]);
+      await expect(new RegistryClient({ url: guarded.url }).repositories()).rejects.toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('registry.passwordEnv') });
+      await expect(new RegistryClient({ url: guarded.url, username: 'shiva', password: 'wrong' }).repositories()).rejects.toMatchObject({ kind: 'unauthorized' });
+    } finally {
+      await guarded.close();
+    }
   });
 });

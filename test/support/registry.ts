@@ -4,7 +4,7 @@
  * asks a team to run it). The engine pushes to it over plain http: dockerd treats registries on
  * 127.0.0.0/8 as insecure-allowed by default.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,17 +22,28 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-/** Starts a registry and waits until `/v2/` answers; throws with the remedy when it is not installed. */
-export async function startRegistry(options: { deletes?: boolean } = {}): Promise<TestRegistry> {
+/**
+ * Starts a registry and waits until `/v2/` answers; throws with the remedy when it is not
+ * installed. `basicAuth`: it asks for these credentials (an htpasswd file with a bcrypt hash, as
+ * docs/registry.md sets one up).
+ */
+export async function startRegistry(options: { deletes?: boolean; basicAuth?: { username: string; password: string } } = {}): Promise<TestRegistry> {
   if (!existsSync(REGISTRY)) throw new Error(`${REGISTRY} is missing: apt-get install docker-registry`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-registry-'));
   const port = await freePort();
   const storage = `{filesystem: {rootdirectory: ${dir}/data}${options.deletes ? ', delete: {enabled: true}' : ''}}`;
-  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog: {level: error}\nstorage: ${storage}\nhttp: {addr: "127.0.0.1:${port}"}\n`);
+  let auth = '';
+  if (options.basicAuth) {
+    const { username, password } = options.basicAuth;
+    writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', username, password], { encoding: 'utf8' }));
+    auth = `auth: {htpasswd: {realm: shiva-test, path: ${dir}/htpasswd}}\n`;
+  }
+  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog: {level: error}\nstorage: ${storage}\nhttp: {addr: "127.0.0.1:${port}"}\n${auth}`);
   const child: ChildProcess = spawn(REGISTRY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/v2/`).then((r) => r.ok, () => false)) break;
+    // Up once it answers at all: 200, or 401 when it asks for credentials.
+    if (await fetch(`${url}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
