@@ -51,6 +51,9 @@ describeDocker('a real registry', [TINY_IMAGE], () => {
     }
     expect(manifest.sizeBytes).toBe(stored);
     expect(manifest.layers).toBe(body.layers.length);
+    // The image's labels come from its config blob: the engine's own view of the same image.
+    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '-f', '{{json .Config.Labels}}', refs[0]!], { encoding: 'utf8' })) as Record<string, string>;
+    expect(await client.labels('shiva-test/alpha', manifest.configDigest)).toEqual(labels);
   });
 
   it("deletes a manifest by digest, and every tag of it goes; a missing one is not_found with the registry's reason", async () => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
     if (url.pathname === '/v2/_catalog') return page(res, url, REPOS, 'repositories');
     if (url.pathname === '/v2/a/one/tags/list') return page(res, url, ['1', '2', '3'], 'tags');
     if (url.pathname === '/v2/a/one/manifests/docker') {
-      return json(res, 200, { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { size: 1000 }, layers: [{ size: 20 }, { size: 300 }] }, { 'docker-content-digest': DIGEST('d') });
+      return json(res, 200, { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { size: 1000, digest: DIGEST('c') }, layers: [{ size: 20 }, { size: 300 }] }, { 'docker-content-digest': DIGEST('d') });
     }
     if (url.pathname === '/v2/a/one/manifests/multi') {
       return json(res, 200, {
@@ -61,8 +61,9 @@ beforeAll(async () => {
     }
     if (url.pathname === `/v2/a/one/manifests/${DIGEST('f')}`) {
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
-      return res.end(JSON.stringify({ schemaVersion: 2, config: { size: 7 }, layers: [{ size: 5 }] }));
+      return res.end(JSON.stringify({ schemaVersion: 2, config: { size: 7, digest: DIGEST('c') }, layers: [{ size: 5 }] }));
     }
+    if (url.pathname === `/v2/a/one/blobs/${DIGEST('c')}`) return json(res, 200, { architecture: 'amd64', config: { Labels: { 'org.shiva.description': 'One, for tests', n: 1 } } });
     if (req.method === 'DELETE' && url.pathname === `/v2/a/one/manifests/${DIGEST('d')}`) return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'The operation is unsupported.' }] });
     json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
   });
@@ -111,9 +112,15 @@ describe('the registry client', () => {
 
   it('gives a manifest its digest, its size (config and layers) and its depth, and resolves an index to linux/amd64', async () => {
     const client = new RegistryClient({ url: base });
-    expect(await client.manifest('a/one', 'docker')).toEqual({ digest: DIGEST('d'), mediaType: 'application/vnd.docker.distribution.manifest.v2+json', sizeBytes: 1320, layers: 2 });
-    expect(await client.manifest('a/one', 'multi')).toEqual({ digest: DIGEST('1'), mediaType: 'application/vnd.oci.image.index.v1+json', sizeBytes: 12, layers: 1 });
+    expect(await client.manifest('a/one', 'docker')).toEqual({ digest: DIGEST('d'), mediaType: 'application/vnd.docker.distribution.manifest.v2+json', sizeBytes: 1320, layers: 2, configDigest: DIGEST('c') });
+    expect(await client.manifest('a/one', 'multi')).toEqual({ digest: DIGEST('1'), mediaType: 'application/vnd.oci.image.index.v1+json', sizeBytes: 12, layers: 1, configDigest: DIGEST('c') });
     expect(seen[0]?.url).toBe('/v2/a/one/manifests/docker');
+  });
+
+  it("reads an image's labels from its config blob, leaving out what is not text", async () => {
+    const client = new RegistryClient({ url: base });
+    const { configDigest } = await client.manifest('a/one', 'docker');
+    expect(await client.labels('a/one', configDigest)).toEqual({ 'org.shiva.description': 'One, for tests' });
   });
 
   it("fails with the registry's own reason, and sends nothing for a name that is not one", async () => {

@@ -52,6 +52,8 @@ export interface ManifestInfo {
   sizeBytes: number;
   /** How many layers (the image's depth; the overlay filesystem allows 127). */
   layers: number;
+  /** The digest of the image's config blob (its labels, environment, command). */
+  configDigest: string;
 }
 
 /** The media types asked for, in order of preference (image manifests, then indexes). */
@@ -105,7 +107,7 @@ export class RegistryClient {
     if (!isTag(reference) && !isDigest(reference)) throw new RegistryError('bad_request', `"${reference}" is neither a tag nor a digest`);
     const answer = await this.call('GET', `v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: MANIFEST_TYPES.join(', ') });
     const digest = String(answer.headers['docker-content-digest'] ?? '') || `sha256:${createHash('sha256').update(answer.body).digest('hex')}`;
-    const body = parseJson(answer.body) as { mediaType?: string; config?: { size?: unknown }; layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: string; platform?: { os?: string; architecture?: string } }> };
+    const body = parseJson(answer.body) as { mediaType?: string; config?: { size?: unknown; digest?: unknown }; layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: string; platform?: { os?: string; architecture?: string } }> };
     const mediaType = body.mediaType ?? String(answer.headers['content-type'] ?? '').split(';')[0]!;
     if (INDEX_TYPES.has(mediaType)) {
       const entry = body.manifests?.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
@@ -113,10 +115,23 @@ export class RegistryClient {
       const image = await this.manifest(repository, entry.digest, platform);
       return { ...image, digest, mediaType };
     }
-    if (!Array.isArray(body.layers) || typeof body.config?.size !== 'number') throw new RegistryError('bad_answer', `${repository}:${reference} is not an image manifest (${mediaType || 'no media type'})`);
+    if (!Array.isArray(body.layers) || typeof body.config?.size !== 'number' || typeof body.config.digest !== 'string' || !isDigest(body.config.digest)) throw new RegistryError('bad_answer', `${repository}:${reference} is not an image manifest (${mediaType || 'no media type'})`);
     const sizes = [body.config.size, ...body.layers.map((l) => l.size)];
     if (!sizes.every((n): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) throw new RegistryError('bad_answer', `${repository}:${reference} has a layer without a size`);
-    return { digest, mediaType, sizeBytes: sizes.reduce((a, b) => a + b, 0), layers: body.layers.length };
+    return { digest, mediaType, sizeBytes: sizes.reduce((a, b) => a + b, 0), layers: body.layers.length, configDigest: body.config.digest };
+  }
+
+  /**
+   * The labels of an image, from its config blob `configDigest` (ManifestInfo.configDigest):
+   * where the catalogue finds an image's description (`org.shiva.description`).
+   */
+  async labels(repository: string, configDigest: string): Promise<Record<string, string>> {
+    this.checkRepository(repository);
+    if (!isDigest(configDigest)) throw new RegistryError('bad_request', `"${configDigest}" is not a digest`);
+    const answer = await this.call('GET', `v2/${repository}/blobs/${configDigest}`, `repository:${repository}:pull`, {});
+    const labels = (parseJson(answer.body) as { config?: { Labels?: unknown } }).config?.Labels;
+    if (typeof labels !== 'object' || labels === null) return {};
+    return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
 
   /**
