@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import path from 'node:path';
 import { RegistryClient } from '../src/registry/client.js';
+import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
 
@@ -64,13 +66,29 @@ describeDocker('a real registry', [TINY_IMAGE], () => {
     await expect(client.manifest('shiva-test/beta', 'latest')).rejects.toMatchObject({ kind: 'not_found', message: expect.stringContaining('MANIFEST_UNKNOWN') });
   });
 
-  it('sends the configured credentials to a registry that asks for them, and says what is missing without them', async () => {
-    const guarded = await startRegistry({ basicAuth: { username: 'shiva', password: 'registry-password' } });
+  it('sends the configured credentials to a registry that asks for them, and the engine pulls from it with them', async () => {
+    const credentials = { username: 'shiva', password: 'registry-password' };
+    const guarded = await startRegistry({ basicAuth: credentials });
+    // The engine pushes with its own login, kept in a folder of this test's, not the machine's.
+    const dockerConfig = path.join(guarded.dir, 'docker-config');
+    const ref = `${guarded.host}/shiva-test/guarded:1`;
+    const docker = (args: string[], input?: string) => execFileSync('docker', ['--config', dockerConfig, ...args], { stdio: 'pipe', ...(input !== undefined ? { input } : {}) });
     try {
-      expect(await new RegistryClient({ url: guarded.url, username: 'shiva', password: 'registry-password' }).repositories()).toEqual([]);
+      docker(['login', '-u', credentials.username, '--password-stdin', guarded.host], credentials.password);
+      docker(['tag', TINY_IMAGE, ref]);
+      docker(['push', ref]);
+      docker(['rmi', ref]);
+
+      expect(await new RegistryClient({ url: guarded.url, ...credentials }).repositories()).toEqual(['shiva-test/guarded']);
       await expect(new RegistryClient({ url: guarded.url }).repositories()).rejects.toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('registry.passwordEnv') });
       await expect(new RegistryClient({ url: guarded.url, username: 'shiva', password: 'wrong' }).repositories()).rejects.toMatchObject({ kind: 'unauthorized' });
+
+      const runtime = new DockerRuntime();
+      await expect(runtime.pullImage(ref, () => {})).rejects.toMatchObject({ kind: 'image_not_found', message: expect.stringContaining('asks for credentials the hub was not given') });
+      await runtime.pullImage(ref, () => {}, undefined, { ...credentials, serveraddress: guarded.host });
+      expect(await runtime.inspectImage(ref)).not.toBeNull();
     } finally {
+      execFileSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
       await guarded.close();
     }
   });

@@ -259,13 +259,26 @@ export class RuntimeError extends Error {
   }
 }
 
+/**
+ * Credentials for a registry that asks for them, as the engine takes them with a pull (Docker's
+ * `X-Registry-Auth`: the registry's `serveraddress`, `host[:port]`, with a username and password).
+ */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
 export interface Runtime {
   /** Engine facts; throws RuntimeError('unavailable') when the engine does not answer. */
   info(): Promise<EngineInfo>;
   /** The local image, or null when it is not present. */
   inspectImage(ref: string): Promise<ImageInfo | null>;
-  /** Pulls an image, reporting progress; throws RuntimeError('image_not_found') when no registry has it. */
-  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * Pulls an image, reporting progress, with `credentials` for a registry that asks for them;
+   * throws RuntimeError('image_not_found') when no registry has it.
+   */
+  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void>;
   /** Creates the container; throws RuntimeError('conflict') when the name is taken. Returns its id. */
   create(spec: ContainerSpec): Promise<string>;
   /** Starts a created container and returns its state with the published endpoint. */

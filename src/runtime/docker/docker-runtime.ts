@@ -15,6 +15,7 @@ import type {
   Job,
   JobResult,
   PullProgress,
+  RegistryCredentials,
   Runtime,
 } from '../types.js';
 import { LABELS, missingMountMessage, RuntimeError } from '../types.js';
@@ -125,12 +126,13 @@ export class DockerRuntime implements Runtime {
    * Pulls `ref` with progress. No deadline (a large image on a slow link takes what it takes);
    * `signal` is the way to give up, and rejects with the signal's reason.
    */
-  async pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+  async pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void> {
     signal?.throwIfAborted();
     const fail = (err: unknown): RuntimeError => classifyPullError(err, ref, this.address);
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.pull(ref, signal ? { abortSignal: signal } : {});
+      // dockerode sends authconfig as X-Registry-Auth; the engine passes it to the registry only.
+      stream = await this.docker.pull(ref, { ...(signal ? { abortSignal: signal } : {}), ...(credentials ? { authconfig: { ...credentials } } : {}) });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       throw fail(err);

@@ -141,6 +141,13 @@ describe('classifyPullError', () => {
     expect(err.message).toBe(`the image ${ref} could not be pulled: net/http: TLS handshake timeout`);
   });
 
+  it('says so when the registry asks for credentials the pull did not bring', () => {
+    const text = 'Head "http://127.0.0.1:5000/v2/shiva/ml/manifests/1": no basic auth credentials';
+    const err = classifyRegistryFailure(text, null, ref);
+    expect(err.kind).toBe('image_not_found');
+    expect(err.message).toBe(`the image ${ref} could not be pulled: its registry asks for credentials the hub was not given (registry.username and registry.passwordEnv, docs/registry.md): ${text}`);
+  });
+
   it('keeps an engine-side failure as failed', () => {
     const err = classifyPullError({ message: 'write /var/lib/docker/tmp/x: no space left on device' }, ref, address);
     expect(err.kind).toBe('failed');

@@ -148,6 +148,8 @@ export function unavailableError(address: string, reason: string, cause?: unknow
 
 /** Registry answers that mean "no such image" rather than "cannot get there". */
 const IMAGE_MISSING = /pull access denied|manifest unknown|manifest for .* not found|repository does not exist|not found|no such image|unauthorized|denied: requested access/i;
+/** A registry that wants credentials the pull did not bring (distribution's htpasswd realm says this). */
+const REGISTRY_CREDENTIALS = /no basic auth credentials|authentication required/i;
 /** Failures on the way to the registry: DNS, routing, TLS, timeouts. */
 const REGISTRY_UNREACHABLE = /no route to host|dial tcp|lookup .*(no such host|server misbehaving)|i\/o timeout|timeout|timed out|connection refused|network is unreachable|tls: |x509: |EOF$/i;
 
@@ -170,6 +172,9 @@ export function classifyPullError(err: unknown, ref: string, address: string): R
  */
 export function classifyRegistryFailure(message: string, status: number | null, ref: string, cause?: unknown): RuntimeError {
   const text = oneLine(message);
+  if (REGISTRY_CREDENTIALS.test(text)) {
+    return new RuntimeError('image_not_found', `the image ${ref} could not be pulled: its registry asks for credentials the hub was not given (registry.username and registry.passwordEnv, docs/registry.md): ${text}`, { cause });
+  }
   // The network test comes first so that "lookup registry: no such host" keeps its reason.
   if (status !== 404 && REGISTRY_UNREACHABLE.test(text)) {
     return new RuntimeError('image_not_found', `the image ${ref} could not be pulled: ${text}`, { cause });
