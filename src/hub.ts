@@ -29,6 +29,9 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
+import { ImageCatalogue } from './images/catalogue.js';
+import { RegistryCatalogue } from './images/registry-catalogue.js';
+import { registryClientOf, registryCredentialsOf } from './registry/from-config.js';
 import { hubActivityView } from './sandboxes/culling/activity-view.js';
 import { Culler } from './sandboxes/culling/culler.js';
 import { PendingStops } from './sandboxes/culling/pending-stops.js';
@@ -100,6 +103,8 @@ export interface Hub {
   activityView: ActivityView;
   events: SandboxEvents;
   sandboxes: SandboxService;
+  /** What may be launched: the configured catalogue and the registry's images. */
+  images: ImageCatalogue;
   proxy: Proxy;
   /** Open WebSockets, proxied requests in flight and event streams, by the credential that opened them. */
   tunnels: OpenTunnels;
@@ -234,8 +239,12 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }),
     });
     const idleStops = new PendingStops();
+    const registry = registryClientOf(config);
+    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
+    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config));
     const deps: SandboxServiceDeps = {
       idleStops,
+      images,
       // A full filesystem first: it is nobody's fault, and freeing one's home would not help.
       admission: [() => homesFilesystem.checkRoomForLaunch(), (actor) => homeQuotas.checkLaunch(actor.userId)],
       config,
@@ -403,6 +412,10 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         await memoryWarnings.check();
       }, 'machine health check');
       every(config.health.intervalSeconds, () => homesFilesystem.refresh(), 'homes filesystem reading');
+      if (registryCatalogue && config.registry) {
+        void registryCatalogue.refresh();
+        every(config.registry.refreshSeconds, () => registryCatalogue.refresh(), 'registry catalogue listing');
+      }
       culler.start();
       closers.unshift(() => culler.stop());
     }
@@ -425,6 +438,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       routes,
       activity,
       activityView,
+      images,
       events,
       sandboxes,
       proxy,

@@ -12,8 +12,16 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     { schema: { tags: ['catalogue'], summary: 'Images users may launch', response: { 200: Type.Array(Image), 401: ErrorResponse } } },
     async (request) => {
       requireScope(request, 'machines:read');
-      const { catalogue, default: fallback } = hub.config.images;
-      return catalogue.map((i) => ({ name: i.name, image: i.image, description: i.description, default: i.name === fallback, sudo: i.sudo }));
+      const fallback = hub.config.images.default;
+      return hub.images.list().map(({ entry, source, sizeBytes }) => ({
+        name: entry.name,
+        image: entry.image,
+        description: entry.description,
+        default: entry.name === fallback,
+        sudo: entry.sudo,
+        source,
+        sizeBytes,
+      }));
     },
   );
 

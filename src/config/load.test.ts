@@ -121,7 +121,7 @@ describe('configuration', () => {
   it("takes the team's registry with its password from the environment, and refuses credentials half given or a variable not set", () => {
     expect(parseConfig({}, env).registry).toBeUndefined();
     const open = parseConfig({ registry: { url: 'http://127.0.0.1:5000' } }, env).registry;
-    expect(open).toEqual({ url: 'http://127.0.0.1:5000', insecure: false, prefix: 'shiva/' });
+    expect(open).toEqual({ url: 'http://127.0.0.1:5000', insecure: false, prefix: 'shiva/', refreshSeconds: 300 });
     const withCredentials = { registry: { url: 'https://registry.example', username: 'shiva', passwordEnv: 'SHIVA_REGISTRY_PASSWORD' } };
     const config = parseConfig(withCredentials, { SHIVA_REGISTRY_PASSWORD: 'pw' });
     // The password itself stays out of the configuration.

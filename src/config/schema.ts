@@ -311,6 +311,7 @@ export const ConfigSchema = Type.Object(
             default: 'shiva/',
             description: "Repositories under this prefix are Shiva's: its catalogue entries and, under <prefix>envs/<user>/, saved environments (empty: the whole registry)",
           }),
+          refreshSeconds: Type.Integer({ minimum: 10, default: 300, description: 'How often the catalogue lists the registry again (GET /api/images shows the last listing)' }),
         },
         strict,
       ),

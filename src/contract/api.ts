@@ -234,6 +234,10 @@ export const Image = Type.Object(
     description: Type.String(),
     default: Type.Boolean(),
     sudo: Type.Boolean({ description: "Whether the sandbox's user may become root in it with sudo (the catalogue entry's opt-in)" }),
+    source: Type.Union([Type.Literal('config'), Type.Literal('registry')], {
+      description: "Where it was found: the configured catalogue, or the team's registry under registry.prefix (docs/registry.md)",
+    }),
+    sizeBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "A registry image's compressed size (config and layers), in bytes; null for configured entries" }),
   },
 
 );

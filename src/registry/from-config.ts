@@ -10,9 +10,12 @@ import { RegistryClient } from './client.js';
 export function registryClientOf(config: Readonly<Pick<Config, 'registry'>>, env: NodeJS.ProcessEnv = process.env): RegistryClient | null {
   const registry = config.registry;
   if (registry === undefined) return null;
-  return new RegistryClient({
-    url: registry.url,
-    insecure: registry.insecure,
-    ...(registry.username !== undefined ? { username: registry.username, password: env[registry.passwordEnv!] ?? '' } : {}),
-  });
+  return new RegistryClient({ url: registry.url, insecure: registry.insecure, ...(registryCredentialsOf(config, env) ?? {}) });
+}
+
+/** The registry's username and password (from registry.passwordEnv), or null when it is configured without. */
+export function registryCredentialsOf(config: Readonly<Pick<Config, 'registry'>>, env: NodeJS.ProcessEnv = process.env): { username: string; password: string } | null {
+  const registry = config.registry;
+  if (registry?.username === undefined) return null;
+  return { username: registry.username, password: env[registry.passwordEnv!] ?? '' };
 }

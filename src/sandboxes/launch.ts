@@ -88,6 +88,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
             .catch((err: Error) => ctx.log.warn({ sandbox: row.id, err: err.message }, 'could not record a pull progress'));
         },
         signal,
+        ctx.images?.credentialsFor(row.image_ref),
       );
       image = await runtime.inspectImage(row.image_ref);
       if (!image) throw new RuntimeError('image_not_found', `the image ${row.image_ref} is still missing after the pull`);

@@ -29,6 +29,7 @@ import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
+import type { ImageCatalogue } from '../images/catalogue.js';
 import type { PendingStops } from './culling/pending-stops.js';
 
 /**
@@ -66,6 +67,12 @@ export interface SandboxServiceDeps {
   liveStats?: Pick<LiveSandboxStats, 'get'>;
   /** The stops the culler has warned of, shown in each sandbox's view (absent: none shown). */
   idleStops?: Pick<PendingStops, 'view'>;
+  /**
+   * What may be launched: the configured catalogue and the registry's images, and the
+   * credentials a pull from the registry needs (src/images/catalogue.ts). Absent: the configured
+   * catalogue alone, pulled without credentials.
+   */
+  images?: Pick<ImageCatalogue, 'find' | 'list' | 'credentialsFor'>;
 }
 
 export class SandboxService {
@@ -308,9 +315,11 @@ export class SandboxService {
   private imageFor(name: string | undefined): ImageEntry {
     const { catalogue, default: fallback } = this.deps.config.images;
     const wanted = name ?? fallback;
-    const image = catalogue.find((i) => i.name === wanted);
+    const images = this.deps.images;
+    const image = images ? images.find(wanted) : catalogue.find((i) => i.name === wanted);
     if (!image) {
-      throw new ShivaError('IMAGE_NOT_FOUND', `There is no image named ${JSON.stringify(wanted)}; choose one of: ${catalogue.map((i) => i.name).join(', ')}.`);
+      const names = images ? images.list().map((i) => i.entry.name) : catalogue.map((i) => i.name);
+      throw new ShivaError('IMAGE_NOT_FOUND', `There is no image named ${JSON.stringify(wanted)}; choose one of: ${names.join(', ')}.`);
     }
     return image;
   }

@@ -194,6 +194,7 @@ export const en = {
   launch: {
     title: 'Launch my container',
     image: 'Image',
+    fromRegistry: (size: string | null) => `From the team's registry${size ? `, ${size}` : ''}`,
     size: 'Size',
     presets: { small: 'Small', standard: 'Standard', large: 'Large', xlarge: 'Extra large', max: 'Largest allowed' },
     gpus: 'GPUs',

@@ -215,6 +215,7 @@ export const ja: Messages = {
   launch: {
     title: 'コンテナを起動',
     image: 'イメージ',
+    fromRegistry: (size) => `チームのレジストリから${size ? `（${size}）` : ''}`,
     size: 'サイズ',
     presets: { small: '小', standard: '標準', large: '大', xlarge: '特大', max: '上限いっぱい' },
     gpus: 'GPU',

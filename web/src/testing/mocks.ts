@@ -49,8 +49,8 @@ export const MockMe: Me = { user: MockUser, limits: MockLimits };
 export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 
 export const MockImages: Image[] = [
-  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false },
-  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true },
+  { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false, source: 'config', sizeBytes: null },
+  { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true, source: 'registry', sizeBytes: 6_400_000_000 },
 ];
 
 export const MockDatasets: Dataset[] = [

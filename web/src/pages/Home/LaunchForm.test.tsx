@@ -114,6 +114,14 @@ describe('LaunchForm', () => {
     expect(onLaunch).toHaveBeenCalledWith({ image: 'pytorch', cpus: 4, memoryGiB: 16, gpus: 1, machine: 'gpu-1', name: 'exp-2' });
   });
 
+  it("says which images come from the team's registry, with their size", async () => {
+    renderView(<LaunchForm {...props()} />);
+    await userEvent.click(screen.getByRole('combobox', { name: 'Image' }));
+    expect(screen.getByRole('option', { name: /pytorch/ }).textContent).toContain("From the team's registry, 6 GiB");
+    expect(screen.getByRole('option', { name: /notebook/ }).textContent).not.toContain('registry');
+    await userEvent.keyboard('{Escape}');
+  });
+
   it('disables machines without room and says why', async () => {
     const busy: Machine = { ...MockMachineAllocationOnly, name: 'cpu-2', cpus: 8, free: { ...MockMachineAllocationOnly.free, cpus: 1.5 } };
     renderView(<LaunchForm {...props({ machines: [...MockMachines, busy] })} />);

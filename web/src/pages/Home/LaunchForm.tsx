@@ -29,7 +29,7 @@ import type { Dataset, Image, LaunchRequest, Machine, Me } from '../../api/types
 import { errorMessage } from '../../i18n/errorMessage';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
-import { formatNumber, roundTo } from '../../utils/format';
+import { formatBytes, formatNumber, roundTo } from '../../utils/format';
 import { sizePresets, type PresetId } from '../../utils/presets';
 import { describeResources } from '../../utils/resources';
 import { LaunchDatasets } from './LaunchDatasets';
@@ -177,6 +177,11 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
                   {i.description && (
                     <Typography variant="caption" color="text.secondary">
                       {i.description}
+                    </Typography>
+                  )}
+                  {i.source === 'registry' && (
+                    <Typography variant="caption" color="text.secondary" sx={{ display: 'block' }}>
+                      {t.launch.fromRegistry(i.sizeBytes === null ? null : formatBytes(i.sizeBytes, locale))}
                     </Typography>
                   )}
                 </Box>
