@@ -12,6 +12,8 @@ const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
 const seen: Array<{ method: string; url: string; authorization?: string }> = [];
 let auth: 'none' | 'basic' | 'bearer' = 'none';
 let tokensIssued = 0;
+/** The host the bearer challenge names for its token service (the registry's own by default). */
+let realmHost = '';
 let server: http.Server;
 let base = '';
 
@@ -41,9 +43,10 @@ beforeAll(async () => {
     }
     const good = auth === 'none' || (auth === 'basic' ? req.headers.authorization === `Basic ${Buffer.from('alice:secret').toString('base64')}` : req.headers.authorization?.startsWith('Bearer tok-'));
     if (!good) {
-      const challenge = auth === 'basic' ? 'Basic realm="Registry"' : `Bearer realm="${base}/token",service="stand-in",scope="repository:a/one:pull"`;
+      const challenge = auth === 'basic' ? 'Basic realm="Registry"' : `Bearer realm="http://${realmHost}/token",service="stand-in",scope="repository:a/one:pull"`;
       return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { 'www-authenticate': challenge });
     }
+    if (url.pathname === '/v2/_catalog' && url.searchParams.get('n') === '7777') return json(res, 200, { repositories: Array.from({ length: 100_001 }, (_, i) => `r${i}`) });
     if (url.pathname === '/v2/_catalog') return page(res, url, REPOS, 'repositories');
     if (url.pathname === '/v2/a/one/tags/list') return page(res, url, ['1', '2', '3'], 'tags');
     if (url.pathname === '/v2/a/one/manifests/docker') {
@@ -58,6 +61,10 @@ beforeAll(async () => {
           { digest: DIGEST('f'), platform: { os: 'linux', architecture: 'amd64' } },
         ],
       }, { 'docker-content-digest': DIGEST('1') });
+    }
+    if (url.pathname === '/v2/a/one/manifests/nested' || url.pathname === `/v2/a/one/manifests/${DIGEST('2')}`) {
+      const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ digest: DIGEST('2'), platform: { os: 'linux', architecture: 'amd64' } }] };
+      return json(res, 200, index, { 'docker-content-digest': DIGEST('2') });
     }
     if (url.pathname === `/v2/a/one/manifests/${DIGEST('f')}`) {
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
@@ -75,6 +82,7 @@ beforeEach(() => {
   seen.length = 0;
   auth = 'none';
   tokensIssued = 0;
+  realmHost = new URL(base).host;
 });
 
 const error = (p: Promise<unknown>) => p.then(() => null, (err: unknown) => err as RegistryError);
@@ -108,6 +116,28 @@ describe('the registry client', () => {
     expect(seen.at(-1)?.authorization).toBe('Bearer tok-repository:a/one:pull');
     const refused = await error(new RegistryClient({ url: base, username: 'alice', password: 'nope' }).tags('a/one'));
     expect(refused).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('token service') });
+  });
+
+  it("never sends the registry's credentials to a token service on another host", async () => {
+    auth = 'bearer';
+    // localhost is the same machine but another host name: the rule is about names, as a browser's origins are.
+    realmHost = `localhost:${new URL(base).port}`;
+    const refused = await error(new RegistryClient({ url: base, username: 'alice', password: 'secret' }).tags('a/one'));
+    expect(refused).toMatchObject({ kind: 'unauthorized', message: expect.stringContaining('only to the registry\'s own host') });
+    const asked = seen.filter((s) => s.url.startsWith('/token'));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.authorization).toBeUndefined();
+  });
+
+  it('follows an index one level only, so an index naming an index ends with an error', async () => {
+    const client = new RegistryClient({ url: base });
+    expect(await error(client.manifest('a/one', 'nested'))).toMatchObject({ kind: 'bad_answer', message: expect.stringContaining('index inside an index') });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('refuses a listing of more than 100,000 names rather than holding it', async () => {
+    const client = new RegistryClient({ url: base });
+    expect(await error(client.repositories({ pageSize: 7777 }))).toMatchObject({ kind: 'bad_answer', message: expect.stringContaining('more than 100000 names') });
   });
 
   it('gives a manifest its digest, its size (config and layers) and its depth, and resolves an index to linux/amd64', async () => {

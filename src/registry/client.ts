@@ -68,6 +68,8 @@ const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'applica
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 /** Pages followed for one listing, at most (a registry that links to itself forever). */
 const MAX_PAGES = 1000;
+/** Names in one listing, at most: more is no team's registry, and the hub holds them all. */
+export const MAX_LISTED_NAMES = 100_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 interface Answer {
@@ -100,9 +102,15 @@ export class RegistryClient {
   /**
    * The manifest `reference` (a tag or a digest) of `repository`. An index (a multi-platform
    * image) is resolved to its `platform` entry (default linux/amd64), whose size and depth are
-   * given with the index's digest. Throws not_found when there is no such manifest.
+   * given with the index's digest; that entry must be an image manifest (an index is followed
+   * one level, so an index naming an index cannot send the hub round for ever). Throws not_found
+   * when there is no such manifest.
    */
-  async manifest(repository: string, reference: string, platform = { os: 'linux', architecture: 'amd64' }): Promise<ManifestInfo> {
+  manifest(repository: string, reference: string, platform = { os: 'linux', architecture: 'amd64' }): Promise<ManifestInfo> {
+    return this.readManifest(repository, reference, platform, true);
+  }
+
+  private async readManifest(repository: string, reference: string, platform: { os: string; architecture: string }, indexAllowed: boolean): Promise<ManifestInfo> {
     this.checkRepository(repository);
     if (!isTag(reference) && !isDigest(reference)) throw new RegistryError('bad_request', `"${reference}" is neither a tag nor a digest`);
     const answer = await this.call('GET', `v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: MANIFEST_TYPES.join(', ') });
@@ -110,9 +118,10 @@ export class RegistryClient {
     const body = parseJson(answer.body) as { mediaType?: string; config?: { size?: unknown; digest?: unknown }; layers?: Array<{ size?: unknown }>; manifests?: Array<{ digest?: string; platform?: { os?: string; architecture?: string } }> };
     const mediaType = body.mediaType ?? String(answer.headers['content-type'] ?? '').split(';')[0]!;
     if (INDEX_TYPES.has(mediaType)) {
+      if (!indexAllowed) throw new RegistryError('bad_answer', `${repository}@${reference} is an index inside an index, which no image is`);
       const entry = body.manifests?.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
       if (!entry?.digest || !isDigest(entry.digest)) throw new RegistryError('not_found', `${repository}:${reference} has no ${platform.os}/${platform.architecture} image`);
-      const image = await this.manifest(repository, entry.digest, platform);
+      const image = await this.readManifest(repository, entry.digest, platform, false);
       return { ...image, digest, mediaType };
     }
     if (!Array.isArray(body.layers) || typeof body.config?.size !== 'number' || typeof body.config.digest !== 'string' || !isDigest(body.config.digest)) throw new RegistryError('bad_answer', `${repository}:${reference} is not an image manifest (${mediaType || 'no media type'})`);
@@ -158,7 +167,9 @@ export class RegistryClient {
       const answer = await this.call('GET', asked.pathname.slice(1) + asked.search, scope, { accept: 'application/json' });
       const found = items(parseJson(answer.body) as { repositories?: unknown; tags?: unknown });
       if (!Array.isArray(found) || !found.every((x) => typeof x === 'string')) throw new RegistryError('bad_answer', `the registry's listing of ${path} is not a list of names`);
-      out.push(...found);
+      if (out.length + found.length > MAX_LISTED_NAMES) throw new RegistryError('bad_answer', `the registry's listing of ${path} has more than ${MAX_LISTED_NAMES} names`);
+      // One at a time: spreading a page of 100,000 names into push() would overflow the stack.
+      for (const name of found) out.push(name);
       next = nextPage(header(answer.headers.link), asked);
     }
     return out;
@@ -190,10 +201,20 @@ export class RegistryClient {
       } catch {
         throw new RegistryError('bad_answer', `the registry named a token service that is no URL: ${bearer.params.realm}`);
       }
+      if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw new RegistryError('bad_answer', `the registry named a token service that is not http or https: ${realm.protocol}`);
+      // A registry's answer must not be able to send the team's password elsewhere, nor in the
+      // clear: it goes only to a token service on the registry's own host, over https unless the
+      // registry itself is http. Another service still gets asked, without it (anonymous pulls).
+      if (this.base.protocol === 'https:' && realm.protocol !== 'https:') throw new RegistryError('bad_answer', `the registry named a token service over plain http (${realm.host}); the hub asks a token service over https only when the registry is https`);
+      const sameHost = realm.hostname === this.base.hostname;
       if (bearer.params.service) realm.searchParams.set('service', bearer.params.service);
       realm.searchParams.set('scope', bearer.params.scope ?? scope);
-      const answer = await this.send('GET', realm, { accept: 'application/json', ...(basic ? { authorization: basic } : {}) });
-      if (answer.status !== 200) throw failure(answer, 'the token service');
+      const answer = await this.send('GET', realm, { accept: 'application/json', ...(basic && sameHost ? { authorization: basic } : {}) });
+      if (answer.status !== 200) {
+        const refused = failure(answer, 'the token service');
+        if (basic && !sameHost) throw new RegistryError(refused.kind, `${refused.message}; the registry's token service is on another host (${realm.host}), and the hub sends the registry's credentials only to the registry's own host`, refused.status);
+        throw refused;
+      }
       const body = parseJson(answer.body) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
       const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : null;
       if (token === null) throw new RegistryError('bad_answer', 'the token service answered without a token');
@@ -210,7 +231,9 @@ export class RegistryClient {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method, headers, signal: AbortSignal.timeout(timeoutMs), rejectUnauthorized: !this.options.insecure }, (res) => {
+      // `insecure` is trust in the team's own registry, not in whatever host it names.
+      const trusted = this.options.insecure === true && url.hostname === this.base.hostname;
+      const req = transport.request(url, { method, headers, signal: AbortSignal.timeout(timeoutMs), rejectUnauthorized: !trusted }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
