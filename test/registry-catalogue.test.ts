@@ -20,6 +20,7 @@ describeDocker("the team's registry in the catalogue", [TINY_IMAGE], () => {
   let registry: TestRegistry;
   let t: TestHub;
   let ref: string;
+  let pinned = '';
 
   beforeAll(async () => {
     registry = await startRegistry({ basicAuth: credentials });
@@ -32,6 +33,7 @@ describeDocker("the team's registry in the catalogue", [TINY_IMAGE], () => {
     docker(['build', '-q', '-t', ref, context]);
     docker(['login', '-u', credentials.username, '--password-stdin', registry.host], credentials.password);
     docker(['push', ref]);
+    pinned = docker(['image', 'inspect', '-f', '{{index .RepoDigests 0}}', ref]).toString().trim();
     docker(['rmi', ref]);
     // parseConfig checks the variable is set; the hub reads the password from the environment it is given.
     process.env[PASSWORD_ENV] = credentials.password;
@@ -45,7 +47,7 @@ describeDocker("the team's registry in the catalogue", [TINY_IMAGE], () => {
   afterAll(async () => {
     await t?.close();
     delete process.env[PASSWORD_ENV];
-    if (ref) execFileSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+    for (const image of [ref, pinned]) if (image) execFileSync('docker', ['rmi', '-f', image], { stdio: 'ignore' });
     await registry?.close();
   });
 
@@ -56,7 +58,9 @@ describeDocker("the team's registry in the catalogue", [TINY_IMAGE], () => {
       listed = (await t.api<Image[]>(alice, 'GET', '/api/images')).body.find((img) => img.name === 'lab');
       if (!listed) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(listed).toMatchObject({ name: 'lab', image: ref, description: "The lab's image", source: 'registry', default: false, sudo: false });
+    // The listed manifest, by digest: what a launch pulls even if the tag moves meanwhile.
+    expect(pinned).toMatch(new RegExp(`^${registry.host}/shiva/lab@sha256:[0-9a-f]{64}$`));
+    expect(listed).toMatchObject({ name: 'lab', image: pinned, description: "The lab's image", source: 'registry', default: false, sudo: false });
     expect(listed!.sizeBytes).toBeGreaterThan(1_000_000);
     const launched = await t.api<Sandbox>(alice, 'POST', '/api/sandboxes', { name: 'lab', image: 'lab' });
     expect(launched.status).toBe(202);

@@ -131,6 +131,8 @@ describe('configuration', () => {
     expect(() => parseConfig(withCredentials, env)).toThrow('configuration key registry.passwordEnv names SHIVA_REGISTRY_PASSWORD, which is not set');
     expect(() => parseConfig({ registry: { url: 'https://r.example', username: 'shiva' } }, env)).toThrow('registry.username and registry.passwordEnv go together');
     expect(() => parseConfig({ registry: { url: 'ftp://r.example' } }, env)).toThrow('configuration key registry.url');
+    // Credentials come from username and passwordEnv, never from the url, which is shown and logged.
+    expect(() => parseConfig({ registry: { url: 'https://shiva:pw@r.example' } }, env)).toThrow('configuration key registry.url');
     expect(() => parseConfig({ registry: { url: 'https://r.example/v2/' } }, env)).toThrow('configuration key registry.url');
     expect(() => parseConfig({ registry: { url: 'https://r.example', prefix: 'Shiva' } }, env)).toThrow('configuration key registry.prefix');
     expect(() => parseConfig({ registry: { url: 'https://r.example', password: 'x' } }, env)).toThrow('configuration key registry');

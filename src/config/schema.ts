@@ -300,7 +300,7 @@ export const ConfigSchema = Type.Object(
     registry: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ pattern: '^https?://[^/?#]+/?$', description: "The team's registry (registry HTTP API v2): https://registry.example:5000, or http:// on a trusted network" }),
+          url: Type.String({ pattern: '^https?://[^/?#@]+/?$', description: "The team's registry (registry HTTP API v2): https://registry.example:5000, or http:// on a trusted network" }),
           username: Type.Optional(Type.String({ minLength: 1, description: 'For a registry that asks for credentials (HTTP Basic, or a bearer token from its token service)' })),
           passwordEnv: Type.Optional(
             Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "The environment variable that holds username's password: never the password itself in this file" }),

@@ -5,7 +5,7 @@ import { entryName, RegistryCatalogue } from './registry-catalogue.js';
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
 /** A registry's answers, as the client would give them. */
-function standIn(repos: Record<string, Record<string, { config: string; size: number } | Error>>, labels: Record<string, Record<string, string>> = {}) {
+function standIn(repos: Record<string, Record<string, { config: string; size: number } | Error> | Error>, labels: Record<string, Record<string, string>> = {}) {
   const calls = { labels: 0, repositories: 0 };
   let down = false;
   const client = {
@@ -14,9 +14,12 @@ function standIn(repos: Record<string, Record<string, { config: string; size: nu
       if (down) throw new RegistryError('unreachable', 'registry.example: ECONNREFUSED');
       return Object.keys(repos);
     },
-    tags: async (repo: string) => Object.keys(repos[repo] ?? {}),
+    tags: async (repo: string) => {
+      if (repos[repo] instanceof Error) throw repos[repo];
+      return Object.keys(repos[repo] ?? {});
+    },
     manifest: async (repo: string, tag: string): Promise<ManifestInfo> => {
-      const m = repos[repo]![tag]!;
+      const m = (repos[repo] as Record<string, { config: string; size: number } | Error>)[tag]!;
       if (m instanceof Error) throw m;
       return { digest: digest(m.config), mediaType: 'application/vnd.oci.image.manifest.v1+json', sizeBytes: m.size, layers: 3, configDigest: digest(m.config) };
     },
@@ -54,8 +57,8 @@ describe('the registry catalogue', () => {
     const catalogue = new RegistryCatalogue({ client, host: 'registry.example:5000', prefix: 'shiva/', log: quiet });
     await catalogue.refresh();
     expect(catalogue.entries()).toEqual([
-      { name: 'ml-cpu', image: 'registry.example:5000/shiva/ml:cpu', repository: 'shiva/ml', tag: 'cpu', description: '', sizeBytes: 900, digest: digest('b'), layers: 3 },
-      { name: 'ml', image: 'registry.example:5000/shiva/ml:latest', repository: 'shiva/ml', tag: 'latest', description: 'PyTorch and friends', sizeBytes: 1000, digest: digest('a'), layers: 3 },
+      { name: 'ml-cpu', image: `registry.example:5000/shiva/ml@${digest('b')}`, repository: 'shiva/ml', tag: 'cpu', description: '', sizeBytes: 900, digest: digest('b'), layers: 3 },
+      { name: 'ml', image: `registry.example:5000/shiva/ml@${digest('a')}`, repository: 'shiva/ml', tag: 'latest', description: 'PyTorch and friends', sizeBytes: 1000, digest: digest('a'), layers: 3 },
     ]);
     expect(catalogue.error()).toBeNull();
   });
@@ -73,18 +76,41 @@ describe('the registry catalogue', () => {
     expect(catalogue.error()).toBeNull();
   });
 
-  it('leaves out an image it cannot read or name, and a second image of the same name, with a warning each', async () => {
+  it('leaves out an image it cannot read, a repository whose tags it cannot read, and every image of a name two would have, with a warning each', async () => {
     const warned: object[] = [];
     const { client, calls } = standIn({
       'shiva/ml': { latest: { config: 'a', size: 1 }, broken: new RegistryError('bad_answer', 'not an image manifest') },
-      'shiva/ml-x': { latest: { config: 'a', size: 1 } },
-      'shiva/ml/x': { latest: { config: 'a', size: 1 } },
+      'shiva/nlp': { latest: { config: 'b', size: 1 } },
+      'shiva/nlp-x': { latest: { config: 'a', size: 1 } },
+      'shiva/nlp/x': { latest: { config: 'a', size: 1 } },
+      'shiva/gone': new RegistryError('not_found', 'NAME_UNKNOWN'),
     });
     const catalogue = new RegistryCatalogue({ client, host: 'r', prefix: 'shiva/', log: { warn: (o) => warned.push(o) } });
     await catalogue.refresh();
-    expect(catalogue.entries().map((e) => e.image)).toEqual(['r/shiva/ml:latest', 'r/shiva/ml-x:latest']);
-    expect(warned).toHaveLength(2);
+    expect(catalogue.entries().map((e) => e.image)).toEqual([`r/shiva/ml@${digest('a')}`, `r/shiva/nlp@${digest('b')}`]);
+    expect(catalogue.error()).toBeNull();
+    expect(warned).toHaveLength(4);
     // One read of the labels per image config, however many tags share it.
-    expect(calls.labels).toBe(1);
+    expect(calls.labels).toBe(2);
+  });
+
+  it('keeps 500 characters of a description, and lists the registry once however many ask at a time', async () => {
+    const { client, calls } = standIn({ 'shiva/ml': { latest: { config: 'a', size: 1 } } }, { [digest('a')]: { 'org.shiva.description': 'x'.repeat(100_000) } });
+    const catalogue = new RegistryCatalogue({ client, host: 'r', prefix: 'shiva/', log: quiet });
+    await Promise.all([catalogue.refresh(), catalogue.refresh(), catalogue.refresh()]);
+    expect(calls.repositories).toBe(1);
+    expect(catalogue.entries()[0]!.description).toHaveLength(500);
+  });
+
+  it('fails a refresh that outlasts its deadline and keeps the last listing', async () => {
+    const stand = standIn({ 'shiva/ml': { latest: { config: 'a', size: 1 } } });
+    let slow = false;
+    const client = { ...stand.client, tags: async (repo: string) => (slow ? new Promise<string[]>((r) => setTimeout(() => r(['latest', 'new']), 100)) : stand.client.tags(repo)) };
+    const catalogue = new RegistryCatalogue({ client, host: 'r', prefix: 'shiva/', log: quiet, deadlineMs: 50 });
+    await catalogue.refresh();
+    slow = true;
+    await catalogue.refresh();
+    expect(catalogue.error()).toContain('longer than');
+    expect(catalogue.entries().map((e) => e.name)).toEqual(['ml']);
   });
 });

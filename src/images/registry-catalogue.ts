@@ -3,7 +3,9 @@
  * repository under `registry.prefix`, except saved environments (`<prefix>envs/`), with the
  * image's size and digest from its manifest and its description from the label
  * `org.shiva.description`. A refresh that fails keeps the last good listing and says why, so a
- * registry that is down for a minute does not empty the launch form.
+ * registry that is down for a minute does not empty the launch form. What a registry answers is
+ * bounded: at most MAX_IMAGES images, descriptions of MAX_DESCRIPTION characters, and a refresh
+ * that takes longer than its deadline fails (the last listing stays).
  */
 import { isValidName } from '../contract/names.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -13,7 +15,10 @@ import type { Logger } from '../sandboxes/types.js';
 export interface RegistryEntry {
   /** What users choose: the repository under the prefix with `/` as `-`, and `-<tag>` unless the tag is latest. */
   name: string;
-  /** The reference engines pull: `<registry host>/<repository>:<tag>`. */
+  /**
+   * The reference engines pull: `<registry host>/<repository>@<digest>`, the manifest that was
+   * listed, so a tag moved since the listing cannot launch something other than what was shown.
+   */
   image: string;
   repository: string;
   tag: string;
@@ -33,7 +38,14 @@ export interface RegistryCatalogueDeps {
   log: Pick<Logger, 'warn'>;
   /** Manifests read at once (default 4). */
   concurrency?: number;
+  /** Time for one whole refresh, in ms (default 120 s). */
+  deadlineMs?: number;
 }
+
+/** Images listed at most: a launch form of more helps no one, and each costs two reads a refresh. */
+export const MAX_IMAGES = 1000;
+/** Characters of a description kept: a label is free text of any length. */
+export const MAX_DESCRIPTION = 500;
 
 /** The label an image carries its description in. */
 export const DESCRIPTION_LABEL = 'org.shiva.description';
@@ -49,6 +61,7 @@ export function entryName(repository: string, tag: string, prefix: string): stri
 export class RegistryCatalogue {
   private current: readonly RegistryEntry[] = [];
   private problem: string | null = null;
+  private running: Promise<void> | null = null;
   /** Descriptions by config digest, read once (an image's labels never change under its digest), shared by reads in flight. */
   private readonly descriptions = new Map<string, Promise<string>>();
 
@@ -69,39 +82,62 @@ export class RegistryCatalogue {
    * kept in error(); an image that cannot be read or named is left out with a warning.
    */
   async refresh(): Promise<void> {
-    const { client, prefix } = this.deps;
+    // One at a time, whoever asks (the first listing at start and the timer): the newest would
+    // otherwise be overwritten by an older one finishing later.
+    this.running ??= this.list().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async list(): Promise<void> {
+    const { client, prefix, log } = this.deps;
+    const deadline = Date.now() + (this.deps.deadlineMs ?? 120_000);
     try {
       const repositories = (await client.repositories()).filter((r) => r.startsWith(prefix) && !r.startsWith(`${prefix}envs/`)).sort();
       const wanted: Array<{ repository: string; tag: string }> = [];
-      for (const repository of repositories) for (const tag of (await client.tags(repository)).sort()) wanted.push({ repository, tag });
-      const seen = new Set<string>();
-      const found = await this.read(wanted, seen);
-      // Forget the descriptions of images no longer in the registry.
-      for (const config of this.descriptions.keys()) if (!seen.has(config)) this.descriptions.delete(config);
-      const names = new Set<string>();
-      const entries: RegistryEntry[] = [];
-      for (const entry of found) {
-        if (names.has(entry.name)) {
-          this.deps.log.warn({ image: entry.image, name: entry.name }, 'registry catalogue: another image has this name; left out');
+      for (const repository of repositories) {
+        if (wanted.length >= MAX_IMAGES) break;
+        this.checkDeadline(deadline);
+        let tags: string[];
+        try {
+          tags = await client.tags(repository);
+        } catch (err) {
+          log.warn({ repository, err: (err as Error).message }, 'registry catalogue: the tags of this repository could not be read; left out');
           continue;
         }
-        names.add(entry.name);
-        entries.push(entry);
+        for (const tag of tags.sort()) wanted.push({ repository, tag });
       }
-      this.current = entries;
+      if (wanted.length > MAX_IMAGES) {
+        log.warn({ images: wanted.length, kept: MAX_IMAGES }, 'registry catalogue: more images under the prefix than the catalogue lists; the first by name are kept');
+        wanted.length = MAX_IMAGES;
+      }
+      const seen = new Set<string>();
+      const found = await this.read(wanted, seen, deadline);
+      // Forget the descriptions of images no longer in the registry.
+      for (const config of this.descriptions.keys()) if (!seen.has(config)) this.descriptions.delete(config);
+      // Two images that would have one name are both left out: which one a user launched would
+      // otherwise depend on the order the registry lists them in.
+      const count = new Map<string, number>();
+      for (const entry of found) count.set(entry.name, (count.get(entry.name) ?? 0) + 1);
+      for (const entry of found) if (count.get(entry.name)! > 1) log.warn({ image: entry.image, name: entry.name }, 'registry catalogue: another image has this name; both are left out');
+      this.current = found.filter((e) => count.get(e.name) === 1);
       this.problem = null;
     } catch (err) {
       this.problem = (err as Error).message;
-      this.deps.log.warn({ err: this.problem }, 'registry catalogue: listing the registry failed; keeping the last listing');
+      log.warn({ err: this.problem }, 'registry catalogue: listing the registry failed; keeping the last listing');
     }
   }
 
+  private checkDeadline(deadline: number): void {
+    if (Date.now() > deadline) throw new Error(`listing the registry took longer than ${Math.round((this.deps.deadlineMs ?? 120_000) / 1000)} s`);
+  }
+
   /** The entries of `wanted`, a few at once; adds each image's config digest to `seen`. */
-  private async read(wanted: ReadonlyArray<{ repository: string; tag: string }>, seen: Set<string>): Promise<RegistryEntry[]> {
+  private async read(wanted: ReadonlyArray<{ repository: string; tag: string }>, seen: Set<string>, deadline: number): Promise<RegistryEntry[]> {
     const out: Array<RegistryEntry | null> = new Array(wanted.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < wanted.length) {
+        this.checkDeadline(deadline);
         const i = next++;
         out[i] = await this.entry(wanted[i]!.repository, wanted[i]!.tag, seen);
       }
@@ -111,10 +147,10 @@ export class RegistryCatalogue {
   }
 
   private async entry(repository: string, tag: string, seen: Set<string>): Promise<RegistryEntry | null> {
-    const image = `${this.deps.host}/${repository}:${tag}`;
+    const tagged = `${this.deps.host}/${repository}:${tag}`;
     const name = entryName(repository, tag, this.deps.prefix);
     if (name === null) {
-      this.deps.log.warn({ image }, 'registry catalogue: no catalogue name can be made of this image (lowercase, digits, dashes, 32 at most); left out');
+      this.deps.log.warn({ image: tagged }, 'registry catalogue: no catalogue name can be made of this image (lowercase, digits, dashes, 32 at most); left out');
       return null;
     }
     try {
@@ -122,15 +158,15 @@ export class RegistryCatalogue {
       seen.add(manifest.configDigest);
       let reading = this.descriptions.get(manifest.configDigest);
       if (reading === undefined) {
-        reading = this.deps.client.labels(repository, manifest.configDigest).then((labels) => labels[DESCRIPTION_LABEL] ?? '');
+        reading = this.deps.client.labels(repository, manifest.configDigest).then((labels) => (labels[DESCRIPTION_LABEL] ?? '').slice(0, MAX_DESCRIPTION));
         this.descriptions.set(manifest.configDigest, reading);
         // A failed read is tried again at the next refresh.
         reading.catch(() => this.descriptions.delete(manifest.configDigest));
       }
       const description = await reading;
-      return { name, image, repository, tag, description, sizeBytes: manifest.sizeBytes, digest: manifest.digest, layers: manifest.layers };
+      return { name, image: `${this.deps.host}/${repository}@${manifest.digest}`, repository, tag, description, sizeBytes: manifest.sizeBytes, digest: manifest.digest, layers: manifest.layers };
     } catch (err) {
-      this.deps.log.warn({ image, err: (err as Error).message }, 'registry catalogue: this image could not be read; left out');
+      this.deps.log.warn({ image: tagged, err: (err as Error).message }, 'registry catalogue: this image could not be read; left out');
       return null;
     }
   }

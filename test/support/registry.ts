@@ -35,7 +35,7 @@ export async function startRegistry(options: { deletes?: boolean; basicAuth?: { 
   let auth = '';
   if (options.basicAuth) {
     const { username, password } = options.basicAuth;
-    writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', username, password], { encoding: 'utf8' }));
+    writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bin', username], { input: password, encoding: 'utf8' }));
     auth = `auth: {htpasswd: {realm: shiva-test, path: ${dir}/htpasswd}}\n`;
   }
   writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog: {level: error}\nstorage: ${storage}\nhttp: {addr: "127.0.0.1:${port}"}\n${auth}`);
