@@ -147,6 +147,33 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect(present?.labels[IMAGE_LABELS.port]).toBe('8888');
     });
 
+    it("commits a container into an image with exactly the config given (nothing of the container's environment or labels), at most one layer deeper, or one layer flattened, and removes it", async () => {
+      const { spec: s, info } = await running();
+      const base = (await runtime.inspectImage(t.image))!;
+      const config = { ...base.config, labels: { ...base.config.labels, 'org.shiva.environment': 'conformance' } };
+      const refs = [`shiva-test/commit-${t.deployment}:deep`, `shiva-test/commit-${t.deployment}:flat`];
+      try {
+        const deep = await runtime.commit(info.id, { ref: refs[0]!, config, pause: false, flatten: false });
+        const flat = await runtime.commit(s.name, { ref: refs[1]!, config, pause: true, flatten: true });
+        for (const made of [deep, flat]) {
+          expect(made.config).toEqual(config);
+          expect(JSON.stringify(made.config)).not.toContain(TOKEN);
+          expect(made.labels[LABELS.name]).toBeUndefined();
+        }
+        // A container that changed nothing in its filesystem adds an empty layer, which is no layer.
+        expect(deep.layers).toBeGreaterThanOrEqual(base.layers);
+        expect(deep.layers).toBeLessThanOrEqual(base.layers + 1);
+        expect(flat.layers).toBe(1);
+        // The paused one runs on.
+        expect((await runtime.inspect(info.id))?.state).toBe('running');
+      } finally {
+        for (const ref of refs) await runtime.removeImage(ref);
+      }
+      for (const ref of refs) expect(await runtime.inspectImage(ref)).toBeNull();
+      await runtime.removeImage(refs[0]!);
+      expect((await failure(runtime.commit(`${t.deployment}-nothing`, { ref: refs[0]!, config, pause: false, flatten: false }))).kind).toBe('not_found');
+    });
+
     it("refuses a container whose mount's host folder is missing, in plain words naming the mount and not its path, and makes none", async () => {
       const missing = `${t.home}-no-such-dataset`;
       const s = spec({ mounts: [{ hostPath: missing, containerPath: '/datasets/absent', readOnly: true, what: 'the dataset absent' }] });

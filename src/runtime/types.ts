@@ -199,6 +199,42 @@ export interface EventQuery {
 export interface ImageInfo {
   id: string;
   labels: Record<string, string>;
+  /** How it runs (environment, command, user, labels): what a saved environment keeps of its base. */
+  config: ImageConfig;
+  /** Its filesystem layers: the overlay filesystem mounts at most 127 (Docker's overlay2 driver). */
+  layers: number;
+}
+
+/**
+ * How an image runs: the `config` of the OCI image configuration (image-spec `config.md`), in
+ * Docker's terms. `env` is `KEY=value` strings; `exposedPorts` are `8888/tcp`.
+ */
+export interface ImageConfig {
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  workingDir: string;
+  user: string;
+  exposedPorts: string[];
+  labels: Record<string, string>;
+}
+
+/** What RuntimeImages.commit makes of a container. */
+export interface CommitOptions {
+  /** The reference the image gets (`registry/repository:tag`). */
+  ref: string;
+  /**
+   * Its configuration, exactly: nothing of the container's own (its environment with the
+   * sandbox's secret, its labels) is merged in, which a plain `docker commit` does.
+   */
+  config: ImageConfig;
+  /** Pause the container while its filesystem is read (consistent, but its processes stop meanwhile). */
+  pause: boolean;
+  /**
+   * One layer of the whole filesystem instead of one layer on top of the image's: for an image
+   * near the overlay filesystem's limit of layers (export and import, which reads every byte).
+   */
+  flatten: boolean;
 }
 
 export interface PullProgress {
@@ -279,6 +315,20 @@ export interface Runtime {
    * throws RuntimeError('image_not_found') when no registry has it.
    */
   pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void>;
+  /**
+   * Makes an image of the container's filesystem (its mounts, the home among them, are left out),
+   * tagged `options.ref`, with exactly `options.config`; returns it. Throws not_found when the
+   * container does not exist.
+   */
+  commit(id: string, options: CommitOptions): Promise<ImageInfo>;
+  /**
+   * Pushes a local image to its registry, reporting progress, with `credentials` for a registry
+   * that asks for them. Throws image_not_found when the image is not local, failed with the
+   * registry's reason when the registry refuses it.
+   */
+  pushImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void>;
+  /** Removes a local image reference (the image goes with its last one); a missing one is not an error. */
+  removeImage(ref: string): Promise<void>;
   /** Creates the container; throws RuntimeError('conflict') when the name is taken. Returns its id. */
   create(spec: ContainerSpec): Promise<string>;
   /** Starts a created container and returns its state with the published endpoint. */

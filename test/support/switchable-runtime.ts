@@ -4,6 +4,7 @@
  * comes back, for tests of what the hub decides meanwhile, without stopping a shared engine.
  */
 import type {
+  CommitOptions,
   ContainerEvent,
   ContainerInfo,
   ContainerSpec,
@@ -14,6 +15,7 @@ import type {
   Job,
   JobResult,
   PullProgress,
+  RegistryCredentials,
   Runtime,
 } from '../../src/runtime/types.js';
 
@@ -35,8 +37,17 @@ export class SwitchableRuntime implements Runtime {
   inspectImage(ref: string): Promise<ImageInfo | null> {
     return this.now.inspectImage(ref);
   }
-  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
-    return this.now.pullImage(ref, onProgress, signal);
+  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void> {
+    return this.now.pullImage(ref, onProgress, signal, credentials);
+  }
+  commit(id: string, options: CommitOptions): Promise<ImageInfo> {
+    return this.now.commit(id, options);
+  }
+  pushImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void> {
+    return this.now.pushImage(ref, onProgress, signal, credentials);
+  }
+  removeImage(ref: string): Promise<void> {
+    return this.now.removeImage(ref);
   }
   create(spec: ContainerSpec): Promise<string> {
     return this.now.create(spec);

@@ -11,6 +11,7 @@ import type {
   EventQuery,
   ContainerStats,
   EngineInfo,
+  CommitOptions,
   ImageInfo,
   Job,
   JobResult,
@@ -35,8 +36,11 @@ import {
 } from './errors.js';
 import { eventsOptions, readEvents } from './events.js';
 import { PullProgressTracker, throttledReporter, type PullEvent } from './pull-progress.js';
+import { commitContainer, followToEnd, imageConfigOf, PushProgressTracker } from './image-making.js';
 
 export const DEFAULT_ENGINE_TIMEOUT_MS = 30_000;
+/** Extra time for a commit or a flatten, which read a whole filesystem (10 minutes: 15 GB at 25 MB/s). */
+const FLATTEN_MS = 600_000;
 
 export interface DockerRuntimeOptions {
   /** Engine address as DOCKER_HOST takes it; default DOCKER_HOST, then the local socket. */
@@ -115,7 +119,7 @@ export class DockerRuntime implements Runtime {
         () => this.docker.getImage(ref).inspect(),
         { notFound: 'image_not_found', subject: ref },
       );
-      return { id: data.Id, labels: { ...(data.Config?.Labels ?? {}) } };
+      return { id: data.Id, labels: { ...(data.Config?.Labels ?? {}) }, config: imageConfigOf(data.Config), layers: data.RootFS?.Layers?.length ?? 0 };
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'image_not_found') return null;
       throw err;
@@ -179,6 +183,56 @@ export class DockerRuntime implements Runtime {
       );
     });
     reporter.flush();
+  }
+
+  async commit(id: string, options: CommitOptions): Promise<ImageInfo> {
+    await commitContainer({ docker: this.docker, call: (what, run, context, extraMs) => this.call(what, run, context, extraMs), flattenMs: FLATTEN_MS }, id, options);
+    const made = await this.inspectImage(options.ref);
+    if (made === null) throw new RuntimeError('failed', `the image ${options.ref} was made but the engine does not find it`);
+    return made;
+  }
+
+  /**
+   * Pushes `ref` with progress. No deadline, as a pull; `signal` is the way to give up. The
+   * registry's refusal (no such repository, denied, full disk) comes back as failed with its reason.
+   */
+  async pushImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void> {
+    signal?.throwIfAborted();
+    const tracker = new PushProgressTracker();
+    let last = 0;
+    let stream: NodeJS.ReadableStream;
+    try {
+      // An empty authconfig still makes dockerode send X-Registry-Auth, which a push requires.
+      stream = await this.docker.getImage(ref).push({ ...(signal ? { abortSignal: signal } : {}), authconfig: credentials ? { ...credentials } : {} });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw classifyEngineError(err, { address: this.address, notFound: 'image_not_found', subject: ref });
+    }
+    const onAbort = (): void => destroy(stream);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await followToEnd(this.docker, stream, (event) => {
+        tracker.feed(event);
+        if (Date.now() - last < 200) return;
+        last = Date.now();
+        onProgress(tracker.progress());
+      });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err instanceof RuntimeError ? new RuntimeError('failed', `pushing ${ref} failed: ${err.message}`, { cause: err, plain: true }) : classifyEngineError(err, { address: this.address, subject: ref });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    onProgress({ percent: 100, status: 'pushed' });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.call(`remove the image ${ref}`, () => this.docker.getImage(ref).remove(), { notFound: 'image_not_found', subject: ref });
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'image_not_found') return;
+      throw err;
+    }
   }
 
   /**

@@ -20,6 +20,8 @@ import {
   type ContainerStats,
   type EngineInfo,
   type EventQuery,
+  type CommitOptions,
+  type ImageConfig,
   type ImageInfo,
   type Job,
   type JobResult,
@@ -65,6 +67,8 @@ export class FakeRuntime implements Runtime {
   readonly containers = new Map<string, FakeContainer>();
   readonly images: Map<string, Record<string, string>>;
   readonly pullable: Set<string>;
+  /** The configuration and depth of images made by commit. */
+  private readonly made = new Map<string, { config: ImageConfig; layers: number }>();
   /** Set to make the engine look down. */
   down = false;
   /** Env var that, when present in a spec, makes the container exit at start (like the tiny image). */
@@ -90,7 +94,35 @@ export class FakeRuntime implements Runtime {
   async inspectImage(ref: string): Promise<ImageInfo | null> {
     this.check();
     const labels = this.images.get(ref);
-    return labels ? { id: `sha256:${ref}`, labels } : null;
+    if (!labels) return null;
+    const made = this.made.get(ref);
+    const config: ImageConfig = made?.config ?? { env: [], cmd: null, entrypoint: null, workingDir: '', user: '', exposedPorts: [], labels: {} };
+    return { id: `sha256:${ref}`, labels, config: { ...config, labels: { ...labels } }, layers: made?.layers ?? 1 };
+  }
+
+  /** A commit as Docker's with a clean config: one layer more than the container's image, or one when flattened. */
+  async commit(id: string, options: CommitOptions): Promise<ImageInfo> {
+    this.check();
+    const c = this.find(id);
+    if (!c) throw new RuntimeError('not_found', `no such container: ${id}`);
+    const base = this.made.get(c[1].spec.image)?.layers ?? 1;
+    this.images.set(options.ref, { ...options.config.labels });
+    this.made.set(options.ref, { config: options.config, layers: options.flatten ? 1 : base + 1 });
+    return (await this.inspectImage(options.ref))!;
+  }
+
+  /** A push makes the image pullable (the fake's registry). */
+  async pushImage(ref: string, onProgress: (p: PullProgress) => void): Promise<void> {
+    this.check();
+    if (!this.images.has(ref)) throw new RuntimeError('image_not_found', `no such image: ${ref}`);
+    for (const percent of [0, 50, 100]) onProgress({ percent, status: 'pushing' });
+    this.pullable.add(ref);
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    this.check();
+    this.images.delete(ref);
+    this.made.delete(ref);
   }
 
   async pullImage(ref: string, onProgress: (p: PullProgress) => void): Promise<void> {
