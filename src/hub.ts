@@ -241,7 +241,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const idleStops = new PendingStops();
     const registry = registryClientOf(config, options.env ?? process.env);
     const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
-    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env));
+    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry);
     const deps: SandboxServiceDeps = {
       idleStops,
       images,

@@ -20,11 +20,27 @@ describe('the image catalogue', () => {
     expect(catalogue.find('nothing')).toBeUndefined();
   });
 
-  it("gives the registry's credentials to pulls from the registry only", () => {
-    const catalogue = new ImageCatalogue(config, null, { username: 'shiva', password: 'pw' });
-    expect(catalogue.credentialsFor('registry.example:5000/shiva/ml:latest')).toEqual({ username: 'shiva', password: 'pw', serveraddress: 'registry.example:5000' });
-    expect(catalogue.credentialsFor('registry.example:5000.evil.example/shiva/ml:latest')).toBeUndefined();
-    expect(catalogue.credentialsFor('docker.io/library/debian:12')).toBeUndefined();
-    expect(new ImageCatalogue(config).credentialsFor('registry.example:5000/shiva/ml:latest')).toBeUndefined();
+  it("gives engines a token for the repository where the registry asks for bearer tokens, the credentials where it asks for Basic, and nothing for other registries", async () => {
+    const asked: string[] = [];
+    let answer: { registrytoken: string } | 'basic' | null = { registrytoken: 'tok' };
+    const client = {
+      engineAuth: async (repository: string, actions: string) => {
+        asked.push(`${repository} ${actions}`);
+        return answer;
+      },
+    };
+    const catalogue = new ImageCatalogue(config, null, { username: 'shiva', password: 'pw' }, client);
+    expect(await catalogue.credentialsFor('registry.example:5000/shiva/ml@sha256:' + 'a'.repeat(64))).toEqual({ registrytoken: 'tok', serveraddress: 'registry.example:5000' });
+    expect(await catalogue.credentialsFor('registry.example:5000/shiva/envs/alice/x:20261130', 'pull,push')).toEqual({ registrytoken: 'tok', serveraddress: 'registry.example:5000' });
+    expect(asked).toEqual(['shiva/ml pull', 'shiva/envs/alice/x pull,push']);
+    answer = 'basic';
+    expect(await catalogue.credentialsFor('registry.example:5000/shiva/ml:latest')).toEqual({ username: 'shiva', password: 'pw', serveraddress: 'registry.example:5000' });
+    answer = null;
+    expect(await catalogue.credentialsFor('registry.example:5000/shiva/ml:latest')).toBeUndefined();
+    expect(await catalogue.credentialsFor('registry.example:5000.evil.example/shiva/ml:latest')).toBeUndefined();
+    expect(await catalogue.credentialsFor('docker.io/library/debian:12')).toBeUndefined();
+    expect(await new ImageCatalogue(config).credentialsFor('registry.example:5000/shiva/ml:latest')).toBeUndefined();
+    // Asked only for references in the team's registry.
+    expect(asked).toHaveLength(4);
   });
 });

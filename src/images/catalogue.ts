@@ -6,6 +6,7 @@
  * the team's registry needs.
  */
 import type { Config, ImageEntry } from '../config/schema.js';
+import type { RegistryClient } from '../registry/client.js';
 import type { RegistryCredentials } from '../runtime/types.js';
 import type { RegistryCatalogue } from './registry-catalogue.js';
 
@@ -25,6 +26,8 @@ export class ImageCatalogue {
     private readonly registry: Pick<RegistryCatalogue, 'entries'> | null = null,
     /** The registry's credentials (username and the password from registry.passwordEnv), or null when it asks for none. */
     private readonly credentials: { username: string; password: string } | null = null,
+    /** The hub's client of the registry, which asks it how engines are to authenticate. */
+    private readonly client: Pick<RegistryClient, 'engineAuth'> | null = null,
   ) {
     this.registryHost = config.registry ? new URL(config.registry.url).host : null;
   }
@@ -45,9 +48,19 @@ export class ImageCatalogue {
     return this.list().find((i) => i.entry.name === name)?.entry;
   }
 
-  /** The credentials a pull of `ref` needs: the registry's, when `ref` is in the team's registry and it has any. */
-  credentialsFor(ref: string): RegistryCredentials | undefined {
-    if (this.registryHost === null || this.credentials === null || !ref.startsWith(`${this.registryHost}/`)) return undefined;
-    return { ...this.credentials, serveraddress: this.registryHost };
+  /**
+   * What an engine needs to pull (or, with `push`, push) `ref`: nothing unless `ref` is in the
+   * team's registry and the hub has credentials for it; then a token for that repository where
+   * the registry asks for bearer tokens (RegistryClient.engineAuth: the engine never holds the
+   * password, which it would send to any token service the registry names), or the username and
+   * password where it asks for Basic. Throws RegistryError when the registry cannot be asked.
+   */
+  async credentialsFor(ref: string, actions: 'pull' | 'pull,push' = 'pull'): Promise<RegistryCredentials | undefined> {
+    if (this.registryHost === null || this.credentials === null || this.client === null || !ref.startsWith(`${this.registryHost}/`)) return undefined;
+    const repository = ref.slice(this.registryHost.length + 1).replace(/@.*$/, '').replace(/:[^/]*$/, '');
+    const auth = await this.client.engineAuth(repository, actions);
+    if (auth === null) return undefined;
+    if (auth === 'basic') return { ...this.credentials, serveraddress: this.registryHost };
+    return { ...auth, serveraddress: this.registryHost };
   }
 }

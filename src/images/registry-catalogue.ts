@@ -58,6 +58,15 @@ export function entryName(repository: string, tag: string, prefix: string): stri
   return isValidName(name) ? name : null;
 }
 
+/**
+ * A description as one line of plain text of MAX_DESCRIPTION characters at most: control and
+ * format characters (line breaks, terminal escapes, bidirectional overrides that reorder what
+ * is shown) become spaces, as a label is anyone's free text.
+ */
+export function plainText(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim().slice(0, MAX_DESCRIPTION);
+}
+
 export class RegistryCatalogue {
   private current: readonly RegistryEntry[] = [];
   private problem: string | null = null;
@@ -90,16 +99,19 @@ export class RegistryCatalogue {
 
   private async list(): Promise<void> {
     const { client, prefix, log } = this.deps;
-    const deadline = Date.now() + (this.deps.deadlineMs ?? 120_000);
+    const deadlineMs = this.deps.deadlineMs ?? 120_000;
+    const deadline = Date.now() + deadlineMs;
+    // Ends a request in flight at the deadline too, not only between requests.
+    const signal = AbortSignal.timeout(deadlineMs);
     try {
-      const repositories = (await client.repositories()).filter((r) => r.startsWith(prefix) && !r.startsWith(`${prefix}envs/`)).sort();
+      const repositories = (await client.repositories({ signal })).filter((r) => r.startsWith(prefix) && !r.startsWith(`${prefix}envs/`)).sort();
       const wanted: Array<{ repository: string; tag: string }> = [];
       for (const repository of repositories) {
         if (wanted.length >= MAX_IMAGES) break;
         this.checkDeadline(deadline);
         let tags: string[];
         try {
-          tags = await client.tags(repository);
+          tags = await client.tags(repository, { signal });
         } catch (err) {
           log.warn({ repository, err: (err as Error).message }, 'registry catalogue: the tags of this repository could not be read; left out');
           continue;
@@ -111,7 +123,7 @@ export class RegistryCatalogue {
         wanted.length = MAX_IMAGES;
       }
       const seen = new Set<string>();
-      const found = await this.read(wanted, seen, deadline);
+      const found = await this.read(wanted, seen, deadline, signal);
       // Forget the descriptions of images no longer in the registry.
       for (const config of this.descriptions.keys()) if (!seen.has(config)) this.descriptions.delete(config);
       // Two images that would have one name are both left out: which one a user launched would
@@ -132,21 +144,21 @@ export class RegistryCatalogue {
   }
 
   /** The entries of `wanted`, a few at once; adds each image's config digest to `seen`. */
-  private async read(wanted: ReadonlyArray<{ repository: string; tag: string }>, seen: Set<string>, deadline: number): Promise<RegistryEntry[]> {
+  private async read(wanted: ReadonlyArray<{ repository: string; tag: string }>, seen: Set<string>, deadline: number, signal: AbortSignal): Promise<RegistryEntry[]> {
     const out: Array<RegistryEntry | null> = new Array(wanted.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < wanted.length) {
         this.checkDeadline(deadline);
         const i = next++;
-        out[i] = await this.entry(wanted[i]!.repository, wanted[i]!.tag, seen);
+        out[i] = await this.entry(wanted[i]!.repository, wanted[i]!.tag, seen, signal);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.concurrency ?? 4, wanted.length) }, worker));
     return out.filter((e): e is RegistryEntry => e !== null);
   }
 
-  private async entry(repository: string, tag: string, seen: Set<string>): Promise<RegistryEntry | null> {
+  private async entry(repository: string, tag: string, seen: Set<string>, signal: AbortSignal): Promise<RegistryEntry | null> {
     const tagged = `${this.deps.host}/${repository}:${tag}`;
     const name = entryName(repository, tag, this.deps.prefix);
     if (name === null) {
@@ -154,11 +166,11 @@ export class RegistryCatalogue {
       return null;
     }
     try {
-      const manifest = await this.deps.client.manifest(repository, tag);
+      const manifest = await this.deps.client.manifest(repository, tag, { signal });
       seen.add(manifest.configDigest);
       let reading = this.descriptions.get(manifest.configDigest);
       if (reading === undefined) {
-        reading = this.deps.client.labels(repository, manifest.configDigest).then((labels) => (labels[DESCRIPTION_LABEL] ?? '').slice(0, MAX_DESCRIPTION));
+        reading = this.deps.client.labels(repository, manifest.configDigest, { signal }).then((labels) => plainText(labels[DESCRIPTION_LABEL] ?? ''));
         this.descriptions.set(manifest.configDigest, reading);
         // A failed read is tried again at the next refresh.
         reading.catch(() => this.descriptions.delete(manifest.configDigest));

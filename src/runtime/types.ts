@@ -297,13 +297,13 @@ export class RuntimeError extends Error {
 
 /**
  * Credentials for a registry that asks for them, as the engine takes them with a pull (Docker's
- * `X-Registry-Auth`: the registry's `serveraddress`, `host[:port]`, with a username and password).
+ * `X-Registry-Auth`: the registry's `serveraddress`, `host[:port]`, with a username and password,
+ * or with a token).
  */
-export interface RegistryCredentials {
-  username: string;
-  password: string;
-  serveraddress: string;
-}
+export type RegistryCredentials =
+  | { username: string; password: string; serveraddress: string }
+  /** A bearer token the hub got for one repository (Docker's AuthConfig `registrytoken`), for registries with a token service. */
+  | { registrytoken: string; serveraddress: string };
 
 export interface Runtime {
   /** Engine facts; throws RuntimeError('unavailable') when the engine does not answer. */

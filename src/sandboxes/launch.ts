@@ -71,6 +71,10 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
     let image = await runtime.inspectImage(row.image_ref);
     if (!image) {
       await step('pull', `Pulling ${row.image_ref}`, { code: 'pulling', params: { image: row.image_ref } });
+      // Asked before the pull: a registry with a token service gets the engine a token, not the password.
+      const credentials = await ctx.images?.credentialsFor(row.image_ref).catch((err: Error) => {
+        throw new RuntimeError('image_not_found', `the image ${row.image_ref} could not be pulled: ${err.message}`, { cause: err });
+      });
       let lastReport = 0;
       await runtime.pullImage(
         row.image_ref,
@@ -88,7 +92,7 @@ export async function runLaunch(ctx: LaunchContext): Promise<void> {
             .catch((err: Error) => ctx.log.warn({ sandbox: row.id, err: err.message }, 'could not record a pull progress'));
         },
         signal,
-        ctx.images?.credentialsFor(row.image_ref),
+        credentials,
       );
       image = await runtime.inspectImage(row.image_ref);
       if (!image) throw new RuntimeError('image_not_found', `the image ${row.image_ref} is still missing after the pull`);
