@@ -2,6 +2,9 @@
  * The hub's parts, made and wired once: data directory lock, database, accounts, machines,
  * sandboxes core, proxy and the periodic jobs. Whoever opens a resource registers its close here.
  */
+import { Environments } from './environments/environments.js';
+import { EnvironmentSaver } from './environments/save.js';
+import { EnvironmentRepository } from './store/environments.js';
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
@@ -103,8 +106,12 @@ export interface Hub {
   activityView: ActivityView;
   events: SandboxEvents;
   sandboxes: SandboxService;
-  /** What may be launched: the configured catalogue and the registry's images. */
+  /** What may be launched: the configured catalogue, the registry's images and saved environments. */
   images: ImageCatalogue;
+  /** Saved environments: who may see each, the limits, deleting (src/environments/). */
+  environments: Environments;
+  /** "Save my environment": commits, pushes and records a running sandbox. */
+  saver: EnvironmentSaver;
   proxy: Proxy;
   /** Open WebSockets, proxied requests in flight and event streams, by the credential that opened them. */
   tunnels: OpenTunnels;
@@ -241,7 +248,18 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const idleStops = new PendingStops();
     const registry = registryClientOf(config, options.env ?? process.env);
     const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
-    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry);
+    const environments = new Environments({
+      repo: new EnvironmentRepository(db),
+      registry,
+      registryHost: config.registry ? new URL(config.registry.url).host : null,
+      limits: config.environments,
+      log,
+    });
+    await environments.load();
+    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry, environments);
+    const saver = new EnvironmentSaver({ config, repo: sandboxesRepo, machines, events, images, registry, environments, log });
+    // Runs before the engines' connections close (closers run first to last, newest first).
+    closers.unshift(() => saver.close());
     const deps: SandboxServiceDeps = {
       idleStops,
       images,
@@ -439,6 +457,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       activity,
       activityView,
       images,
+      environments,
+      saver,
       events,
       sandboxes,
       proxy,

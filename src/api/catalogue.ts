@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, Image, Machine } from '../contract/api.js';
 import { toMachineView, withoutEngineText } from '../machines/view.js';
+import { toEnvironmentView } from '../environments/environments.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -11,9 +12,9 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
     '/api/images',
     { schema: { tags: ['catalogue'], summary: 'Images users may launch', response: { 200: Type.Array(Image), 401: ErrorResponse } } },
     async (request) => {
-      requireScope(request, 'machines:read');
+      const identity = requireScope(request, 'machines:read');
       const fallback = hub.config.images.default;
-      return hub.images.list().map(({ entry, source, sizeBytes }) => ({
+      return hub.images.list(identity).map(({ entry, source, sizeBytes, environment }) => ({
         name: entry.name,
         image: entry.image,
         description: entry.description,
@@ -21,6 +22,7 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
         sudo: entry.sudo,
         source,
         sizeBytes,
+        ...(environment ? { environment: toEnvironmentView(environment) } : {}),
       }));
     },
   );

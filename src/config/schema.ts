@@ -316,6 +316,19 @@ export const ConfigSchema = Type.Object(
         strict,
       ),
     ),
+    environments: Type.Object(
+      {
+        maxPerUser: Type.Integer({ minimum: 0, default: 5, description: 'Saved environments a user may keep (0: saving is off); a save under a name they have replaces it' }),
+        maxGiBPerUser: Type.Number({ minimum: 0, default: 50, description: "GiB of the team's registry a user's saved environments may take, as pushed (compressed)" }),
+        flattenAboveLayers: Type.Integer({
+          minimum: 2,
+          maximum: 120,
+          default: 100,
+          description: 'A save whose image would have more layers than this is flattened into one (the overlay filesystem mounts at most 127)',
+        }),
+      },
+      { ...strict, default: {} },
+    ),
     images: Type.Object(
       {
         default: Name,

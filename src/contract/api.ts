@@ -30,7 +30,7 @@ export const SandboxStateSchema = Type.Union(SANDBOX_STATES.map((state) => Type.
 export const LaunchRequest = Type.Object(
   {
     name: Type.Optional(Name),
-    image: Type.Optional(Type.String({ maxLength: 64, description: 'A name from GET /api/images' })),
+    image: Type.Optional(Type.String({ maxLength: 128, description: 'A name from GET /api/images (a saved environment: <owner>/<name>)' })),
     // The bounds are checked by resourceProblems, which names the whole range in one message.
     cpus: Type.Optional(Type.Number({ description: `The CPU limit, what the sandbox may burst to: from ${MIN_CPUS} to the limit in GET /api/me` })),
     cpuRequest: Type.Optional(
@@ -227,6 +227,24 @@ export const CreatedToken = Type.Composite([
 ]);
 export type CreatedToken = Static<typeof CreatedToken>;
 
+/** A saved environment (docs/environments.md): an image a user made of their sandbox. */
+export const Environment = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    owner: Type.String(),
+    image: Type.String({ description: 'What to launch it by: <owner>/<name>, as `image` of POST /api/sandboxes' }),
+    description: Type.String(),
+    baseImage: Type.String({ description: 'The catalogue image the sandbox ran when it was saved' }),
+    sizeBytes: Type.Integer({ minimum: 0, description: 'Compressed, as pushed (config and layers)' }),
+    layers: Type.Integer({ minimum: 1 }),
+    shared: Type.Boolean({ description: 'Every user sees and launches it; otherwise its owner and admins only' }),
+    createdAt: Time,
+  },
+  { additionalProperties: false },
+);
+export type Environment = Static<typeof Environment>;
+
 export const Image = Type.Object(
   {
     name: Type.String(),
@@ -234,14 +252,41 @@ export const Image = Type.Object(
     description: Type.String(),
     default: Type.Boolean(),
     sudo: Type.Boolean({ description: "Whether the sandbox's user may become root in it with sudo (the catalogue entry's opt-in)" }),
-    source: Type.Union([Type.Literal('config'), Type.Literal('registry')], {
-      description: "Where it was found: the configured catalogue, or the team's registry under registry.prefix (docs/registry.md)",
+    source: Type.Union([Type.Literal('config'), Type.Literal('registry'), Type.Literal('environment')], {
+      description: "Where it was found: the configured catalogue, the team's registry under registry.prefix (docs/registry.md), or a saved environment (docs/environments.md)",
     }),
     sizeBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "A registry image's compressed size (config and layers), in bytes; null for configured entries" }),
+    environment: Type.Optional(Environment),
   },
 
 );
 export type Image = Static<typeof Image>;
+
+
+
+/** POST /api/sandboxes/:id/save. */
+export const SaveRequest = Type.Object(
+  {
+    name: Type.String({ maxLength: 300, description: '1-64 lowercase letters and digits, parts joined by one dot, dash or underscore; a name you have is replaced' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    pause: Type.Optional(Type.Boolean({ description: "Pause the sandbox's processes while its filesystem is read (default false)" })),
+    shared: Type.Optional(Type.Boolean({ description: 'Let every user see and launch it (default false)' })),
+  },
+  { additionalProperties: false },
+);
+export type SaveRequest = Static<typeof SaveRequest>;
+
+/** What a started save answers: the events of the sandbox tell the rest. */
+export const SaveStarted = Type.Object(
+  {
+    sandboxId: Type.String(),
+    name: Type.String(),
+    repository: Type.String(),
+    tag: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type SaveStarted = Static<typeof SaveStarted>;
 
 /** A shared dataset the asking user's sandboxes get (GET /api/datasets). */
 export const Dataset = Type.Object({

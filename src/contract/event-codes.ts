@@ -52,6 +52,16 @@ export interface EventCodeParams {
   culled: { reason: string; idleSeconds: number; idleMinutes: number; maxAgeHours: number };
   /** The kernel killed a process of the sandbox for memory at its limit (GiB, two decimals); the sandbox may run on. */
   oom_kill: { limitGiB: number };
+  /** The owner saves the sandbox as environment `name`; `paused` 1 when its processes are paused meanwhile, else 0. */
+  save_started: { name: string; paused: number };
+  /** The image has `layers` layers, near the overlay filesystem's limit: it is saved as one layer. */
+  save_flattening: { name: string; layers: number };
+  /** How far the push to the team's registry has come, in percent (0-100, whole numbers). */
+  save_progress: { name: string; percent: number };
+  /** Saved: `sizeGiB` pushed (compressed, two decimals) in `seconds` (one decimal). */
+  saved: { name: string; sizeGiB: number; seconds: number };
+  /** The save failed; nothing was kept. `reason` is in English. */
+  save_failed: { name: string; reason: string };
 }
 
 export type EventCode = keyof EventCodeParams;
@@ -78,6 +88,11 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   memory_warning: { usedGiB: 'number', limitGiB: 'number', percent: 'number' },
   idle_warning: { stopAt: 'string', reason: 'string', idleSeconds: 'number', idleMinutes: 'number', maxAgeHours: 'number' },
   idle_warning_cleared: { kind: 'string' },
+  save_started: { name: 'string', paused: 'number' },
+  save_flattening: { name: 'string', layers: 'number' },
+  save_progress: { name: 'string', percent: 'number' },
+  saved: { name: 'string', sizeGiB: 'number', seconds: 'number' },
+  save_failed: { name: 'string', reason: 'string' },
   kept_running: { by: 'string' },
   culled: { reason: 'string', idleSeconds: 'number', idleMinutes: 'number', maxAgeHours: 'number' },
   oom_kill: { limitGiB: 'number' },

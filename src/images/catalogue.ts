@@ -9,14 +9,22 @@ import type { Config, ImageEntry } from '../config/schema.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { RegistryCredentials } from '../runtime/types.js';
 import type { RegistryCatalogue } from './registry-catalogue.js';
+import type { Environments, Viewer } from '../environments/environments.js';
+import { environmentImageName } from '../environments/names.js';
+import type { EnvironmentRow } from '../store/environments.js';
 
 /** An image users may launch, with where it was found and, for a registry image, its size. */
 export interface CatalogueImage {
   entry: ImageEntry;
-  source: 'config' | 'registry';
+  source: 'config' | 'registry' | 'environment';
   /** Compressed size in the registry (config and layers), in bytes; null for configured entries. */
   sizeBytes: number | null;
+  /** For a saved environment: its record (owner, when, shared). */
+  environment?: EnvironmentRow;
 }
+
+/** Who lists or launches: saved environments are listed to those who may see them only. */
+export type ImageViewer = Viewer;
 
 export class ImageCatalogue {
   private readonly registryHost: string | null;
@@ -28,24 +36,37 @@ export class ImageCatalogue {
     private readonly credentials: { username: string; password: string } | null = null,
     /** The hub's client of the registry, which asks it how engines are to authenticate. */
     private readonly client: Pick<RegistryClient, 'engineAuth'> | null = null,
+    /** Saved environments, listed after the rest to those who may see them (src/environments/). */
+    private readonly environments: Pick<Environments, 'visibleTo' | 'imageRef'> | null = null,
   ) {
     this.registryHost = config.registry ? new URL(config.registry.url).host : null;
   }
 
-  /** The configured entries, then the registry's whose names no configured entry has. */
-  list(): CatalogueImage[] {
+  /**
+   * The configured entries, then the registry's whose names no configured entry has, then the
+   * saved environments `viewer` may see (named `<owner>/<name>`, which no catalogue name can be).
+   */
+  list(viewer?: ImageViewer): CatalogueImage[] {
     const out: CatalogueImage[] = this.config.images.catalogue.map((entry) => ({ entry, source: 'config', sizeBytes: null }));
     const taken = new Set(out.map((i) => i.entry.name));
     for (const found of this.registry?.entries() ?? []) {
       if (taken.has(found.name)) continue;
       out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {} }, source: 'registry', sizeBytes: found.sizeBytes });
     }
+    if (viewer && this.environments) {
+      for (const row of this.environments.visibleTo(viewer)) {
+        // What the base entry says of ports, home and environment variables still holds.
+        const base = this.config.images.catalogue.find((e) => e.name === row.base_image);
+        const entry: ImageEntry = { ...(base ?? { env: {} }), name: environmentImageName(row.username, row.name), image: this.environments.imageRef(row), description: row.description, sudo: row.sudo === 1 };
+        out.push({ entry, source: 'environment', sizeBytes: row.size_bytes, environment: row });
+      }
+    }
     return out;
   }
 
-  /** The entry users call `name`, or undefined. */
-  find(name: string): ImageEntry | undefined {
-    return this.list().find((i) => i.entry.name === name)?.entry;
+  /** The entry users call `name`, or undefined (a saved environment `viewer` may not see is none). */
+  find(name: string, viewer?: ImageViewer): ImageEntry | undefined {
+    return this.list(viewer).find((i) => i.entry.name === name)?.entry;
   }
 
   /**

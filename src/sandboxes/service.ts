@@ -99,7 +99,7 @@ export class SandboxService {
 
   async launch(actor: Actor, request: LaunchRequest): Promise<Sandbox> {
     const { config, repo } = this.deps;
-    const image = this.imageFor(request.image);
+    const image = this.imageFor(request.image, actor);
     const { cpus, cpuRequest, memoryGiB, gpus } = this.resourcesFor(request);
     const pinned = request.machine ? this.deps.machines.get(request.machine) : undefined;
     if (request.machine && !pinned) {
@@ -312,11 +312,12 @@ export class SandboxService {
     if (this.stopping) abort.abort(new HubStopping());
   }
 
-  private imageFor(name: string | undefined): ImageEntry {
+  private imageFor(name: string | undefined, actor: Actor): ImageEntry {
     const { catalogue, default: fallback } = this.deps.config.images;
     const wanted = name ?? fallback;
     const images = this.deps.images;
-    const image = images ? images.find(wanted) : catalogue.find((i) => i.name === wanted);
+    // A saved environment the actor may not see is no image at all (IMAGE_NOT_FOUND, as for a name nobody has).
+    const image = images ? images.find(wanted, actor) : catalogue.find((i) => i.name === wanted);
     if (!image) {
       const names = images ? images.list().map((i) => i.entry.name) : catalogue.map((i) => i.name);
       throw new ShivaError('IMAGE_NOT_FOUND', `There is no image named ${JSON.stringify(wanted)}; choose one of: ${names.join(', ')}.`);

@@ -175,6 +175,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sandboxes').addColumn('last_oom_at', 'text').execute();
     },
   },
+  '0013_environments': {
+    async up(db: Kysely<unknown>) {
+      // Saved environments (src/environments/): one row per user and name, pointing at the
+      // manifest pushed last under that name.
+      await db.schema
+        .createTable('environments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('base_image', 'text', (c) => c.notNull())
+        .addColumn('sudo', 'integer', (c) => c.notNull())
+        .addColumn('repository', 'text', (c) => c.notNull())
+        .addColumn('tag', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'integer', (c) => c.notNull())
+        .addColumn('layers', 'integer', (c) => c.notNull())
+        .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('environments_user_name').on('environments').columns(['user_id', 'name']).unique().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -124,6 +124,29 @@ export interface HomesTable {
   made_at: string;
 }
 
+/** A saved environment (src/environments/): the manifest last pushed under a user's name. */
+export interface EnvironmentsTable {
+  id: string;
+  user_id: number;
+  username: string;
+  name: string;
+  description: string;
+  /** The catalogue name of the image the sandbox ran when it was saved. */
+  base_image: string;
+  /** 1 when that image's entry allowed sudo: a launch from the environment does too. */
+  sudo: number;
+  /** `<prefix>envs/<user>/<name>` in the team's registry. */
+  repository: string;
+  tag: string;
+  digest: string;
+  /** Compressed, as pushed (config and layers). */
+  size_bytes: number;
+  layers: number;
+  /** 1: every user sees and launches it; 0: its owner and admins only. */
+  shared: number;
+  created_at: string;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -133,4 +156,5 @@ export interface Database {
   sandbox_events: SandboxEventsTable;
   audit_events: AuditTable;
   homes: HomesTable;
+  environments: EnvironmentsTable;
 }

@@ -75,6 +75,11 @@ const eventTexts: EventTexts = {
   culled: ({ reason, idleSeconds, maxAgeHours }) =>
     reason === 'max_age' ? `Stopping: it reached its ${maxAgeHours} h maximum age` : `Stopping: idle for ${idleFor(idleSeconds)}`,
   oom_kill: ({ limitGiB }) => `A process was killed: out of memory at the ${limitGiB} GiB limit`,
+  save_started: ({ name, paused }) => `Saving the environment ${name}${paused ? ' (processes paused meanwhile)' : ''}`,
+  save_flattening: ({ name, layers }) => `${name}: the image has ${layers} layers, near the limit of 127; saving it as one layer (this reads every file)`,
+  save_progress: ({ name, percent }) => `Pushing ${name} to the team's registry: ${percent}%`,
+  saved: ({ name, sizeGiB, seconds }) => `Saved ${name}: ${sizeGiB} GiB in ${seconds} s`,
+  save_failed: ({ name, reason }) => `Saving ${name} failed: ${reason}`,
 };
 
 export const en = {

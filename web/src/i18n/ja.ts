@@ -58,6 +58,11 @@ const eventTexts: EventTexts = {
   culled: ({ reason, idleSeconds, maxAgeHours }) =>
     reason === 'max_age' ? `停止中: 最大稼働時間 ${maxAgeHours} 時間に達しました` : `停止中: ${idleFor(idleSeconds)}使われていません`,
   oom_kill: ({ limitGiB }) => `プロセスが強制終了されました: メモリ上限 ${limitGiB} GiB を使い切りました`,
+  save_started: ({ name, paused }) => `環境 ${name} を保存しています${paused ? '（その間プロセスは一時停止）' : ''}`,
+  save_flattening: ({ name, layers }) => `${name}: イメージのレイヤーが ${layers} 個で上限 127 に近いため、1 レイヤーにまとめて保存します（全ファイルを読みます）`,
+  save_progress: ({ name, percent }) => `${name} をチームのレジストリに送信中: ${percent}%`,
+  saved: ({ name, sizeGiB, seconds }) => `${name} を保存しました: ${sizeGiB} GiB、${seconds} 秒`,
+  save_failed: ({ name, reason }) => `${name} の保存に失敗しました: ${reason}`,
 };
 
 /**
