@@ -318,6 +318,7 @@ export class SandboxService {
     const images = this.deps.images;
     // A saved environment the actor may not see is no image at all (IMAGE_NOT_FOUND, as for a name nobody has).
     const image = images ? images.find(wanted, actor) : catalogue.find((i) => i.name === wanted);
+    if (!image && wanted.includes('/')) throw new ShivaError('ENVIRONMENT_NOT_FOUND', `There is no saved environment ${JSON.stringify(wanted)} you may launch.`);
     if (!image) {
       const names = images ? images.list().map((i) => i.entry.name) : catalogue.map((i) => i.name);
       throw new ShivaError('IMAGE_NOT_FOUND', `There is no image named ${JSON.stringify(wanted)}; choose one of: ${names.join(', ')}.`);
