@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Build the Shiva sandbox images without any container registry.
 #
-#   scripts/build-images.sh [notebook|notebook-sudo|tiny|all]     (default: all)
+#   scripts/build-images.sh [notebook|notebook-sudo|tiny|all]     (default: all, these three)
+#   scripts/build-images.sh ml      shiva/notebook, then shiva/ml on top of it
+#   scripts/build-images.sh cuda    shiva/cuda; needs the network (see below)
+#
+# `all` leaves ml out: it downloads about 400 MB of Debian packages and takes minutes, not
+# seconds (docs/images.md). ml is built FROM shiva/notebook:latest, which is built or refreshed
+# first; ml's hash includes the notebook image's id, so a new notebook image rebuilds ml.
+#
+# cuda is the exception to "without any registry": its base is nvidia/cuda from Docker Hub and
+# it installs PyTorch from download.pytorch.org and the rest from PyPI while building, so it
+# builds only on a machine that reaches those three. Its context is staged like the notebook's
+# (the same start files, images/common and vendor/xterm), and no Debian base image is needed.
 #
 # 1. Ensures the base image debian:bookworm-slim exists locally. When it is
 #    missing it is created offline from Debian packages with debootstrap
@@ -40,19 +51,26 @@ MIRROR="${SHIVA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${SHIVA_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ALL_IMAGES=(notebook notebook-sudo tiny)
+# The image shiva/ml is built FROM (passed as its BASE).
+ML_BASE="shiva/notebook:latest"
 
 log() { printf '[build-images] %s\n' "$*" >&2; }
 die() { printf '[build-images] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  echo "usage: $0 [notebook|notebook-sudo|tiny|all]" >&2
+  {
+    echo "usage: $0 [notebook|notebook-sudo|tiny|all]   (all: these three; the default)"
+    echo "       $0 ml     shiva/notebook, then shiva/ml (Debian's PyTorch, scikit-learn, pandas, matplotlib, MeCab; minutes)"
+    echo "       $0 cuda   shiva/cuda (needs network access to Docker Hub, download.pytorch.org and PyPI)"
+  } >&2
   exit 64
 }
 
 target="${1:-all}"
 case "$target" in
   all) images=("${ALL_IMAGES[@]}") ;;
-  notebook|notebook-sudo|tiny) images=("$target") ;;
+  notebook|notebook-sudo|tiny|cuda) images=("$target") ;;
+  ml) images=(notebook ml) ;;
   -h|--help) usage ;;
   *) echo "unknown image: $target" >&2; usage ;;
 esac
@@ -170,7 +188,10 @@ CFG
   log "created $BASE_IMAGE ($(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1000000}')) in $((SECONDS - started))s"
 }
 
-if [ "${SHIVA_REBUILD_BASE:-0}" = 1 ] || ! image_exists "$BASE_IMAGE"; then
+# shiva/cuda alone needs no Debian base.
+if [ "${images[*]}" = cuda ]; then
+  :
+elif [ "${SHIVA_REBUILD_BASE:-0}" = 1 ] || ! image_exists "$BASE_IMAGE"; then
   create_base_image
 else
   log "base image $BASE_IMAGE present"
@@ -213,16 +234,32 @@ vendor_npm_files() {
 image_dir() { case "$1" in notebook-sudo) echo notebook ;; *) echo "$1" ;; esac; }
 image_target() { case "$1" in notebook-sudo) echo notebook-sudo ;; notebook) echo notebook ;; *) echo "" ;; esac; }
 
+# The image a build starts FROM, passed as the build argument BASE (empty: the Dockerfile's own).
+image_base() {
+  case "$1" in
+    ml) echo "$ML_BASE" ;;
+    cuda) echo "" ;;
+    *) echo "$BASE_IMAGE" ;;
+  esac
+}
+
 # Sets ctxdir to a staged copy of images/$1 with images/common and the files the
-# image takes from node_modules.
+# image takes from node_modules. The cuda context is the notebook's start files
+# (everything in images/notebook but its Dockerfile) with images/cuda on top and
+# the ML stack's check from images/ml.
 stage_context() {
   local dir="$1"
   ctxdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-context-$dir.XXXXXX")"
+  if [ "$dir" = cuda ]; then
+    cp -a "$ROOT/images/notebook/." "$ctxdir/"
+    rm -f "$ctxdir/Dockerfile"
+    cp -a "$ROOT/images/ml/shiva-ml-check" "$ctxdir/"
+  fi
   cp -a "$ROOT/images/$dir/." "$ctxdir/"
   cp -a "$ROOT/images/common/." "$ctxdir/"
   chmod 0755 "$ctxdir"
   case "$dir" in
-    notebook)
+    notebook|cuda)
       CTX_VENDOR="$ctxdir/vendor"
       vendor_npm_files xterm LICENSE dist/xterm.js dist/xterm.css dist/addons/fit/fit.js
       ;;
@@ -243,8 +280,14 @@ build_image() {
   stage_context "$(image_dir "$name")"
   local dir="$ctxdir"
 
+  local base base_id=""
+  base="$(image_base "$name")"
+  if [ "$name" = ml ]; then
+    # built FROM a Shiva image: a new one of those must rebuild this one
+    base_id="$(docker image inspect -f '{{.Id}}' "$base" 2>/dev/null)" || die "$base is missing; build it first"
+  fi
   local hash current
-  hash="$({ context_hash "$dir"; echo "target=$stage"; } | sha256sum | cut -d' ' -f1)"
+  hash="$({ context_hash "$dir"; echo "target=$stage"; [ -z "$base_id" ] || echo "base=$base_id"; } | sha256sum | cut -d' ' -f1)"
   current="$(docker image inspect -f '{{ index .Config.Labels "org.shiva.context-hash" }}' "$tag" 2>/dev/null || true)"
   if [ "${SHIVA_REBUILD:-0}" != 1 ] && [ "$current" = "$hash" ]; then
     log "$tag is up to date (context ${hash:0:12})"
@@ -254,18 +297,23 @@ build_image() {
 
   local started=$SECONDS buildlog
   log "building $tag (context ${hash:0:12})"
+  case "$name" in
+    ml) log "$tag installs about 400 MB of Debian packages; this takes a few minutes" ;;
+    cuda) log "$tag pulls nvidia/cuda from Docker Hub and installs PyTorch from download.pytorch.org and the rest from PyPI: this build needs network access to all three, and takes a while (the image is several GB)" ;;
+  esac
   buildlog="$(mktemp "${TMPDIR:-/tmp}/shiva-build-$name.XXXXXX")"
   local extra=()
   [ "${SHIVA_REBUILD:-0}" = 1 ] && extra+=(--no-cache)
   [ -n "$stage" ] && extra+=(--target "$stage")
+  [ -n "$base" ] && extra+=(--build-arg "BASE=$base")
   if ! DOCKER_BUILDKIT=0 docker build "${extra[@]}" \
-        --build-arg "BASE=$BASE_IMAGE" \
         --label "org.shiva.context-hash=$hash" \
         -t "$tag" \
         "$dir" >"$buildlog" 2>&1; then
     tail -n 40 "$buildlog" >&2 || true
     rm -f "$buildlog"
     cleanup_context
+    [ "$name" != cuda ] || die "building $tag failed (it needs network access to Docker Hub, download.pytorch.org and pypi.org)"
     die "building $tag failed"
   fi
   rm -f "$buildlog"
