@@ -4,31 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Environment, Sandbox, SandboxEvent } from '../contract/api.js';
+import { mockSandbox } from '../../test/support/cli-fixtures.js';
+import type { Environment, SandboxEvent } from '../contract/api.js';
 import { environmentNamed, environmentsTable, registerEnvironments, sandboxToSave } from './environments.js';
-
-const sandbox = (over: Partial<Sandbox>): Sandbox => ({
-  id: 'sbx1',
-  name: 'main',
-  user: 'alice',
-  state: 'running',
-  reason: null,
-  image: 'notebook',
-  machine: 'local',
-  cpus: 1,
-  cpuRequest: 0.25,
-  memoryGiB: 4,
-  gpus: [],
-  url: 'http://main--alice.localhost:8000/user/alice/main/',
-  createdAt: '2026-11-30T10:00:00.000Z',
-  startedAt: null,
-  stoppedAt: null,
-  lastActivityAt: null,
-  memoryUsedBytes: null,
-  idleStop: null,
-  logTail: null,
-  ...over,
-});
 
 const GiB = 1024 ** 3;
 const environment = (over: Partial<Environment>): Environment => ({
@@ -46,9 +24,9 @@ const environment = (over: Partial<Environment>): Environment => ({
 });
 
 describe('the sandbox shiva save saves', () => {
-  const main = sandbox({});
-  const lab = sandbox({ id: 'sbx2', name: 'lab' });
-  const ended = sandbox({ id: 'sbx0', name: 'old', state: 'stopped' });
+  const main = mockSandbox();
+  const lab = mockSandbox({ id: 'sbx2', name: 'lab' });
+  const ended = mockSandbox({ id: 'sbx0', name: 'old', state: 'stopped' });
 
   it('is the one --sandbox names, by name or id', () => {
     expect(sandboxToSave([main, lab], 'lab')).toEqual({ sandbox: lab });
@@ -62,7 +40,7 @@ describe('the sandbox shiva save saves', () => {
   });
 
   it('asks which when there are several and none is main, and says when there is none', () => {
-    expect(sandboxToSave([lab, sandbox({ id: 'sbx3', name: 'exp' })], undefined)).toEqual({
+    expect(sandboxToSave([lab, mockSandbox({ id: 'sbx3', name: 'exp' })], undefined)).toEqual({
       problem: 'You have 2 sandboxes (lab, exp); say which to save with --sandbox NAME.',
       exitCode: 2,
     });
@@ -131,7 +109,7 @@ function fakeHub(outcome: SandboxEvent) {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     for await (const chunk of req) body += String(chunk);
-    if (req.url === '/api/sandboxes?ended=true') return json(res, [sandbox({})]);
+    if (req.url === '/api/sandboxes?ended=true') return json(res, [mockSandbox()]);
     if (req.url === '/api/sandboxes/sbx1/events') return stream(res, history);
     if (req.url === '/api/sandboxes/sbx1/save' && req.method === 'POST') {
       asked.saved = JSON.parse(body);
