@@ -8,6 +8,8 @@ import { Command } from 'commander';
 import { ApiError } from './cli/client.js';
 import { registerLogin, registerLogout } from './cli/login.js';
 import { registerDatasets } from './cli/datasets.js';
+import { registerEnvironments } from './cli/environments.js';
+import { hintFor } from './cli/hints.js';
 import { registerMachines } from './cli/machines.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
@@ -28,6 +30,7 @@ registerServe(program);
 registerLogin(program);
 registerLogout(program);
 registerSandboxes(program);
+registerEnvironments(program);
 registerMachines(program);
 registerDatasets(program);
 registerUsers(program);
@@ -37,7 +40,8 @@ registerUsage(program);
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ApiError) {
     process.stderr.write(`shiva: ${err.message} (${err.code})\n`);
-    if (err.code === 'UNAUTHENTICATED') process.stderr.write('Sign in first: shiva login\n');
+    const hint = hintFor(err.code);
+    if (hint) process.stderr.write(`${hint}\n`);
     process.exit(1);
   }
   process.stderr.write(`shiva: ${(err as Error).message}\n`);

@@ -87,9 +87,12 @@ export class HubClient {
     return text;
   }
 
-  /** Server-sent events of a path, one parsed `data` object at a time, until the stream ends. */
-  async *events<T>(path: string): AsyncGenerator<T> {
-    const res = await this.fetch(path, { headers: { accept: 'text/event-stream' } });
+  /**
+   * Server-sent events of a path, one parsed `data` object at a time, until the stream ends;
+   * with `afterId`, only those after the event of that id (the Last-Event-ID of a resumed stream).
+   */
+  async *events<T>(path: string, afterId?: number): AsyncGenerator<T> {
+    const res = await this.fetch(path, { headers: { accept: 'text/event-stream', ...(afterId ? { 'last-event-id': String(afterId) } : {}) } });
     if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, `The hub answered ${res.status} to ${path}.`);
     const decoder = new TextDecoder();
     let buffer = '';

@@ -27,3 +27,6 @@ export function ago(iso: string | null, at = Date.now()): string {
   if (s < 86400) return `${Math.round(s / 3600)}h ago`;
   return `${Math.round(s / 86400)}d ago`;
 }
+
+/** Bytes as GiB to two decimals at most, without the unit: "3.21". */
+export const gib = (bytes: number): string => String(Math.round((bytes / 1024 ** 3) * 100) / 100);

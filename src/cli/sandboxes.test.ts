@@ -1,35 +1,12 @@
 /** `shiva ls`: the MEM column, and with --ended why each ended sandbox ended. */
 import { describe, expect, it } from 'vitest';
-import type { Sandbox } from '../contract/api.js';
+import { mockSandbox } from '../../test/support/cli-fixtures.js';
 import { lsTable, memoryColumn } from './sandboxes.js';
-
-const sandbox = (over: Partial<Sandbox>): Sandbox => ({
-  id: 'sbx1',
-  name: 'main',
-  user: 'alice',
-  state: 'running',
-  reason: null,
-  image: 'tiny',
-  machine: 'local',
-  cpus: 1,
-  cpuRequest: 0.25,
-  memoryGiB: 4,
-  gpus: [],
-  url: 'http://main--alice.localhost:8000/user/alice/main/',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  startedAt: null,
-  stoppedAt: null,
-  lastActivityAt: null,
-  memoryUsedBytes: null,
-  idleStop: null,
-  logTail: null,
-  ...over,
-});
 
 describe('shiva ls', () => {
   it('adds a REASON column with --ended: why each ended sandbox ended, - for live ones', () => {
     const [header, rows] = lsTable(
-      [sandbox({}), sandbox({ id: 'sbx2', name: 'big', state: 'stopped', reason: 'out of memory: the sandbox used its 4 GiB limit' })],
+      [mockSandbox(), mockSandbox({ id: 'sbx2', name: 'big', state: 'stopped', reason: 'out of memory: the sandbox used its 4 GiB limit' })],
       true,
     );
     expect(header.at(-1)).toBe('REASON');
@@ -37,7 +14,7 @@ describe('shiva ls', () => {
   });
 
   it('has no REASON column without --ended', () => {
-    const [header, rows] = lsTable([sandbox({})], false);
+    const [header, rows] = lsTable([mockSandbox()], false);
     expect(header).not.toContain('REASON');
     expect(rows[0]).toHaveLength(header.length);
   });

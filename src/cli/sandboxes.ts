@@ -47,14 +47,19 @@ export function lsTable(list: readonly Sandbox[], ended: boolean): [string[], st
 }
 
 /**
- * The id of the caller's sandbox `which` names, by id or else by name: a live one first, else the
- * newest that recently ended (so that the hub says it is stopped rather than unknown); `which`
- * itself when none matches, so the hub answers SANDBOX_NOT_FOUND for it.
+ * The caller's sandbox `which` names, by id or else by name, in `list` (theirs, with the recently
+ * ended): a live one first, else the newest that recently ended (so that the hub says it is
+ * stopped rather than unknown); undefined when none matches.
  */
+export function sandboxNamed(list: readonly Sandbox[], which: string): Sandbox | undefined {
+  const named = list.filter((s) => s.id === which || s.name === which).sort((a, b) => Number(a.id !== which) - Number(b.id !== which) || b.createdAt.localeCompare(a.createdAt));
+  return named.find((s) => !isTerminal(s.state)) ?? named[0];
+}
+
+/** The id of the caller's sandbox `which` names (sandboxNamed); `which` itself when none matches, so the hub answers SANDBOX_NOT_FOUND for it. */
 async function sandboxIdOf(hub: HubClient, which: string): Promise<string> {
   const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes?ended=true');
-  const named = list.filter((s) => s.id === which || s.name === which).sort((a, b) => Number(a.id !== which) - Number(b.id !== which) || b.createdAt.localeCompare(a.createdAt));
-  return (named.find((s) => !isTerminal(s.state)) ?? named[0])?.id ?? which;
+  return sandboxNamed(list, which)?.id ?? which;
 }
 
 export function registerSandboxes(program: Command): void {

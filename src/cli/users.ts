@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CreatedUser, HomeMeasurement, User } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
-import { printJson, printTable } from './output.js';
+import { gib, printJson, printTable } from './output.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage accounts (admins)');
@@ -117,9 +117,6 @@ export function registerUsers(program: Command): void {
       }
     });
 }
-
-const GIB = 1024 ** 3;
-const gib = (bytes: number): string => String(Math.round((bytes / GIB) * 100) / 100);
 
 /** A quota argument: GiB as a plain decimal number (the hub checks its range), null for none, undefined when it is neither. */
 export function parseQuota(text: string): number | null | undefined {

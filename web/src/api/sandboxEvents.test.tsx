@@ -4,37 +4,9 @@ import { act, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeQueryClient } from '../Providers';
+import { FakeEventSource } from '../testing/eventSource';
 import { MockLaunchEventsRunning } from '../testing/mocks';
 import { useSandboxEvents } from './sandboxEvents';
-import type { SandboxEvent } from './types';
-
-/** Stands in for the browser's EventSource: the test sends events by name. */
-class FakeEventSource {
-  static CLOSED = 2;
-  static last: FakeEventSource | null = null;
-  readonly url: string;
-  readyState = 1;
-  onerror: (() => void) | null = null;
-  private listeners = new Map<string, (message: MessageEvent<string>) => void>();
-
-  constructor(url: string) {
-    this.url = url;
-    FakeEventSource.last = this;
-  }
-  addEventListener(name: string, listener: (message: MessageEvent<string>) => void) {
-    this.listeners.set(name, listener);
-  }
-  close() {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  emit(event: SandboxEvent) {
-    this.listeners.get(event.state)?.(new MessageEvent(event.state, { data: JSON.stringify(event) }));
-  }
-  fail() {
-    this.readyState = FakeEventSource.CLOSED;
-    this.onerror?.();
-  }
-}
 
 const wrapper = ({ children }: { children: ReactNode }) => <QueryClientProvider client={makeQueryClient()}>{children}</QueryClientProvider>;
 

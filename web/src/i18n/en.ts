@@ -185,6 +185,54 @@ export const en = {
     stopTitle: (name: string) => `Stop ${name}?`,
     stopBody: 'Its container is removed; your home directory stays, and Launch again brings the same sandbox back.',
     notYet: 'not yet',
+    save: 'Save environment',
+    saveLabel: (name: string) => `Save ${name} as an environment`,
+  },
+  /** The dialog that saves a running sandbox as an environment (docs/registry.md). */
+  saveEnv: {
+    title: (sandbox: string) => `Save ${sandbox} as an environment`,
+    intro: "What is installed in it becomes an image in the team's registry that you can launch later, on any machine. Your home directory is not part of it: it stays as it is.",
+    name: 'Name',
+    nameHelp: 'Lowercase letters and digits, parts joined by one dot, dash or underscore; up to 64 characters.',
+    nameInvalid: 'Use lowercase letters and digits, parts joined by one ".", "-" or "_" (up to 64 characters), like torch-2.1.',
+    /** A name of one of my environments: the hub replaces it. */
+    nameReplaces: (name: string) => `You have an environment called ${name}: saving replaces it.`,
+    description: 'Description (optional)',
+    shared: 'Share with everyone',
+    sharedHelp: 'Everyone can see and launch it; otherwise only you and admins.',
+    pause: 'Pause the sandbox while saving',
+    pauseHelp: 'Its programs wait while its files are read, so the copy is consistent; the notebook does not answer meanwhile.',
+    submit: 'Save',
+    submitting: 'Starting…',
+    limitReached: 'You have as many saved environments as you may keep. Delete one under My environments first.',
+    sizeLimit: 'Your saved environments take all the registry space you may use. Delete one under My environments first.',
+    noRegistry: "Saving environments needs the team's registry, which this hub is not set up with. Ask an admin.",
+  },
+  /** A save as it happens, from the sandbox's events. */
+  saveProgress: {
+    title: (sandbox: string, name: string) => `Saving ${sandbox} as ${name}`,
+    steps: 'Save progress',
+    preparing: 'Preparing the image',
+    pushed: (percent: number) => `${percent}% pushed to the registry`,
+    saved: (image: string) => `Saved. Launch it from the form below: it is listed as ${image}.`,
+    failed: (name: string) => `${name} was not saved.`,
+    ended: (sandbox: string) => `${sandbox} ended before the save did; nothing was saved.`,
+    lost: 'The progress stream was lost; My environments lists it once it is saved.',
+  },
+  /** My saved environments: size, date, sharing and deleting. */
+  environments: {
+    title: 'My environments',
+    help: "Saved from your sandboxes. Launch one by choosing it as the image below.",
+    name: 'Name',
+    size: 'Size',
+    saved: 'Saved',
+    shared: 'Shared',
+    actions: 'Actions',
+    shareLabel: (name: string) => `Share ${name} with everyone`,
+    delete: 'Delete',
+    deleteLabel: (name: string) => `Delete ${name}`,
+    deleteTitle: (name: string) => `Delete ${name}?`,
+    deleteBody: "It is removed from the team's registry; sandboxes launched from it keep running. This cannot be undone.",
   },
   /** The banner of a sandbox the hub is about to stop (docs/culling.md). */
   idleStop: {
@@ -200,6 +248,8 @@ export const en = {
     title: 'Launch my container',
     image: 'Image',
     fromRegistry: (size: string | null) => `From the team's registry${size ? `, ${size}` : ''}`,
+    /** A saved environment in the image list: its owner (null: mine), size and when it was saved. */
+    savedEnvironment: (owner: string | null, size: string, when: string) => `Saved by ${owner ?? 'you'} · ${size} · ${when}`,
     size: 'Size',
     presets: { small: 'Small', standard: 'Standard', large: 'Large', xlarge: 'Extra large', max: 'Largest allowed' },
     gpus: 'GPUs',

@@ -1,36 +1,18 @@
 // @vitest-environment happy-dom
 import { cleanup, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Me } from '../../api/types';
-import { MockImages, MockMachines, MockMe, MockSandboxes } from '../../testing/mocks';
+import { MockMe } from '../../testing/mocks';
+import { mockHomeProps } from '../../testing/homeProps';
 import { renderView } from '../../testing/render';
-import { HomePageView, type HomePageViewProps } from './HomePageView';
+import { HomePageView } from './HomePageView';
 
 afterEach(cleanup);
 
 const GiB = 1024 ** 3;
 const withHome = (homeBytes: number | null, quotaBytes: number | null): Me => ({ ...MockMe, user: { ...MockMe.user, homeBytes, quotaBytes } });
 
-const props = (me: Me): HomePageViewProps => ({
-  me,
-  sandboxes: MockSandboxes,
-  sandboxesError: null,
-  onRetrySandboxes: vi.fn(),
-  images: MockImages,
-  imagesError: null,
-  machines: MockMachines,
-  launchPending: false,
-  launchError: null,
-  onLaunch: vi.fn(),
-  busyIds: new Set(),
-  onStop: vi.fn(),
-  stopError: null,
-  onRelaunch: vi.fn(),
-  onKeep: vi.fn(),
-  relaunchErrors: new Map(),
-  launch: null,
-  onDismissLaunch: vi.fn(),
-});
+const props = (me: Me) => mockHomeProps({ me });
 
 describe('the home directory bar on Home', () => {
   it('shows my home against my quota, with no banner below 90%', () => {

@@ -1,15 +1,20 @@
 // @vitest-environment happy-dom
-import { cleanup, screen, within } from '@testing-library/react';
+import { act, cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MockEnvironment, MockSaveEventsSaved, MockSaveStarted, MockSharedEnvironment } from '../../testing/environmentMocks';
+import { FakeEventSource } from '../../testing/eventSource';
 import { MockDatasets, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePage } from './HomePage';
 
-/** The hub as home reads it, with every launch refused for want of room. */
-function hubRefusingLaunches(): ReturnType<typeof vi.fn> {
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/** The hub as home reads it, with every launch refused for want of room; `more` answers first where it has an answer. */
+function hubRefusingLaunches(more: (path: string, init?: RequestInit) => Response | undefined = () => undefined): ReturnType<typeof vi.fn> {
   return vi.fn(async (path: string, init?: RequestInit) => {
+    const answer = more(path, init);
+    if (answer) return answer;
     if (path === '/api/sandboxes' && init?.method === 'POST') {
       return json(409, { error: { code: 'NO_CAPACITY', message: 'No machine has room for 4 CPUs, 16 GiB.' } });
     }
@@ -56,5 +61,35 @@ describe('HomePage', () => {
       'scratch/scratchread-write',
     ]);
     expect(fetch).toHaveBeenCalledWith('/api/datasets', expect.anything());
+  });
+
+  it('saves my running sandbox, shows the save as it happens, and then lists it under My environments', async () => {
+    let saved = false;
+    vi.stubGlobal('EventSource', FakeEventSource);
+    vi.stubGlobal(
+      'fetch',
+      hubRefusingLaunches((path, init) => {
+        if (path === '/api/sandboxes/sbx_a1/save' && init?.method === 'POST') return json(202, MockSaveStarted);
+        if (path === '/api/environments') return json(200, saved ? [MockEnvironment, MockSharedEnvironment] : [MockSharedEnvironment]);
+        return undefined;
+      }),
+    );
+    renderView(<HomePage />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Save main as an environment' }));
+    const dialog = screen.getByRole('dialog', { name: 'Save main as an environment' });
+    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'torch');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(fetch).toHaveBeenCalledWith('/api/sandboxes/sbx_a1/save', expect.objectContaining({ method: 'POST', body: JSON.stringify({ name: 'torch' }) }));
+    const progress = await screen.findByRole('region', { name: 'Saving main as torch' });
+    expect(FakeEventSource.last!.url).toBe('/api/sandboxes/sbx_a1/events?follow=true');
+    expect(screen.queryByRole('table', { name: 'My environments' })).toBeNull();
+
+    saved = true;
+    act(() => {
+      for (const event of MockSaveEventsSaved) FakeEventSource.last!.emit(event);
+    });
+    expect(within(progress).getByText('Saved. Launch it from the form below: it is listed as alice/torch.')).toBeTruthy();
+    const mine = await screen.findByRole('table', { name: 'My environments' });
+    expect(within(mine).getByRole('rowheader').textContent).toContain('torch');
   });
 });

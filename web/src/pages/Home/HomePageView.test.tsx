@@ -3,38 +3,17 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { MOCK_NOW, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxFailed, MockSandboxIdle, MockSandboxKernelKilled, MockSandboxOutOfMemory, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { MOCK_NOW, MockSandboxes, MockSandboxFailed, MockSandboxIdle, MockSandboxKernelKilled, MockSandboxOutOfMemory, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
+import { mockHomeProps } from '../../testing/homeProps';
 import { renderView } from '../../testing/render';
-import { HomePageView, type HomePageViewProps } from './HomePageView';
+import { HomePageView } from './HomePageView';
 
 afterEach(cleanup);
-
-const props = (overrides: Partial<HomePageViewProps> = {}): HomePageViewProps => ({
-  me: MockMe,
-  sandboxes: MockSandboxes,
-  sandboxesError: null,
-  onRetrySandboxes: vi.fn(),
-  images: MockImages,
-  imagesError: null,
-  machines: MockMachines,
-  launchPending: false,
-  launchError: null,
-  onLaunch: vi.fn(),
-  busyIds: new Set(),
-  onStop: vi.fn(),
-  stopError: null,
-  onRelaunch: vi.fn(),
-  onKeep: vi.fn(),
-  relaunchErrors: new Map(),
-  launch: null,
-  onDismissLaunch: vi.fn(),
-  ...overrides,
-});
 
 describe('HomePageView', () => {
   it('shows a banner on a sandbox about to be stopped, whose Keep it running keeps that one', async () => {
     const onKeep = vi.fn();
-    renderView(<HomePageView {...props({ sandboxes: [...MockSandboxes, MockSandboxIdle], onKeep })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [...MockSandboxes, MockSandboxIdle], onKeep })} />);
     const banners = screen.getAllByRole('alert');
     expect(banners).toHaveLength(1);
     expect(banners[0]!.textContent).toContain('idle has been idle: it stops at');
@@ -43,7 +22,7 @@ describe('HomePageView', () => {
   });
 
   it('lists my sandboxes with state, image, machine, resources and times, live ones first', () => {
-    renderView(<HomePageView {...props()} />);
+    renderView(<HomePageView {...mockHomeProps()} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual(['exp', 'main', 'old' + MockSandboxFailed.reason, 'train' + MockSandboxStopped.reason]);
@@ -57,7 +36,7 @@ describe('HomePageView', () => {
   });
 
   it('opens a running sandbox in a new tab', () => {
-    renderView(<HomePageView {...props()} />);
+    renderView(<HomePageView {...mockHomeProps()} />);
     const open = screen.getByRole('link', { name: 'Open main in a new tab' });
     expect(open.getAttribute('href')).toBe(MockSandboxRunning.url);
     expect(open.getAttribute('target')).toBe('_blank');
@@ -67,7 +46,7 @@ describe('HomePageView', () => {
 
   it('stops a sandbox only after the person confirms', async () => {
     const onStop = vi.fn();
-    renderView(<HomePageView {...props({ onStop })} />);
+    renderView(<HomePageView {...mockHomeProps({ onStop })} />);
     await userEvent.click(screen.getByRole('button', { name: 'Stop main' }));
     const dialog = screen.getByRole('dialog', { name: 'Stop main?' });
     await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
@@ -79,7 +58,7 @@ describe('HomePageView', () => {
 
   it('relaunches stopped and failed sandboxes, and offers no Stop for them', async () => {
     const onRelaunch = vi.fn();
-    renderView(<HomePageView {...props({ onRelaunch })} />);
+    renderView(<HomePageView {...mockHomeProps({ onRelaunch })} />);
     expect(screen.queryByRole('button', { name: 'Stop train' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Launch main again' })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'Launch train again' }));
@@ -89,7 +68,7 @@ describe('HomePageView', () => {
 
   it('says why a sandbox ended, shows its last log lines when asked, and launches it again', async () => {
     const onRelaunch = vi.fn();
-    renderView(<HomePageView {...props({ sandboxes: [MockSandboxOutOfMemory], onRelaunch })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [MockSandboxOutOfMemory], onRelaunch })} />);
     expect(screen.getByText('out of memory: the sandbox used its 4 GiB limit')).toBeTruthy();
     const toggle = screen.getByRole('button', { name: 'Last log lines of big' });
     expect(toggle.getAttribute('aria-expanded')).toBe('false');
@@ -102,40 +81,40 @@ describe('HomePageView', () => {
   });
 
   it('says on a running sandbox that a process of it was killed for memory at its limit', () => {
-    renderView(<HomePageView {...props({ sandboxes: [MockSandboxKernelKilled] })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [MockSandboxKernelKilled] })} />);
     expect(screen.getByText(/A process was killed: out of memory at the 4 GiB limit/)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Stop notes' })).toBeTruthy();
   });
 
   it('hides an ended sandbox whose name a live one has taken again', () => {
     const relaunched = { ...MockSandboxStopped, id: 'sbx_new', state: 'running' as const, createdAt: new Date().toISOString() };
-    renderView(<HomePageView {...props({ sandboxes: [MockSandboxStopped, relaunched] })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [MockSandboxStopped, relaunched] })} />);
     expect(screen.getAllByRole('row')).toHaveLength(2);
     expect(screen.queryByRole('button', { name: 'Launch train again' })).toBeNull();
   });
 
   it('says when there are no sandboxes yet', () => {
-    renderView(<HomePageView {...props({ sandboxes: [] })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [] })} />);
     expect(screen.getByText('No sandboxes yet.')).toBeTruthy();
   });
 
   it('shows loading, then an error with a retry', async () => {
-    const { unmount } = renderView(<HomePageView {...props({ sandboxes: undefined })} />);
+    const { unmount } = renderView(<HomePageView {...mockHomeProps({ sandboxes: undefined })} />);
     expect(screen.getAllByRole('status')[0]!.getAttribute('aria-busy')).toBe('true');
     unmount();
     const onRetrySandboxes = vi.fn();
-    renderView(<HomePageView {...props({ sandboxes: undefined, sandboxesError: new ApiError(0, 'UNREACHABLE', 'offline'), onRetrySandboxes })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: undefined, sandboxesError: new ApiError(0, 'UNREACHABLE', 'offline'), onRetrySandboxes })} />);
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(onRetrySandboxes).toHaveBeenCalled();
   });
 
   it('shows why a stop failed', () => {
-    renderView(<HomePageView {...props({ stopError: new ApiError(503, 'RUNTIME_UNAVAILABLE', 'The container engine does not answer.') })} />);
+    renderView(<HomePageView {...mockHomeProps({ stopError: new ApiError(503, 'RUNTIME_UNAVAILABLE', 'The container engine does not answer.') })} />);
     expect(screen.getByText('The container engine does not answer.')).toBeTruthy();
   });
 
   it('says when each sandbox started, and when an ended one stopped or failed, never "Running since"', () => {
-    renderView(<HomePageView {...props()} />);
+    renderView(<HomePageView {...mockHomeProps()} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     expect(table.querySelector('thead')!.textContent).toContain('Started or ended');
     expect(table.textContent).not.toContain('Running since');
@@ -149,7 +128,7 @@ describe('HomePageView', () => {
 
   it('never shows a time that has passed as ahead, when the hub\'s clock runs ahead of the browser\'s', () => {
     const justStarted = { ...MockSandboxRunning, startedAt: new Date(MOCK_NOW + 1_500).toISOString(), lastActivityAt: new Date(MOCK_NOW + 4_000).toISOString() };
-    renderView(<HomePageView {...props({ sandboxes: [justStarted] })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [justStarted] })} />);
     const row = screen.getByRole('rowheader', { name: 'main' }).closest('tr')!;
     expect(row.textContent).toContain('Started now');
     expect(row.textContent).not.toMatch(/in \d+ seconds?/);
@@ -157,7 +136,7 @@ describe('HomePageView', () => {
 
   it('shows a refused relaunch on the row of that sandbox, not under the launch form', () => {
     const refusal = new ApiError(409, 'NO_CAPACITY', 'No machine has room for 4 CPUs, 16 GiB.');
-    renderView(<HomePageView {...props({ relaunchErrors: new Map([[MockSandboxStopped.id, refusal]]) })} />);
+    renderView(<HomePageView {...mockHomeProps({ relaunchErrors: new Map([[MockSandboxStopped.id, refusal]]) })} />);
     const table = screen.getByRole('table', { name: 'My sandboxes' });
     const train = within(table).getByRole('rowheader', { name: /^train/ }).closest('tr')!;
     expect(within(train).getByRole('alert').textContent).toBe('Launching again failed: No machine has room for 4 CPUs, 16 GiB.');
@@ -166,21 +145,21 @@ describe('HomePageView', () => {
   });
 
   it('names in the hint the sandbox an empty name makes, by the hub\'s rule', () => {
-    const { unmount } = renderView(<HomePageView {...props()} />);
+    const { unmount } = renderView(<HomePageView {...mockHomeProps()} />);
     expect(screen.getByText('Lowercase letters, digits and dashes; empty picks "main-2".')).toBeTruthy();
     expect(screen.getByRole('textbox', { name: 'Name (optional)' }).getAttribute('placeholder')).toBe('main-2');
     unmount();
     // An ended "main" frees the name.
-    const { unmount: unmount2 } = renderView(<HomePageView {...props({ sandboxes: [{ ...MockSandboxStopped, name: 'main' }] })} />);
+    const { unmount: unmount2 } = renderView(<HomePageView {...mockHomeProps({ sandboxes: [{ ...MockSandboxStopped, name: 'main' }] })} />);
     expect(screen.getByText('Lowercase letters, digits and dashes; empty picks "main".')).toBeTruthy();
     unmount2();
-    renderView(<HomePageView {...props({ sandboxes: undefined })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: undefined })} />);
     expect(screen.getByText(/empty picks "main", or "main-2", "main-3"… when that is taken/)).toBeTruthy();
   });
 
   it('keeps a long name on one line, whole on hover', () => {
     const long = { ...MockSandboxRunning, name: 'a-rather-long-sandbox-name-here' };
-    renderView(<HomePageView {...props({ sandboxes: [long] })} />);
+    renderView(<HomePageView {...mockHomeProps({ sandboxes: [long] })} />);
     const name = screen.getByTitle('a-rather-long-sandbox-name-here');
     expect(name.textContent).toBe('a-rather-long-sandbox-name-here');
     expect(name.style.whiteSpace).toBe('nowrap');
@@ -188,7 +167,7 @@ describe('HomePageView', () => {
   });
 
   it('is in Japanese when Japanese is chosen', () => {
-    renderView(<HomePageView {...props()} />, { language: 'ja' });
+    renderView(<HomePageView {...mockHomeProps()} />, { language: 'ja' });
     expect(screen.getByRole('heading', { name: 'マイ サンドボックス' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'コンテナを起動' })).toBeTruthy();
     expect(screen.getByText('英小文字・数字・ハイフン。空なら "main-2"。')).toBeTruthy();

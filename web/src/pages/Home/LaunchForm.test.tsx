@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import type { Machine } from '../../api/types';
 import { MockDatasets, MockImages, MockLimits, MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines } from '../../testing/mocks';
+import { MockEnvironmentImages } from '../../testing/environmentMocks';
 import { renderView } from '../../testing/render';
 import { choose } from '../../testing/select';
 import { LaunchForm, type LaunchFormProps } from './LaunchForm';
@@ -120,6 +121,19 @@ describe('LaunchForm', () => {
     expect(screen.getByRole('option', { name: /pytorch/ }).textContent).toContain("From the team's registry, 6 GiB");
     expect(screen.getByRole('option', { name: /notebook/ }).textContent).not.toContain('registry');
     await userEvent.keyboard('{Escape}');
+  });
+
+  it('lists saved environments with who saved them, their size and when, and launches one by owner/name', async () => {
+    const onLaunch = vi.fn();
+    renderView(<LaunchForm {...props({ images: [...MockImages, ...MockEnvironmentImages], username: 'alice', onLaunch })} />);
+    await userEvent.click(screen.getByRole('combobox', { name: 'Image' }));
+    expect(screen.getByRole('option', { name: /alice\/torch/ }).textContent).toBe('alice/torchPyTorch with my packagesSaved by you · 4.2 GiB · 2 days ago');
+    expect(screen.getByRole('option', { name: /carol\/jax/ }).textContent).toBe('carol/jaxJAX on CUDA 12Saved by carol · 7.5 GiB · 9 days ago');
+    await userEvent.keyboard('{Escape}');
+    await choose('Image', /carol\/jax/);
+    expect(screen.getByRole('combobox', { name: 'Image' }).textContent).toBe('carol/jax — JAX on CUDA 12');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch my container' }));
+    expect(onLaunch).toHaveBeenCalledWith(expect.objectContaining({ image: 'carol/jax' }));
   });
 
   it('disables machines without room and says why', async () => {

@@ -1,6 +1,7 @@
 /**
- * Launch my container: an image from the catalogue, a size, GPUs once machines report them (no
- * more than the limit, nor than one machine has free), and a machine — any with room, or one
+ * Launch my container: an image from the catalogue (saved environments among them, each saying
+ * who saved it, its size and when), a size, GPUs once machines report them (no more than the
+ * limit, nor than one machine has free), and a machine — any with room, or one
  * chosen (those without room say why). Only sizes that fit some machine now are offered (the
  * chosen one, when pinned), plus a custom size within the limits that must fit too; CPUs fit by
  * their request, as the hub places them. A refusal for want of room shows the hub's own words,
@@ -25,7 +26,8 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { isValidName, nextFreeName } from '../../../../src/contract/names';
 import { defaultCpuRequest, MIN_CPUS, MIN_MEMORY_GIB, resourceProblems } from '../../../../src/contract/resources';
 import { isApiError } from '../../api/client';
-import type { Dataset, Image, LaunchRequest, Machine, Me } from '../../api/types';
+import { RelativeTime } from '../../components/RelativeTime';
+import type { Dataset, Environment, Image, LaunchRequest, Machine, Me } from '../../api/types';
 import { errorMessage } from '../../i18n/errorMessage';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -54,6 +56,8 @@ export interface LaunchFormProps {
   datasets?: readonly Dataset[];
   /** Why the hub would refuse any launch now (the home over its quota), shown with the button disabled. */
   blocked?: string;
+  /** Who launches: their own saved environments say "you" rather than their name. */
+  username?: string;
 }
 
 function reasonText(t: Messages, locale: string, reason: NoRoom): string {
@@ -79,7 +83,13 @@ function roomText(t: Messages, locale: string, machine: Machine): string {
   return t.launchRoom.machineFree(describeResources(t, locale, { cpus: room.cpus, memoryGiB: Math.floor(room.memoryGiB * 10) / 10, gpus: room.gpus }));
 }
 
-export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames, datasets, blocked }: LaunchFormProps) {
+/** A saved environment in the image list: who saved it (you, or its owner), its size, and when. */
+function SavedBy({ environment: e, username }: { environment: Environment; username: string | undefined }) {
+  const { t, locale } = useI18n();
+  return <RelativeTime at={e.createdAt} phrase={(when) => t.launch.savedEnvironment(e.owner === username ? null : e.owner, formatBytes(e.sizeBytes, locale), when)} />;
+}
+
+export function LaunchForm({ limits, images, machines, pending, error, onLaunch, takenNames, datasets, blocked, username }: LaunchFormProps) {
   const { t, locale } = useI18n();
   const ids = { image: useId(), gpus: useId(), machine: useId(), size: useId() };
   const presets = useMemo(() => sizePresets(limits), [limits]);
@@ -182,6 +192,11 @@ export function LaunchForm({ limits, images, machines, pending, error, onLaunch,
                   {i.source === 'registry' && (
                     <Typography variant="caption" color="text.secondary" sx={{ display: 'block' }}>
                       {t.launch.fromRegistry(i.sizeBytes === null ? null : formatBytes(i.sizeBytes, locale))}
+                    </Typography>
+                  )}
+                  {i.source === 'environment' && i.environment && (
+                    <Typography variant="caption" color="text.secondary" sx={{ display: 'block' }}>
+                      <SavedBy environment={i.environment} username={username} />
                     </Typography>
                   )}
                 </Box>

@@ -1,7 +1,8 @@
 /**
- * My sandboxes with Open, Stop (after a confirmation) and Launch again; an ended one says why it
- * ended (with its last log lines when its container ended on its own), a relaunch that was
- * refused says why on its own row, and each says when it started or ended.
+ * My sandboxes with Open, Save environment (a running one), Stop (after a confirmation) and
+ * Launch again; an ended one says why it ended (with its last log lines when its container ended
+ * on its own), a relaunch that was refused says why on its own row, and each says when it started
+ * or ended.
  */
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Box from '@mui/material/Box';
@@ -24,7 +25,7 @@ import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
 import { LogTail } from './LogTail';
-import { canOpen, canRelaunch, canStop, isLive } from './sandboxList';
+import { canOpen, canRelaunch, canSave, canStop, isLive } from './sandboxList';
 
 /** Columns that give way on a phone: the name, state and actions matter most. */
 const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
@@ -37,6 +38,10 @@ export interface SandboxTableProps {
   onRelaunch(sandbox: Sandbox): void;
   /** Why the last relaunch of a sandbox (by id) was refused, until it is relaunched again. */
   relaunchErrors: ReadonlyMap<string, unknown>;
+  /** Opens the dialog that saves a running sandbox as an environment; without it, no Save button. */
+  onSave?(sandbox: Sandbox): void;
+  /** Sandboxes being saved: their Save button waits. */
+  savingIds?: ReadonlySet<string>;
 }
 
 /** When it started, or for one that ended, when it stopped or failed; nothing before it starts. */
@@ -49,7 +54,7 @@ function When({ sandbox: s }: { sandbox: Sandbox }) {
   return s.startedAt ? <RelativeTime at={s.startedAt} phrase={t.home.startedWhen} /> : <>{t.home.notYet}</>;
 }
 
-export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchErrors }: SandboxTableProps) {
+export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchErrors, onSave, savingIds }: SandboxTableProps) {
   const { t, locale } = useI18n();
   const [confirming, setConfirming] = useState<Sandbox | null>(null);
 
@@ -121,6 +126,11 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
                           aria-label={t.home.openLabel(s.name)}
                         >
                           {t.home.open}
+                        </Button>
+                      )}
+                      {onSave && canSave(s) && (
+                        <Button size="small" variant="outlined" disabled={savingIds?.has(s.id)} aria-label={t.home.saveLabel(s.name)} onClick={() => onSave(s)}>
+                          {t.home.save}
                         </Button>
                       )}
                       {canStop(s) && (

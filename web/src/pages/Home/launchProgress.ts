@@ -16,11 +16,15 @@ export function splitFailure(message: string): Failure {
   return { reason: message.slice(0, at).trim(), log: log || null };
 }
 
-/** One entry per step: repeated events of one state (pull percentages) keep only the latest. */
-export function steps(events: readonly SandboxEvent[]): SandboxEvent[] {
+/**
+ * One entry per step: repeated events of one step (pull percentages) keep only the latest. A
+ * launch's step is its state; a save's, its event code (its events all say `running`).
+ */
+export function steps(events: readonly SandboxEvent[], stepOf: (event: SandboxEvent) => string | null = (event) => event.state): SandboxEvent[] {
   const result: SandboxEvent[] = [];
   for (const event of events) {
-    if (result.at(-1)?.state === event.state) result[result.length - 1] = event;
+    const last = result.at(-1);
+    if (last && stepOf(last) === stepOf(event)) result[result.length - 1] = event;
     else result.push(event);
   }
   return result;

@@ -26,3 +26,5 @@ export const isLive = (s: Sandbox) => !ended(s);
 export const canStop = (s: Sandbox) => !ended(s) && s.state !== 'stopping';
 export const canRelaunch = ended;
 export const canOpen = (s: Sandbox) => s.state === 'running';
+/** Only a running sandbox's filesystem can be saved as an environment. */
+export const canSave = (s: Sandbox) => s.state === 'running';
