@@ -1,14 +1,16 @@
 /**
  * A real registry on loopback for the tests: Debian's docker-registry (distribution), in a
  * temporary folder, optionally with deletes enabled (storage.delete.enabled, as docs/registry.md
- * asks a team to run it). The engine pushes to it over plain http: dockerd treats registries on
- * 127.0.0.0/8 as insecure-allowed by default.
+ * asks a team to run it), and asking for HTTP Basic (htpasswd) or bearer tokens from a token
+ * service of the test's own (token-service.ts). The engine pushes to it over plain http: dockerd
+ * treats registries on 127.0.0.0/8 as insecure-allowed by default.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './hub.js';
+import { startTokenService, type TokenService } from './token-service.js';
 
 const REGISTRY = '/usr/bin/docker-registry';
 
@@ -19,15 +21,22 @@ export interface TestRegistry {
   url: string;
   /** A scratch folder of its own, removed with it. */
   dir: string;
+  /** With `tokenAuth`: the token service it sends clients to, and what that service received. */
+  tokenService?: TokenService;
   close(): Promise<void>;
 }
 
 /**
  * Starts a registry and waits until `/v2/` answers; throws with the remedy when it is not
  * installed. `basicAuth`: it asks for these credentials (an htpasswd file with a bcrypt hash, as
- * docs/registry.md sets one up).
+ * docs/registry.md sets one up). `tokenAuth`: it asks for bearer tokens from a token service
+ * started with it (token-service.ts) that knows this one user; `tokenService` records what that
+ * service received. It runs in this process, so the engine's commands that reach it must not be
+ * run with execFileSync.
  */
-export async function startRegistry(options: { deletes?: boolean; basicAuth?: { username: string; password: string } } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { deletes?: boolean; basicAuth?: { username: string; password: string }; tokenAuth?: { username: string; password: string } } = {},
+): Promise<TestRegistry> {
   if (!existsSync(REGISTRY)) throw new Error(`${REGISTRY} is missing: apt-get install docker-registry`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-registry-'));
   const port = await freePort();
@@ -37,6 +46,11 @@ export async function startRegistry(options: { deletes?: boolean; basicAuth?: { 
     const { username, password } = options.basicAuth;
     writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bin', username], { input: password, encoding: 'utf8' }));
     auth = `auth: {htpasswd: {realm: shiva-test, path: ${dir}/htpasswd}}\n`;
+  }
+  let tokenService: TokenService | undefined;
+  if (options.tokenAuth) {
+    tokenService = await startTokenService({ dir, ...options.tokenAuth });
+    auth = `auth: {token: {realm: "${tokenService.realm}", service: ${tokenService.service}, issuer: ${tokenService.issuer}, rootcertbundle: ${tokenService.certFile}}}\n`;
   }
   writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog: {level: error}\nstorage: ${storage}\nhttp: {addr: "127.0.0.1:${port}"}\n${auth}`);
   const child: ChildProcess = spawn(REGISTRY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
@@ -50,9 +64,11 @@ export async function startRegistry(options: { deletes?: boolean; basicAuth?: { 
     host: `127.0.0.1:${port}`,
     url,
     dir,
+    ...(tokenService ? { tokenService } : {}),
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await tokenService?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
