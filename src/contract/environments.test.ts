@@ -24,9 +24,11 @@ describe('the events of one save', () => {
 });
 
 describe('a save tag', () => {
-  it('gives back the second the save started', () => {
+  it('gives back the millisecond the save started, and the second of an older tag', () => {
     const at = new Date('2026-11-30T19:50:12.345Z');
-    expect(saveTagTime(saveTag(at))).toBe(Date.parse('2026-11-30T19:50:12Z'));
+    expect(saveTag(at)).toBe('20261130T195012345Z');
+    expect(saveTagTime(saveTag(at))).toBe(at.getTime());
+    expect(saveTagTime('20261130T195012Z')).toBe(Date.parse('2026-11-30T19:50:12Z'));
     expect(saveTagTime('latest')).toBeNull();
   });
 });

@@ -19,16 +19,16 @@ export function isValidEnvironmentName(name: unknown): name is string {
   return typeof name === 'string' && name.length <= ENVIRONMENT_NAME_MAX_LENGTH && NAME.test(name);
 }
 
-/** The tag of a save at `at`: its UTC time to the second, `20261130T195012Z`, so tags sort by time. */
+/** The tag of a save at `at`: its UTC time to the millisecond, `20261130T195012345Z`, so tags sort by time and two saves do not share one. */
 export function saveTag(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return at.toISOString().replace(/[-:.]/g, '');
 }
 
-/** When the save tagged `tag` started, to the second, in ms since the epoch; null for a tag that is not a save's. */
+/** When the save tagged `tag` started, in ms since the epoch (tags of old saves name the second); null for a tag that is not a save's. */
 export function saveTagTime(tag: string): number | null {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(tag);
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})?Z$/.exec(tag);
   if (!m) return null;
-  const time = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  const time = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7] ?? '000'}Z`);
   return Number.isNaN(time) ? null : time;
 }
 

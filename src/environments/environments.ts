@@ -78,13 +78,18 @@ export class Environments {
    * Records a finished save, replacing the environment of that name; the manifest it replaces is
    * deleted from the registry unless another environment points at it.
    */
-  async record(row: Omit<EnvironmentRow, 'id'>): Promise<EnvironmentRow> {
+  async record(row: Omit<EnvironmentRow, 'id'>): Promise<{ saved: EnvironmentRow; replaced: EnvironmentRow | null }> {
     const saved: EnvironmentRow = { ...row, id: randomUUID() };
     const before = await this.deps.repo.put(saved);
     if (before) this.rows.delete(before.id);
     this.rows.set(saved.id, saved);
     if (before && before.digest !== saved.digest) await this.deleteManifest(before).catch(() => {});
-    return saved;
+    return { saved, replaced: before };
+  }
+
+  /** The environment launched as `imageName` (`<owner>/<name>`), whoever may see it: what a sandbox launched from it was started from. */
+  origin(imageName: string): EnvironmentRow | undefined {
+    return [...this.rows.values()].find((row) => environmentImageName(row.username, row.name) === imageName);
   }
 
   /** Shares an environment with everyone, or takes it back; its owner or an admin only. */

@@ -11,7 +11,7 @@ describe('environment names', () => {
     for (const bad of ['', 'a/b', '..', 'a..b', '../alice', 'Torch', 'x'.repeat(300), '-x', 'x-', 'a b', 'é', 42, null]) expect(isValidEnvironmentName(bad)).toBe(false);
   });
 
-  it('tag a save with its UTC time to the second', () => {
-    expect(saveTag(new Date('2026-11-30T19:50:12.345Z'))).toBe('20261130T195012Z');
+  it('tag a save with its UTC time to the millisecond', () => {
+    expect(saveTag(new Date('2026-11-30T19:50:12.345Z'))).toBe('20261130T195012345Z');
   });
 });

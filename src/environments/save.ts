@@ -18,7 +18,7 @@ import type { Config } from '../config/schema.js';
 import { ShivaError } from '../contract/errors.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
-import { DESCRIPTION_LABEL } from '../images/registry-catalogue.js';
+import { DESCRIPTION_LABEL, plainText } from '../images/registry-catalogue.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { RegistryError, type RegistryClient } from '../registry/client.js';
 import { RuntimeError, type ImageConfig } from '../runtime/types.js';
@@ -53,7 +53,7 @@ export interface SaverDeps {
   events: Pick<SandboxEvents, 'record'>;
   images: Pick<ImageCatalogue, 'credentialsFor' | 'list'>;
   registry: Pick<RegistryClient, 'manifest' | 'deleteManifest'> | null;
-  environments: Pick<Environments, 'checkLimits' | 'record'>;
+  environments: Pick<Environments, 'checkLimits' | 'record' | 'origin'>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -68,8 +68,8 @@ const PROGRESS_EVERY_MS = 1000;
 const GIB = 1024 ** 3;
 
 export class EnvironmentSaver {
-  /** Sandboxes being saved, with the save's promise (for close and tests). */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Saves under way by user id (one each: parallel saves would all push before the limits could count them), with the save's promise. */
+  private readonly inFlight = new Map<number, Promise<void>>();
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: SaverDeps) {}
@@ -79,7 +79,8 @@ export class EnvironmentSaver {
    * events of the sandbox. Throws, with nothing started: REGISTRY_NOT_CONFIGURED,
    * INVALID_ENVIRONMENT_NAME, SANDBOX_NOT_FOUND (not the actor's own: admins do not save others'
    * sandboxes, which would push under another user's name), SANDBOX_NOT_RUNNING,
-   * SAVE_IN_PROGRESS, ENVIRONMENT_LIMIT_REACHED, ENVIRONMENT_SIZE_LIMIT.
+   * SAVE_IN_PROGRESS (the user has a save under way: one at a time each), ENVIRONMENT_LIMIT_REACHED,
+   * ENVIRONMENT_SIZE_LIMIT.
    */
   async start(actor: Pick<Identity, 'userId' | 'username'>, sandboxId: string, request: SaveRequest): Promise<SaveStarted> {
     const registry = this.deps.config.registry;
@@ -88,15 +89,15 @@ export class EnvironmentSaver {
     const row = await this.deps.repo.byId(sandboxId);
     if (!row || row.user_id !== actor.userId) throw new ShivaError('SANDBOX_NOT_FOUND');
     if (row.state !== 'running' || row.container_id === null) throw new ShivaError('SANDBOX_NOT_RUNNING', `The sandbox ${row.name} is ${row.state}; only a running sandbox can be saved.`);
-    if (this.inFlight.has(row.id)) throw new ShivaError('SAVE_IN_PROGRESS');
+    if (this.inFlight.has(row.user_id)) throw new ShivaError('SAVE_IN_PROGRESS', 'One of your sandboxes is being saved; wait for that save to end.');
     this.deps.environments.checkLimits(actor.userId, request.name);
     const host = new URL(registry.url).host;
     const repository = environmentRepository(registry.prefix, row.username, request.name);
     const tag = saveTag(new Date());
     const job = this.run({ row: { ...row, container_id: row.container_id }, host, repository, tag, request })
       .catch((err: unknown) => this.deps.log.error({ sandbox: row.id, err: (err as Error).message }, 'save crashed'))
-      .finally(() => this.inFlight.delete(row.id));
-    this.inFlight.set(row.id, job);
+      .finally(() => this.inFlight.delete(row.user_id));
+    this.inFlight.set(row.user_id, job);
     return { sandboxId: row.id, name: request.name, repository, tag };
   }
 
@@ -118,17 +119,29 @@ export class EnvironmentSaver {
     const name = request.name;
     const ref = `${host}/${repository}:${tag}`;
     const started = Date.now();
-    const say = (message: string, detail: Parameters<SaverDeps['events']['record']>[4], percent: number | null = null) =>
-      events.record(row.id, row.state, message, percent, detail).catch((err: Error) => log.warn({ sandbox: row.id, err: err.message }, 'could not record a save event'));
+    // With the sandbox's state as it is now: one stopped during the save must not read as running again.
+    const say = async (message: string, detail: Parameters<SaverDeps['events']['record']>[4], percent: number | null = null) => {
+      try {
+        const state = (await this.deps.repo.byId(row.id))?.state ?? row.state;
+        await events.record(row.id, state, message, percent, detail);
+      } catch (err) {
+        log.warn({ sandbox: row.id, err: (err as Error).message }, 'could not record a save event');
+      }
+    };
     await say(`Saving the environment ${name}${request.pause ? ' (processes paused meanwhile)' : ''}`, { code: 'save_started', params: { name, paused: request.pause ? 1 : 0 } });
     const machine = this.deps.machines.get(row.machine);
     let pushed = false;
+    let recorded = false;
+    // A sandbox launched from an environment was started from what that environment was: its catalogue entry's settings carry on.
+    const origin = row.image.includes('/') ? this.deps.environments.origin(row.image) : undefined;
+    const baseImage = origin?.base_image ?? row.image;
+    const description = plainText(request.description ?? '');
     try {
       if (!machine) throw new RuntimeError('failed', `the machine ${row.machine} is no longer configured`, { plain: true });
       const runtime = machine.runtime;
       const base = await runtime.inspectImage(row.image_ref);
       if (!base) throw new RuntimeError('failed', `the image ${row.image} is no longer on ${row.machine}`, { plain: true });
-      const config = cleanConfig(base.config, { owner: row.username, name, base: row.image, description: request.description ?? '' });
+      const config = cleanConfig(base.config, { owner: row.username, name, base: baseImage, description });
       const { flattenAboveLayers } = this.deps.config.environments;
       const flatten = base.layers + 1 > flattenAboveLayers;
       if (flatten) {
@@ -156,13 +169,13 @@ export class EnvironmentSaver {
         await this.deps.registry!.deleteManifest(repository, manifest.digest).catch(() => {});
         throw err;
       }
-      const sudo = this.deps.images.list().find((i) => i.entry.name === row.image)?.entry.sudo ?? false;
-      await this.deps.environments.record({
+      const sudo = origin ? origin.sudo === 1 : (this.deps.images.list().find((i) => i.entry.name === row.image)?.entry.sudo ?? false);
+      const { replaced } = await this.deps.environments.record({
         user_id: row.user_id,
         username: row.username,
         name,
-        description: request.description ?? '',
-        base_image: row.image,
+        description,
+        base_image: baseImage,
         sudo: sudo ? 1 : 0,
         repository,
         tag,
@@ -172,6 +185,9 @@ export class EnvironmentSaver {
         shared: request.shared ? 1 : 0,
         created_at: new Date().toISOString(),
       });
+      recorded = true;
+      // The save it replaces stays on this machine only while something else holds it.
+      if (replaced && replaced.tag !== tag) await runtime.removeImage(`${host}/${replaced.repository}:${replaced.tag}`).catch(() => {});
       const sizeGiB = Math.round((manifest.sizeBytes / GIB) * 100) / 100;
       const seconds = Math.round((Date.now() - started) / 100) / 10;
       log.info({ sandbox: row.id, repository, tag, digest: manifest.digest, sizeBytes: manifest.sizeBytes, layers: manifest.layers, flattened: flatten, seconds }, 'environment saved');
@@ -181,8 +197,8 @@ export class EnvironmentSaver {
       log.warn({ sandbox: row.id, repository, tag, pushed, err: (err as Error).message }, 'saving an environment failed');
       await say(`Saving ${name} failed: ${reason}`, { code: 'save_failed', params: { name, reason } });
     } finally {
-      // The image stays on the machine once pushed (a launch there needs no pull), and goes otherwise.
-      if (!pushed) await machine?.runtime.removeImage(ref).catch(() => {});
+      // The image stays on the machine once recorded (a launch there needs no pull), and goes otherwise.
+      if (!recorded) await machine?.runtime.removeImage(ref).catch(() => {});
     }
   }
 }

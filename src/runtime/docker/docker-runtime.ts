@@ -210,8 +210,10 @@ export class DockerRuntime implements Runtime {
     }
     const onAbort = (): void => destroy(stream);
     signal?.addEventListener('abort', onAbort, { once: true });
+    let digest: string | undefined;
     try {
       await followToEnd(this.docker, stream, (event) => {
+        if (event.aux?.Digest) digest = event.aux.Digest;
         tracker.feed(event);
         if (Date.now() - last < 200) return;
         last = Date.now();
@@ -219,10 +221,14 @@ export class DockerRuntime implements Runtime {
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw err instanceof RuntimeError ? new RuntimeError('failed', `pushing ${ref} failed: ${err.message}`, { cause: err, plain: true }) : classifyEngineError(err, { address: this.address, subject: ref });
+      // The registry's and the engine's words (addresses, "dial tcp …") go to the log, not to users.
+      throw err instanceof RuntimeError ? new RuntimeError('failed', `pushing ${ref} failed: ${err.message}`, { cause: err }) : classifyEngineError(err, { address: this.address, subject: ref });
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+    // A stream closed by the abort ends like a finished one; only the registry's digest says it finished.
+    if (signal?.aborted) throw signal.reason;
+    if (digest === undefined) throw new RuntimeError('failed', `pushing ${ref} ended without the registry's digest`);
     onProgress({ percent: 100, status: 'pushed' });
   }
 
