@@ -13,7 +13,9 @@ import type {
   ImageInfo,
   Job,
   JobResult,
+  LocalImage,
   PullProgress,
+  RegistryCredentials,
   Runtime,
 } from '../../src/runtime/types.js';
 
@@ -35,8 +37,8 @@ export class SwitchableRuntime implements Runtime {
   inspectImage(ref: string): Promise<ImageInfo | null> {
     return this.now.inspectImage(ref);
   }
-  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
-    return this.now.pullImage(ref, onProgress, signal);
+  pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal, credentials?: RegistryCredentials): Promise<void> {
+    return this.now.pullImage(ref, onProgress, signal, credentials);
   }
   create(spec: ContainerSpec): Promise<string> {
     return this.now.create(spec);
@@ -67,5 +69,8 @@ export class SwitchableRuntime implements Runtime {
   }
   events(query: EventQuery): AsyncIterable<ContainerEvent> {
     return this.now.events(query);
+  }
+  listImages(): Promise<LocalImage[]> {
+    return this.now.listImages();
   }
 }
