@@ -35,7 +35,7 @@ export class ImageCatalogue {
     const taken = new Set(out.map((i) => i.entry.name));
     for (const found of this.registry?.entries() ?? []) {
       if (taken.has(found.name)) continue;
-      out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {} }, source: 'registry', sizeBytes: found.sizeBytes });
+      out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {}, prePull: false }, source: 'registry', sizeBytes: found.sizeBytes });
     }
     return out;
   }
