@@ -175,7 +175,11 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
         }));
     const depId = await deploymentId(db);
+    const registry = registryClientOf(config, options.env ?? process.env);
+    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
+    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env));
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
+      imageRefs: () => images.list().map(({ entry }) => entry.image),
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
       homes: await homesCheck(config, depId, log),
@@ -239,9 +243,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }),
     });
     const idleStops = new PendingStops();
-    const registry = registryClientOf(config, options.env ?? process.env);
-    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
-    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env));
     const deps: SandboxServiceDeps = {
       idleStops,
       images,

@@ -242,6 +242,8 @@ export const MockMachine: Machine = {
   gpus: [gpu(0, [aliceMain], 87), gpu(1, [], 0)],
   gpusAt: ago(5_000),
   history: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }),
+  // It has the notebook image (built 12 days ago), not the pytorch one.
+  images: { at: ago(20_000), images: [{ name: 'notebook', createdAt: ago(hours(24 * 12)), sizeBytes: 1_650_000_000 }] },
   sandboxes: [
     { id: 'sbx_a1', user: 'alice', name: 'main', state: 'running', cpus: 4, cpuRequest: 4, memoryGiB: 16, gpus: ['GPU-0-0b1c'], since: ago(hours(3)), cpuPercent: 312.4, memoryUsedBytes: 9.3 * GiB },
     { id: 'sbx_c1', user: 'carol', name: 'eval', state: 'running', cpus: 2, cpuRequest: 2, memoryGiB: 8, gpus: [], since: ago(minutes(25)), cpuPercent: null, memoryUsedBytes: null },
