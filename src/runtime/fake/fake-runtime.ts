@@ -109,7 +109,7 @@ export class FakeRuntime implements Runtime {
     const total = FAKE_IMAGE_BYTES;
     onProgress({ percent: 0, status: 'Downloading', bytes: { done: 0, total } });
     onProgress({ percent: 50, status: 'Downloading', bytes: { done: total / 2, total } });
-    if (this.pullGate) await this.pullGate(ref);
+    if (this.pullGate) await orAbort(this.pullGate(ref), signal);
     signal?.throwIfAborted();
     onProgress({ percent: 100, status: 'Downloading', bytes: { done: total, total } });
     this.images.set(ref, {});
@@ -381,6 +381,23 @@ export class FakeRuntime implements Runtime {
   private check(): void {
     if (this.down) throw new RuntimeError('unavailable', 'the fake engine is down');
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts, as an engine gives up a pull. */
+function orAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      reject,
+    );
+  });
 }
 
 function copy(info: ContainerInfo): ContainerInfo {
