@@ -13,7 +13,7 @@ import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandb
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
-import { MachineRegistry } from './machines/registry.js';
+import { MachineRegistry, type Machine } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -30,6 +30,7 @@ import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { ImageCatalogue } from './images/catalogue.js';
+import { ImagePulls } from './images/pulls.js';
 import { RegistryCatalogue } from './images/registry-catalogue.js';
 import { registryClientOf, registryCredentialsOf } from './registry/from-config.js';
 import { hubActivityView } from './sandboxes/culling/activity-view.js';
@@ -105,6 +106,8 @@ export interface Hub {
   sandboxes: SandboxService;
   /** What may be launched: the configured catalogue and the registry's images. */
   images: ImageCatalogue;
+  /** Pulls of catalogue images to machines, asked by admins or pre-pulls (src/images/pulls.ts). */
+  imagePulls: ImagePulls;
   proxy: Proxy;
   /** Open WebSockets, proxied requests in flight and event streams, by the credential that opened them. */
   tunnels: OpenTunnels;
@@ -193,6 +196,22 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
+    const imagePulls = new ImagePulls({
+      machines,
+      images,
+      concurrency: config.images.pullConcurrency,
+      audit,
+      log,
+      onPulled: (name) => {
+        const machine = machines.get(name);
+        if (machine) void machines.refreshImages(machine);
+      },
+    });
+    closers.unshift(() => imagePulls.close());
+    // The prePull images a machine lacks, when it joins (now) and when it comes back (below).
+    const prePull = (machine: Machine) =>
+      void imagePulls.prePull(machine).catch((err: Error) => log.warn({ machine: machine.name, err: err.message }, 'pre-pull failed'));
+    for (const m of machines.list()) if (m.status === 'up') prePull(m);
     const firewallAccess = hubFirewallAccess();
     await Promise.all(machines.list().filter((m) => m.status === 'up').map((m) => prepareSandboxNetwork(m, firewallAccess, log)));
     for (const m of machines.list()) {
@@ -355,6 +374,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       } else {
         log.info({ machine: machine.name }, 'machine answers again: reconciling its sandboxes');
         void prepareSandboxNetwork(machine, firewallAccess, log);
+        prePull(machine);
         void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
       }
     });
@@ -440,6 +460,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       activity,
       activityView,
       images,
+      imagePulls,
       events,
       sandboxes,
       proxy,
