@@ -20,6 +20,7 @@ import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 import { pushRandomImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { secondEngineUnavailableReason, startSecondEngine, type SecondEngine } from './support/second-engine.js';
+import { runShiva } from './support/cli.js';
 import { SwitchableRuntime } from './support/switchable-runtime.js';
 import { waitFor } from './support/wait.js';
 
@@ -190,15 +191,13 @@ describeDocker(
       ]);
     }, 30_000);
 
-    it("fails a pull of a tag the registry lacks with the registry's reason, and refuses an image or machine that is not there", async () => {
-      const asked = await t.api<ImagePullsQueued>(t.adminToken, 'POST', '/api/images/absent/pull', { machine: 'one' });
-      expect(asked.status).toBe(202);
-      const [pull] = asked.body.pulls;
-      let failed: ImagePull | undefined;
-      await waitFor(async () => ((failed = (await pulls()).find((p) => p.id === pull!.id)), failed ? ended(failed) : false), {
-        timeoutMs: 15_000,
-        what: 'the pull of a missing tag to end',
-      });
+    it("fails a pull of a tag the registry lacks with the registry's reason, which shiva images pull prints before it fails, and refuses an image or machine that is not there", async () => {
+      const cli = await runShiva(['images', 'pull', 'absent', '--machine', 'one'], { SHIVA_URL: t.url, SHIVA_TOKEN: t.adminToken, SHIVA_CREDENTIALS: path.join(noEngine, 'none.json') });
+      expect(cli.code).toBe(1);
+      // A pull that ends before the stream opens is shown as it ended.
+      expect(cli.stdout).toMatch(/^Pulling absent to one\n(.*\n)* {2}one {2}failed: .*manifest unknown.*\n$/);
+      expect(cli.stderr).toContain('1 of 1 pulls failed: one');
+      const [failed] = (await pulls()).filter((p) => p.image === 'absent');
       expect(failed).toMatchObject({ state: 'failed', machine: 'one' });
       expect(failed!.reason).toContain('manifest unknown');
       expect(failed!.reason).not.toMatch(/HTTP code|Error response from daemon|\n|at .*\.js/);
