@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Image, ImagePull, ImagePullsQueued, Machine } from '../contract/api.js';
+import { pullEnded } from '../contract/image-pull-states.js';
 import { HubClient, loadCredentials } from './client.js';
 import { alignColumns, printJson } from './output.js';
 
@@ -66,7 +67,6 @@ export class PullPrinter {
   }
 }
 
-const ended = (pull: ImagePull) => pull.state === 'done' || pull.state === 'failed';
 
 export function registerImages(program: Command): void {
   const images = program.command('images').description('the image catalogue, and pulling its images to the machines (admins)');
@@ -100,7 +100,7 @@ export function registerImages(program: Command): void {
         latest.set(pull.id, pull);
         const line = printer.line(pull);
         if (line) say(line);
-        if ([...latest.values()].every(ended)) break;
+        if ([...latest.values()].every((p) => pullEnded(p.state))) break;
       }
       const results = [...latest.values()];
       if (opts.json) printJson(results);

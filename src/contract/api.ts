@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
 import { MIN_CPUS, MIN_MEMORY_GIB } from './resources.js';
+import { IMAGE_PULL_STATES } from './image-pull-states.js';
 import { SANDBOX_STATES } from './sandbox-states.js';
 import { SCOPES } from './scopes.js';
 
@@ -446,8 +447,7 @@ export type UsageReport = Static<typeof UsageReport>;
 
 // --- Image pulls (POST /api/images/:name/pull, GET /api/images/pulls, GET /api/images/pulls/events) ---
 
-export const IMAGE_PULL_STATES = ['queued', 'pulling', 'done', 'failed'] as const;
-export type ImagePullState = (typeof IMAGE_PULL_STATES)[number];
+export type { ImagePullState } from './image-pull-states.js';
 
 /** One pull of a catalogue image to one machine, as it stands. */
 export const ImagePull = Type.Object({

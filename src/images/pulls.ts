@@ -7,7 +7,8 @@
  * increasing id, which GET /api/images/pulls/events streams and a client resumes after with
  * Last-Event-ID. Pulls live in memory: the ones under way and the last `keepEnded` that ended.
  */
-import type { ImagePull, ImagePullState } from '../contract/api.js';
+import type { ImagePull } from '../contract/api.js';
+import type { ImagePullState } from '../contract/image-pull-states.js';
 import { ShivaError } from '../contract/errors.js';
 import type { Machine } from '../machines/registry.js';
 import { RuntimeError, type PullProgress } from '../runtime/types.js';

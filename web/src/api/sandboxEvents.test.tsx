@@ -4,37 +4,9 @@ import { act, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeQueryClient } from '../Providers';
+import { FakeEventSource } from '../testing/fakeEventSource';
 import { MockLaunchEventsRunning } from '../testing/mocks';
 import { useSandboxEvents } from './sandboxEvents';
-import type { SandboxEvent } from './types';
-
-/** Stands in for the browser's EventSource: the test sends events by name. */
-class FakeEventSource {
-  static CLOSED = 2;
-  static last: FakeEventSource | null = null;
-  readonly url: string;
-  readyState = 1;
-  onerror: (() => void) | null = null;
-  private listeners = new Map<string, (message: MessageEvent<string>) => void>();
-
-  constructor(url: string) {
-    this.url = url;
-    FakeEventSource.last = this;
-  }
-  addEventListener(name: string, listener: (message: MessageEvent<string>) => void) {
-    this.listeners.set(name, listener);
-  }
-  close() {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  emit(event: SandboxEvent) {
-    this.listeners.get(event.state)?.(new MessageEvent(event.state, { data: JSON.stringify(event) }));
-  }
-  fail() {
-    this.readyState = FakeEventSource.CLOSED;
-    this.onerror?.();
-  }
-}
 
 const wrapper = ({ children }: { children: ReactNode }) => <QueryClientProvider client={makeQueryClient()}>{children}</QueryClientProvider>;
 
@@ -47,14 +19,14 @@ describe('useSandboxEvents', () => {
     const source = FakeEventSource.last!;
     expect(source.url).toBe('/api/sandboxes/sbx_a1/events');
     act(() => {
-      for (const event of MockLaunchEventsRunning.slice(0, 3)) source.emit(event);
+      for (const event of MockLaunchEventsRunning.slice(0, 3)) source.emit(event.state, event);
       // A reconnection may send an event again: it is shown once.
-      source.emit(MockLaunchEventsRunning[2]!);
+      source.emit(MockLaunchEventsRunning[2]!.state, MockLaunchEventsRunning[2]!);
     });
     expect(result.current.events.map((e) => e.state)).toEqual(['queued', 'creating', 'starting']);
     expect(result.current.finished).toBe(false);
     act(() => {
-      for (const event of MockLaunchEventsRunning.slice(3)) source.emit(event);
+      for (const event of MockLaunchEventsRunning.slice(3)) source.emit(event.state, event);
     });
     expect(result.current.finished).toBe(true);
     expect(source.readyState).toBe(FakeEventSource.CLOSED);

@@ -9,6 +9,7 @@ import type {
   EventDetail,
   HomesStorage,
   Image,
+  ImagePull,
   Machine,
   Me,
   RecentEvent,
@@ -51,6 +52,39 @@ export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 export const MockImages: Image[] = [
   { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false, source: 'config', sizeBytes: null },
   { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true, source: 'registry', sizeBytes: 6_400_000_000 },
+];
+
+const mockPull = (over: Partial<ImagePull>): ImagePull => ({
+  id: 'pull-1',
+  image: 'pytorch',
+  ref: 'registry.example:5000/shiva/pytorch@sha256:9f2c',
+  machine: 'gpu-1',
+  state: 'queued',
+  bytesDone: null,
+  bytesTotal: null,
+  percent: null,
+  reason: null,
+  trigger: 'admin',
+  by: 'admin',
+  queuedAt: ago(minutes(3)),
+  startedAt: null,
+  endedAt: null,
+  ...over,
+});
+
+/** An admin's pull of pytorch to three machines under way, one of which failed; notebook pre-pulled to one earlier. */
+export const MockImagePulls: ImagePull[] = [
+  mockPull({ id: 'pull-1', image: 'notebook', ref: 'shiva/notebook:latest', machine: 'gpu-2', state: 'done', trigger: 'prePull', by: 'hub:images', queuedAt: ago(hours(2)), startedAt: ago(hours(2)), endedAt: ago(hours(2) - 40_000), percent: 100, bytesDone: 1_650_000_000, bytesTotal: 1_650_000_000 }),
+  mockPull({ id: 'pull-2', machine: 'gpu-1', state: 'pulling', startedAt: ago(minutes(3)), percent: 40, bytesDone: 2_560_000_000, bytesTotal: 6_400_000_000 }),
+  mockPull({ id: 'pull-3', machine: 'gpu-2', state: 'queued' }),
+  mockPull({
+    id: 'pull-4',
+    machine: 'cpu-1',
+    state: 'failed',
+    startedAt: ago(minutes(3)),
+    endedAt: ago(minutes(2)),
+    reason: 'the image registry.example:5000/shiva/pytorch@sha256:9f2c could not be pulled: write /var/lib/docker/tmp/x: no space left on device',
+  }),
 ];
 
 export const MockDatasets: Dataset[] = [

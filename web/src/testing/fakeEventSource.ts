@@ -1,0 +1,28 @@
+/** Stands in for the browser's EventSource in hook tests: the test sends events by name. */
+export class FakeEventSource {
+  static CLOSED = 2;
+  static last: FakeEventSource | null = null;
+  readonly url: string;
+  readyState = 1;
+  onerror: (() => void) | null = null;
+  private listeners = new Map<string, (message: MessageEvent<string>) => void>();
+
+  constructor(url: string) {
+    this.url = url;
+    FakeEventSource.last = this;
+  }
+  addEventListener(name: string, listener: (message: MessageEvent<string>) => void) {
+    this.listeners.set(name, listener);
+  }
+  close() {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  /** Delivers `data` as JSON in an event named `name`. */
+  emit(name: string, data: unknown) {
+    this.listeners.get(name)?.(new MessageEvent(name, { data: JSON.stringify(data) }));
+  }
+  fail() {
+    this.readyState = FakeEventSource.CLOSED;
+    this.onerror?.();
+  }
+}
