@@ -253,6 +253,8 @@ describe('AdminPageView', () => {
       'homes.measure',
       'token.create',
       'token.revoke',
+      'image.pull',
+      'image.pulled',
     ]);
   });
 
