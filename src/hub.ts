@@ -520,7 +520,8 @@ async function homesCheck(config: Readonly<Config>, deploymentId: string, log: L
 
 async function warnAboutMissingImages(config: Readonly<Config>, machines: MachineRegistry, log: Logger): Promise<void> {
   for (const machine of machines.list().filter((m) => m.status === 'up')) {
-    for (const image of config.images.catalogue) {
+    // A prePull image that is missing is being pulled now, and says so itself.
+    for (const image of config.images.catalogue.filter((i) => !i.prePull)) {
       const present = await machine.runtime.inspectImage(image.image).catch(() => null);
       if (!present) {
         log.warn(
