@@ -20,6 +20,7 @@ import { eventRoutes } from './api/events.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
 import { identityPlugin } from './api/identity.js';
+import { imagePullRoutes } from './api/image-pulls.js';
 import { metricsPlugin } from './api/metrics.js';
 import { requestLogPlugin } from './api/request-log.js';
 import { sandboxRoutes } from './api/sandboxes.js';
@@ -135,6 +136,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
   await app.register(environmentRoutes, opts);
+  await app.register(imagePullRoutes, opts);
   await app.register(datasetRoutes, opts);
   await app.register(storageRoutes, opts);
   await app.register(usageRoutes, opts);

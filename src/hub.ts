@@ -16,7 +16,7 @@ import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandb
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
-import { MachineRegistry } from './machines/registry.js';
+import { MachineRegistry, type Machine } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -33,6 +33,7 @@ import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
 import { ImageCatalogue } from './images/catalogue.js';
+import { ImagePulls } from './images/pulls.js';
 import { RegistryCatalogue } from './images/registry-catalogue.js';
 import { registryClientOf, registryCredentialsOf } from './registry/from-config.js';
 import { hubActivityView } from './sandboxes/culling/activity-view.js';
@@ -112,6 +113,8 @@ export interface Hub {
   environments: Environments;
   /** "Save my environment": commits, pushes and records a running sandbox. */
   saver: EnvironmentSaver;
+  /** Pulls of catalogue images to machines, asked by admins or pre-pulls (src/images/pulls.ts). */
+  imagePulls: ImagePulls;
   proxy: Proxy;
   /** Open WebSockets, proxied requests in flight and event streams, by the credential that opened them. */
   tunnels: OpenTunnels;
@@ -182,7 +185,19 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
         }));
     const depId = await deploymentId(db);
+    const registry = registryClientOf(config, options.env ?? process.env);
+    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
+    const environments = new Environments({
+      repo: new EnvironmentRepository(db),
+      registry,
+      registryHost: config.registry ? new URL(config.registry.url).host : null,
+      limits: config.environments,
+      log,
+    });
+    await environments.load();
+    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry, environments);
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
+      imageRefs: () => images.list().map(({ entry }) => entry.image),
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
       homes: await homesCheck(config, depId, log),
@@ -196,6 +211,22 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
+    const imagePulls = new ImagePulls({
+      machines,
+      images,
+      concurrency: config.images.pullConcurrency,
+      audit,
+      log,
+      onPulled: (name) => {
+        const machine = machines.get(name);
+        if (machine) void machines.refreshImages(machine);
+      },
+    });
+    closers.unshift(() => imagePulls.close());
+    // The prePull images a machine lacks, when it joins (now) and when it comes back (below).
+    const prePull = (machine: Machine) =>
+      void imagePulls.prePull(machine).catch((err: Error) => log.warn({ machine: machine.name, err: err.message }, 'pre-pull failed'));
+    for (const m of machines.list()) if (m.status === 'up') prePull(m);
     const firewallAccess = hubFirewallAccess();
     await Promise.all(machines.list().filter((m) => m.status === 'up').map((m) => prepareSandboxNetwork(m, firewallAccess, log)));
     for (const m of machines.list()) {
@@ -246,17 +277,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }),
     });
     const idleStops = new PendingStops();
-    const registry = registryClientOf(config, options.env ?? process.env);
-    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
-    const environments = new Environments({
-      repo: new EnvironmentRepository(db),
-      registry,
-      registryHost: config.registry ? new URL(config.registry.url).host : null,
-      limits: config.environments,
-      log,
-    });
-    await environments.load();
-    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry, environments);
     const saver = new EnvironmentSaver({ config, repo: sandboxesRepo, machines, events, images, registry, environments, log });
     // Runs before the engines' connections close (closers run first to last, newest first).
     closers.unshift(() => saver.close());
@@ -372,6 +392,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       } else {
         log.info({ machine: machine.name }, 'machine answers again: reconciling its sandboxes');
         void prepareSandboxNetwork(machine, firewallAccess, log);
+        prePull(machine);
         void runReconcile().catch((err: Error) => log.warn({ err: err.message }, 'reconcile failed'));
       }
     });
@@ -459,6 +480,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       images,
       environments,
       saver,
+      imagePulls,
       events,
       sandboxes,
       proxy,
@@ -518,7 +540,8 @@ async function homesCheck(config: Readonly<Config>, deploymentId: string, log: L
 
 async function warnAboutMissingImages(config: Readonly<Config>, machines: MachineRegistry, log: Logger): Promise<void> {
   for (const machine of machines.list().filter((m) => m.status === 'up')) {
-    for (const image of config.images.catalogue) {
+    // A prePull image that is missing is being pulled now, and says so itself.
+    for (const image of config.images.catalogue.filter((i) => !i.prePull)) {
       const present = await machine.runtime.inspectImage(image.image).catch(() => null);
       if (!present) {
         log.warn(

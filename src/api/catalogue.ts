@@ -36,8 +36,9 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
       const capacities = hub.machines.capacities();
       const room = new Map(hub.sandboxes.ledger.room(capacities).map((r) => [r.machine, r]));
       const { ledger } = hub.sandboxes;
+      const catalogue = hub.images.list().map(({ entry }) => entry);
       return hub.machines.list().map((m, i) => {
-        const view = toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.liveStats.get(id));
+        const view = toMachineView(m, capacities[i]!, room.get(m.name), ledger.usedOn(m.name), live, (id) => hub.liveStats.get(id), catalogue);
         return identity.admin ? view : withoutEngineText(view);
       });
     },

@@ -7,10 +7,10 @@ import { OUTCOME_STATES, TERMINAL_STATES, type SandboxState } from '../contract/
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
+import { startEventStream } from './event-stream.js';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
-const HEARTBEAT_MS = 15_000;
 
 export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   app.post(
@@ -114,37 +114,21 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
       // and the dashboard's progress wait for; `?follow=true` keeps it open through later states
       // (unknown, running again, stopping) until the sandbox is stopped or failed.
       const endsAt: readonly SandboxState[] = request.query.follow === 'true' ? TERMINAL_STATES : OUTCOME_STATES;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      let lastSent = afterId;
-      let ended = false;
-      const send = (event: SandboxEvent) => {
-        if (ended || event.id <= lastSent) return;
-        lastSent = event.id;
-        res.write(`id: ${event.id}\nevent: ${event.state}\ndata: ${JSON.stringify(event)}\n\n`);
-        if (!replaying && endsAt.includes(event.state)) finish();
-      };
       const queued: SandboxEvent[] = [];
       let replaying = true;
       const unsubscribe = hub.events.subscribe(row.id, (e) => (replaying ? queued.push(e) : send(e)));
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const finish = () => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        clearInterval(heartbeat);
-        res.end();
+      const stream = startEventStream(request, reply, unsubscribe);
+      const finish = stream.end;
+      let lastSent = afterId;
+      const send = (event: SandboxEvent) => {
+        if (event.id <= lastSent) return;
+        lastSent = event.id;
+        stream.send(event.id, event.state, event);
+        if (!replaying && endsAt.includes(event.state)) finish();
       };
-      request.raw.on('close', finish);
       // The stream ends with the credential that opened it (sign-out, revocation, disabling, demotion).
       const tunnel = new ClosingTunnel('events', identity, row.id, row.user_id !== identity.userId, finish);
-      if (!hub.tunnels.track(tunnel, res, request.tunnelEndings)) {
+      if (!hub.tunnels.track(tunnel, stream.res, request.tunnelEndings)) {
         // Ended meanwhile, or the client has already gone (then its close was missed): stop here.
         finish();
         return;

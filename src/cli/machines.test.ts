@@ -38,6 +38,7 @@ const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
   gpus: [],
   gpusAt: null,
   history: [],
+  images: null,
   sandboxes: [],
   ...overrides,
 });

@@ -149,6 +149,14 @@ describe('configuration', () => {
     expect(config.auth.oidc?.preset).toBe('google');
   });
 
+  it('pre-pulls no image and runs two pulls per machine at once unless told otherwise', () => {
+    const config = parseConfig({ images: { catalogue: [{ name: 'ml', image: 'shiva/ml:1' }, { name: 'base', image: 'shiva/base:1', prePull: true }] } }, env);
+    expect(config.images.catalogue.map((i) => [i.name, i.prePull])).toEqual([['ml', false], ['base', true]]);
+    expect(config.images.pullConcurrency).toBe(2);
+    expect(parseConfig({}, env).images.pullConcurrency).toBe(2);
+    expect(() => parseConfig({ images: { catalogue: [{ name: 'ml', image: 'x' }], pullConcurrency: 0 } }, env)).toThrow(/^configuration key images\.pullConcurrency: /);
+  });
+
   it('gives users uids from 20000 to 59999 unless told otherwise, and refuses ranges that reach system ids, naming the key', () => {
     expect(parseConfig({}, env).identity).toEqual({ firstUid: 20000, lastUid: 59999 });
     expect(parseConfig({ identity: { firstUid: 100000, lastUid: 199999 } }, env).identity).toEqual({ firstUid: 100000, lastUid: 199999 });

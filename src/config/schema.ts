@@ -33,6 +33,10 @@ export const ImageEntry = Type.Object(
     }),
     env: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     culling: Type.Optional({ ...CullingOverride, description: 'Culling limits for sandboxes of this image, over the hub-wide culling block (docs/culling.md)' }),
+    prePull: Type.Boolean({
+      default: false,
+      description: 'Pull this image to each machine that lacks it when the machine joins (hub start) or comes back, so that no launch waits for it',
+    }),
   },
   strict,
 );
@@ -333,6 +337,12 @@ export const ConfigSchema = Type.Object(
       {
         default: Name,
         catalogue: Type.Array(ImageEntry, { minItems: 1 }),
+        pullConcurrency: Type.Integer({
+          minimum: 1,
+          maximum: 16,
+          default: 2,
+          description: 'Pulls an admin asks for or pre-pulls run on one machine at once; more wait their turn (launches pull on their own)',
+        }),
       },
       { ...strict, default: {} },
     ),
@@ -465,6 +475,6 @@ export type DatasetEntry = Static<typeof DatasetEntry>;
 export const DEFAULT_IMAGES = {
   default: 'notebook',
   catalogue: [
-    { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter Notebook with Python 3 (Debian)', env: {}, sudo: false },
+    { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter Notebook with Python 3 (Debian)', env: {}, sudo: false, prePull: false },
   ],
 };

@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from './names.js';
 import { MIN_CPUS, MIN_MEMORY_GIB } from './resources.js';
+import { IMAGE_PULL_STATES } from './image-pull-states.js';
 import { SANDBOX_STATES } from './sandbox-states.js';
 import { SCOPES } from './scopes.js';
 
@@ -339,6 +340,26 @@ export const MachineUsage = Type.Object({
 });
 export type MachineUsage = Static<typeof MachineUsage>;
 
+// --- A machine's local images (GET /api/machines) ---
+
+/** A catalogue image a machine holds, as its last image listing showed it. */
+export const MachineImage = Type.Object({
+  name: Type.String({ description: 'The catalogue name (GET /api/images)' }),
+  createdAt: Nullable(Time),
+  sizeBytes: Type.Integer({ minimum: 0, description: 'Its size unpacked on the machine' }),
+  id: Type.Optional(Type.String({ description: "The engine's id of the image (admins only)" })),
+});
+export type MachineImage = Static<typeof MachineImage>;
+
+export const MachineImages = Type.Object(
+  {
+    at: Time,
+    images: Type.Array(MachineImage, { description: 'The catalogue images it has, in catalogue order; createdAt is when the image was built' }),
+  },
+  { description: "The machine's images at its last listing (with the health checks, at most once a minute, and after each pull); null before the first" },
+);
+export type MachineImages = Static<typeof MachineImages>;
+
 export const Machine = Type.Object({
   name: Type.String(),
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
@@ -367,6 +388,7 @@ export const Machine = Type.Object({
     ),
   ),
   history: Type.Array(MachineSample),
+  images: Nullable(MachineImages),
   sandboxes: Type.Array(
     Type.Object({
       id: Type.String(),
@@ -467,3 +489,42 @@ export const UsageReport = Type.Object({
   total: UsageFigures,
 });
 export type UsageReport = Static<typeof UsageReport>;
+
+// --- Image pulls (POST /api/images/:name/pull, GET /api/images/pulls, GET /api/images/pulls/events) ---
+
+export type { ImagePullState } from './image-pull-states.js';
+
+/** One pull of a catalogue image to one machine, as it stands. */
+export const ImagePull = Type.Object({
+  id: Type.String({ description: 'The pull; a second request for the same image and machine while it is queued or pulling joins it' }),
+  image: Type.String({ description: 'The catalogue name' }),
+  ref: Type.String({ description: 'The reference the machine pulls' }),
+  machine: Type.String(),
+  state: Type.Union(IMAGE_PULL_STATES.map((state) => Type.Literal(state)), {
+    description: 'queued (waiting for one of the machine\'s images.pullConcurrency slots), pulling, done or failed',
+  }),
+  bytesDone: Nullable(Type.Integer({ minimum: 0, description: 'Compressed bytes downloaded so far' })),
+  bytesTotal: Nullable(
+    Type.Integer({ minimum: 0, description: 'The sizes of the layers the engine has named so far: it names a layer\'s size as its download starts, so this grows during a pull' }),
+  ),
+  percent: Nullable(Type.Integer({ minimum: 0, maximum: 100 })),
+  reason: Nullable(Type.String({ description: "Why it failed, in the registry's or the engine's words, one line" })),
+  trigger: Type.Union([Type.Literal('admin'), Type.Literal('prePull')], { description: 'An admin asked, or the hub pre-pulls a prePull image to a machine that joined or came back' }),
+  by: Type.String({ description: "Who asked: the admin's user name, or hub:images for a pre-pull" }),
+  queuedAt: Time,
+  startedAt: Nullable(Time),
+  endedAt: Nullable(Time),
+});
+export type ImagePull = Static<typeof ImagePull>;
+
+export const PullImageRequest = Type.Object(
+  { machine: Type.Optional(Type.String({ maxLength: 64, description: 'Only this machine; every machine when absent' })) },
+  { additionalProperties: false },
+);
+export type PullImageRequest = Static<typeof PullImageRequest>;
+
+export const ImagePullsQueued = Type.Object({
+  image: Type.String(),
+  pulls: Type.Array(ImagePull, { description: 'One per machine: queued, or the pull in flight it joined' }),
+});
+export type ImagePullsQueued = Static<typeof ImagePullsQueued>;

@@ -32,6 +32,9 @@ export const errorCodes = {
   IMAGE_NOT_FOUND: { status: 400, message: 'This image is not in the catalogue.' },
   MACHINE_NOT_FOUND: { status: 400, message: 'No such machine.' },
   MACHINE_NOT_READY: { status: 503, message: 'This machine takes no launches now; the machines page says why.' },
+  // Pulls of catalogue images (POST /api/images/:name/pull): the image or machine in the path.
+  NO_SUCH_IMAGE: { status: 404, message: 'No image of this name is in the catalogue.' },
+  NO_SUCH_MACHINE: { status: 404, message: 'No machine of this name is configured.' },
   NO_CAPACITY: { status: 409, message: 'No machine has room for this request.' },
   STORAGE_FULL: { status: 503, message: 'The homes filesystem is nearly full; new sandboxes cannot start until space is freed.' },
   QUOTA_EXCEEDED: { status: 409, message: 'Your home is at or over its disk quota; delete files from it before launching.' },

@@ -51,13 +51,13 @@ export class ImageCatalogue {
     const taken = new Set(out.map((i) => i.entry.name));
     for (const found of this.registry?.entries() ?? []) {
       if (taken.has(found.name)) continue;
-      out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {} }, source: 'registry', sizeBytes: found.sizeBytes });
+      out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {}, prePull: false }, source: 'registry', sizeBytes: found.sizeBytes });
     }
     if (viewer && this.environments) {
       for (const row of this.environments.visibleTo(viewer)) {
         // What the base entry says of ports, home and environment variables still holds.
         const base = this.config.images.catalogue.find((e) => e.name === row.base_image);
-        const entry: ImageEntry = { ...(base ?? { env: {} }), name: environmentImageName(row.username, row.name), image: this.environments.imageRef(row), description: row.description, sudo: row.sudo === 1 };
+        const entry: ImageEntry = { ...(base ?? { env: {}, prePull: false }), prePull: false, name: environmentImageName(row.username, row.name), image: this.environments.imageRef(row), description: row.description, sudo: row.sudo === 1 };
         out.push({ entry, source: 'environment', sizeBytes: row.size_bytes, environment: row });
       }
     }

@@ -8,9 +8,9 @@ import { capacityOf, MachineRegistry, type Machine } from './registry.js';
 const GiB = 1024 ** 3;
 const H200 = readFileSync(new URL('../../test/fixtures/nvidia-smi/h200-query-gpu.csv', import.meta.url), 'utf8');
 
-function registry(machines: unknown[], runtimes: Record<string, FakeRuntime>, containerGpuReadEveryMs?: number) {
+function registry(machines: unknown[], runtimes: Record<string, FakeRuntime>, containerGpuReadEveryMs?: number, imageRefs?: () => string[]) {
   const config = parseConfig({ dataDir: os.tmpdir(), machines, health: { intervalSeconds: 15, timeoutSeconds: 0.05, historyMinutes: 1 } });
-  return MachineRegistry.fromConfig(config, (entry) => runtimes[entry.name]!, { nvidiaSmi: '/nonexistent/nvidia-smi', containerGpuReadEveryMs });
+  return MachineRegistry.fromConfig(config, (entry) => runtimes[entry.name]!, { nvidiaSmi: '/nonexistent/nvidia-smi', containerGpuReadEveryMs, imageRefs });
 }
 
 describe('machine registry', () => {
@@ -108,5 +108,31 @@ describe('machine registry', () => {
     await machines.refresh();
     expect(machines.get('g')!.gpus).toHaveLength(count);
     expect(machines.get('g')!.gpuError).toContain('could not communicate with the NVIDIA driver');
+  });
+
+  it("keeps a machine's catalogue images from its first check, lists them again when it comes back or when asked, and keeps the last listing when one fails", async () => {
+    const runtime = new FakeRuntime({ images: { 'shiva/tiny:latest': {}, 'shiva/other:1': {} } });
+    let listings = 0;
+    const list = runtime.listImages.bind(runtime);
+    runtime.listImages = () => (listings++, list());
+    const machines = registry([{ name: 'one', docker: 'tcp://one:2376' }], { one: runtime }, undefined, () => ['shiva/tiny', 'shiva/absent:1']);
+    await machines.refresh();
+    const first = machines.get('one')!.images!;
+    expect([...first.present.keys()]).toEqual(['shiva/tiny']);
+    expect(first.present.get('shiva/tiny')).toMatchObject({ id: 'sha256:shiva/tiny:latest', sizeBytes: expect.any(Number) });
+    // Not at every health check.
+    await machines.refresh();
+    expect(listings).toBe(1);
+    runtime.down = true;
+    await machines.refresh();
+    expect(machines.get('one')!.images).toBe(first);
+    runtime.down = false;
+    runtime.images.set('shiva/absent:1', {});
+    await machines.refresh();
+    expect(listings).toBe(2);
+    expect([...machines.get('one')!.images!.present.keys()]).toEqual(['shiva/tiny', 'shiva/absent:1']);
+    runtime.images.delete('shiva/absent:1');
+    await machines.refreshImages(machines.get('one')!);
+    expect([...machines.get('one')!.images!.present.keys()]).toEqual(['shiva/tiny']);
   });
 });

@@ -7,7 +7,8 @@
 import type { MachineUsage } from '../contract/api.js';
 import type { Config, MachineEntry } from '../config/schema.js';
 import type { MachineCapacity } from '../scheduler/place.js';
-import type { EngineInfo, Runtime } from '../runtime/types.js';
+import { presentImages } from '../images/local-images.js';
+import type { EngineInfo, LocalImage, Runtime } from '../runtime/types.js';
 import { GpuInventory, staticGpus, type GpuSource } from './gpu/inventory.js';
 import type { GpuReading } from './gpu/nvidia-smi.js';
 import { MachineHistory, sampleOf } from './history.js';
@@ -20,6 +21,11 @@ const GiB = 1024 ** 3;
  * extracting a large image answers /info late) gets a second chance before its users lose it.
  */
 const SLOW_CHECKS_BEFORE_DOWN = 2;
+/**
+ * How often a machine's images are listed: what it holds changes with pulls (after which they
+ * are listed at once) and rarely otherwise, so not every health check pays for a listing.
+ */
+const IMAGES_EVERY_MS = 60_000;
 
 export interface Machine {
   name: string;
@@ -49,6 +55,14 @@ export interface Machine {
    */
   homes: HomesReadiness | null;
   history: MachineHistory;
+  /** The catalogue images it held at its last image listing, by reference; null before the first. */
+  images: MachineImages | null;
+}
+
+export interface MachineImages {
+  at: string;
+  /** Each catalogue reference the machine holds, with the image the engine lists under it. */
+  present: Map<string, LocalImage>;
 }
 
 export interface HomesReadiness {
@@ -94,6 +108,8 @@ export interface MachineRegistryOptions {
   homes?: HomesChecker | null;
   /** Hears each machine's homes verdict when it changes (the hub logs it). */
   onHomesChange?: (machine: Machine) => void;
+  /** The catalogue's references: which of a machine's images are kept (none without it). */
+  imageRefs?: () => Iterable<string>;
 }
 
 type StatusListener = (machine: Machine) => void;
@@ -111,7 +127,7 @@ export class MachineRegistry {
   static fromConfig(
     config: Readonly<Config>,
     makeRuntime: (entry: MachineEntry) => Runtime,
-    extras: Pick<MachineRegistryOptions, 'nvidiaSmi' | 'prometheus' | 'containerGpuReadEveryMs' | 'homes' | 'onHomesChange'> = {},
+    extras: Pick<MachineRegistryOptions, 'nvidiaSmi' | 'prometheus' | 'containerGpuReadEveryMs' | 'homes' | 'onHomesChange' | 'imageRefs'> = {},
   ): MachineRegistry {
     const { health, scheduler } = config;
     return new MachineRegistry({
@@ -153,6 +169,7 @@ export class MachineRegistry {
         gpuError: null,
         homes: null,
         history: new MachineHistory(options.historySamples),
+        images: null,
       });
     }
   }
@@ -228,11 +245,27 @@ export class MachineRegistry {
       if (machine.gpusAt !== gpusReadAt) for (const listener of this.gpuListeners) listener(machine);
       machine.history.add(sampleOf(at, machine.usage, machine.gpus));
       await this.checkHomes(machine, before === 'down', at);
+      const last = machine.images;
+      if (!last || before === 'down' || Date.now() - Date.parse(last.at) >= IMAGES_EVERY_MS) await this.refreshImages(machine);
     }
     // The first check only learns the state; changes after it are news (down, or back up).
     const first = !this.checked.has(machine.name);
     this.checked.add(machine.name);
     if (!first && machine.status !== before) for (const listener of this.listeners) listener(machine);
+  }
+
+  /**
+   * Lists the machine's images now (after a pull, say). A listing that fails keeps the last one,
+   * whose time says how old it is; the health check reports the engine's trouble.
+   */
+  async refreshImages(machine: Machine): Promise<void> {
+    const at = new Date().toISOString();
+    try {
+      const listed = await withTimeout(machine.runtime.listImages(), this.options.timeoutSeconds * 1000, `no answer within ${this.options.timeoutSeconds} s`);
+      machine.images = { at, present: presentImages(listed, this.options.imageRefs?.() ?? []) };
+    } catch {
+      // Kept as it was.
+    }
   }
 
   /**

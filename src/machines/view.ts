@@ -3,12 +3,18 @@
  * figures) and free, GPUs with their holders, and who is on it. Every signed-in member sees who
  * is on which machine: the dashboard is where a team finds out who holds the GPUs.
  */
-import type { Machine as MachineView, MachineGpu } from '../contract/api.js';
+import type { Machine as MachineView, MachineGpu, MachineImages } from '../contract/api.js';
 import type { Free, MachineCapacity } from '../scheduler/place.js';
 import type { SandboxRow } from '../store/sandboxes.js';
 import type { Machine } from './registry.js';
 
 const GiB = 1024 ** 3;
+
+/** A catalogue image by its name and the reference machines hold it under. */
+export interface CatalogueRef {
+  name: string;
+  image: string;
+}
 
 export interface SandboxFigures {
   cpuPercent: number | null;
@@ -22,6 +28,7 @@ export function toMachineView(
   used: { cpus: number; memoryBytes: number; gpus: number },
   live: readonly SandboxRow[],
   figures: (sandboxId: string) => SandboxFigures | undefined = () => undefined,
+  catalogue: readonly CatalogueRef[] = [],
 ): MachineView {
   const here = live.filter((s) => s.machine === machine.name).map((row) => ({ row, gpus: JSON.parse(row.gpus) as string[] }));
   const holders = (uuid: string): MachineGpu['holders'] =>
@@ -52,6 +59,7 @@ export function toMachineView(
     gpusAt: machine.gpusAt,
     homes: machine.homes ? { ...machine.homes } : null,
     history: machine.history.list(),
+    images: imagesView(machine, catalogue),
     sandboxes: here.map(({ row, gpus: ids }) => {
       const measured = figures(row.id);
       return {
@@ -73,6 +81,18 @@ export function toMachineView(
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
+/** The catalogue images the machine held at its last listing, in catalogue order. */
+function imagesView(machine: Machine, catalogue: readonly CatalogueRef[]): MachineImages | null {
+  const listed = machine.images;
+  if (!listed) return null;
+  const images: MachineImages['images'] = [];
+  for (const { name, image } of catalogue) {
+    const held = listed.present.get(image);
+    if (held) images.push({ name, createdAt: held.createdAt, sizeBytes: held.sizeBytes, id: held.id });
+  }
+  return { at: listed.at, images };
+}
+
 /**
  * The view for someone who is not an admin: why a machine, its GPUs or its usage could not be
  * read, in plain words, without the engine's, ssh's or TLS's own (which can name hosts, keys
@@ -86,6 +106,8 @@ export function withoutEngineText(view: MachineView): MachineView {
     usageError: view.usageError === null ? null : "The machine's usage could not be read.",
     // The admin's reason names paths and engine words; a member needs only to know why no launch goes there.
     homes: view.homes && !view.homes.ready ? { ...view.homes, reason: 'This machine does not see the shared home folders; an admin must mount them there.' } : view.homes,
+    // Which catalogue images it has, how old and how large: nothing of the engine's own.
+    images: view.images && { at: view.images.at, images: view.images.images.map(({ id: _engineId, ...image }) => image) },
   };
 }
 

@@ -308,6 +308,16 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect(await runtime.stats(info.id)).toBeNull();
     });
 
+    it('lists the images it holds: the tiny image under its tag, with its size and when it was built', async () => {
+      const images = await runtime.listImages();
+      const tiny = images.find((i) => i.tags.includes(t.image));
+      expect(tiny).toBeDefined();
+      expect(tiny!.id).toBe((await runtime.inspectImage(t.image))?.id);
+      expect(tiny!.sizeBytes).toBeGreaterThan(0);
+      expect(Date.parse(tiny!.createdAt ?? '')).toBeLessThan(Date.now());
+      for (const image of images) for (const name of [...image.tags, ...image.digests]) expect(name).not.toMatch(/^<none>/);
+    });
+
     it("reads the engine's facts", async () => {
       const info = await runtime.info();
       expect(info.cpus).toBeGreaterThan(0);
@@ -329,6 +339,7 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
         ['list', () => down.list({ [LABELS.deployment]: t.deployment })],
         ['logs', () => down.logs('x', 10)],
         ['stats', () => down.stats('x')],
+        ['listImages', () => down.listImages()],
         ['events', async () => {
           for await (const _ of down.events({ labels: { [LABELS.deployment]: t.deployment }, since: null, signal: AbortSignal.timeout(10_000) })) break;
         }],

@@ -241,6 +241,29 @@ export interface PullProgress {
   /** 0-100 when the engine reports sizes, else null. */
   percent: number | null;
   status: string;
+  /**
+   * Compressed bytes downloaded so far and, once the engine has named any layer's size, the sum
+   * of the sizes it has named (it names a layer's size when its download starts, so the total
+   * grows during a pull); absent when the runtime does not count bytes.
+   */
+  bytes?: { done: number; total: number | null };
+}
+
+/**
+ * An image the engine holds, as its image list gives it: what the machines page shows of each
+ * catalogue image, and how a pre-pull knows what a machine lacks.
+ */
+export interface LocalImage {
+  /** The engine's id of the image (its config digest on Docker). */
+  id: string;
+  /** `repository:tag` names, as the engine gives them (Docker.io's short forms: `python:3`, `jupyter/base:x`). */
+  tags: string[];
+  /** `repository@digest` names of the manifests it was pulled by or pushed as. */
+  digests: string[];
+  /** When the image was built (its config's creation time); null when the engine does not say. */
+  createdAt: string | null;
+  /** Its size unpacked on the machine, in bytes. */
+  sizeBytes: number;
 }
 
 export interface EngineInfo {
@@ -356,4 +379,8 @@ export interface Runtime {
    * restart): what fell out is the reconciler's to find.
    */
   events(query: EventQuery): AsyncIterable<ContainerEvent>;
+
+  // Local images (the machines page and pre-pulls).
+  /** Every tagged or pulled image the engine holds (no intermediate layers); one call, no per-image reads. */
+  listImages(): Promise<LocalImage[]>;
 }

@@ -13,7 +13,7 @@ export type AuditLog = Pick<AuditRepository, 'record'>;
  * for culling and reconciling). A `:` never appears in a user name (src/contract/names.ts), so
  * it cannot be mistaken for one, and `GET /api/audit?actor=hub:reconciler` finds its actions.
  */
-export const systemActor = (part: 'reconciler' | 'culler' | 'exits'): string => `hub:${part}`;
+export const systemActor = (part: 'reconciler' | 'culler' | 'exits' | 'images'): string => `hub:${part}`;
 
 export interface AuditEntry {
   /** The user who acted, or null when nobody was signed in (a refused sign-in). */

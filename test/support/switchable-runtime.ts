@@ -14,6 +14,7 @@ import type {
   ImageInfo,
   Job,
   JobResult,
+  LocalImage,
   PullProgress,
   RegistryCredentials,
   Runtime,
@@ -78,5 +79,8 @@ export class SwitchableRuntime implements Runtime {
   }
   events(query: EventQuery): AsyncIterable<ContainerEvent> {
     return this.now.events(query);
+  }
+  listImages(): Promise<LocalImage[]> {
+    return this.now.listImages();
   }
 }

@@ -157,7 +157,7 @@ describe('DockerRuntime.pullImage on a scripted engine', () => {
     expect(reports.length).toBeLessThanOrEqual(10);
     const percents = reports.map((r) => r.percent ?? 0);
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);
-    expect(reports.at(-1)).toEqual({ percent: 100, status: 'Status: Downloaded newer image for shiva/big:latest' });
+    expect(reports.at(-1)).toEqual({ percent: 100, status: 'Status: Downloaded newer image for shiva/big:latest', bytes: { done: 30_000, total: 30_000 } });
   });
 
   it('fails with image_not_found when the engine reports an error inside the stream', async () => {
@@ -174,7 +174,7 @@ describe('DockerRuntime.pullImage on a scripted engine', () => {
     const err = await rejection(new DockerRuntime({ url: engine.url }).pullImage('shiva/gone:v1', () => {}));
     expect(err).toMatchObject({
       kind: 'image_not_found',
-      message: 'the image shiva/gone:v1 is not in any registry this engine can reach',
+      message: 'the image shiva/gone:v1 is not in any registry this engine can reach: manifest for shiva/gone:v1 not found: manifest unknown',
     });
   });
 
@@ -237,5 +237,22 @@ describe('DockerRuntime on a scripted engine', () => {
     const err = await rejection(new DockerRuntime({ url: engine.url }).start('gpu'));
     expect(err.kind).toBe('failed');
     expect(err.message).toMatch(/^this machine's Docker Engine has no NVIDIA runtime/);
+  });
+
+  it('lists images with their names, build time and size, leaving out the <none> names of untagged ones', async () => {
+    const engine = await fakeEngine({
+      'GET /images/json': (_req, res) =>
+        json(res, 200, [
+          { Id: 'sha256:a', RepoTags: ['shiva/tiny:latest'], RepoDigests: ['reg:5000/shiva/tiny@sha256:d'], Created: 1767607200, Size: 120_000_000 },
+          { Id: 'sha256:b', RepoTags: ['<none>:<none>'], RepoDigests: ['<none>@<none>'], Created: 0, Size: 5 },
+          { Id: 'sha256:c', RepoTags: null, Created: 1767607200, Size: 7 },
+        ]),
+    });
+    expect(await new DockerRuntime({ url: engine.url }).listImages()).toEqual([
+      { id: 'sha256:a', tags: ['shiva/tiny:latest'], digests: ['reg:5000/shiva/tiny@sha256:d'], createdAt: '2026-01-05T10:00:00.000Z', sizeBytes: 120_000_000 },
+      { id: 'sha256:b', tags: [], digests: [], createdAt: null, sizeBytes: 5 },
+      { id: 'sha256:c', tags: [], digests: [], createdAt: '2026-01-05T10:00:00.000Z', sizeBytes: 7 },
+    ]);
+    expect(engine.seen).toEqual(['GET /images/json']);
   });
 });

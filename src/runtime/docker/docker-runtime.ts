@@ -15,6 +15,7 @@ import type {
   ImageInfo,
   Job,
   JobResult,
+  LocalImage,
   PullProgress,
   RegistryCredentials,
   Runtime,
@@ -475,6 +476,11 @@ export class DockerRuntime implements Runtime {
     yield* readEvents(stream, query.since, query.signal);
   }
 
+  async listImages(): Promise<LocalImage[]> {
+    const entries = await this.call('list images', (abortSignal) => this.docker.listImages({ abortSignal }), {});
+    return entries.map(localImageOf);
+  }
+
   /**
    * Runs one engine call under the deadline; classifies what it throws. The abort stops the
    * HTTP request; the race makes sure we return even if a call ignores the signal.
@@ -509,6 +515,18 @@ function missingMountError(spec: ContainerSpec, err: unknown): RuntimeError | nu
   const mount = source === null ? undefined : spec.mounts?.find((m) => m.hostPath === source || m.hostPath.replace(/\/+$/, '') === source);
   if (!mount) return null;
   return new RuntimeError('failed', missingMountMessage(mount), { cause: err.cause, plain: true });
+}
+
+/** An entry of the engine's image list; `<none>` names (an untagged or dangling image) are left out. */
+function localImageOf(entry: Docker.ImageInfo): LocalImage {
+  const named = (names: string[] | undefined | null) => (names ?? []).filter((n) => !n.startsWith('<none>'));
+  return {
+    id: entry.Id,
+    tags: named(entry.RepoTags),
+    digests: named(entry.RepoDigests),
+    createdAt: typeof entry.Created === 'number' && entry.Created > 0 ? new Date(entry.Created * 1000).toISOString() : null,
+    sizeBytes: entry.Size,
+  };
 }
 
 function destroy(stream: NodeJS.ReadableStream): void {

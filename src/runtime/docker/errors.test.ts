@@ -119,10 +119,10 @@ describe('classifyPullError', () => {
     ['"pull access denied"', engineError(500, 'pull access denied for x, repository does not exist')],
     ['"manifest unknown"', { message: 'manifest unknown: manifest unknown' }],
     ['"not found"', { message: 'manifest for shiva/x:never not found: manifest unknown' }],
-  ])('reads %s as an image no registry has', (_, raw) => {
+  ])('reads %s as an image no registry has, in the registry\'s words', (_, raw) => {
     const err = classifyPullError(raw, ref, address);
     expect(err.kind).toBe('image_not_found');
-    expect(err.message).toBe(`the image ${ref} is not in any registry this engine can reach`);
+    expect(err.message).toBe(`the image ${ref} is not in any registry this engine can reach: ${engineMessage(raw)}`);
   });
 
   it.each([

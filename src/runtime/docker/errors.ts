@@ -180,7 +180,8 @@ export function classifyRegistryFailure(message: string, status: number | null, 
     return new RuntimeError('image_not_found', `the image ${ref} could not be pulled: ${text}`, { cause });
   }
   if (status === 404 || IMAGE_MISSING.test(text)) {
-    return new RuntimeError('image_not_found', `the image ${ref} is not in any registry this engine can reach`, { cause });
+    // The registry's words ("manifest unknown") say which of tag, repository or access it was.
+    return new RuntimeError('image_not_found', `the image ${ref} is not in any registry this engine can reach: ${text}`, { cause });
   }
   return new RuntimeError('failed', `pulling ${ref} failed: ${text}`, { cause });
 }

@@ -81,7 +81,7 @@ describe('PullProgressTracker', () => {
     expect(tracker.progress().percent).toBe(45);
     tracker.feed({ status: 'Retrying in 5 seconds', progressDetail: {}, id: 'l' });
     tracker.feed({ status: 'Downloading', progressDetail: { current: 10, total: 100 }, id: 'l' });
-    expect(tracker.progress()).toEqual({ percent: 45, status: 'Downloading' });
+    expect(tracker.progress()).toEqual({ percent: 45, status: 'Downloading', bytes: { done: 10, total: 100 } });
     tracker.feed({ status: 'Downloading', progressDetail: { current: 100, total: 100 }, id: 'l' });
     expect(tracker.progress().percent).toBe(50);
   });
@@ -90,7 +90,24 @@ describe('PullProgressTracker', () => {
     const tracker = new PullProgressTracker();
     for (const e of RECORDED_PULL) tracker.feed(e);
     expect(tracker.progress().status).toBe('Status: Downloaded newer image for python:3.12-slim');
-    expect(tracker.finish()).toEqual({ percent: 100, status: 'Status: Downloaded newer image for python:3.12-slim' });
+    expect(tracker.finish()).toEqual({
+      percent: 100,
+      status: 'Status: Downloaded newer image for python:3.12-slim',
+      bytes: { done: 15_911_000, total: 15_911_000 },
+    });
+  });
+
+  it('counts the bytes downloaded against the sizes named so far, cached layers left out', () => {
+    const tracker = new PullProgressTracker();
+    const bytes = RECORDED_PULL.map((e) => {
+      tracker.feed(e);
+      return tracker.progress().bytes;
+    });
+    expect(bytes[4]).toEqual({ done: 0, total: null });
+    expect(bytes[6]).toEqual({ done: 1_048_576, total: 3_511_000 });
+    // The larger layer names its size: the total grows.
+    expect(bytes[10]).toEqual({ done: 3_511_000 + 65_536, total: 15_911_000 });
+    expect(bytes.at(-1)).toEqual({ done: 15_911_000, total: 15_911_000 });
   });
 
   it('finishes at 100 for an image whose layers were all cached', () => {
@@ -98,7 +115,7 @@ describe('PullProgressTracker', () => {
     tracker.feed({ status: 'Already exists', progressDetail: {}, id: 'a' });
     tracker.feed({ status: 'Status: Image is up to date for x:1' });
     expect(tracker.progress().percent).toBeNull();
-    expect(tracker.finish().percent).toBe(100);
+    expect(tracker.finish()).toMatchObject({ percent: 100, bytes: { done: 0, total: 0 } });
   });
 });
 
@@ -119,6 +136,6 @@ describe('throttledReporter', () => {
     expect(reports.length).toBeGreaterThanOrEqual(5);
     expect(reports.length).toBeLessThanOrEqual(7);
     expect(reports[0]?.percent).toBe(0);
-    expect(reports.at(-1)).toEqual({ percent: 100, status: 'Downloading' });
+    expect(reports.at(-1)).toEqual({ percent: 100, status: 'Downloading', bytes: { done: 1000, total: 1000 } });
   });
 });

@@ -93,7 +93,8 @@ export class PullProgressTracker {
   progress(): PullProgress {
     const layers = [...this.layers.values()];
     const sized = layers.filter((l) => l.total !== null);
-    if (sized.length === 0) return { percent: this.highest > 0 ? this.highest : null, status: this.status };
+    const bytes = this.bytes(layers);
+    if (sized.length === 0) return { percent: this.highest > 0 ? this.highest : null, status: this.status, bytes };
     const average = sized.reduce((sum, l) => sum + (l.total ?? 0), 0) / sized.length;
     let work = 0;
     let doneWork = 0;
@@ -106,13 +107,26 @@ export class PullProgressTracker {
     }
     const percent = Math.min(99, Math.floor((100 * doneWork) / work));
     this.highest = Math.max(this.highest, percent);
-    return { percent: this.highest, status: this.status };
+    return { percent: this.highest, status: this.status, bytes };
   }
 
   /** The final report once the engine's stream has ended without an error. */
   finish(): PullProgress {
     this.highest = 100;
-    return { percent: 100, status: this.status };
+    const bytes = this.bytes([...this.layers.values()]);
+    // Every byte named has arrived; a layer whose size was never named counts what it sent.
+    return { percent: 100, status: this.status, bytes: { done: Math.max(bytes.done, bytes.total ?? 0), total: bytes.total ?? bytes.done } };
+  }
+
+  /** Bytes downloaded of the layers to fetch, and the sum of the sizes named so far (null before any). */
+  private bytes(layers: readonly Layer[]): { done: number; total: number | null } {
+    let done = 0;
+    let total: number | null = null;
+    for (const layer of layers) {
+      if (layer.total !== null) total = (total ?? 0) + layer.total;
+      done += layer.done && layer.total !== null ? layer.total : Math.min(layer.downloaded, layer.total ?? layer.downloaded);
+    }
+    return { done, total };
   }
 }
 

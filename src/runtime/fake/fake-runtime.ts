@@ -25,6 +25,7 @@ import {
   type ImageInfo,
   type Job,
   type JobResult,
+  type LocalImage,
   type PullProgress,
   type Runtime,
 } from '../types.js';
@@ -62,6 +63,9 @@ const LISTEN_AFTER_ENV = 'TINY_LISTEN_AFTER_MS';
 const DEFAULT_SERVER_PORT = 8888;
 /** How many past events the fake keeps for `since`, as Docker keeps its last 256 in memory. */
 const KEPT_EVENTS = 256;
+/** The size every image of the fake has (and a pull downloads), and when each was built. */
+export const FAKE_IMAGE_BYTES = 48 * 1024 * 1024;
+export const FAKE_BUILT_AT = '2026-01-05T10:00:00.000Z';
 
 export class FakeRuntime implements Runtime {
   readonly containers = new Map<string, FakeContainer>();
@@ -71,6 +75,10 @@ export class FakeRuntime implements Runtime {
   private readonly made = new Map<string, { config: ImageConfig; layers: number }>();
   /** Set to make the engine look down. */
   down = false;
+  /** Every reference a pull was asked for, in order. */
+  readonly pulls: string[] = [];
+  /** Awaited halfway through each pull, when set: tests hold pulls in flight with it. */
+  pullGate: ((ref: string) => Promise<void>) | null = null;
   /** Env var that, when present in a spec, makes the container exit at start (like the tiny image). */
   failEnv = 'TINY_FAIL_AT_START';
   private seq = 0;
@@ -125,11 +133,30 @@ export class FakeRuntime implements Runtime {
     this.made.delete(ref);
   }
 
-  async pullImage(ref: string, onProgress: (p: PullProgress) => void): Promise<void> {
+  async pullImage(ref: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
     this.check();
+    signal?.throwIfAborted();
+    this.pulls.push(ref);
     if (!this.pullable.has(ref)) throw new RuntimeError('image_not_found', `the image ${ref} is not in any registry`);
-    for (const percent of [0, 50, 100]) onProgress({ percent, status: 'Downloading' });
+    const total = FAKE_IMAGE_BYTES;
+    onProgress({ percent: 0, status: 'Downloading', bytes: { done: 0, total } });
+    onProgress({ percent: 50, status: 'Downloading', bytes: { done: total / 2, total } });
+    if (this.pullGate) await orAbort(this.pullGate(ref), signal);
+    signal?.throwIfAborted();
+    onProgress({ percent: 100, status: 'Downloading', bytes: { done: total, total } });
     this.images.set(ref, {});
+  }
+
+  /** The engine's image list: each present reference as an image of its own, built at FAKE_BUILT_AT. */
+  async listImages(): Promise<LocalImage[]> {
+    this.check();
+    return [...this.images.keys()].map((ref) => ({
+      id: `sha256:${ref}`,
+      tags: ref.includes('@') ? [] : [ref],
+      digests: ref.includes('@') ? [ref] : [],
+      createdAt: FAKE_BUILT_AT,
+      sizeBytes: FAKE_IMAGE_BYTES,
+    }));
   }
 
   async create(spec: ContainerSpec): Promise<string> {
@@ -386,6 +413,23 @@ export class FakeRuntime implements Runtime {
   private check(): void {
     if (this.down) throw new RuntimeError('unavailable', 'the fake engine is down');
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts, as an engine gives up a pull. */
+function orAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      reject,
+    );
+  });
 }
 
 function copy(info: ContainerInfo): ContainerInfo {

@@ -4,7 +4,7 @@ import { act, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeQueryClient } from '../Providers';
-import { FakeEventSource } from '../testing/eventSource';
+import { FakeEventSource } from '../testing/fakeEventSource';
 import { MockLaunchEventsRunning } from '../testing/mocks';
 import { useSandboxEvents } from './sandboxEvents';
 
@@ -19,14 +19,14 @@ describe('useSandboxEvents', () => {
     const source = FakeEventSource.last!;
     expect(source.url).toBe('/api/sandboxes/sbx_a1/events');
     act(() => {
-      for (const event of MockLaunchEventsRunning.slice(0, 3)) source.emit(event);
+      for (const event of MockLaunchEventsRunning.slice(0, 3)) source.emit(event.state, event);
       // A reconnection may send an event again: it is shown once.
-      source.emit(MockLaunchEventsRunning[2]!);
+      source.emit(MockLaunchEventsRunning[2]!.state, MockLaunchEventsRunning[2]!);
     });
     expect(result.current.events.map((e) => e.state)).toEqual(['queued', 'creating', 'starting']);
     expect(result.current.finished).toBe(false);
     act(() => {
-      for (const event of MockLaunchEventsRunning.slice(3)) source.emit(event);
+      for (const event of MockLaunchEventsRunning.slice(3)) source.emit(event.state, event);
     });
     expect(result.current.finished).toBe(true);
     expect(source.readyState).toBe(FakeEventSource.CLOSED);

@@ -5,7 +5,7 @@ import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeQueryClient } from '../Providers';
 import { MockSaveEventsFailed, MockSaveEventsSaved, MockSaveStarted } from '../testing/environmentMocks';
-import { FakeEventSource } from '../testing/eventSource';
+import { FakeEventSource } from '../testing/fakeEventSource';
 import { MockLaunchEventsRunning } from '../testing/mocks';
 import { useSaveEvents } from './saveEvents';
 import type { SandboxEvent } from './types';
@@ -25,11 +25,11 @@ describe('useSaveEvents', () => {
     // The history: the launch, and an earlier save of the same name.
     const earlier: SandboxEvent = { ...MockSaveEventsFailed[1]!, id: 8, at: '2026-03-01T09:00:00.000Z' };
     act(() => {
-      for (const event of [...MockLaunchEventsRunning, earlier]) source.emit(event);
+      for (const event of [...MockLaunchEventsRunning, earlier]) source.emitEvent(event);
     });
     expect(result.current).toEqual({ events: [], finished: false, lost: false });
     act(() => {
-      for (const event of MockSaveEventsSaved) source.emit(event);
+      for (const event of MockSaveEventsSaved) source.emitEvent(event);
     });
     expect(result.current.events.map((e) => e.code)).toEqual(['save_started', 'save_progress', 'save_progress', 'saved']);
     expect(result.current.finished).toBe(true);
@@ -44,8 +44,8 @@ describe('useSaveEvents', () => {
     const { result } = renderHook(() => useSaveEvents(MockSaveStarted), { wrapper });
     const source = FakeEventSource.last!;
     act(() => {
-      source.emit(MockSaveEventsSaved[0]!);
-      source.emit({ ...MockSaveEventsSaved[1]!, id: 30, state: 'stopped', code: null, params: null, message: 'Stopped: stopped by its owner' });
+      source.emitEvent(MockSaveEventsSaved[0]!);
+      source.emitEvent({ ...MockSaveEventsSaved[1]!, id: 30, state: 'stopped', code: null, params: null, message: 'Stopped: stopped by its owner' });
     });
     expect(result.current.events.map((e) => e.code)).toEqual(['save_started']);
     expect(result.current.finished).toBe(true);

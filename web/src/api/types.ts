@@ -36,6 +36,7 @@ export type {
   User,
 } from '../../../src/contract/api';
 export type { ErrorCode } from '../../../src/contract/errors';
+export type { ImagePull, ImagePullState, ImagePullsQueued, MachineImage } from '../../../src/contract/api';
 
 export type MachineGpu = Machine['gpus'][number];
 export type MachineUsage = NonNullable<Machine['usage']>;

@@ -1,6 +1,6 @@
 /** English text of the dashboard; the shape every other language must match. */
 import type { ClientErrorCode } from '../api/client';
-import type { AuditEntryView, ErrorCode, EventCode, EventCodeParams, SandboxState } from '../api/types';
+import type { AuditEntryView, ErrorCode, EventCode, EventCodeParams, ImagePullState, SandboxState } from '../api/types';
 import { ACTIVITY_WORDS } from '../../../src/contract/activity-kinds';
 import { SCOPE_DESCRIPTIONS, type Scope } from '../../../src/contract/scopes';
 import { pluralForm } from './plural';
@@ -505,6 +505,30 @@ export const en = {
     missingDay: 'Choose both days.',
     fromAfterTo: 'From must be on or before To.',
     tooLong: (days: number) => `At most ${plural(days, 'day', 'days')} at a time.`,
+  },
+  /** A machine card's catalogue images: which it has, built when, how large. */
+  machineImages: {
+    title: (n: number) => `Images (${n})`,
+    none: 'None of the catalogue images is here yet: a launch pulls its image first.',
+    notListed: 'Its images have not been listed yet.',
+    facts: (built: string, size: string) => `built ${built} · ${size}`,
+  },
+  /** The admin page's images: pulling one to every machine, and each machine's progress. */
+  imagePulls: {
+    title: 'Images',
+    help: 'Pull an image to every machine ahead of time, so that no launch waits for it. Images with prePull in the configuration are pulled to each machine that joins or comes back without them.',
+    image: 'Image',
+    machines: 'On the machines',
+    pullAll: 'Pull to every machine',
+    pullAllLabel: (image: string) => `Pull ${image} to every machine`,
+    notPulled: 'No pull lately.',
+    fromRegistry: "team's registry",
+    states: { queued: 'Queued', pulling: 'Pulling', done: 'Pulled', failed: 'Failed' } satisfies Record<ImagePullState, string>,
+    bytes: (done: string, total: string | null) => (total === null ? done : `${done} of ${total}`),
+    progressLabel: (image: string, machine: string) => `${image} on ${machine}`,
+    prePull: 'pre-pull',
+    lost: 'Pull progress is no longer followed; reload the page to follow it again.',
+    empty: 'The catalogue is empty.',
   },
   errors,
 };

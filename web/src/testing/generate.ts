@@ -58,6 +58,7 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
       gpuMode: gpusPerMachine > 0 ? 'deviceRequests' : null,
       usageError: null,
       gpuError: null,
+      images: down ? null : { at: new Date(now - 20_000).toISOString(), images: [{ name: 'notebook', createdAt: new Date(MOCK_NOW - 12 * 86_400_000).toISOString(), sizeBytes: 1_650_000_000 }] },
       homes: null,
       usage: down
         ? null

@@ -9,6 +9,7 @@ import type {
   EventDetail,
   HomesStorage,
   Image,
+  ImagePull,
   Machine,
   Me,
   RecentEvent,
@@ -51,6 +52,39 @@ export const MockAdminMe: Me = { user: MockAdminUser, limits: MockLimits };
 export const MockImages: Image[] = [
   { name: 'notebook', image: 'shiva/notebook:latest', description: 'Jupyter with Python 3 and the scientific stack', default: true, sudo: false, source: 'config', sizeBytes: null },
   { name: 'pytorch', image: 'shiva/pytorch:2.6', description: 'PyTorch 2.6 with CUDA 12', default: false, sudo: true, source: 'registry', sizeBytes: 6_400_000_000 },
+];
+
+const mockPull = (over: Partial<ImagePull>): ImagePull => ({
+  id: 'pull-1',
+  image: 'pytorch',
+  ref: 'registry.example:5000/shiva/pytorch@sha256:9f2c',
+  machine: 'gpu-1',
+  state: 'queued',
+  bytesDone: null,
+  bytesTotal: null,
+  percent: null,
+  reason: null,
+  trigger: 'admin',
+  by: 'admin',
+  queuedAt: ago(minutes(3)),
+  startedAt: null,
+  endedAt: null,
+  ...over,
+});
+
+/** An admin's pull of pytorch to three machines under way, one of which failed; notebook pre-pulled to one earlier. */
+export const MockImagePulls: ImagePull[] = [
+  mockPull({ id: 'pull-1', image: 'notebook', ref: 'shiva/notebook:latest', machine: 'gpu-2', state: 'done', trigger: 'prePull', by: 'hub:images', queuedAt: ago(hours(2)), startedAt: ago(hours(2)), endedAt: ago(hours(2) - 40_000), percent: 100, bytesDone: 1_650_000_000, bytesTotal: 1_650_000_000 }),
+  mockPull({ id: 'pull-2', machine: 'gpu-1', state: 'pulling', startedAt: ago(minutes(3)), percent: 40, bytesDone: 2_560_000_000, bytesTotal: 6_400_000_000 }),
+  mockPull({ id: 'pull-3', machine: 'gpu-2', state: 'queued' }),
+  mockPull({
+    id: 'pull-4',
+    machine: 'cpu-1',
+    state: 'failed',
+    startedAt: ago(minutes(3)),
+    endedAt: ago(minutes(2)),
+    reason: 'the image registry.example:5000/shiva/pytorch@sha256:9f2c could not be pulled: write /var/lib/docker/tmp/x: no space left on device',
+  }),
 ];
 
 export const MockDatasets: Dataset[] = [
@@ -242,6 +276,8 @@ export const MockMachine: Machine = {
   gpus: [gpu(0, [aliceMain], 87), gpu(1, [], 0)],
   gpusAt: ago(5_000),
   history: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }),
+  // It has the notebook image (built 12 days ago), not the pytorch one.
+  images: { at: ago(20_000), images: [{ name: 'notebook', createdAt: ago(hours(24 * 12)), sizeBytes: 1_650_000_000 }] },
   sandboxes: [
     { id: 'sbx_a1', user: 'alice', name: 'main', state: 'running', cpus: 4, cpuRequest: 4, memoryGiB: 16, gpus: ['GPU-0-0b1c'], since: ago(hours(3)), cpuPercent: 312.4, memoryUsedBytes: 9.3 * GiB },
     { id: 'sbx_c1', user: 'carol', name: 'eval', state: 'running', cpus: 2, cpuRequest: 2, memoryGiB: 8, gpus: [], since: ago(minutes(25)), cpuPercent: null, memoryUsedBytes: null },

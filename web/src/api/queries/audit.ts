@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'homes.measure',
   'token.create',
   'token.revoke',
+  'image.pull',
+  'image.pulled',
 ] as const;
 
 export const AUDIT_RESULTS = ['ok', 'refused', 'failed'] as const satisfies readonly AuditEntryView['result'][];

@@ -1,8 +1,10 @@
-/** Loads users, every sandbox, recent events, usage and the audit log for admins; others see that the page is not for them. */
+/** Loads users, every sandbox, the images and their pulls, recent events, usage and the audit log for admins; others see that the page is not for them. */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { auditLog, type AuditFilters } from '../../api/queries/audit';
 import { recentEvents } from '../../api/queries/events';
+import { images as imagesQuery, pullImage } from '../../api/queries/images';
+import { useImagePulls } from '../../api/imagePulls';
 import { storage as storageQuery } from '../../api/queries/storage';
 import { me as meQuery } from '../../api/queries/me';
 import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
@@ -30,6 +32,10 @@ function AdminPageLoaded() {
   const update = useMutation(updateUser(queryClient));
   const stop = useMutation(stopSandbox(queryClient));
   const end = useMutation(endSessions(queryClient));
+  const images = useQuery(imagesQuery());
+  const pulls = useImagePulls();
+  const pull = useMutation(pullImage(queryClient));
+  const [asking, setAsking] = useState<ReadonlySet<string>>(new Set());
   const [auditFilters, setAuditFilters] = useState<AuditFilters>({});
   const audit = useInfiniteQuery(auditLog(auditFilters));
   const [stopping, setStopping] = useState<ReadonlySet<string>>(new Set());
@@ -65,6 +71,29 @@ function AdminPageLoaded() {
                 return next;
               }),
           });
+        },
+      }}
+      images={{
+        images: images.data,
+        error: images.error,
+        onRetry: () => void images.refetch(),
+        pulls: pulls.pulls,
+        pullsLost: pulls.lost,
+        asking,
+        pullError: pull.error,
+        onPull: (image) => {
+          setAsking((previous) => new Set(previous).add(image.name));
+          pull.mutate(
+            { name: image.name },
+            {
+              onSettled: () =>
+                setAsking((previous) => {
+                  const next = new Set(previous);
+                  next.delete(image.name);
+                  return next;
+                }),
+            },
+          );
         },
       }}
       events={{ events: events.data, error: events.error, onRetry: () => void events.refetch() }}

@@ -8,6 +8,8 @@ import {
   MockAuditEntries,
   MockAuditEntriesOlder,
   MockDisabledUser,
+  MockImagePulls,
+  MockImages,
   MockOthersSandbox,
   MockRecentEvents,
   MockSandboxRunning,
@@ -25,6 +27,7 @@ const props = (overrides: Partial<AdminPageViewProps> = {}): AdminPageViewProps 
   me: MockAdminUser,
   users: mockUsersProps(),
   sandboxes: { sandboxes: [MockSandboxRunning, MockOthersSandbox], error: null, onRetry: vi.fn(), busyIds: new Set(), stopError: null, onStop: vi.fn() },
+  images: { images: MockImages, error: null, onRetry: vi.fn(), pulls: MockImagePulls, pullsLost: false, asking: new Set(), pullError: null, onPull: vi.fn() },
   events: { events: MockRecentEvents, error: null, onRetry: vi.fn() },
   audit: { filters: {}, onFilter: vi.fn(), entries: MockAuditEntries, error: null, onRetry: vi.fn(), hasOlder: true, loadingOlder: false, onOlder: vi.fn() },
   usage: { range: { from: '2026-02-01', to: '2026-03-02' }, onRange: vi.fn(), report: MockUsageReport, error: null, onRetry: vi.fn() },
@@ -34,6 +37,41 @@ const props = (overrides: Partial<AdminPageViewProps> = {}): AdminPageViewProps 
 const actionsFor = (user: string) => screen.getByRole('group', { name: `Actions for ${user}` });
 
 describe('AdminPageView', () => {
+  it("pulls an image to every machine with its button, and shows each machine's latest pull as it goes", async () => {
+    const p = props();
+    renderView(<AdminPageView {...p} />);
+    const table = screen.getByRole('table', { name: 'Images' });
+    await userEvent.click(within(table).getByRole('button', { name: 'Pull pytorch to every machine' }));
+    expect(p.images.onPull).toHaveBeenCalledWith(MockImages[1]);
+
+    const pytorch = within(table).getByRole('list', { name: 'pytorch' });
+    expect(within(pytorch).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      `cpu-1Failed · 2 minutes ago${MockImagePulls[3]!.reason}`,
+      'gpu-1Pulling · 2.4 GiB of 6 GiB',
+      'gpu-2Queued',
+    ]);
+    expect(within(pytorch).getByRole('progressbar', { name: 'pytorch on gpu-1' }).getAttribute('aria-valuenow')).toBe('40');
+    expect(within(table).getByRole('list', { name: 'notebook' }).textContent).toBe('gpu-2Pulled · pre-pull · 1 hour ago');
+  });
+
+  it('keeps an image button off while its pull is asked for, and says why a pull was refused or the progress is no longer followed', () => {
+    const p = props();
+    p.images = { ...p.images, asking: new Set(['notebook']), pullError: new ApiError(404, 'NO_SUCH_IMAGE', 'No image named x is in the catalogue.'), pullsLost: true, pulls: [] };
+    renderView(<AdminPageView {...p} />);
+    expect(screen.getByRole('button', { name: 'Pull notebook to every machine' }).hasAttribute('disabled')).toBe(true);
+    expect(screen.getByRole('button', { name: 'Pull pytorch to every machine' }).hasAttribute('disabled')).toBe(false);
+    expect(screen.getByText('No image named x is in the catalogue.')).toBeTruthy();
+    expect(screen.getByText('Pull progress is no longer followed; reload the page to follow it again.')).toBeTruthy();
+    expect(screen.getAllByText('No pull lately.')).toHaveLength(2);
+  });
+
+  it('shows the images and their pulls in Japanese', () => {
+    renderView(<AdminPageView {...props()} />, { language: 'ja' });
+    const table = screen.getByRole('table', { name: 'イメージ' });
+    expect(within(table).getByRole('button', { name: 'pytorch をすべてのマシンに取得' }).textContent).toBe('すべてのマシンに取得');
+    expect(within(table).getByRole('list', { name: 'pytorch' }).textContent).toContain('gpu-1取得中 · 2.4 GiB / 6 GiB');
+  });
+
   it('lists users with role and status, and changes them', async () => {
     const p = props();
     renderView(<AdminPageView {...p} />);
@@ -215,6 +253,8 @@ describe('AdminPageView', () => {
       'homes.measure',
       'token.create',
       'token.revoke',
+      'image.pull',
+      'image.pulled',
     ]);
   });
 

@@ -1,4 +1,4 @@
-/** Admin: users, every sandbox, what happened lately, usage, and the audit log. Only admins get here. */
+/** Admin: users, every sandbox, the images and their pulls, what happened lately, usage, and the audit log. Only admins get here. */
 import Alert from '@mui/material/Alert';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
@@ -8,6 +8,7 @@ import { HomesStorageView } from '../../components/HomesStorage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { AuditSection, type AuditSectionProps } from './AuditSection';
 import { EventsSection, type EventsSectionProps } from './EventsSection';
+import { ImagesSection, type ImagesSectionProps } from './ImagesSection';
 import { SandboxesSection, type SandboxesSectionProps } from './SandboxesSection';
 import { UsageSection, type UsageSectionProps } from './UsageSection';
 import { UsersSection, type UsersSectionProps } from './UsersSection';
@@ -16,6 +17,7 @@ export interface AdminPageViewProps {
   me: User;
   users: Omit<UsersSectionProps, 'me'>;
   sandboxes: SandboxesSectionProps;
+  images: ImagesSectionProps;
   events: EventsSectionProps;
   audit: AuditSectionProps;
   usage: UsageSectionProps;
@@ -23,7 +25,7 @@ export interface AdminPageViewProps {
   homes?: HomesStorage | undefined;
 }
 
-export function AdminPageView({ me, users, sandboxes, events, audit, usage, homes }: AdminPageViewProps) {
+export function AdminPageView({ me, users, sandboxes, images, events, audit, usage, homes }: AdminPageViewProps) {
   const { t } = useI18n();
   return (
     <>
@@ -45,6 +47,11 @@ export function AdminPageView({ me, users, sandboxes, events, audit, usage, home
       <Card sx={{ mb: 3 }}>
         <CardContent>
           <SandboxesSection {...sandboxes} />
+        </CardContent>
+      </Card>
+      <Card sx={{ mb: 3 }}>
+        <CardContent>
+          <ImagesSection {...images} />
         </CardContent>
       </Card>
       <Card sx={{ mb: 3 }}>

@@ -3,7 +3,7 @@ import { act, cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MockEnvironment, MockSaveEventsSaved, MockSaveStarted, MockSharedEnvironment } from '../../testing/environmentMocks';
-import { FakeEventSource } from '../../testing/eventSource';
+import { FakeEventSource } from '../../testing/fakeEventSource';
 import { MockDatasets, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePage } from './HomePage';
@@ -86,7 +86,7 @@ describe('HomePage', () => {
 
     saved = true;
     act(() => {
-      for (const event of MockSaveEventsSaved) FakeEventSource.last!.emit(event);
+      for (const event of MockSaveEventsSaved) FakeEventSource.last!.emitEvent(event);
     });
     expect(within(progress).getByText('Saved. Launch it from the form below: it is listed as alice/torch.')).toBeTruthy();
     const mine = await screen.findByRole('table', { name: 'My environments' });

@@ -3,7 +3,8 @@
  * (not when it does not see the shared homes, with the reason), its CPU, memory and disk as
  * bars (measured use with what sandboxes were given under it, or only the allocation where the hub
  * cannot measure), its room for a launch, network and temperature, its last hour as small charts,
- * each GPU with who holds it, and each sandbox with what it was given and what it uses.
+ * each GPU with who holds it, the catalogue images it has, and each sandbox with what it was
+ * given and what it uses.
  * Memoised: a poll that changed nothing on this machine leaves it as it was. Styled by MachineGrid.
  */
 import Alert from '@mui/material/Alert';
@@ -19,6 +20,7 @@ import { describeResources } from '../../utils/resources';
 import { GpuRow } from './GpuRow';
 import { machineBars, readingsLine, roomLine } from './machineFigures';
 import { MachineHistory } from './MachineHistory';
+import { MachineImages } from './MachineImages';
 import { Meter } from './Meter';
 
 /** "CPU 312% · 9.3 GiB in use" from the engine's stats, or null when it has none yet. */
@@ -99,6 +101,9 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
           </ul>
         </>
       )}
+
+      <hr className="machine-divider" />
+      <MachineImages images={machine.images} />
 
       <hr className="machine-divider" />
       <h3 className="machine-section">{t.machines.sandboxes(machine.sandboxes.length)}</h3>

@@ -55,6 +55,8 @@ export const MachineGrid = styled('div')(({ theme }) => {
     border: `1px solid ${palette.warning.main}`,
     color: palette.text.primary,
   },
+  '& .machine-image': { ...theme.typography.body2, display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1), padding: `${theme.spacing(0.25)} 0` },
+  '& .machine-image-name': { fontWeight: 500, minWidth: 0 },
   '& .machine-sandbox-use': { ...theme.typography.caption, flexBasis: '100%', color: palette.text.secondary, marginTop: -4 },
   '& .machine-facts': { ...theme.typography.caption, color: palette.text.secondary, margin: `0 0 ${theme.spacing(0.5)}` },
   '& .secondary': { color: palette.text.secondary },

@@ -172,6 +172,16 @@ describe('MachinesPageView', () => {
     expect(screen.getByRole('alert').textContent).toContain('The hub does not answer');
   });
 
+  it('lists the catalogue images each machine has, built when and how large, and says when it has none or has not been listed', () => {
+    const none = { ...MockMachineAllocationOnly, images: { at: MockMachine.images!.at, images: [] } };
+    const unlisted = { ...MockMachineDown, images: null };
+    renderView(<MachinesPageView machines={[MockMachine, none, unlisted]} error={null} onRetry={vi.fn()} />);
+    const images = within(card('gpu-1')).getByText('Images (1)').nextElementSibling!;
+    expect([...images.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['notebookbuilt 12 days ago · 1.5 GiB']);
+    expect(card('cpu-1').textContent).toContain('Images (0)None of the catalogue images is here yet: a launch pulls its image first.');
+    expect(card('gpu-2').textContent).toContain('Its images have not been listed yet.');
+  });
+
   it('renders a hundred machines with eight GPUs each', () => {
     const fleet = generateMachines({ machines: 100, gpusPerMachine: 8, sandboxes: 500 });
     renderView(<MachinesPageView machines={fleet} error={null} onRetry={vi.fn()} />);
@@ -183,5 +193,6 @@ describe('MachinesPageView', () => {
     renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />, { language: 'ja' });
     expect(card('gpu-2').textContent).toContain('応答がありません。最後の応答: 12 分前。');
     expect(card('gpu-1').textContent).toContain('予約できる空き: 24 CPU · 224 GiB · 1 GPU');
+    expect(card('gpu-1').textContent).toContain('イメージ（1）notebook12 日前にビルド · 1.5 GiB');
   });
 });

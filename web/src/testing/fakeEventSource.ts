@@ -1,4 +1,4 @@
-/** Stands in for the browser's EventSource in tests: the test sends a sandbox's events by name, or fails the stream. */
+/** Stands in for the browser's EventSource in tests: the test sends events by name, a sandbox's events as the hub names them, or fails the stream. */
 import type { SandboxEvent } from '../api/types';
 
 export class FakeEventSource {
@@ -20,8 +20,13 @@ export class FakeEventSource {
   close() {
     this.readyState = FakeEventSource.CLOSED;
   }
-  emit(event: SandboxEvent) {
-    this.listeners.get(event.state)?.(new MessageEvent(event.state, { data: JSON.stringify(event) }));
+  /** Delivers `data` as JSON in an event named `name`. */
+  emit(name: string, data: unknown) {
+    this.listeners.get(name)?.(new MessageEvent(name, { data: JSON.stringify(data) }));
+  }
+  /** Delivers a sandbox's event under its state's name, as the hub's stream does. */
+  emitEvent(event: SandboxEvent) {
+    this.emit(event.state, event);
   }
   fail() {
     this.readyState = FakeEventSource.CLOSED;
