@@ -43,6 +43,8 @@ describe('shiva images', () => {
       'ml                  registry  6.4 GB  1/2',
     ]);
     expect(imageLines([image('ml')], [])[1]).toBe('ml    config  -     -');
+    // Machines list catalogue images only: a saved environment's count is not known.
+    expect(imageLines([image('alice/tools', { source: 'environment', sizeBytes: 150_000_000 })], [holding('gpu-1', ['alice/tools'])])[1]).toBe('alice/tools  environment  150.0 MB  -');
   });
 
   it("says a pull's state, how much of how much it has, and why it failed", () => {

@@ -23,7 +23,8 @@ export function imageLines(images: readonly Image[], machines: readonly Machine[
     `${i.name}${i.default ? ' (default)' : ''}`,
     i.source,
     i.sizeBytes === null ? '-' : size(i.sizeBytes),
-    listed.length === 0 ? '-' : `${listed.filter((m) => m.images!.images.some((held) => held.name === i.name)).length}/${listed.length}`,
+    // Machines list only catalogue images: a saved environment's count would always read 0.
+    listed.length === 0 || i.source === 'environment' ? '-' : `${listed.filter((m) => m.images!.images.some((held) => held.name === i.name)).length}/${listed.length}`,
     i.description.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' '),
   ]);
   return alignColumns([header, ...rows]);

@@ -72,7 +72,10 @@ export class ImagePulls {
    */
   request(name: string, machineName: string | undefined, by: string): ImagePull[] {
     const entry = this.deps.images.find(name);
-    if (!entry) throw new ShivaError('NO_SUCH_IMAGE', `No image named ${name} is in the catalogue.`);
+    if (!entry) {
+      const why = name.includes('/') ? ' Saved environments are not pre-pulled: a launch pulls one where it is missing.' : '';
+      throw new ShivaError('NO_SUCH_IMAGE', `No image named ${name} is in the catalogue.${why}`);
+    }
     let targets: PullTarget[];
     if (machineName === undefined) {
       targets = this.deps.machines.list();
