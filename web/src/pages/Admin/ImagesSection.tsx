@@ -7,17 +7,13 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { Image, ImagePull } from '../../api/types';
+import { DataTable } from '../../components/DataTable';
 import { OneLineName } from '../../components/OneLineName';
 import { RelativeTime } from '../../components/RelativeTime';
-import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatBytes } from '../../utils/format';
 
@@ -104,67 +100,54 @@ export function ImagesSection({ images, error, onRetry, pulls, pullsLost, asking
           {t.imagePulls.lost}
         </Alert>
       )}
-      {pullError !== null && pullError !== undefined && (
-        <Box sx={{ mb: 1 }}>
-          <ErrorState error={pullError} />
-        </Box>
-      )}
-      <Loaded data={images} error={error} onRetry={onRetry} empty={<EmptyState title={t.imagePulls.empty} />}>
-        {(images) => (
-          <TableContainer>
-            <Table size="small" aria-labelledby="images-title">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{t.imagePulls.image}</TableCell>
-                  <TableCell>{t.imagePulls.machines}</TableCell>
-                  <TableCell align="right">{t.home.actions}</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {images.map((image) => {
-                  const machines = byImage.get(image.name) ?? [];
-                  return (
-                    <TableRow key={image.name}>
-                      <TableCell component="th" scope="row" sx={{ verticalAlign: 'top', maxWidth: 240 }}>
-                        <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                          <OneLineName name={image.name} />
-                        </Typography>
-                        <Typography variant="caption" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
-                          {image.source === 'registry' ? t.imagePulls.fromRegistry : image.image}
-                        </Typography>
-                      </TableCell>
-                      <TableCell sx={{ verticalAlign: 'top', minWidth: 220 }}>
-                        {machines.length === 0 ? (
-                          <Typography variant="body2" color="text.secondary">
-                            {t.imagePulls.notPulled}
-                          </Typography>
-                        ) : (
-                          <Box component="ul" sx={{ m: 0, p: 0 }} aria-label={image.name}>
-                            {machines.map((pull) => (
-                              <PullRow key={pull.id} pull={pull} />
-                            ))}
-                          </Box>
-                        )}
-                      </TableCell>
-                      <TableCell align="right" sx={{ verticalAlign: 'top' }}>
-                        <Button
-                          size="small"
-                          variant="outlined"
-                          disabled={asking.has(image.name)}
-                          aria-label={t.imagePulls.pullAllLabel(image.name)}
-                          onClick={() => onPull(image)}
-                        >
-                          {t.imagePulls.pullAll}
-                        </Button>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </TableContainer>
-        )}
-      </Loaded>
+      <DataTable
+        rows={images}
+        error={error}
+        onRetry={onRetry}
+        empty={t.imagePulls.empty}
+        actionError={pullError}
+        labelledBy="images-title"
+        columns={[{ label: t.imagePulls.image }, { label: t.imagePulls.machines }, { label: t.home.actions, align: 'right' }]}
+        renderRow={(image) => {
+          const machines = byImage.get(image.name) ?? [];
+          return (
+            <TableRow key={image.name}>
+              <TableCell component="th" scope="row" sx={{ verticalAlign: 'top', maxWidth: 240 }}>
+                <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                  <OneLineName name={image.name} />
+                </Typography>
+                <Typography variant="caption" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
+                  {image.source === 'registry' ? t.imagePulls.fromRegistry : image.image}
+                </Typography>
+              </TableCell>
+              <TableCell sx={{ verticalAlign: 'top', minWidth: 220 }}>
+                {machines.length === 0 ? (
+                  <Typography variant="body2" color="text.secondary">
+                    {t.imagePulls.notPulled}
+                  </Typography>
+                ) : (
+                  <Box component="ul" sx={{ m: 0, p: 0 }} aria-label={image.name}>
+                    {machines.map((pull) => (
+                      <PullRow key={pull.id} pull={pull} />
+                    ))}
+                  </Box>
+                )}
+              </TableCell>
+              <TableCell align="right" sx={{ verticalAlign: 'top' }}>
+                <Button
+                  size="small"
+                  variant="outlined"
+                  disabled={asking.has(image.name)}
+                  aria-label={t.imagePulls.pullAllLabel(image.name)}
+                  onClick={() => onPull(image)}
+                >
+                  {t.imagePulls.pullAll}
+                </Button>
+              </TableCell>
+            </TableRow>
+          );
+        }}
+      />
     </Box>
   );
 }

@@ -1,20 +1,16 @@
 /** Every live sandbox on the hub, with a Stop for each (after a confirmation). */
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTable } from '../../components/DataTable';
 import { RelativeTime } from '../../components/RelativeTime';
 import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
-import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { describeResources } from '../../utils/resources';
 import { canStop } from '../Home/sandboxList';
@@ -38,58 +34,49 @@ export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError
       <Typography variant="h2" id="all-sandboxes-title" sx={{ mb: 1 }}>
         {t.admin.allSandboxes}
       </Typography>
-      {stopError !== null && stopError !== undefined && (
-        <Box sx={{ mb: 1 }}>
-          <ErrorState error={stopError} />
-        </Box>
-      )}
-      <Loaded data={sandboxes} error={error} onRetry={onRetry} empty={<EmptyState title={t.admin.noSandboxes} />}>
-        {(sandboxes) => (
-          <TableContainer>
-            <Table size="small" aria-labelledby="all-sandboxes-title">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{t.admin.sandbox}</TableCell>
-                  <TableCell>{t.home.state}</TableCell>
-                  <TableCell sx={wide}>{t.home.machine}</TableCell>
-                  <TableCell sx={wide}>{t.home.resources}</TableCell>
-                  <TableCell sx={wide}>{t.home.since}</TableCell>
-                  <TableCell align="right">{t.home.actions}</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {sandboxes.map((s) => (
-                  <TableRow key={s.id} hover>
-                    <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
-                      <OneLineName name={`${s.user}/${s.name}`} />
-                    </TableCell>
-                    <TableCell>
-                      <StateChip state={s.state} />
-                    </TableCell>
-                    <TableCell sx={wide}>{s.machine}</TableCell>
-                    <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}</TableCell>
-                    <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
-                    <TableCell align="right">
-                      {canStop(s) && (
-                        <Button
-                          size="small"
-                          color="error"
-                          variant="outlined"
-                          disabled={busyIds.has(s.id)}
-                          aria-label={t.home.stopLabel(`${s.user}/${s.name}`)}
-                          onClick={() => setConfirming(s)}
-                        >
-                          {t.home.stop}
-                        </Button>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+      <DataTable
+        rows={sandboxes}
+        error={error}
+        onRetry={onRetry}
+        empty={t.admin.noSandboxes}
+        actionError={stopError}
+        labelledBy="all-sandboxes-title"
+        columns={[
+          { label: t.admin.sandbox },
+          { label: t.home.state },
+          { label: t.home.machine, sx: wide },
+          { label: t.home.resources, sx: wide },
+          { label: t.home.since, sx: wide },
+          { label: t.home.actions, align: 'right' },
+        ]}
+        renderRow={(s) => (
+          <TableRow key={s.id} hover>
+            <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+              <OneLineName name={`${s.user}/${s.name}`} />
+            </TableCell>
+            <TableCell>
+              <StateChip state={s.state} />
+            </TableCell>
+            <TableCell sx={wide}>{s.machine}</TableCell>
+            <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}</TableCell>
+            <TableCell sx={wide}>{s.startedAt ? <RelativeTime at={s.startedAt} /> : t.home.notYet}</TableCell>
+            <TableCell align="right">
+              {canStop(s) && (
+                <Button
+                  size="small"
+                  color="error"
+                  variant="outlined"
+                  disabled={busyIds.has(s.id)}
+                  aria-label={t.home.stopLabel(`${s.user}/${s.name}`)}
+                  onClick={() => setConfirming(s)}
+                >
+                  {t.home.stop}
+                </Button>
+              )}
+            </TableCell>
+          </TableRow>
         )}
-      </Loaded>
+      />
       <ConfirmDialog
         open={confirming !== null}
         title={t.admin.stopTitle(confirming?.user ?? '', confirming?.name ?? '')}

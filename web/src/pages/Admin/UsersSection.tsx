@@ -11,11 +11,7 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import Stack from '@mui/material/Stack';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
@@ -24,11 +20,11 @@ import { isValidName } from '../../../../src/contract/names';
 import { isApiError } from '../../api/client';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTable } from '../../components/DataTable';
 import { HomeUsage } from '../../components/HomeUsage';
 import { RelativeTime } from '../../components/RelativeTime';
 import { OneLineName } from '../../components/OneLineName';
 import { SecretOnce } from '../../components/SecretOnce';
-import { EmptyState, Loaded } from '../../components/States';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
 import { useSubmit } from '../../utils/useSubmit';
@@ -263,81 +259,76 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
           {t.admin.sessionsEnded(sessionsEnded)}
         </Alert>
       )}
-      <Loaded data={users} error={error} onRetry={onRetry} empty={<EmptyState title={t.common.none} />}>
-        {(users) => (
-          <TableContainer>
-            <Table size="small" aria-labelledby="users-title">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{t.admin.username}</TableCell>
-                  <TableCell>{t.admin.role}</TableCell>
-                  <TableCell>{t.admin.status}</TableCell>
-                  <TableCell>{t.admin.home}</TableCell>
-                  <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{t.admin.created}</TableCell>
-                  <TableCell align="right">{t.home.actions}</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {users.map((user) => {
-                  const self = user.id === me.id;
-                  return (
-                    <TableRow key={user.id} hover>
-                      <TableCell component="th" scope="row">
-                        <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
-                          <OneLineName name={user.username} />
-                        </Typography>
-                        {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
-                      </TableCell>
-                      <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
-                      <TableCell>
-                        <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
-                      </TableCell>
-                      <TableCell>
-                        <HomeUsage user={user} />
-                      </TableCell>
-                      <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
-                        <RelativeTime at={user.createdAt} />
-                      </TableCell>
-                      <TableCell align="right">
-                        <Box role="group" aria-label={t.admin.actionsFor(user.username)} sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
-                          <Button size="small" variant="outlined" disabled={self || busy === user.id} onClick={() => void update(user, { admin: !user.admin })}>
-                            {user.admin ? t.admin.removeAdmin : t.admin.makeAdmin}
-                          </Button>
-                          <Button
-                            size="small"
-                            variant="outlined"
-                            color={user.disabled ? 'primary' : 'error'}
-                            disabled={self || busy === user.id}
-                            onClick={() => void update(user, { disabled: !user.disabled })}
-                          >
-                            {user.disabled ? t.admin.enable : t.admin.disable}
-                          </Button>
-                          <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
-                            {t.admin.resetPassword}
-                          </Button>
-                          <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setSettingQuota(user)}>
-                            {t.admin.setQuota}
-                          </Button>
-                          <Button
-                            size="small"
-                            variant="outlined"
-                            color="error"
-                            disabled={busy === user.id}
-                            aria-label={t.admin.endSessionsLabel(user.username)}
-                            onClick={() => setEndingSessions(user)}
-                          >
-                            {t.admin.endSessions}
-                          </Button>
-                        </Box>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </TableContainer>
-        )}
-      </Loaded>
+      <DataTable
+        rows={users}
+        error={error}
+        onRetry={onRetry}
+        empty={t.common.none}
+        labelledBy="users-title"
+        columns={[
+          { label: t.admin.username },
+          { label: t.admin.role },
+          { label: t.admin.status },
+          { label: t.admin.home },
+          { label: t.admin.created, sx: { display: { xs: 'none', md: 'table-cell' } } },
+          { label: t.home.actions, align: 'right' },
+        ]}
+        renderRow={(user) => {
+          const self = user.id === me.id;
+          return (
+            <TableRow key={user.id} hover>
+              <TableCell component="th" scope="row">
+                <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
+                  <OneLineName name={user.username} />
+                </Typography>
+                {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
+              </TableCell>
+              <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
+              <TableCell>
+                <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
+              </TableCell>
+              <TableCell>
+                <HomeUsage user={user} />
+              </TableCell>
+              <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>
+                <RelativeTime at={user.createdAt} />
+              </TableCell>
+              <TableCell align="right">
+                <Box role="group" aria-label={t.admin.actionsFor(user.username)} sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                  <Button size="small" variant="outlined" disabled={self || busy === user.id} onClick={() => void update(user, { admin: !user.admin })}>
+                    {user.admin ? t.admin.removeAdmin : t.admin.makeAdmin}
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    color={user.disabled ? 'primary' : 'error'}
+                    disabled={self || busy === user.id}
+                    onClick={() => void update(user, { disabled: !user.disabled })}
+                  >
+                    {user.disabled ? t.admin.enable : t.admin.disable}
+                  </Button>
+                  <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setResetting(user)}>
+                    {t.admin.resetPassword}
+                  </Button>
+                  <Button size="small" variant="outlined" disabled={busy === user.id} onClick={() => setSettingQuota(user)}>
+                    {t.admin.setQuota}
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    color="error"
+                    disabled={busy === user.id}
+                    aria-label={t.admin.endSessionsLabel(user.username)}
+                    onClick={() => setEndingSessions(user)}
+                  >
+                    {t.admin.endSessions}
+                  </Button>
+                </Box>
+              </TableCell>
+            </TableRow>
+          );
+        }}
+      />
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
       <QuotaDialog user={settingQuota} onClose={() => setSettingQuota(null)} onUpdate={onUpdate} />

@@ -3,22 +3,17 @@
  * everyone or takes it back, and Delete after a confirmation. They are launched from the launch
  * form, where they are listed as images.
  */
-import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Switch from '@mui/material/Switch';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { Environment } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTable } from '../../components/DataTable';
 import { OneLineName } from '../../components/OneLineName';
 import { RelativeTime } from '../../components/RelativeTime';
-import { ErrorState } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatBytes } from '../../utils/format';
 
@@ -40,57 +35,50 @@ export function EnvironmentList({ environments, busyIds, error, onShare, onDelet
 
   return (
     <>
-      {error !== null && error !== undefined && (
-        <Box sx={{ mb: 2 }}>
-          <ErrorState error={error} />
-        </Box>
-      )}
-      <TableContainer>
-        <Table size="small" aria-label={t.environments.title}>
-          <TableHead>
-            <TableRow>
-              <TableCell>{t.environments.name}</TableCell>
-              <TableCell sx={wide}>{t.environments.size}</TableCell>
-              <TableCell sx={wide}>{t.environments.saved}</TableCell>
-              <TableCell>{t.environments.shared}</TableCell>
-              <TableCell align="right">{t.environments.actions}</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {environments.map((e) => (
-              <TableRow key={e.id} hover>
-                <TableCell component="th" scope="row">
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                    <OneLineName name={e.name} />
-                  </Typography>
-                  {e.description && (
-                    <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 320 }}>
-                      {e.description}
-                    </Typography>
-                  )}
-                </TableCell>
-                <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{formatBytes(e.sizeBytes, locale)}</TableCell>
-                <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
-                  <RelativeTime at={e.createdAt} />
-                </TableCell>
-                <TableCell>
-                  <Switch
-                    checked={e.shared}
-                    disabled={busyIds.has(e.id)}
-                    onChange={(event) => onShare(e, event.target.checked)}
-                    slotProps={{ input: { 'aria-label': t.environments.shareLabel(e.name) } }}
-                  />
-                </TableCell>
-                <TableCell align="right">
-                  <Button size="small" color="error" variant="outlined" disabled={busyIds.has(e.id)} aria-label={t.environments.deleteLabel(e.name)} onClick={() => setDeleting(e)}>
-                    {t.environments.delete}
-                  </Button>
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </TableContainer>
+      <DataTable
+        rows={environments}
+        actionError={error}
+        actionErrorGap={2}
+        label={t.environments.title}
+        columns={[
+          { label: t.environments.name },
+          { label: t.environments.size, sx: wide },
+          { label: t.environments.saved, sx: wide },
+          { label: t.environments.shared },
+          { label: t.environments.actions, align: 'right' },
+        ]}
+        renderRow={(e) => (
+          <TableRow key={e.id} hover>
+            <TableCell component="th" scope="row">
+              <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                <OneLineName name={e.name} />
+              </Typography>
+              {e.description && (
+                <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 320 }}>
+                  {e.description}
+                </Typography>
+              )}
+            </TableCell>
+            <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>{formatBytes(e.sizeBytes, locale)}</TableCell>
+            <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+              <RelativeTime at={e.createdAt} />
+            </TableCell>
+            <TableCell>
+              <Switch
+                checked={e.shared}
+                disabled={busyIds.has(e.id)}
+                onChange={(event) => onShare(e, event.target.checked)}
+                slotProps={{ input: { 'aria-label': t.environments.shareLabel(e.name) } }}
+              />
+            </TableCell>
+            <TableCell align="right">
+              <Button size="small" color="error" variant="outlined" disabled={busyIds.has(e.id)} aria-label={t.environments.deleteLabel(e.name)} onClick={() => setDeleting(e)}>
+                {t.environments.delete}
+              </Button>
+            </TableCell>
+          </TableRow>
+        )}
+      />
       <ConfirmDialog
         open={deleting !== null}
         title={t.environments.deleteTitle(deleting?.name ?? '')}

@@ -7,16 +7,13 @@
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { Sandbox } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTable } from '../../components/DataTable';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SandboxMemory } from '../../components/SandboxMemory';
 import { OneLineName } from '../../components/OneLineName';
@@ -60,97 +57,93 @@ export function SandboxTable({ sandboxes, busyIds, onStop, onRelaunch, relaunchE
 
   return (
     <>
-      <TableContainer>
-        <Table size="small" aria-label={t.home.title}>
-          <TableHead>
-            <TableRow>
-              <TableCell>{t.home.name}</TableCell>
-              <TableCell>{t.home.state}</TableCell>
-              <TableCell sx={wide}>{t.home.image}</TableCell>
-              <TableCell sx={wide}>{t.home.machine}</TableCell>
-              <TableCell sx={wide}>{t.home.resources}</TableCell>
-              <TableCell sx={wide}>{t.home.when}</TableCell>
-              <TableCell sx={wide}>{t.home.lastActivity}</TableCell>
-              <TableCell align="right">{t.home.actions}</TableCell>
+      <DataTable
+        rows={sandboxes}
+        label={t.home.title}
+        columns={[
+          { label: t.home.name },
+          { label: t.home.state },
+          { label: t.home.image, sx: wide },
+          { label: t.home.machine, sx: wide },
+          { label: t.home.resources, sx: wide },
+          { label: t.home.when, sx: wide },
+          { label: t.home.lastActivity, sx: wide },
+          { label: t.home.actions, align: 'right' },
+        ]}
+        renderRow={(s) => {
+          const relaunchError = relaunchErrors.get(s.id);
+          return (
+            <TableRow key={s.id} hover>
+              <TableCell component="th" scope="row">
+                <Typography variant="body2" sx={{ fontWeight: 600 }}>
+                  <OneLineName name={s.name} />
+                </Typography>
+                {s.reason && (s.state === 'failed' || s.state === 'stopped') && (
+                  <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
+                    {s.reason.split('\n')[0]}
+                  </Typography>
+                )}
+                {s.logTail && (s.state === 'failed' || s.state === 'stopped') && <LogTail name={s.name} text={s.logTail} />}
+                {s.oomKills && isLive(s) && (
+                  <Typography variant="caption" color="warning.main" sx={{ display: 'block', maxWidth: 280 }}>
+                    {t.home.oomKills(s.memoryGiB, s.oomKills.count)} · <RelativeTime at={s.oomKills.lastAt} />
+                  </Typography>
+                )}
+                {relaunchError !== undefined && (
+                  <Typography variant="caption" color="error" role="alert" sx={{ display: 'block', maxWidth: 280 }}>
+                    {t.home.relaunchFailed(errorMessage(relaunchError, t))}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell>
+                <StateChip state={s.state} />
+              </TableCell>
+              <TableCell sx={wide}>{s.image}</TableCell>
+              <TableCell sx={wide}>{s.machine}</TableCell>
+              <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+                {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
+                <SandboxMemory sandbox={s} />
+              </TableCell>
+              <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
+                <When sandbox={s} />
+              </TableCell>
+              <TableCell sx={wide}>{s.lastActivityAt ? <RelativeTime at={s.lastActivityAt} /> : t.common.none}</TableCell>
+              <TableCell align="right">
+                <Box sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                  {canOpen(s) && (
+                    <Button
+                      size="small"
+                      variant="contained"
+                      href={s.url}
+                      target="_blank"
+                      rel="noopener noreferrer"
+                      endIcon={<OpenInNewIcon fontSize="small" />}
+                      aria-label={t.home.openLabel(s.name)}
+                    >
+                      {t.home.open}
+                    </Button>
+                  )}
+                  {onSave && canSave(s) && (
+                    <Button size="small" variant="outlined" disabled={savingIds?.has(s.id)} aria-label={t.home.saveLabel(s.name)} onClick={() => onSave(s)}>
+                      {t.home.save}
+                    </Button>
+                  )}
+                  {canStop(s) && (
+                    <Button size="small" color="error" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.stopLabel(s.name)} onClick={() => setConfirming(s)}>
+                      {t.home.stop}
+                    </Button>
+                  )}
+                  {canRelaunch(s) && (
+                    <Button size="small" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.relaunchLabel(s.name)} onClick={() => onRelaunch(s)}>
+                      {t.home.relaunch}
+                    </Button>
+                  )}
+                </Box>
+              </TableCell>
             </TableRow>
-          </TableHead>
-          <TableBody>
-            {sandboxes.map((s) => {
-              const relaunchError = relaunchErrors.get(s.id);
-              return (
-                <TableRow key={s.id} hover>
-                  <TableCell component="th" scope="row">
-                    <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                      <OneLineName name={s.name} />
-                    </Typography>
-                    {s.reason && (s.state === 'failed' || s.state === 'stopped') && (
-                      <Typography variant="caption" color="text.secondary" sx={{ display: 'block', maxWidth: 280 }}>
-                        {s.reason.split('\n')[0]}
-                      </Typography>
-                    )}
-                    {s.logTail && (s.state === 'failed' || s.state === 'stopped') && <LogTail name={s.name} text={s.logTail} />}
-                    {s.oomKills && isLive(s) && (
-                      <Typography variant="caption" color="warning.main" sx={{ display: 'block', maxWidth: 280 }}>
-                        {t.home.oomKills(s.memoryGiB, s.oomKills.count)} · <RelativeTime at={s.oomKills.lastAt} />
-                      </Typography>
-                    )}
-                    {relaunchError !== undefined && (
-                      <Typography variant="caption" color="error" role="alert" sx={{ display: 'block', maxWidth: 280 }}>
-                        {t.home.relaunchFailed(errorMessage(relaunchError, t))}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <StateChip state={s.state} />
-                  </TableCell>
-                  <TableCell sx={wide}>{s.image}</TableCell>
-                  <TableCell sx={wide}>{s.machine}</TableCell>
-                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
-                    {describeResources(t, locale, { cpus: s.cpus, memoryGiB: s.memoryGiB, gpus: s.gpus.length })}
-                    <SandboxMemory sandbox={s} />
-                  </TableCell>
-                  <TableCell sx={{ ...wide, whiteSpace: 'nowrap' }}>
-                    <When sandbox={s} />
-                  </TableCell>
-                  <TableCell sx={wide}>{s.lastActivityAt ? <RelativeTime at={s.lastActivityAt} /> : t.common.none}</TableCell>
-                  <TableCell align="right">
-                    <Box sx={{ display: 'inline-flex', gap: 1, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
-                      {canOpen(s) && (
-                        <Button
-                          size="small"
-                          variant="contained"
-                          href={s.url}
-                          target="_blank"
-                          rel="noopener noreferrer"
-                          endIcon={<OpenInNewIcon fontSize="small" />}
-                          aria-label={t.home.openLabel(s.name)}
-                        >
-                          {t.home.open}
-                        </Button>
-                      )}
-                      {onSave && canSave(s) && (
-                        <Button size="small" variant="outlined" disabled={savingIds?.has(s.id)} aria-label={t.home.saveLabel(s.name)} onClick={() => onSave(s)}>
-                          {t.home.save}
-                        </Button>
-                      )}
-                      {canStop(s) && (
-                        <Button size="small" color="error" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.stopLabel(s.name)} onClick={() => setConfirming(s)}>
-                          {t.home.stop}
-                        </Button>
-                      )}
-                      {canRelaunch(s) && (
-                        <Button size="small" variant="outlined" disabled={busyIds.has(s.id)} aria-label={t.home.relaunchLabel(s.name)} onClick={() => onRelaunch(s)}>
-                          {t.home.relaunch}
-                        </Button>
-                      )}
-                    </Box>
-                  </TableCell>
-                </TableRow>
-              );
-            })}
-          </TableBody>
-        </Table>
-      </TableContainer>
+          );
+        }}
+      />
       <ConfirmDialog
         open={confirming !== null}
         title={t.home.stopTitle(confirming?.name ?? '')}

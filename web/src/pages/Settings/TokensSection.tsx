@@ -11,11 +11,7 @@ import FormLabel from '@mui/material/FormLabel';
 import InputLabel from '@mui/material/InputLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Select from '@mui/material/Select';
-import Table from '@mui/material/Table';
-import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
-import TableContainer from '@mui/material/TableContainer';
-import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
@@ -23,10 +19,10 @@ import { useId, useState, type FormEvent } from 'react';
 import { ADMIN_ONLY_SCOPES, CREDENTIAL_SCOPES, SCOPES, type Scope } from '../../../../src/contract/scopes';
 import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTable } from '../../components/DataTable';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
 import { OneLineName } from '../../components/OneLineName';
-import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 
 /** Expiry choices in days; 0 is "never". */
@@ -161,63 +157,55 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
           <SecretOnce message={t.settings.tokenShownOnce} secret={created.token} label={t.settings.newToken} onClose={() => setCreated(null)} />
         </Box>
       )}
-      {actionError !== null && (
-        <Box sx={{ mb: 2 }}>
-          <ErrorState error={actionError} />
-        </Box>
-      )}
-      <Loaded data={tokens} error={error} onRetry={onRetry} empty={<EmptyState title={t.settings.noTokens} />}>
-        {(tokens) => (
-          <TableContainer>
-            <Table size="small" aria-labelledby="tokens-title">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{t.settings.name}</TableCell>
-                  <TableCell sx={wide}>{t.settings.scopes}</TableCell>
-                  <TableCell sx={wide}>{t.settings.created}</TableCell>
-                  <TableCell>{t.settings.expires}</TableCell>
-                  <TableCell sx={wide}>{t.settings.lastUsed}</TableCell>
-                  <TableCell align="right">{t.home.actions}</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {tokens.map((token) => (
-                  <TableRow key={token.id} hover>
-                    <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
-                      <OneLineName name={token.name} />
-                    </TableCell>
-                    <TableCell sx={wide}>
-                      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
-                        {token.scopes.map((scope) => (
-                          <Chip key={scope} size="small" variant="outlined" label={scope} sx={{ fontFamily: 'monospace' }} />
-                        ))}
-                      </Box>
-                    </TableCell>
-                    <TableCell sx={wide}>
-                      <RelativeTime at={token.createdAt} />
-                    </TableCell>
-                    <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} future /> : t.settings.neverExpires}</TableCell>
-                    <TableCell sx={wide}>
-                      {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
-                      {token.lastUsedAt && token.lastUsedFrom && (
-                        <Typography variant="caption" color="text.secondary" component="span">
-                          {' '}
-                          {t.settings.from(token.lastUsedFrom)}
-                        </Typography>
-                      )}
-                    </TableCell>
-                    <TableCell align="right">
-                      <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
-                        {t.settings.revoke}
-                      </Button>
-                    </TableCell>
-                  </TableRow>
+      <DataTable
+        rows={tokens}
+        error={error}
+        onRetry={onRetry}
+        empty={t.settings.noTokens}
+        actionError={actionError}
+        actionErrorGap={2}
+        labelledBy="tokens-title"
+        columns={[
+          { label: t.settings.name },
+          { label: t.settings.scopes, sx: wide },
+          { label: t.settings.created, sx: wide },
+          { label: t.settings.expires },
+          { label: t.settings.lastUsed, sx: wide },
+          { label: t.home.actions, align: 'right' },
+        ]}
+        renderRow={(token) => (
+          <TableRow key={token.id} hover>
+            <TableCell component="th" scope="row" sx={{ fontWeight: 600 }}>
+              <OneLineName name={token.name} />
+            </TableCell>
+            <TableCell sx={wide}>
+              <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+                {token.scopes.map((scope) => (
+                  <Chip key={scope} size="small" variant="outlined" label={scope} sx={{ fontFamily: 'monospace' }} />
                 ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
+              </Box>
+            </TableCell>
+            <TableCell sx={wide}>
+              <RelativeTime at={token.createdAt} />
+            </TableCell>
+            <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} future /> : t.settings.neverExpires}</TableCell>
+            <TableCell sx={wide}>
+              {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
+              {token.lastUsedAt && token.lastUsedFrom && (
+                <Typography variant="caption" color="text.secondary" component="span">
+                  {' '}
+                  {t.settings.from(token.lastUsedFrom)}
+                </Typography>
+              )}
+            </TableCell>
+            <TableCell align="right">
+              <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
+                {t.settings.revoke}
+              </Button>
+            </TableCell>
+          </TableRow>
         )}
-      </Loaded>
+      />
       <ConfirmDialog
         open={revoking !== null}
         title={t.settings.revokeTitle(revoking?.name ?? '')}
