@@ -12,7 +12,7 @@
 # cuda is the exception to "without any registry": its base is nvidia/cuda from Docker Hub and
 # it installs PyTorch from download.pytorch.org and the rest from PyPI while building, so it
 # builds only on a machine that reaches those three. Its context is staged like the notebook's
-# (the same start files, images/common and vendor/xterm), and no Debian base image is needed.
+# (the same start files, installed by the same install-start), and no Debian base image is needed.
 #
 # 1. Ensures the base image debian:bookworm-slim exists locally. When it is
 #    missing it is created offline from Debian packages with debootstrap
@@ -22,14 +22,16 @@
 #    is skipped when the image exists and carries the same hash.
 #    shiva/notebook-sudo is the notebook-sudo stage of images/notebook. Every
 #    context also gets images/common (shiva-identity, the passwd entry made at
-#    start). The tag moves only when a build has succeeded (docker build -t),
+#    start); notebook's and cuda's have it in start/ with the other start files,
+#    which images/notebook/install-start puts in place in both. The tag moves
+#    only when a build has succeeded (docker build -t),
 #    so tests running meanwhile see the old image or the new one, never none.
 #
 # The notebook image also takes the browser build of xterm (its terminal page)
 # from the clone's node_modules/xterm, the exact version pinned in
 # package.json, so run `npm ci` first. Debian's libjs-xterm has no browser
-# build. The files are copied into a staged build context, so nothing is
-# fetched while building.
+# build. The files are copied into a staged build context (start/vendor), so
+# nothing is fetched while building.
 #
 # Environment:
 #   SHIVA_DEBIAN_MIRROR           Debian mirror (default http://deb.debian.org/debian)
@@ -243,27 +245,41 @@ image_base() {
   esac
 }
 
-# Sets ctxdir to a staged copy of images/$1 with images/common and the files the
-# image takes from node_modules. The cuda context is the notebook's start files
-# (everything in images/notebook but its Dockerfile) with images/cuda on top and
-# the ML stack's check from images/ml.
+# Stages into $1 the start files that shiva/notebook and shiva/cuda install with their
+# install-start: images/notebook's files but its Dockerfile, shiva-identity (images/common) and
+# the browser build of xterm from node_modules under vendor/.
+stage_start_files() {
+  local to="$1"
+  mkdir -p "$to"
+  cp -a "$ROOT/images/notebook/." "$to/"
+  rm -f "$to/Dockerfile"
+  cp -a "$ROOT/images/common/." "$to/"
+  CTX_VENDOR="$to/vendor"
+  vendor_npm_files xterm LICENSE dist/xterm.js dist/xterm.css dist/addons/fit/fit.js
+}
+
+# Sets ctxdir to a staged build context for images/$1. notebook's is its Dockerfile and the
+# start files in start/; cuda's is images/cuda, the same start/ and the ML stack's check from
+# images/ml; any other is a copy of images/$1 with images/common.
 stage_context() {
   local dir="$1"
   ctxdir="$(mktemp -d "${TMPDIR:-/tmp}/shiva-context-$dir.XXXXXX")"
-  if [ "$dir" = cuda ]; then
-    cp -a "$ROOT/images/notebook/." "$ctxdir/"
-    rm -f "$ctxdir/Dockerfile"
-    cp -a "$ROOT/images/ml/shiva-ml-check" "$ctxdir/"
-  fi
-  cp -a "$ROOT/images/$dir/." "$ctxdir/"
-  cp -a "$ROOT/images/common/." "$ctxdir/"
-  chmod 0755 "$ctxdir"
   case "$dir" in
-    notebook|cuda)
-      CTX_VENDOR="$ctxdir/vendor"
-      vendor_npm_files xterm LICENSE dist/xterm.js dist/xterm.css dist/addons/fit/fit.js
+    notebook)
+      cp -a "$ROOT/images/notebook/Dockerfile" "$ctxdir/"
+      stage_start_files "$ctxdir/start"
+      ;;
+    cuda)
+      cp -a "$ROOT/images/cuda/." "$ctxdir/"
+      cp -a "$ROOT/images/ml/shiva-ml-check" "$ctxdir/"
+      stage_start_files "$ctxdir/start"
+      ;;
+    *)
+      cp -a "$ROOT/images/$dir/." "$ctxdir/"
+      cp -a "$ROOT/images/common/." "$ctxdir/"
       ;;
   esac
+  chmod 0755 "$ctxdir"
 }
 
 cleanup_context() {
