@@ -16,6 +16,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { ShivaError } from '../contract/errors.js';
+import { GiB } from '../contract/resources.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
 import { DESCRIPTION_LABEL, plainText } from '../images/registry-catalogue.js';
@@ -65,7 +66,6 @@ export const ENVIRONMENT_LABELS = {
 } as const;
 
 const PROGRESS_EVERY_MS = 1000;
-const GIB = 1024 ** 3;
 
 export class EnvironmentSaver {
   /** Saves under way by user id (one each: parallel saves would all push before the limits could count them), with the save's promise. */
@@ -188,7 +188,7 @@ export class EnvironmentSaver {
       recorded = true;
       // The save it replaces stays on this machine only while something else holds it.
       if (replaced && replaced.tag !== tag) await runtime.removeImage(`${host}/${replaced.repository}:${replaced.tag}`).catch(() => {});
-      const sizeGiB = Math.round((manifest.sizeBytes / GIB) * 100) / 100;
+      const sizeGiB = Math.round((manifest.sizeBytes / GiB) * 100) / 100;
       const seconds = Math.round((Date.now() - started) / 100) / 10;
       log.info({ sandbox: row.id, repository, tag, digest: manifest.digest, sizeBytes: manifest.sizeBytes, layers: manifest.layers, flattened: flatten, seconds }, 'environment saved');
       await say(`Saved ${name}: ${sizeGiB} GiB in ${seconds} s`, { code: 'saved', params: { name, sizeGiB, seconds } });
