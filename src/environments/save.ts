@@ -16,10 +16,11 @@
  */
 import type { Config } from '../config/schema.js';
 import { ShivaError } from '../contract/errors.js';
+import { plainText } from '../contract/plain-text.js';
 import { GiB } from '../contract/resources.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
-import { DESCRIPTION_LABEL, plainText } from '../images/registry-catalogue.js';
+import { DESCRIPTION_LABEL } from '../images/registry-catalogue.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import { RegistryError, type RegistryClient } from '../registry/client.js';
 import { RuntimeError, type ImageConfig } from '../runtime/types.js';
