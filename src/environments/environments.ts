@@ -30,6 +30,7 @@ export interface EnvironmentsDeps {
 }
 
 export class Environments {
+  /** The records by id. A change replaces a record, never alters it: the catalogue keeps what it made of each by the record itself. */
   private readonly rows = new Map<string, EnvironmentRow>();
 
   constructor(private readonly deps: EnvironmentsDeps) {}
