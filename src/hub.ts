@@ -1,10 +1,10 @@
 /**
  * The hub's parts, made and wired once: data directory lock, database, accounts, machines,
- * sandboxes core, proxy and the periodic jobs. Whoever opens a resource registers its close here.
+ * images (images/hub-images.ts), sandboxes core, proxy and the periodic jobs. Whoever opens a
+ * resource registers its close here.
  */
-import { Environments } from './environments/environments.js';
-import { EnvironmentSaver } from './environments/save.js';
-import { EnvironmentRepository } from './store/environments.js';
+import type { Environments } from './environments/environments.js';
+import type { EnvironmentSaver } from './environments/save.js';
 import path from 'node:path';
 import type { Config, MachineEntry } from './config/schema.js';
 import { publicUrl } from './config/load.js';
@@ -16,7 +16,7 @@ import { SANDBOX_COOKIE, sandboxCookieValues, SandboxSignIn } from './auth/sandb
 import { ensureAdmin } from './bootstrap.js';
 import { OidcSignIn } from './auth/oidc.js';
 import { HomesCheck, keepHomesRootPrivate, writeHomesMarker } from './machines/homes-check.js';
-import { MachineRegistry, type Machine } from './machines/registry.js';
+import { MachineRegistry } from './machines/registry.js';
 import { hubFirewallAccess, prepareSandboxNetwork } from './machines/sandbox-networks.js';
 import { PrometheusSource } from './machines/sources/prometheus.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
@@ -32,10 +32,9 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { sandboxControls } from './sandbox-controls.js';
 import type { Runtime } from './runtime/types.js';
 import { ActivityRecorder } from './sandboxes/activity.js';
-import { ImageCatalogue } from './images/catalogue.js';
-import { ImagePulls } from './images/pulls.js';
-import { RegistryCatalogue } from './images/registry-catalogue.js';
-import { registryClientOf, registryCredentialsOf } from './registry/from-config.js';
+import type { ImageCatalogue } from './images/catalogue.js';
+import { hubImages } from './images/hub-images.js';
+import type { ImagePulls } from './images/pulls.js';
 import { hubActivityView } from './sandboxes/culling/activity-view.js';
 import { Culler } from './sandboxes/culling/culler.js';
 import { PendingStops } from './sandboxes/culling/pending-stops.js';
@@ -185,18 +184,8 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
           sandboxNetwork: { name: config.sandboxes.network, bridge: entry.bridge ?? config.sandboxes.network },
         }));
     const depId = await deploymentId(db);
-    const registry = registryClientOf(config, options.env ?? process.env);
-    const registryCatalogue = registry && config.registry ? new RegistryCatalogue({ client: registry, host: new URL(config.registry.url).host, prefix: config.registry.prefix, log }) : null;
-    const environments = new Environments({
-      repo: new EnvironmentRepository(db),
-      registry,
-      registryHost: config.registry ? new URL(config.registry.url).host : null,
-      limits: config.environments,
-      log,
-    });
-    await environments.load();
-    const images = new ImageCatalogue(config, registryCatalogue, registryCredentialsOf(config, options.env ?? process.env), registry, environments);
     const machines = MachineRegistry.fromConfig(config, makeRuntime, {
+      // Asked from the first refresh on, once the catalogue below is assembled.
       imageRefs: () => images.list().map(({ entry }) => entry.image),
       nvidiaSmi: options.nvidiaSmi,
       prometheus: config.prometheus ? new PrometheusSource(config.prometheus) : null,
@@ -206,26 +195,24 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         else log.warn({ machine: m.name, reason: m.homes?.reason }, 'machine does not see the shared homes: no launches there until it does');
       },
     });
+    const events = new SandboxEvents(sandboxesRepo);
+    const { images, registryCatalogue, environments, saver, imagePulls, prePull } = await hubImages({
+      config,
+      env: options.env ?? process.env,
+      db,
+      machines,
+      audit,
+      sandboxesRepo,
+      events,
+      log,
+      onClose: (close) => closers.unshift(close),
+    });
     await machines.refresh();
     for (const m of machines.list()) {
       if (m.status === 'down') log.warn({ machine: m.name, err: m.error }, 'machine does not answer');
     }
     await warnAboutMissingImages(config, machines, log);
-    const imagePulls = new ImagePulls({
-      machines,
-      images,
-      concurrency: config.images.pullConcurrency,
-      audit,
-      log,
-      onPulled: (name) => {
-        const machine = machines.get(name);
-        if (machine) void machines.refreshImages(machine);
-      },
-    });
-    closers.unshift(() => imagePulls.close());
     // The prePull images a machine lacks, when it joins (now) and when it comes back (below).
-    const prePull = (machine: Machine) =>
-      void imagePulls.prePull(machine).catch((err: Error) => log.warn({ machine: machine.name, err: err.message }, 'pre-pull failed'));
     for (const m of machines.list()) if (m.status === 'up') prePull(m);
     const firewallAccess = hubFirewallAccess();
     await Promise.all(machines.list().filter((m) => m.status === 'up').map((m) => prepareSandboxNetwork(m, firewallAccess, log)));
@@ -242,7 +229,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const activity = new ActivityRecorder();
     // GPU readings are kept from the next health check on.
     const { view: activityView } = hubActivityView({ activity, routes, machines, log });
-    const events = new SandboxEvents(sandboxesRepo);
     const liveStats = new LiveSandboxStats({ repo: sandboxesRepo, machines });
     const url = publicUrl(config);
     const origins = sandboxOrigins(url, config.hub.sandboxDomain);
@@ -277,9 +263,6 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       }),
     });
     const idleStops = new PendingStops();
-    const saver = new EnvironmentSaver({ config, repo: sandboxesRepo, machines, events, images, registry, environments, log });
-    // Runs before the engines' connections close (closers run first to last, newest first).
-    closers.unshift(() => saver.close());
     const deps: SandboxServiceDeps = {
       idleStops,
       images,

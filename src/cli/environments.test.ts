@@ -59,12 +59,12 @@ describe('shiva environments', () => {
     expect(environmentNamed([bobs], 'torch', 'alice')).toBeUndefined();
   });
 
-  it('lists name, owner, size in GiB, age and whether it is shared', () => {
+  it('lists name, owner, size in binary units, age and whether it is shared', () => {
     const [header, rows] = environmentsTable([mine, bobs], Date.parse('2026-11-30T10:00:00.000Z'));
     expect(header).toEqual(['ID', 'NAME', 'OWNER', 'SIZE', 'CREATED', 'SHARED', 'DESCRIPTION']);
     expect(rows).toEqual([
-      ['env1', 'torch', 'alice', '3.21 GiB', '2d ago', 'no', 'PyTorch and my packages'],
-      ['env2', 'torch', 'bob', '0.5 GiB', '2d ago', 'yes', 'PyTorch and my packages'],
+      ['env1', 'torch', 'alice', '3.2 GiB', '2d ago', 'no', 'PyTorch and my packages'],
+      ['env2', 'torch', 'bob', '512.0 MiB', '2d ago', 'yes', 'PyTorch and my packages'],
     ]);
   });
 });

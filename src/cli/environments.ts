@@ -8,8 +8,9 @@ import type { Environment, Me, Sandbox, SandboxEvent, SaveRequest, SaveStarted }
 import { isEventOfSave, saveOutcome } from '../contract/environments.js';
 import { DEFAULT_SANDBOX_NAME } from '../contract/names.js';
 import { isTerminal } from '../contract/sandbox-states.js';
+import { formatBytes } from './bytes.js';
 import { ApiError, HubClient, loadCredentials } from './client.js';
-import { ago, gib, printJson, printTable } from './output.js';
+import { ago, printJson, printTable } from './output.js';
 import { sandboxNamed } from './sandboxes.js';
 
 const client = async (opts: { url?: string }) => new HubClient(await loadCredentials(opts));
@@ -63,7 +64,7 @@ async function findEnvironment(hub: HubClient, which: string): Promise<Environme
 /** The columns and rows of `shiva environments ls`. */
 export function environmentsTable(list: readonly Environment[], at = Date.now()): [string[], string[][]] {
   const header = ['ID', 'NAME', 'OWNER', 'SIZE', 'CREATED', 'SHARED', 'DESCRIPTION'];
-  const rows = list.map((e) => [e.id, e.name, e.owner, `${gib(e.sizeBytes)} GiB`, ago(e.createdAt, at), e.shared ? 'yes' : 'no', e.description]);
+  const rows = list.map((e) => [e.id, e.name, e.owner, formatBytes(e.sizeBytes), ago(e.createdAt, at), e.shared ? 'yes' : 'no', e.description]);
   return [header, rows];
 }
 
@@ -144,7 +145,7 @@ export function registerEnvironments(program: Command): void {
       const found = await findEnvironment(hub, which);
       const removed = await hub.request<Environment>('DELETE', `/api/environments/${encodeURIComponent(found.id)}`);
       if (opts.json) return printJson(removed);
-      process.stdout.write(`Deleted ${removed.image} (${gib(removed.sizeBytes)} GiB; the registry frees the space at its next garbage collection).\n`);
+      process.stdout.write(`Deleted ${removed.image} (${formatBytes(removed.sizeBytes)}; the registry frees the space at its next garbage collection).\n`);
     });
   environments
     .command('share <environment>')

@@ -38,19 +38,19 @@ describe('shiva images', () => {
   it('lists each image with its source, size and how many machines that listed their images have it', () => {
     const catalogue = [image('notebook', { default: true, description: 'Jupyter' }), image('ml', { source: 'registry', sizeBytes: 6_400_000_000 })];
     expect(imageLines(catalogue, [holding('gpu-1', ['notebook', 'ml']), holding('gpu-2', ['notebook']), holding('gpu-3', null)])).toEqual([
-      'NAME                SOURCE    SIZE    MACHINES  DESCRIPTION',
-      'notebook (default)  config    -       2/2       Jupyter',
-      'ml                  registry  6.4 GB  1/2',
+      'NAME                SOURCE    SIZE     MACHINES  DESCRIPTION',
+      'notebook (default)  config    -        2/2       Jupyter',
+      'ml                  registry  6.0 GiB  1/2',
     ]);
     expect(imageLines([image('ml')], [])[1]).toBe('ml    config  -     -');
     // Machines list catalogue images only: a saved environment's count is not known.
-    expect(imageLines([image('alice/tools', { source: 'environment', sizeBytes: 150_000_000 })], [holding('gpu-1', ['alice/tools'])])[1]).toBe('alice/tools  environment  150.0 MB  -');
+    expect(imageLines([image('alice/tools', { source: 'environment', sizeBytes: 150_000_000 })], [holding('gpu-1', ['alice/tools'])])[1]).toBe('alice/tools  environment  143.1 MiB  -');
   });
 
   it("says a pull's state, how much of how much it has, and why it failed", () => {
     expect(pullLine(pull({}), 6)).toBe('  gpu-1   queued');
     expect(pullLine(pull({ state: 'pulling' }))).toBe('  gpu-1  pulling');
-    expect(pullLine(pull({ state: 'pulling', bytesDone: 12_300_000, bytesTotal: 45_600_000, percent: 13 }))).toBe('  gpu-1  pulling 12.3 MB of 45.6 MB (13%)');
+    expect(pullLine(pull({ state: 'pulling', bytesDone: 12_300_000, bytesTotal: 45_600_000, percent: 13 }))).toBe('  gpu-1  pulling 11.7 MiB of 43.5 MiB (13%)');
     expect(pullLine(pull({ state: 'failed', reason: 'the image x is not in any registry this engine can reach: manifest unknown' }))).toBe(
       '  gpu-1  failed: the image x is not in any registry this engine can reach: manifest unknown',
     );

@@ -5,15 +5,9 @@
 import type { Command } from 'commander';
 import type { Image, ImagePull, ImagePullsQueued, Machine } from '../contract/api.js';
 import { pullEnded } from '../contract/image-pull-states.js';
+import { formatBytes } from './bytes.js';
 import { HubClient, loadCredentials } from './client.js';
 import { alignColumns, printJson } from './output.js';
-
-const MB = 1000 ** 2;
-
-/** Bytes as MB or GB, one decimal, as registries and `docker images` count them. */
-export function size(bytes: number): string {
-  return bytes >= 1000 * MB ? `${(bytes / (1000 * MB)).toFixed(1)} GB` : `${(bytes / MB).toFixed(1)} MB`;
-}
 
 /** The table's lines: each image with where it comes from, its size, and on how many of the machines that listed their images it is. */
 export function imageLines(images: readonly Image[], machines: readonly Machine[]): string[] {
@@ -22,7 +16,7 @@ export function imageLines(images: readonly Image[], machines: readonly Machine[
   const rows = images.map((i) => [
     `${i.name}${i.default ? ' (default)' : ''}`,
     i.source,
-    i.sizeBytes === null ? '-' : size(i.sizeBytes),
+    i.sizeBytes === null ? '-' : formatBytes(i.sizeBytes),
     // Machines list only catalogue images: a saved environment's count would always read 0.
     listed.length === 0 || i.source === 'environment' ? '-' : `${listed.filter((m) => m.images!.images.some((held) => held.name === i.name)).length}/${listed.length}`,
     i.description.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' '),
@@ -35,7 +29,7 @@ export function pullLine(pull: ImagePull, machineWidth = 0): string {
   const machine = pull.machine.padEnd(machineWidth);
   switch (pull.state) {
     case 'pulling': {
-      const bytes = pull.bytesDone === null ? '' : ` ${size(pull.bytesDone)}${pull.bytesTotal === null ? '' : ` of ${size(pull.bytesTotal)}`}`;
+      const bytes = pull.bytesDone === null ? '' : ` ${formatBytes(pull.bytesDone)}${pull.bytesTotal === null ? '' : ` of ${formatBytes(pull.bytesTotal)}`}`;
       return `  ${machine}  pulling${bytes}${pull.percent === null ? '' : ` (${pull.percent}%)`}`;
     }
     case 'failed':

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Environment } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { GiB } from '../contract/resources.js';
 import { RegistryError, type RegistryClient } from '../registry/client.js';
 import type { Logger } from '../sandboxes/types.js';
 import type { EnvironmentRepository, EnvironmentRow } from '../store/environments.js';
@@ -28,9 +29,8 @@ export interface EnvironmentsDeps {
   log: Pick<Logger, 'warn' | 'info'>;
 }
 
-const GIB = 1024 ** 3;
-
 export class Environments {
+  /** The records by id. A change replaces a record, never alters it: the catalogue keeps what it made of each by the record itself. */
   private readonly rows = new Map<string, EnvironmentRow>();
 
   constructor(private readonly deps: EnvironmentsDeps) {}
@@ -69,8 +69,8 @@ export class Environments {
       throw new ShivaError('ENVIRONMENT_LIMIT_REACHED', `You keep ${others.length} saved environments, and ${maxPerUser} is the most you may; delete one first.`);
     }
     const bytes = others.reduce((sum, row) => sum + row.size_bytes, 0) + addedBytes;
-    if (bytes > maxGiBPerUser * GIB || (addedBytes === 0 && bytes >= maxGiBPerUser * GIB)) {
-      throw new ShivaError('ENVIRONMENT_SIZE_LIMIT', `Your saved environments take ${(bytes / GIB).toFixed(2)} GiB of the ${maxGiBPerUser} GiB you may use; delete one first.`);
+    if (bytes > maxGiBPerUser * GiB || (addedBytes === 0 && bytes >= maxGiBPerUser * GiB)) {
+      throw new ShivaError('ENVIRONMENT_SIZE_LIMIT', `Your saved environments take ${(bytes / GiB).toFixed(2)} GiB of the ${maxGiBPerUser} GiB you may use; delete one first.`);
     }
   }
 

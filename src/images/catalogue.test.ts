@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
+import { Environments, type Viewer } from '../environments/environments.js';
+import { openDatabase } from '../store/database.js';
+import { EnvironmentRepository } from '../store/environments.js';
+import { UserRepository } from '../store/users.js';
 import { ImageCatalogue } from './catalogue.js';
 import type { RegistryEntry } from './registry-catalogue.js';
 
@@ -42,5 +46,52 @@ describe('the image catalogue', () => {
     expect(await new ImageCatalogue(config).credentialsFor('registry.example:5000/shiva/ml:latest')).toBeUndefined();
     // Asked only for references in the team's registry.
     expect(asked).toHaveLength(4);
+  });
+
+  it('lists a saved environment as its record stands after each save, share, unshare and delete', async () => {
+    const db = await openDatabase(':memory:');
+    try {
+      const users = new UserRepository(db, { first: 30000, last: 30009 });
+      const alice: Viewer = { userId: (await users.create({ username: 'alice', passwordHash: null, role: 'user' }))!.id, admin: false };
+      const bob: Viewer = { userId: (await users.create({ username: 'bob', passwordHash: null, role: 'user' }))!.id, admin: false };
+      const environments = new Environments({ repo: new EnvironmentRepository(db), registry: null, registryHost: 'registry.example:5000', limits: config.environments, log: { warn: () => {}, info: () => {} } });
+      await environments.load();
+      const catalogue = new ImageCatalogue(config, null, null, null, environments);
+      const saved = (viewer: Viewer) => catalogue.list(viewer).filter((i) => i.source === 'environment').map((i) => [i.entry.name, i.entry.description, i.entry.image]);
+      const save = (description: string, digest: string) =>
+        environments.record({
+          user_id: alice.userId,
+          username: 'alice',
+          name: 'torch',
+          description,
+          base_image: 'notebook',
+          sudo: 0,
+          repository: 'shiva/envs/alice/torch',
+          tag: `2026113${digest}`,
+          digest: `sha256:${digest.repeat(64)}`,
+          size_bytes: 42,
+          layers: 3,
+          shared: 0,
+          created_at: '2026-11-30T10:00:00.000Z',
+        });
+
+      const first = (await save('v1', 'a')).saved;
+      expect(saved(alice)).toEqual([['alice/torch', 'v1', `registry.example:5000/shiva/envs/alice/torch@sha256:${'a'.repeat(64)}`]]);
+      expect(saved(bob)).toEqual([]);
+      await environments.setShared(alice, first.id, true);
+      expect(saved(bob)).toEqual([['alice/torch', 'v1', `registry.example:5000/shiva/envs/alice/torch@sha256:${'a'.repeat(64)}`]]);
+      const second = (await save('v2', 'b')).saved;
+      expect(saved(alice)).toEqual([['alice/torch', 'v2', `registry.example:5000/shiva/envs/alice/torch@sha256:${'b'.repeat(64)}`]]);
+      expect(catalogue.find('alice/torch', alice)?.image).toBe(`registry.example:5000/shiva/envs/alice/torch@sha256:${'b'.repeat(64)}`);
+      expect(saved(bob)).toEqual([]);
+      await environments.setShared(alice, second.id, true);
+      await environments.setShared(alice, second.id, false);
+      expect(saved(bob)).toEqual([]);
+      await environments.remove(alice, second.id);
+      expect(saved(alice)).toEqual([]);
+      expect(catalogue.find('alice/torch', alice)).toBeUndefined();
+    } finally {
+      await db.destroy();
+    }
   });
 });

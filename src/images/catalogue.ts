@@ -28,6 +28,12 @@ export type ImageViewer = Viewer;
 
 export class ImageCatalogue {
   private readonly registryHost: string | null;
+  /**
+   * Each saved environment's entry, made once per version of its record: Environments replaces a
+   * record whenever it is saved again or shared or unshared and drops it when deleted, so an entry
+   * of an older version is never found again and goes with it.
+   */
+  private readonly environmentImages = new WeakMap<EnvironmentRow, CatalogueImage>();
 
   constructor(
     private readonly config: Readonly<Pick<Config, 'images' | 'registry'>>,
@@ -54,14 +60,22 @@ export class ImageCatalogue {
       out.push({ entry: { name: found.name, image: found.image, description: found.description, sudo: false, env: {}, prePull: false }, source: 'registry', sizeBytes: found.sizeBytes });
     }
     if (viewer && this.environments) {
-      for (const row of this.environments.visibleTo(viewer)) {
-        // What the base entry says of ports, home and environment variables still holds.
-        const base = this.config.images.catalogue.find((e) => e.name === row.base_image);
-        const entry: ImageEntry = { ...(base ?? { env: {}, prePull: false }), prePull: false, name: environmentImageName(row.username, row.name), image: this.environments.imageRef(row), description: row.description, sudo: row.sudo === 1 };
-        out.push({ entry, source: 'environment', sizeBytes: row.size_bytes, environment: row });
-      }
+      for (const row of this.environments.visibleTo(viewer)) out.push(this.environmentImage(row, this.environments));
     }
     return out;
+  }
+
+  /** The catalogue image of a saved environment, made at the first list after it changed. */
+  private environmentImage(row: EnvironmentRow, environments: Pick<Environments, 'imageRef'>): CatalogueImage {
+    let image = this.environmentImages.get(row);
+    if (image === undefined) {
+      // What the base entry says of ports, home and environment variables still holds.
+      const base = this.config.images.catalogue.find((e) => e.name === row.base_image);
+      const entry: ImageEntry = { ...(base ?? { env: {}, prePull: false }), prePull: false, name: environmentImageName(row.username, row.name), image: environments.imageRef(row), description: row.description, sudo: row.sudo === 1 };
+      image = { entry, source: 'environment', sizeBytes: row.size_bytes, environment: row };
+      this.environmentImages.set(row, image);
+    }
+    return image;
   }
 
   /** The entry users call `name`, or undefined (a saved environment `viewer` may not see is none). */

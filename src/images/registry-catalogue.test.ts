@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryError, type ManifestInfo } from '../registry/client.js';
-import { entryName, plainText, RegistryCatalogue } from './registry-catalogue.js';
+import { entryName, RegistryCatalogue } from './registry-catalogue.js';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -41,13 +41,6 @@ describe('catalogue names of registry images', () => {
     expect(entryName('ml', 'latest', '')).toBe('ml');
     expect(entryName('shiva/a-very-long-repository-name-indeed', 'latest', 'shiva/')).toBeNull();
     expect(entryName('shiva/9lives', 'latest', 'shiva/')).toBeNull();
-  });
-});
-
-describe('descriptions', () => {
-  it('are one line of plain text: line breaks, terminal escapes and direction overrides become spaces', () => {
-    expect(plainText('PyTorch\r\nand \u001b[31mfriends\u202e  ')).toBe('PyTorch and [31mfriends');
-    expect(plainText('x'.repeat(600))).toHaveLength(500);
   });
 });
 

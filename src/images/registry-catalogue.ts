@@ -4,10 +4,12 @@
  * image's size and digest from its manifest and its description from the label
  * `org.shiva.description`. A refresh that fails keeps the last good listing and says why, so a
  * registry that is down for a minute does not empty the launch form. What a registry answers is
- * bounded: at most MAX_IMAGES images, descriptions of MAX_DESCRIPTION characters, and a refresh
- * that takes longer than its deadline fails (the last listing stays).
+ * bounded: at most MAX_IMAGES images, descriptions of MAX_DESCRIPTION characters
+ * (src/contract/plain-text.ts), and a refresh that takes longer than its deadline fails (the
+ * last listing stays).
  */
 import { isValidName } from '../contract/names.js';
+import { plainText } from '../contract/plain-text.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { Logger } from '../sandboxes/types.js';
 
@@ -44,8 +46,6 @@ export interface RegistryCatalogueDeps {
 
 /** Images listed at most: a launch form of more helps no one, and each costs two reads a refresh. */
 export const MAX_IMAGES = 1000;
-/** Characters of a description kept: a label is free text of any length. */
-export const MAX_DESCRIPTION = 500;
 
 /** The label an image carries its description in. */
 export const DESCRIPTION_LABEL = 'org.shiva.description';
@@ -56,15 +56,6 @@ export function entryName(repository: string, tag: string, prefix: string): stri
   const suffix = tag === 'latest' ? '' : `-${tag.toLowerCase()}`;
   const name = `${base}${suffix}`.replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
   return isValidName(name) ? name : null;
-}
-
-/**
- * A description as one line of plain text of MAX_DESCRIPTION characters at most: control and
- * format characters (line breaks, terminal escapes, bidirectional overrides that reorder what
- * is shown) become spaces, as a label is anyone's free text.
- */
-export function plainText(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s{2,}/g, ' ').trim().slice(0, MAX_DESCRIPTION);
 }
 
 export class RegistryCatalogue {
