@@ -32,6 +32,8 @@ const TOKEN = 'conformance-token-0123456789abcdef';
 /** What tini reports for the tiny server ended by SIGTERM (128 + 15), and for SIGKILL (128 + 9). */
 const SIGTERM_EXIT = 143;
 const SIGKILL_EXIT = 137;
+/** What an exec'd process ended by SIGHUP reports (128 + 1). */
+const SIGHUP_EXIT = 129;
 
 /** Declares the contract's tests for the runtime `make` gives; `close` runs after the last. */
 export function describeRuntimeContract(title: string, make: () => Promise<RuntimeUnderTest>): void {
@@ -275,6 +277,41 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect((await failure(runtime.logs(missing, 10))).kind).toBe('not_found');
     });
 
+    it('runs a process in a running container: input to its end, stdout and stderr apart, its exit status; with a terminal one stream; refuses one that does not run or exist', async () => {
+      const { spec: s, info } = await running();
+      const p = await runtime.exec(info.id, {
+        command: ['/bin/sh', '-c', 'read first; echo "out $first $GREETING"; echo err >&2; cat; exit 3'],
+        tty: false,
+        env: { GREETING: 'hej' },
+      });
+      p.stdin.write('hello\nrest of it\n');
+      p.stdin.end();
+      const [out, err] = await Promise.all([readAll(p.stdout), readAll(p.stderr)]);
+      expect(out).toBe('out hello hej\nrest of it\n');
+      expect(err).toBe('err\n');
+      expect(await p.exit).toEqual({ code: 3 });
+
+      const tty = await runtime.exec(s.name, { command: ['/bin/sh', '-c', 'echo to-out; echo to-err >&2'], tty: true, size: { cols: 100, rows: 30 } });
+      // A terminal's input is not closed (Docker ends the whole exec's output when it is): the
+      // command ends on its own.
+      const [shown, apart] = await Promise.all([readAll(tty.stdout), readAll(tty.stderr)]);
+      expect(shown).toMatch(/to-out\r?\n/);
+      expect(shown).toMatch(/to-err\r?\n/);
+      expect(apart).toBe('');
+      expect(await tty.exit).toEqual({ code: 0 });
+
+      // Hung up, a process that waits ends by SIGHUP (128 + 1), terminal or not.
+      for (const terminal of [false, true]) {
+        const waiting = await runtime.exec(info.id, { command: ['sleep', '100'], tty: terminal });
+        waiting.close();
+        expect(await waiting.exit, `tty: ${terminal}`).toEqual({ code: SIGHUP_EXIT });
+      }
+
+      await runtime.stop(info.id, 1);
+      expect((await failure(runtime.exec(info.id, { command: ['true'], tty: false }))).kind).toBe('conflict');
+      expect((await failure(runtime.exec(`${t.deployment}-never-made`, { command: ['true'], tty: false }))).kind).toBe('not_found');
+    });
+
     it('gives the last lines of the log asked for, by id or by name', async () => {
       const { spec: s, info } = await running();
       for (const n of [1, 2, 3]) expect((await get(info, `api?n=${n}`)).status).toBe(200);
@@ -371,4 +408,11 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/** Everything a stream gives until it ends, as UTF-8. */
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }

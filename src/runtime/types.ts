@@ -3,6 +3,7 @@
  * implements it on a Docker Engine; `fake/` implements it in memory for unit tests of the core.
  * A runtime knows containers and images, nothing of users, HTTP routes or the database.
  */
+import type { ExecProcess, ExecSpec } from './exec.js';
 
 /** Labels every container of Shiva carries; a hub only touches containers with its own deployment. */
 export const LABELS = {
@@ -328,6 +329,8 @@ export type RegistryCredentials =
   /** A bearer token the hub got for one repository (Docker's AuthConfig `registrytoken`), for registries with a token service. */
   | { registrytoken: string; serveraddress: string };
 
+export type { ExecExit, ExecProcess, ExecSpec } from './exec.js';
+
 export interface Runtime {
   /** Engine facts; throws RuntimeError('unavailable') when the engine does not answer. */
   info(): Promise<EngineInfo>;
@@ -362,6 +365,12 @@ export interface Runtime {
   stop(id: string, timeoutSeconds: number): Promise<void>;
   /** Removes the container (forcefully); a missing container is not an error. */
   remove(id: string): Promise<void>;
+  /**
+   * Runs a process in the running container `id`, as the container's own user, with its
+   * input and output connected (the SSH gateway's sessions). Throws not_found when the container
+   * does not exist, conflict when it does not run.
+   */
+  exec(id: string, spec: ExecSpec): Promise<ExecProcess>;
   /** Every container, running or not, that carries all of these labels. */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   /** The last `lines` lines of the container's stdout and stderr, as text. */

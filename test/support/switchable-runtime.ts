@@ -11,6 +11,8 @@ import type {
   ContainerStats,
   EngineInfo,
   EventQuery,
+  ExecProcess,
+  ExecSpec,
   ImageInfo,
   Job,
   JobResult,
@@ -64,6 +66,9 @@ export class SwitchableRuntime implements Runtime {
   }
   remove(id: string): Promise<void> {
     return this.now.remove(id);
+  }
+  exec(id: string, spec: ExecSpec): Promise<ExecProcess> {
+    return this.now.exec(id, spec);
   }
   list(labels: Record<string, string>): Promise<ContainerInfo[]> {
     return this.now.list(labels);

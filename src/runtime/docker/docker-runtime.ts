@@ -9,6 +9,8 @@ import type {
   ContainerInfo,
   ContainerSpec,
   EventQuery,
+  ExecProcess,
+  ExecSpec,
   ContainerStats,
   EngineInfo,
   CommitOptions,
@@ -36,6 +38,7 @@ import {
   type ErrorContext,
 } from './errors.js';
 import { eventsOptions, readEvents } from './events.js';
+import { startExec } from './exec.js';
 import { PullProgressTracker, throttledReporter, type PullEvent } from './pull-progress.js';
 import { commitContainer, followToEnd, imageConfigOf, PushProgressTracker } from './image-making.js';
 
@@ -357,6 +360,10 @@ export class DockerRuntime implements Runtime {
       if (status === 409 && /already in progress/i.test(engineMessage(cause))) return;
       throw err;
     }
+  }
+
+  async exec(id: string, spec: ExecSpec): Promise<ExecProcess> {
+    return this.call(`exec ${spec.command[0] ?? ''} in ${id}`, (abortSignal) => startExec(this.docker, id, spec, abortSignal), { notFound: 'not_found', subject: id });
   }
 
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {

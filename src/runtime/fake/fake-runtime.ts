@@ -20,6 +20,8 @@ import {
   type ContainerStats,
   type EngineInfo,
   type EventQuery,
+  type ExecProcess,
+  type ExecSpec,
   type CommitOptions,
   type ImageConfig,
   type ImageInfo,
@@ -29,6 +31,7 @@ import {
   type PullProgress,
   type Runtime,
 } from '../types.js';
+import { execLocally } from './local-exec.js';
 import { runJobLocally } from './local-jobs.js';
 
 interface FakeContainer {
@@ -248,6 +251,17 @@ export class FakeRuntime implements Runtime {
     await this.halt(c[1], 137);
     this.containers.delete(c[0]);
     this.emit(c[1], 'destroy');
+  }
+
+  /** Each terminal size an exec was given, in order (tests read it). */
+  readonly terminalSizes: Array<{ cols: number; rows: number }> = [];
+
+  /** Runs the command on this host (local-exec.ts) when the container runs. */
+  async exec(id: string, spec: ExecSpec): Promise<ExecProcess> {
+    this.check();
+    const c = this.mustGet(id);
+    if (c.info.state !== 'running') throw new RuntimeError('conflict', `the container ${id} is not running`);
+    return execLocally(spec, this.terminalSizes);
   }
 
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
