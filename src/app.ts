@@ -28,6 +28,7 @@ import { sandboxSignInRoutes } from './api/sandbox-sign-in.js';
 import { securityHeaders } from './api/security-headers.js';
 import { storageRoutes } from './api/storage.js';
 import { tokenRoutes } from './api/tokens.js';
+import { sshKeyRoutes } from './api/ssh-keys.js';
 import type { App } from './api/types.js';
 import { usageRoutes } from './api/usage.js';
 import { userRoutes } from './api/users.js';
@@ -132,6 +133,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(eventRoutes, opts);
   await app.register(auditRoutes, opts);
   await app.register(tokenRoutes, opts);
+  await app.register(sshKeyRoutes, opts);
   await app.register(sandboxSignInRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);

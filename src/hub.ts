@@ -60,6 +60,9 @@ import { AuditRepository } from './store/audit.js';
 import { HomeRepository } from './store/homes.js';
 import { SandboxRepository } from './store/sandboxes.js';
 import { SessionRepository } from './store/sessions.js';
+import { SshKeyRepository } from './store/ssh-keys.js';
+import { SshGateway } from './ssh/gateway.js';
+import { loadOrCreateHostKey, type HostKey } from './ssh/host-key.js';
 import { TokenRepository } from './store/tokens.js';
 import { UserRepository } from './store/users.js';
 
@@ -119,6 +122,12 @@ export interface Hub {
   tunnels: OpenTunnels;
   /** Prometheus series, served at /metrics. */
   metrics: HubMetrics;
+  /** Public keys that sign in over SSH. */
+  sshKeys: SshKeyRepository;
+  /** The SSH gateway (not yet listening: whoever runs the hub listens it), or null with ssh.enabled false. */
+  ssh: SshGateway | null;
+  /** The gateway's host key, shown to users so they can check it; null with ssh.enabled false. */
+  sshHostKey: HostKey | null;
   /** Each running sandbox's CPU and memory, refreshed with the machines. */
   liveStats: LiveSandboxStats;
   /** Free and total bytes of homes.root, read with the machines and fresh at each launch. */
@@ -155,6 +164,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     closers.unshift(() => db.destroy());
     const users = new UserRepository(db, { first: config.identity.firstUid, last: config.identity.lastUid });
     const tokens = new TokenRepository(db);
+    const sshKeys = new SshKeyRepository(db);
     const sandboxesRepo = new SandboxRepository(db);
     const audit = new AuditRepository(db);
     // Accounts from before per-user uids get theirs before anyone can launch (src/store/user-ids.ts).
@@ -349,14 +359,33 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
         sandboxes,
         idleStops,
         keep: { activity, culler },
-        endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
+        endCredentials: (selector, reason) => endCredentials({ sessions, tokens, sshKeys, auth, tunnels }, selector, reason),
       }),
     });
     closers.unshift(() => proxy.close());
     closers.unshift(() => tunnels.clear());
+    const sshHostKey = config.ssh.enabled ? loadOrCreateHostKey(config.dataDir) : null;
+    const ssh = sshHostKey
+      ? new SshGateway({
+          hostKey: sshHostKey,
+          keys: sshKeys,
+          users,
+          sandboxes: sandboxesRepo,
+          machines,
+          tunnels,
+          activity,
+          audit,
+          metrics: metrics.ssh,
+          signInLimits: config.auth.signInAttempts,
+          adminAccess: config.sandboxes.adminAccess,
+          onAdminEntry: (admin, keyId, sandboxId, address) => void adminEntries.note(admin, keyId, sandboxId, address, 'ssh'),
+          log,
+        })
+      : null;
+    if (ssh) closers.unshift(() => ssh.close());
 
     const sweepCredentials = (): Promise<number> =>
-      sweepEndedCredentials({ tunnels, auth, endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason) });
+      sweepEndedCredentials({ tunnels, auth, sshKeyStands: (id) => sshKeys.stands(id), endCredentials: (selector, reason) => endCredentials({ sessions, tokens, sshKeys, auth, tunnels }, selector, reason) });
 
     const flush = async (): Promise<void> => {
       await sandboxesRepo.recordActivity(activity.drain());
@@ -469,6 +498,9 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       proxy,
       tunnels,
       metrics,
+      sshKeys,
+      ssh,
+      sshHostKey,
       liveStats,
       homesFilesystem,
       homeQuotas,
@@ -476,7 +508,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
       log,
       reconcile: runReconcile,
       sweepCredentials,
-      endCredentials: (selector, reason) => endCredentials({ sessions, tokens, auth, tunnels }, selector, reason),
+      endCredentials: (selector, reason) => endCredentials({ sessions, tokens, sshKeys, auth, tunnels }, selector, reason),
       flush,
       async close() {
         for (const close of closers.splice(0)) {

@@ -37,11 +37,16 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     // The one-time admin password must reach whoever started the hub, whatever the log level.
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
-  let app: App;
+  let app: App | undefined;
   try {
     app = await buildApp(hub, { logger: log });
     await app.listen({ host: config.hub.host, port: config.hub.port });
+    if (hub.ssh) {
+      const sshPort = await hub.ssh.listen(config.ssh.host ?? config.hub.host, config.ssh.port);
+      log.info({ port: sshPort, hostKey: hub.sshHostKey?.fingerprint }, 'SSH gateway is listening');
+    }
   } catch (err) {
+    await app?.close().catch(() => undefined);
     await hub.close();
     throw err;
   }

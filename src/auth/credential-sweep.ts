@@ -14,6 +14,8 @@ import type { CredentialSelector, EndedCredentials } from './end-credentials.js'
 export interface CredentialSweepDeps {
   tunnels: OpenTunnels;
   auth: Pick<Authenticator, 'stillStands'>;
+  /** Whether an SSH key still stands: it exists and its owner is enabled. */
+  sshKeyStands(keyId: string): Promise<boolean>;
   endCredentials(selector: CredentialSelector, reason: string): Promise<EndedCredentials>;
 }
 
@@ -21,18 +23,17 @@ export interface CredentialSweepDeps {
 export const ENDED_ELSEWHERE = 'its sign-in ended (expired, or ended outside the hub)';
 
 /**
- * Checks each session and token that holds an open tunnel against the database, one query each
+ * Checks each session, token and SSH key that holds an open tunnel against the database, one query each
  * (tunnels share credentials: a browser's dozens of WebSockets are one session), and ends those
  * that no longer stand. Returns how many tunnels it closed.
  */
 export async function sweepEndedCredentials(deps: CredentialSweepDeps): Promise<number> {
   let closed = 0;
   for (const credential of deps.tunnels.credentials()) {
-    if (await deps.auth.stillStands(credential.via, credential.credentialId)) continue;
+    const { via, credentialId, userId } = credential;
+    if (via === 'ssh-key' ? await deps.sshKeyStands(credentialId) : await deps.auth.stillStands(via, credentialId)) continue;
     const selector: CredentialSelector =
-      credential.via === 'session'
-        ? { kind: 'session', sessionId: credential.credentialId }
-        : { kind: 'token', tokenId: credential.credentialId, userId: credential.userId };
+      via === 'session' ? { kind: 'session', sessionId: credentialId } : via === 'token' ? { kind: 'token', tokenId: credentialId, userId } : { kind: 'ssh-key', keyId: credentialId, userId };
     closed += (await deps.endCredentials(selector, ENDED_ELSEWHERE)).tunnels;
   }
   return closed;

@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { ClosingTunnel, OpenTunnels, type OpenTunnel } from '../proxy/open-tunnels.js';
 import type { ProxyIdentity } from '../proxy/types.js';
 import { openDatabase } from '../store/database.js';
 import { SessionRepository } from '../store/sessions.js';
+import { SshKeyRepository } from '../store/ssh-keys.js';
 import { TokenRepository } from '../store/tokens.js';
 import { UserRepository } from '../store/users.js';
 import { Authenticator, TOKEN_PREFIX } from './authenticator.js';
@@ -100,7 +102,8 @@ describe('endCredentials against a real database', () => {
       await tokens.create({ id, user_id: userId, name: id, hash: sha256(secret), scopes: '[]', created_at: new Date().toISOString(), expires_at: null, last_used_at: null, last_used_address: null });
       return secret;
     };
-    return { db, auth, sessions, tokens, tunnels, alice, addToken, deps: { sessions, tokens, auth, tunnels } };
+    const sshKeys = new SshKeyRepository(db);
+    return { db, auth, sessions, tokens, sshKeys, tunnels, alice, addToken, deps: { sessions, tokens, sshKeys, auth, tunnels } };
   }
 
   it('deletes a disabled user\'s sessions and tokens and forgets their cached identities', async () => {
@@ -109,17 +112,37 @@ describe('endCredentials against a real database', () => {
     const secret = await addToken('tok_a', alice.id);
     expect(await auth.fromSession(cookie)).not.toBeNull();
     expect(await auth.fromToken(secret)).not.toBeNull();
-    expect(await endCredentials(deps, { kind: 'user', userId: alice.id }, 'disabled')).toEqual({ sessions: 1, tokens: 1, tunnels: 0 });
+    expect(await endCredentials(deps, { kind: 'user', userId: alice.id }, 'disabled')).toEqual({ sessions: 1, tokens: 1, sshKeys: 0, tunnels: 0 });
     expect(await auth.fromSession(cookie)).toBeNull();
     expect(await auth.fromToken(secret)).toBeNull();
     expect(await tokens.listByUser(alice.id)).toEqual([]);
     await db.destroy();
   });
 
+  it('removes an SSH key and closes the connections signed in with it, and nothing of another key or another owner', async () => {
+    const { db, tunnels, sshKeys, alice, deps } = await setUp();
+    const key = (id: string, fingerprint: string) => ({ id, user_id: alice.id, name: id, algorithm: 'ssh-ed25519', fingerprint, public_key: 'ssh-ed25519 AAAA', created_at: new Date().toISOString(), last_used_at: null, last_used_address: null });
+    expect(await sshKeys.add(key('key_a', 'SHA256:a'), 5)).toBe('added');
+    expect(await sshKeys.add(key('key_b', 'SHA256:b'), 5)).toBe('added');
+    const closed: string[] = [];
+    const open = (keyId: string) => {
+      const identity = { userId: alice.id, username: 'alice', admin: false, via: 'ssh-key' as const, credentialId: keyId };
+      const stream = Object.assign(new EventEmitter(), { destroyed: false, destroy: () => undefined });
+      tunnels.track(new ClosingTunnel('ssh', identity, 'sbx', false, () => closed.push(keyId)), stream);
+    };
+    open('key_a');
+    open('key_b');
+    expect(await endCredentials(deps, { kind: 'ssh-key', keyId: 'key_a', userId: alice.id + 1 }, 'removed')).toEqual({ sessions: 0, tokens: 0, sshKeys: 0, tunnels: 0 });
+    expect(await endCredentials(deps, { kind: 'ssh-key', keyId: 'key_a', userId: alice.id }, 'removed')).toEqual({ sessions: 0, tokens: 0, sshKeys: 1, tunnels: 1 });
+    expect(closed).toEqual(['key_a']);
+    expect((await sshKeys.listByUser(alice.id)).map((k) => k.id)).toEqual(['key_b']);
+    await db.destroy();
+  });
+
   it("deletes nothing when a token id is named by someone who does not own it", async () => {
     const { db, auth, alice, addToken, deps } = await setUp();
     const secret = await addToken('tok_a', alice.id);
-    expect(await endCredentials(deps, { kind: 'token', tokenId: 'tok_a', userId: alice.id + 1 }, 'revoked')).toEqual({ sessions: 0, tokens: 0, tunnels: 0 });
+    expect(await endCredentials(deps, { kind: 'token', tokenId: 'tok_a', userId: alice.id + 1 }, 'revoked')).toEqual({ sessions: 0, tokens: 0, sshKeys: 0, tunnels: 0 });
     expect(await auth.fromToken(secret)).not.toBeNull();
     await db.destroy();
   });

@@ -9,6 +9,7 @@
  *   as GitHub's and JupyterHub's sign-outs leave API tokens alone);
  * - changing one's password: all the user's sessions but the one that changed it;
  * - revoking a token: that token;
+ * - removing an SSH key: that key, and the SSH connections signed in with it;
  * - disabling a user (and deleting one): all their sessions and tokens; the tokens are deleted,
  *   so enabling the user again does not bring them back;
  * - demoting an admin: no credential is deleted, but what only admin rights kept open is
@@ -17,6 +18,7 @@
  */
 import type { OpenTunnel, OpenTunnels } from '../proxy/open-tunnels.js';
 import type { SessionRepository } from '../store/sessions.js';
+import type { SshKeyRepository } from '../store/ssh-keys.js';
 import type { TokenRepository } from '../store/tokens.js';
 import type { Authenticator } from './authenticator.js';
 
@@ -25,13 +27,14 @@ export type CredentialSelector =
   | { kind: 'session'; sessionId: string }
   | { kind: 'sessions'; userId: number; except?: string }
   | { kind: 'token'; tokenId: string; userId: number }
+  | { kind: 'ssh-key'; keyId: string; userId: number }
   | { kind: 'user'; userId: number }
   | { kind: 'admin-rights'; userId: number };
 
 /** The identity fields an ending is decided on (the authenticator's `Identity` and the proxy's both have them). */
 export interface CredentialHolder {
   userId: number;
-  via: 'session' | 'token' | 'password';
+  via: 'session' | 'token' | 'password' | 'ssh-key';
   credentialId: string | null;
   scopes?: ReadonlySet<string> | null;
 }
@@ -40,12 +43,14 @@ export interface CredentialHolder {
 export interface EndedCredentials {
   sessions: number;
   tokens: number;
+  sshKeys: number;
   tunnels: number;
 }
 
 export interface CredentialEndingDeps {
   sessions: SessionRepository;
   tokens: TokenRepository;
+  sshKeys: Pick<SshKeyRepository, 'delete'>;
   auth: Authenticator;
   tunnels: OpenTunnels;
 }
@@ -60,6 +65,8 @@ export function identityEnds(selector: CredentialSelector, identity: CredentialH
     case 'token':
       // Also by owner: someone naming another user's token id ends nothing of theirs.
       return identity.userId === selector.userId && identity.via === 'token' && identity.credentialId === selector.tokenId;
+    case 'ssh-key':
+      return identity.userId === selector.userId && identity.via === 'ssh-key' && identity.credentialId === selector.keyId;
     case 'user':
     case 'admin-rights':
       return identity.userId === selector.userId;
@@ -86,6 +93,7 @@ export async function endCredentials(deps: CredentialEndingDeps, selector: Crede
   deps.auth.forget(forget);
   let sessions = 0;
   let tokens = 0;
+  let sshKeys = 0;
   switch (selector.kind) {
     case 'session':
       sessions = (await deps.sessions.delete(selector.sessionId)) ? 1 : 0;
@@ -96,6 +104,9 @@ export async function endCredentials(deps: CredentialEndingDeps, selector: Crede
     case 'token':
       tokens = (await deps.tokens.delete(selector.tokenId, selector.userId)) ? 1 : 0;
       break;
+    case 'ssh-key':
+      sshKeys = (await deps.sshKeys.delete(selector.keyId, selector.userId)) ? 1 : 0;
+      break;
     case 'user':
       sessions = (await deps.sessions.deleteForUser(selector.userId)).length;
       tokens = await deps.tokens.deleteForUser(selector.userId);
@@ -105,5 +116,5 @@ export async function endCredentials(deps: CredentialEndingDeps, selector: Crede
   }
   deps.auth.forget(forget);
   const tunnels = deps.tunnels.end((tunnel) => tunnelEnds(selector, tunnel), reason);
-  return { sessions, tokens, tunnels };
+  return { sessions, tokens, sshKeys, tunnels };
 }

@@ -10,17 +10,17 @@ import net from 'node:net';
 
 /**
  * Resolves when `host:port` can be bound now; rejects with an Error whose `code` is
- * `EADDRINUSE` (or the system's other code, such as `EACCES`) naming the address and the flag
- * that moves the hub. Port 0 (any free port) is always free.
+ * `EADDRINUSE` (or the system's other code, such as `EACCES`) naming the address and `move`, what
+ * moves the hub (by default the --port flag). Port 0 (any free port) is always free.
  */
-export function assertPortFree(host: string, port: number): Promise<void> {
+export function assertPortFree(host: string, port: number, move = 'start this hub on another with --port'): Promise<void> {
   if (port === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
       const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       const refused = Object.assign(
-        new Error(`${where} is taken (another Shiva hub, or another program): start this hub on another with --port, or stop the other`),
+        new Error(`${where} is taken (another Shiva hub, or another program): ${move}, or stop the other`),
         { code: err.code },
       );
       reject(refused);

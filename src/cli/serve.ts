@@ -28,6 +28,9 @@ export function registerServe(program: Command): void {
               })
             : base;
         await assertPortFree(config.hub.host, config.hub.port);
+        if (config.ssh.enabled) {
+          await assertPortFree(config.ssh.host ?? config.hub.host, config.ssh.port, 'set ssh.port in the configuration (or ssh.enabled: false)');
+        }
         const server = await startServer(config, { logLevel: opts.logLevel });
         const stop = (signal: string) => {
           server.hub.log.info({ signal }, 'shutting down');

@@ -320,6 +320,18 @@ export const ConfigSchema = Type.Object(
         strict,
       ),
     ),
+    ssh: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Run the SSH gateway (docs/ssh.md): ssh, scp, sftp, rsync and ssh -L into sandboxes, signed in by public key' }),
+        host: Type.Optional(Type.String({ minLength: 1, description: "The address it listens on; default hub.host" })),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 2222, description: 'The port it listens on (0: any free port)' }),
+        publicHost: Type.Optional(
+          Type.String({ pattern: '^[A-Za-z0-9.:-]+$', description: "The host name users connect to, as shiva ssh-config prints it; default the public URL's host" }),
+        ),
+        publicPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'The port users connect to, when a firewall forwards another one; default port' })),
+      },
+      { ...strict, default: {} },
+    ),
     environments: Type.Object(
       {
         maxPerUser: Type.Integer({ minimum: 0, default: 5, description: 'Saved environments a user may keep (0: saving is off); a save under a name they have replaces it' }),

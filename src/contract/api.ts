@@ -228,6 +228,43 @@ export const CreatedToken = Type.Composite([
 ]);
 export type CreatedToken = Static<typeof CreatedToken>;
 
+/** A public key that signs in to the SSH gateway (docs/ssh.md). */
+export const SshKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  algorithm: Type.String({ description: 'ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa' }),
+  fingerprint: Type.String({ description: 'SHA256:…, as ssh-keygen -lf prints it' }),
+  createdAt: Time,
+  lastUsedAt: Nullable(Time),
+  lastUsedFrom: Nullable(Type.String({ description: 'The address it last signed in from' })),
+});
+export type SshKey = Static<typeof SshKey>;
+
+export const AddSshKeyRequest = Type.Object(
+  {
+    publicKey: Type.String({ minLength: 1, maxLength: 8192, description: 'One line of a .pub file: <type> <base64> [comment]' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "Default: the key's comment, else its type" })),
+  },
+  { additionalProperties: false },
+);
+export type AddSshKeyRequest = Static<typeof AddSshKeyRequest>;
+
+/** How to reach the SSH gateway: what `shiva ssh-config` prints and the dashboard shows. */
+export const SshGatewayInfo = Type.Object({
+  enabled: Type.Boolean(),
+  host: Nullable(Type.String({ description: 'The host name users connect to' })),
+  port: Nullable(Type.Integer()),
+  hostKey: Nullable(
+    Type.Object({
+      algorithm: Type.String(),
+      fingerprint: Type.String({ description: 'SHA256:…, what ssh shows on first connecting' }),
+      publicKey: Type.String({ description: '<type> <base64>: a known_hosts entry after the host' }),
+    }),
+  ),
+  userSeparator: Type.String({ description: 'Joins user and sandbox in an SSH user name: alice.main' }),
+});
+export type SshGatewayInfo = Static<typeof SshGatewayInfo>;
+
 /** A saved environment (docs/environments.md): an image a user made of their sandbox. */
 export const Environment = Type.Object(
   {

@@ -40,6 +40,11 @@ export const errorCodes = {
   QUOTA_EXCEEDED: { status: 409, message: 'Your home is at or over its disk quota; delete files from it before launching.' },
   INVALID_QUOTA: { status: 400, message: 'A quota is a number of GiB from 0 to 1048576 (1 PiB), or null for the default.' },
   QUOTA_BACKEND_FAILED: { status: 502, message: "The filesystem refused the quota command; the hub's log says which command and why." },
+  // SSH keys (POST /api/ssh-keys, docs/ssh.md).
+  INVALID_SSH_KEY: { status: 400, message: 'This is not a public key Shiva accepts (ed25519, ecdsa, or RSA of 2048 bits or more).' },
+  SSH_KEY_IN_USE: { status: 409, message: 'This key is already added, to your account or to another; a key signs in as one user only.' },
+  SSH_KEY_NOT_FOUND: { status: 404, message: 'No such SSH key.' },
+  SSH_KEY_LIMIT_REACHED: { status: 409, message: 'You have as many SSH keys as you may keep; remove one first.' },
   INVALID_ENVIRONMENT_NAME: { status: 400, message: 'An environment name is 1-64 lowercase letters and digits, parts joined by one dot, dash or underscore (no "/", no "..").' },
   ENVIRONMENT_NOT_FOUND: { status: 404, message: 'No such saved environment.' },
   ENVIRONMENT_LIMIT_REACHED: { status: 409, message: 'You have as many saved environments as you may keep; delete one first.' },

@@ -27,6 +27,7 @@ export interface EventCodeParams {
   /** An admin opened the sandbox in the browser, or with an API token. */
   admin_opened: { admin: string };
   admin_token_opened: { admin: string };
+  admin_ssh_opened: { admin: string };
   /** The owner's home reached 90% of their quota (sizes in GiB, two decimals; percent whole). */
   quota_warning: { usedGiB: number; quotaGiB: number; percent: number };
   /** The owner's home is at or over their quota: the sandbox runs on, new launches are refused. */
@@ -83,6 +84,7 @@ export const EVENT_PARAMS: { readonly [C in EventCode]: Readonly<Record<keyof Ev
   machine_back: { machine: 'string' },
   admin_opened: { admin: 'string' },
   admin_token_opened: { admin: 'string' },
+  admin_ssh_opened: { admin: 'string' },
   quota_warning: { usedGiB: 'number', quotaGiB: 'number', percent: 'number' },
   quota_exceeded: { usedGiB: 'number', quotaGiB: 'number' },
   memory_warning: { usedGiB: 'number', limitGiB: 'number', percent: 'number' },

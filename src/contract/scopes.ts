@@ -10,6 +10,7 @@ export const SCOPES = [
   'machines:read',
   'tokens:write',
   'account:write',
+  'ssh-keys:write',
   'metrics:read',
   'admin',
 ] as const;
@@ -19,11 +20,11 @@ export type Scope = (typeof SCOPES)[number];
 export const ADMIN_ONLY_SCOPES: readonly Scope[] = ['metrics:read', 'admin'];
 
 /**
- * Scopes over the credentials themselves: a token with them can mint, list and revoke tokens
- * or change the password (given the current one). Sessions always may; the dashboard offers
+ * Scopes over the credentials themselves: a token with them can mint, list and revoke tokens,
+ * add and remove SSH keys, or change the password (given the current one). Sessions always may; the dashboard offers
  * them unticked, so a token made for a script does not get them by accident.
  */
-export const CREDENTIAL_SCOPES: readonly Scope[] = ['tokens:write', 'account:write'];
+export const CREDENTIAL_SCOPES: readonly Scope[] = ['tokens:write', 'account:write', 'ssh-keys:write'];
 
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'sandboxes:read': 'see your sandboxes and follow their events',
@@ -32,6 +33,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'machines:read': 'see machines and the image catalogue',
   'tokens:write': 'list, create and revoke your API tokens',
   'account:write': 'change your password (the current one is still needed)',
+  'ssh-keys:write': 'list, add and remove your SSH keys (a key added signs in to your sandboxes)',
   'metrics:read': "read the hub's Prometheus metrics at /metrics, every user's included (only for admins)",
   admin: 'everything an admin may do (only for admins)',
 };

@@ -17,6 +17,7 @@ import { ProxyCounts, registerProxySeries } from './proxy-counts.js';
 import { registerSandboxSeries } from './sandbox-series.js';
 import { registerStorageSeries } from './storage-series.js';
 import { CulledCounts } from './culled.js';
+import { SshCounts } from './ssh-series.js';
 import { registerHomeSeries, type HomeSeriesRow } from './home-series.js';
 import { EMPTY_STATE, readScrapeState, type ScrapeState } from './scrape-state.js';
 import { watchSpawnDurations } from './spawn-durations.js';
@@ -43,6 +44,8 @@ export class HubMetrics {
   readonly proxy = new ProxyCounts();
   /** The culler's stops, by reason. */
   readonly culled: CulledCounts;
+  /** The SSH gateway's sessions and refused sign-ins. */
+  readonly ssh: SshCounts;
   private readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
   private readonly oomKills: Counter<'user' | 'machine'>;
   private readonly stopWatching: () => void;
@@ -57,6 +60,7 @@ export class HubMetrics {
       registers: [this.registry],
     });
     this.culled = new CulledCounts(this.registry);
+    this.ssh = new SshCounts(this.registry);
     this.oomKills = new Counter({
       name: 'shiva_sandbox_oom_kills_total',
       help: 'Processes of sandboxes the kernel killed for memory at the sandbox limit (the engine oom events), by owner and machine',

@@ -16,7 +16,7 @@
 import type { ProxyIdentity, ProxyLogger } from './types.js';
 
 /** What kind of connection an entry is; logged, and a stopped sandbox ends only proxied ones. */
-export type TunnelKind = 'request' | 'websocket' | 'events';
+export type TunnelKind = 'request' | 'websocket' | 'events' | 'ssh';
 
 /**
  * One open connection, as the registry sees it; a subclass says how it ends. The `listPrev`
@@ -164,9 +164,9 @@ export class OpenTunnels {
     return null;
   }
 
-  /** The distinct sessions and tokens that hold open tunnels now, each with its user. */
-  credentials(): Array<{ via: 'session' | 'token'; credentialId: string; userId: number }> {
-    const seen = new Map<string, { via: 'session' | 'token'; credentialId: string; userId: number }>();
+  /** The distinct sessions, tokens and SSH keys that hold open tunnels now, each with its user. */
+  credentials(): Array<{ via: 'session' | 'token' | 'ssh-key'; credentialId: string; userId: number }> {
+    const seen = new Map<string, { via: 'session' | 'token' | 'ssh-key'; credentialId: string; userId: number }>();
     for (let tunnel = this.#head; tunnel !== null; tunnel = tunnel.listNext) {
       const { via, credentialId, userId } = tunnel.identity;
       if (via === 'password' || credentialId === null) continue;
@@ -216,6 +216,7 @@ export class OpenTunnels {
         kind: tunnel.kind,
         via: identity.via,
         ...(identity.via === 'token' ? { token: identity.credentialId } : {}),
+        ...(identity.via === 'ssh-key' ? { sshKey: identity.credentialId } : {}),
         asAdmin: tunnel.asAdmin,
         reason,
       },

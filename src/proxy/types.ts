@@ -15,7 +15,7 @@ export interface ProxyIdentity {
   username: string;
   admin: boolean;
   /** How the request proved who it is, as the hub's authenticator says (src/auth/authenticator.ts). */
-  via: 'session' | 'token' | 'password';
+  via: 'session' | 'token' | 'password' | 'ssh-key';
   /**
    * The hub session's or token's stored id: what ending that credential ends. A sandbox cookie
    * resolves to the hub session it was issued for.

@@ -1,5 +1,6 @@
 /**
- * Admins entering other users' sandboxes with a bearer token (the CLI or a script), written to
+ * Admins entering other users' sandboxes with a bearer token (the CLI or a script) or an SSH key
+ * (the SSH gateway), written to
  * the audit log as `sandbox.admin-access` and to the sandbox's events, where its owner sees it,
  * as the sign-in handshake does for browsers (api/sandbox-sign-in.ts). The proxy reports every
  * such request; one entry per token and sandbox per hour is kept, so a kernel's traffic does not
@@ -33,11 +34,11 @@ export class AdminEntries {
   }
 
   /**
-   * Notes that `admin`, with the token `tokenId`, was let into `sandboxId` from `address`.
+   * Notes that `admin`, with the token or SSH key `tokenId` (`via`), was let into `sandboxId` from `address`.
    * Returns the write when one is made (tests await it), else null. Never throws: a failed write
    * is logged.
    */
-  note(admin: string, tokenId: string, sandboxId: string, address: string | null): Promise<void> | null {
+  note(admin: string, tokenId: string, sandboxId: string, address: string | null, via: 'token' | 'ssh' = 'token'): Promise<void> | null {
     const now = (this.#deps.now ?? Date.now)();
     const key = `${tokenId}\n${sandboxId}`;
     const last = this.#seen.get(key);
@@ -45,21 +46,22 @@ export class AdminEntries {
     this.#seen.delete(key);
     this.#seen.set(key, now);
     if (this.#seen.size > MAX_REMEMBERED) this.#seen.delete(this.#seen.keys().next().value as string);
-    return this.#write(admin, sandboxId, address).catch((err: Error) =>
+    return this.#write(admin, sandboxId, address, via).catch((err: Error) =>
       this.#deps.log.warn({ err: err.message, sandboxId, admin }, 'recording an admin entry into a sandbox failed'),
     );
   }
 
-  async #write(admin: string, sandboxId: string, address: string | null): Promise<void> {
+  async #write(admin: string, sandboxId: string, address: string | null, via: 'token' | 'ssh'): Promise<void> {
     const row = await this.#deps.repo.byId(sandboxId);
     const target = row ? `${row.username}/${row.name}` : sandboxId;
     await this.#deps.audit.record({ actor: admin, action: 'sandbox.admin-access', target, result: 'ok', address });
     if (row) {
-      await this.#deps.events.record(row.id, row.state, `The admin ${admin} opened this sandbox with an API token.`, null, {
-        code: 'admin_token_opened',
+      const how = via === 'ssh' ? 'over SSH' : 'with an API token';
+      await this.#deps.events.record(row.id, row.state, `The admin ${admin} opened this sandbox ${how}.`, null, {
+        code: via === 'ssh' ? 'admin_ssh_opened' : 'admin_token_opened',
         params: { admin },
       });
     }
-    this.#deps.log.info({ admin, sandbox: target, via: 'token' }, 'an admin opened another user\'s sandbox');
+    this.#deps.log.info({ admin, sandbox: target, via }, 'an admin opened another user\'s sandbox');
   }
 }

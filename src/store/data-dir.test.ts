@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataDirModeError, ensurePrivateFile, prepareDataDir } from './data-dir.js';
 import { openDatabase } from './database.js';
+import { loadOrCreateHostKey } from '../ssh/host-key.js';
 
 const modeOf = (p: string) => statSync(p).mode & 0o777;
 
@@ -65,6 +66,16 @@ describe('the data directory', () => {
     writeFileSync(path.join(dir, 'shiva.db-wal'), '', { mode: 0o600 });
     chmodSync(path.join(dir, 'shiva.db-wal'), 0o604);
     expect(() => prepareDataDir(dir)).toThrow(/shiva\.db-wal \(a file, mode 604\)/);
+  });
+
+  it("refuses an SSH host key others can read, and the gateway makes its key 0600", () => {
+    const dir = path.join(root, 'data');
+    prepareDataDir(dir);
+    const key = loadOrCreateHostKey(dir);
+    expect(modeOf(path.join(dir, 'ssh_host_ed25519_key'))).toBe(0o600);
+    expect(loadOrCreateHostKey(dir).fingerprint).toBe(key.fingerprint);
+    chmodSync(path.join(dir, 'ssh_host_ed25519_key'), 0o644);
+    expect(() => prepareDataDir(dir)).toThrow(/ssh_host_ed25519_key \(a file, mode 644\)/);
   });
 
   it('gives a file it creates 0600 and refuses one that exists looser', () => {

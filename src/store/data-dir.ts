@@ -16,6 +16,8 @@ export const DATA_FILES = {
   databaseShm: 'shiva.db-shm',
   lock: 'hub.lock',
   pid: 'hub.pid',
+  /** The SSH gateway's host key (src/ssh/host-key.ts): who holds it can pose as the gateway. */
+  sshHostKey: 'ssh_host_ed25519_key',
 } as const;
 
 export const PRIVATE_DIR_MODE = 0o700;

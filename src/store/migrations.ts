@@ -199,6 +199,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('environments_user_name').on('environments').columns(['user_id', 'name']).unique().execute();
     },
   },
+  '0014_ssh_keys': {
+    async up(db: Kysely<unknown>) {
+      // Public keys that sign in to the SSH gateway (src/ssh/): a key belongs to one user, so
+      // its fingerprint is unique across all of them (as GitHub's "key is already in use").
+      await db.schema
+        .createTable('ssh_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('algorithm', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('last_used_address', 'text')
+        .execute();
+      await db.schema.createIndex('ssh_keys_user').on('ssh_keys').column('user_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -56,6 +56,21 @@ export interface TokensTable {
   last_used_address: string | null;
 }
 
+export interface SshKeysTable {
+  id: string;
+  user_id: number;
+  name: string;
+  /** The key type (`ssh-ed25519`, …). */
+  algorithm: string;
+  /** OpenSSH's `SHA256:…` of the key blob; unique. */
+  fingerprint: string;
+  /** `<type> <base64>`, without a comment. */
+  public_key: string;
+  created_at: string;
+  last_used_at: string | null;
+  last_used_address: string | null;
+}
+
 export interface SandboxesTable {
   id: string;
   user_id: number;
@@ -157,4 +172,5 @@ export interface Database {
   audit_events: AuditTable;
   homes: HomesTable;
   environments: EnvironmentsTable;
+  ssh_keys: SshKeysTable;
 }
