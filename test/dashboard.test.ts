@@ -370,7 +370,9 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
           written.push(file);
         }
         await page.goto(`${t.url}/settings`);
-        await page.getByRole('table').waitFor();
+        await page.locator('section[aria-labelledby="tokens-title"] table').waitFor();
+        // The SSH panel once it has come: its command, or the line that SSH is off.
+        await page.locator('section[aria-labelledby="ssh-connect-title"] p').first().waitFor();
         await shoot(page, 'settings');
         await context.close();
       }

@@ -30,7 +30,7 @@ describe('token scopes', () => {
   };
 
   it('gives a token everything its owner may by default, and admin only to admins', async () => {
-    expect((await tokenWith(lee)).scopes).toEqual(['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'tokens:write', 'account:write']);
+    expect((await tokenWith(lee)).scopes).toEqual(['sandboxes:read', 'sandboxes:launch', 'sandboxes:access', 'machines:read', 'tokens:write', 'account:write', 'ssh-keys:write']);
     expect((await tokenWith(t.adminToken)).scopes).toContain('admin');
     const refused = await t.api<ErrorBody>(lee, 'POST', '/api/tokens', { name: 'x', scopes: ['admin'] });
     expect(refused.status).toBe(403);

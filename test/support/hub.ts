@@ -23,6 +23,8 @@ export interface TestHub {
   hub: Hub;
   app: App;
   url: string;
+  /** The SSH gateway's port, when the test's config enables it (ssh: { port: 0 } for any free one). */
+  sshPort: number | null;
   dataDir: string;
   /** Signs in as a new user (created by the admin) and returns a bearer token. */
   user(name: string, admin?: boolean): Promise<string>;
@@ -80,6 +82,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       // This machine has 2 CPUs; tests run more sandboxes than strict fitting would allow.
       scheduler: { cpuOvercommit: 16 },
       log: { level: 'warn' },
+      // The SSH gateway listens only in the tests that ask for it (config.ssh), on the port they give.
+      ssh: { enabled: false },
       ...options.config,
     },
     { ...process.env, SHIVA_DATA_DIR: '' },
@@ -98,6 +102,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const app = await buildApp(hub, options.log ? { logger: options.log } : {});
   await app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${port}`;
+  const sshPort = hub.ssh ? await hub.ssh.listen('127.0.0.1', config.ssh.port) : null;
 
   const api = async <T>(token: string | null, method: string, urlPath: string, body?: unknown) => {
     const res = await fetch(`${url}${urlPath}`, {
@@ -123,6 +128,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     hub,
     app,
     url,
+    sshPort,
     dataDir,
     adminToken,
     api,
