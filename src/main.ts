@@ -14,6 +14,8 @@ import { registerImages } from './cli/images.js';
 import { registerMachines } from './cli/machines.js';
 import { registerSandboxes } from './cli/sandboxes.js';
 import { registerServe } from './cli/serve.js';
+import { registerSshConfig } from './cli/ssh-config.js';
+import { registerSshKeys } from './cli/ssh-keys.js';
 import { registerTokens } from './cli/tokens.js';
 import { registerUsage } from './cli/usage.js';
 import { registerUsers } from './cli/users.js';
@@ -37,6 +39,8 @@ registerDatasets(program);
 registerImages(program);
 registerUsers(program);
 registerTokens(program);
+registerSshKeys(program);
+registerSshConfig(program);
 registerUsage(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,9 +2,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mockSandbox } from '../../test/support/cli-fixtures.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliRuns, mockSandbox, runVerb } from '../../test/support/cli-fixtures.js';
 import type { Environment, SandboxEvent } from '../contract/api.js';
 import { environmentNamed, environmentsTable, registerEnvironments, sandboxToSave } from './environments.js';
 
@@ -126,22 +125,9 @@ function fakeHub(outcome: SandboxEvent) {
 }
 
 describe('shiva save', () => {
+  const cli = cliRuns();
   let server: Server | undefined;
-  let out: string;
-  let err: string;
-
-  beforeEach(() => {
-    out = '';
-    err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-    vi.stubEnv('SHIVA_TOKEN', 'shiva_test');
-    vi.stubEnv('SHIVA_CREDENTIALS', '/nonexistent/credentials.json');
-  });
   afterEach(async () => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-    process.exitCode = undefined;
     if (server) await new Promise((resolve) => server!.close(resolve));
   });
 
@@ -150,16 +136,14 @@ describe('shiva save', () => {
     server = hub.server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const program = new Command('shiva').exitOverride();
-    registerEnvironments(program);
-    await program.parseAsync(['save', 'torch', '--url', url, ...flags], { from: 'user' });
+    await runVerb(registerEnvironments, ['save', 'torch', '--url', url, ...flags]);
     return hub.asked;
   }
 
   it("prints this save's progress from the sandbox's events, says how to launch it, and exits 0", async () => {
     const asked = await save(event(7, 'saved', { name: 'torch', sizeGiB: 3.21, seconds: 84.2 }, 'Saved torch: 3.21 GiB in 84.2 s', '2026-11-30T19:51:36.000Z'), '--pause', '--description', 'my packages');
     expect(asked).toEqual({ saved: { name: 'torch', description: 'my packages', pause: true }, lastEventId: '3' });
-    expect(out.split('\n')).toEqual([
+    expect(cli.stdout().split('\n')).toEqual([
       'Saving alice/main as alice/torch (its processes paused meanwhile)',
       '  Saving the environment torch (processes paused meanwhile)',
       "  Pushing torch to the team's registry: 40%",
@@ -172,20 +156,20 @@ describe('shiva save', () => {
 
   it('prints the saved environment as JSON with --json, the progress going to stderr', async () => {
     await save(event(7, 'saved', { name: 'torch', sizeGiB: 3.21, seconds: 84.2 }, 'Saved torch: 3.21 GiB in 84.2 s', '2026-11-30T19:51:36.000Z'), '--json');
-    expect(JSON.parse(out)).toMatchObject({ id: 'env1', image: 'alice/torch' });
-    expect(err).toContain('Saved torch');
+    expect(JSON.parse(cli.stdout())).toMatchObject({ id: 'env1', image: 'alice/torch' });
+    expect(cli.stderr()).toContain('Saved torch');
   });
 
   it('exits 1 when the save fails, having said why', async () => {
     await save(event(7, 'save_failed', { name: 'torch', reason: 'the registry refused' }, 'Saving torch failed: the registry refused', '2026-11-30T19:51:36.000Z'));
-    expect(out).toContain('  Saving torch failed: the registry refused\n');
-    expect(out).not.toContain('the image is gone');
+    expect(cli.stdout()).toContain('  Saving torch failed: the registry refused\n');
+    expect(cli.stdout()).not.toContain('the image is gone');
     expect(process.exitCode).toBe(1);
   });
 
   it('exits 1 when the events end before the save does', async () => {
     await save(event(7, 'stop_asked', { by: 'alice' }, 'Stopping (asked by alice)', '2026-11-30T19:51:36.000Z'));
-    expect(err).toContain('The event stream ended before the save did');
+    expect(cli.stderr()).toContain('The event stream ended before the save did');
     expect(process.exitCode).toBe(1);
   });
 });

@@ -117,7 +117,8 @@ function askHidden(question: string): Promise<string> {
   });
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** All of a stream as text: a secret or a key piped to standard input. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text;
