@@ -7,6 +7,7 @@ export type { EventCode, EventCodeParams, EventDetail } from '../../../src/contr
 
 export type {
   AuditEntryView,
+  AddSshKeyRequest,
   AuthProviders,
   ChangePasswordRequest,
   CreatedToken,
@@ -26,6 +27,8 @@ export type {
   SandboxState,
   SaveRequest,
   SaveStarted,
+  SshGatewayInfo,
+  SshKey,
   Storage,
   Token,
   UpdateUserRequest,

@@ -44,6 +44,7 @@ const eventTexts: EventTexts = {
   machine_back: ({ machine }) => `マシン ${machine} が再び応答し、サンドボックスは実行を続けています`,
   admin_opened: ({ admin }) => `管理者 ${admin} がこのサンドボックスを開きました。`,
   admin_token_opened: ({ admin }) => `管理者 ${admin} が API トークンでこのサンドボックスを開きました。`,
+  admin_ssh_opened: ({ admin }) => `管理者 ${admin} が SSH でこのサンドボックスを開きました。`,
   quota_warning: ({ usedGiB, quotaGiB, percent }) => `ホームの使用量は ${usedGiB} GiB で、クォータ ${quotaGiB} GiB の ${percent}% です。`,
   quota_exceeded: ({ usedGiB, quotaGiB }) =>
     `ホームの使用量 ${usedGiB} GiB がクォータ ${quotaGiB} GiB に達しました。このサンドボックスは動き続けますが、ファイルを削除するまで新しいサンドボックスは起動できません。`,
@@ -68,6 +69,7 @@ const eventTexts: EventTexts = {
 /**
  * NO_CAPACITY is left to the hub's message: it names what is short and which machine has the
  * most room, which one fixed sentence here would hide.
+ * INVALID_SSH_KEY too: it says what is wrong with the key (its type, or too few RSA bits).
  */
 const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   UNREACHABLE: 'ハブが応答しません。接続を確認してください。自動で再試行します。',
@@ -83,6 +85,9 @@ const errors: Partial<Record<ErrorCode | ClientErrorCode, string>> = {
   USER_NOT_FOUND: 'そのユーザーは存在しません。',
   USER_EXISTS: 'その名前のユーザーは既に存在します。',
   TOKEN_NOT_FOUND: 'その API トークンは存在しません。',
+  SSH_KEY_IN_USE: 'この鍵は既に追加されています（あなたか別のユーザーに）。1 つの鍵でサインインできるのは 1 人だけです。',
+  SSH_KEY_NOT_FOUND: 'その SSH 鍵は存在しません。',
+  SSH_KEY_LIMIT_REACHED: '持てる SSH 鍵の数の上限に達しています。先にどれかを削除してください。',
   SANDBOX_NOT_FOUND: 'そのサンドボックスは存在しません。',
   SANDBOX_NAME_TAKEN: '同じ名前のサンドボックスが既にあります。',
   SANDBOX_LIMIT_REACHED: '同時に動かせるサンドボックスの上限に達しています。',
@@ -113,6 +118,7 @@ const scopeDescriptions: Record<Scope, string> = {
   'machines:read': 'マシンとイメージカタログを見る',
   'tokens:write': '自分の API トークンを一覧・作成・失効する',
   'account:write': '自分のパスワードを変更する（現在のパスワードが必要）',
+  'ssh-keys:write': '自分の SSH 鍵を一覧・追加・削除する（追加した鍵で自分のサンドボックスにサインインできる）',
   'metrics:read': 'ハブの Prometheus メトリクス（/metrics、全ユーザー分）を読む（管理者のみ）',
   admin: '管理者ができることすべて（管理者のみ）',
 };
@@ -494,6 +500,38 @@ export const ja: Messages = {
     scopes: '許可する操作',
     scopeDescriptions,
     noScope: '少なくとも 1 つ選んでください。',
+  },
+  ssh: {
+    keys: 'SSH 鍵',
+    keysHelp: 'ここに追加した鍵で、SSH（ssh、scp、sftp、rsync、VS Code Remote-SSH）からあなたのサンドボックスにサインインできます。サインインできるのはあなただけです。',
+    publicKey: '公開鍵',
+    publicKeyPlaceholder: 'ssh-ed25519 AAAA… you@laptop',
+    publicKeyHelp: '~/.ssh/id_ed25519.pub などの .pub ファイルの 1 行です（ssh-keygen -t ed25519 で作れます）。',
+    privateKey: 'これは秘密鍵です。秘密鍵は自分のコンピューターから出さず、どこにも貼り付けないでください。代わりに .pub ファイルを貼り付けてください。',
+    name: '名前',
+    nameHelp: '省略可。省略すると鍵のコメントになります。',
+    add: 'SSH 鍵を追加',
+    noKeys: 'SSH 鍵はありません。',
+    type: '種類',
+    fingerprint: 'フィンガープリント',
+    added: '追加日時',
+    remove: '削除',
+    removeLabel: (name) => `${name} を削除`,
+    removeTitle: (name) => `${name} を削除しますか？`,
+    removeBody: 'この鍵で開いている SSH 接続はすぐに切断され、以後この鍵ではサインインできません。',
+    connect: 'SSH で接続',
+    disabled: 'このハブでは SSH が無効になっています。',
+    commandHelp: '鍵を追加したら、次のように接続します。',
+    command: 'SSH コマンド',
+    copyCommand: 'SSH コマンドをコピー',
+    userHelp: (pattern, example, user, sandbox) =>
+      `ユーザー名は ${pattern} です。${example} はサンドボックス ${sandbox} に接続します。${user} だけなら、実行中のサンドボックスが 1 つのときはそれに、複数のときは ${sandbox} に接続します。`,
+    hostKey: 'ホスト鍵のフィンガープリント',
+    hostKeyHelp: '初めて接続するとき、ssh はハブのホスト鍵のフィンガープリントを表示して信頼するか尋ねます。次と一致することを確かめてください。',
+    configHelp: (alias) => `または ~/.ssh/config に次を追加すると、ssh ${alias} で接続できます。`,
+    config: 'SSH 設定',
+    copyConfig: 'SSH 設定をコピー',
+    vscode: (alias) => `VS Code Remote-SSH も同じファイルを読みます。「Connect to Host…」で ${alias} を選んでください。`,
   },
   notFound: {
     title: 'ページがありません',

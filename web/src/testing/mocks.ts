@@ -15,6 +15,8 @@ import type {
   RecentEvent,
   Sandbox,
   SandboxEvent,
+  SshGatewayInfo,
+  SshKey,
   Token,
   User,
 } from '../api/types';
@@ -415,6 +417,56 @@ export const MockCreatedToken: CreatedToken = {
   lastUsedFrom: null,
   token: 'shiva_7Hc2pQ9vXkR4mN8sT1wZ5yB3',
 };
+
+/** Alice's SSH keys: one used from her laptop two hours ago, one never used. */
+export const MockSshKeys: SshKey[] = [
+  {
+    id: 'key_1a2b3c',
+    name: 'alice@laptop',
+    algorithm: 'ssh-ed25519',
+    fingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+    createdAt: ago(hours(24 * 20)),
+    lastUsedAt: ago(hours(2)),
+    lastUsedFrom: '10.0.4.17',
+  },
+  {
+    id: 'key_4d5e6f',
+    name: 'workstation',
+    algorithm: 'ssh-rsa',
+    fingerprint: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+    createdAt: ago(hours(24 * 3)),
+    lastUsedAt: null,
+    lastUsedFrom: null,
+  },
+];
+export const MockSshKey: SshKey = MockSshKeys[0]!;
+
+/** A key just added. */
+export const MockAddedSshKey: SshKey = {
+  id: 'key_7a8b9c',
+  name: 'desktop',
+  algorithm: 'ssh-ed25519',
+  fingerprint: 'SHA256:Rr2xQh6n8Yq1YbH0mJx3c0rW5f1QkQ2vZpU8lTn4sEo',
+  createdAt: new Date(MOCK_NOW).toISOString(),
+  lastUsedAt: null,
+  lastUsedFrom: null,
+};
+
+/** The SSH gateway on its default port, with its ed25519 host key. */
+export const MockSshGateway: SshGatewayInfo = {
+  enabled: true,
+  host: 'shiva.example.com',
+  port: 2222,
+  hostKey: {
+    algorithm: 'ssh-ed25519',
+    fingerprint: 'SHA256:9vT3GqZ0yJcU1sXb2m4Qe7LkP8nW6aRz5hYdCfE0oIk',
+    publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHc0bW9ja2hvc3RrZXlmb3J0ZXN0c29ubHkxMjM0NTY3',
+  },
+  userSeparator: '.',
+};
+
+/** A hub whose SSH gateway is turned off. */
+export const MockSshGatewayOff: SshGatewayInfo = { enabled: false, host: null, port: null, hostKey: null, userSeparator: '.' };
 
 const audit = (id: number, at: string, entry: Omit<AuditEntryView, 'id' | 'at'>): AuditEntryView => ({ id, at, ...entry });
 

@@ -18,6 +18,9 @@ const fontFamily = [
   'sans-serif',
 ].join(',');
 
+/** For what is copied or typed as is: keys, fingerprints, commands, logs. */
+export const monospace = 'ui-monospace, SFMono-Regular, Menlo, monospace';
+
 export const theme = createTheme({
   cssVariables: { colorSchemeSelector: 'class' },
   colorSchemes: {

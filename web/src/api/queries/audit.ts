@@ -19,6 +19,10 @@ export const AUDIT_ACTIONS = [
   'homes.measure',
   'token.create',
   'token.revoke',
+  'ssh-key.add',
+  'ssh-key.remove',
+  'ssh.connect',
+  'ssh.disconnect',
   'image.pull',
   'image.pulled',
 ] as const;

@@ -253,6 +253,10 @@ describe('AdminPageView', () => {
       'homes.measure',
       'token.create',
       'token.revoke',
+      'ssh-key.add',
+      'ssh-key.remove',
+      'ssh.connect',
+      'ssh.disconnect',
       'image.pull',
       'image.pulled',
     ]);

@@ -15,6 +15,7 @@ import { isOutcome } from '../../../../src/contract/sandbox-states';
 import type { Sandbox, SandboxEvent } from '../../api/types';
 import { eventText } from '../../i18n/eventText';
 import { useI18n } from '../../i18n/I18nProvider';
+import { monospace } from '../../theme/theme';
 import { splitFailure, steps } from './launchProgress';
 import { ProgressCard } from './ProgressCard';
 
@@ -115,7 +116,7 @@ export function LaunchProgress({ sandbox, events, lost, onDismiss }: LaunchProgr
                   maxHeight: 240,
                   overflow: 'auto',
                   fontSize: 12,
-                  fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace',
+                  fontFamily: monospace,
                   bgcolor: 'action.hover',
                   color: 'text.primary',
                   borderRadius: 1,

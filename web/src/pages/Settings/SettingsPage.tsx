@@ -1,7 +1,8 @@
-/** Wires the settings view to the password, token and session endpoints. */
+/** Wires the settings view to the password, token, SSH key and session endpoints. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { changePassword, me as meQuery, signOutEverywhere } from '../../api/queries/me';
+import { addSshKey, removeSshKey, sshGateway, sshKeys as sshKeysQuery } from '../../api/queries/ssh';
 import { createToken, revokeToken, tokens as tokensQuery } from '../../api/queries/tokens';
 import { SettingsPageView } from './SettingsPageView';
 
@@ -9,9 +10,13 @@ export function SettingsPage() {
   const queryClient = useQueryClient();
   const me = useQuery(meQuery());
   const tokens = useQuery(tokensQuery());
+  const keys = useQuery(sshKeysQuery());
+  const gateway = useQuery(sshGateway());
   const password = useMutation(changePassword());
   const create = useMutation(createToken(queryClient));
   const revoke = useMutation(revokeToken(queryClient));
+  const addKey = useMutation(addSshKey(queryClient));
+  const removeKey = useMutation(removeSshKey(queryClient));
   const everywhere = useMutation(signOutEverywhere(queryClient));
   const navigate = useNavigate();
   return (
@@ -24,6 +29,19 @@ export function SettingsPage() {
         onRetry: () => void tokens.refetch(),
         onCreate: (request) => create.mutateAsync(request),
         onRevoke: (token) => revoke.mutateAsync(token),
+      }}
+      sshKeys={{
+        keys: keys.data,
+        error: keys.error,
+        onRetry: () => void keys.refetch(),
+        onAdd: (request) => addKey.mutateAsync(request),
+        onRemove: (key) => removeKey.mutateAsync(key),
+      }}
+      sshConnect={{
+        gateway: gateway.data,
+        username: me.data?.user.username,
+        error: gateway.error ?? me.error,
+        onRetry: () => void (gateway.error ? gateway.refetch() : me.refetch()),
       }}
       sessions={{ onSignOutEverywhere: () => everywhere.mutateAsync().then(() => navigate('/login')) }}
     />

@@ -5,17 +5,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
 import { MockCreatedToken, MockTokens } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
+import { mockSettingsProps } from '../../testing/settingsProps';
 import { choose } from '../../testing/select';
-import { SettingsPageView, type SettingsPageViewProps } from './SettingsPageView';
+import { SettingsPageView } from './SettingsPageView';
 
 afterEach(cleanup);
 
-const props = (overrides: Partial<SettingsPageViewProps> = {}): SettingsPageViewProps => ({
-  password: { onChange: vi.fn(async () => null) },
-  tokens: { admin: false, tokens: MockTokens, error: null, onRetry: vi.fn(), onCreate: vi.fn(async () => MockCreatedToken), onRevoke: vi.fn(async () => null) },
-  sessions: { onSignOutEverywhere: vi.fn(async () => null) },
-  ...overrides,
-});
+const props = mockSettingsProps;
 
 const fillPasswords = async (current: string, next: string, again: string) => {
   await userEvent.type(screen.getByLabelText(/Current password/), current);
@@ -107,8 +103,9 @@ describe('SettingsPageView', () => {
       'machines:read — see machines and the image catalogue',
       'tokens:write — list, create and revoke your API tokens',
       'account:write — change your password (the current one is still needed)',
+      'ssh-keys:write — list, add and remove your SSH keys (a key added signs in to your sandboxes)',
     ]);
-    expect(boxes.map((b) => b instanceof HTMLInputElement && b.checked)).toEqual([true, true, true, true, false, false]);
+    expect(boxes.map((b) => b instanceof HTMLInputElement && b.checked)).toEqual([true, true, true, true, false, false, false]);
   });
 
   it('lets an admin give the admin scope too', async () => {

@@ -20,6 +20,7 @@ import { ADMIN_ONLY_SCOPES, CREDENTIAL_SCOPES, SCOPES, type Scope } from '../../
 import type { CreatedToken, CreateTokenRequest, Token } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable } from '../../components/DataTable';
+import { LastUsed } from '../../components/LastUsed';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SecretOnce } from '../../components/SecretOnce';
 import { OneLineName } from '../../components/OneLineName';
@@ -190,13 +191,7 @@ export function TokensSection({ admin, tokens, error, onRetry, onCreate, onRevok
             </TableCell>
             <TableCell>{token.expiresAt ? <RelativeTime at={token.expiresAt} future /> : t.settings.neverExpires}</TableCell>
             <TableCell sx={wide}>
-              {token.lastUsedAt ? <RelativeTime at={token.lastUsedAt} /> : t.common.never}
-              {token.lastUsedAt && token.lastUsedFrom && (
-                <Typography variant="caption" color="text.secondary" component="span">
-                  {' '}
-                  {t.settings.from(token.lastUsedFrom)}
-                </Typography>
-              )}
+              <LastUsed at={token.lastUsedAt} from={token.lastUsedFrom} />
             </TableCell>
             <TableCell align="right">
               <Button size="small" color="error" variant="outlined" aria-label={t.settings.revokeLabel(token.name)} onClick={() => setRevoking(token)}>
