@@ -1,7 +1,7 @@
 /**
  * `shiva serve` on a port already taken stops before it touches its data directory: a second
  * hub with a fresh data directory must not create (and print the password of) an admin that no
- * hub will ever serve.
+ * hub will ever serve. The same holds for the SSH gateway's port.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('shiva serve on a taken port', () => {
 
   it('refuses with exit status 2, names the address and --port, and creates no admin', async () => {
     const dataDir = path.join(dir, 'data');
-    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port)], {
+    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port), '--ssh-port', '0'], {
       env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' },
     }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
@@ -42,6 +42,26 @@ describe('shiva serve on a taken port', () => {
     expect(result.stderr).toContain(`127.0.0.1:${port} is taken`);
     expect(result.stderr).toContain('--port');
     expect(result.stdout).not.toContain('Created the user admin');
+    expect(existsSync(dataDir) ? readdirSync(dataDir) : []).not.toContain('shiva.db');
+  });
+
+  it("refuses a taken SSH gateway port the same way, naming --ssh-port", async () => {
+    const dataDir = path.join(dir, 'data-ssh');
+    const free = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(free), '--ssh-port', String(port)], {
+      env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`127.0.0.1:${port} is taken`);
+    expect(result.stderr).toContain('--ssh-port');
     expect(existsSync(dataDir) ? readdirSync(dataDir) : []).not.toContain('shiva.db');
   });
 });

@@ -63,7 +63,7 @@ describe('shiva serve on a data directory others can use', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const serve = async (dataDir: string) => {
-    const hub = spawnHub({ SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: 'unused-password' }, ['--port', String(await freePort())]);
+    const hub = spawnHub({ SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: 'unused-password' }, ['--port', String(await freePort()), '--ssh-port', '0']);
     return { code: await hub.exited, output: hub.output() };
   };
 

@@ -105,7 +105,7 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
       HUB: hubUrl,
       SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD,
     };
-    const child = spawn(process.execPath, [path.join(root, 'dist/main.js'), 'serve', '--port', String(port)], {
+    const child = spawn(process.execPath, [path.join(root, 'dist/main.js'), 'serve', '--port', String(port), '--ssh-port', '0'], {
       cwd: work,
       env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD, SHIVA_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,8 +9,9 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file (or SHIVA_CONFIG)')
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on', (v) => Number(v))
+    .option('--ssh-port <port>', "the SSH gateway's port (over ssh.port; 0: any free port)", (v) => Number(v))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (or SHIVA_LOG_LEVEL; over log.level)')
-    .action(async (opts: { config?: string; host?: string; port?: number; logLevel?: string }) => {
+    .action(async (opts: { config?: string; host?: string; port?: number; sshPort?: number; logLevel?: string }) => {
       // The server is loaded only by the verb that runs it: the client verbs start without it.
       const [{ ConfigError, loadConfig }, { startServer }, { DataDirModeError }, { DataDirLockedError }] = await Promise.all([
         import('../config/load.js'),
@@ -21,15 +22,18 @@ export function registerServe(program: Command): void {
       try {
         const base = loadConfig({ file: opts.config });
         const config =
-          opts.host || opts.port !== undefined
+          opts.host || opts.port !== undefined || opts.sshPort !== undefined
             ? loadConfig({
                 file: opts.config,
-                overrides: { hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } },
+                overrides: {
+                  hub: { ...base.hub, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) },
+                  ...(opts.sshPort !== undefined ? { ssh: { ...base.ssh, port: opts.sshPort } } : {}),
+                },
               })
             : base;
         await assertPortFree(config.hub.host, config.hub.port);
         if (config.ssh.enabled) {
-          await assertPortFree(config.ssh.host ?? config.hub.host, config.ssh.port, 'set ssh.port in the configuration (or ssh.enabled: false)');
+          await assertPortFree(config.ssh.host ?? config.hub.host, config.ssh.port, 'start this hub with another --ssh-port (ssh.port in the configuration; ssh.enabled: false turns the gateway off)');
         }
         const server = await startServer(config, { logLevel: opts.logLevel });
         const stop = (signal: string) => {

@@ -27,6 +27,7 @@ export async function writeHubFiles(prefix: string, lines: string[]): Promise<Hu
   const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const port = await freePort();
   const config = path.join(dataDir, 'shiva.yaml');
-  writeFileSync(config, [`hub: {host: 127.0.0.1, port: ${port}}`, ...lines].join('\n'));
+  // The SSH gateway on any free port: tests run hubs side by side, and 2222 is one port.
+  writeFileSync(config, [`hub: {host: 127.0.0.1, port: ${port}}`, 'ssh: {port: 0}', ...lines].join('\n'));
   return { dataDir, config, port, url: `http://127.0.0.1:${port}` };
 }
