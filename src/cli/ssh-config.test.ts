@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cliRuns, mockSandbox, runVerb } from '../../test/support/cli-fixtures.js';
 import type { Me, Sandbox, SshGatewayInfo } from '../contract/api.js';
-import { configTargets, hostBlock, knownHostsLine, registerSshConfig, sshHosts, type OpenGateway } from './ssh-config.js';
+import { hostBlock, knownHostsLine, sshHosts, type OpenGateway } from '../contract/ssh-config.js';
+import { configTargets, registerSshConfig } from './ssh-config.js';
 import { configHasHost, knownHostsEntry } from './ssh-files.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIk0ZVKO4wYbW1yJyTpzKqUgQ9oB0Yh4b7cQ2Ck1cT5e';

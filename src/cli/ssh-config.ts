@@ -1,15 +1,9 @@
 /**
  * `shiva ssh-config [sandbox]`: the ~/.ssh/config blocks that reach your sandboxes through the
  * hub's SSH gateway (docs/ssh.md), and the known_hosts line that lets ssh check the gateway's
- * host key on the first connection rather than asking.
- *
- * Each block sets `HostKeyAlias shiva-<host>`, and the known_hosts line names that alias: ssh
- * then looks the gateway's key up under the alias instead of `[host]:port`, so one line serves
- * every sandbox's block, `StrictHostKeyChecking yes` works from the first connection, and the
- * gateway's key never meets the key of an SSH server the same host runs for its admins (port 22:
- * both would be filed under the bare host name, and ssh would warn that the key had changed).
- * `ssh -p PORT alice.main@host` without the block does not use the alias and asks once, as for
- * any new host.
+ * host key on the first connection rather than asking (src/contract/ssh-config.ts says why each
+ * block has a HostKeyAlias). `ssh -p PORT alice.main@host` without the block does not use the
+ * alias and asks once, as for any new host.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +11,7 @@ import type { Command } from 'commander';
 import type { Me, Sandbox, SshGatewayInfo } from '../contract/api.js';
 import { DEFAULT_SANDBOX_NAME, isValidName } from '../contract/names.js';
 import { isTerminal } from '../contract/sandbox-states.js';
-import { sshUser } from '../contract/ssh.js';
+import { hostBlock, hostKeyAlias, isOpen, knownHostsLine, sshHosts, type SshHost } from '../contract/ssh-config.js';
 import { HubClient, loadCredentials } from './client.js';
 import { printJson } from './output.js';
 import { sandboxNamed } from './sandboxes.js';
@@ -25,24 +19,6 @@ import { appendLines, configHasHost, knownHostsEntry, readIfExists } from './ssh
 
 type HostKey = NonNullable<SshGatewayInfo['hostKey']>;
 
-/** The gateway when it runs: where it listens is known. */
-export type OpenGateway = SshGatewayInfo & { enabled: true; host: string; port: number };
-
-export const isOpen = (info: SshGatewayInfo): info is OpenGateway => info.enabled && info.host !== null && info.port !== null;
-
-/** The name ssh files the gateway's host key under (see the top of this file). */
-export const hostKeyAlias = (host: string): string => `shiva-${host}`;
-
-/** One sandbox's Host block, as its fields. */
-export interface SshHost {
-  /** What to type: `ssh shiva-main`. */
-  host: string;
-  hostName: string;
-  port: number;
-  user: string;
-  hostKeyAlias: string | null;
-  fingerprint: string | null;
-}
 
 /** The sandboxes to write blocks for, or why there are none; a note says what to do first. */
 export type ConfigTargets = { names: string[]; note: string | null } | { problem: string };
@@ -62,34 +38,8 @@ export function configTargets(live: readonly Sandbox[], which: string | undefine
   return { names: [DEFAULT_SANDBOX_NAME], note: `You have no sandbox running; the block reaches ${DEFAULT_SANDBOX_NAME} once you launch it: shiva launch` };
 }
 
-/** The Host of each sandbox in `names`, signed in as `username`. */
-export function sshHosts(gateway: OpenGateway, username: string, names: readonly string[]): SshHost[] {
-  return names.map((name) => ({
-    host: `shiva-${name}`,
-    hostName: gateway.host,
-    port: gateway.port,
-    user: sshUser(username, name),
-    hostKeyAlias: gateway.hostKey ? hostKeyAlias(gateway.host) : null,
-    fingerprint: gateway.hostKey?.fingerprint ?? null,
-  }));
-}
 
-/** A Host block of ssh_config(5); ssh's default port goes without a Port line. */
-export function hostBlock(h: SshHost): string {
-  return [
-    `Host ${h.host}`,
-    `  HostName ${h.hostName}`,
-    ...(h.port === 22 ? [] : [`  Port ${h.port}`]),
-    `  User ${h.user}`,
-    ...(h.hostKeyAlias ? [`  HostKeyAlias ${h.hostKeyAlias}`] : []),
-    ...(h.fingerprint ? [`  # host key ${h.fingerprint}`] : []),
-  ].join('\n');
-}
 
-/** The known_hosts line that trusts the gateway's key under its alias; null before the hub has a key. */
-export function knownHostsLine(gateway: OpenGateway): string | null {
-  return gateway.hostKey ? `${hostKeyAlias(gateway.host)} ${gateway.hostKey.publicKey}` : null;
-}
 
 /** `~/.ssh/config` for a path in the home folder, as the user thinks of it. */
 const shown = (file: string): string => (file.startsWith(`${os.homedir()}${path.sep}`) ? `~${file.slice(os.homedir().length)}` : file);
