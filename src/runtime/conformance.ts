@@ -6,6 +6,7 @@
  * fake one in memory. Every expectation here is what the Docker Engine answers with the tiny
  * test image (images/tiny): when a new runtime fails one, the runtime is wrong, not the test.
  */
+import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_LABELS, LABELS, RuntimeError, type ContainerEvent, type ContainerInfo, type ContainerSpec, type Runtime } from './types.js';
 import { tinySpec } from '../../test/support/tiny-spec.js';
@@ -286,7 +287,7 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       });
       p.stdin.write('hello\nrest of it\n');
       p.stdin.end();
-      const [out, err] = await Promise.all([readAll(p.stdout), readAll(p.stderr)]);
+      const [out, err] = await Promise.all([text(p.stdout), text(p.stderr)]);
       expect(out).toBe('out hello hej\nrest of it\n');
       expect(err).toBe('err\n');
       expect(await p.exit).toEqual({ code: 3 });
@@ -294,7 +295,7 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       const tty = await runtime.exec(s.name, { command: ['/bin/sh', '-c', 'echo to-out; echo to-err >&2'], tty: true, size: { cols: 100, rows: 30 } });
       // A terminal's input is not closed (Docker ends the whole exec's output when it is): the
       // command ends on its own.
-      const [shown, apart] = await Promise.all([readAll(tty.stdout), readAll(tty.stderr)]);
+      const [shown, apart] = await Promise.all([text(tty.stdout), text(tty.stderr)]);
       expect(shown).toMatch(/to-out\r?\n/);
       expect(shown).toMatch(/to-err\r?\n/);
       expect(apart).toBe('');
@@ -410,9 +411,3 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
   }
 }
 
-/** Everything a stream gives until it ends, as UTF-8. */
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
