@@ -5,12 +5,12 @@
  * at 0, so a rate over it never starts from a missing series).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RefusalReason } from '../ssh/authentication.js';
+import { REFUSAL_REASONS, type RefusalReason } from '../ssh/authentication.js';
 
 /** Why a connection did not sign in: a key's refusal, or no room to wait (waiting-room.ts). */
 export type SshFailure = RefusalReason | 'too_many_waiting';
 
-const REASONS: readonly SshFailure[] = ['user_name', 'unknown_key', 'wrong_user', 'disabled', 'sha1_signature', 'bad_signature', 'rate_limited', 'too_many_tries', 'too_many_waiting'];
+const REASONS: readonly SshFailure[] = [...REFUSAL_REASONS, 'too_many_waiting'];
 
 export class SshCounts {
   private readonly sessions: Gauge;

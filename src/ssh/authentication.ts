@@ -16,6 +16,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthContext } from 'ssh2';
 import type { SignInAttempt, SignInLimiter } from '../auth/sign-in-limiter.js';
+import { plainText } from '../contract/plain-text.js';
 import { parseSshUser, type SshTarget } from '../contract/ssh.js';
 import type { SshKeyRepository, SshKeyRow } from '../store/ssh-keys.js';
 import type { UserRepository } from '../store/users.js';
@@ -25,6 +26,8 @@ import { verifySignature } from './signatures.js';
 
 /** Keys one connection may offer before it is cut. */
 export const MAX_TRIES = 20;
+/** The most of an asked-for user name kept for the audit log and the limiter. */
+const ASKED_FOR_MAX = 64;
 
 /** A signed-in connection: whose key, as whom, reaching whose sandbox. */
 export interface SshIdentity {
@@ -39,7 +42,8 @@ export interface SshIdentity {
 }
 
 /** Why a connection did not sign in, as the metric's `reason` label and the audit say. */
-export type RefusalReason = 'user_name' | 'unknown_key' | 'wrong_user' | 'disabled' | 'sha1_signature' | 'bad_signature' | 'rate_limited' | 'too_many_tries';
+export const REFUSAL_REASONS = ['user_name', 'unknown_key', 'wrong_user', 'disabled', 'sha1_signature', 'bad_signature', 'rate_limited', 'too_many_tries'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface AuthenticationDeps {
   keys: Pick<SshKeyRepository, 'byFingerprint'>;
@@ -69,7 +73,7 @@ export class ConnectionSignIn {
     if (this.identity) return ctx.reject();
     if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
     // What reaches the audit log and the limiter: printable, bounded.
-    this.askedFor = ctx.username.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+    this.askedFor = plainText(ctx.username).slice(0, ASKED_FOR_MAX);
     if (++this.tries > MAX_TRIES) return this.refuse(ctx, 'too_many_tries', true);
     const target = parseSshUser(ctx.username);
     // Counted by the user (alice and alice.gpu alike); a name no user can have counts too.
