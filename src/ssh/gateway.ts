@@ -16,13 +16,12 @@
  * (MaxSessions) and MAX_FORWARDS forwarded connections open at once.
  */
 import net, { type AddressInfo } from 'node:net';
-import { EventEmitter } from 'node:events';
 import ssh2, { type ClientInfo, type Connection, type Server as SshServer } from 'ssh2';
 import { SignInLimiter, type SignInLimits } from '../auth/sign-in-limiter.js';
 import { sshUser, type SshTarget } from '../contract/ssh.js';
 import type { MachineRegistry } from '../machines/registry.js';
 import type { SshCounts } from '../metrics/ssh-series.js';
-import { ClosingTunnel, type OpenTunnels } from '../proxy/open-tunnels.js';
+import { ClosingTunnel, type ClientStream, type OpenTunnels } from '../proxy/open-tunnels.js';
 import type { ProxyIdentity } from '../proxy/types.js';
 import { RuntimeError } from '../runtime/types.js';
 import type { ActivityRecorder } from '../sandboxes/activity.js';
@@ -36,7 +35,7 @@ import { serveForward } from './forwarding.js';
 import type { HostKey } from './host-key.js';
 import { serveSession, type SessionContext } from './session.js';
 import { WaitingRoom } from './waiting-room.js';
-import { resolveTarget, type TargetResolution } from './target.js';
+import { reachedIfRunning, resolveTarget, type TargetResolution } from './target.js';
 
 // ssh2 is CommonJS: Node's ESM loader gives its exports as the default only.
 const { Server } = ssh2;
@@ -57,7 +56,7 @@ export interface SshGatewayDeps {
   hostKey: HostKey;
   keys: SshKeyRepository;
   users: UserRepository;
-  sandboxes: Pick<SandboxRepository, 'live' | 'recent'>;
+  sandboxes: Pick<SandboxRepository, 'byId' | 'live' | 'recent'>;
   machines: Pick<MachineRegistry, 'get'>;
   tunnels: OpenTunnels;
   activity: Pick<ActivityRecorder, 'touch'>;
@@ -183,6 +182,10 @@ export class SshGateway {
     const context: SessionContext = {
       resolve: async () => {
         const sandboxId = await pinned;
+        // Each channel (a -D browser opens dozens) asks once by id while the sandbox runs; the
+        // whole resolution, with its words, only when it does not.
+        const running = sandboxId ? reachedIfRunning(await this.deps.sandboxes.byId(sandboxId)) : null;
+        if (running) return { ok: true, sandbox: running };
         const now = await this.resolve(identity.target);
         if (now.ok && now.sandbox.id !== sandboxId) {
           return { ok: false, message: `sandbox ${now.sandbox.name} started after this connection was made: connect again to reach it` };
@@ -262,18 +265,14 @@ export class SshGateway {
 }
 
 /** The connection as the tunnel registry sees a client stream: closed once, ended by `end`. */
-function connectionStream(client: Connection): { destroyed: boolean; destroy(): void; on(event: 'close', listener: () => void): unknown } {
-  const events = new EventEmitter();
+function connectionStream(client: Connection): ClientStream {
   let closed = false;
-  client.once('close', () => {
-    closed = true;
-    events.emit('close');
-  });
+  client.once('close', () => (closed = true));
   return {
     get destroyed() {
       return closed;
     },
     destroy: () => client.end(),
-    on: (event, listener) => events.on(event, listener),
+    on: (_event, listener) => client.once('close', listener),
   };
 }

@@ -47,5 +47,12 @@ export function resolveTarget(target: SshTarget, live: readonly SandboxRow[], la
     const why = row!.state === 'unknown' ? 'on a machine that does not answer now' : `${row!.state}, not running yet`;
     return { ok: false, message: `sandbox ${row!.name} is ${why}: try again in a moment` };
   }
-  return { ok: true, sandbox: { id: row!.id, username: row!.username, name: row!.name, machine: row!.machine, containerId: row!.container_id } };
+  return { ok: true, sandbox: reached(row!, row!.container_id) };
 }
+
+/** The running sandbox `row` as exec needs it; null when it does not run. */
+export function reachedIfRunning(row: SandboxRow | undefined): ReachedSandbox | null {
+  return row?.state === 'running' && row.container_id ? reached(row, row.container_id) : null;
+}
+
+const reached = (row: SandboxRow, containerId: string): ReachedSandbox => ({ id: row.id, username: row.username, name: row.name, machine: row.machine, containerId });
