@@ -18,8 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/support/hub.js';
 import { createAdminToken } from '../test/support/hub-api.js';
-import { spawnHub, waitForHealth } from '../test/support/process.js';
-import { run } from '../test/support/ssh-client.js';
+import { run, spawnHub, waitForHealth } from '../test/support/process.js';
 
 const RUNS_PROMPT = 10;
 const RUNS_COPY = 3;

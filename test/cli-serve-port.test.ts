@@ -3,16 +3,16 @@
  * hub with a fresh data directory must not create (and print the password of) an admin that no
  * hub will ever serve. The same holds for the SSH gateway's port.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runShiva } from './support/cli.js';
+import { freePort } from './support/hub.js';
 
-const run = promisify(execFile);
-const main = path.resolve(import.meta.dirname, '../src/main.ts');
+/** `shiva serve` with a fresh data directory, default configuration and no admin password. */
+const serve = (dataDir: string, args: string[]) => runShiva(['serve', ...args], { SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' });
 
 describe('shiva serve on a taken port', () => {
   let dir: string;
@@ -32,12 +32,7 @@ describe('shiva serve on a taken port', () => {
 
   it('refuses with exit status 2, names the address and --port, and creates no admin', async () => {
     const dataDir = path.join(dir, 'data');
-    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port), '--ssh-port', '0'], {
-      env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-    );
+    const result = await serve(dataDir, ['--port', String(port), '--ssh-port', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`127.0.0.1:${port} is taken`);
     expect(result.stderr).toContain('--port');
@@ -47,18 +42,7 @@ describe('shiva serve on a taken port', () => {
 
   it("refuses a taken SSH gateway port the same way, naming --ssh-port", async () => {
     const dataDir = path.join(dir, 'data-ssh');
-    const free = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(p));
-      });
-    });
-    const result = await run(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(free), '--ssh-port', String(port)], {
-      env: { ...process.env, SHIVA_DATA_DIR: dataDir, SHIVA_CONFIG: '', SHIVA_ADMIN_PASSWORD: '' },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-    );
+    const result = await serve(dataDir, ['--port', String(await freePort()), '--ssh-port', String(port)]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`127.0.0.1:${port} is taken`);
     expect(result.stderr).toContain('--ssh-port');

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, TINY_IMAGE } from './support/docker.js';
 import { startTestHub, type TestHub } from './support/hub.js';
-import { run, sshClient, type SshClient, type SshKeyPair } from './support/ssh-client.js';
+import { run } from './support/process.js';
+import { sshClient, type SshClient, type SshKeyPair } from './support/ssh-client.js';
 import { waitFor, waitForState } from './support/wait.js';
 
 const GIB = 1024 * 1024 * 1024;

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, NOTEBOOK_IMAGE } from './support/docker.js';
 import { freePort, startTestHub, type TestHub } from './support/hub.js';
-import { rshOf, run, sshClient, type SshClient, type SshKeyPair } from './support/ssh-client.js';
+import { run } from './support/process.js';
+import { rshOf, sshClient, type SshClient, type SshKeyPair } from './support/ssh-client.js';
 import { waitFor, waitForState } from './support/wait.js';
 
 interface Me {

@@ -1,4 +1,7 @@
-/** The hub as a separate process, the way `shiva serve` runs it, so tests can kill it for real. */
+/**
+ * Processes for tests: the hub as a separate process, the way `shiva serve` runs it, so tests can
+ * kill it for real; and any command run to its end without blocking this process (`run`).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -46,4 +49,29 @@ export async function kill(hub: HubProcess, signal: NodeJS.Signals): Promise<voi
   if (hub.child.exitCode !== null || hub.child.signalCode !== null) return;
   hub.child.kill(signal);
   await hub.exited;
+}
+
+/** How a client command ended (the hub runs in this process, so commands never block it: no spawnSync). */
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` to its end, feeding it `input`; kills it after `timeoutMs`. */
+export function run(command: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }

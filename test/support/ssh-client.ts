@@ -4,6 +4,7 @@
  * and rsync run with nothing of this machine's own SSH setup (-F /dev/null, no agent).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { run, type Ran } from './process.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,31 +15,6 @@ export interface SshKeyPair {
   file: string;
   /** The .pub line. */
   publicKey: string;
-}
-
-/** How a client command ended (the hub runs in this process, so commands never block it: no spawnSync). */
-export interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `command` to its end, feeding it `input`; kills it after `timeoutMs`. */
-export function run(command: string, args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
 }
 
 export interface SshClient {
