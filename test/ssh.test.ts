@@ -83,6 +83,15 @@ describeDocker('the SSH gateway with OpenSSH', [NOTEBOOK_IMAGE], () => {
     expect(text).toMatch(/^40 120$/m);
   });
 
+  it('takes input typed before the shell is up, without showing the hub\'s own start-up line', async () => {
+    for (let i = 0; i < 5; i++) {
+      const typed = await run('ssh', [...client.options(aliceKey), '-tt', 'alice@127.0.0.1'], { input: `echo typed-ahead-${i}\nexit 4\n` });
+      expect(typed.stdout).toContain(`typed-ahead-${i}`);
+      expect(typed.stdout).not.toContain('shiva-exec-pid');
+      expect(typed.status).toBe(4);
+    }
+  });
+
   it('copies files with scp in both its modes, and with sftp, into the home as its owner', async () => {
     const local = path.join(client.dir, 'data.bin');
     const bytes = Buffer.alloc(3 * 1024 * 1024 + 17, 7);

@@ -301,6 +301,16 @@ export function describeRuntimeContract(title: string, make: () => Promise<Runti
       expect(apart).toBe('');
       expect(await tty.exit).toEqual({ code: 0 });
 
+      // Input written at once (typed ahead into a terminal) reaches the process, and the output
+      // is the process's alone.
+      for (let i = 0; i < 5; i++) {
+        const ahead = await runtime.exec(info.id, { command: ['/bin/sh', '-c', 'read line; echo "got $line"'], tty: true });
+        ahead.stdin.write(`typed-${i}\n`);
+        const shown = await text(ahead.stdout);
+        expect(shown).toMatch(new RegExp(`got typed-${i}\\r?\\n`));
+        expect(shown.replace(/\r/g, '')).toMatch(new RegExp(`^(typed-${i}\\n)?got typed-${i}\\n$`));
+      }
+
       // Hung up, a process that waits ends by SIGHUP (128 + 1), terminal or not.
       for (const terminal of [false, true]) {
         const waiting = await runtime.exec(info.id, { command: ['sleep', '100'], tty: terminal });

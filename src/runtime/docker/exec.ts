@@ -49,6 +49,12 @@ export async function startExec(docker: Docker, id: string, spec: ExecSpec, sign
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const pidLine = new PidLine();
+  // The client's input waits for the pid line: typed ahead into a terminal, it would be echoed
+  // before the line, which would then be shown and lost (and the process never hung up).
+  const stdin = new PassThrough();
+  void pidLine.pid.then(() => stdin.pipe(socket));
+  // Writes to a connection the engine or close() ended fail here, not in the caller.
+  socket.on('error', () => undefined);
   if (spec.tty) {
     socket.pipe(pidLine).pipe(stdout);
     stderr.end();
@@ -80,7 +86,7 @@ export async function startExec(docker: Docker, id: string, spec: ExecSpec, sign
   });
   const exit = closed.then(() => exitOf(exec));
   return {
-    stdin: socket,
+    stdin,
     stdout,
     stderr,
     resize,
