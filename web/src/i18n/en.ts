@@ -487,7 +487,7 @@ export const en = {
     publicKey: 'Public key',
     publicKeyPlaceholder: 'ssh-ed25519 AAAA… you@laptop',
     publicKeyHelp: 'The line in your .pub file, such as ~/.ssh/id_ed25519.pub (ssh-keygen -t ed25519 makes one).',
-    privateKey: 'This is a private key: it stays on your computer and is never pasted anywhere. Paste the .pub file instead.',
+    privateKey: 'This is a private key, which must stay on your computer; nothing was sent. Paste the .pub file instead.',
     name: 'Name',
     nameHelp: "Optional: else the key's comment.",
     add: 'Add SSH key',
@@ -511,6 +511,9 @@ export const en = {
     configHelp: (alias: string) => `Or add this to ~/.ssh/config, then run ssh ${alias}:`,
     config: 'SSH config entry',
     copyConfig: 'Copy the SSH config entry',
+    knownHostsHelp: 'And this line to ~/.ssh/known_hosts, so ssh checks the host key itself from the first connection (the entry names it by its HostKeyAlias):',
+    knownHosts: 'known_hosts line',
+    copyKnownHosts: 'Copy the known_hosts line',
     vscode: (alias: string) => `VS Code Remote-SSH reads the same file: choose ${alias} in "Connect to Host…".`,
   },
   notFound: {

@@ -507,7 +507,7 @@ export const ja: Messages = {
     publicKey: '公開鍵',
     publicKeyPlaceholder: 'ssh-ed25519 AAAA… you@laptop',
     publicKeyHelp: '~/.ssh/id_ed25519.pub などの .pub ファイルの 1 行です（ssh-keygen -t ed25519 で作れます）。',
-    privateKey: 'これは秘密鍵です。秘密鍵は自分のコンピューターから出さず、どこにも貼り付けないでください。代わりに .pub ファイルを貼り付けてください。',
+    privateKey: 'これは秘密鍵です。秘密鍵は自分のコンピューターから出してはいけません（何も送信していません）。代わりに .pub ファイルを貼り付けてください。',
     name: '名前',
     nameHelp: '省略可。省略すると鍵のコメントになります。',
     add: 'SSH 鍵を追加',
@@ -531,6 +531,9 @@ export const ja: Messages = {
     configHelp: (alias) => `または ~/.ssh/config に次を追加すると、ssh ${alias} で接続できます。`,
     config: 'SSH 設定',
     copyConfig: 'SSH 設定をコピー',
+    knownHostsHelp: 'さらに次の行を ~/.ssh/known_hosts に追加すると、最初の接続から ssh がホスト鍵を自分で確かめます（設定の HostKeyAlias の名前で登録されます）。',
+    knownHosts: 'known_hosts の行',
+    copyKnownHosts: 'known_hosts の行をコピー',
     vscode: (alias) => `VS Code Remote-SSH も同じファイルを読みます。「Connect to Host…」で ${alias} を選んでください。`,
   },
   notFound: {

@@ -23,12 +23,14 @@ describe('Connect over SSH on the settings page', () => {
     const writeText = vi.fn(async () => undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     renderView(<SettingsPageView {...mockSettingsProps()} />);
-    const entry = 'Host shiva-main\n  HostName shiva.example.com\n  Port 2222\n  User alice.main';
+    const entry = `Host shiva-main\n  HostName shiva.example.com\n  Port 2222\n  User alice.main\n  HostKeyAlias shiva-shiva.example.com\n  # host key ${MockSshGateway.hostKey!.fingerprint}`;
     expect(screen.getByLabelText('SSH config entry').textContent).toBe(entry);
     expect(section().textContent).toContain('VS Code Remote-SSH reads the same file: choose shiva-main');
     await userEvent.click(screen.getByRole('button', { name: 'Copy the SSH config entry' }));
     expect(writeText).toHaveBeenCalledWith(entry);
     await waitFor(() => expect(screen.getByRole('button', { name: 'Copied' })).toBeTruthy());
+    // The known_hosts line under the entry's alias, as shiva ssh-config prints it.
+    expect(screen.getByLabelText('known_hosts line').textContent).toBe(`shiva-shiva.example.com ${MockSshGateway.hostKey!.publicKey}`);
   });
 
   it('says in one line that SSH is off when the hub has it turned off', () => {

@@ -7,6 +7,7 @@ import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import { DEFAULT_SANDBOX_NAME } from '../../../../src/contract/names';
 import { sshUser } from '../../../../src/contract/ssh';
+import { hostBlock, isOpen, knownHostsLine, sshHosts } from '../../../../src/contract/ssh-config';
 import type { SshGatewayInfo } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
 import { Loaded } from '../../components/States';
@@ -20,10 +21,6 @@ export interface SshConnectSectionProps {
   error: unknown;
   onRetry(): void;
 }
-
-/** The ~/.ssh/config entry that makes `ssh <alias>` reach `user`'s sandbox. */
-export const sshConfigEntry = (alias: string, host: string, port: number, user: string): string =>
-  [`Host ${alias}`, `  HostName ${host}`, `  Port ${port}`, `  User ${user}`].join('\n');
 
 function Code({ text, label, copyLabel }: { text: string; label: string; copyLabel?: string }) {
   return (
@@ -49,11 +46,15 @@ export function SshConnectSection({ gateway, username, error, onRetry }: SshConn
         {t.ssh.connect}
       </Typography>
       <Loaded data={ready} error={error} onRetry={onRetry} empty={null} isEmpty={() => false} loadingRows={2}>
-        {({ gateway: { enabled, host, port, hostKey }, username: me }) => {
-          if (!enabled || host === null || port === null) return <Typography variant="body2">{t.ssh.disabled}</Typography>;
+        {({ gateway, username: me }) => {
+          if (!isOpen(gateway)) return <Typography variant="body2">{t.ssh.disabled}</Typography>;
+          const { host, port, hostKey } = gateway;
           const sandbox = DEFAULT_SANDBOX_NAME;
           const user = sshUser(me, sandbox);
-          const alias = `shiva-${sandbox}`;
+          // The same block and line as shiva ssh-config prints (src/contract/ssh-config.ts).
+          const block = sshHosts(gateway, me, [sandbox])[0]!;
+          const alias = block.host;
+          const trusted = knownHostsLine(gateway);
           return (
             <>
               <Typography variant="body2" sx={{ mb: 1 }}>
@@ -74,7 +75,15 @@ export function SshConnectSection({ gateway, username, error, onRetry }: SshConn
               <Typography variant="body2" sx={{ mb: 1 }}>
                 {t.ssh.configHelp(alias)}
               </Typography>
-              <Code text={sshConfigEntry(alias, host, port, user)} label={t.ssh.config} copyLabel={t.ssh.copyConfig} />
+              <Code text={hostBlock(block)} label={t.ssh.config} copyLabel={t.ssh.copyConfig} />
+              {trusted && (
+                <>
+                  <Typography variant="body2" sx={{ mb: 1 }}>
+                    {t.ssh.knownHostsHelp}
+                  </Typography>
+                  <Code text={trusted} label={t.ssh.knownHosts} copyLabel={t.ssh.copyKnownHosts} />
+                </>
+              )}
               <Typography variant="body2" color="text.secondary">
                 {t.ssh.vscode(alias)}
               </Typography>
