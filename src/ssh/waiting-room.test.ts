@@ -29,13 +29,21 @@ describe('the connections waiting to sign in', () => {
     expect(room.size).toBe(0);
   });
 
-  it('keeps one address from filling the room, and refuses everyone only when it is full', () => {
+  it('keeps one source from filling the room, and when full lets a newcomer in by cutting the busiest source\'s oldest', () => {
     const room = new WaitingRoom({ graceMs: 30_000, perAddress: 2, total: 3 });
-    expect([room.admit(socket('10.0.0.1')), room.admit(socket('10.0.0.1')), room.admit(socket('10.0.0.1'))]).toEqual(['admitted', 'admitted', 'address_full']);
+    const [first, second] = [socket('10.0.0.1'), socket('10.0.0.1')];
+    expect([room.admit(first), room.admit(second), room.admit(socket('10.0.0.1'))]).toEqual(['admitted', 'admitted', 'address_full']);
     const other = socket('10.0.0.2');
     expect(room.admit(other)).toBe('admitted');
-    expect(room.admit(socket('10.0.0.3'))).toBe('full');
-    other.destroy();
-    expect(room.admit(socket('10.0.0.3'))).toBe('admitted');
+    expect(room.admit(socket('10.0.0.3'))).toBe('admitted_evicting');
+    expect([first.destroyed, second.destroyed, other.destroyed]).toEqual([true, false, false]);
+    expect(room.size).toBe(3);
+  });
+
+  it('counts an IPv6 /64 as one source, and an IPv4-mapped address as its IPv4', () => {
+    const room = new WaitingRoom({ graceMs: 30_000, perAddress: 2, total: 10 });
+    expect([room.admit(socket('2001:db8:1:2::1')), room.admit(socket('2001:db8:1:2:ffff::9')), room.admit(socket('2001:db8:1:2:0:0:0:7'))]).toEqual(['admitted', 'admitted', 'address_full']);
+    expect(room.admit(socket('2001:db8:1:3::1'))).toBe('admitted');
+    expect([room.admit(socket('::ffff:10.0.0.9')), room.admit(socket('10.0.0.9')), room.admit(socket('::ffff:10.0.0.9'))]).toEqual(['admitted', 'admitted', 'address_full']);
   });
 });
