@@ -23,7 +23,7 @@ import type { MachineRegistry } from '../machines/registry.js';
 import type { SshCounts } from '../metrics/ssh-series.js';
 import { ClosingTunnel, type ClientStream, type OpenTunnels } from '../proxy/open-tunnels.js';
 import type { ProxyIdentity } from '../proxy/types.js';
-import { RuntimeError } from '../runtime/types.js';
+import { RuntimeError, type ExecProcess } from '../runtime/types.js';
 import type { ActivityRecorder } from '../sandboxes/activity.js';
 import type { Logger } from '../sandboxes/types.js';
 import type { AuditLog } from '../store/audit.js';
@@ -110,10 +110,13 @@ export class SshGateway {
   private admit(socket: net.Socket): void {
     const admitted = this.room.admit(socket);
     if (admitted !== 'admitted') {
+      // A refusal, or another connection cut to make room: either way one that waited too many.
       this.deps.metrics.failed('too_many_waiting');
-      this.deps.log.warn({ address: socket.remoteAddress, why: admitted }, 'SSH connection refused: too many connections waiting to sign in');
-      socket.destroy();
-      return;
+      this.deps.log.warn({ address: socket.remoteAddress, why: admitted }, 'SSH connection waiting to sign in cut: too many were waiting');
+      if (admitted === 'address_full') {
+        socket.destroy();
+        return;
+      }
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
@@ -174,6 +177,15 @@ export class SshGateway {
    * connection, so that the connection's tunnel (which the sandbox's stop ends) is that sandbox's.
    */
   private ready(client: Connection, identity: SshIdentity, address: string, since: number): void {
+    // Every process the connection started in the sandbox ends with it: a channel's own close
+    // does not come while the client's unread input is stuck in it, nor for a forward confirmed
+    // after the connection went.
+    const processes = new Set<ExecProcess>();
+    let gone = false;
+    client.once('close', () => {
+      gone = true;
+      for (const proc of processes) proc.close();
+    });
     const pinned = this.record(client, identity, address, since);
     pinned.catch((err: Error) => {
       this.deps.log.warn({ err: err.message }, 'SSH connection setup failed');
@@ -197,7 +209,11 @@ export class SshGateway {
         if (!machine) throw new RuntimeError('not_found', `machine ${sandbox.machine} is not configured`);
         // Each entry of an admin into another's sandbox is recorded (once an hour per key and sandbox).
         if (identity.asAdmin) this.deps.onAdminEntry?.(identity.username, identity.keyId, sandbox.id, address);
-        return machine.runtime.exec(sandbox.containerId, spec);
+        const proc = await machine.runtime.exec(sandbox.containerId, spec);
+        processes.add(proc);
+        void proc.exit.then(() => processes.delete(proc));
+        if (gone) proc.close();
+        return proc;
       },
       touch: (sandbox) => this.deps.activity.touch(sandbox.id, 'ssh'),
       opened: () => this.deps.metrics.opened(),
@@ -231,7 +247,8 @@ export class SshGateway {
 
   /**
    * Tracks the connection as an open tunnel of its key into the sandbox it reaches now, records
-   * the key's use and audits it; resolves to that sandbox's id ('' when none runs).
+   * the key's use and audits it; resolves to that sandbox's id ('' when none runs). Rejects when
+   * the key, its owner or the sandbox ended while the check waited (the tunnel registry says so).
    */
   private async record(client: Connection, identity: SshIdentity, address: string, since: number): Promise<string> {
     const first = await this.resolve(identity.target);
@@ -240,7 +257,8 @@ export class SshGateway {
     const tunnel = new ClosingTunnel('ssh', proxyIdentity, sandboxId, identity.asAdmin, () => client.end());
     if (!this.deps.tunnels.track(tunnel, connectionStream(client), since)) {
       client.end();
-      return sandboxId;
+      // Channels already waiting for this answer must not go on into the sandbox.
+      throw new Error('its credential ended while it was being recorded');
     }
     await this.deps.keys.touch(identity.keyId, new Date().toISOString(), address);
     await this.deps.audit.record({

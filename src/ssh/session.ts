@@ -140,8 +140,13 @@ export function serveSession(session: Session, context: SessionContext): void {
       await Promise.all([finished(proc.stdout).catch(() => undefined), finished(proc.stderr).catch(() => undefined)]);
       const { code } = await proc.exit;
       if (!closed) {
-        if (code !== null) channel.exit(code);
-        channel.end();
+        // The connection may have gone under a channel that never saw its close (see gateway.ts).
+        try {
+          if (code !== null) channel.exit(code);
+          channel.end();
+        } catch {
+          channel.destroy();
+        }
       }
     } finally {
       context.closed();
