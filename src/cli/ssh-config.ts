@@ -119,7 +119,8 @@ export function registerSshConfig(program: Command): void {
       if (info.hostKey && trusted && !opts.knownHosts) {
         say(`\nTrust the gateway's host key (${info.hostKey.fingerprint}) with this line in ~/.ssh/known_hosts, or with --known-hosts:\n${trusted}`);
       }
-      const first = hosts[0]!.host;
+      // The default sandbox's block when it is among them: `ssh alice` reaches it too.
+      const first = (hosts.find((h) => h.host === `shiva-${DEFAULT_SANDBOX_NAME}`) ?? hosts[0]!).host;
       say(`\n${opts.write ? 'Connect with' : `With ${hosts.length === 1 ? 'the block' : 'the blocks'} in ~/.ssh/config (or --write), connect with`}: ssh ${first}; in VS Code: Remote-SSH: Connect to Host… → ${first}`);
     });
 }

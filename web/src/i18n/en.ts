@@ -505,7 +505,7 @@ export const en = {
     command: 'SSH command',
     copyCommand: 'Copy the SSH command',
     userHelp: (pattern: string, example: string, user: string, sandbox: string) =>
-      `The user name is ${pattern}: ${example} reaches your sandbox ${sandbox}. ${user} alone reaches your only running sandbox, or ${sandbox} when several run.`,
+      `The user name is ${pattern}: ${example} reaches your sandbox ${sandbox}. ${user} alone reaches your only running sandbox, or ${sandbox} when several run (if none is ${sandbox}, it answers with the names to use).`,
     hostKey: 'Host key fingerprint',
     hostKeyHelp: "The first time you connect, ssh shows the hub's host key fingerprint and asks whether to trust it. It should be this one:",
     configHelp: (alias: string) => `Or add this to ~/.ssh/config, then run ssh ${alias}:`,

@@ -525,7 +525,7 @@ export const ja: Messages = {
     command: 'SSH コマンド',
     copyCommand: 'SSH コマンドをコピー',
     userHelp: (pattern, example, user, sandbox) =>
-      `ユーザー名は ${pattern} です。${example} はサンドボックス ${sandbox} に接続します。${user} だけなら、実行中のサンドボックスが 1 つのときはそれに、複数のときは ${sandbox} に接続します。`,
+      `ユーザー名は ${pattern} です。${example} はサンドボックス ${sandbox} に接続します。${user} だけなら、実行中のサンドボックスが 1 つのときはそれに、複数のときは ${sandbox} に接続します（${sandbox} がなければ、使う名前を答えます）。`,
     hostKey: 'ホスト鍵のフィンガープリント',
     hostKeyHelp: '初めて接続するとき、ssh はハブのホスト鍵のフィンガープリントを表示して信頼するか尋ねます。次と一致することを確かめてください。',
     configHelp: (alias) => `または ~/.ssh/config に次を追加すると、ssh ${alias} で接続できます。`,
