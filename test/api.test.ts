@@ -92,8 +92,9 @@ describe('the API', () => {
     expect(created.status).toBe(201);
     expect(created.body.password.length).toBeGreaterThanOrEqual(16);
     expect((await t.api<ErrorBody>(t.adminToken, 'POST', '/api/users', { username: 'carol' })).body.error.code).toBe('USER_EXISTS');
-    const users = await t.api<Array<{ username: string }>>(t.adminToken, 'GET', '/api/users');
-    expect(users.body.map((u) => u.username)).toEqual(['admin', 'alice', 'bob', 'carol']);
+    const users = await t.api<{ items: Array<{ username: string }>; total: number }>(t.adminToken, 'GET', '/api/users');
+    expect(users.body.items.map((u) => u.username)).toEqual(['admin', 'alice', 'bob', 'carol']);
+    expect(users.body.total).toBe(4);
     expect(JSON.stringify(users.body)).not.toContain('scrypt');
   });
 
@@ -127,7 +128,7 @@ describe('the API', () => {
         expect(res.status).toBe(status);
         expect(res.body.error.code).toBe(code);
         expect(res.body.error.message).not.toMatch(/\bat \w+ \(|node_modules/);
-        expect((await t.api<unknown[]>(alice, 'GET', '/api/sandboxes?ended=true')).body).toEqual([]);
+        expect((await t.api<{ items: unknown[] }>(alice, 'GET', '/api/sandboxes?ended=true')).body.items).toEqual([]);
         expect(runtime.containers.size).toBe(0);
       });
     }
@@ -162,7 +163,7 @@ describe('the API', () => {
     const again = await t.api<ErrorBody>(alice, 'POST', '/api/sandboxes', { name: 'work' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('SANDBOX_NAME_TAKEN');
-    expect((await t.api<unknown[]>(alice, 'GET', '/api/sandboxes')).body).toHaveLength(1);
+    expect((await t.api<{ items: unknown[] }>(alice, 'GET', '/api/sandboxes')).body.items).toHaveLength(1);
     expect((await t.api<ErrorBody>(bob, 'GET', `/api/sandboxes/${first.body.id}`)).body.error.code).toBe('SANDBOX_NOT_FOUND');
     await t.hub.sandboxes.settle();
     const stopped = await t.api<{ state: string }>(alice, 'DELETE', `/api/sandboxes/${first.body.id}`);
@@ -171,7 +172,7 @@ describe('the API', () => {
 
   describe('administering users', () => {
     type U = { id: number; username: string; admin: boolean; disabled: boolean };
-    const find = async (name: string) => (await t.api<U[]>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.username === name)!;
+    const find = async (name: string) => (await t.api<{ items: U[] }>(t.adminToken, 'GET', '/api/users')).body.items.find((u) => u.username === name)!;
 
     it('disables a user: their token and sessions stop working at once and their sandboxes stop; enabling lets them sign in again but brings no token back', async () => {
       const frank = await t.user('frank');
@@ -241,18 +242,18 @@ describe('the API', () => {
   });
 
   it('shows admins the recent events of every sandbox, newest first, and nobody else', async () => {
-    const events = await t.api<Array<{ id: number; user: string; name: string; state: string }>>(t.adminToken, 'GET', '/api/events?limit=5');
+    const events = await t.api<{ entries: Array<{ id: number; user: string; name: string; state: string }> }>(t.adminToken, 'GET', '/api/events?limit=5');
     expect(events.status).toBe(200);
-    expect(events.body.length).toBeGreaterThan(0);
-    expect(events.body.length).toBeLessThanOrEqual(5);
-    expect(events.body[0]!.id).toBeGreaterThan(events.body.at(-1)!.id);
-    expect(events.body[0]).toHaveProperty('user');
+    expect(events.body.entries.length).toBeGreaterThan(0);
+    expect(events.body.entries.length).toBeLessThanOrEqual(5);
+    expect(events.body.entries[0]!.id).toBeGreaterThan(events.body.entries.at(-1)!.id);
+    expect(events.body.entries[0]).toHaveProperty('user');
     // Each coded event keeps its code and values through the response schema.
-    const all = await t.api<Array<{ code: string | null; params: Record<string, unknown> | null; message: string }>>(t.adminToken, 'GET', '/api/events?limit=100');
-    const queued = all.body.find((e) => e.code === 'queued');
+    const all = await t.api<{ entries: Array<{ code: string | null; params: Record<string, unknown> | null; message: string }> }>(t.adminToken, 'GET', '/api/events?limit=100');
+    const queued = all.body.entries.find((e) => e.code === 'queued');
     expect(queued?.params).toMatchObject({ machine: expect.any(String), gpus: expect.any(String) });
     expect(queued?.message).toContain(`Queued on ${String(queued?.params?.machine)}`);
-    const ready = all.body.find((e) => e.code === 'ready');
+    const ready = all.body.entries.find((e) => e.code === 'ready');
     expect(ready?.params?.seconds).toEqual(expect.any(Number));
     expect((await t.api(alice, 'GET', '/api/events')).status).toBe(403);
   });

@@ -114,7 +114,7 @@ describeDocker('ending a credential closes the tunnels it opened', [NOTEBOOK_IMA
   const proxiedStatus = (as: Credential, into = lab) => proxiedStatusOf(t, as, into);
 
   const userId = async (name: string) =>
-    (await t.api<Array<{ id: number; username: string }>>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.username === name)!.id;
+    (await t.api<{ items: Array<{ id: number; username: string }> }>(t.adminToken, 'GET', '/api/users')).body.items.find((u) => u.username === name)!.id;
 
   it('closes a kernel WebSocket opened with a token when the token is revoked, and the token opens nothing after', async () => {
     const created = await t.api<{ id: string; token: string }>(alice, 'POST', '/api/tokens', { name: 'revoke-me' });

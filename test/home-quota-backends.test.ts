@@ -37,7 +37,7 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
     const recorder = recordedRunner(answer);
     t = await startTestHub({ makeRuntime: () => runtime, config: { storage: { quota: config } }, quotaCommands: recorder.run });
     const alice = await t.user('alice');
-    const id = (await t.api<UserBody[]>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.username === 'alice')!.id;
+    const id = (await t.api<{ items: UserBody[] }>(t.adminToken, 'GET', '/api/users')).body.items.find((u) => u.username === 'alice')!.id;
     return { t, alice, id, calls: recorder.calls };
   }
 
@@ -63,7 +63,7 @@ describe('home quotas through the hub, backends this machine cannot run', () => 
     expect(res.body.error.code).toBe('QUOTA_BACKEND_FAILED');
     expect(res.body.error.message).toContain('`xfs_quota -x -c');
     expect(res.body.error.message).toContain('Inappropriate ioctl for device');
-    const after = (await t.api<Array<UserBody & { admin: boolean }>>(t.adminToken, 'GET', '/api/users')).body.find((u) => u.id === id)!;
+    const after = (await t.api<{ items: Array<UserBody & { admin: boolean }> }>(t.adminToken, 'GET', '/api/users')).body.items.find((u) => u.id === id)!;
     expect(after).toMatchObject({ quotaBytes: null, admin: false });
     // The measurement fails the same way, and says so.
     const measured = await t.api<ErrorBody>(t.adminToken, 'POST', '/api/homes/measure');

@@ -44,7 +44,7 @@ describeDocker('home quotas, measured by a job (measure backend)', [TINY_IMAGE],
     t = await startTestHub();
     alice = await t.user('alice');
     bob = await t.user('bob');
-    const users = (await t.api<UserBody[]>(t.adminToken, 'GET', '/api/users')).body;
+    const users = (await t.api<{ items: UserBody[] }>(t.adminToken, 'GET', '/api/users')).body.items;
     aliceId = users.find((u) => u.username === 'alice')!.id;
     bobId = users.find((u) => u.username === 'bob')!.id;
   }, 60_000);

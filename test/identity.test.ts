@@ -64,13 +64,13 @@ describeDocker(
       expect(ids.bob!.uid).toBeGreaterThanOrEqual(20000);
       expect(ids.alice!.uid).not.toBe(ids.bob!.uid);
       expect(ids.alice!.gid).toBe(ids.alice!.uid);
-      const listed = await t.api<User[]>(t.adminToken, 'GET', '/api/users');
-      expect(listed.body.find((u) => u.username === 'alice')).toMatchObject(ids.alice!);
+      const listed = await t.api<{ items: User[] }>(t.adminToken, 'GET', '/api/users');
+      expect(listed.body.items.find((u) => u.username === 'alice')).toMatchObject(ids.alice!);
       expect((await t.api(alice, 'GET', '/api/users')).status).toBe(403);
       const spec = await t.api<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(null, 'GET', '/api/openapi.json');
       expect(JSON.stringify(spec.body)).toContain('The numeric user id the user');
       // Nobody, admins included, sets or changes a uid through the API: it is given once.
-      const aliceId = listed.body.find((u) => u.username === 'alice')!.id;
+      const aliceId = listed.body.items.find((u) => u.username === 'alice')!.id;
       for (const [method, url, body] of [
         ['PATCH', `/api/users/${aliceId}`, { uid: 0 }],
         ['PATCH', `/api/users/${aliceId}`, { gid: ids.bob!.gid }],
@@ -81,7 +81,7 @@ describeDocker(
         expect(res.body.error.code).toBe('VALIDATION_FAILED');
       }
       expect((await t.api<Me>(alice, 'GET', '/api/me')).body.user).toMatchObject(ids.alice!);
-      expect((await t.api<User[]>(t.adminToken, 'GET', '/api/users')).body.map((u) => u.username)).not.toContain('mallory');
+      expect((await t.api<{ items: User[] }>(t.adminToken, 'GET', '/api/users')).body.items.map((u) => u.username)).not.toContain('mallory');
       // The launch form and the CLI can tell which images give sudo.
       const images = await t.api<Image[]>(alice, 'GET', '/api/images');
       expect(images.body.filter((i) => i.sudo).map((i) => i.name)).toEqual(['rootable']);
@@ -170,8 +170,8 @@ describeDocker(
       const first = await startTestHub({ config: { identity: { firstUid: 31000, lastUid: 31009 } } });
       const dataDir = first.dataDir;
       await first.user('carol');
-      const before = await first.api<User[]>(first.adminToken, 'GET', '/api/users');
-      expect(before.body.map((u) => [u.username, u.uid, u.gid])).toEqual([
+      const before = await first.api<{ items: User[] }>(first.adminToken, 'GET', '/api/users');
+      expect(before.body.items.map((u) => [u.username, u.uid, u.gid])).toEqual([
         ['admin', 31000, 31000],
         ['carol', 31001, 31001],
       ]);
@@ -179,15 +179,15 @@ describeDocker(
       const second = await startTestHub({ dataDir, config: { identity: { firstUid: 32000, lastUid: 32000 } } });
       try {
         await second.user('dave');
-        const after = await second.api<User[]>(second.adminToken, 'GET', '/api/users');
-        expect(after.body.map((u) => [u.username, u.uid])).toEqual([
+        const after = await second.api<{ items: User[] }>(second.adminToken, 'GET', '/api/users');
+        expect(after.body.items.map((u) => [u.username, u.uid])).toEqual([
           ['admin', 31000],
           ['carol', 31001],
           ['dave', 32000],
         ]);
         const refused = await second.api<{ error: { code: string } }>(second.adminToken, 'POST', '/api/users', { username: 'erin', password: 'erin-password-123' });
         expect(refused).toEqual({ status: 503, body: { error: { code: 'UID_RANGE_EXHAUSTED', message: 'No user id is left for a new account; an admin must widen identity.firstUid..lastUid.' } } });
-        expect((await second.api<User[]>(second.adminToken, 'GET', '/api/users')).body).toHaveLength(3);
+        expect((await second.api<{ items: User[] }>(second.adminToken, 'GET', '/api/users')).body.items).toHaveLength(3);
       } finally {
         await second.close();
       }

@@ -85,8 +85,8 @@ describe('/metrics', () => {
     const ops = await t.user('ops', true);
     const token = (await t.api<{ token: string }>(ops, 'POST', '/api/tokens', { name: 'scraper', scopes: ['metrics:read'] })).body.token;
     expect((await scrape(token)).status).toBe(200);
-    const users = await t.api<Array<{ id: number; username: string }>>(t.adminToken, 'GET', '/api/users');
-    const id = users.body.find((u) => u.username === 'ops')!.id;
+    const users = await t.api<{ items: Array<{ id: number; username: string }> }>(t.adminToken, 'GET', '/api/users');
+    const id = users.body.items.find((u) => u.username === 'ops')!.id;
     expect((await t.api(t.adminToken, 'PATCH', `/api/users/${id}`, { admin: false })).status).toBe(200);
     const after = await scrape(token);
     expect(after.status).toBe(403);
@@ -145,8 +145,8 @@ describe('/metrics', () => {
   });
 
   it('drops a stopped sandbox from the per-sandbox series', async () => {
-    const list = await t.api<Array<{ id: string; name: string }>>(lee, 'GET', '/api/sandboxes');
-    const lab = list.body.find((s) => s.name === 'lab')!;
+    const list = await t.api<{ items: Array<{ id: string; name: string }> }>(lee, 'GET', '/api/sandboxes');
+    const lab = list.body.items.find((s) => s.name === 'lab')!;
     expect((await t.api(lee, 'DELETE', `/api/sandboxes/${lab.id}`)).status).toBe(200);
     await t.hub.sandboxes.settle();
     await t.hub.liveStats.refresh();

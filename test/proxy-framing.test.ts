@@ -155,13 +155,13 @@ describeDocker('proxy framing and slow clients, with a real sandbox', [TINY_IMAG
   });
 
   it('answers 408 and closes the connection when a body to the API stalls, and launches nothing', async () => {
-    const before = (await t.api<unknown[]>(alice, 'GET', '/api/sandboxes')).body.length;
+    const before = (await t.api<{ items: unknown[] }>(alice, 'GET', '/api/sandboxes')).body.items.length;
     const head = `POST /api/sandboxes HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${alice}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n`;
     const out = await raw([head + '{"name":"stall']);
     expect(out.text.startsWith('HTTP/1.1 408 ')).toBe(true);
     expect(out.text).toContain('"REQUEST_TIMEOUT"');
     expect(out.closedAfterMs).toBeLessThan(5000);
-    expect((await t.api<unknown[]>(alice, 'GET', '/api/sandboxes')).body.length).toBe(before);
+    expect((await t.api<{ items: unknown[] }>(alice, 'GET', '/api/sandboxes')).body.items.length).toBe(before);
   });
 
   it('refuses a request header with a control character, to the API and to a sandbox, with 400 INVALID_HEADER', async () => {

@@ -123,7 +123,7 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
   afterAll(async () => {
     if (hub) {
       // The blocks stop what they launch; a failed run may leave a container: remove this hub's only.
-      const sandboxes = token ? await api<Array<{ id: string }>>(token, '/api/sandboxes?all=true&ended=true').catch(() => []) : [];
+      const sandboxes = token ? (await api<{ items: Array<{ id: string }> }>(token, '/api/sandboxes?all=true&ended=true').catch(() => ({ items: [] }))).items : [];
       await kill(hub, 'SIGTERM');
       for (const s of sandboxes) {
         const ids = (await execFileAsync('docker', ['ps', '-aq', '--filter', `label=org.shiva.sandbox=${s.id}`])).stdout.trim().split('\n').filter(Boolean);
@@ -164,7 +164,7 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
     expect(result.stderr).toMatch(/jq: error .*: .+/);
     expect(result.stderr).not.toContain('null');
     // Nothing after the first line ran: no user was made.
-    const users = await api<Array<{ username: string }>>(token, '/api/users');
+    const users = (await api<{ items: Array<{ username: string }> }>(token, '/api/users')).items;
     expect(users.map((u) => u.username)).not.toContain('alice');
   });
 
@@ -176,7 +176,7 @@ describeDocker('the README, run as written against a fresh hub', [NOTEBOOK_IMAGE
     // The stream ended by itself (the block went on), after the running event.
     expect(result.stdout).toMatch(/event: running\n/);
     expect(result.stdout.indexOf('event: running')).toBeLessThan(result.stdout.indexOf('"started":'));
-    const [sandbox] = (await api<Array<{ name: string; state: string }>>(token, '/api/sandboxes?ended=true')).filter((s) => s.name === 'from-curl');
+    const [sandbox] = (await api<{ items: Array<{ name: string; state: string }> }>(token, '/api/sandboxes?ended=true')).items.filter((s) => s.name === 'from-curl');
     expect(sandbox?.state).toBe('stopped');
   }, 180_000);
 

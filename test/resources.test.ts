@@ -72,7 +72,7 @@ describeDocker('resources a sandbox may have, on the real engine', [TINY_IMAGE],
     expect(res.body.error.code).toBe('INVALID_RESOURCES');
     expect(res.body.error.message).toContain(words);
     expect(res.body.error.message).not.toMatch(ENGINE_WORDS);
-    expect((await t.api<SandboxBody[]>(owner, 'GET', '/api/sandboxes?ended=true')).body).toEqual([]);
+    expect((await t.api<{ items: SandboxBody[] }>(owner, 'GET', '/api/sandboxes?ended=true')).body.items).toEqual([]);
     expect(t.hub.sandboxes.ledger.heldIds()).toEqual([]);
     expect(await containers()).toEqual([]);
   });

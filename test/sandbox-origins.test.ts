@@ -41,7 +41,7 @@ describeDocker('sandbox origins and the sign-in handshake', [NOTEBOOK_IMAGE], ()
   });
 
   it("gives a sandbox's url on its own *.localhost origin, with Jupyter still under /user/<user>/<name>/", async () => {
-    const [sandbox] = (await t.api<Sandbox[]>(alice, 'GET', '/api/sandboxes')).body;
+    const [sandbox] = (await t.api<{ items: Sandbox[] }>(alice, 'GET', '/api/sandboxes')).body.items;
     expect(sandbox!.url).toBe(`http://lab--alice.localhost:${port}/user/alice/lab/`);
   });
 

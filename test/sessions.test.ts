@@ -37,8 +37,8 @@ describe('sessions', () => {
 
   it("lets an admin end a user's sessions", async () => {
     const a = await signIn();
-    const users = await t.api<Array<{ id: number; username: string }>>(t.adminToken, 'GET', '/api/users');
-    const id = users.body.find((u) => u.username === 'max')!.id;
+    const users = await t.api<{ items: Array<{ id: number; username: string }> }>(t.adminToken, 'GET', '/api/users');
+    const id = users.body.items.find((u) => u.username === 'max')!.id;
     expect((await t.api(t.adminToken, 'DELETE', `/api/users/${id}/sessions`)).status).toBe(204);
     expect(await me(a)).toBe(401);
   });

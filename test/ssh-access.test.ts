@@ -239,8 +239,8 @@ describeDocker('who the SSH gateway lets in', [TINY_IMAGE], () => {
     expect(entered.status).toBe(0);
     const audit = await t.api<{ entries: Array<{ actor: string; target: string; details: { asAdmin?: boolean } }> }>(t.adminToken, 'GET', '/api/audit?action=ssh.connect&actor=admin&limit=5');
     expect(audit.body.entries[0]).toMatchObject({ actor: 'admin', target: 'alice', details: { asAdmin: true } });
-    const sandboxes = await t.api<Array<{ id: string; name: string }>>(alice, 'GET', '/api/sandboxes');
-    const id = sandboxes.body.find((b) => b.name === 'main')!.id;
+    const sandboxes = await t.api<{ items: Array<{ id: string; name: string }> }>(alice, 'GET', '/api/sandboxes');
+    const id = sandboxes.body.items.find((b) => b.name === 'main')!.id;
     await waitFor(
       async () => (await (await fetch(`${t.url}/api/sandboxes/${id}/events`, { headers: { authorization: `Bearer ${alice}` } })).text()).includes('The admin admin opened this sandbox over SSH.'),
       { timeoutMs: 10_000, what: "the admin's entry in alice's events" },

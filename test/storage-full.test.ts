@@ -103,8 +103,8 @@ describeDocker(
       expect(refused.body.error.code).toBe('STORAGE_FULL');
       expect(refused.body.error.message).toMatch(/GiB free of 0\.0\d+ GiB .*below the 5% this hub keeps free/);
       expect(refused.body.error.message).not.toContain(loop!.dir);
-      const mine = await hub().api<Sandbox[]>(alice, 'GET', '/api/sandboxes');
-      expect(mine.body.map((s) => s.name)).toEqual(['filler']);
+      const mine = await hub().api<{ items: Sandbox[] }>(alice, 'GET', '/api/sandboxes');
+      expect(mine.body.items.map((s) => s.name)).toEqual(['filler']);
 
       const seen = await hub().api<{ homes: HomesStorage }>(hub().adminToken, 'GET', '/api/storage');
       expect(seen.body.homes.full).toBe(true);

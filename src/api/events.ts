@@ -11,15 +11,30 @@ export async function eventRoutes(app: App, { hub }: RouteOptions): Promise<void
     {
       schema: {
         tags: ['sandboxes'],
-        summary: 'Recent events of all sandboxes, newest first (admins only)',
-        querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }, { additionalProperties: false }),
-        response: { 200: Type.Array(RecentEvent), 401: ErrorResponse, 403: ErrorResponse },
+        summary: 'Events of all sandboxes, newest first, a page at a time (admins only)',
+        querystring: Type.Object(
+          {
+            before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Continue after this event id (from nextBefore)' })),
+            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1-999, default 100' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ entries: Type.Array(RecentEvent), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
       },
     },
     async (request) => {
       requireAdmin(request);
-      const rows = await hub.sandboxesRepo.recentEvents(Number(request.query.limit ?? 100));
-      return rows.map((r) => ({ ...toEvent(r), user: r.username, name: r.name }));
+      const limit = Number(request.query.limit ?? 100);
+      const rows = await hub.sandboxesRepo.recentEvents(limit, request.query.before ? Number(request.query.before) : undefined);
+      return {
+        entries: rows.map((r) => ({ ...toEvent(r), user: r.username, name: r.name })),
+        nextBefore: rows.length === limit ? rows.at(-1)!.id : null,
+      };
     },
   );
 }

@@ -1,6 +1,7 @@
 /** Sandboxes: launch, list, look at, follow the events of, keep running, and stop. */
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, LaunchRequest, Sandbox, type SandboxEvent } from '../contract/api.js';
+import { DEFAULT_PAGE_LIMIT, PageQuery, PageSchema } from '../contract/paging.js';
 import { ClosingTunnel } from '../proxy/open-tunnels.js';
 import { keepRunning } from '../sandboxes/culling/keep.js';
 import { OUTCOME_STATES, TERMINAL_STATES, type SandboxState } from '../contract/sandbox-states.js';
@@ -42,13 +43,22 @@ export async function sandboxRoutes(app: App, { hub }: RouteOptions): Promise<vo
     {
       schema: {
         tags: ['sandboxes'],
-        summary: 'Your live sandboxes; `ended=true` adds recent stopped and failed ones; `all=true` shows everyone\'s to admins',
-        querystring: Type.Object({ all: Type.Optional(Flag), ended: Type.Optional(Flag) }, { additionalProperties: false }),
-        response: { 200: Type.Array(Sandbox), 401: ErrorResponse },
+        summary:
+          "A page of your live sandboxes, oldest first; `ended=true` adds stopped and failed ones, newest first; `all=true` shows everyone's to admins; `q` searches names (and owners', among everyone's)",
+        querystring: Type.Object({ all: Type.Optional(Flag), ended: Type.Optional(Flag), ...PageQuery }, { additionalProperties: false }),
+        response: { 200: PageSchema(Sandbox), 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (request) =>
-      hub.sandboxes.list(requireScope(request, 'sandboxes:read'), { all: request.query.all === 'true', includeEnded: request.query.ended === 'true' }),
+    async (request) => {
+      const { all, ended, limit, cursor, q } = request.query;
+      return hub.sandboxes.list(requireScope(request, 'sandboxes:read'), {
+        all: all === 'true',
+        ended: ended === 'true',
+        limit: Number(limit ?? DEFAULT_PAGE_LIMIT),
+        cursor,
+        q,
+      });
+    },
   );
 
   app.get(

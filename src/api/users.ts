@@ -1,10 +1,13 @@
 /** Users: who am I, and for admins the list and creation of accounts. */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { hashPassword, randomPassword } from '../auth/passwords.js';
 import { CreatedUser, CreateUserRequest, ErrorResponse, Me, UpdateUserRequest, User } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../contract/names.js';
 import { UidRangeExhausted } from '../store/user-ids.js';
-import type { UserRow } from '../store/users.js';
+import { DEFAULT_PAGE_LIMIT, PageQuery, PageSchema, type Page } from '../contract/paging.js';
+import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { USER_SORTS, type UserRow, type UserSort } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 import { audited } from './audit.js';
@@ -14,6 +17,7 @@ import type { HomeQuotas } from '../quota/home-quotas.js';
 export const toUser = (row: UserRow, quotas: Pick<HomeQuotas, 'figures'>): User => ({
   id: row.id,
   username: row.username,
+  email: row.email,
   admin: row.role === 'admin',
   disabled: row.disabled === 1,
   createdAt: row.created_at,
@@ -21,6 +25,20 @@ export const toUser = (row: UserRow, quotas: Pick<HomeQuotas, 'figures'>): User 
   gid: row.gid,
   ...quotas.figures(row),
 });
+
+const UsersQuery = Type.Object(
+  {
+    ...PageQuery,
+    sort: Type.Optional(
+      Type.Union(
+        (Object.keys(USER_SORTS) as UserSort[]).map((s) => Type.Literal(s)),
+        { description: 'username (default) or created, oldest first; a leading - reverses' },
+      ),
+    ),
+    username: Type.Optional(Type.String({ pattern: NAME_PATTERN, maxLength: NAME_MAX_LENGTH, description: 'Only the user of this exact name' })),
+  },
+  { additionalProperties: false },
+);
 
 export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void> {
   const { sandboxes } = hub.config;
@@ -44,10 +62,28 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
 
   app.get(
     '/api/users',
-    { schema: { tags: ['users'], summary: 'Every user (admins only)', response: { 200: Type.Array(User), 401: ErrorResponse, 403: ErrorResponse } } },
-    async (request) => {
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Users, a page at a time, with search and sort (admins only)',
+        querystring: UsersQuery,
+        response: { 200: PageSchema(User), 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (request): Promise<Page<User>> => {
       requireAdmin(request);
-      return (await hub.users.list()).map((row) => toUser(row, hub.homeQuotas));
+      const q: Static<typeof UsersQuery> = request.query;
+      const sort: UserSort = q.sort ?? 'username';
+      const limit = Number(q.limit ?? DEFAULT_PAGE_LIMIT);
+      const byId = USER_SORTS[sort].column === 'id';
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, sort, [byId ? 'number' : 'string'])[0];
+      const { rows, total } = await hub.users.page({ sort, limit, after, q: q.q, username: q.username });
+      const last = rows.at(-1);
+      return {
+        items: rows.map((row) => toUser(row, hub.homeQuotas)),
+        total,
+        next: rows.length === limit && last ? encodeCursor(sort, [byId ? last.id : last.username]) : null,
+      };
     },
   );
 

@@ -134,6 +134,7 @@ export const User = Type.Object(
   {
     id: Type.Integer(),
     username: Type.String(),
+    email: Nullable(Type.String({ description: 'From the company sign-in (OpenID Connect); null for local accounts' })),
     admin: Type.Boolean(),
     disabled: Type.Boolean(),
     createdAt: Time,

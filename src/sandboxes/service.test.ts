@@ -136,7 +136,7 @@ describe('the sandboxes core', () => {
     expect((await rejection(w.service.launch(w.bob, { memoryGiB: 1000 }))).code).toBe('INVALID_RESOURCES');
     expect((await rejection(w.service.launch(w.bob, { gpus: 1 }))).message).toContain('no machine of this hub has GPUs');
     // Nothing was made for the refused requests.
-    expect(await w.service.list(w.bob)).toEqual([]);
+    expect((await w.service.list(w.bob)).items).toEqual([]);
   });
 
   it('refuses a launch with STORAGE_FULL while the homes filesystem is below storage.minFreePercent, before holding or making anything', async () => {
@@ -152,7 +152,7 @@ describe('the sandboxes core', () => {
     expect(err.code).toBe('STORAGE_FULL');
     expect(err.status).toBe(503);
     expect(err.message).toContain('4 GiB free of 100 GiB');
-    expect(await service.list(w.alice, { includeEnded: true })).toEqual([]);
+    expect((await service.list(w.alice, { ended: true })).items).toEqual([]);
     expect(service.ledger.held()).toEqual([]);
     expect(w.runtime.containers.size).toBe(0);
     // Freed: the next launch goes ahead, without waiting for a scheduled reading.
@@ -182,14 +182,14 @@ describe('the sandboxes core', () => {
     full = false;
     expect((await rejection(service.launch(w.alice, { name: 'one' }))).code).toBe('QUOTA_EXCEEDED');
     expect(asked).toEqual(['filesystem alice', 'filesystem alice', 'quota alice']);
-    expect(await service.list(w.alice, { includeEnded: true })).toEqual([]);
+    expect((await service.list(w.alice, { ended: true })).items).toEqual([]);
     expect(service.ledger.held()).toEqual([]);
   });
 
   it('lets two concurrent launches with one name produce exactly one sandbox', async () => {
     const results = await Promise.allSettled([w.service.launch(w.alice, { name: 'x' }), w.service.launch(w.alice, { name: 'x' })]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(await w.service.list(w.alice)).toHaveLength(1);
+    expect((await w.service.list(w.alice)).items).toHaveLength(1);
   });
 
   it('pulls a missing image with progress, and fails clearly when no registry has it', async () => {
@@ -226,8 +226,8 @@ describe('the sandboxes core', () => {
     const sandbox = await w.service.launch(w.alice, {});
     expect((await rejection(w.service.get(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
     expect((await rejection(w.service.stop(w.bob, sandbox.id))).code).toBe('SANDBOX_NOT_FOUND');
-    expect(await w.service.list(w.bob)).toEqual([]);
-    expect(await w.service.list(w.admin, { all: true })).toHaveLength(1);
+    expect((await w.service.list(w.bob)).items).toEqual([]);
+    expect((await w.service.list(w.admin, { all: true })).items).toHaveLength(1);
     await w.service.settle();
     expect((await w.service.stop(w.admin, sandbox.id)).reason).toBe('stopped by root');
   });
@@ -378,12 +378,12 @@ describe('placement', () => {
     expect([pinned.code, pinned.message]).toEqual(['MACHINE_NOT_READY', 'g1 does not see the shared homes, so it takes no launches; an admin must mount them there.']);
     expect((await w.service.launch(w.alice, { name: 'a' })).machine).toBe('g2');
     expect((await w.service.launch(w.alice, { name: 'b' })).machine).toBe('g2');
-    expect(await w.service.list(w.alice)).toHaveLength(2);
+    expect((await w.service.list(w.alice)).items).toHaveLength(2);
     // With no ready machine left, an unpinned launch hears why, not that there is no room.
     w.deps.machines.get('g2')!.homes = { ready: false, reason: 'homes.root lacks the marker', checkedAt: new Date().toISOString() };
     const none = await rejection(w.service.launch(w.alice, { name: 'c' }));
     expect([none.code, none.message]).toEqual(['MACHINE_NOT_READY', 'No machine takes launches now: g1, g2 do not see the shared homes; an admin must mount them there.']);
-    expect(await w.service.list(w.alice)).toHaveLength(2);
+    expect((await w.service.list(w.alice)).items).toHaveLength(2);
     await w.service.settle();
   });
 

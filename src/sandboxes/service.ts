@@ -27,6 +27,8 @@ import { SandboxLifecycle, who, type TransitionEvent } from './lifecycle.js';
 import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
+import { DEFAULT_PAGE_LIMIT, type Page } from '../contract/paging.js';
+import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
@@ -73,6 +75,18 @@ export interface SandboxServiceDeps {
    * catalogue alone, pulled without credentials.
    */
   images?: Pick<ImageCatalogue, 'find' | 'list' | 'credentialsFor'>;
+}
+
+/** What `GET /api/sandboxes` asks for: whose, which, which page (src/contract/paging.ts). */
+export interface SandboxListOptions {
+  /** Everyone's, for an admin; ignored for anyone else. */
+  all?: boolean;
+  /** Stopped and failed ones too, newest first; else live ones, oldest first. */
+  ended?: boolean;
+  /** Rows per page; DEFAULT_PAGE_LIMIT when not given. */
+  limit?: number;
+  cursor?: string;
+  q?: string;
 }
 
 export class SandboxService {
@@ -254,13 +268,25 @@ export class SandboxService {
     return this.view(await this.visible(actor, id));
   }
 
-  /** The actor's sandboxes (everyone's for an admin asking for all): live ones and recent history. */
-  async list(actor: Actor, options: { all?: boolean; includeEnded?: boolean } = {}): Promise<Sandbox[]> {
+  /**
+   * A page of the actor's sandboxes (everyone's for an admin asking for all; anyone else asking
+   * for all gets their own, and a search never reaches past that): live ones, or with `ended`
+   * also stopped and failed ones, newest first. Throws INVALID_CURSOR for a cursor this list
+   * did not give under the same `ended`.
+   */
+  async list(actor: Actor, options: SandboxListOptions = {}): Promise<Page<Sandbox>> {
+    const limit = options.limit ?? DEFAULT_PAGE_LIMIT;
     const userId = options.all && actor.admin ? undefined : actor.userId;
-    const rows = options.includeEnded
-      ? await this.deps.repo.recent({ userId, limit: 200 })
-      : await this.deps.repo.live(userId);
-    return rows.map((r) => this.view(r));
+    const ended = Boolean(options.ended);
+    const order = ended ? 'newest' : 'oldest';
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, order, ['string', 'string'] as const);
+    const { rows, total } = await this.deps.repo.page({ userId, ended, q: options.q, limit, after });
+    const last = rows.at(-1);
+    return {
+      items: rows.map((r) => this.view(r)),
+      total,
+      next: rows.length === limit && last ? encodeCursor(order, [last.created_at, last.id]) : null,
+    };
   }
 
   /** A sandbox the actor may see; others' sandboxes look missing rather than forbidden. */

@@ -1,5 +1,6 @@
 /** The sandboxes table and its events. */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { containsPattern } from './cursor.js';
 import { now, type Db } from './database.js';
 import { LIVE_STATES } from '../contract/sandbox-states.js';
 import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.js';
@@ -12,6 +13,17 @@ export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'cpu
 export type NewSandbox = Omit<Insertable<SandboxesTable>, 'cpu_request' | 'version'> & { cpu_request?: number };
 /** What a change of state may write besides the state (never the id, owner, name or version). */
 export type SandboxChanges = Omit<Updateable<SandboxesTable>, 'id' | 'user_id' | 'username' | 'name' | 'version'>;
+
+export interface SandboxPageQuery {
+  /** Only this user's; undefined: everyone's. */
+  userId?: number;
+  /** false: live sandboxes, oldest first; true: live and ended, newest first. */
+  ended: boolean;
+  limit: number;
+  /** The (created_at, id) of the last row of the previous page. */
+  after?: readonly [createdAt: string, id: string];
+  q?: string;
+}
 
 export class SandboxRepository {
   constructor(private readonly db: Db) {}
@@ -32,6 +44,38 @@ export class SandboxRepository {
     let q = this.db.selectFrom('sandboxes').selectAll();
     if (options.userId !== undefined) q = q.where('user_id', '=', options.userId);
     return q.orderBy('created_at', 'desc').limit(options.limit).execute();
+  }
+
+  /**
+   * One page of sandboxes and how many match in all (src/contract/paging.ts). `ended: false`:
+   * live ones, oldest first; `ended: true`: live and ended, newest first. Pages by
+   * (created_at, id), on sandboxes_user_created for one user and sandboxes_created for everyone
+   * (src/store/query-plans.test.ts). `q` matches sandbox names and, among everyone's, owners'
+   * names containing it, in any case.
+   */
+  async page(query: SandboxPageQuery): Promise<{ rows: SandboxRow[]; total: number }> {
+    const matching = this.db.selectFrom('sandboxes').where((eb) => {
+      const filters = [];
+      if (query.userId !== undefined) filters.push(eb('user_id', '=', query.userId));
+      if (!query.ended) filters.push(eb('state', 'in', LIVE_STATES));
+      if (query.q) {
+        const pattern = containsPattern(query.q);
+        const name = sql<boolean>`name like ${pattern} escape '\\'`;
+        filters.push(query.userId === undefined ? eb.or([name, sql<boolean>`username like ${pattern} escape '\\'`]) : name);
+      }
+      return eb.and(filters);
+    });
+    const direction = query.ended ? 'desc' : 'asc';
+    let page = matching.selectAll();
+    if (query.after) {
+      const [createdAt, id] = query.after;
+      page = page.where(query.ended ? sql<boolean>`(created_at, id) < (${createdAt}, ${id})` : sql<boolean>`(created_at, id) > (${createdAt}, ${id})`);
+    }
+    const [rows, counted] = await Promise.all([
+      page.orderBy('created_at', direction).orderBy('id', direction).limit(query.limit).execute(),
+      matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: Number(counted.n) };
   }
 
   /**
@@ -120,9 +164,9 @@ export class SandboxRepository {
       .executeTakeFirstOrThrow();
   }
 
-  /** The newest events of every sandbox, with whose sandbox each is. */
-  recentEvents(limit: number) {
-    return this.db
+  /** The newest events of every sandbox (older than the event `before`, when given), with whose sandbox each is. */
+  recentEvents(limit: number, before?: number) {
+    let q = this.db
       .selectFrom('sandbox_events')
       .innerJoin('sandboxes', 'sandboxes.id', 'sandbox_events.sandbox_id')
       .select([
@@ -136,10 +180,9 @@ export class SandboxRepository {
         'sandbox_events.params',
         'sandboxes.username',
         'sandboxes.name',
-      ])
-      .orderBy('sandbox_events.id', 'desc')
-      .limit(limit)
-      .execute();
+      ]);
+    if (before !== undefined) q = q.where('sandbox_events.id', '<', before);
+    return q.orderBy('sandbox_events.id', 'desc').limit(limit).execute();
   }
 
   events(sandboxId: string, afterId = 0): Promise<SandboxEventRow[]> {

@@ -1,0 +1,39 @@
+/**
+ * Paged lists of things (users, sandboxes): one page of `items` in a stable order, the `total`
+ * that match the filters, and `next`, an opaque cursor for the page after (null on the last).
+ * Paging is by key, not by offset (as Kubernetes' `continue` and GitHub's cursors), so a row
+ * added or removed while someone pages neither repeats nor hides another: each page starts
+ * strictly after the sort key of the previous page's last row.
+ *
+ * Logs (audit, events) page the same way by id, newest first, with `before`/`nextBefore`.
+ */
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** Rows a page holds when the request names no limit. */
+export const DEFAULT_PAGE_LIMIT = 100;
+/** The most rows one page may hold: a browser or script asking for more gets a 400. */
+export const MAX_PAGE_LIMIT = 500;
+
+/** One page of a list. */
+export interface Page<T> {
+  items: T[];
+  /** How many rows match the filters and search in all, across every page. */
+  total: number;
+  /** The `cursor` that asks for the next page; null when this page is the last. */
+  next: string | null;
+}
+
+/** The JSON Schema of a page of `item`s. */
+export const PageSchema = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0, description: 'Rows that match, across every page' }),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
+  });
+
+/** The query parameters every paged list takes. */
+export const PageQuery = {
+  limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description: `Rows per page, 1-${MAX_PAGE_LIMIT}; default ${DEFAULT_PAGE_LIMIT}` })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: '`next` of the previous page' })),
+  q: Type.Optional(Type.String({ maxLength: 128, description: 'Search: rows whose names contain this text, in any case' })),
+};

@@ -1,0 +1,49 @@
+/**
+ * Keyset cursors (src/contract/paging.ts): the sort and the key of the last row of a page,
+ * carried by the client as an opaque string. The sort is inside so that a cursor taken under
+ * one order cannot continue another; anything that does not decode to the expected shape is
+ * INVALID_CURSOR, never a query with an unchecked value.
+ */
+import { ShivaError } from '../contract/errors.js';
+
+/** The key of one row under a sort: its sort value(s) and its id, which breaks ties. */
+export type CursorKey = ReadonlyArray<string | number>;
+
+/** The cursor that continues after `key` under `sort`: base64url of a small JSON array. */
+export function encodeCursor(sort: string, key: CursorKey): string {
+  return Buffer.from(JSON.stringify([sort, ...key])).toString('base64url');
+}
+
+/**
+ * The key in `cursor`, which must have been made under `sort` and hold values of the kinds in
+ * `shape`, in order. Throws ShivaError INVALID_CURSOR otherwise.
+ */
+export function decodeCursor<const S extends ReadonlyArray<'string' | 'number'>>(
+  cursor: string,
+  sort: string,
+  shape: S,
+): { [K in keyof S]: S[K] extends 'string' ? string : number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new ShivaError('INVALID_CURSOR');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== shape.length + 1 || parsed[0] !== sort) throw new ShivaError('INVALID_CURSOR');
+  const key = parsed.slice(1);
+  shape.forEach((kind, i) => {
+    const value: unknown = key[i];
+    const fits = kind === 'number' ? Number.isSafeInteger(value) : typeof value === 'string' && value.length <= 256;
+    if (!fits) throw new ShivaError('INVALID_CURSOR');
+  });
+  return key as { [K in keyof S]: S[K] extends 'string' ? string : number };
+}
+
+/**
+ * A LIKE pattern that matches `text` anywhere, with LIKE's own wildcards taken literally
+ * (SQLite's LIKE is case-insensitive for ASCII, which names and emails are matched in). Use with
+ * `escape '\'`.
+ */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
