@@ -108,7 +108,7 @@ function fakeHub(outcome: SandboxEvent) {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     for await (const chunk of req) body += String(chunk);
-    if (req.url === '/api/sandboxes?ended=true') return json(res, [mockSandbox()]);
+    if (req.url === '/api/sandboxes?ended=true') return json(res, { items: [mockSandbox()], total: 1, next: null });
     if (req.url === '/api/sandboxes/sbx1/events') return stream(res, history);
     if (req.url === '/api/sandboxes/sbx1/save' && req.method === 'POST') {
       asked.saved = JSON.parse(body);

@@ -3,6 +3,7 @@
  * the team's registry, following the save on the sandbox's events, and list, delete and share
  * what was saved (docs/environments.md).
  */
+import type { Page } from '../contract/paging.js';
 import type { Command } from 'commander';
 import type { Environment, Me, Sandbox, SandboxEvent, SaveRequest, SaveStarted } from '../contract/api.js';
 import { isEventOfSave, saveOutcome } from '../contract/environments.js';
@@ -80,7 +81,7 @@ export function registerEnvironments(program: Command): void {
     .option('--json', 'print the saved environment as JSON')
     .action(async (name: string, opts: { sandbox?: string; description?: string; pause?: boolean; shared?: boolean; url?: string; json?: boolean }) => {
       const hub = await client(opts);
-      const target = sandboxToSave(await hub.request<Sandbox[]>('GET', '/api/sandboxes?ended=true'), opts.sandbox);
+      const target = sandboxToSave((await hub.request<Page<Sandbox>>('GET', '/api/sandboxes?ended=true')).items, opts.sandbox);
       if ('problem' in target) {
         process.stderr.write(`shiva: ${target.problem}\n`);
         process.exitCode = target.exitCode;

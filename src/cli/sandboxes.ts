@@ -1,4 +1,6 @@
 /** `shiva launch`, `shiva ls`, `shiva keep`, `shiva stop`: sandboxes from the terminal. */
+import type { Page } from '../contract/paging.js';
+import { DEFAULT_CLI_LIMIT, limitFlag, moreThanShown, readPages } from './paging.js';
 import type { Command } from 'commander';
 import { isOutcome, isTerminal } from '../contract/sandbox-states.js';
 import type { LaunchRequest, Sandbox, SandboxEvent } from '../contract/api.js';
@@ -58,8 +60,10 @@ export function sandboxNamed(list: readonly Sandbox[], which: string): Sandbox |
 
 /** The id of the caller's sandbox `which` names (sandboxNamed); `which` itself when none matches, so the hub answers SANDBOX_NOT_FOUND for it. */
 async function sandboxIdOf(hub: HubClient, which: string): Promise<string> {
-  const list = await hub.request<Sandbox[]>('GET', '/api/sandboxes?ended=true');
-  return sandboxNamed(list, which)?.id ?? which;
+  // Live ones are few (sandboxes.maxPerUser); among ended ones, the newest page named like it.
+  const live = (await hub.request<Page<Sandbox>>('GET', '/api/sandboxes')).items;
+  const found = sandboxNamed(live, which) ?? sandboxNamed((await hub.request<Page<Sandbox>>('GET', `/api/sandboxes?${new URLSearchParams({ ended: 'true', q: which })}`)).items, which);
+  return found?.id ?? which;
 }
 
 export function registerSandboxes(program: Command): void {
@@ -109,15 +113,21 @@ export function registerSandboxes(program: Command): void {
     .command('ls')
     .description('list your sandboxes')
     .option('-a, --all', "everyone's (admins)")
-    .option('--ended', 'include recently stopped and failed ones')
+    .option('--ended', 'include stopped and failed ones, newest first')
+    .option('--search <text>', "only sandboxes whose name (or, with --all, owner's name) contains this text")
+    .option('--limit <n>', `show at most this many (default ${DEFAULT_CLI_LIMIT})`, limitFlag)
     .option('--url <url>', 'the hub (or SHIVA_URL)')
     .option('--json', 'print JSON')
-    .action(async (opts: { all?: boolean; ended?: boolean; url?: string; json?: boolean }) => {
+    .action(async (opts: { all?: boolean; ended?: boolean; search?: string; limit?: number; url?: string; json?: boolean }) => {
       const hub = await client(opts);
-      const query = new URLSearchParams({ ...(opts.all ? { all: 'true' } : {}), ...(opts.ended ? { ended: 'true' } : {}) });
-      const list = await hub.request<Sandbox[]>('GET', `/api/sandboxes${query.size ? `?${query}` : ''}`);
+      const params = { ...(opts.all ? { all: 'true' } : {}), ...(opts.ended ? { ended: 'true' } : {}), ...(opts.search ? { q: opts.search } : {}) };
+      const { items: list, total } = await readPages<Sandbox>(hub, '/api/sandboxes', params, opts.limit ?? DEFAULT_CLI_LIMIT);
+      const more = moreThanShown(list.length, total, 'sandboxes');
+      if (more) process.stderr.write(`${more}\n`);
       if (opts.json) return printJson(list);
-      if (list.length === 0) return void process.stdout.write('No sandboxes. Start one with: shiva launch\n');
+      if (list.length === 0) {
+        return void process.stdout.write(opts.search ? `No sandbox's name contains ${JSON.stringify(opts.search)}.\n` : 'No sandboxes. Start one with: shiva launch\n');
+      }
       const [header, rows] = lsTable(list, opts.ended === true);
       printTable(header, rows);
       const warned = list.filter((s) => s.idleStop);

@@ -77,7 +77,7 @@ describe('shiva ssh-config', () => {
 
   /** Runs it against a hub with `sandboxes` live; answers what the hub was asked. */
   async function sshConfig(sandboxes: Sandbox[], args: string[], info: SshGatewayInfo = gateway) {
-    const hub = await cli.hub({ 'GET /api/ssh': { body: info }, 'GET /api/me': { body: me }, 'GET /api/sandboxes': { body: sandboxes } });
+    const hub = await cli.hub({ 'GET /api/ssh': { body: info }, 'GET /api/me': { body: me }, 'GET /api/sandboxes': { body: { items: sandboxes, total: sandboxes.length, next: null } } });
     await runVerb(registerSshConfig, ['ssh-config', ...args, '--url', hub.url]);
     return hub.requests;
   }

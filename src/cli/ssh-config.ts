@@ -5,6 +5,7 @@
  * block has a HostKeyAlias). `ssh -p PORT alice.main@host` without the block does not use the
  * alias and asks once, as for any new host.
  */
+import type { Page } from '../contract/paging.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -95,8 +96,8 @@ export function registerSshConfig(program: Command): void {
         process.exitCode = 1;
       };
       if (!isOpen(info)) return fail("The hub's SSH gateway is off (ssh.enabled in its configuration); ask an admin to turn it on.");
-      const [me, sandboxes] = await Promise.all([hub.request<Me>('GET', '/api/me'), hub.request<Sandbox[]>('GET', '/api/sandboxes')]);
-      const targets = configTargets(sandboxes.filter((s) => !isTerminal(s.state)), which);
+      const [me, sandboxes] = await Promise.all([hub.request<Me>('GET', '/api/me'), hub.request<Page<Sandbox>>('GET', '/api/sandboxes')]);
+      const targets = configTargets(sandboxes.items.filter((s) => !isTerminal(s.state)), which);
       if ('problem' in targets) return fail(targets.problem);
       const hosts = sshHosts(info, me.user.username, targets.names);
       const blocks = hosts.map(hostBlock).join('\n\n');

@@ -1,8 +1,18 @@
 /** `shiva users add|ls|set-password|set-quota|measure-homes`: accounts and their homes, for admins. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CreatedUser, HomeMeasurement, User } from '../contract/api.js';
 import { HubClient, loadCredentials } from './client.js';
+import { isValidName } from '../contract/names.js';
+import type { Page } from '../contract/paging.js';
 import { gib, printJson, printTable } from './output.js';
+import { DEFAULT_CLI_LIMIT, limitFlag, moreThanShown, readPages } from './paging.js';
+
+const SORTS = ['username', '-username', 'created', '-created'];
+
+function sortFlag(value: string): string {
+  if (!SORTS.includes(value)) throw new InvalidArgumentError(`Give one of ${SORTS.join(', ')}.`);
+  return value;
+}
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage accounts (admins)');
@@ -28,13 +38,20 @@ export function registerUsers(program: Command): void {
     });
   users
     .command('ls')
-    .description('list users')
+    .description('list users, by name (or --sort)')
+    .option('--search <text>', 'only users whose name or email contains this text, in any case')
+    .option('--sort <order>', 'username or created (oldest first); a leading - reverses, e.g. -created', sortFlag)
+    .option('--limit <n>', `show at most this many (default ${DEFAULT_CLI_LIMIT})`, limitFlag)
     .option('--url <url>', 'the hub (or SHIVA_URL)')
     .option('--json', 'print JSON')
-    .action(async (opts: { url?: string; json?: boolean }) => {
+    .action(async (opts: { search?: string; sort?: string; limit?: number; url?: string; json?: boolean }) => {
       const hub = new HubClient(await loadCredentials(opts));
-      const list = await hub.request<User[]>('GET', '/api/users');
+      const params = { ...(opts.search ? { q: opts.search } : {}), ...(opts.sort ? { sort: opts.sort } : {}) };
+      const { items: list, total } = await readPages<User>(hub, '/api/users', params, opts.limit ?? DEFAULT_CLI_LIMIT);
+      const more = moreThanShown(list.length, total, 'users');
+      if (more) process.stderr.write(`${more}\n`);
       if (opts.json) return printJson(list);
+      if (list.length === 0) return void process.stdout.write(opts.search ? `No user's name or email contains ${JSON.stringify(opts.search)}.\n` : 'No users.\n');
       printTable(
         ['USERNAME', 'ROLE', 'DISABLED', 'UID', 'GID', 'HOME', 'QUOTA', 'MEASURED', 'CREATED'],
         list.map((u) => [
@@ -64,7 +81,8 @@ export function registerUsers(program: Command): void {
         return;
       }
       const hub = new HubClient(await loadCredentials(opts));
-      const user = (await hub.request<User[]>('GET', '/api/users')).find((u) => u.username === username);
+      // A name no account could have is looked up nowhere: the hub would refuse it as malformed.
+      const user = isValidName(username) ? (await hub.request<Page<User>>('GET', `/api/users?${new URLSearchParams({ username })}`)).items[0] : undefined;
       if (!user) {
         process.stderr.write(`shiva: USER_NOT_FOUND: there is no user ${username}\n`);
         process.exitCode = 1;

@@ -39,6 +39,7 @@ export type {
   User,
 } from '../../../src/contract/api';
 export type { ErrorCode } from '../../../src/contract/errors';
+export type { Page } from '../../../src/contract/paging';
 export type { ImagePull, ImagePullState, ImagePullsQueued, MachineImage } from '../../../src/contract/api';
 
 export type MachineGpu = Machine['gpus'][number];

@@ -31,6 +31,7 @@ const noHome = { homeBytes: null, quotaBytes: null, measuredAt: null };
 export const MockUser: User = {
   id: 2,
   username: 'alice',
+  email: 'alice@example.com',
   admin: false,
   disabled: false,
   createdAt: ago(hours(24 * 30)),
@@ -40,8 +41,8 @@ export const MockUser: User = {
   quotaBytes: 10 * GiB,
   measuredAt: ago(minutes(4)),
 };
-export const MockAdminUser: User = { id: 1, username: 'admin', admin: true, disabled: false, createdAt: ago(hours(24 * 60)), uid: 20000, gid: 20000, ...noHome };
-export const MockDisabledUser: User = { id: 3, username: 'bob', admin: false, disabled: true, createdAt: ago(hours(24 * 10)), uid: 20002, gid: 20002, ...noHome };
+export const MockAdminUser: User = { id: 1, username: 'admin', email: null, admin: true, disabled: false, createdAt: ago(hours(24 * 60)), uid: 20000, gid: 20000, ...noHome };
+export const MockDisabledUser: User = { id: 3, username: 'bob', email: null, admin: false, disabled: true, createdAt: ago(hours(24 * 10)), uid: 20002, gid: 20002, ...noHome };
 export const MockUsers: User[] = [MockAdminUser, MockUser, MockDisabledUser];
 
 export const MockLimits: Me['limits'] = {

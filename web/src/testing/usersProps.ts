@@ -5,8 +5,15 @@ import { MockUser, MockUsers } from './mocks';
 
 export const mockUsersProps = (overrides: Partial<Omit<UsersSectionProps, 'me'>> = {}): Omit<UsersSectionProps, 'me'> => ({
   users: MockUsers,
+  total: MockUsers.length,
   error: null,
   onRetry: vi.fn(),
+  search: '',
+  onSearch: vi.fn(),
+  page: 0,
+  pageSize: 50,
+  pageLoading: false,
+  onPage: vi.fn(),
   onCreate: vi.fn(async (request) => ({ ...MockUser, id: 9, username: request.username, password: 'generated-pass-123' })),
   onUpdate: vi.fn(async () => MockUser),
   onEndSessions: vi.fn(async () => null),

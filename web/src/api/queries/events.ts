@@ -8,6 +8,7 @@ export const RECENT_EVENTS_LIMIT = 100;
 export const recentEvents = (limit = RECENT_EVENTS_LIMIT) =>
   queryOptions({
     queryKey: ['events', limit] as const,
-    queryFn: ({ signal }) => request<RecentEvent[]>(`/api/events?limit=${limit}`, { signal }),
+    queryFn: ({ signal }) => request<{ entries: RecentEvent[] }>(`/api/events?limit=${limit}`, { signal }),
+    select: (page: { entries: RecentEvent[] }) => page.entries,
     refetchInterval: 10_000,
   });

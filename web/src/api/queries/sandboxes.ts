@@ -1,7 +1,8 @@
 /** Sandboxes: mine (with the recently ended, so they can be relaunched), everyone's for admins, launch, keep running and stop. */
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { request } from '../client';
-import type { LaunchRequest, Sandbox } from '../types';
+import { MAX_PAGE_LIMIT } from '../../../../src/contract/paging';
+import type { LaunchRequest, Page, Sandbox } from '../types';
 import { machinesKey } from './machines';
 
 export const sandboxesKey = ['sandboxes'] as const;
@@ -12,14 +13,18 @@ const SANDBOXES_POLL_MS = 10_000;
 export const mySandboxes = () =>
   queryOptions({
     queryKey: [...sandboxesKey, 'mine'] as const,
-    queryFn: ({ signal }) => request<Sandbox[]>('/api/sandboxes?ended=true', { signal }),
+    queryFn: ({ signal }) => request<Page<Sandbox>>('/api/sandboxes?ended=true', { signal }),
+    // The newest page: live ones and the recently ended, which is what Home shows.
+    select: (page: Page<Sandbox>) => page.items,
     refetchInterval: SANDBOXES_POLL_MS,
   });
 
 export const allSandboxes = () =>
   queryOptions({
     queryKey: [...sandboxesKey, 'all'] as const,
-    queryFn: ({ signal }) => request<Sandbox[]>('/api/sandboxes?all=true', { signal }),
+    // Live ones only, which machines' room bounds: one page of the most a page may hold.
+    queryFn: ({ signal }) => request<Page<Sandbox>>(`/api/sandboxes?all=true&limit=${MAX_PAGE_LIMIT}`, { signal }),
+    select: (page: Page<Sandbox>) => page.items,
     refetchInterval: SANDBOXES_POLL_MS,
   });
 

@@ -9,7 +9,9 @@ import { storage as storageQuery } from '../../api/queries/storage';
 import { me as meQuery } from '../../api/queries/me';
 import { allSandboxes, stopSandbox } from '../../api/queries/sandboxes';
 import { lastDays, usage as usageQuery, type UsageRange } from '../../api/queries/usage';
-import { createUser, endSessions, updateUser, users as usersQuery } from '../../api/queries/users';
+import { createUser, endSessions, updateUser, USERS_PAGE_SIZE, usersPage } from '../../api/queries/users';
+import { useCursorPages } from '../../utils/useCursorPages';
+import { useDebounced } from '../../utils/useDebounced';
 import { useNow } from '../../components/now';
 import { LoadingState } from '../../components/States';
 import { AdminForbiddenView, AdminPageView } from './AdminPageView';
@@ -24,7 +26,12 @@ export function AdminPage() {
 function AdminPageLoaded() {
   const queryClient = useQueryClient();
   const me = useQuery(meQuery());
-  const users = useQuery(usersQuery());
+  // Users come a page at a time, searched on the hub: a company's ten thousand accounts never
+  // all reach the browser.
+  const [userSearch, setUserSearch] = useState('');
+  const search = useDebounced(userSearch.trim(), 300);
+  const userPages = useCursorPages(search);
+  const users = useQuery(usersPage({ search, cursor: userPages.cursor }));
   const sandboxes = useQuery(allSandboxes());
   const events = useQuery(recentEvents());
   const storage = useQuery(storageQuery());
@@ -48,9 +55,20 @@ function AdminPageLoaded() {
     <AdminPageView
       me={me.data.user}
       users={{
-        users: users.data,
+        users: users.data?.items,
+        total: users.data?.total,
         error: users.error,
         onRetry: () => void users.refetch(),
+        search: userSearch,
+        onSearch: setUserSearch,
+        page: userPages.index,
+        // The page shown is the one before while the next loads: its `next` must not be walked twice.
+        pageLoading: users.isPlaceholderData,
+        pageSize: USERS_PAGE_SIZE,
+        onPage: (page) => {
+          if (page < userPages.index) userPages.back();
+          else if (users.data?.next) userPages.forward(users.data.next);
+        },
         onCreate: (request) => create.mutateAsync(request),
         onUpdate: (user, changes) => update.mutateAsync({ id: user.id, changes }),
         onEndSessions: (user) => end.mutateAsync(user),

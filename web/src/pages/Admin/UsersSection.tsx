@@ -12,6 +12,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import Stack from '@mui/material/Stack';
 import TableCell from '@mui/material/TableCell';
+import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
@@ -35,9 +36,20 @@ const MIN_PASSWORD = 8;
 
 export interface UsersSectionProps {
   me: User;
+  /** The page shown: the hub searches and pages (GET /api/users); the browser never holds more. */
   users: User[] | undefined;
+  /** Users that match the search, across every page. */
+  total: number | undefined;
   error: unknown;
   onRetry(): void;
+  search: string;
+  onSearch(text: string): void;
+  /** The page shown, 0 for the first, of `pageSize` rows. */
+  page: number;
+  pageSize: number;
+  /** True while the page asked for loads (the one before stays on screen). */
+  pageLoading: boolean;
+  onPage(page: number): void;
   onCreate(request: CreateUserRequest): Promise<CreatedUser>;
   onUpdate(user: User, changes: UpdateUserRequest): Promise<unknown>;
   onEndSessions(user: User): Promise<unknown>;
@@ -203,7 +215,7 @@ function ResetPasswordDialog({ user, onClose, onUpdate }: { user: User | null; o
   );
 }
 
-export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, onEndSessions }: UsersSectionProps) {
+export function UsersSection({ me, users, total, error, onRetry, search, onSearch, page, pageSize, pageLoading, onPage, onCreate, onUpdate, onEndSessions }: UsersSectionProps) {
   const { t } = useI18n();
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -259,11 +271,21 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
           {t.admin.sessionsEnded(sessionsEnded)}
         </Alert>
       )}
+      <TextField
+        type="search"
+        size="small"
+        label={t.admin.searchUsers}
+        helperText={t.admin.searchUsersHelp}
+        value={search}
+        onChange={(e) => onSearch(e.target.value)}
+        sx={{ mb: 1, width: { xs: '100%', sm: 360 } }}
+        slotProps={{ htmlInput: { maxLength: 128, autoCapitalize: 'none', spellCheck: false } }}
+      />
       <DataTable
         rows={users}
         error={error}
         onRetry={onRetry}
-        empty={t.common.none}
+        empty={search.trim() ? t.admin.noUsersMatch(search.trim()) : t.common.none}
         labelledBy="users-title"
         columns={[
           { label: t.admin.username },
@@ -329,6 +351,19 @@ export function UsersSection({ me, users, error, onRetry, onCreate, onUpdate, on
           );
         }}
       />
+      {total !== undefined && total > 0 && (
+        <TablePagination
+          component="div"
+          count={total}
+          page={page}
+          rowsPerPage={pageSize}
+          rowsPerPageOptions={[]}
+          onPageChange={(_event, next) => onPage(next)}
+          labelDisplayedRows={({ from, to, count }) => t.admin.usersShown(from, to, count)}
+          getItemAriaLabel={(which) => (which === 'next' ? t.common.nextPage : t.common.previousPage)}
+          slotProps={{ actions: { nextButton: { disabled: pageLoading || (page + 1) * pageSize >= total }, previousButton: { disabled: pageLoading || page === 0 } } }}
+        />
+      )}
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
       <QuotaDialog user={settingQuota} onClose={() => setSettingQuota(null)} onUpdate={onUpdate} />

@@ -19,7 +19,7 @@ function hubRefusingLaunches(more: (path: string, init?: RequestInit) => Respons
       return json(409, { error: { code: 'NO_CAPACITY', message: 'No machine has room for 4 CPUs, 16 GiB.' } });
     }
     if (path === '/api/me') return json(200, MockMe);
-    if (path.startsWith('/api/sandboxes')) return json(200, MockSandboxes);
+    if (path.startsWith('/api/sandboxes')) return json(200, { items: MockSandboxes, total: MockSandboxes.length, next: null });
     if (path === '/api/images') return json(200, MockImages);
     if (path === '/api/machines') return json(200, MockMachines);
     if (path === '/api/datasets') return json(200, MockDatasets);
