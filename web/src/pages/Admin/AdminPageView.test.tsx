@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
@@ -84,6 +84,26 @@ describe('AdminPageView', () => {
     await userEvent.click(within(actionsFor('alice')).getByRole('button', { name: 'Disable' }));
     expect(p.users.onUpdate).toHaveBeenLastCalledWith(MockUser, { disabled: true });
     expect(within(actionsFor('bob')).getByRole('button', { name: 'Enable' })).toBeTruthy();
+  });
+
+  it('asks the hub for what the search box says and for the next page, and says when no user matches', async () => {
+    const p = props({ users: mockUsersProps({ total: 10_001, pageSize: 3 }) });
+    renderView(<AdminPageView {...p} />);
+    expect(screen.getByText('1–3 of 10,001')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Previous page' }).hasAttribute('disabled')).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(p.users.onPage).toHaveBeenLastCalledWith(1);
+    fireEvent.change(screen.getByLabelText('Search users'), { target: { value: 'smith' } });
+    expect(p.users.onSearch).toHaveBeenLastCalledWith('smith');
+    cleanup();
+    renderView(<AdminPageView {...props({ users: mockUsersProps({ users: [], total: 0, search: 'smith' }) })} />);
+    expect(screen.getByText('No user\'s name or email contains “smith”.')).toBeTruthy();
+  });
+
+  it('keeps the pager still while the page asked for loads, so a second click cannot skip a page', () => {
+    renderView(<AdminPageView {...props({ users: mockUsersProps({ total: 10_001, pageSize: 3, page: 1, pageLoading: true }) })} />);
+    expect(screen.getByRole('button', { name: 'Next page' }).hasAttribute('disabled')).toBe(true);
+    expect(screen.getByRole('button', { name: 'Previous page' }).hasAttribute('disabled')).toBe(true);
   });
 
   it('does not let an admin demote or disable themselves', () => {

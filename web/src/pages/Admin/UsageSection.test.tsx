@@ -32,6 +32,20 @@ describe('UsageSection', () => {
     expect(cells(rows[3]!)).toEqual(['Total', '3', '31.5', '69.3', '102', '870']);
   });
 
+  it('shows a company of users fifty at a time, with a pager', async () => {
+    const users = Array.from({ length: 120 }, (_, i) => ({ ...MockUsageReport.users[0]!, user: `member${String(i).padStart(3, '0')}` }));
+    renderView(<UsageSection {...props({ report: { ...MockUsageReport, days: [], users } })} />);
+    const names = () => within(table()).getAllByRole('row').slice(1, -1).map((r) => r.children[0]!.textContent);
+    expect(names()).toHaveLength(50);
+    expect(names()[0]).toBe('member000');
+    expect(screen.getByText('1–50 of 120')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(names()[0]).toBe('member050');
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(names()).toHaveLength(20);
+    expect(screen.getByText('101–120 of 120')).toBeTruthy();
+  });
+
   it("opens a user's days under them, and closes them again", async () => {
     renderView(<UsageSection {...props()} />);
     const toggle = screen.getByRole('button', { name: 'Days of alice' });

@@ -15,6 +15,7 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableFooter from '@mui/material/TableFooter';
 import TableHead from '@mui/material/TableHead';
+import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
@@ -50,11 +51,18 @@ function Figures({ figures, locale }: { figures: UsageFigures; locale: string })
   );
 }
 
+/** Users per page of the usage table. */
+const USAGE_PAGE_SIZE = 50;
+
 export function UsageSection({ range, onRange, report, error, onRetry }: UsageSectionProps) {
   const { t, locale } = useI18n();
   const [from, setFrom] = useState(range.from);
   const [to, setTo] = useState(range.to);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  // A company's report can hold thousands of users: the table shows a page of them (the report
+  // itself is one row per user, small beside the rows a browser can draw).
+  const [shown, setShown] = useState<{ report: UsageReport | undefined; page: number }>({ report, page: 0 });
+  const page = shown.report === report ? shown.page : 0;
 
   const asked = { from, to };
   const days = rangeDays(asked);
@@ -69,7 +77,11 @@ export function UsageSection({ range, onRange, report, error, onRetry }: UsageSe
 
   const daysByUser = useMemo(() => {
     const map = new Map<string, UsageDay[]>();
-    for (const day of report?.days ?? []) map.set(day.user, [...(map.get(day.user) ?? []), day]);
+    for (const day of report?.days ?? []) {
+      const days = map.get(day.user);
+      if (days) days.push(day);
+      else map.set(day.user, [day]);
+    }
     return map;
   }, [report]);
 
@@ -146,7 +158,7 @@ export function UsageSection({ range, onRange, report, error, onRetry }: UsageSe
                 </TableRow>
               </TableHead>
               <TableBody>
-                {report.users.map((user) => {
+                {report.users.slice(page * USAGE_PAGE_SIZE, (page + 1) * USAGE_PAGE_SIZE).map((user) => {
                   const expanded = open.has(user.user);
                   return (
                     <Fragment key={user.user}>
@@ -181,6 +193,18 @@ export function UsageSection({ range, onRange, report, error, onRetry }: UsageSe
                 </TableRow>
               </TableFooter>
             </Table>
+            {report.users.length > USAGE_PAGE_SIZE && (
+              <TablePagination
+                component="div"
+                count={report.users.length}
+                page={page}
+                rowsPerPage={USAGE_PAGE_SIZE}
+                rowsPerPageOptions={[]}
+                onPageChange={(_event, next) => setShown({ report, page: next })}
+                labelDisplayedRows={({ from: first, to: last, count }) => t.admin.usersShown(first, last, count)}
+                getItemAriaLabel={(which) => (which === 'next' ? t.common.nextPage : t.common.previousPage)}
+              />
+            )}
           </TableContainer>
         )}
       </Loaded>
