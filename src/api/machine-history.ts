@@ -6,6 +6,7 @@
  */
 import { ErrorResponse, MachineHistoryPage, MachineHistoryQuery } from '../contract/api.js';
 import { historyPage, parseHistoryCursor } from '../machines/history-page.js';
+import { revalidate } from './conditional-get.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -19,6 +20,8 @@ export async function machineHistoryRoutes(app: App, { hub }: RouteOptions): Pro
         querystring: MachineHistoryQuery,
         response: { 200: MachineHistoryPage, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
       },
+      // Nothing new is the same small answer each time: a 304.
+      onSend: revalidate,
     },
     async (request) => {
       requireScope(request, 'machines:read');
