@@ -14,6 +14,7 @@ import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
 import { oidcRoutes } from './api/oidc.js';
 import { catalogueRoutes } from './api/catalogue.js';
+import { machineHistoryRoutes } from './api/machine-history.js';
 import { environmentRoutes } from './api/environments.js';
 import { datasetRoutes } from './api/datasets.js';
 import { eventRoutes } from './api/events.js';
@@ -137,6 +138,7 @@ export async function buildApp(hub: Hub, options: AppOptions = {}): Promise<App>
   await app.register(sandboxSignInRoutes, opts);
   await app.register(sandboxRoutes, opts);
   await app.register(catalogueRoutes, opts);
+  await app.register(machineHistoryRoutes, opts);
   await app.register(environmentRoutes, opts);
   await app.register(imagePullRoutes, opts);
   await app.register(datasetRoutes, opts);

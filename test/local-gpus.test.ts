@@ -1,7 +1,7 @@
 /** The hub's own machine reports its GPUs from nvidia-smi; without it, none. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine } from '../src/contract/api.js';
+import type { Machine, MachineHistoryPage } from '../src/contract/api.js';
 import { readLocalGpus } from '../src/machines/gpu/local-gpus.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
 import { startTestHub, type TestHub } from './support/hub.js';
@@ -33,7 +33,8 @@ describe('GPUs of the hub machine', () => {
     const [machine] = (await t.api<Machine[]>(t.adminToken, 'GET', '/api/machines')).body;
     expect(machine).toMatchObject({ gpuMode: 'deviceRequests', capacity: { gpus: 1 }, free: { gpus: 1 }, allocated: { gpus: 0 } });
     expect(machine!.gpusAt).not.toBeNull();
-    expect(machine!.history.at(-1)).toMatchObject({ gpuUtilizationPercent: 0, gpuMemoryUsedBytes: 0 });
+    const history = (await t.api<MachineHistoryPage>(t.adminToken, 'GET', '/api/machines/history')).body;
+    expect(history.machines.find((m) => m.name === machine!.name)!.samples.at(-1)).toMatchObject({ gpuUtilizationPercent: 0, gpuMemoryUsedBytes: 0 });
   });
 
   it('has no GPUs where nvidia-smi is not installed', async () => {

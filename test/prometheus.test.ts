@@ -4,7 +4,7 @@
  * authenticated with a metrics:read token, as docs/metrics.md tells operators to set it up.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Machine } from '../src/contract/api.js';
+import type { Machine, MachineHistoryPage } from '../src/contract/api.js';
 import { HostUsageReader } from '../src/machines/host-usage.js';
 import { PromQL } from '../src/machines/sources/promql.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
@@ -93,7 +93,8 @@ describePrometheus('a real Prometheus', () => {
     const host = await new HostUsageReader('/').read();
     expect(usage.diskTotalBytes).toBe(host.diskTotalBytes);
     expect(usage.memoryUsedBytes).toBeLessThan(host.memoryTotalBytes);
-    expect(machine.history.at(-1)!.memoryUsedBytes).toBe(usage.memoryUsedBytes);
+    const history = (await t.api<MachineHistoryPage>(t.adminToken, 'GET', '/api/machines/history')).body;
+    expect(history.machines.find((m) => m.name === machine.name)!.samples.at(-1)!.memoryUsedBytes).toBe(usage.memoryUsedBytes);
     // This machine has no DCGM exporter: the GPUs' absence is said, and does not hide the usage.
     expect(machine.gpus).toEqual([]);
     expect(machine.gpuError).toBe(

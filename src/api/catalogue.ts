@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { ErrorResponse, Image, Machine } from '../contract/api.js';
 import { toMachineView, withoutEngineText } from '../machines/view.js';
 import { toEnvironmentView } from '../environments/environments.js';
+import { revalidate } from './conditional-get.js';
 import { requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -29,7 +30,15 @@ export async function catalogueRoutes(app: App, { hub }: RouteOptions): Promise<
 
   app.get(
     '/api/machines',
-    { schema: { tags: ['catalogue'], summary: 'Machines, their capacity and who is on them since when', response: { 200: Type.Array(Machine), 401: ErrorResponse } } },
+    {
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Machines, their capacity and who is on them since when (their samples over time: GET /api/machines/history)',
+        response: { 200: Type.Array(Machine), 401: ErrorResponse, 403: ErrorResponse },
+      },
+      // Polled every few seconds by every open dashboard; an answer like the last is a 304.
+      onSend: revalidate,
+    },
     async (request) => {
       const identity = requireScope(request, 'machines:read');
       const live = await hub.sandboxesRepo.live();

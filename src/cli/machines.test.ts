@@ -37,7 +37,6 @@ const machine = (name: string, overrides: Partial<Machine> = {}): Machine => ({
   usage: null,
   gpus: [],
   gpusAt: null,
-  history: [],
   images: null,
   sandboxes: [],
   ...overrides,

@@ -11,7 +11,7 @@ import { presentImages } from '../images/local-images.js';
 import type { EngineInfo, LocalImage, Runtime } from '../runtime/types.js';
 import { GpuInventory, staticGpus, type GpuSource } from './gpu/inventory.js';
 import type { GpuReading } from './gpu/nvidia-smi.js';
-import { MachineHistory, sampleOf } from './history.js';
+import { MachineHistory, SampleSequence, sampleOf } from './history.js';
 import { HostUsageReader } from './host-usage.js';
 import { jobImageOf, MachineJobs, type JobRunner } from './jobs.js';
 
@@ -122,6 +122,8 @@ export class MachineRegistry {
   private readonly gpuListeners: StatusListener[] = [];
   private readonly checked = new Set<string>();
   private readonly slowChecks = new Map<string, number>();
+  /** Numbers every machine's samples, so one cursor covers the fleet (history-page.ts). */
+  readonly samples = new SampleSequence();
 
   /** The registry a configuration describes. */
   static fromConfig(
@@ -168,7 +170,7 @@ export class MachineRegistry {
         gpuSource: null,
         gpuError: null,
         homes: null,
-        history: new MachineHistory(options.historySamples),
+        history: new MachineHistory(options.historySamples, this.samples),
         images: null,
       });
     }
@@ -183,6 +185,11 @@ export class MachineRegistry {
     const machine = name ? this.machines.get(name) : this.list().find((m) => m.status === 'up' && m.homes?.ready !== false);
     if (!machine) throw new Error(name ? `storage.quota.machine names ${name}, which is not a machine` : 'no machine answers to measure the homes on');
     return machine;
+  }
+
+  /** How many samples each machine's history keeps. */
+  get historySamples(): number {
+    return this.options.historySamples;
   }
 
   get(name: string): Machine | undefined {

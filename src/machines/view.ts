@@ -1,6 +1,7 @@
 /**
  * A machine as GET /api/machines shows it: facts, capacity, what is held (the scheduler's own
- * figures) and free, GPUs with their holders, and who is on it. Every signed-in member sees who
+ * figures) and free, GPUs with their holders, and who is on it; its samples over time are
+ * GET /api/machines/history's (history-page.ts). Every signed-in member sees who
  * is on which machine: the dashboard is where a team finds out who holds the GPUs.
  */
 import type { Machine as MachineView, MachineGpu, MachineImages } from '../contract/api.js';
@@ -58,7 +59,6 @@ export function toMachineView(
     gpus,
     gpusAt: machine.gpusAt,
     homes: machine.homes ? { ...machine.homes } : null,
-    history: machine.history.list(),
     images: imagesView(machine, catalogue),
     sandboxes: here.map(({ row, gpus: ids }) => {
       const measured = figures(row.id);

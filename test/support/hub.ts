@@ -46,6 +46,8 @@ export interface TestHubOptions {
   log?: Logger;
   /** How the hard quota backends run their commands (a recorder, on a machine without such filesystems). */
   quotaCommands?: CommandRunner;
+  /** The dashboard build to serve (ensureWebBuild's folder), for tests in a browser; dist/web by default. */
+  webRoot?: string;
 }
 
 export const testCatalogue = {
@@ -99,7 +101,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     announce: () => undefined,
     timers: options.timers ?? false,
   });
-  const app = await buildApp(hub, options.log ? { logger: options.log } : {});
+  const app = await buildApp(hub, { ...(options.log ? { logger: options.log } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
   await app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${port}`;
   const sshPort = hub.ssh ? await hub.ssh.listen('127.0.0.1', config.ssh.port) : null;

@@ -5,11 +5,11 @@
 import { replaceEqualDeep } from '@tanstack/react-query';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import type { Machine } from '../src/api/types';
+import type { Machine, MachineSample } from '../src/api/types';
 import { NowProvider } from '../src/components/now';
 import { MachinesPageView } from '../src/pages/Machines/MachinesPageView';
 import { makeQueryClient, Providers } from '../src/Providers';
-import { generateMachines, type FleetSize } from '../src/testing/generate';
+import { generateHistories, generateMachines, type FleetSize } from '../src/testing/generate';
 import { MOCK_NOW } from '../src/testing/mocks';
 
 export interface RenderBenchOptions extends FleetSize {
@@ -49,10 +49,12 @@ window.runRenderBench = async ({ runs, ...size }) => {
 
   for (let run = 0; run < runs; run++) {
     const root = createRoot(container);
+    // Ticks 0 and 1 are one sample period: the polls below bring no new sample, as two in three do.
+    const history: ReadonlyMap<string, readonly MachineSample[]> = generateHistories(size, 0);
     const page = (machines: Machine[]) => (
       <Providers queryClient={queryClient} language="en" mode="light">
         <NowProvider now={MOCK_NOW}>
-          <MachinesPageView machines={machines} error={null} onRetry={() => undefined} />
+          <MachinesPageView machines={machines} history={history} error={null} onRetry={() => undefined} />
         </NowProvider>
       </Providers>
     );

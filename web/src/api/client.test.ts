@@ -22,6 +22,15 @@ describe('request', () => {
     );
   });
 
+  it("leaves the browser's cache mode alone, so a poll of an unchanged answer is revalidated with its ETag", async () => {
+    const fetch = answer(200, []);
+    vi.stubGlobal('fetch', fetch);
+    await request('/api/machines');
+    const init = fetch.mock.calls[0]![1]!;
+    expect(init.cache).toBeUndefined();
+    expect(new Headers(init.headers).has('cache-control')).toBe(false);
+  });
+
   it("turns the hub's errors into ApiError with their code", async () => {
     vi.stubGlobal('fetch', answer(409, { error: { code: 'SANDBOX_NAME_TAKEN', message: 'taken' } }));
     const err = await request('/api/sandboxes').catch((e: unknown) => e);

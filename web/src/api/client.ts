@@ -71,6 +71,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const { method = 'GET', body, signal } = options;
   let res: Response;
   try {
+    // No `cache` option, on purpose: in the default mode the browser keeps answers the hub marks
+    // `no-cache` and revalidates them with their ETag, so a poll of an unchanged list is a 304
+    // the browser answers from its copy (`no-store` or `reload` here would fetch it whole).
     res = await fetch(path, {
       method,
       credentials: 'same-origin',

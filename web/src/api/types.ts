@@ -20,6 +20,8 @@ export type {
   Image,
   LaunchRequest,
   Machine,
+  MachineHistoryPage,
+  MachineSample,
   Me,
   RecentEvent,
   Sandbox,
@@ -45,4 +47,3 @@ export type { ImagePull, ImagePullState, ImagePullsQueued, MachineImage } from '
 export type MachineGpu = Machine['gpus'][number];
 export type MachineUsage = NonNullable<Machine['usage']>;
 export type MachineSandbox = Machine['sandboxes'][number];
-export type MachineSample = Machine['history'][number];

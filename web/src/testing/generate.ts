@@ -1,5 +1,5 @@
 /** Many machines, GPUs and sandboxes for the render benchmark and the "many machines" test. */
-import type { Machine } from '../api/types';
+import type { Machine, MachineSample } from '../api/types';
 import { MOCK_NOW } from './mocks';
 
 const GiB = 1024 ** 3;
@@ -19,7 +19,7 @@ export interface FleetSize {
 /** A deterministic 0–1 figure that wanders with `step`, differently for each `seed`. */
 const wander = (seed: number, step: number) => (Math.sin(seed * 1.7 + step / 11) + Math.sin(seed * 0.3 + step / 5) * 0.5 + 1.5) / 3;
 
-function history(m: number, gpus: number, newest: number, until: number): Machine['history'] {
+function history(m: number, gpus: number, newest: number, until: number): MachineSample[] {
   return Array.from({ length: HISTORY_POINTS }, (_, i) => {
     const step = newest - (HISTORY_POINTS - 1 - i);
     return {
@@ -32,18 +32,20 @@ function history(m: number, gpus: number, newest: number, until: number): Machin
   });
 }
 
+const machineName = (m: number) => `gpu-${String(m + 1).padStart(3, '0')}`;
+/** Every 25th machine does not answer. */
+const isDown = (m: number) => m % 25 === 24;
+
 /**
  * A fleet of the given size with varied, deterministic use (the same numbers every run); `tick`
- * shifts the use figures as a poll a few seconds later would. History gains a sample every 15 s,
- * so it changes only every third tick, as with the hub's polls.
+ * shifts the use figures as a poll a few seconds later would. Its samples are generateHistories'.
  */
 export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetSize, tick = 0): Machine[] {
   const now = MOCK_NOW + tick * POLL_MS;
-  const newestSample = Math.floor((tick * POLL_MS) / SAMPLE_MS);
   const result: Machine[] = [];
   for (let m = 0; m < machines; m++) {
-    const name = `gpu-${String(m + 1).padStart(3, '0')}`;
-    const down = m % 25 === 24;
+    const name = machineName(m);
+    const down = isDown(m);
     result.push({
       name,
       status: down ? 'down' : 'up',
@@ -88,8 +90,6 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
         holders: [],
       })),
       gpusAt: down ? null : new Date(now).toISOString(),
-      // A down machine's history stops when it did.
-      history: history(m, gpusPerMachine, down ? -40 : newestSample, down ? MOCK_NOW - 600_000 : MOCK_NOW + newestSample * SAMPLE_MS),
       sandboxes: [],
     });
   }
@@ -124,6 +124,21 @@ export function generateMachines({ machines, gpusPerMachine, sandboxes }: FleetS
       memoryBytes: Math.max(0, machine.capacity.memoryBytes - machine.allocated.memoryBytes),
       gpus: machine.capacity.gpus - machine.allocated.gpus,
     };
+  }
+  return result;
+}
+
+/**
+ * The samples of generateMachines' fleet at `tick`, by machine name, as the dashboard keeps them:
+ * an hour each. The hub adds a sample every 15 s, so they change only every third tick.
+ */
+export function generateHistories({ machines, gpusPerMachine }: Pick<FleetSize, 'machines' | 'gpusPerMachine'>, tick = 0): Map<string, MachineSample[]> {
+  const newestSample = Math.floor((tick * POLL_MS) / SAMPLE_MS);
+  const result = new Map<string, MachineSample[]>();
+  for (let m = 0; m < machines; m++) {
+    // A down machine's history stops when it did.
+    const down = isDown(m);
+    result.set(machineName(m), history(m, gpusPerMachine, down ? -40 : newestSample, down ? MOCK_NOW - 600_000 : MOCK_NOW + newestSample * SAMPLE_MS));
   }
   return result;
 }

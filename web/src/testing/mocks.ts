@@ -11,6 +11,8 @@ import type {
   Image,
   ImagePull,
   Machine,
+  MachineHistoryPage,
+  MachineSample,
   Me,
   RecentEvent,
   Sandbox,
@@ -227,7 +229,7 @@ const HISTORY_STEP_MS = 15_000;
  * `points` samples 15 s apart ending `endAgo` before MOCK_NOW, waving around the latest figures
  * so that the last sample is exactly `latest` (as the hub's newest sample matches its usage).
  */
-export function mockHistory(points: number, endAgo: number, latest: { cpuPercent: number; memoryUsedBytes: number; gpuUtilizationPercent: number | null; gpuMemoryUsedBytes: number | null }): Machine['history'] {
+export function mockHistory(points: number, endAgo: number, latest: { cpuPercent: number; memoryUsedBytes: number; gpuUtilizationPercent: number | null; gpuMemoryUsedBytes: number | null }): MachineSample[] {
   return Array.from({ length: points }, (_, i) => {
     const back = points - 1 - i;
     const wave = Math.sin(back / 9) * Math.min(1, back / 4);
@@ -278,7 +280,6 @@ export const MockMachine: Machine = {
   },
   gpus: [gpu(0, [aliceMain], 87), gpu(1, [], 0)],
   gpusAt: ago(5_000),
-  history: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }),
   // It has the notebook image (built 12 days ago), not the pytorch one.
   images: { at: ago(20_000), images: [{ name: 'notebook', createdAt: ago(hours(24 * 12)), sizeBytes: 1_650_000_000 }] },
   sandboxes: [
@@ -303,7 +304,6 @@ export const MockMachineAllocationOnly: Machine = {
   usage: null,
   gpus: [],
   gpusAt: null,
-  history: [],
   sandboxes: [
     { id: 'sbx_d1', user: 'dave', name: 'etl', state: 'running', cpus: 8, cpuRequest: 8, memoryGiB: 24, gpus: [], since: ago(hours(7)), cpuPercent: null, memoryUsedBytes: null },
     { id: 'sbx_e1', user: 'erin', name: 'main', state: 'running', cpus: 6, cpuRequest: 6, memoryGiB: 16, gpus: [], since: ago(hours(2)), cpuPercent: null, memoryUsedBytes: null },
@@ -324,7 +324,6 @@ export const MockMachineDown: Machine = {
   usage: null,
   gpus: [],
   gpusAt: null,
-  history: mockHistory(192, minutes(12), { cpuPercent: 12, memoryUsedBytes: 20 * GiB, gpuUtilizationPercent: null, gpuMemoryUsedBytes: null }),
   sandboxes: [
     { id: 'sbx_f1', user: 'frank', name: 'sweep', state: 'unknown', cpus: 2, cpuRequest: 2, memoryGiB: 8, gpus: [], since: ago(hours(5)), cpuPercent: null, memoryUsedBytes: null },
   ],
@@ -346,6 +345,28 @@ export const MockMachineSharedGpu: Machine = {
 };
 
 export const MockMachines: Machine[] = [MockMachine, MockMachineAllocationOnly, MockMachineDown];
+
+/** The hub's window: an hour of samples, one every 15 s. */
+export const MOCK_WINDOW_SAMPLES = 240;
+
+/**
+ * GET /api/machines/history's first answer for MockMachines: gpu-1's whole hour, whose last sample
+ * matches its usage; gpu-2's 48 minutes until it stopped answering 12 minutes ago; and cpu-1,
+ * which the hub cannot measure, with none.
+ */
+export const MockHistoryPage: MachineHistoryPage = {
+  cursor: '0c0ffee0.1000',
+  full: true,
+  windowSamples: MOCK_WINDOW_SAMPLES,
+  machines: [
+    { name: MockMachine.name, samples: mockHistory(240, 5_000, { cpuPercent: 37, memoryUsedBytes: 61.2 * GiB, gpuUtilizationPercent: 43.5, gpuMemoryUsedBytes: 31.9 * GiB }) },
+    { name: MockMachineAllocationOnly.name, samples: [] },
+    { name: MockMachineDown.name, samples: mockHistory(192, minutes(12), { cpuPercent: 12, memoryUsedBytes: 20 * GiB, gpuUtilizationPercent: null, gpuMemoryUsedBytes: null }) },
+  ],
+};
+
+/** MockHistoryPage as the dashboard keeps it: each machine's samples by its name. */
+export const MockHistories: ReadonlyMap<string, readonly MachineSample[]> = new Map(MockHistoryPage.machines.map((m) => [m.name, m.samples]));
 
 /** An event as the hub records it: the English message, and where the hub gives one, its code and values. */
 const event = (

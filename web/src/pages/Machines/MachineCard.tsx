@@ -5,12 +5,13 @@
  * cannot measure), its room for a launch, network and temperature, its last hour as small charts,
  * each GPU with who holds it, the catalogue images it has, and each sandbox with what it was
  * given and what it uses.
- * Memoised: a poll that changed nothing on this machine leaves it as it was. Styled by MachineGrid.
+ * Memoised: a poll that changed nothing on this machine, and brought it no sample, leaves it as
+ * it was. Styled by MachineGrid.
  */
 import Alert from '@mui/material/Alert';
 import Typography from '@mui/material/Typography';
 import { memo } from 'react';
-import type { Machine, MachineSandbox } from '../../api/types';
+import type { Machine, MachineSample, MachineSandbox } from '../../api/types';
 import { useNow } from '../../components/now';
 import type { Messages } from '../../i18n/en';
 import { useI18n } from '../../i18n/I18nProvider';
@@ -31,7 +32,13 @@ function sandboxUse(s: MachineSandbox, t: Messages, locale: string): string | nu
   return parts.length > 0 ? parts.join(' · ') : null;
 }
 
-export const MachineCard = memo(function MachineCard({ machine }: { machine: Machine }) {
+export interface MachineCardProps {
+  machine: Machine;
+  /** Its samples, oldest first (GET /api/machines/history): the charts. */
+  history: readonly MachineSample[];
+}
+
+export const MachineCard = memo(function MachineCard({ machine, history }: MachineCardProps) {
   const { t, locale } = useI18n();
   const now = useNow();
   const up = machine.status === 'up';
@@ -88,7 +95,7 @@ export const MachineCard = memo(function MachineCard({ machine }: { machine: Mac
         </>
       )}
 
-      <MachineHistory history={machine.history} memoryBytes={machine.memoryBytes} hasGpus={gpus.length > 0} />
+      <MachineHistory history={history} memoryBytes={machine.memoryBytes} hasGpus={gpus.length > 0} />
 
       {gpus.length > 0 && (
         <>

@@ -2,8 +2,8 @@
 import { cleanup, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client';
-import { generateMachines } from '../../testing/generate';
-import { MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines, MockMachineSharedGpu } from '../../testing/mocks';
+import { generateHistories, generateMachines } from '../../testing/generate';
+import { MockHistories, MockMachine, MockMachineAllocationOnly, MockMachineDown, MockMachines, MockMachineSharedGpu } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { MachinesPageView } from './MachinesPageView';
 
@@ -70,7 +70,7 @@ describe('MachinesPageView', () => {
   });
 
   it('draws the last hour of CPU, memory and GPU use as charts named by their latest value', () => {
-    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    renderView(<MachinesPageView machines={MockMachines} history={MockHistories} error={null} onRetry={vi.fn()} />);
     const gpu1 = card('gpu-1');
     expect(gpu1.textContent).toContain('Last 60 minutes');
     const cpu = within(gpu1).getByRole('img', { name: 'CPU over the last 60 minutes: latest 37%' });
@@ -83,6 +83,12 @@ describe('MachinesPageView', () => {
     // A machine without GPUs has no GPU chart; one without history has no charts.
     expect(within(card('gpu-2')).queryByRole('img', { name: /GPU utilisation/ })).toBeNull();
     expect(within(card('cpu-1')).queryByRole('img')).toBeNull();
+  });
+
+  it('draws no charts while the samples have not come', () => {
+    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    expect(card('gpu-1').textContent).not.toContain('Last 60 minutes');
+    expect(within(card('gpu-1')).queryByRole('img', { name: /CPU over/ })).toBeNull();
   });
 
   it('counts one CPU as one, and shows room rounded down to a tenth of a GiB', () => {
@@ -148,7 +154,7 @@ describe('MachinesPageView', () => {
   });
 
   it('shows a machine that does not answer as down, with when it was last seen', () => {
-    renderView(<MachinesPageView machines={MockMachines} error={null} onRetry={vi.fn()} />);
+    renderView(<MachinesPageView machines={MockMachines} history={MockHistories} error={null} onRetry={vi.fn()} />);
     const gpu2 = card('gpu-2');
     expect(gpu2.textContent).toContain('Down');
     expect(gpu2.textContent).toContain('Not answering. Last seen 12 minutes ago.');
@@ -184,7 +190,7 @@ describe('MachinesPageView', () => {
 
   it('renders a hundred machines with eight GPUs each', () => {
     const fleet = generateMachines({ machines: 100, gpusPerMachine: 8, sandboxes: 500 });
-    renderView(<MachinesPageView machines={fleet} error={null} onRetry={vi.fn()} />);
+    renderView(<MachinesPageView machines={fleet} history={generateHistories({ machines: 100, gpusPerMachine: 8 })} error={null} onRetry={vi.fn()} />);
     expect(screen.getAllByRole('article')).toHaveLength(100);
     expect(screen.getByRole('status').textContent).toMatch(/^96 of 100 machines answering · \d+ of 800 GPUs free$/);
   });

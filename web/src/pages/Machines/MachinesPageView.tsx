@@ -3,20 +3,25 @@ import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Typography from '@mui/material/Typography';
-import type { Machine } from '../../api/types';
+import type { Machine, MachineSample } from '../../api/types';
 import { EmptyState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { MachineCard } from './MachineCard';
 import { MachineGrid } from './MachineGrid';
 
+/** One empty list for every machine without samples, so their cards' props stay the same. */
+const NO_SAMPLES: readonly MachineSample[] = [];
+
 export interface MachinesPageViewProps {
   machines: Machine[] | undefined;
+  /** Each machine's samples by its name (GET /api/machines/history, kept by mergeHistory); none while not yet fetched. */
+  history?: ReadonlyMap<string, readonly MachineSample[]> | undefined;
   /** A failed poll while the last answer is still shown is not an error on the page. */
   error: unknown;
   onRetry(): void;
 }
 
-export function MachinesPageView({ machines, error, onRetry }: MachinesPageViewProps) {
+export function MachinesPageView({ machines, history, error, onRetry }: MachinesPageViewProps) {
   const { t } = useI18n();
   const up = machines?.filter((m) => m.status === 'up').length ?? 0;
   const gpus = machines?.flatMap((m) => m.gpus) ?? [];
@@ -50,7 +55,7 @@ export function MachinesPageView({ machines, error, onRetry }: MachinesPageViewP
         {(machines) => (
           <MachineGrid>
             {machines.map((machine) => (
-              <MachineCard key={machine.name} machine={machine} />
+              <MachineCard key={machine.name} machine={machine} history={history?.get(machine.name) ?? NO_SAMPLES} />
             ))}
           </MachineGrid>
         )}
