@@ -12,7 +12,7 @@ import type { UsageDay, UsageReport, UsageUser } from '../contract/api.js';
 import { TERMINAL_STATES } from '../contract/sandbox-states.js';
 import type { SandboxLifetime } from '../store/sandboxes.js';
 import { DAY_MS, dayOf, rangeBounds, type DayRange } from './range.js';
-import { addMs, figures, gpuCount, newTally, type Tally } from './tally.js';
+import { addMs, figures, gpuCount, newTally, sizeKey, type Tally } from './tally.js';
 
 export type UsageSandbox = SandboxLifetime;
 
@@ -66,15 +66,16 @@ export function tallyLifetimes(
     const until = Math.min(end, window.end, now);
     if (!(until > from)) continue;
     const size = { cpuRequest: sandbox.cpu_request, memoryBytes: sandbox.memory_bytes, gpus: gpuCount(sandbox.gpus) };
+    const key = sizeKey(size);
     const days = daysOf(tallies, sandbox.username);
     for (let midnight = Math.floor(from / DAY_MS) * DAY_MS; midnight < until; midnight += DAY_MS) {
       const tally = tallyOf(days, dayOf(midnight));
       tally.sandboxes++;
-      addMs(tally, size, Math.min(until, midnight + DAY_MS) - Math.max(from, midnight));
+      addMs(tally, size, Math.min(until, midnight + DAY_MS) - Math.max(from, midnight), key);
     }
     const user = tallyOf(tallies.users, sandbox.username);
     if (!counted(sandbox)) user.sandboxes++;
-    addMs(user, size, until - from);
+    addMs(user, size, until - from, key);
   }
 }
 
@@ -90,7 +91,7 @@ export function usageReportOf(tallies: UsageTallies, range: DayRange, now: numbe
   const userRows: UsageUser[] = users.map((user) => {
     const tally = tallies.users.get(user)!;
     total.sandboxes += tally.sandboxes;
-    for (const { size, ms } of tally.ms.values()) addMs(total, size, ms);
+    for (const [key, { size, ms }] of tally.ms) addMs(total, size, ms, key);
     return { user, ...figures(tally) };
   });
   return { from: range.from, to: range.to, at: new Date(now).toISOString(), days: dayRows, users: userRows, total: figures(total) };

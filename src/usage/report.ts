@@ -19,7 +19,7 @@ import type { SandboxLifetime } from '../store/sandboxes.js';
 import { daysOf, newTallies, tallyLifetimes, tallyOf, usageReportOf } from './accounting.js';
 import { DAY_MS, dayOf, rangeBounds, type DayRange } from './range.js';
 import type { UsageDayRow } from './rollup.js';
-import { addMs } from './tally.js';
+import { addMs, sizeKey } from './tally.js';
 
 /** Where the report reads from: the roll-up and the few sandbox rows it cannot answer for. ISO times; `username` narrows to one user. */
 export interface UsageSource {
@@ -44,12 +44,13 @@ export async function usageReport(source: UsageSource, range: DayRange, now: num
     const firstDay = dayOf(start);
     for (const row of await source.days(firstDay, dayOf(rolledUntil), username)) {
       const size = { cpuRequest: row.cpu_request, memoryBytes: row.memory_bytes, gpus: row.gpus };
+      const key = sizeKey(size);
       const day = tallyOf(daysOf(tallies, row.username), row.day);
       day.sandboxes += row.sandboxes;
-      addMs(day, size, row.ms);
+      addMs(day, size, row.ms, key);
       const user = tallyOf(tallies.users, row.username);
       user.sandboxes += row.day === firstDay ? row.sandboxes : row.started;
-      addMs(user, size, row.ms);
+      addMs(user, size, row.ms, key);
     }
   }
 

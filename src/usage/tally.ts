@@ -42,18 +42,11 @@ export function gpuCount(gpus: string): number {
   }
 }
 
-/** Adds `ms` milliseconds of a sandbox of `size` (counting no sandbox: the caller knows which are new). */
-export function addMs(tally: Tally, size: UsageSize, ms: number): void {
-  const key = sizeKey(size);
+/** Adds `ms` milliseconds of a sandbox of `size` (counting no sandbox: the caller knows which are new); `key` is its sizeKey when known. */
+export function addMs(tally: Tally, size: UsageSize, ms: number, key: string = sizeKey(size)): void {
   const entry = tally.ms.get(key);
   if (entry) entry.ms += ms;
   else tally.ms.set(key, { size, ms });
-}
-
-/** Adds everything of `from` to `into`; `from` counts sandboxes `into` has not counted. */
-export function mergeTally(into: Tally, from: Tally): void {
-  into.sandboxes += from.sandboxes;
-  for (const { size, ms } of from.ms.values()) addMs(into, size, ms);
 }
 
 const round = (value: number): number => {
@@ -67,7 +60,8 @@ export function figures(tally: Tally): UsageFigures {
   let cpuMs = 0;
   let gpuMs = 0;
   let memoryGiBMs = 0;
-  for (const key of [...tally.ms.keys()].sort()) {
+  // Most tallies hold one size: sorting is for the few that hold several.
+  for (const key of tally.ms.size > 1 ? [...tally.ms.keys()].sort() : tally.ms.keys()) {
     const entry = tally.ms.get(key)!;
     ms += entry.ms;
     cpuMs += entry.size.cpuRequest * entry.ms;
