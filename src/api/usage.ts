@@ -1,15 +1,16 @@
 /**
  * Usage accounting through the API: sandbox-, CPU-, GPU- and memory-hours per user per UTC day,
- * as JSON or as a CSV download. Admins see everyone (or one user); anyone else sees only
- * themself, and asking for another user is refused rather than quietly answered with one's own.
+ * as JSON or as a CSV download, answered from the daily roll-up (src/usage/report.ts). Admins
+ * see everyone (or one user); anyone else sees only themself, and asking for another user is
+ * refused rather than quietly answered with one's own.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ErrorResponse, UsageReport } from '../contract/api.js';
 import { ShivaError } from '../contract/errors.js';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '../contract/names.js';
-import { accountUsage } from '../usage/accounting.js';
 import { usageCsv, usageCsvFilename } from '../usage/csv.js';
-import { rangeBounds, resolveRange } from '../usage/range.js';
+import { resolveRange } from '../usage/range.js';
+import { usageReport } from '../usage/report.js';
 import { requireAdmin, requireScope } from './identity.js';
 import type { App, RouteOptions } from './types.js';
 
@@ -62,9 +63,7 @@ export async function usageRoutes(app: App, { hub }: RouteOptions): Promise<void
       }
       const now = Date.now();
       const range = resolveRange(q, now);
-      const { start, end } = rangeBounds(range);
-      const sandboxes = await hub.sandboxesRepo.lifetimesBetween(new Date(start).toISOString(), new Date(end).toISOString(), user);
-      const report = accountUsage(sandboxes, range, now);
+      const report = await usageReport(hub.usage, range, now, user);
       if (q.format !== 'csv') return reply.type('application/json; charset=utf-8').send(report);
       return reply
         .type('text/csv; charset=utf-8')

@@ -1,7 +1,8 @@
 /**
  * The one owner of sandbox state. Every change of a sandbox's state goes through here, with its
- * side effects: the row (a compare-and-set on its version), the proxy's route, the room it holds
- * in the ledger, the removal of its container, its event and the log line. Launch, stop, the
+ * side effects: the row (a compare-and-set on its version; an ending adds the sandbox's usage to
+ * the daily roll-up in the same database transaction), the proxy's route, the room it holds in
+ * the ledger, the removal of its container, its event and the log line. Launch, stop, the
  * reconciler and machine health ask; nothing else writes a sandbox row or a route.
  *
  * Transitions of one sandbox are serialised (a lock per sandbox id): each re-reads the row under

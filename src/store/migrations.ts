@@ -233,6 +233,52 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sandboxes_created').on('sandboxes').columns(['created_at', 'id']).execute();
     },
   },
+  '0016_usage_days': {
+    async up(db: Kysely<unknown>) {
+      // The daily usage roll-up (src/usage/rollup.ts, src/store/usage-days.ts): usage of a range
+      // is read from its days rather than from every sandbox that ever ran in it. Keyed by size
+      // so that milliseconds stay integers and the figures exact.
+      await db.schema
+        .createTable('usage_days')
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('cpu_request', 'real', (c) => c.notNull())
+        .addColumn('memory_bytes', 'integer', (c) => c.notNull())
+        .addColumn('gpus', 'integer', (c) => c.notNull())
+        .addColumn('sandboxes', 'integer', (c) => c.notNull())
+        .addColumn('started', 'integer', (c) => c.notNull())
+        .addColumn('ms', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_days_key', ['day', 'username', 'cpu_request', 'memory_bytes', 'gpus'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      await db.schema.createIndex('usage_days_user').on('usage_days').columns(['username', 'day']).execute();
+      // The sandboxes that ended today are read from their rows (src/usage/report.ts).
+      await db.schema.createIndex('sandboxes_stopped_at').on('sandboxes').column('stopped_at').execute();
+      // Every sandbox that ended before this version, cut at UTC midnights as usageDaysOf cuts
+      // it (written out here so that this migration never changes with that code). Times are
+      // toISOString's, read to the millisecond.
+      await sql`
+        insert into usage_days (day, username, cpu_request, memory_bytes, gpus, sandboxes, started, ms)
+        with recursive
+          lives (username, cpu_request, memory_bytes, gpus, a, b) as (
+            select username, cpu_request, memory_bytes,
+                   case when json_valid(gpus) and json_type(gpus) = 'array' then json_array_length(gpus) else 0 end,
+                   cast(round((julianday(started_at) - 2440587.5) * 86400000) as integer),
+                   cast(round((julianday(stopped_at) - 2440587.5) * 86400000) as integer)
+            from sandboxes
+            where state in ('stopped', 'failed') and started_at is not null and stopped_at is not null
+          ),
+          pieces (username, cpu_request, memory_bytes, gpus, a, b, midnight) as (
+            select username, cpu_request, memory_bytes, gpus, a, b, (a / 86400000) * 86400000 from lives where b > a
+            union all
+            select username, cpu_request, memory_bytes, gpus, a, b, midnight + 86400000 from pieces where midnight + 86400000 < b
+          )
+        select strftime('%Y-%m-%d', midnight / 1000, 'unixepoch'), username, cpu_request, memory_bytes, gpus,
+               count(*), sum(a >= midnight), sum(min(b, midnight + 86400000) - max(a, midnight))
+        from pieces
+        group by 1, 2, 3, 4, 5`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

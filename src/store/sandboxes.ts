@@ -2,13 +2,16 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { containsPattern } from './cursor.js';
 import { now, type Db } from './database.js';
-import { LIVE_STATES } from '../contract/sandbox-states.js';
+import { isTerminal, LIVE_STATES } from '../contract/sandbox-states.js';
+import { usageDaysOf } from '../usage/rollup.js';
 import type { SandboxEventsTable, SandboxesTable, SandboxState } from './schema.js';
+import { addUsageDays } from './usage-days.js';
 
 export type SandboxRow = Selectable<SandboxesTable>;
 export type SandboxEventRow = Selectable<SandboxEventsTable>;
 /** What usage accounting reads of a sandbox: its lifetime and what it was given. */
 export type SandboxLifetime = Pick<SandboxRow, 'id' | 'username' | 'cpus' | 'cpu_request' | 'memory_bytes' | 'gpus' | 'state' | 'started_at' | 'stopped_at'>;
+const LIFETIME_COLUMNS = ['id', 'username', 'cpus', 'cpu_request', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'] as const;
 /** A launch to record; without `cpu_request` the sandbox holds its whole limit (as rows from before requests do). */
 export type NewSandbox = Omit<Insertable<SandboxesTable>, 'cpu_request' | 'version'> & { cpu_request?: number };
 /** What a change of state may write besides the state (never the id, owner, name or version). */
@@ -92,7 +95,14 @@ export class SandboxRepository {
         .execute();
       if (live.some((s) => s.name === row.name)) return 'name_taken';
       if (live.length >= maxLive) return 'limit';
-      await tx.insertInto('sandboxes').values({ ...row, cpu_request: row.cpu_request ?? row.cpus }).execute();
+      const cpuRequest = row.cpu_request ?? row.cpus;
+      await tx.insertInto('sandboxes').values({ ...row, cpu_request: cpuRequest }).execute();
+      // A launch is never written ended; a history written straight into the table (tests, an
+      // import) is, and its usage goes into the roll-up like that of any sandbox that ended.
+      if (isTerminal(row.state)) {
+        const { id, username, cpus, memory_bytes, state } = row;
+        await addUsageDays(tx, usageDaysOf({ id, username, cpus, cpu_request: cpuRequest, memory_bytes, gpus: row.gpus ?? '[]', state, started_at: row.started_at ?? null, stopped_at: row.stopped_at ?? null }));
+      }
       return 'ok';
     });
   }
@@ -101,15 +111,28 @@ export class SandboxRepository {
    * Writes a change of state as a compare-and-set: only while the row is still at `version`, and
    * bumping it. Returns whether it changed. Only src/sandboxes/lifecycle.ts calls this, under its
    * per-sandbox serialisation; the version makes a decision taken on a stale read a no-op.
+   *
+   * A change that ends the sandbox (to stopped or failed, from a live state) adds its lifetime to
+   * the daily usage roll-up in the same transaction: whichever way a sandbox ends (a stop, its
+   * container found gone, a failed launch, a hub that restarted), it is counted once, and a crash
+   * can neither count it without ending it nor end it without counting it.
    */
   async transition(id: string, version: number, changes: SandboxChanges & { state: SandboxState }): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sandboxes')
-      .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
-      .where('id', '=', id)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (tx) => {
+      const before = await tx.selectFrom('sandboxes').select(['state']).where('id', '=', id).where('version', '=', version).executeTakeFirst();
+      if (!before) return false;
+      await tx
+        .updateTable('sandboxes')
+        .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      if (!isTerminal(before.state) && isTerminal(changes.state)) {
+        const after = await tx.selectFrom('sandboxes').select(LIFETIME_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
+        await addUsageDays(tx, usageDaysOf(after));
+      }
+      return true;
+    });
   }
 
   /** Each user's latest sandbox activity at or after `since` (an ISO time); users without any are left out. */
@@ -197,16 +220,39 @@ export class SandboxRepository {
 
   /**
    * Sandboxes that were running at some moment between `since` and `until` (ISO times), or may
-   * have been: started before `until` and not stopped by `since`. Optionally of one user.
+   * have been: started before `until` and not stopped by `since`. Optionally of one user. Every
+   * row of the range: what usage was worked out from before the roll-up, kept as its reference.
    */
   lifetimesBetween(since: string, until: string, username?: string): Promise<SandboxLifetime[]> {
     let q = this.db
       .selectFrom('sandboxes')
-      .select(['id', 'username', 'cpus', 'cpu_request', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'])
+      .select(LIFETIME_COLUMNS)
       .where('started_at', 'is not', null)
       .where('started_at', '<', until)
       .where((eb) => eb.or([eb('stopped_at', 'is', null), eb('stopped_at', '>', since)]));
     if (username !== undefined) q = q.where('username', '=', username);
     return q.execute();
+  }
+
+  /** Live sandboxes that started before `until` (an ISO time), optionally of one user: the few usage counts from rows. */
+  liveLifetimes(until: string, username?: string): Promise<SandboxLifetime[]> {
+    let q = this.db
+      .selectFrom('sandboxes')
+      .select(LIFETIME_COLUMNS)
+      .where('state', 'in', LIVE_STATES)
+      .where('started_at', 'is not', null)
+      .where('started_at', '<', until);
+    if (username !== undefined) q = q.where('username', '=', username);
+    return q.execute();
+  }
+
+  /** Ended sandboxes that stopped after `since` and started before `until` (ISO times), optionally of one user. */
+  async endedLifetimesBetween(since: string, until: string, username?: string): Promise<SandboxLifetime[]> {
+    // Only an ending records a stop, so `stopped_at` finds the few that ended since; the state is
+    // checked here rather than in SQL, where it would tempt SQLite into the state index and every
+    // sandbox that ever ended.
+    let q = this.db.selectFrom('sandboxes').select(LIFETIME_COLUMNS).where('stopped_at', '>', since).where('started_at', '<', until);
+    if (username !== undefined) q = q.where('username', '=', username);
+    return (await q.execute()).filter((row) => isTerminal(row.state));
   }
 }

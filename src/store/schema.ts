@@ -162,6 +162,27 @@ export interface EnvironmentsTable {
   created_at: string;
 }
 
+/**
+ * The daily usage roll-up (src/usage/rollup.ts): per UTC day, user and size, the sandboxes that
+ * ended and ran that day, and their milliseconds. Written in the transaction that ends a sandbox.
+ */
+export interface UsageDaysTable {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  username: string;
+  /** CPUs (the request). */
+  cpu_request: number;
+  memory_bytes: number;
+  /** GPUs held. */
+  gpus: number;
+  /** Sandboxes that ran for some of the day. */
+  sandboxes: number;
+  /** Of those, the ones whose run began that day. */
+  started: number;
+  /** Milliseconds run that day, summed over them. */
+  ms: number;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -173,4 +194,5 @@ export interface Database {
   homes: HomesTable;
   environments: EnvironmentsTable;
   ssh_keys: SshKeysTable;
+  usage_days: UsageDaysTable;
 }

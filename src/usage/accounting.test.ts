@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountUsage, gpuCount, type UsageSandbox } from './accounting.js';
+import { accountUsage, type UsageSandbox } from './accounting.js';
+import { gpuCount } from './tally.js';
 
 const GiB = 1024 ** 3;
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');

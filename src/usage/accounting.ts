@@ -8,37 +8,34 @@
  * one else can be given, while the room between request and limit is shared by whoever runs
  * (as GKE Autopilot bills pods by their requests).
  */
-import type { UsageDay, UsageFigures, UsageReport, UsageUser } from '../contract/api.js';
+import type { UsageDay, UsageReport, UsageUser } from '../contract/api.js';
 import { TERMINAL_STATES } from '../contract/sandbox-states.js';
 import type { SandboxLifetime } from '../store/sandboxes.js';
 import { DAY_MS, dayOf, rangeBounds, type DayRange } from './range.js';
+import { addMs, figures, gpuCount, newTally, sizeKey, type Tally } from './tally.js';
 
 export type UsageSandbox = SandboxLifetime;
 
-const HOUR_MS = 3_600_000;
-const GiB = 1024 ** 3;
-/** Figures are given to 1/10 000 of an hour (0.36 s): finer is noise, and it keeps sums tidy. */
-const DECIMALS = 4;
-
-/** Sums in milliseconds, turned into hours once at the end so that rounding happens once. */
-interface Tally {
-  ids: Set<string>;
-  ms: number;
-  cpuMs: number;
-  gpuMs: number;
-  memoryGiBMs: number;
+/** Tallies per user per UTC day (`YYYY-MM-DD`), and per user over the whole window. */
+export interface UsageTallies {
+  days: Map<string, Map<string, Tally>>;
+  users: Map<string, Tally>;
 }
 
-const newTally = (): Tally => ({ ids: new Set(), ms: 0, cpuMs: 0, gpuMs: 0, memoryGiBMs: 0 });
+export const newTallies = (): UsageTallies => ({ days: new Map(), users: new Map() });
 
-/** The GPUs a sandbox holds, from its JSON list of GPU ids. */
-export function gpuCount(gpus: string): number {
-  try {
-    const list: unknown = JSON.parse(gpus);
-    return Array.isArray(list) ? list.length : 0;
-  } catch {
-    return 0;
-  }
+/** The tally of `key` in `map`, made when missing. */
+export function tallyOf(map: Map<string, Tally>, key: string): Tally {
+  let tally = map.get(key);
+  if (!tally) map.set(key, (tally = newTally()));
+  return tally;
+}
+
+/** The day tallies of `user`, made when missing. */
+export function daysOf(tallies: UsageTallies, user: string): Map<string, Tally> {
+  let days = tallies.days.get(user);
+  if (!days) tallies.days.set(user, (days = new Map()));
+  return days;
 }
 
 /** When a sandbox's lifetime ends for accounting: its stop, or `now` while it lives; null if unknowable. */
@@ -48,68 +45,66 @@ function lifetimeEnd(sandbox: UsageSandbox, now: number): number | null {
   return sandbox.stopped_at === null ? null : Date.parse(sandbox.stopped_at);
 }
 
-const round = (value: number): number => {
-  const factor = 10 ** DECIMALS;
-  return Math.round(value * factor) / factor;
-};
-
-function figures(tally: Tally): UsageFigures {
-  return {
-    sandboxes: tally.ids.size,
-    sandboxHours: round(tally.ms / HOUR_MS),
-    cpuHours: round(tally.cpuMs / HOUR_MS),
-    gpuHours: round(tally.gpuMs / HOUR_MS),
-    memoryGiBHours: round(tally.memoryGiBMs / HOUR_MS),
-  };
-}
-
-function add(tally: Tally, sandbox: UsageSandbox, gpus: number, ms: number): void {
-  tally.ids.add(sandbox.id);
-  tally.ms += ms;
-  tally.cpuMs += sandbox.cpu_request * ms;
-  tally.gpuMs += gpus * ms;
-  tally.memoryGiBMs += (sandbox.memory_bytes / GiB) * ms;
-}
-
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
- * The usage of `sandboxes` within `range`, split at UTC midnights, as of `now` (which also
- * cuts the range: nothing is counted in the future). Days without use are left out.
+ * Adds to `tallies` the use of `sandboxes` between `window.start` and `window.end` (ms), as of
+ * `now` (nothing after it counts), split at UTC midnights. Each sandbox that ran in the window
+ * counts once on each day it ran and once in its user's tally, unless `counted` says its user's
+ * tally already has it (the roll-up counted its earlier days).
  */
-export function accountUsage(sandboxes: readonly UsageSandbox[], range: DayRange, now: number): UsageReport {
-  const bounds = rangeBounds(range);
-  const perDay = new Map<string, Map<string, Tally>>();
-  const perUser = new Map<string, Tally>();
-  const total = newTally();
-
+export function tallyLifetimes(
+  tallies: UsageTallies,
+  sandboxes: readonly UsageSandbox[],
+  window: { start: number; end: number },
+  now: number,
+  counted: (sandbox: UsageSandbox) => boolean = () => false,
+): void {
   for (const sandbox of sandboxes) {
     if (sandbox.started_at === null) continue;
     const end = lifetimeEnd(sandbox, now);
     if (end === null) continue;
-    const from = Math.max(Date.parse(sandbox.started_at), bounds.start);
-    const until = Math.min(end, bounds.end, now);
+    const from = Math.max(Date.parse(sandbox.started_at), window.start);
+    const until = Math.min(end, window.end, now);
     if (!(until > from)) continue;
-    const gpus = gpuCount(sandbox.gpus);
-    const days = perDay.get(sandbox.username) ?? new Map<string, Tally>();
-    perDay.set(sandbox.username, days);
+    const size = { cpuRequest: sandbox.cpu_request, memoryBytes: sandbox.memory_bytes, gpus: gpuCount(sandbox.gpus) };
+    const key = sizeKey(size);
+    const days = daysOf(tallies, sandbox.username);
     for (let midnight = Math.floor(from / DAY_MS) * DAY_MS; midnight < until; midnight += DAY_MS) {
-      const ms = Math.min(until, midnight + DAY_MS) - Math.max(from, midnight);
-      const day = dayOf(midnight);
-      const tally = days.get(day) ?? newTally();
-      days.set(day, tally);
-      add(tally, sandbox, gpus, ms);
+      const tally = tallyOf(days, dayOf(midnight));
+      tally.sandboxes++;
+      addMs(tally, size, Math.min(until, midnight + DAY_MS) - Math.max(from, midnight), key);
     }
-    const user = perUser.get(sandbox.username) ?? newTally();
-    perUser.set(sandbox.username, user);
-    add(user, sandbox, gpus, until - from);
-    add(total, sandbox, gpus, until - from);
+    const user = tallyOf(tallies.users, sandbox.username);
+    if (!counted(sandbox)) user.sandboxes++;
+    addMs(user, size, until - from, key);
   }
+}
 
-  const users = [...perUser.keys()].sort(byName);
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The report of `tallies` for `range` as of `now`: users and their days sorted by name, the total over everyone. */
+export function usageReportOf(tallies: UsageTallies, range: DayRange, now: number): UsageReport {
+  const total = newTally();
+  const users = [...tallies.users.keys()].sort(byName);
   const dayRows: UsageDay[] = users.flatMap((user) =>
-    [...perDay.get(user)!.entries()].sort(([a], [b]) => byName(a, b)).map(([day, tally]) => ({ user, day, ...figures(tally) })),
+    [...(tallies.days.get(user) ?? new Map<string, Tally>()).entries()].sort(([a], [b]) => byName(a, b)).map(([day, tally]) => ({ user, day, ...figures(tally) })),
   );
-  const userRows: UsageUser[] = users.map((user) => ({ user, ...figures(perUser.get(user)!) }));
+  const userRows: UsageUser[] = users.map((user) => {
+    const tally = tallies.users.get(user)!;
+    total.sandboxes += tally.sandboxes;
+    for (const [key, { size, ms }] of tally.ms) addMs(total, size, ms, key);
+    return { user, ...figures(tally) };
+  });
   return { from: range.from, to: range.to, at: new Date(now).toISOString(), days: dayRows, users: userRows, total: figures(total) };
+}
+
+/**
+ * The usage of `sandboxes` within `range`, split at UTC midnights, as of `now` (which also
+ * cuts the range: nothing is counted in the future). Days without use are left out. Worked out
+ * from every lifetime in the range: the reference the daily roll-up (report.ts) is held to, and
+ * what it uses for sandboxes still alive.
+ */
+export function accountUsage(sandboxes: readonly UsageSandbox[], range: DayRange, now: number): UsageReport {
+  const tallies = newTallies();
+  tallyLifetimes(tallies, sandboxes, rangeBounds(range), now);
+  return usageReportOf(tallies, range, now);
 }

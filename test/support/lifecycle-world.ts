@@ -11,6 +11,7 @@ import { LABELS, type ContainerInfo, type ContainerSpec, type Runtime } from '..
 import { SandboxService, type SandboxServiceDeps } from '../../src/sandboxes/service.js';
 import type { Actor } from '../../src/sandboxes/types.js';
 import type { AuditRepository } from '../../src/store/audit.js';
+import { UsageDayRepository } from '../../src/store/usage-days.js';
 import type { LogLine } from './churn-checks.js';
 import { coreDeps } from './core-deps.js';
 import { TINY_IMAGE } from './docker.js';
@@ -48,6 +49,8 @@ export interface LifecycleWorld {
   lines: LogLine[];
   /** The audit log the core writes to. */
   audit: AuditRepository;
+  /** The daily usage roll-up the core's endings add to. */
+  usageDays: UsageDayRepository;
   /** This hub's containers on the machine, running or not. */
   containers(): Promise<ContainerInfo[]>;
   /** Settles launches, removes every container of this world's two deployments, closes the database. */
@@ -124,6 +127,7 @@ export async function buildWorld(args: {
     admin: actors.get('root')!,
     lines,
     audit,
+    usageDays: new UsageDayRepository(db),
     containers: () => ofDeployment(deployment),
     async close() {
       harness.setEngineDown(false);
