@@ -4,20 +4,13 @@
  * list), shows the first page with the count of all, pages and searches on the hub, and keeps
  * its JavaScript heap small (measured before: the whole list took 1.8 GB and froze the tab).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import type { App } from '../src/api/types.js';
-import { parseConfig } from '../src/config/load.js';
-import { createHub, type Hub } from '../src/hub.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
-import { ADMIN_PASSWORD, freePort, testCatalogue } from './support/hub.js';
+import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 
 /** The same build the dashboard test serves, so the two share one build. */
 const webRoot = path.join(REPO_ROOT, '.shiva-test', 'web');
@@ -25,30 +18,17 @@ const USERS = 10_000;
 const MiB = 1024 * 1024;
 
 describe('the Admin page with ten thousand users', () => {
-  let dir: string;
-  let hub: Hub;
-  let app: App;
-  let runtime: FakeRuntime;
-  let url: string;
+  let t: TestHub;
+  const runtime = new FakeRuntime();
   let browser: Browser | undefined;
 
   beforeAll(async () => {
     const missing = chromiumMissing();
     if (missing) throw new Error(missing);
     ensureWebBuild(webRoot);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'shiva-admin-scale-'));
-    runtime = new FakeRuntime();
-    const port = await freePort();
-    const config = parseConfig({ hub: { host: '127.0.0.1', port }, dataDir: path.join(dir, 'data'), images: testCatalogue }, {});
-    hub = await createHub(config, {
-      log: pino({ level: 'silent' }),
-      env: { SHIVA_ADMIN_PASSWORD: ADMIN_PASSWORD },
-      makeRuntime: () => runtime,
-      announce: () => undefined,
-      timers: false,
-    });
+    t = await startTestHub({ makeRuntime: () => runtime, webRoot });
     const created = new Date(Date.UTC(2026, 0, 1)).toISOString();
-    await hub.db.transaction().execute(async (tx) => {
+    await t.hub.db.transaction().execute(async (tx) => {
       for (let from = 0; from < USERS; from += 500) {
         const rows = Array.from({ length: Math.min(500, USERS - from) }, (_, k) => {
           const i = from + k;
@@ -58,18 +38,13 @@ describe('the Admin page with ten thousand users', () => {
         await tx.insertInto('users').values(rows).execute();
       }
     });
-    app = await buildApp(hub, { webRoot });
-    await app.listen({ host: '127.0.0.1', port });
-    url = `http://127.0.0.1:${port}`;
     browser = await launchBrowser();
   }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await hub?.close();
-    await runtime?.closeAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
+    await runtime.closeAll();
   });
 
   /** The names in the users table as shown (without the "you" chip of one's own row). */
@@ -83,7 +58,7 @@ describe('the Admin page with ten thousand users', () => {
       const u = new URL(r.url());
       if (u.pathname === '/api/users') asked.push(u.search);
     });
-    await page.goto(`${url}/login?next=%2Fadmin`);
+    await page.goto(`${t.url}/login?next=%2Fadmin`);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

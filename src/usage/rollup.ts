@@ -7,26 +7,15 @@
 import { isTerminal } from '../contract/sandbox-states.js';
 import type { SandboxLifetime } from '../store/sandboxes.js';
 import { DAY_MS, dayOf } from './range.js';
+import type { UsageDaysTable } from '../store/schema.js';
 import { gpuCount } from './tally.js';
 
 /**
  * One row of the roll-up: per UTC day, user and size (CPU request, memory bytes, GPU count), the
- * ended sandboxes that ran that day and for how long.
+ * ended sandboxes that ran that day and for how long (the table's row as src/store/schema.ts
+ * declares it).
  */
-export interface UsageDayRow {
-  /** The UTC day, `YYYY-MM-DD`. */
-  day: string;
-  username: string;
-  cpu_request: number;
-  memory_bytes: number;
-  gpus: number;
-  /** Sandboxes that ran for some of the day. */
-  sandboxes: number;
-  /** Of those, the ones whose run began on the day: how a range counts each sandbox once. */
-  started: number;
-  /** Milliseconds run that day, summed over those sandboxes. */
-  ms: number;
-}
+export type UsageDayRow = UsageDaysTable;
 
 /**
  * The roll-up rows one ended sandbox adds, one per UTC day it ran on (each with `sandboxes: 1`):
