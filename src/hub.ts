@@ -59,8 +59,8 @@ import { deploymentId, sandboxCookieKey } from './store/meta.js';
 import { AuditRepository } from './store/audit.js';
 import { HomeRepository } from './store/homes.js';
 import { SandboxRepository } from './store/sandboxes.js';
-import { UsageDayRepository } from './store/usage-days.js';
 import type { UsageSource } from './usage/report.js';
+import { usageSourceOf } from './usage/source.js';
 import { SessionRepository } from './store/sessions.js';
 import { SshKeyRepository } from './store/ssh-keys.js';
 import { SshGateway } from './ssh/gateway.js';
@@ -170,12 +170,7 @@ export async function createHub(config: Readonly<Config>, options: HubOptions): 
     const tokens = new TokenRepository(db);
     const sshKeys = new SshKeyRepository(db);
     const sandboxesRepo = new SandboxRepository(db);
-    const usageDays = new UsageDayRepository(db);
-    const usage: UsageSource = {
-      days: (fromDay, untilDay, username) => usageDays.between(fromDay, untilDay, username),
-      live: (until, username) => sandboxesRepo.liveLifetimes(until, username),
-      endedBetween: (since, until, username) => sandboxesRepo.endedLifetimesBetween(since, until, username),
-    };
+    const usage = usageSourceOf(db);
     const audit = new AuditRepository(db);
     // Accounts from before per-user uids get theirs before anyone can launch (src/store/user-ids.ts).
     for (const given of await users.backfillIds()) log.info({ user: given.username, uid: given.uid, gid: given.gid }, 'user given a uid');

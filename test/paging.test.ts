@@ -93,6 +93,14 @@ describe('lists a page at a time', () => {
     expect((await t.api<Page<UserItem>>(t.adminToken, 'GET', '/api/users?username=user012')).body.items.map((u) => u.username)).toEqual(['user012']);
   });
 
+  it('finds no one for a search holding a NUL, which no name or email holds (SQLite ends a LIKE pattern there)', async () => {
+    for (const q of ['\u0000', 'zzz\u0000', '\u0000zzz']) {
+      const res = await t.api<Page<UserItem>>(t.adminToken, 'GET', `/api/users?q=${encodeURIComponent(q)}`);
+      expect(res.status, JSON.stringify(q)).toBe(200);
+      expect(res.body, JSON.stringify(q)).toEqual({ items: [], total: 0, next: null });
+    }
+  });
+
   it('refuses a cursor it did not give, one from another order, and a page over the cap, with stable codes', async () => {
     const byName = await t.api<Page<UserItem>>(t.adminToken, 'GET', '/api/users?limit=5');
     const foreign = await t.api<ErrorBody>(t.adminToken, 'GET', `/api/users?sort=created&cursor=${encodeURIComponent(byName.body.next!)}`);
@@ -132,6 +140,18 @@ describe('lists a page at a time', () => {
       }
       const shared = await t.api<Page<SandboxItem>>(alice, 'GET', '/api/sandboxes?all=true&q=shared');
       expect(shared.body).toMatchObject({ total: 1, items: [{ user: 'alice', name: 'shared-name' }] });
+    });
+
+    it('finds no sandbox for a search holding a NUL, the caller\'s own or everyone\'s', async () => {
+      for (const [token, path] of [
+        [alice, '/api/sandboxes?ended=true&q=%00'],
+        [alice, '/api/sandboxes?q=zzz%00'],
+        [t.adminToken, '/api/sandboxes?all=true&ended=true&q=%00'],
+      ] as const) {
+        const res = await t.api<Page<SandboxItem>>(token, 'GET', path);
+        expect(res.status, path).toBe(200);
+        expect(res.body, path).toEqual({ items: [], total: 0, next: null });
+      }
     });
 
     it("finds everyone's sandboxes by name or owner for an admin", async () => {

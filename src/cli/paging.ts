@@ -19,19 +19,23 @@ export function limitFlag(value: string): number {
 
 /**
  * Up to `limit` rows of the list at `path` with `params` (search, sort, filters), following
- * each page's `next`; `total` is the hub's count of every matching row.
+ * each page's `next`; `total` is the hub's count of every matching row. A page that brings no
+ * row ends the walk whatever its `next` says: a hub that answered so (broken, or not a Shiva
+ * hub) would otherwise be asked again forever.
  */
 export async function readPages<T>(hub: HubClient, path: string, params: Record<string, string>, limit: number): Promise<{ items: T[]; total: number }> {
   const items: T[] = [];
   let cursor: string | null = null;
   let total = 0;
+  let got: number;
   do {
     const query = new URLSearchParams({ ...params, limit: String(Math.min(MAX_PAGE_LIMIT, limit - items.length)), ...(cursor ? { cursor } : {}) });
     const page: Page<T> = await hub.request<Page<T>>('GET', `${path}?${query}`);
     items.push(...page.items);
+    got = page.items.length;
     total = page.total;
     cursor = page.next;
-  } while (cursor !== null && items.length < limit);
+  } while (cursor !== null && got > 0 && items.length < limit);
   return { items, total };
 }
 

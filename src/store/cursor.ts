@@ -42,8 +42,11 @@ export function decodeCursor<const S extends ReadonlyArray<'string' | 'number'>>
 /**
  * A LIKE pattern that matches `text` anywhere, with LIKE's own wildcards taken literally
  * (SQLite's LIKE is case-insensitive for ASCII, which names and emails are matched in). Use with
- * `escape '\'`.
+ * `escape '\'`. Null for a text with a NUL character, which no escape can carry: SQLite reads a
+ * LIKE pattern only up to its first NUL, so `%\0%` would be `%` and match every row. No name or
+ * email holds one, so such a search must match nothing.
  */
-export function containsPattern(text: string): string {
+export function containsPattern(text: string): string | null {
+  if (text.includes('\0')) return null;
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

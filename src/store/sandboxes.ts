@@ -64,7 +64,8 @@ export class SandboxRepository {
       if (query.q) {
         const pattern = containsPattern(query.q);
         const name = sql<boolean>`name like ${pattern} escape '\\'`;
-        filters.push(query.userId === undefined ? eb.or([name, sql<boolean>`username like ${pattern} escape '\\'`]) : name);
+        if (pattern === null) filters.push(sql<boolean>`0`);
+        else filters.push(query.userId === undefined ? eb.or([name, sql<boolean>`username like ${pattern} escape '\\'`]) : name);
       }
       return eb.and(filters);
     });

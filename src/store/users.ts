@@ -153,7 +153,7 @@ export class UserRepository {
       if (query.username !== undefined) filters.push(eb('username', '=', query.username));
       if (query.q) {
         const pattern = containsPattern(query.q);
-        filters.push(eb.or([sql<boolean>`username like ${pattern} escape '\\'`, sql<boolean>`email like ${pattern} escape '\\'`]));
+        filters.push(pattern === null ? sql<boolean>`0` : eb.or([sql<boolean>`username like ${pattern} escape '\\'`, sql<boolean>`email like ${pattern} escape '\\'`]));
       }
       return eb.and(filters);
     });

@@ -16,6 +16,7 @@ import { UsageDayRepository } from '../store/usage-days.js';
 import { accountUsage } from './accounting.js';
 import { DAY_MS, dayOf, type DayRange } from './range.js';
 import { usageReport, type UsageSource } from './report.js';
+import { usageSourceOf } from './source.js';
 
 const GiB = 1024 ** 3;
 const HOUR_MS = 3_600_000;
@@ -232,5 +233,50 @@ describe('usage from the daily roll-up', () => {
     expect(report.days.every((d) => d.sandboxes === 1)).toBe(true);
     expect(report.users).toEqual([{ user: 'alice', sandboxes: 1, sandboxHours: 441, cpuHours: 220.5, gpuHours: 441, memoryGiBHours: 882 }]);
     expect(report.total.sandboxes).toBe(1);
+  });
+
+  it("never loses a sandbox that ends while a report reads: the report sees it live or ended, never neither", async () => {
+    const started = TODAY - 3 * DAY_MS;
+    const row: SandboxLifetime = {
+      id: 'ending',
+      username: 'alice',
+      cpus: 1,
+      cpu_request: 1,
+      memory_bytes: GiB,
+      gpus: '[]',
+      state: 'running',
+      started_at: new Date(started).toISOString(),
+      stopped_at: null,
+    };
+    db = await databaseOf({ before: [], after: [{ row }], direct: [] });
+    const repo = new SandboxRepository(db);
+    const range = { from: dayOf(TODAY - 29 * DAY_MS), to: dayOf(TODAY) };
+    const stoppedAt = new Date(NOW - HOUR_MS).toISOString();
+    const live = accountUsage(await allRows(db), range, NOW);
+    const ended = accountUsage([{ ...row, state: 'stopped', stopped_at: stoppedAt }], range, NOW);
+    expect(live.users[0]!.sandboxHours).toBe(84);
+    expect(ended.users[0]!.sandboxHours).toBe(83);
+
+    // The sandbox ends (its row and its roll-up rows in one transaction, as a stop writes them)
+    // just after the report has read the roll-up's days, before it reads the rows.
+    let ending: Promise<boolean> | undefined;
+    const endsAfterDays = (source: UsageSource): UsageSource => ({
+      ...source,
+      days: async (fromDay, untilDay, username) => {
+        const rows = await source.days(fromDay, untilDay, username);
+        ending ??= repo.transition('ending', 0, { state: 'stopped', stopped_at: stoppedAt });
+        // Long enough for the ending to be written, unless the report's reads keep it waiting.
+        await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, 300))]);
+        return rows;
+      },
+    });
+    const hubs = usageSourceOf(db);
+    const source: UsageSource = {
+      ...endsAfterDays(hubs),
+      ...(hubs.consistent ? { consistent: (read) => hubs.consistent!((reads) => read(endsAfterDays(reads))) } : {}),
+    };
+    const report = await usageReport(source, range, NOW);
+    expect(await ending).toBe(true);
+    expect([live, ended]).toContainEqual(report);
   });
 });

@@ -29,12 +29,25 @@ export interface UsageSource {
   live(until: string, username?: string): Promise<SandboxLifetime[]>;
   /** Ended sandboxes that stopped after `since` and started before `until`. */
   endedBetween(since: string, until: string, username?: string): Promise<SandboxLifetime[]>;
+  /**
+   * Runs `read` with reads that all see the database at one moment. A report reads three times,
+   * and a sandbox that ends between two of them (its row and its roll-up rows change in one
+   * transaction) would be in neither the roll-up read before nor the rows read after: a report
+   * or CSV made as someone stops a sandbox would leave its days out. Without it, each read sees
+   * its own moment.
+   */
+  consistent?<T>(read: (source: UsageSource) => Promise<T>): Promise<T>;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The usage within `range` as of `now`, of one user or (undefined) everyone; the same report accountUsage makes from rows. */
 export async function usageReport(source: UsageSource, range: DayRange, now: number, username?: string): Promise<UsageReport> {
+  if (source.consistent) return source.consistent((reads) => reportFrom(reads, range, now, username));
+  return reportFrom(source, range, now, username);
+}
+
+async function reportFrom(source: UsageSource, range: DayRange, now: number, username?: string): Promise<UsageReport> {
   const { start, end } = rangeBounds(range);
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const tallies = newTallies();
