@@ -94,7 +94,7 @@ describe('security headers of the hub', () => {
     expectHubHeaders(await fetch(`${url}/api/me`), 'a 401');
     expectHubHeaders(await fetch(`${url}/api/nothing`), 'a 404');
     expectHubHeaders(await fetch(`${url}/api/health`), 'the health probe');
-    const sandboxes = (await (await fetch(`${url}/api/sandboxes`, { headers: auth })).json()) as { id: string }[];
+    const sandboxes = ((await (await fetch(`${url}/api/sandboxes`, { headers: auth })).json()) as { items: { id: string }[] }).items;
     const events = await fetch(`${url}/api/sandboxes/${sandboxes[0]!.id}/events`, { headers: auth, signal: AbortSignal.timeout(5000) });
     expectHubHeaders(events, 'an event stream');
     await events.body?.cancel();

@@ -27,6 +27,10 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
   app.addHook('onRequest', async (request) => {
     request.tunnelEndings = opts.tunnels.endings;
     request.identity = await opts.auth.fromRequest(request.raw);
+    // A cookie a page of another site (a sandbox's among them) made the browser send is not the
+    // user asking: the request goes on as anonymous, so that page cannot even learn from the
+    // size or timing of an answer it cannot read.
+    if (request.identity?.via === 'session' && sentByAnotherSite(request)) request.identity = null;
     // A browser's cookie goes along with any site's request; only our pages can read the token.
     if (request.identity?.via === 'session' && changesState(request.method)) {
       const cookie = readCookie(request.headers.cookie, SESSION_COOKIE)!;
@@ -34,6 +38,22 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
     }
   });
 });
+
+/**
+ * Whether the browser says a page of another site made this request (Fetch Metadata,
+ * `Sec-Fetch-Site` `same-site` or `cross-site`, W3C Fetch Metadata Request Headers; the resource
+ * isolation policy web.dev describes). `SameSite=Lax` keeps the hub's cookie on requests from
+ * sandboxes under the same registrable domain (`*.sbx.example.com` beside `hub.example.com`), and
+ * every sandbox is written by its owner (DESIGN.md's security model). Navigations pass: the
+ * sandbox sign-in and the company sign-in arrive as links and redirects from other sites.
+ * Browsers set these headers and pages cannot; a client without them (curl, the CLI) is not a
+ * page of another site.
+ */
+export function sentByAnotherSite(request: Pick<FastifyRequest, 'headers'>): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== 'same-site' && site !== 'cross-site') return false;
+  return request.headers['sec-fetch-mode'] !== 'navigate';
+}
 
 /** The signed-in user, or 401. */
 export function requireUser(request: FastifyRequest): Identity {

@@ -1,0 +1,76 @@
+/**
+ * A page of another site cannot use a signed-in browser's cookie on the API, not even to time an
+ * answer it cannot read: a sandbox under the same registrable domain as the hub gets the
+ * SameSite=Lax cookie sent along, so the hub reads the browser's Fetch Metadata instead.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
+import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
+
+describe('requests another site made a browser send', () => {
+  let t: TestHub;
+  const runtime = new FakeRuntime();
+  let cookie: string;
+  let csrf: string;
+
+  beforeAll(async () => {
+    t = await startTestHub({ makeRuntime: () => runtime });
+    const login = await fetch(`${t.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const cookies = login.headers.getSetCookie();
+    cookie = cookies.map((c) => c.split(';')[0]).join('; ');
+    csrf = /shiva_csrf=([^;]+)/.exec(cookies.join('\n'))![1]!;
+  });
+  afterAll(async () => {
+    await t.close();
+    await runtime.closeAll();
+  });
+
+  /** A GET with exactly these Fetch Metadata headers (Node's fetch would set its own Sec-Fetch-Mode). */
+  const get = (path: string, site: string | null, mode = 'cors') =>
+    new Promise<{ status: number; json(): Promise<unknown> }>((resolve, reject) => {
+      const headers = { cookie, ...(site ? { 'sec-fetch-site': site, 'sec-fetch-mode': mode } : {}) };
+      http
+        .get(`${t.url}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown }));
+        })
+        .on('error', reject);
+    });
+
+  it("answers the hub's own pages, and clients that are not browsers, as the signed-in admin", async () => {
+    expect((await get('/api/users?q=admin', 'same-origin')).status).toBe(200);
+    expect((await get('/api/users?q=admin', 'none')).status).toBe(200);
+    expect((await get('/api/users?q=admin', null)).status).toBe(200);
+  });
+
+  it("answers a sandbox's page or another site's as if no one were signed in, whatever it asks", async () => {
+    for (const site of ['same-site', 'cross-site']) {
+      for (const mode of ['cors', 'no-cors']) {
+        const users = await get('/api/users?q=admin&limit=500', site, mode);
+        expect(users.status, `${site} ${mode}`).toBe(401);
+        expect(((await users.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+        expect((await get('/api/audit?action=user.update', site, mode)).status).toBe(401);
+      }
+      // Not even with the CSRF token a page could have learnt: the cookie does not count.
+      const launch = await fetch(`${t.url}/api/sandboxes`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json', 'sec-fetch-site': site, 'sec-fetch-mode': 'cors' },
+        body: '{"name":"forged"}',
+      });
+      expect(launch.status, site).toBe(401);
+    }
+    expect((await get('/api/sandboxes?all=true', 'same-origin')).status).toBe(200);
+    expect(((await (await get('/api/sandboxes?all=true', 'same-origin')).json()) as { total: number }).total).toBe(0);
+  });
+
+  it('lets a link from another site reach the hub signed in (a sandbox sends its browser to sign in there)', async () => {
+    expect((await get('/api/me', 'same-site', 'navigate')).status).toBe(200);
+    expect((await get('/api/me', 'cross-site', 'navigate')).status).toBe(200);
+  });
+});
