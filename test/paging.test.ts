@@ -14,7 +14,7 @@ interface Page<T> {
 }
 type UserItem = { id: number; username: string; email: string | null };
 type SandboxItem = { id: string; name: string; user: string; createdAt: string };
-type ErrorBody = { error: { code: string } };
+type ErrorBody = { error: { code: string; message?: string } };
 
 describe('lists a page at a time', () => {
   let t: TestHub;
@@ -105,12 +105,32 @@ describe('lists a page at a time', () => {
     const byName = await t.api<Page<UserItem>>(t.adminToken, 'GET', '/api/users?limit=5');
     const foreign = await t.api<ErrorBody>(t.adminToken, 'GET', `/api/users?sort=created&cursor=${encodeURIComponent(byName.body.next!)}`);
     expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'INVALID_CURSOR' } } });
+    // A cursor of one search does not continue another (nor the whole list), where it would skip rows without a word.
+    const searched = await t.api<Page<UserItem>>(t.adminToken, 'GET', '/api/users?q=user1&limit=5');
+    expect(searched.body.next).not.toBeNull();
+    for (const other of ['', '&q=user2', '&q=USER1x']) {
+      const res = await t.api<ErrorBody>(t.adminToken, 'GET', `/api/users?limit=5${other}&cursor=${encodeURIComponent(searched.body.next!)}`);
+      expect(res, other).toMatchObject({ status: 400, body: { error: { code: 'INVALID_CURSOR' } } });
+    }
+    expect((await t.api(t.adminToken, 'GET', `/api/users?limit=5&q=user1&cursor=${encodeURIComponent(searched.body.next!)}`)).status).toBe(200);
     for (const cursor of ['not-base64!', Buffer.from('["username",{"$gt":""}]').toString('base64url'), Buffer.from('["username"]').toString('base64url')]) {
       const res = await t.api<ErrorBody>(t.adminToken, 'GET', `/api/users?cursor=${encodeURIComponent(cursor)}`);
       expect(res, cursor).toMatchObject({ status: 400, body: { error: { code: 'INVALID_CURSOR' } } });
     }
-    expect(await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?limit=501')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect(await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?sort=password_hash')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    // Each refusal says in words what the parameter takes, not the schema's pattern.
+    expect(await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?limit=501')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: 'limit: a whole number of rows from 1 to 500.' } },
+    });
+    expect(await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?sort=password_hash')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: 'sort: one of username, -username, created, -created.' } },
+    });
+    expect(await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?search=smith')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: '"search": this request has no such parameter.' } },
+    });
+    expect((await t.api<ErrorBody & { error: { message: string } }>(t.adminToken, 'GET', '/api/audit?limit=1000')).body.error.message).toBe('limit: a whole number of entries from 1 to 999.');
   });
 
   it('lets no one but admins list or search users', async () => {

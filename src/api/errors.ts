@@ -3,7 +3,8 @@
  * framework's validation and body errors into stable codes, anything else into INTERNAL with
  * the details in the log only.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { MAX_PAGE_LIMIT, PAGE_LIMIT_PATTERN } from '../contract/paging.js';
 import { ShivaError, type ErrorCode } from '../contract/errors.js';
 
 const NAME_FIELDS = new Set(['/name', '/username']);
@@ -22,9 +23,14 @@ export function toShivaError(err: FastifyError): ShivaError | null {
   if (err instanceof ShivaError) return err;
   if (err.validation) {
     const first = err.validation[0];
+    const unknown = first?.keyword === 'additionalProperties' ? (first.params as { additionalProperty?: string }).additionalProperty : undefined;
+    if (unknown !== undefined) {
+      const what = err.validationContext === 'querystring' ? 'parameter' : 'field';
+      return new ShivaError('VALIDATION_FAILED', `${plainName(unknown)}: this request has no such ${what}.`);
+    }
     const field = first?.instancePath ?? '';
     const where = field ? field.slice(1).replaceAll('/', '.') : err.validationContext ?? 'request';
-    const message = `${where}: ${first?.message ?? 'is invalid'}`;
+    const message = `${where}: ${plainValidation(err.validation, field, err.validationContext) ?? first?.message ?? 'is invalid'}`;
     if (err.validationContext === 'body' && NAME_FIELDS.has(field)) {
       return new ShivaError('INVALID_NAME', `${where}: a name must be 1-32 lowercase letters, digits or dashes, starting with a letter and not ending with a dash.`);
     }
@@ -41,6 +47,31 @@ export function toShivaError(err: FastifyError): ShivaError | null {
   if (err.statusCode === 405) return new ShivaError('METHOD_NOT_ALLOWED');
   return null;
 }
+
+/** Patterns of the query's limits, said in words (src/contract/paging.ts, the audit log and events). */
+const LIMIT_WORDS: Record<string, string> = {
+  [PAGE_LIMIT_PATTERN]: `a whole number of rows from 1 to ${MAX_PAGE_LIMIT}`,
+  '^[1-9][0-9]{0,2}$': 'a whole number of entries from 1 to 999',
+};
+
+/**
+ * What Ajv's errors for `field` mean in words a person reads, where its own do not say it: the
+ * values a choice takes ("must be equal to constant" for each), and a limit's range rather than
+ * its pattern. Undefined: Ajv's message says it well enough.
+ */
+function plainValidation(errors: FastifySchemaValidationError[], field: string, context: string | undefined): string | undefined {
+  const choices = errors.filter((e) => e.instancePath === field && e.keyword === 'const').map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
+  if (choices.length > 0) return `one of ${choices.join(', ')}.`;
+  const first = errors[0];
+  if (context === 'querystring' && first?.keyword === 'pattern') {
+    const words = LIMIT_WORDS[String((first.params as { pattern?: unknown }).pattern)];
+    if (words) return `${words}.`;
+  }
+  return undefined;
+}
+
+/** A name a client sent, shortened and stripped of anything but printable ASCII, to quote back. */
+const plainName = (name: string): string => JSON.stringify(name.slice(0, 40).replace(/[^\x20-\x7e]/g, '?'));
 
 /**
  * Whether `err` only says that the client went away mid-request: node's `aborted` error

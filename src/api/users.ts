@@ -6,7 +6,7 @@ import { ShivaError } from '../contract/errors.js';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '../contract/names.js';
 import { UidRangeExhausted } from '../store/user-ids.js';
 import { DEFAULT_PAGE_LIMIT, PageQuery, PageSchema, type Page } from '../contract/paging.js';
-import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { cursorScope, decodeCursor, encodeCursor } from '../store/cursor.js';
 import { USER_SORTS, type UserRow, type UserSort } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -29,6 +29,7 @@ export const toUser = (row: UserRow, quotas: Pick<HomeQuotas, 'figures'>): User 
 const UsersQuery = Type.Object(
   {
     ...PageQuery,
+    q: Type.Optional(Type.String({ maxLength: 128, description: 'Search: users whose name or email contains this text, in any case' })),
     sort: Type.Optional(
       Type.Union(
         (Object.keys(USER_SORTS) as UserSort[]).map((s) => Type.Literal(s)),
@@ -76,13 +77,14 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       const sort: UserSort = q.sort ?? 'username';
       const limit = Number(q.limit ?? DEFAULT_PAGE_LIMIT);
       const byId = USER_SORTS[sort].column === 'id';
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, sort, [byId ? 'number' : 'string'])[0];
+      const scope = cursorScope(sort, { q: q.q, username: q.username });
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope, [byId ? 'number' : 'string'])[0];
       const { rows, total } = await hub.users.page({ sort, limit, after, q: q.q, username: q.username });
       const last = rows.at(-1);
       return {
         items: rows.map((row) => toUser(row, hub.homeQuotas)),
         total,
-        next: rows.length === limit && last ? encodeCursor(sort, [byId ? last.id : last.username]) : null,
+        next: rows.length === limit && last ? encodeCursor(scope, [byId ? last.id : last.username]) : null,
       };
     },
   );

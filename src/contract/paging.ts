@@ -14,6 +14,9 @@ export const DEFAULT_PAGE_LIMIT = 100;
 /** The most rows one page may hold: a browser or script asking for more gets a 400. */
 export const MAX_PAGE_LIMIT = 500;
 
+/** What `limit` may be: 1 to MAX_PAGE_LIMIT, in digits without a leading zero. */
+export const PAGE_LIMIT_PATTERN = '^([1-9][0-9]?|[1-4][0-9]{2}|500)$';
+
 /** One page of a list. */
 export interface Page<T> {
   items: T[];
@@ -33,7 +36,7 @@ export const PageSchema = <T extends TSchema>(item: T) =>
 
 /** The query parameters every paged list takes. */
 export const PageQuery = {
-  limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description: `Rows per page, 1-${MAX_PAGE_LIMIT}; default ${DEFAULT_PAGE_LIMIT}` })),
+  limit: Type.Optional(Type.String({ pattern: PAGE_LIMIT_PATTERN, description: `Rows per page, 1-${MAX_PAGE_LIMIT}; default ${DEFAULT_PAGE_LIMIT}` })),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: '`next` of the previous page' })),
   q: Type.Optional(Type.String({ maxLength: 128, description: 'Search: rows whose names contain this text, in any case' })),
 };

@@ -28,7 +28,7 @@ import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import { DEFAULT_PAGE_LIMIT, type Page } from '../contract/paging.js';
-import { decodeCursor, encodeCursor } from '../store/cursor.js';
+import { cursorScope, decodeCursor, encodeCursor } from '../store/cursor.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
@@ -272,13 +272,14 @@ export class SandboxService {
    * A page of the actor's sandboxes (everyone's for an admin asking for all; anyone else asking
    * for all gets their own, and a search never reaches past that): live ones, or with `ended`
    * also stopped and failed ones, newest first. Throws INVALID_CURSOR for a cursor this list
-   * did not give under the same `ended`.
+   * did not give under the same `ended`, `all` and `q`.
    */
   async list(actor: Actor, options: SandboxListOptions = {}): Promise<Page<Sandbox>> {
     const limit = options.limit ?? DEFAULT_PAGE_LIMIT;
     const userId = options.all && actor.admin ? undefined : actor.userId;
     const ended = Boolean(options.ended);
-    const order = ended ? 'newest' : 'oldest';
+    // Bound to whose and what: a cursor of everyone's list cannot continue one's own, nor a search another.
+    const order = cursorScope(ended ? 'newest' : 'oldest', { all: userId === undefined, q: options.q });
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, order, ['string', 'string'] as const);
     const { rows, total } = await this.deps.repo.page({ userId, ended, q: options.q, limit, after });
     const last = rows.at(-1);

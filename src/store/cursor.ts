@@ -1,10 +1,23 @@
 /**
- * Keyset cursors (src/contract/paging.ts): the sort and the key of the last row of a page,
- * carried by the client as an opaque string. The sort is inside so that a cursor taken under
- * one order cannot continue another; anything that does not decode to the expected shape is
+ * Keyset cursors (src/contract/paging.ts): the list's scope (its order and filters) and the key
+ * of the last row of a page, carried by the client as an opaque string. The scope is inside so
+ * that a cursor taken under one order or search cannot continue another, where it would skip or
+ * repeat rows without a word; anything that does not decode to the expected shape is
  * INVALID_CURSOR, never a query with an unchecked value.
  */
+import { createHash } from 'node:crypto';
 import { ShivaError } from '../contract/errors.js';
+
+/**
+ * The scope a cursor is bound to: the order, and a digest of the filters and search (which can be
+ * long, and need not be readable in the cursor), so that the cursor stays short whatever they are.
+ */
+export function cursorScope(order: string, filters: Readonly<Record<string, string | boolean | undefined>>): string {
+  const set = Object.entries(filters).filter(([, value]) => value !== undefined && value !== '' && value !== false);
+  if (set.length === 0) return order;
+  const digest = createHash('sha256').update(JSON.stringify(set.sort(([a], [b]) => (a < b ? -1 : 1)))).digest('base64url').slice(0, 16);
+  return `${order}:${digest}`;
+}
 
 /** The key of one row under a sort: its sort value(s) and its id, which breaks ties. */
 export type CursorKey = ReadonlyArray<string | number>;
