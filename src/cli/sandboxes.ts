@@ -126,7 +126,8 @@ export function registerSandboxes(program: Command): void {
       if (more) process.stderr.write(`${more}\n`);
       if (opts.json) return printJson(list);
       if (list.length === 0) {
-        return void process.stdout.write(opts.search ? `No sandbox's name contains ${JSON.stringify(opts.search)}.\n` : 'No sandboxes. Start one with: shiva launch\n');
+        const searched = opts.all ? "No sandbox's name or owner's name contains" : "No sandbox's name contains";
+        return void process.stdout.write(opts.search ? `${searched} ${JSON.stringify(opts.search)}.\n` : 'No sandboxes. Start one with: shiva launch\n');
       }
       const [header, rows] = lsTable(list, opts.ended === true);
       printTable(header, rows);

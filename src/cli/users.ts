@@ -52,10 +52,13 @@ export function registerUsers(program: Command): void {
       if (more) process.stderr.write(`${more}\n`);
       if (opts.json) return printJson(list);
       if (list.length === 0) return void process.stdout.write(opts.search ? `No user's name or email contains ${JSON.stringify(opts.search)}.\n` : 'No users.\n');
+      // Email only where the company sign-in gave some: a search may have matched it.
+      const emails = list.some((u) => u.email !== null);
       printTable(
-        ['USERNAME', 'ROLE', 'DISABLED', 'UID', 'GID', 'HOME', 'QUOTA', 'MEASURED', 'CREATED'],
+        ['USERNAME', ...(emails ? ['EMAIL'] : []), 'ROLE', 'DISABLED', 'UID', 'GID', 'HOME', 'QUOTA', 'MEASURED', 'CREATED'],
         list.map((u) => [
           u.username,
+          ...(emails ? [u.email ?? '-'] : []),
           u.admin ? 'admin' : 'user',
           u.disabled ? 'yes' : 'no',
           String(u.uid ?? '-'),

@@ -384,6 +384,9 @@ export const en = {
     forbidden: 'Only admins may see this page.',
     users: 'Users',
     searchUsers: 'Search users',
+    email: 'Email',
+    sandboxesShown: (shown: number, total: number) =>
+      `Showing ${shown.toLocaleString('en')} of ${total.toLocaleString('en')} live sandboxes; shiva ls --all lists them all.`,
     searchUsersHelp: 'Name or email contains, in any case',
     noUsersMatch: (text: string) => `No user's name or email contains “${text}”.`,
     usersShown: (from: number, to: number, count: number) => `${from}–${to} of ${count.toLocaleString('en')}`,

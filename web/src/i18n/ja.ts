@@ -405,6 +405,8 @@ export const ja: Messages = {
     forbidden: 'このページは管理者だけが見られます。',
     users: 'ユーザー',
     searchUsers: 'ユーザーを検索',
+    email: 'メールアドレス',
+    sandboxesShown: (shown, total) => `稼働中の ${total.toLocaleString('ja')} 個のうち ${shown.toLocaleString('ja')} 個を表示しています。すべては shiva ls --all で一覧できます。`,
     searchUsersHelp: '名前またはメールアドレスに含む文字（大文字小文字を区別しない）',
     noUsersMatch: (text) => `名前にもメールアドレスにも「${text}」を含むユーザーはいません。`,
     usersShown: (from, to, count) => `${count.toLocaleString('ja')} 人中 ${from}–${to}`,

@@ -24,7 +24,6 @@ export const allSandboxes = () =>
     queryKey: [...sandboxesKey, 'all'] as const,
     // Live ones only, which machines' room bounds: one page of the most a page may hold.
     queryFn: ({ signal }) => request<Page<Sandbox>>(`/api/sandboxes?all=true&limit=${MAX_PAGE_LIMIT}`, { signal }),
-    select: (page: Page<Sandbox>) => page.items,
     refetchInterval: SANDBOXES_POLL_MS,
   });
 

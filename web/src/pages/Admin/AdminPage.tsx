@@ -74,7 +74,8 @@ function AdminPageLoaded() {
         onEndSessions: (user) => end.mutateAsync(user),
       }}
       sandboxes={{
-        sandboxes: sandboxes.data,
+        sandboxes: sandboxes.data?.items,
+        total: sandboxes.data?.total,
         error: sandboxes.error,
         onRetry: () => void sandboxes.refetch(),
         busyIds: stopping,

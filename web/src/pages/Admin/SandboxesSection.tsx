@@ -19,6 +19,8 @@ const wide = { display: { xs: 'none', md: 'table-cell' } } as const;
 
 export interface SandboxesSectionProps {
   sandboxes: Sandbox[] | undefined;
+  /** Live sandboxes in all; more than `sandboxes` holds when they are more than a page. */
+  total?: number;
   error: unknown;
   onRetry(): void;
   busyIds: ReadonlySet<string>;
@@ -26,7 +28,7 @@ export interface SandboxesSectionProps {
   onStop(sandbox: Sandbox): void;
 }
 
-export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError, onStop }: SandboxesSectionProps) {
+export function SandboxesSection({ sandboxes, total, error, onRetry, busyIds, stopError, onStop }: SandboxesSectionProps) {
   const { t, locale } = useI18n();
   const [confirming, setConfirming] = useState<Sandbox | null>(null);
   return (
@@ -34,6 +36,11 @@ export function SandboxesSection({ sandboxes, error, onRetry, busyIds, stopError
       <Typography variant="h2" id="all-sandboxes-title" sx={{ mb: 1 }}>
         {t.admin.allSandboxes}
       </Typography>
+      {sandboxes !== undefined && total !== undefined && total > sandboxes.length && (
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+          {t.admin.sandboxesShown(sandboxes.length, total)}
+        </Typography>
+      )}
       <DataTable
         rows={sandboxes}
         error={error}

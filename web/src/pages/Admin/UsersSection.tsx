@@ -271,16 +271,31 @@ export function UsersSection({ me, users, total, error, onRetry, search, onSearc
           {t.admin.sessionsEnded(sessionsEnded)}
         </Alert>
       )}
-      <TextField
-        type="search"
-        size="small"
-        label={t.admin.searchUsers}
-        helperText={t.admin.searchUsersHelp}
-        value={search}
-        onChange={(e) => onSearch(e.target.value)}
-        sx={{ mb: 1, width: { xs: '100%', sm: 360 } }}
-        slotProps={{ htmlInput: { maxLength: 128, autoCapitalize: 'none', spellCheck: false } }}
-      />
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', justifyContent: 'space-between', gap: 1 }}>
+        <TextField
+          type="search"
+          size="small"
+          label={t.admin.searchUsers}
+          helperText={t.admin.searchUsersHelp}
+          value={search}
+          onChange={(e) => onSearch(e.target.value)}
+          sx={{ mb: 1, width: { xs: '100%', sm: 360 } }}
+          slotProps={{ htmlInput: { maxLength: 128, autoCapitalize: 'none', spellCheck: false } }}
+        />
+        {total !== undefined && total > 0 && (
+          <TablePagination
+            component="div"
+            count={total}
+            page={page}
+            rowsPerPage={pageSize}
+            rowsPerPageOptions={[]}
+            onPageChange={(_event, next) => onPage(next)}
+            labelDisplayedRows={({ from, to, count }) => t.admin.usersShown(from, to, count)}
+            getItemAriaLabel={(which) => (which === 'next' ? t.common.nextPage : t.common.previousPage)}
+            slotProps={{ actions: { nextButton: { disabled: pageLoading || (page + 1) * pageSize >= total }, previousButton: { disabled: pageLoading || page === 0 } } }}
+          />
+        )}
+      </Box>
       <DataTable
         rows={users}
         error={error}
@@ -289,10 +304,11 @@ export function UsersSection({ me, users, total, error, onRetry, search, onSearc
         labelledBy="users-title"
         columns={[
           { label: t.admin.username },
-          { label: t.admin.role },
+          { label: t.admin.email, sx: { display: { xs: 'none', lg: 'table-cell' } } },
+          { label: t.admin.role, sx: { whiteSpace: 'nowrap' } },
           { label: t.admin.status },
           { label: t.admin.home },
-          { label: t.admin.created, sx: { display: { xs: 'none', md: 'table-cell' } } },
+          { label: t.admin.created, sx: { display: { xs: 'none', md: 'table-cell' }, whiteSpace: 'nowrap' } },
           { label: t.home.actions, align: 'right' },
         ]}
         renderRow={(user) => {
@@ -305,7 +321,8 @@ export function UsersSection({ me, users, total, error, onRetry, search, onSearc
                 </Typography>
                 {self && <Chip size="small" label={t.common.you} sx={{ ml: 1 }} />}
               </TableCell>
-              <TableCell>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
+              <TableCell sx={{ display: { xs: 'none', lg: 'table-cell' } }}>{user.email ? <OneLineName name={user.email} maxWidth="20em" /> : '—'}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{user.admin ? t.admin.roleAdmin : t.admin.roleUser}</TableCell>
               <TableCell>
                 <Chip size="small" variant="outlined" color={user.disabled ? 'error' : 'success'} label={user.disabled ? t.admin.disabled : t.admin.active} />
               </TableCell>
@@ -351,19 +368,6 @@ export function UsersSection({ me, users, total, error, onRetry, search, onSearc
           );
         }}
       />
-      {total !== undefined && total > 0 && (
-        <TablePagination
-          component="div"
-          count={total}
-          page={page}
-          rowsPerPage={pageSize}
-          rowsPerPageOptions={[]}
-          onPageChange={(_event, next) => onPage(next)}
-          labelDisplayedRows={({ from, to, count }) => t.admin.usersShown(from, to, count)}
-          getItemAriaLabel={(which) => (which === 'next' ? t.common.nextPage : t.common.previousPage)}
-          slotProps={{ actions: { nextButton: { disabled: pageLoading || (page + 1) * pageSize >= total }, previousButton: { disabled: pageLoading || page === 0 } } }}
-        />
-      )}
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreate={onCreate} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onUpdate={onUpdate} />
       <QuotaDialog user={settingQuota} onClose={() => setSettingQuota(null)} onUpdate={onUpdate} />
