@@ -11,6 +11,7 @@
  * JavaScript heap after a collection, and the bytes an open Machines tab fetches per minute with
  * 50 machines. The small hub is the baseline: the last column is large / small, so growth shows
  * in one table. Rare filters (a thousandth of the entries) are the ones a full scan hurts most.
+ * Sandboxes belong to at most 500 of the users (those of a company who use the GPUs).
  *
  *   npm run bench:scale            (SHIVA_BENCH_N=20 by default; needs /usr/bin/chromium)
  */
@@ -24,6 +25,11 @@ import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { createHub, type Hub } from '../src/hub.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
+import { addUsageDays } from '../src/store/usage-days.js';
+import { accountUsage } from '../src/usage/accounting.js';
+import { rangeBounds } from '../src/usage/range.js';
+import { usageReport } from '../src/usage/report.js';
+import { usageDaysOf } from '../src/usage/rollup.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { freePort } from '../test/support/hub.js';
@@ -46,6 +52,9 @@ const TIERS: Tier[] = [
   { name: 'medium', users: 1_000, audit: 100_000, sandboxes: 100, ended: 1_000 },
   { name: 'large', users: 10_000, audit: 1_000_000, sandboxes: 1_000, ended: 10_000 },
 ];
+
+/** Of a company's users, those who run sandboxes: a report of usage holds a row per each of them and day. */
+const SANDBOX_OWNERS = 500;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -71,10 +80,17 @@ async function seed(hub: Hub, tier: Tier): Promise<void> {
            strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-30', printf('-%d minutes', (i * ${spreadDays} * 1440) / ${count})),
            strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-30', printf('-%d minutes', (i * ${spreadDays} * 1440) / ${count})),
            case when ${live ? 1 : 0} = 1 and i % 10 = 0 then null
-                else strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-30', printf('-%d minutes', (i * ${spreadDays} * 1440) / ${count} - 150)) end
-    from n join users u on u.username = printf('member%05d', i % ${tier.users})`;
+                else strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-30', printf('%+d minutes', 150 - (i * ${spreadDays} * 1440) / ${count})) end
+    from n join users u on u.username = printf('member%05d', i % ${Math.min(tier.users, SANDBOX_OWNERS)})`;
   await rows(tier.sandboxes, 'live', true, 30).execute(db);
-  await rows(tier.ended, 'ended', false, 365).execute(db);
+  await rows(tier.ended, 'ended', false, 360).execute(db);
+  // Rows written straight in skipped the roll-up an ending writes: add their days as it would.
+  const ended = await db
+    .selectFrom('sandboxes')
+    .select(['id', 'username', 'cpus', 'cpu_request', 'memory_bytes', 'gpus', 'state', 'started_at', 'stopped_at'])
+    .where('state', 'in', ['stopped', 'failed'])
+    .execute();
+  await db.transaction().execute((tx) => addUsageDays(tx, ended.flatMap(usageDaysOf)));
 }
 
 interface Hubbed {
@@ -125,6 +141,18 @@ async function timeGet(h: Hubbed, pathname: string): Promise<number> {
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
     await get();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}
+
+/** The median milliseconds of N runs of `work` (after one unmeasured). */
+async function timeWork(work: () => Promise<unknown>): Promise<number> {
+  await work();
+  const samples: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    await work();
     samples.push(performance.now() - t0);
   }
   return median(samples);
@@ -193,6 +221,17 @@ for (const tier of TIERS) {
   process.stderr.write(`  ${tier.name}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   try {
     for (const [row, pathOf] of API) put(`${row} ms`, await timeGet(h, await pathOf(h, tier)));
+    // The year's usage must hold every seeded sandbox: a fast answer from an empty roll-up would measure nothing.
+    const year = await fetch(`${h.url}/api/usage?from=2025-12-01&to=2026-11-30`, { headers: { authorization: `Bearer ${h.token}` } });
+    const counted = ((await year.json()) as { total: { sandboxes: number } }).total.sandboxes;
+    if (counted !== tier.sandboxes + tier.ended) throw new Error(`usage counted ${counted} sandboxes, not ${tier.sandboxes + tier.ended}`);
+    // The same year in process, from the roll-up and the former way (every sandbox row of the
+    // range through accountUsage), so that what the roll-up saves shows apart from the report's
+    // own size (one row per user and day) and its HTTP answer.
+    const yearRange = { from: '2025-12-01', to: '2026-11-30' };
+    const { start, end } = rangeBounds(yearRange);
+    put('usage, a year, from the roll-up (in process) ms', await timeWork(() => usageReport(h.hub.usage, yearRange, Date.now())));
+    put('usage, a year, from every sandbox row (in process) ms', await timeWork(async () => accountUsage(await h.hub.sandboxesRepo.lifetimesBetween(new Date(start).toISOString(), new Date(end).toISOString()), yearRange, Date.now())));
     const admin = await adminPage(h, tier);
     put('Admin page: first page of users shown, ms', admin.ms);
     put('Admin page: JavaScript heap, MiB', admin.heapMiB);
