@@ -13,9 +13,17 @@ const SANDBOXES_POLL_MS = 10_000;
 export const mySandboxes = () =>
   queryOptions({
     queryKey: [...sandboxesKey, 'mine'] as const,
-    queryFn: ({ signal }) => request<Page<Sandbox>>('/api/sandboxes?ended=true', { signal }),
-    // The newest page: live ones and the recently ended, which is what Home shows.
-    select: (page: Page<Sandbox>) => page.items,
+    // What Home shows: every live one (sandboxes.maxPerUser bounds them), and the newest page of
+    // all, for the recently ended. Live ones are asked for apart: one started long ago would
+    // otherwise fall off behind a hundred newer ones that ended.
+    queryFn: async ({ signal }) => {
+      const [live, recent] = await Promise.all([
+        request<Page<Sandbox>>('/api/sandboxes', { signal }),
+        request<Page<Sandbox>>('/api/sandboxes?ended=true', { signal }),
+      ]);
+      const shown = new Set(recent.items.map((s) => s.id));
+      return [...recent.items, ...live.items.filter((s) => !shown.has(s.id))];
+    },
     refetchInterval: SANDBOXES_POLL_MS,
   });
 

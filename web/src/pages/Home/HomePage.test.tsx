@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MockEnvironment, MockSaveEventsSaved, MockSaveStarted, MockSharedEnvironment } from '../../testing/environmentMocks';
 import { FakeEventSource } from '../../testing/fakeEventSource';
-import { MockDatasets, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxStopped } from '../../testing/mocks';
+import { MockDatasets, MockImages, MockMachines, MockMe, MockSandboxes, MockSandboxRunning, MockSandboxStopped } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { HomePage } from './HomePage';
 
@@ -36,6 +36,21 @@ afterEach(() => {
 });
 
 describe('HomePage', () => {
+  it('shows a sandbox running since long ago behind a page of newer ones that ended', async () => {
+    const ended = Array.from({ length: 100 }, (_, i) => ({ ...MockSandboxStopped, id: `sbx_ended${i}`, name: `old${i}` }));
+    vi.stubGlobal(
+      'fetch',
+      hubRefusingLaunches((path) => {
+        if (path === '/api/sandboxes?ended=true') return json(200, { items: ended, total: 101, next: 'more' });
+        if (path === '/api/sandboxes') return json(200, { items: [MockSandboxRunning], total: 1, next: null });
+        return undefined;
+      }),
+    );
+    renderView(<HomePage />);
+    const table = await screen.findByRole('table', { name: 'My sandboxes' });
+    expect(await within(table).findByRole('rowheader', { name: new RegExp(`^${MockSandboxRunning.name}`) })).toBeTruthy();
+  });
+
   it('shows a refused relaunch on its row, and a refused launch under the form', async () => {
     renderView(<HomePage />);
     await userEvent.click(await screen.findByRole('button', { name: 'Launch train again' }));
