@@ -30,18 +30,22 @@ describe('requests another site made a browser send', () => {
     await runtime.closeAll();
   });
 
-  /** A GET with exactly these Fetch Metadata headers (Node's fetch would set its own Sec-Fetch-Mode). */
-  const get = (path: string, site: string | null, mode = 'cors') =>
-    new Promise<{ status: number; json(): Promise<unknown> }>((resolve, reject) => {
-      const headers = { cookie, ...(site ? { 'sec-fetch-site': site, 'sec-fetch-mode': mode } : {}) };
+  /** A request with exactly these Fetch Metadata headers (Node's fetch would set its own Sec-Fetch-Mode). */
+  const send = (method: string, path: string, site: string | null, mode = 'cors', dest?: string) =>
+    new Promise<{ status: number; setCookie: string[]; json(): Promise<unknown> }>((resolve, reject) => {
+      const headers = { cookie, ...(site ? { 'sec-fetch-site': site, 'sec-fetch-mode': mode } : {}), ...(dest ? { 'sec-fetch-dest': dest } : {}) };
       http
-        .get(`${t.url}${path}`, { headers }, (res) => {
+        .request(`${t.url}${path}`, { method, headers }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, setCookie: res.headers['set-cookie'] ?? [], json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown }),
+          );
         })
-        .on('error', reject);
+        .on('error', reject)
+        .end();
     });
+  const get = (path: string, site: string | null, mode = 'cors', dest?: string) => send('GET', path, site, mode, dest);
 
   it("answers the hub's own pages, and clients that are not browsers, as the signed-in admin", async () => {
     expect((await get('/api/users?q=admin', 'same-origin')).status).toBe(200);
@@ -63,7 +67,8 @@ describe('requests another site made a browser send', () => {
         headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json', 'sec-fetch-site': site, 'sec-fetch-mode': 'cors' },
         body: '{"name":"forged"}',
       });
-      expect(launch.status, site).toBe(401);
+      expect(launch.status, site).toBe(403);
+      expect(((await launch.json()) as { error: { code: string } }).error.code).toBe('CSRF_FAILED');
     }
     expect((await get('/api/sandboxes?all=true', 'same-origin')).status).toBe(200);
     expect(((await (await get('/api/sandboxes?all=true', 'same-origin')).json()) as { total: number }).total).toBe(0);
@@ -72,5 +77,18 @@ describe('requests another site made a browser send', () => {
   it('lets a link from another site reach the hub signed in (a sandbox sends its browser to sign in there)', async () => {
     expect((await get('/api/me', 'same-site', 'navigate')).status).toBe(200);
     expect((await get('/api/me', 'cross-site', 'navigate')).status).toBe(200);
+  });
+
+  it("does not let another site's page sign the browser out: its request is refused, not run as anonymous", async () => {
+    // A sandbox's page can send a body-less POST (fetch, mode no-cors) with the cookie; anonymous,
+    // sign-out would answer with the cookies cleared.
+    for (const site of ['same-site', 'cross-site']) {
+      for (const mode of ['no-cors', 'cors']) {
+        const out = await send('POST', '/api/auth/logout', site, mode);
+        expect(out.status, `${site} ${mode}`).toBe(403);
+        expect(out.setCookie, `${site} ${mode}`).toEqual([]);
+      }
+    }
+    expect((await get('/api/me', 'same-origin')).status).toBe(200);
   });
 });

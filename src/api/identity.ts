@@ -28,9 +28,13 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
     request.tunnelEndings = opts.tunnels.endings;
     request.identity = await opts.auth.fromRequest(request.raw);
     // A cookie a page of another site (a sandbox's among them) made the browser send is not the
-    // user asking: the request goes on as anonymous, so that page cannot even learn from the
-    // size or timing of an answer it cannot read.
-    if (request.identity?.via === 'session' && sentByAnotherSite(request)) request.identity = null;
+    // user asking: a read goes on as anonymous, so that page cannot even learn from the size or
+    // timing of an answer it cannot read. A change is refused outright, as a forged one is
+    // below: run as anonymous, sign-out would still answer with the browser's cookies cleared.
+    if (request.identity?.via === 'session' && sentByAnotherSite(request)) {
+      if (changesState(request.method)) throw new ShivaError('CSRF_FAILED');
+      request.identity = null;
+    }
     // A browser's cookie goes along with any site's request; only our pages can read the token.
     if (request.identity?.via === 'session' && changesState(request.method)) {
       const cookie = readCookie(request.headers.cookie, SESSION_COOKIE)!;
