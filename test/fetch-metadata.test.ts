@@ -77,6 +77,20 @@ describe('requests another site made a browser send', () => {
   it('lets a link from another site reach the hub signed in (a sandbox sends its browser to sign in there)', async () => {
     expect((await get('/api/me', 'same-site', 'navigate')).status).toBe(200);
     expect((await get('/api/me', 'cross-site', 'navigate')).status).toBe(200);
+    expect((await get('/api/me', 'same-site', 'navigate', 'document')).status).toBe(200);
+    expect((await get('/api/me', 'cross-site', 'navigate', 'document')).status).toBe(200);
+  });
+
+  it("does not answer a frame or an embedded object that another site's page loads as the signed-in admin", async () => {
+    // An <iframe> or <object> is a navigation too, and a sandbox under the hub's domain gets the
+    // SameSite=Lax cookie sent with it; frame-ancestors only hides the answer, its load event
+    // still times it.
+    for (const site of ['same-site', 'cross-site']) {
+      for (const dest of ['iframe', 'frame', 'object', 'embed']) {
+        expect((await get('/api/users?q=admin&limit=500', site, 'navigate', dest)).status, `${site} ${dest}`).toBe(401);
+      }
+    }
+    expect((await get('/api/users?q=admin', 'same-origin', 'cors', 'empty')).status).toBe(200);
   });
 
   it("does not let another site's page sign the browser out: its request is refused, not run as anonymous", async () => {

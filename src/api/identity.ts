@@ -48,15 +48,20 @@ export const identityPlugin = fp(async (app: FastifyInstance, opts: { auth: Auth
  * `Sec-Fetch-Site` `same-site` or `cross-site`, W3C Fetch Metadata Request Headers; the resource
  * isolation policy web.dev describes). `SameSite=Lax` keeps the hub's cookie on requests from
  * sandboxes under the same registrable domain (`*.sbx.example.com` beside `hub.example.com`), and
- * every sandbox is written by its owner (DESIGN.md's security model). Navigations pass: the
- * sandbox sign-in and the company sign-in arrive as links and redirects from other sites.
- * Browsers set these headers and pages cannot; a client without them (curl, the CLI) is not a
- * page of another site.
+ * every sandbox is written by its owner (DESIGN.md's security model). Navigations of the whole
+ * window pass (`Sec-Fetch-Dest: document`, or no Dest from a browser older than it): the
+ * sandbox sign-in and the company sign-in arrive as links and redirects from other sites. A
+ * frame or an embedded object is a navigation too, but another site's page makes it, and its
+ * load event times the answer even though frame-ancestors keeps it from showing. Browsers set
+ * these headers and pages cannot; a client without them (curl, the CLI) is not a page of
+ * another site.
  */
 export function sentByAnotherSite(request: Pick<FastifyRequest, 'headers'>): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== 'same-site' && site !== 'cross-site') return false;
-  return request.headers['sec-fetch-mode'] !== 'navigate';
+  if (request.headers['sec-fetch-mode'] !== 'navigate') return true;
+  const dest = request.headers['sec-fetch-dest'];
+  return dest !== undefined && dest !== 'document';
 }
 
 /** The signed-in user, or 401. */
