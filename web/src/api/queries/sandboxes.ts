@@ -13,12 +13,13 @@ const SANDBOXES_POLL_MS = 10_000;
 export const mySandboxes = () =>
   queryOptions({
     queryKey: [...sandboxesKey, 'mine'] as const,
-    // What Home shows: every live one (sandboxes.maxPerUser bounds them), and the newest page of
-    // all, for the recently ended. Live ones are asked for apart: one started long ago would
-    // otherwise fall off behind a hundred newer ones that ended.
+    // What Home shows: every live one (sandboxes.maxPerUser bounds them, and may be more than a
+    // default page holds: one page of the most a page may hold), and the newest page of all, for
+    // the recently ended. Live ones are asked for apart: one started long ago would otherwise
+    // fall off behind a hundred newer ones that ended.
     queryFn: async ({ signal }) => {
       const [live, recent] = await Promise.all([
-        request<Page<Sandbox>>('/api/sandboxes', { signal }),
+        request<Page<Sandbox>>(`/api/sandboxes?limit=${MAX_PAGE_LIMIT}`, { signal }),
         request<Page<Sandbox>>('/api/sandboxes?ended=true', { signal }),
       ]);
       const shown = new Set(recent.items.map((s) => s.id));

@@ -42,13 +42,33 @@ describe('HomePage', () => {
       'fetch',
       hubRefusingLaunches((path) => {
         if (path === '/api/sandboxes?ended=true') return json(200, { items: ended, total: 101, next: 'more' });
-        if (path === '/api/sandboxes') return json(200, { items: [MockSandboxRunning], total: 1, next: null });
+        if (path.startsWith('/api/sandboxes?limit=')) return json(200, { items: [MockSandboxRunning], total: 1, next: null });
         return undefined;
       }),
     );
     renderView(<HomePage />);
     const table = await screen.findByRole('table', { name: 'My sandboxes' });
     expect(await within(table).findByRole('rowheader', { name: new RegExp(`^${MockSandboxRunning.name}`) })).toBeTruthy();
+  });
+
+  it('shows every live sandbox where sandboxes.maxPerUser lets a user run more than a default page holds', async () => {
+    // The hub answers a page of 100 unless asked for more; a user may run as many as the operator allows.
+    const live = Array.from({ length: 150 }, (_, i) => ({ ...MockSandboxRunning, id: `sbx_live${i}`, name: `live${i}` }));
+    vi.stubGlobal(
+      'fetch',
+      hubRefusingLaunches((path) => {
+        if (path === '/api/sandboxes?ended=true') return json(200, { items: live.slice(0, 100), total: 150, next: 'more' });
+        const limit = /^\/api\/sandboxes(?:\?limit=(\d+))?$/.exec(path);
+        if (limit) {
+          const n = Number(limit[1] ?? 100);
+          return json(200, { items: live.slice(0, n), total: 150, next: n < 150 ? 'more' : null });
+        }
+        return undefined;
+      }),
+    );
+    renderView(<HomePage />);
+    const table = await screen.findByRole('table', { name: 'My sandboxes' });
+    expect(await within(table).findByRole('rowheader', { name: /^live149/ })).toBeTruthy();
   });
 
   it('shows a refused relaunch on its row, and a refused launch under the form', async () => {
