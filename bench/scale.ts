@@ -130,20 +130,12 @@ async function start(tier: Tier): Promise<Hubbed> {
 }
 
 /** The median milliseconds of N GETs of `path` (after one unmeasured), each answered 200. */
-async function timeGet(h: Hubbed, pathname: string): Promise<number> {
-  const get = async () => {
+function timeGet(h: Hubbed, pathname: string): Promise<number> {
+  return timeWork(async () => {
     const res = await fetch(`${h.url}${pathname}`, { headers: { authorization: `Bearer ${h.token}` } });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${pathname}: ${res.status}`);
-  };
-  await get();
-  const samples: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    await get();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
+  });
 }
 
 /** The median milliseconds of N runs of `work` (after one unmeasured). */
