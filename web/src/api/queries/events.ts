@@ -1,14 +1,21 @@
-/** The recent events of every sandbox, newest first (admins). */
-import { queryOptions } from '@tanstack/react-query';
+/** The events of every sandbox, newest first (admins): a page at a time, "Older" continues with `before`. */
+import { infiniteQueryOptions } from '@tanstack/react-query';
 import { request } from '../client';
 import type { RecentEvent } from '../types';
 
 export const RECENT_EVENTS_LIMIT = 100;
 
+export interface EventsPage {
+  entries: RecentEvent[];
+  nextBefore: number | null;
+}
+
 export const recentEvents = (limit = RECENT_EVENTS_LIMIT) =>
-  queryOptions({
+  infiniteQueryOptions({
     queryKey: ['events', limit] as const,
-    queryFn: ({ signal }) => request<{ entries: RecentEvent[] }>(`/api/events?limit=${limit}`, { signal }),
-    select: (page: { entries: RecentEvent[] }) => page.entries,
+    queryFn: ({ pageParam, signal }) =>
+      request<EventsPage>(`/api/events?limit=${limit}${pageParam === null ? '' : `&before=${pageParam}`}`, { signal }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last: EventsPage) => last.nextBefore,
     refetchInterval: 10_000,
   });

@@ -33,7 +33,7 @@ function AdminPageLoaded() {
   const userPages = useCursorPages(search);
   const users = useQuery(usersPage({ search, cursor: userPages.cursor }));
   const sandboxes = useQuery(allSandboxes());
-  const events = useQuery(recentEvents());
+  const events = useInfiniteQuery(recentEvents());
   const storage = useQuery(storageQuery());
   const create = useMutation(createUser(queryClient));
   const update = useMutation(updateUser(queryClient));
@@ -115,7 +115,14 @@ function AdminPageLoaded() {
           );
         },
       }}
-      events={{ events: events.data, error: events.error, onRetry: () => void events.refetch() }}
+      events={{
+        events: events.data?.pages.flatMap((page) => page.entries),
+        error: events.error,
+        onRetry: () => void events.refetch(),
+        hasOlder: events.hasNextPage,
+        loadingOlder: events.isFetchingNextPage,
+        onOlder: () => void events.fetchNextPage(),
+      }}
       audit={{
         filters: auditFilters,
         onFilter: setAuditFilters,

@@ -171,6 +171,17 @@ describe('AdminPageView', () => {
     expect(p.sandboxes.onStop).toHaveBeenCalledWith(MockOthersSandbox);
   });
 
+  it('asks for older events with Older while the hub has more, and offers nothing when it has none', async () => {
+    const onOlder = vi.fn();
+    renderView(<AdminPageView {...props({ events: { events: MockRecentEvents, error: null, onRetry: vi.fn(), hasOlder: true, loadingOlder: false, onOlder } })} />);
+    const section = screen.getByRole('region', { name: 'Recent events' });
+    await userEvent.click(within(section).getByRole('button', { name: 'Older' }));
+    expect(onOlder).toHaveBeenCalledTimes(1);
+    cleanup();
+    renderView(<AdminPageView {...props()} />);
+    expect(within(screen.getByRole('region', { name: 'Recent events' })).queryByRole('button', { name: 'Older' })).toBeNull();
+  });
+
   it('shows recent events with the first line of their message', () => {
     renderView(<AdminPageView {...props()} />);
     const rows = within(screen.getByRole('table', { name: 'Recent events' })).getAllByRole('row').slice(1);
