@@ -215,7 +215,7 @@ describeDocker('who the SSH gateway lets in', [TINY_IMAGE], () => {
     expect(after.stderr).toBe('sandbox main is stopped: start it on the dashboard or with shiva launch main\n');
   });
 
-  it('is refused by a client that knows another host key, and keeps its own across a restart of the hub', async () => {
+  it('is refused by a client that knows another host key, and keeps its own across a restart of the hub, which records the end of a session it cut', async () => {
     const other = client.key('not-the-host');
     const wrongKnown = path.join(client.dir, 'wrong_known_hosts');
     writeFileSync(wrongKnown, `[127.0.0.1]:${client.port} ${other.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
@@ -224,11 +224,20 @@ describeDocker('who the SSH gateway lets in', [TINY_IMAGE], () => {
     expect(refused.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
     expect(refused.stdout).toBe('');
 
+    // A session open while the hub stops: its end is written before the database closes, not lost.
+    const open = client.spawnSsh(aliceKey, 'alice', ['echo started; sleep 600']);
+    await new Promise<void>((resolve) => open.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve()));
+    const disconnects = async () =>
+      (await t.api<{ entries: unknown[] }>(t.adminToken, 'GET', '/api/audit?action=ssh.disconnect&actor=alice&limit=999')).body.entries.length;
+    const endedBefore = await disconnects();
+
     const before = (await t.api<{ hostKey: { fingerprint: string } }>(alice, 'GET', '/api/ssh')).body.hostKey.fingerprint;
     await t.close({ keepData: true });
+    open.kill();
     t = await startTestHub({ dataDir, config: { ssh: { port: client.port }, sandboxes: { adminAccess: true } } });
     alice = await t.user('alice');
     expect((await t.api<{ hostKey: { fingerprint: string } }>(alice, 'GET', '/api/ssh')).body.hostKey.fingerprint).toBe(before);
+    expect(await disconnects()).toBe(endedBefore + 1);
     // The same known_hosts still holds, and alice's sandbox came back with the hub.
     await waitFor(async () => (await client.ssh(aliceKey, 'alice', ['echo back'])).stdout === 'back\n', { timeoutMs: 60_000, what: 'a session after the restart' });
   });

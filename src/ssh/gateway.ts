@@ -15,6 +15,7 @@
  * (ClientAliveInterval / ClientAliveCountMax), and have at most MAX_SESSIONS sessions
  * (MaxSessions) and MAX_FORWARDS forwarded connections open at once.
  */
+import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import ssh2, { type ClientInfo, type Connection, type Server as SshServer } from 'ssh2';
 import { SignInLimiter, type SignInLimits } from '../auth/sign-in-limiter.js';
@@ -26,7 +27,7 @@ import type { ProxyIdentity } from '../proxy/types.js';
 import { RuntimeError, type ExecProcess } from '../runtime/types.js';
 import type { ActivityRecorder } from '../sandboxes/activity.js';
 import type { Logger } from '../sandboxes/types.js';
-import type { AuditLog } from '../store/audit.js';
+import type { AuditEntry, AuditLog } from '../store/audit.js';
 import type { SandboxRepository } from '../store/sandboxes.js';
 import type { SshKeyRepository } from '../store/ssh-keys.js';
 import type { UserRepository } from '../store/users.js';
@@ -77,6 +78,8 @@ export class SshGateway {
   private readonly limiter: SignInLimiter;
   private readonly room = new WaitingRoom({ graceMs: LOGIN_GRACE_MS, perAddress: MAX_UNSIGNED_PER_ADDRESS, total: MAX_UNSIGNED });
   private readonly sockets = new Set<net.Socket>();
+  /** Audit entries of connections that ended, still being written: close() waits for them before the database goes. */
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly deps: SshGatewayDeps) {
     this.limiter = new SignInLimiter(deps.signInLimits);
@@ -101,10 +104,25 @@ export class SshGateway {
     });
   }
 
-  /** Stops listening and ends every connection. */
-  close(): Promise<void> {
+  /**
+   * Stops listening, ends every connection, and waits until each has recorded its end: the hub
+   * closes the database next, and an entry written after it would be lost (and fail unhandled).
+   */
+  async close(): Promise<void> {
+    // Listened for after ssh2's own close handler, which emits the connection's close (and so
+    // starts its entry) first.
+    const gone = [...this.sockets].map((socket) => once(socket, 'close'));
     for (const socket of this.sockets) socket.destroy();
-    return new Promise((resolve) => this.listener.close(() => resolve()));
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    await Promise.all(gone);
+    await Promise.all(this.recording);
+  }
+
+  /** Writes an entry of a connection that ended, in the background; a failure is logged, never thrown. */
+  private recordEnd(entry: AuditEntry): void {
+    const write = this.deps.audit.record(entry).catch((err: Error) => this.deps.log.warn({ err: err.message, action: entry.action }, 'could not record an SSH audit entry'));
+    this.recording.add(write);
+    void write.finally(() => this.recording.delete(write));
   }
 
   private admit(socket: net.Socket): void {
@@ -151,7 +169,7 @@ export class SshGateway {
     client.on('close', () => {
       if (opened) {
         const { identity, at } = opened;
-        void this.deps.audit.record({
+        this.recordEnd({
           actor: identity.username,
           action: 'ssh.disconnect',
           target: sshUser(identity.target.username, identity.target.sandbox),
@@ -165,7 +183,7 @@ export class SshGateway {
       if (signIn.refusal) {
         this.deps.metrics.failed(signIn.refusal);
         this.deps.log.info({ address, user: signIn.askedFor, reason: signIn.refusal }, 'SSH sign-in refused');
-        void this.deps.audit.record({ actor: null, action: 'ssh.connect', target: signIn.askedFor, result: 'refused', address, details: { reason: signIn.refusal } });
+        this.recordEnd({ actor: null, action: 'ssh.connect', target: signIn.askedFor, result: 'refused', address, details: { reason: signIn.refusal } });
       }
     });
   }
