@@ -21,6 +21,7 @@ import { useNow } from '../../components/now';
 import { EmptyState, ErrorState, Loaded } from '../../components/States';
 import { useI18n } from '../../i18n/I18nProvider';
 import { formatDateTime, formatPast } from '../../utils/format';
+import { OlderButton } from '../../components/OlderButton';
 import { OneLineName } from '../../components/OneLineName';
 
 export interface AuditSectionProps {
@@ -177,13 +178,7 @@ export function AuditSection({ filters, onFilter, entries, error, onRetry, hasOl
                 <ErrorState error={error} />
               </Box>
             )}
-            {hasOlder && (
-              <Box sx={{ mt: 2, textAlign: 'center' }}>
-                <Button variant="outlined" onClick={onOlder} disabled={loadingOlder}>
-                  {t.admin.older}
-                </Button>
-              </Box>
-            )}
+            <OlderButton hasOlder={hasOlder} loadingOlder={loadingOlder} onOlder={onOlder} />
           </>
         )}
       </Loaded>

@@ -1,7 +1,6 @@
 /** The events of all sandboxes, newest first, with Older for the page before. */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -12,6 +11,7 @@ import Typography from '@mui/material/Typography';
 import { isApiError } from '../../api/client';
 import type { RecentEvent } from '../../api/types';
 import { RelativeTime } from '../../components/RelativeTime';
+import { OlderButton } from '../../components/OlderButton';
 import { OneLineName } from '../../components/OneLineName';
 import { StateChip } from '../../components/StateChip';
 import { EmptyState, Loaded } from '../../components/States';
@@ -76,13 +76,7 @@ export function EventsSection({ events, error, onRetry, hasOlder = false, loadin
                   </TableBody>
                 </Table>
               </TableContainer>
-              {hasOlder && onOlder && (
-                <Box sx={{ mt: 2, textAlign: 'center' }}>
-                  <Button variant="outlined" onClick={onOlder} disabled={loadingOlder}>
-                    {t.admin.older}
-                  </Button>
-                </Box>
-              )}
+              {onOlder && <OlderButton hasOlder={hasOlder} loadingOlder={loadingOlder} onOlder={onOlder} />}
             </>
           )}
         </Loaded>
