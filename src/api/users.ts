@@ -6,7 +6,7 @@ import { ShivaError } from '../contract/errors.js';
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '../contract/names.js';
 import { UidRangeExhausted } from '../store/user-ids.js';
 import { DEFAULT_PAGE_LIMIT, PageQuery, PageSchema, type Page } from '../contract/paging.js';
-import { cursorScope, decodeCursor, encodeCursor } from '../store/cursor.js';
+import { cursorScope, decodeCursor, nextCursor } from '../store/cursor.js';
 import { USER_SORTS, type UserRow, type UserSort } from '../store/users.js';
 import { requireAdmin, requireUser } from './identity.js';
 import type { App, RouteOptions } from './types.js';
@@ -80,11 +80,10 @@ export async function userRoutes(app: App, { hub }: RouteOptions): Promise<void>
       const scope = cursorScope(sort, { q: q.q, username: q.username });
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope, [byId ? 'number' : 'string'])[0];
       const { rows, total } = await hub.users.page({ sort, limit, after, q: q.q, username: q.username });
-      const last = rows.at(-1);
       return {
         items: rows.map((row) => toUser(row, hub.homeQuotas)),
         total,
-        next: rows.length === limit && last ? encodeCursor(scope, [byId ? last.id : last.username]) : null,
+        next: nextCursor(rows, limit, scope, (row) => [byId ? row.id : row.username]),
       };
     },
   );

@@ -28,7 +28,7 @@ import type { Actor, Logger, Routes } from './types.js';
 import { toSandbox } from './view.js';
 import type { UserRepository } from '../store/users.js';
 import { DEFAULT_PAGE_LIMIT, type Page } from '../contract/paging.js';
-import { cursorScope, decodeCursor, encodeCursor } from '../store/cursor.js';
+import { cursorScope, decodeCursor, nextCursor } from '../store/cursor.js';
 import type { HomeMaker } from './homes.js';
 import type { SandboxOrigins } from '../proxy/origins.js';
 import type { ImageCatalogue } from '../images/catalogue.js';
@@ -282,11 +282,10 @@ export class SandboxService {
     const order = cursorScope(ended ? 'newest' : 'oldest', { all: userId === undefined, q: options.q });
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, order, ['string', 'string'] as const);
     const { rows, total } = await this.deps.repo.page({ userId, ended, q: options.q, limit, after });
-    const last = rows.at(-1);
     return {
       items: rows.map((r) => this.view(r)),
       total,
-      next: rows.length === limit && last ? encodeCursor(order, [last.created_at, last.id]) : null,
+      next: nextCursor(rows, limit, order, (row) => [row.created_at, row.id]),
     };
   }
 

@@ -53,13 +53,10 @@ export function decodeCursor<const S extends ReadonlyArray<'string' | 'number'>>
 }
 
 /**
- * A LIKE pattern that matches `text` anywhere, with LIKE's own wildcards taken literally
- * (SQLite's LIKE is case-insensitive for ASCII, which names and emails are matched in). Use with
- * `escape '\'`. Null for a text with a NUL character, which no escape can carry: SQLite reads a
- * LIKE pattern only up to its first NUL, so `%\0%` would be `%` and match every row. No name or
- * email holds one, so such a search must match nothing.
+ * The cursor of the page after `rows`, or null when they are the last page: a page shorter than
+ * `limit` ends the list (a full last page costs one more ask, answered empty).
  */
-export function containsPattern(text: string): string | null {
-  if (text.includes('\0')) return null;
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export function nextCursor<T>(rows: readonly T[], limit: number, scope: string, keyOf: (row: T) => CursorKey): string | null {
+  const last = rows.at(-1);
+  return rows.length === limit && last !== undefined ? encodeCursor(scope, keyOf(last)) : null;
 }

@@ -1,6 +1,6 @@
 /** The sandboxes table and its events. */
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
-import { containsPattern } from './cursor.js';
+import { anyContains } from './search.js';
 import { now, type Db } from './database.js';
 import { isTerminal, LIVE_STATES } from '../contract/sandbox-states.js';
 import { usageDaysOf } from '../usage/rollup.js';
@@ -61,12 +61,8 @@ export class SandboxRepository {
       const filters = [];
       if (query.userId !== undefined) filters.push(eb('user_id', '=', query.userId));
       if (!query.ended) filters.push(eb('state', 'in', LIVE_STATES));
-      if (query.q) {
-        const pattern = containsPattern(query.q);
-        const name = sql<boolean>`name like ${pattern} escape '\\'`;
-        if (pattern === null) filters.push(sql<boolean>`0`);
-        else filters.push(query.userId === undefined ? eb.or([name, sql<boolean>`username like ${pattern} escape '\\'`]) : name);
-      }
+      // Owners' names too among everyone's; in one user's own they would match them all.
+      if (query.q) filters.push(anyContains(query.userId === undefined ? ['name', 'username'] : ['name'], query.q));
       return eb.and(filters);
     });
     const direction = query.ended ? 'desc' : 'asc';

@@ -1,6 +1,6 @@
 /** The users table. */
-import { sql, type Selectable, type Transaction } from 'kysely';
-import { containsPattern } from './cursor.js';
+import type { Selectable, Transaction } from 'kysely';
+import { anyContains } from './search.js';
 import { now, type Db } from './database.js';
 import type { Database, Role, UsersTable } from './schema.js';
 import { DEFAULT_UID_RANGE, firstFreeId, UidRangeExhausted, UidTaken, type UidRange, type UserIds } from './user-ids.js';
@@ -151,10 +151,7 @@ export class UserRepository {
     const matching = this.db.selectFrom('users').where((eb) => {
       const filters = [];
       if (query.username !== undefined) filters.push(eb('username', '=', query.username));
-      if (query.q) {
-        const pattern = containsPattern(query.q);
-        filters.push(pattern === null ? sql<boolean>`0` : eb.or([sql<boolean>`username like ${pattern} escape '\\'`, sql<boolean>`email like ${pattern} escape '\\'`]));
-      }
+      if (query.q) filters.push(anyContains(['username', 'email'], query.q));
       return eb.and(filters);
     });
     const { column, descending } = USER_SORTS[query.sort];
