@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AuditEntryView, ErrorResponse } from '../contract/api.js';
+import { LogPageQuery, LogPageSchema, nextBefore } from '../contract/paging.js';
 import { isShivaError } from '../contract/errors.js';
 import { isValidName } from '../contract/names.js';
 import type { Hub } from '../hub.js';
@@ -62,8 +63,7 @@ const AuditQuery = Type.Object(
     result: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('refused'), Type.Literal('failed')])),
     since: Type.Optional(Type.String({ format: 'date-time' })),
     until: Type.Optional(Type.String({ format: 'date-time' })),
-    before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Continue after this entry id (from nextBefore)' })),
-    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1-999, default 100' })),
+    ...LogPageQuery,
   },
   { additionalProperties: false },
 );
@@ -77,7 +77,7 @@ export async function auditRoutes(app: App, { hub }: RouteOptions): Promise<void
         summary: 'The audit log, newest first, with filters and paging (admins only)',
         querystring: AuditQuery,
         response: {
-          200: Type.Object({ entries: Type.Array(AuditEntryView), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }),
+          200: LogPageSchema(AuditEntryView),
           400: ErrorResponse,
           401: ErrorResponse,
           403: ErrorResponse,
@@ -108,7 +108,7 @@ export async function auditRoutes(app: App, { hub }: RouteOptions): Promise<void
           address: r.address,
           details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
         })),
-        nextBefore: rows.length === limit ? rows.at(-1)!.id : null,
+        nextBefore: nextBefore(rows, limit),
       };
     },
   );

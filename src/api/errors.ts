@@ -4,7 +4,8 @@
  * the details in the log only.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { MAX_PAGE_LIMIT, PAGE_LIMIT_PATTERN } from '../contract/paging.js';
+import { LOG_LIMIT_PATTERN, MAX_PAGE_LIMIT, PAGE_LIMIT_PATTERN } from '../contract/paging.js';
+import { plainText } from '../contract/plain-text.js';
 import { ShivaError, type ErrorCode } from '../contract/errors.js';
 
 const NAME_FIELDS = new Set(['/name', '/username']);
@@ -51,7 +52,7 @@ export function toShivaError(err: FastifyError): ShivaError | null {
 /** Patterns of the query's limits, said in words (src/contract/paging.ts, the audit log and events). */
 const LIMIT_WORDS: Record<string, string> = {
   [PAGE_LIMIT_PATTERN]: `a whole number of rows from 1 to ${MAX_PAGE_LIMIT}`,
-  '^[1-9][0-9]{0,2}$': 'a whole number of entries from 1 to 999',
+  [LOG_LIMIT_PATTERN]: 'a whole number of entries from 1 to 999',
 };
 
 /**
@@ -70,8 +71,8 @@ function plainValidation(errors: FastifySchemaValidationError[], field: string, 
   return undefined;
 }
 
-/** A name a client sent, shortened and stripped of anything but printable ASCII, to quote back. */
-const plainName = (name: string): string => JSON.stringify(name.slice(0, 40).replace(/[^\x20-\x7e]/g, '?'));
+/** A name a client sent, as plain text of 40 characters at most, quoted, to say back. */
+const plainName = (name: string): string => JSON.stringify(plainText(name).slice(0, 40));
 
 /**
  * Whether `err` only says that the client went away mid-request: node's `aborted` error

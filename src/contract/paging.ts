@@ -34,6 +34,22 @@ export const PageSchema = <T extends TSchema>(item: T) =>
     next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
   });
 
+/** What a log's `limit` may be (the audit log, events): 1 to 999, in digits without a leading zero. */
+export const LOG_LIMIT_PATTERN = '^[1-9][0-9]{0,2}$';
+
+/** The query parameters of a log read newest first: its page size and the entry to continue before. */
+export const LogPageQuery = {
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Continue after this entry id (from nextBefore)' })),
+  limit: Type.Optional(Type.String({ pattern: LOG_LIMIT_PATTERN, description: '1-999, default 100' })),
+};
+
+/** The JSON Schema of a page of a log: its `entries`, newest first, and the id to continue before (null on the last page). */
+export const LogPageSchema = <T extends TSchema>(entry: T) =>
+  Type.Object({ entries: Type.Array(entry), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
+
+/** The `nextBefore` of a page of log `rows` asked for with `limit`: the last id, or null when the page was not full. */
+export const nextBefore = (rows: ReadonlyArray<{ id: number }>, limit: number): number | null => (rows.length === limit ? (rows.at(-1)?.id ?? null) : null);
+
 /** The query parameters every paged list takes. */
 export const PageQuery = {
   limit: Type.Optional(Type.String({ pattern: PAGE_LIMIT_PATTERN, description: `Rows per page, 1-${MAX_PAGE_LIMIT}; default ${DEFAULT_PAGE_LIMIT}` })),
