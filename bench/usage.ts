@@ -16,8 +16,8 @@ import { UsageDayRepository } from '../src/store/usage-days.js';
 import { accountUsage } from '../src/usage/accounting.js';
 import { DAY_MS, dayOf, rangeBounds, type DayRange } from '../src/usage/range.js';
 import { usageReport, type UsageSource } from '../src/usage/report.js';
+import { GiB } from '../src/contract/resources.js';
 
-const GiB = 1024 ** 3;
 const SANDBOXES = 10_000;
 const USERS = 20;
 const RUNS = 15;

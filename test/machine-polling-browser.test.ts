@@ -13,9 +13,9 @@ import { chromiumMissing, launchBrowser } from './support/browser.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 import { memoryLog } from './support/memory-log.js';
 import { waitFor } from './support/wait.js';
+import { GiB } from '../src/contract/resources.js';
 
 const webRoot = path.join(REPO_ROOT, '.shiva-test', 'web');
-const GiB = 1024 ** 3;
 
 describe('the Machines page polling in a browser', () => {
   let t: TestHub;

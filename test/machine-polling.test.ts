@@ -10,9 +10,9 @@ import type { ErrorBody } from '../src/contract/errors.js';
 import { sampleOf } from '../src/machines/history.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { GiB } from '../src/contract/resources.js';
 
 const MACHINES = 50;
-const GiB = 1024 ** 3;
 
 describe('polling the machines of a large fleet', () => {
   let t: TestHub;

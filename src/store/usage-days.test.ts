@@ -5,8 +5,8 @@ import { migrationProvider } from './migrations.js';
 import { SandboxRepository, type NewSandbox } from './sandboxes.js';
 import type { Database } from './schema.js';
 import { UsageDayRepository } from './usage-days.js';
+import { GiB } from '../contract/resources.js';
 
-const GiB = 1024 ** 3;
 
 const running = (id: string, started: string): NewSandbox => ({
   id,

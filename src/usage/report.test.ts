@@ -17,8 +17,8 @@ import { accountUsage } from './accounting.js';
 import { DAY_MS, dayOf, type DayRange } from './range.js';
 import { usageReport, type UsageSource } from './report.js';
 import { usageSourceOf } from './source.js';
+import { GiB } from '../contract/resources.js';
 
-const GiB = 1024 ** 3;
 const HOUR_MS = 3_600_000;
 /** Noon, so that "today" has had ended sandboxes and live ones in it. */
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxLifetime } from '../store/sandboxes.js';
 import { usageDaysOf } from './rollup.js';
+import { GiB } from '../contract/resources.js';
 
-const GiB = 1024 ** 3;
 const ended = (overrides: Partial<SandboxLifetime>): SandboxLifetime => ({
   id: 'sbx',
   username: 'alice',

@@ -6,9 +6,9 @@
  * figures worked out from sandbox rows and from the daily roll-up are the same to the last bit.
  */
 import type { UsageFigures } from '../contract/api.js';
+import { GiB } from '../contract/resources.js';
 
 const HOUR_MS = 3_600_000;
-const GiB = 1024 ** 3;
 /** Figures are given to 1/10 000 of an hour (0.36 s): finer is noise, and it keeps sums tidy. */
 const DECIMALS = 4;
 

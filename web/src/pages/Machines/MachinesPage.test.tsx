@@ -6,8 +6,8 @@ import type { MachineHistoryPage } from '../../api/types';
 import { MOCK_WINDOW_SAMPLES, MockHistoryPage, MockMachines, mockHistory } from '../../testing/mocks';
 import { renderView } from '../../testing/render';
 import { MachinesPage } from './MachinesPage';
+import { GiB } from '../../../../src/contract/resources';
 
-const GiB = 1024 ** 3;
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 /** gpu-1's hour and the sample after it: the hub's first answer holds the hour, the next poll the one new sample. */
