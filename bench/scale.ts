@@ -31,7 +31,7 @@ import { rangeBounds } from '../src/usage/range.js';
 import { usageReport } from '../src/usage/report.js';
 import { usageDaysOf } from '../src/usage/rollup.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
-import { launchBrowser } from '../test/support/browser.js';
+import { launchBrowser, signInOnPage } from '../test/support/browser.js';
 import { freePort } from '../test/support/hub.js';
 import { machinesTabBytesPerMinute } from './support/machines-tab.js';
 
@@ -181,9 +181,7 @@ async function adminPage(h: Hubbed, tier: Tier): Promise<{ ms: number; heapMiB: 
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${h.url}/login?next=%2Fadmin`);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'admin', PASSWORD);
     const shown = `of ${(tier.users + 1).toLocaleString('en')}`;
     await page.getByText(shown).first().waitFor({ timeout: 120_000 });
     const times: number[] = [];

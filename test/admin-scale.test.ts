@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
-import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { chromiumMissing, launchBrowser, signInOnPage } from './support/browser.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 
 /** The same build the dashboard test serves, so the two share one build. */
@@ -59,9 +59,7 @@ describe('the Admin page with ten thousand users', () => {
       if (u.pathname === '/api/users') asked.push(u.search);
     });
     await page.goto(`${t.url}/login?next=%2Fadmin`);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'admin', ADMIN_PASSWORD);
 
     await page.getByText(`1–50 of ${(USERS + 1).toLocaleString('en')}`).waitFor({ timeout: 30_000 });
     const first = await shownNames(page);

@@ -18,7 +18,7 @@ import { parseConfig } from '../src/config/load.js';
 import { removeDeploymentContainers } from './support/cleanup.js';
 import { createHub, type Hub } from '../src/hub.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
-import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { chromiumMissing, launchBrowser, signInOnPage } from './support/browser.js';
 import { describeDocker, NOTEBOOK_IMAGE, TINY_IMAGE } from './support/docker.js';
 import { ADMIN_PASSWORD, freePort, testCatalogue } from './support/hub.js';
 
@@ -111,11 +111,6 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     return { status: res.status, body: (await res.json()) as unknown };
   };
 
-  const signIn = async (page: Page, user: string, pass: string) => {
-    await page.getByLabel('Username').fill(user);
-    await page.getByLabel('Password').fill(pass);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
 
   beforeAll(async () => {
     const missing = chromiumMissing();
@@ -149,7 +144,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     // Anonymous at a dashboard page: to sign in, then back.
     await page.goto(`${t.url}/machines`);
     await page.waitForURL(`${t.url}/login?next=%2Fmachines`);
-    await signIn(page, 'alice', password('alice'));
+    await signInOnPage(page, 'alice', password('alice'));
     await page.waitForURL(`${t.url}/machines`);
     await page.getByRole('heading', { name: 'local' }).waitFor();
 
@@ -202,7 +197,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${t.url}/login`);
-    await signIn(page, 'bob', password('bob'));
+    await signInOnPage(page, 'bob', password('bob'));
     await page.getByRole('button', { name: 'Launch my container' }).waitFor();
     await page.getByRole('combobox', { name: 'Image' }).click();
     await page.getByRole('option', { name: /broken/ }).click();
@@ -220,7 +215,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${t.url}/login`);
-    await signIn(page, 'alice', password('alice'));
+    await signInOnPage(page, 'alice', password('alice'));
     await page.getByRole('heading', { name: 'My sandboxes' }).waitFor();
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.goto(`${t.url}/admin`);
@@ -234,7 +229,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${t.url}/login?next=%2Fmachines`);
-    await signIn(page, 'alice', password('alice'));
+    await signInOnPage(page, 'alice', password('alice'));
     await page.getByRole('heading', { name: 'local' }).waitFor();
 
     // The machines poll (every 5 s) finds nobody answering.
@@ -249,7 +244,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     // The session ends (here: its cookie goes); the next poll leads to sign-in, and back.
     await context.clearCookies();
     await page.waitForURL(`${t.url}/login?next=%2Fmachines`, { timeout: 15_000 });
-    await signIn(page, 'alice', password('alice'));
+    await signInOnPage(page, 'alice', password('alice'));
     await page.waitForURL(`${t.url}/machines`);
     await context.close();
   });
@@ -258,7 +253,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${t.url}/login?next=%2Fadmin`);
-    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await signInOnPage(page, 'admin', ADMIN_PASSWORD);
     await page.waitForURL(`${t.url}/admin`);
     await page.getByRole('button', { name: 'Create user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create user' });
@@ -287,7 +282,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${t.url}/login?next=%2Fadmin`);
-    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await signInOnPage(page, 'admin', ADMIN_PASSWORD);
     await page.waitForURL(`${t.url}/admin`);
     const audit = page.getByRole('region', { name: 'Audit log' });
     const rows = audit.getByRole('table', { name: 'Audit log' }).getByRole('row');
@@ -319,7 +314,7 @@ describeDocker('the dashboard in a real browser', [NOTEBOOK_IMAGE, TINY_IMAGE], 
       const context = await browser.newContext({ locale: 'en-GB' });
       const page = await context.newPage();
       await page.goto(`${t.url}/login`);
-      await signIn(page, 'admin', ADMIN_PASSWORD);
+      await signInOnPage(page, 'admin', ADMIN_PASSWORD);
       await page.getByRole('heading', { name: 'My sandboxes' }).waitFor();
       await page.getByRole('row', { name: /main/ }).getByText('Running').waitFor({ timeout: 30_000 });
       const state = await context.storageState();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleOf } from '../src/machines/history.js';
 import { FakeRuntime } from '../src/runtime/fake/fake-runtime.js';
 import { ensureWebBuild, REPO_ROOT } from '../web/tools/build.js';
-import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { chromiumMissing, launchBrowser, signInOnPage } from './support/browser.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
 import { memoryLog } from './support/memory-log.js';
 import { waitFor } from './support/wait.js';
@@ -62,9 +62,7 @@ describe('the Machines page polling in a browser', () => {
       if (url.pathname === '/api/machines/history') historyUrls.push(url.search);
     });
     await page.goto(`${t.url}/login?next=%2Fmachines`);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'admin', ADMIN_PASSWORD);
     const gpu1 = page.getByRole('article', { name: 'gpu-01' });
     await gpu1.getByRole('img', { name: 'CPU over the last 60 minutes: latest 42%' }).waitFor();
 
