@@ -61,11 +61,15 @@ export class MachineHistory {
 
   /** The samples numbered after `seq`, oldest first: all of them for 0. */
   since(seq: number): MachineSample[] {
-    const ordered = this.ordered();
-    // Numbers grow with each add, so the newer samples are a tail of the ring.
-    let from = ordered.length;
-    while (from > 0 && ordered[from - 1]!.seq > seq) from--;
-    return ordered.slice(from).map((n) => n.sample);
+    // Numbers grow with each add, so the newer samples are the newest few: walked back from the
+    // newest (just before `next`), a poll that brings one new sample reads one, not the window.
+    const newer: MachineSample[] = [];
+    for (let back = 1; back <= this.samples.length; back++) {
+      const numbered = this.samples[(this.next - back + this.capacity) % this.capacity]!;
+      if (numbered.seq <= seq) break;
+      newer.push(numbered.sample);
+    }
+    return newer.reverse();
   }
 
   private ordered(): Numbered[] {
