@@ -3,36 +3,24 @@ import PersonAddIcon from '@mui/icons-material/PersonAdd';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Checkbox from '@mui/material/Checkbox';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
-import FormControlLabel from '@mui/material/FormControlLabel';
-import Stack from '@mui/material/Stack';
 import TableCell from '@mui/material/TableCell';
 import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useState, type FormEvent } from 'react';
-import { isValidName } from '../../../../src/contract/names';
-import { isApiError } from '../../api/client';
+import { useState } from 'react';
 import type { CreatedUser, CreateUserRequest, UpdateUserRequest, User } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable } from '../../components/DataTable';
 import { HomeUsage } from '../../components/HomeUsage';
 import { RelativeTime } from '../../components/RelativeTime';
 import { OneLineName } from '../../components/OneLineName';
-import { SecretOnce } from '../../components/SecretOnce';
 import { errorMessage } from '../../i18n/errorMessage';
 import { useI18n } from '../../i18n/I18nProvider';
-import { useSubmit } from '../../utils/useSubmit';
-import { generatePassword } from './password';
 import { QuotaDialog } from './QuotaDialog';
-
-const MIN_PASSWORD = 8;
+import { CreateUserDialog } from './CreateUserDialog';
+import { ResetPasswordDialog } from './ResetPasswordDialog';
 
 export interface UsersSectionProps {
   me: User;
@@ -53,166 +41,6 @@ export interface UsersSectionProps {
   onCreate(request: CreateUserRequest): Promise<CreatedUser>;
   onUpdate(user: User, changes: UpdateUserRequest): Promise<unknown>;
   onEndSessions(user: User): Promise<unknown>;
-}
-
-function CreateUserDialog({ open, onClose, onCreate }: { open: boolean; onClose(): void; onCreate: UsersSectionProps['onCreate'] }) {
-  const { t } = useI18n();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [admin, setAdmin] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [created, setCreated] = useState<CreatedUser | null>(null);
-
-  const close = () => {
-    setUsername('');
-    setPassword('');
-    setAdmin(false);
-    setError(null);
-    setCreated(null);
-    onClose();
-  };
-  const nameInvalid = username !== '' && !isValidName(username);
-  const passwordShort = password !== '' && password.length < MIN_PASSWORD;
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!isValidName(username) || passwordShort) return;
-    setPending(true);
-    setError(null);
-    try {
-      setCreated(await onCreate({ username, ...(password ? { password } : {}), ...(admin ? { admin } : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setPending(false);
-    }
-  };
-
-  return (
-    <Dialog open={open} onClose={close} fullWidth maxWidth="xs" aria-labelledby="create-user-title">
-      <DialogTitle id="create-user-title">{t.admin.createUser}</DialogTitle>
-      {created ? (
-        <>
-          <DialogContent>
-            {created.password ? (
-              <SecretOnce message={t.admin.passwordShownOnce(created.username)} secret={created.password} label={t.admin.password} />
-            ) : (
-              <Alert severity="success">{t.admin.userCreated(created.username)}</Alert>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close} variant="contained">
-              {t.common.close}
-            </Button>
-          </DialogActions>
-        </>
-      ) : (
-        <Box component="form" onSubmit={submit} noValidate>
-          <DialogContent>
-            <Stack spacing={2} sx={{ pt: 1 }}>
-              <TextField
-                label={t.admin.username}
-                value={username}
-                onChange={(e) => setUsername(e.target.value.toLowerCase())}
-                required
-                autoFocus
-                error={nameInvalid || isApiError(error, 'USER_EXISTS')}
-                helperText={nameInvalid ? t.launch.nameInvalid : isApiError(error, 'USER_EXISTS') ? t.admin.userExists : ' '}
-                slotProps={{ htmlInput: { maxLength: 32, autoCapitalize: 'none', spellCheck: false } }}
-              />
-              <TextField
-                label={t.admin.passwordOptional}
-                type="password"
-                autoComplete="new-password"
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                error={passwordShort}
-                helperText={t.admin.passwordHelp}
-              />
-              <FormControlLabel control={<Checkbox checked={admin} onChange={(e) => setAdmin(e.target.checked)} />} label={t.admin.makeAdminOnCreate} />
-              {error !== null && !isApiError(error, 'USER_EXISTS') && <Alert severity="error">{errorMessage(error, t)}</Alert>}
-            </Stack>
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close}>{t.common.cancel}</Button>
-            <Button type="submit" variant="contained" disabled={pending || !isValidName(username) || passwordShort}>
-              {t.admin.createUser}
-            </Button>
-          </DialogActions>
-        </Box>
-      )}
-    </Dialog>
-  );
-}
-
-function ResetPasswordDialog({ user, onClose, onUpdate }: { user: User | null; onClose(): void; onUpdate: UsersSectionProps['onUpdate'] }) {
-  const { t } = useI18n();
-  const [password, setPassword] = useState('');
-  const { pending, error, run, reset } = useSubmit();
-  const [done, setDone] = useState(false);
-  const close = () => {
-    setPassword('');
-    reset();
-    setDone(false);
-    onClose();
-  };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!user || password.length < MIN_PASSWORD) return;
-    await run(async () => {
-      await onUpdate(user, { password });
-      setDone(true);
-    });
-  };
-  return (
-    <Dialog open={user !== null} onClose={close} fullWidth maxWidth="xs" aria-labelledby="reset-password-title">
-      <DialogTitle id="reset-password-title">{t.admin.resetTitle(user?.username ?? '')}</DialogTitle>
-      {done ? (
-        <>
-          <DialogContent>
-            <SecretOnce message={t.admin.passwordShownOnce(user?.username ?? '')} secret={password} label={t.admin.newPassword} />
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close} variant="contained">
-              {t.common.close}
-            </Button>
-          </DialogActions>
-        </>
-      ) : (
-        <Box component="form" onSubmit={submit} noValidate>
-          <DialogContent>
-            <Stack direction="row" spacing={1} sx={{ pt: 1, alignItems: 'flex-start' }}>
-              <TextField
-                label={t.admin.newPassword}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                autoComplete="new-password"
-                autoFocus
-                fullWidth
-                error={password !== '' && password.length < MIN_PASSWORD}
-                helperText={t.settings.tooShort}
-                slotProps={{ htmlInput: { spellCheck: false } }}
-              />
-              <Button onClick={() => setPassword(generatePassword())} sx={{ mt: 1 }}>
-                {t.admin.generate}
-              </Button>
-            </Stack>
-            {error !== null && (
-              <Alert severity="error" sx={{ mt: 1 }}>
-                {errorMessage(error, t)}
-              </Alert>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close}>{t.common.cancel}</Button>
-            <Button type="submit" variant="contained" disabled={pending || password.length < MIN_PASSWORD}>
-              {t.admin.save}
-            </Button>
-          </DialogActions>
-        </Box>
-      )}
-    </Dialog>
-  );
 }
 
 export function UsersSection({ me, users, total, error, onRetry, search, onSearch, page, pageSize, pageLoading, onPage, onCreate, onUpdate, onEndSessions }: UsersSectionProps) {
