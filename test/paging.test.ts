@@ -131,6 +131,8 @@ describe('lists a page at a time', () => {
       body: { error: { code: 'VALIDATION_FAILED', message: '"search": this request has no such parameter.' } },
     });
     expect((await t.api<ErrorBody & { error: { message: string } }>(t.adminToken, 'GET', '/api/audit?limit=1000')).body.error.message).toBe('limit: a whole number of entries from 1 to 999.');
+    expect((await t.api<ErrorBody>(t.adminToken, 'GET', '/api/events?before=abc')).body.error.message).toBe('before: the nextBefore of an earlier answer, a whole number.');
+    expect((await t.api<ErrorBody>(t.adminToken, 'GET', '/api/users?username=Bob')).body.error.message).toBe('username: a name of 1-32 lowercase letters, digits or dashes, starting with a letter.');
   });
 
   it('lets no one but admins list or search users', async () => {

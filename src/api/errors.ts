@@ -4,7 +4,8 @@
  * the details in the log only.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { LOG_LIMIT_PATTERN, MAX_PAGE_LIMIT, PAGE_LIMIT_PATTERN } from '../contract/paging.js';
+import { NAME_PATTERN } from '../contract/names.js';
+import { BEFORE_PATTERN, LOG_LIMIT_PATTERN, MAX_PAGE_LIMIT, PAGE_LIMIT_PATTERN } from '../contract/paging.js';
 import { plainText } from '../contract/plain-text.js';
 import { ShivaError, type ErrorCode } from '../contract/errors.js';
 
@@ -49,23 +50,25 @@ export function toShivaError(err: FastifyError): ShivaError | null {
   return null;
 }
 
-/** Patterns of the query's limits, said in words (src/contract/paging.ts, the audit log and events). */
-const LIMIT_WORDS: Record<string, string> = {
+/** Patterns of query parameters, said in words (src/contract/paging.ts, src/contract/names.ts). */
+const PATTERN_WORDS: Record<string, string> = {
   [PAGE_LIMIT_PATTERN]: `a whole number of rows from 1 to ${MAX_PAGE_LIMIT}`,
   [LOG_LIMIT_PATTERN]: 'a whole number of entries from 1 to 999',
+  [BEFORE_PATTERN]: 'the nextBefore of an earlier answer, a whole number',
+  [NAME_PATTERN]: 'a name of 1-32 lowercase letters, digits or dashes, starting with a letter',
 };
 
 /**
  * What Ajv's errors for `field` mean in words a person reads, where its own do not say it: the
- * values a choice takes ("must be equal to constant" for each), and a limit's range rather than
- * its pattern. Undefined: Ajv's message says it well enough.
+ * values a choice takes ("must be equal to constant" for each), and what a query parameter's
+ * pattern stands for rather than the pattern. Undefined: Ajv's message says it well enough.
  */
 function plainValidation(errors: FastifySchemaValidationError[], field: string, context: string | undefined): string | undefined {
   const choices = errors.filter((e) => e.instancePath === field && e.keyword === 'const').map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
   if (choices.length > 0) return `one of ${choices.join(', ')}.`;
   const first = errors[0];
   if (context === 'querystring' && first?.keyword === 'pattern') {
-    const words = LIMIT_WORDS[String((first.params as { pattern?: unknown }).pattern)];
+    const words = PATTERN_WORDS[String((first.params as { pattern?: unknown }).pattern)];
     if (words) return `${words}.`;
   }
   return undefined;

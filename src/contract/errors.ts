@@ -8,7 +8,7 @@ export const errorCodes = {
   INVALID_NAME: { status: 400, message: 'A name must be 1-32 lowercase letters, digits or dashes, starting with a letter.' },
   INVALID_RESOURCES: { status: 400, message: 'The requested CPUs, memory or GPUs are outside what this hub allows.' },
   INVALID_RANGE: { status: 400, message: 'Give days as YYYY-MM-DD, from no later than to, at most 366 days in all.' },
-  INVALID_CURSOR: { status: 400, message: 'This cursor is not one this list gave (or was given under another order): pass `next` or `cursor` of the previous answer as it was, or leave it out to start again.' },
+  INVALID_CURSOR: { status: 400, message: 'This cursor is not one this list gave, or was given under another order, search or filter: pass `next` or `cursor` of the previous answer as it was, with the same parameters, or leave it out to start again.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   UNAUTHENTICATED: { status: 401, message: 'Sign in or send a valid API token.' },

@@ -38,8 +38,11 @@ export const PageSchema = <T extends TSchema>(item: T) =>
 export const LOG_LIMIT_PATTERN = '^[1-9][0-9]{0,2}$';
 
 /** The query parameters of a log read newest first: its page size and the entry to continue before. */
+/** What a log's `before` may be: an entry id, as `nextBefore` gave it. */
+export const BEFORE_PATTERN = '^[0-9]{1,15}$';
+
 export const LogPageQuery = {
-  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Continue after this entry id (from nextBefore)' })),
+  before: Type.Optional(Type.String({ pattern: BEFORE_PATTERN, description: 'Continue after this entry id (from nextBefore)' })),
   limit: Type.Optional(Type.String({ pattern: LOG_LIMIT_PATTERN, description: '1-999, default 100' })),
 };
 
