@@ -22,6 +22,10 @@ describe('recentEvents', () => {
     // The second page said there is nothing older: no third is asked for.
     expect(asked).toEqual(['/api/events?limit=100', '/api/events?limit=100&before=4711']);
     expect(loaded.pageParams).toEqual([null, 4711]);
+    // With older pages open it no longer refreshes every page every ten seconds.
+    const interval = options.refetchInterval as (query: { state: { data: typeof loaded | undefined } }) => number | false;
+    expect(interval({ state: { data: loaded } })).toBe(false);
+    expect(interval({ state: { data: { ...loaded, pages: loaded.pages.slice(0, 1) } } })).toBe(10_000);
     client.clear();
   });
 });

@@ -17,5 +17,7 @@ export const recentEvents = (limit = RECENT_EVENTS_LIMIT) =>
       request<EventsPage>(`/api/events?limit=${limit}${pageParam === null ? '' : `&before=${pageParam}`}`, { signal }),
     initialPageParam: null as number | null,
     getNextPageParam: (last: EventsPage) => last.nextBefore,
-    refetchInterval: 10_000,
+    // The newest page is followed as it changes; once older pages are open the reader is
+    // reading history, and a refresh would ask for every page again.
+    refetchInterval: (query) => ((query.state.data?.pages.length ?? 1) > 1 ? false : 10_000),
   });
